@@ -1,0 +1,1 @@
+//! Baton `.c1z` files.

@@ -1,0 +1,169 @@
+//! Errors: what a connector reports ([`ConnectorError`]), what a store reports ([`StoreError`]),
+//! and why a sync failed ([`Error`]).
+
+use std::fmt;
+
+/// The kind of a connector failure: decides retries, warnings and the binary's exit code.
+/// Named after the gRPC codes baton maps HTTP statuses to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The object does not exist (or the credentials may not see it).
+    NotFound,
+    /// The credentials were refused.
+    Unauthenticated,
+    /// The credentials lack a permission.
+    PermissionDenied,
+    /// A transient failure: the engine may retry.
+    Unavailable,
+    /// The request or configuration is invalid.
+    InvalidArgument,
+    /// The operation is not supported by this connector.
+    Unimplemented,
+    /// The sync was cancelled.
+    Cancelled,
+    /// Anything else; a bug or an unexpected answer.
+    Internal,
+}
+
+/// An error returned by a [`ResourceSyncer`](crate::ResourceSyncer) or a
+/// [`Connector`](crate::Connector).
+#[derive(Debug)]
+pub struct ConnectorError {
+    kind: ErrorKind,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ConnectorError {
+    /// An error of `kind` with a message for the person running the sync.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ConnectorError { kind, message: message.into(), source: None }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// [`ErrorKind::NotFound`].
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    /// [`ErrorKind::Unavailable`].
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
+    /// [`ErrorKind::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// [`ErrorKind::Unimplemented`].
+    pub fn unimplemented(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unimplemented, message)
+    }
+
+    /// [`ErrorKind::Cancelled`].
+    pub fn cancelled() -> Self {
+        Self::new(ErrorKind::Cancelled, "cancelled")
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message, without the source chain.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Whether retrying may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.kind == ErrorKind::Unavailable
+    }
+}
+
+impl fmt::Display for ConnectorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConnectorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// An error from a [`Store`](crate::Store).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A store error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError { message: message.into(), source: None }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+}
+
+/// Why a sync failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A connector call failed; `context` says which (e.g. `listing team resources`).
+    #[error("{context}")]
+    Connector {
+        /// What the engine was doing.
+        context: String,
+        /// The connector's error.
+        #[source]
+        source: ConnectorError,
+    },
+    /// The store failed.
+    #[error("store failed")]
+    Store(#[from] StoreError),
+    /// The sync was cancelled; its progress was checkpointed.
+    #[error("sync cancelled")]
+    Cancelled,
+    /// The connector broke the SDK contract (unchanged page token, missing trait, unknown
+    /// reference, duplicate resource type …).
+    #[error("connector contract violated: {0}")]
+    Contract(String),
+    /// More not-found warnings than the warning policy allows.
+    #[error("too many warnings: {count} of {actions} calls answered not found")]
+    TooManyWarnings {
+        /// Warnings counted.
+        count: u64,
+        /// Calls made.
+        actions: u64,
+    },
+}
+
+impl Error {
+    /// The connector error kind behind this error, if a connector call failed.
+    pub fn connector_kind(&self) -> Option<ErrorKind> {
+        match self {
+            Error::Connector { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

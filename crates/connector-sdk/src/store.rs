@@ -1,0 +1,59 @@
+//! The `Store` trait: where a sync's output goes, and where its checkpoints live.
+//!
+//! The engine calls it in this order: [`begin_sync`](Store::begin_sync) once; then the `put_*`
+//! methods in batches, interleaved with [`checkpoint`](Store::checkpoint) and
+//! [`save_session`](Store::save_session); then [`end_sync`](Store::end_sync) once on success.
+//! A sync that stops without `end_sync` (error, cancellation, crash) stays resumable: the next
+//! `begin_sync` returns its id and last checkpoint.
+//!
+//! Writes are upserts keyed by baton's external id (resource `<type>:<id>`, entitlement id,
+//! grant id) within the sync, so replaying a page after a resume never duplicates a row.
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::model::{Entitlement, Grant, Resource, ResourceType};
+
+/// How a sync started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStart {
+    /// The sync's id (a KSUID in `.c1z` files).
+    pub sync_id: String,
+    /// The last checkpoint of the unfinished sync being resumed, `None` for a new sync.
+    pub checkpoint: Option<String>,
+    /// The session cache entries saved by the sync being resumed.
+    pub session: Vec<(String, Vec<u8>)>,
+}
+
+/// Where a sync writes. Implemented by `MemoryStore` here and by `c1z::C1zWriter`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Starts a new sync, or resumes the unfinished one this store holds.
+    async fn begin_sync(&self) -> Result<SyncStart, StoreError>;
+
+    /// Writes resource types.
+    async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError>;
+
+    /// Writes resources.
+    async fn put_resources(&self, items: Vec<Resource>) -> Result<(), StoreError>;
+
+    /// Writes entitlements.
+    async fn put_entitlements(&self, items: Vec<Entitlement>) -> Result<(), StoreError>;
+
+    /// Writes grants.
+    async fn put_grants(&self, items: Vec<Grant>) -> Result<(), StoreError>;
+
+    /// Resources of `resource_type` written in the current sync, in write order; the engine
+    /// reads them back to fan out entitlement and grant calls (also after a resume).
+    async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError>;
+
+    /// Saves the engine's opaque checkpoint state. Everything written before this call must be
+    /// durable when it returns.
+    async fn checkpoint(&self, state: &str) -> Result<(), StoreError>;
+
+    /// Saves session cache entries (`SessionCache::take_dirty`).
+    async fn save_session(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), StoreError>;
+
+    /// Marks the sync finished and makes the output final.
+    async fn end_sync(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,177 @@
+//! The `ResourceSyncer` trait: what a connector writes once per resource type.
+//!
+//! The engine owns every loop (paging, concurrency, retries, checkpoints). A syncer answers one
+//! call with one page and, when there is more, the token for the next page.
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::ConnectorError;
+use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use crate::session::SessionCache;
+
+/// One page of results, and the token that fetches the next (`None` when this is the last).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The opaque token for the next page, or `None` when done.
+    pub next_token: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The last page.
+    pub fn last(items: Vec<T>) -> Self {
+        Page { items, next_token: None }
+    }
+
+    /// A page with more after it.
+    pub fn more(items: Vec<T>, next_token: impl Into<String>) -> Self {
+        Page { items, next_token: Some(next_token.into()) }
+    }
+
+    /// A page whose successor is `next_token` if any.
+    pub fn with_next(items: Vec<T>, next_token: Option<String>) -> Self {
+        Page { items, next_token }
+    }
+
+    /// An empty last page.
+    pub fn empty() -> Self {
+        Page { items: Vec::new(), next_token: None }
+    }
+}
+
+/// What every call receives besides its subject: the page token, the per-sync session cache and
+/// the cancellation signal. Passed by value so that new inputs never change a signature.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    /// `None` for the first page, else the token the previous page returned.
+    pub page_token: Option<String>,
+    /// Key/value cache that lives for one sync (and survives a resume).
+    pub session: SessionCache,
+    /// Cancelled when the sync is asked to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`ResourceSyncer::list`].
+#[derive(Clone, Debug)]
+pub struct ListContext {
+    /// The parent when listing child resources, `None` for top-level listing.
+    pub parent: Option<ResourceId>,
+    /// Page token, session, cancellation.
+    pub call: CallContext,
+}
+
+/// Input of [`ResourceSyncer::entitlements`] and [`ResourceSyncer::grants`].
+#[derive(Clone, Debug)]
+pub struct ResourceContext {
+    /// The resource whose entitlements or grants are asked for.
+    pub resource: Resource,
+    /// Page token, session, cancellation.
+    pub call: CallContext,
+}
+
+/// Input of [`ResourceSyncer::get`].
+#[derive(Clone, Debug)]
+pub struct GetContext {
+    /// The resource asked for.
+    pub id: ResourceId,
+    /// Its parent, when known.
+    pub parent: Option<ResourceId>,
+    /// Session and cancellation (the page token is unused).
+    pub call: CallContext,
+}
+
+/// Syncs one resource type. Object-safe: a connector holds `Vec<Box<dyn ResourceSyncer>>`.
+///
+/// Only [`resource_type`](Self::resource_type) and [`list`](Self::list) are required; a type
+/// without entitlements or grants leaves the defaults, which return an empty last page.
+#[async_trait]
+pub trait ResourceSyncer: Send + Sync {
+    /// The resource type this syncer lists.
+    fn resource_type(&self) -> ResourceType;
+
+    /// One page of resources of this type, under `cx.parent` when listing children.
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError>;
+
+    /// One page of the entitlements that can be granted on `cx.resource`.
+    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
+        let _ = cx;
+        Ok(Page::empty())
+    }
+
+    /// One page of the grants on `cx.resource`.
+    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
+        let _ = cx;
+        Ok(Page::empty())
+    }
+
+    /// Entitlements defined once for the whole type (baton's `StaticEntitlements`), if any.
+    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+        let _ = cx;
+        Ok(Page::empty())
+    }
+
+    /// Whether [`get`](Self::get) is implemented (enables baton's `TARGETED_SYNC` capability).
+    fn supports_get(&self) -> bool {
+        false
+    }
+
+    /// One resource by id, for targeted sync. `Ok(None)` when it does not exist.
+    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+        Err(ConnectorError::unimplemented(format!(
+            "resource type {} does not support targeted sync",
+            cx.id.resource_type
+        )))
+    }
+}
+
+#[async_trait]
+impl<T: ResourceSyncer + ?Sized> ResourceSyncer for Box<T> {
+    fn resource_type(&self) -> ResourceType {
+        (**self).resource_type()
+    }
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+        (**self).list(cx).await
+    }
+    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
+        (**self).entitlements(cx).await
+    }
+    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
+        (**self).grants(cx).await
+    }
+    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+        (**self).static_entitlements(cx).await
+    }
+    fn supports_get(&self) -> bool {
+        (**self).supports_get()
+    }
+    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+        (**self).get(cx).await
+    }
+}
+
+#[async_trait]
+impl<T: ResourceSyncer + ?Sized> ResourceSyncer for std::sync::Arc<T> {
+    fn resource_type(&self) -> ResourceType {
+        (**self).resource_type()
+    }
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+        (**self).list(cx).await
+    }
+    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
+        (**self).entitlements(cx).await
+    }
+    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
+        (**self).grants(cx).await
+    }
+    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+        (**self).static_entitlements(cx).await
+    }
+    fn supports_get(&self) -> bool {
+        (**self).supports_get()
+    }
+    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+        (**self).get(cx).await
+    }
+}

@@ -1,0 +1,1 @@
+//! Embedding examples live in `examples/examples/`; this crate only groups them.
