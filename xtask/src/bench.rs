@@ -1,0 +1,610 @@
+//! `cargo xtask bench`: the performance harness (BENCHMARKS.md explains the scenarios).
+//!
+//! Everything runs as separate processes, as in production: `planetscale-fake` serves the API,
+//! `baton-planetscale` syncs it. Each figure is a ratio against a bound computed or measured in
+//! the same run, so it holds on a noisy shared machine. Results go to stdout, one line a
+//! scenario, and to `target/bench/results.json`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::util::{cargo, root, run as run_cmd};
+
+/// The token every benchmark uses; the fake accepts it by default.
+const TOKEN: &str = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001";
+
+struct Options {
+    quick: bool,
+    scenarios: Vec<String>,
+    /// Members of the largest organization in the request/latency/rate/storm scenarios.
+    members: usize,
+    teams: usize,
+    store_grants: usize,
+    memory_members: Vec<usize>,
+    memory_teams: usize,
+    latency_ms: u64,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let quick = args.iter().any(|a| a == "--quick");
+        let mut o = if quick {
+            Options {
+                quick,
+                scenarios: Vec::new(),
+                members: 600,
+                teams: 24,
+                store_grants: 20_000,
+                memory_members: vec![500, 1_000],
+                memory_teams: 20,
+                latency_ms: 5,
+            }
+        } else {
+            Options {
+                quick,
+                scenarios: Vec::new(),
+                members: 20_000,
+                teams: 800,
+                store_grants: 1_000_000,
+                memory_members: vec![25_000, 50_000, 100_000],
+                memory_teams: 2_000,
+                latency_ms: 30,
+            }
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--quick" => {}
+                "--scenarios" => {
+                    o.scenarios = value("--scenarios")?
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect()
+                }
+                "--members" => o.members = number(&value("--members")?)?,
+                "--teams" => o.teams = number(&value("--teams")?)?,
+                "--store-grants" => o.store_grants = number(&value("--store-grants")?)?,
+                "--memory-members" => {
+                    o.memory_members = value("--memory-members")?
+                        .split(',')
+                        .map(number)
+                        .collect::<Result<_, _>>()?
+                }
+                other => return Err(format!("unknown bench option `{other}`")),
+            }
+        }
+        if o.scenarios.is_empty() {
+            o.scenarios = ["requests", "latency", "rate", "storm", "store", "memory"]
+                .map(str::to_owned)
+                .to_vec();
+        }
+        Ok(o)
+    }
+}
+
+fn number(s: &str) -> Result<usize, String> {
+    s.replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let options = Options::parse(args)?;
+    run_cmd(cargo().args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "planetscale-fake",
+        "-p",
+        "baton-planetscale",
+    ]))?;
+    let out_dir = root().join("target/bench");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
+
+    let mut results = BTreeMap::new();
+    let mut baseline_content: Option<Vec<String>> = None;
+    for scenario in &options.scenarios {
+        let result = match scenario.as_str() {
+            "requests" => {
+                let (result, content) = requests(&options, &out_dir)?;
+                baseline_content = Some(content);
+                result
+            }
+            "latency" => latency(&options, &out_dir)?,
+            "rate" => rate(&options, &out_dir)?,
+            "storm" => storm(&options, &out_dir, baseline_content.as_deref())?,
+            "store" => store(&options)?,
+            "memory" => memory(&options, &out_dir)?,
+            other => return Err(format!("unknown scenario `{other}`")),
+        };
+        println!(
+            "{scenario:>9}: {}",
+            result["line"].as_str().unwrap_or_default()
+        );
+        results.insert(scenario.clone(), result);
+    }
+    let report = json!({
+        "quick": options.quick,
+        "machine": machine(),
+        "scenarios": results,
+    });
+    let path = out_dir.join("results.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    println!("results: {}", path.display());
+    Ok(())
+}
+
+/// Scenario 1: requests made against the minimum the API allows.
+fn requests(o: &Options, out: &Path) -> Result<(Value, Vec<String>), String> {
+    let fake = Fake::start(&bench_data_args(o), &[])?;
+    let file = out.join("requests.c1z");
+    let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
+    let minimum = fake.minimum_requests()?;
+    let made = fake.total_requests()?;
+    let ratio = made as f64 / minimum as f64;
+    let content = content(&file)?;
+    let line = format!(
+        "{made} requests / {minimum} minimum = {ratio:.2} (target 1.00); {:.1} s",
+        sync.wall.as_secs_f64()
+    );
+    Ok((
+        json!({"line": line, "requests": made, "minimum": minimum, "ratio": ratio,
+               "wall_s": sync.wall.as_secs_f64()}),
+        content,
+    ))
+}
+
+/// Scenario 2: with 30 ms per request and no rate limit, wall time against perfect overlap.
+fn latency(o: &Options, out: &Path) -> Result<Value, String> {
+    let latency = o.latency_ms.to_string();
+    let fake = Fake::start(&bench_data_args(o), &["--latency-ms", &latency])?;
+    let sync = sync(
+        &fake,
+        &out.join("latency.c1z"),
+        &["--requests-per-minute", "0"],
+    )?;
+    let requests = fake.total_requests()?;
+    let minimum = fake.minimum_requests()?;
+    let workers = default_workers();
+    let bound = minimum as f64 * (o.latency_ms as f64 / 1000.0) / workers as f64;
+    let ratio = sync.wall.as_secs_f64() / bound;
+    let line = format!(
+        "{:.2} s / ({minimum} x {} ms / {workers} workers = {bound:.2} s) = {ratio:.2} (target <= 1.25)",
+        sync.wall.as_secs_f64(),
+        o.latency_ms
+    );
+    Ok(
+        json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
+              "requests": requests, "workers": workers}),
+    )
+}
+
+/// Scenario 3: the fake allows 3,000 a minute and the client is set to the same.
+fn rate(o: &Options, out: &Path) -> Result<Value, String> {
+    let rpm = 3_000;
+    let fake = Fake::start(&bench_data_args(o), &["--rate-limit", &rpm.to_string()])?;
+    let sync = sync(
+        &fake,
+        &out.join("rate.c1z"),
+        &["--requests-per-minute", &rpm.to_string()],
+    )?;
+    let requests = fake.total_requests()?;
+    let throttled = fake.count_status(429)?;
+    let bound = requests as f64 / (rpm as f64 / 60.0);
+    let ratio = sync.wall.as_secs_f64() / bound;
+    let line = format!(
+        "{:.2} s / ({requests} requests at {} per s = {bound:.2} s) = {ratio:.2} (target <= 1.10); {throttled} x 429 (target 0)",
+        sync.wall.as_secs_f64(),
+        rpm / 60
+    );
+    Ok(
+        json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
+              "requests": requests, "status_429": throttled}),
+    )
+}
+
+/// Scenario 4: the client asks for twice what the fake allows; the sync must still complete,
+/// with the same content as scenario 1, near the fake's rate.
+fn storm(o: &Options, out: &Path, baseline: Option<&[String]>) -> Result<Value, String> {
+    let (server_rpm, client_rpm) = (600, 1_200);
+    let fake = Fake::start(
+        &bench_data_args(o),
+        &["--rate-limit", &server_rpm.to_string()],
+    )?;
+    let file = out.join("storm.c1z");
+    let sync = sync(
+        &fake,
+        &file,
+        &["--requests-per-minute", &client_rpm.to_string()],
+    )?;
+    let served = fake.total_requests()? - fake.count_status(429)?;
+    let throttled = fake.count_status(429)?;
+    let bound = served as f64 / (server_rpm as f64 / 60.0);
+    let ratio = sync.wall.as_secs_f64() / bound;
+    let identical = match baseline {
+        Some(baseline) => Some(content(&file)? == baseline),
+        None => None,
+    };
+    if identical == Some(false) {
+        return Err("storm: the synced content differs from the requests scenario".to_owned());
+    }
+    let line = format!(
+        "{:.2} s / ({served} requests at {} per s = {bound:.2} s) = {ratio:.2} (target <= 1.30); {throttled} x 429; content identical: {}",
+        sync.wall.as_secs_f64(),
+        server_rpm / 60,
+        identical.map_or("not compared".to_owned(), |b| b.to_string())
+    );
+    Ok(
+        json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
+              "served": served, "status_429": throttled, "identical": identical}),
+    )
+}
+
+/// Scenario 5: the `.c1z` writer against plain rusqlite, in one process (the c1z crate's bench).
+fn store(o: &Options) -> Result<Value, String> {
+    let output = cargo()
+        .args(["bench", "--quiet", "-p", "c1z", "--bench", "store", "--"])
+        .args(["--grants", &o.store_grants.to_string(), "--json"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running the store bench: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("the store bench failed with {}", output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json_line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or("the store bench printed no JSON line")?;
+    let mut value: Value =
+        serde_json::from_str(json_line).map_err(|e| format!("store bench JSON: {e}"))?;
+    let writer = value["writer_grants_per_s"].as_f64().unwrap_or(0.0);
+    let raw = value["raw_grants_per_s"].as_f64().unwrap_or(0.0);
+    let line = format!(
+        "writer {writer:.0} grants/s / raw rusqlite {raw:.0} grants/s = {:.2} (target >= 0.50, and >= 200000 grants/s)",
+        if raw > 0.0 { writer / raw } else { 0.0 }
+    );
+    value["line"] = Value::String(line);
+    Ok(value)
+}
+
+/// Scenario 6: peak memory and CPU of the binary as the organization grows.
+fn memory(o: &Options, out: &Path) -> Result<Value, String> {
+    let mut points = Vec::new();
+    for &members in &o.memory_members {
+        let args = [
+            "--orgs".to_owned(),
+            "1".to_owned(),
+            "--members".to_owned(),
+            members.to_string(),
+            "--teams".to_owned(),
+            o.memory_teams.to_string(),
+        ];
+        let fake = Fake::start(&args, &[])?;
+        let file = out.join(format!("memory-{members}.c1z"));
+        let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
+        let grants = grant_count(&file)?;
+        let cpu_per_100k = sync.cpu.as_secs_f64() / (grants.max(1) as f64 / 100_000.0);
+        points.push(json!({"members": members, "grants": grants, "peak_rss_mb": sync.peak_rss_kb as f64 / 1024.0,
+                           "cpu_s": sync.cpu.as_secs_f64(), "cpu_s_per_100k_grants": cpu_per_100k,
+                           "wall_s": sync.wall.as_secs_f64()}));
+    }
+    let line = points
+        .iter()
+        .map(|p| {
+            format!(
+                "{} members: {:.0} MB peak, {:.2} CPU s / 100k grants",
+                p["members"],
+                p["peak_rss_mb"].as_f64().unwrap_or(0.0),
+                p["cpu_s_per_100k_grants"].as_f64().unwrap_or(0.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(json!({"line": format!("{line} (target <= 150 MB, flat)"), "points": points}))
+}
+
+fn bench_data_args(o: &Options) -> Vec<String> {
+    vec![
+        "--preset".to_owned(),
+        "bench".to_owned(),
+        "--members".to_owned(),
+        o.members.to_string(),
+        "--teams".to_owned(),
+        o.teams.to_string(),
+    ]
+}
+
+fn default_workers() -> usize {
+    8
+}
+
+fn release_bin(name: &str) -> PathBuf {
+    root().join("target/release").join(name)
+}
+
+/// A running `planetscale-fake` process, killed on drop.
+struct Fake {
+    child: Child,
+    addr: String,
+    url: String,
+}
+
+impl Fake {
+    fn start(data_args: &[String], extra: &[&str]) -> Result<Self, String> {
+        let mut child = Command::new(release_bin("planetscale-fake"))
+            .args(data_args)
+            .args(extra)
+            .args(["--port", "0", "--seed", "42"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting planetscale-fake: {e}"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or("planetscale-fake has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("reading planetscale-fake's address: {e}"))?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("planetscale-fake said `{}`, not its address", line.trim()))?
+            .to_owned();
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Fake { child, addr, url })
+    }
+
+    fn get_json(&self, path: &str) -> Result<Value, String> {
+        let mut stream =
+            TcpStream::connect(&self.addr).map_err(|e| format!("connecting to the fake: {e}"))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .map_err(|e| e.to_string())?;
+        let mut response = Vec::new();
+        stream
+            .read_to_end(&mut response)
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&response);
+        let (head, body) = text
+            .split_once("\r\n\r\n")
+            .ok_or("malformed response from the fake")?;
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        serde_json::from_str(&body).map_err(|e| format!("fake {path}: {e}"))
+    }
+
+    fn stats(&self) -> Result<Value, String> {
+        self.get_json("/__fake/stats")
+    }
+
+    fn total_requests(&self) -> Result<u64, String> {
+        // Only API requests count; the harness's own control requests are not under /v1.
+        self.stats()?["api_requests"]
+            .as_u64()
+            .ok_or_else(|| "fake stats lack api_requests".to_owned())
+    }
+
+    fn count_status(&self, status: u16) -> Result<u64, String> {
+        Ok(self.stats()?["by_status"][status.to_string()]
+            .as_u64()
+            .unwrap_or(0))
+    }
+
+    /// The connector's minimum: max(1, ceil(O/100)) for the organization list, then per
+    /// organization max(1, ceil(N/100)) + max(1, ceil(T/100)) + Σ max(1, ceil(s_i/100)).
+    fn minimum_requests(&self) -> Result<u64, String> {
+        let data = self.get_json("/__fake/dataset")?;
+        let orgs = data["organizations"]
+            .as_array()
+            .ok_or("fake dataset lacks organizations")?;
+        let pages = |n: usize| n.div_ceil(100).max(1) as u64;
+        let mut total = pages(orgs.len());
+        for org in orgs {
+            let members = org["members"].as_array().map_or(0, Vec::len);
+            let teams = org["teams"].as_array().cloned().unwrap_or_default();
+            total += pages(members) + pages(teams.len());
+            total += teams
+                .iter()
+                .map(|t| pages(t["members"].as_array().map_or(0, Vec::len)))
+                .sum::<u64>();
+        }
+        Ok(total)
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+struct SyncRun {
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kb: u64,
+}
+
+/// Runs one sync as a separate process and measures it through /proc while it runs.
+fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
+    let _ = std::fs::remove_file(file);
+    let started = Instant::now();
+    let child = Command::new(release_bin("baton-planetscale"))
+        .args(["--planetscale-api-url", &fake.url, "--file"])
+        .arg(file)
+        .args(["--log-level", "warn"])
+        .args(extra)
+        .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting baton-planetscale: {e}"))?;
+    let pid = child.id();
+    let mut peak_rss_kb = 0;
+    let mut cpu = Duration::ZERO;
+    // Poll until the process is a zombie: its CPU times are still readable then, and
+    // VmHWM (the kernel's own peak) was read on the way.
+    while let Some(sample) = proc_sample(pid) {
+        peak_rss_kb = peak_rss_kb.max(sample.hwm_kb);
+        cpu = sample.cpu;
+        if sample.zombie {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let wall = started.elapsed();
+    if !output.status.success() {
+        return Err(format!(
+            "baton-planetscale failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(SyncRun {
+        wall,
+        cpu,
+        peak_rss_kb,
+    })
+}
+
+struct ProcSample {
+    hwm_kb: u64,
+    cpu: Duration,
+    zombie: bool,
+}
+
+fn proc_sample(pid: u32) -> Option<ProcSample> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let zombie = fields.first() == Some(&"Z");
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every mainstream platform.
+    let cpu = Duration::from_millis(ticks * 10);
+    let hwm_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0);
+    Some(ProcSample {
+        hwm_kb,
+        cpu,
+        zombie,
+    })
+}
+
+/// The synced content, as the sorted ids of every resource and grant (the binary's own JSON).
+fn content(file: &Path) -> Result<Vec<String>, String> {
+    let mut ids = Vec::new();
+    for (what, list, id) in [
+        ("resources", "resources", "/resource/id"),
+        ("grants", "grants", "/grant/id"),
+    ] {
+        let value = inspect_json(file, what)?;
+        for item in value[list].as_array().cloned().unwrap_or_default() {
+            let id = match item.pointer(id) {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => item.to_string(),
+            };
+            ids.push(format!("{what}:{id}"));
+        }
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+fn grant_count(file: &Path) -> Result<u64, String> {
+    let stats = inspect_json(file, "stats")?;
+    stats["grants"]
+        .as_u64()
+        .or_else(|| stats["counts"]["grants"].as_u64())
+        .ok_or_else(|| format!("`inspect stats` printed no grant count: {stats}"))
+}
+
+fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
+    let output = Command::new(release_bin("baton-planetscale"))
+        .args(["inspect", "--file"])
+        .arg(file)
+        .args([what, "--output", "json"])
+        .output()
+        .map_err(|e| format!("running inspect: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "inspect {what} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("inspect {what} JSON: {e}"))
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let mem_kb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
+            })
+        })
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    json!({"cpu": cpu, "cores": cores, "memory_gib": mem_kb as f64 / 1024.0 / 1024.0})
+}
