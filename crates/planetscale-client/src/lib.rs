@@ -1,1 +1,54 @@
-//! PlanetScale client
+//! A typed async client for the parts of the PlanetScale REST API that identity governance
+//! needs: organizations, members, teams, team members, service tokens and invitations.
+//!
+//! The client authenticates with a service token (`Authorization: <token-id>:<token-value>`),
+//! pages through lists (one method per page, and lazy item streams built on the pages),
+//! throttles itself below the API's rate limit, retries transient failures honouring
+//! `Retry-After`, and never sends the token anywhere but the configured origin. It knows
+//! nothing of syncing.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use planetscale_client::{Client, Credentials, SecretString};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let token = std::env::var("PLANETSCALE_SERVICE_TOKEN")?;
+//! let credentials = Credentials::new("pscale_tkn_example", SecretString::from(token))?;
+//! let client = Client::builder(credentials).build()?;
+//!
+//! let first = client.list_organizations(1).await?;
+//! for org in &first.items {
+//!     let members: Vec<_> = client.members(&org.name).try_collect().await?;
+//!     println!("{}: {} members", org.name, members.len());
+//! }
+//! println!("{:?}", client.stats());
+//! # Ok(())
+//! # }
+//! ```
+
+mod base_url;
+mod builder;
+mod client;
+mod credentials;
+mod endpoints;
+mod error;
+mod lenient;
+mod models;
+mod page;
+mod retry;
+mod stats;
+mod throttle;
+
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use credentials::{Credentials, CredentialsError};
+pub use error::{Error, Result};
+pub use models::{
+    Invitation, Member, Organization, Role, ServiceToken, ServiceTokenAccess, Team, TeamMember,
+    User,
+};
+pub use page::Page;
+pub use retry::RetryPolicy;
+pub use secrecy::SecretString;
+pub use stats::ClientStats;
+pub use url::Url;

@@ -1,0 +1,112 @@
+//! The typed endpoints and item streams, each a thin layer over [`Client::get_json`] and
+//! [`Client::get_page`].
+
+use futures::Stream;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::models::{Invitation, Member, Organization, ServiceToken, Team, TeamMember};
+use crate::page::{Page, item_stream};
+
+const ORGANIZATIONS: &str = "organizations";
+
+impl Client {
+    /// `GET /organizations`: one page of the organizations the token can see (1-based).
+    pub async fn list_organizations(&self, page: u32) -> Result<Page<Organization>> {
+        self.get_page(&[ORGANIZATIONS], page).await
+    }
+
+    /// `GET /organizations/{org}`: one organization by name.
+    pub async fn get_organization(&self, org: &str) -> Result<Organization> {
+        self.get_json(&[ORGANIZATIONS, org], &[]).await
+    }
+
+    /// `GET /organizations/{org}/members`: one page of an organization's members.
+    pub async fn list_members(&self, org: &str, page: u32) -> Result<Page<Member>> {
+        self.get_page(&[ORGANIZATIONS, org, "members"], page).await
+    }
+
+    /// `GET /organizations/{org}/members/{user_id}`: one membership, by the member's
+    /// [`User::id`](crate::User::id) (not the membership ID).
+    pub async fn get_member(&self, org: &str, user_id: &str) -> Result<Member> {
+        self.get_json(&[ORGANIZATIONS, org, "members", user_id], &[])
+            .await
+    }
+
+    /// `GET /organizations/{org}/teams`: one page of an organization's teams.
+    pub async fn list_teams(&self, org: &str, page: u32) -> Result<Page<Team>> {
+        self.get_page(&[ORGANIZATIONS, org, "teams"], page).await
+    }
+
+    /// `GET /organizations/{org}/teams/{team_slug}`: one team by slug.
+    pub async fn get_team(&self, org: &str, team_slug: &str) -> Result<Team> {
+        self.get_json(&[ORGANIZATIONS, org, "teams", team_slug], &[])
+            .await
+    }
+
+    /// `GET /organizations/{org}/teams/{team_slug}/members`: one page of a team's members.
+    /// Their database passwords are dropped while decoding.
+    pub async fn list_team_members(
+        &self,
+        org: &str,
+        team_slug: &str,
+        page: u32,
+    ) -> Result<Page<TeamMember>> {
+        self.get_page(&[ORGANIZATIONS, org, "teams", team_slug, "members"], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/service-tokens`: one page of an organization's service
+    /// tokens (needs the `read_service_tokens` access).
+    pub async fn list_service_tokens(&self, org: &str, page: u32) -> Result<Page<ServiceToken>> {
+        self.get_page(&[ORGANIZATIONS, org, "service-tokens"], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/invitations`: one page of pending invitations (needs the
+    /// `write_members` access).
+    pub async fn list_invitations(&self, org: &str, page: u32) -> Result<Page<Invitation>> {
+        self.get_page(&[ORGANIZATIONS, org, "invitations"], page)
+            .await
+    }
+
+    /// Every organization the token can see, fetched page by page as the stream is polled.
+    pub fn organizations(&self) -> impl Stream<Item = Result<Organization>> + Send + '_ {
+        item_stream(move |page| self.list_organizations(page))
+    }
+
+    /// Every member of `org`, fetched page by page as the stream is polled.
+    pub fn members<'a>(&'a self, org: &'a str) -> impl Stream<Item = Result<Member>> + Send + 'a {
+        item_stream(move |page| self.list_members(org, page))
+    }
+
+    /// Every team of `org`, fetched page by page as the stream is polled.
+    pub fn teams<'a>(&'a self, org: &'a str) -> impl Stream<Item = Result<Team>> + Send + 'a {
+        item_stream(move |page| self.list_teams(org, page))
+    }
+
+    /// Every member of a team, fetched page by page as the stream is polled.
+    pub fn team_members<'a>(
+        &'a self,
+        org: &'a str,
+        team_slug: &'a str,
+    ) -> impl Stream<Item = Result<TeamMember>> + Send + 'a {
+        item_stream(move |page| self.list_team_members(org, team_slug, page))
+    }
+
+    /// Every service token of `org`, fetched page by page as the stream is polled.
+    pub fn service_tokens<'a>(
+        &'a self,
+        org: &'a str,
+    ) -> impl Stream<Item = Result<ServiceToken>> + Send + 'a {
+        item_stream(move |page| self.list_service_tokens(org, page))
+    }
+
+    /// Every pending invitation of `org`, fetched page by page as the stream is polled.
+    pub fn invitations<'a>(
+        &'a self,
+        org: &'a str,
+    ) -> impl Stream<Item = Result<Invitation>> + Send + 'a {
+        item_stream(move |page| self.list_invitations(org, page))
+    }
+}

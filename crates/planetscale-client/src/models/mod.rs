@@ -1,0 +1,20 @@
+//! The typed models of API responses: lenient, with unknown fields ignored and every
+//! non-identity field optional or defaulted.
+
+mod invitation;
+mod member;
+mod organization;
+mod role;
+mod service_token;
+mod team;
+mod team_member;
+mod user;
+
+pub use invitation::Invitation;
+pub use member::Member;
+pub use organization::Organization;
+pub use role::Role;
+pub use service_token::{ServiceToken, ServiceTokenAccess};
+pub use team::Team;
+pub use team_member::TeamMember;
+pub use user::User;
