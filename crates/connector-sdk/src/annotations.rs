@@ -76,7 +76,9 @@ impl Annotation {
 
     /// An [`Annotation::ChildResourceType`].
     pub fn child_resource_type(resource_type_id: impl Into<String>) -> Self {
-        Annotation::ChildResourceType { resource_type_id: resource_type_id.into() }
+        Annotation::ChildResourceType {
+            resource_type_id: resource_type_id.into(),
+        }
     }
 
     /// An [`Annotation::ExternalLink`].
@@ -94,7 +96,14 @@ macro_rules! annotation_from {
         }
     )*};
 }
-annotation_from!(UserTrait, GroupTrait, RoleTrait, AppTrait, SecretTrait, RateLimitDescription);
+annotation_from!(
+    UserTrait,
+    GroupTrait,
+    RoleTrait,
+    AppTrait,
+    SecretTrait,
+    RateLimitDescription
+);
 
 /// Kind of account (`UserTrait.AccountType`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -170,7 +179,10 @@ impl UserTrait {
     /// A user trait with baton's helper defaults: status ENABLED, account type HUMAN.
     pub fn new() -> Self {
         UserTrait {
-            status: Some(Status { status: crate::model::StatusKind::Enabled, details: String::new() }),
+            status: Some(Status {
+                status: crate::model::StatusKind::Enabled,
+                details: String::new(),
+            }),
             account_type: AccountType::Human,
             ..Default::default()
         }
@@ -178,7 +190,10 @@ impl UserTrait {
 
     /// Adds an email address.
     pub fn with_email(mut self, address: impl Into<String>, is_primary: bool) -> Self {
-        self.emails.push(Email { address: address.into(), is_primary });
+        self.emails.push(Email {
+            address: address.into(),
+            is_primary,
+        });
         self
     }
 

@@ -38,11 +38,18 @@ pub struct ConnectorError {
 impl ConnectorError {
     /// An error of `kind` with a message for the person running the sync.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ConnectorError { kind, message: message.into(), source: None }
+        ConnectorError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// Attaches the underlying error.
-    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -96,7 +103,9 @@ impl fmt::Display for ConnectorError {
 
 impl std::error::Error for ConnectorError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -112,11 +121,17 @@ pub struct StoreError {
 impl StoreError {
     /// A store error with a message.
     pub fn new(message: impl Into<String>) -> Self {
-        StoreError { message: message.into(), source: None }
+        StoreError {
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// Attaches the underlying error.
-    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.source = Some(source.into());
         self
     }
@@ -145,6 +160,12 @@ pub enum Error {
     /// reference, duplicate resource type …).
     #[error("connector contract violated: {0}")]
     Contract(String),
+    /// The sync options are invalid (an unknown resource type in the filter, zero workers …).
+    #[error("invalid sync options: {0}")]
+    InvalidOptions(String),
+    /// The checkpoint of the sync being resumed cannot be used.
+    #[error("cannot resume the unfinished sync: {0}")]
+    Checkpoint(String),
     /// More not-found warnings than the warning policy allows.
     #[error("too many warnings: {count} of {actions} calls answered not found")]
     TooManyWarnings {
@@ -156,6 +177,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the sync stopped because it was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled)
+    }
+
     /// The connector error kind behind this error, if a connector call failed.
     pub fn connector_kind(&self) -> Option<ErrorKind> {
         match self {

@@ -7,7 +7,9 @@ use crate::model::ResourceId;
 
 /// `<resource type>:<resource id>:<name>`, baton's `NewEntitlementID`.
 pub fn entitlement_id(resource: &ResourceId, name: &str) -> String {
-    let mut s = String::with_capacity(resource.resource_type.len() + resource.resource.len() + name.len() + 2);
+    let mut s = String::with_capacity(
+        resource.resource_type.len() + resource.resource.len() + name.len() + 2,
+    );
     s.push_str(&resource.resource_type);
     s.push(':');
     s.push_str(&resource.resource);
@@ -18,7 +20,9 @@ pub fn entitlement_id(resource: &ResourceId, name: &str) -> String {
 
 /// `<entitlement id>:<principal type>:<principal id>`, baton's `NewGrantID`.
 pub fn grant_id(entitlement_id: &str, principal: &ResourceId) -> String {
-    let mut s = String::with_capacity(entitlement_id.len() + principal.resource_type.len() + principal.resource.len() + 2);
+    let mut s = String::with_capacity(
+        entitlement_id.len() + principal.resource_type.len() + principal.resource.len() + 2,
+    );
     s.push_str(entitlement_id);
     s.push(':');
     s.push_str(&principal.resource_type);
@@ -41,7 +45,10 @@ mod tests {
         let eng = ResourceId::new("group", "eng");
         let ent = entitlement_id(&eng, "member");
         assert_eq!(ent, "group:eng:member");
-        assert_eq!(grant_id(&ent, &ResourceId::new("user", "42")), "group:eng:member:user:42");
+        assert_eq!(
+            grant_id(&ent, &ResourceId::new("user", "42")),
+            "group:eng:member:user:42"
+        );
         assert_eq!(resource_external_id(&eng), "group:eng");
     }
 }

@@ -2,25 +2,82 @@
 //!
 //! A connector describes each resource type it syncs with a [`ResourceSyncer`]; the engine
 //! ([`sync`]) walks resource types, resources, entitlements and grants in baton's order and
-//! writes them to a [`Store`]. This crate knows nothing of any particular system, of HTTP or of
-//! SQLite; the `c1z` crate provides the `.c1z` file store.
+//! writes them to a [`Store`]: a [`MemoryStore`] here, a `.c1z` file with the `c1z` crate. This
+//! crate knows nothing of any particular system, of HTTP or of SQLite.
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use async_trait::async_trait;
+//! use connector_sdk::{
+//!     Connector, ConnectorError, ListContext, MemoryStore, Metadata, Page, Resource,
+//!     ResourceSyncer, ResourceType, SyncOptions,
+//! };
+//!
+//! struct Projects;
+//!
+//! #[async_trait]
+//! impl ResourceSyncer for Projects {
+//!     fn resource_type(&self) -> ResourceType {
+//!         ResourceType::new("project", "Project", &[])
+//!     }
+//!     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+//!         let rt = self.resource_type();
+//!         Ok(Page::last(vec![Resource::new(&rt, "p1", "Apollo")]))
+//!     }
+//! }
+//!
+//! struct Demo;
+//!
+//! #[async_trait]
+//! impl Connector for Demo {
+//!     fn metadata(&self) -> Metadata {
+//!         Metadata { display_name: "Demo".into(), description: "A demo".into() }
+//!     }
+//!     async fn validate(&self) -> Result<(), ConnectorError> {
+//!         Ok(())
+//!     }
+//!     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+//!         vec![Arc::new(Projects)]
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> connector_sdk::Result<()> {
+//! let store = MemoryStore::new();
+//! let summary = connector_sdk::sync(&Demo, &store, SyncOptions::default()).await?;
+//! assert_eq!(summary.resources(), 1);
+//! assert_eq!(store.all_resources()[0].display_name, "Apollo");
+//! # Ok(())
+//! # }
+//! ```
 
 mod annotations;
+mod capabilities;
 mod connector;
+pub mod engine;
 mod error;
 pub mod ids;
+mod memory;
 mod model;
 mod session;
 mod store;
 mod syncer;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod value;
 
 pub use annotations::{
     AccountType, Annotation, Annotations, AppTrait, Email, GroupTrait, RateLimitDescription,
     RoleTrait, SecretTrait, StructuredName, UserTrait,
 };
+pub use capabilities::{Capabilities, Capability, ResourceTypeCapabilities, capabilities};
 pub use connector::{Connector, Metadata};
+pub use engine::{
+    EngineRetry, Event, Observer, Phase, SyncOptions, SyncSummary, TypeCounts, WarningPolicy, sync,
+};
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
+pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,
     ResourceType, Status, StatusKind, Timestamp, Trait,

@@ -95,7 +95,11 @@ pub struct ResourceId {
 impl ResourceId {
     /// The id of resource `resource` of type `resource_type`.
     pub fn new(resource_type: impl Into<String>, resource: impl Into<String>) -> Self {
-        ResourceId { resource_type: resource_type.into(), resource: resource.into(), baton_resource: false }
+        ResourceId {
+            resource_type: resource_type.into(),
+            resource: resource.into(),
+            baton_resource: false,
+        }
     }
 }
 
@@ -107,7 +111,9 @@ impl std::fmt::Display for ResourceId {
 }
 
 /// A point in time, as `google.protobuf.Timestamp`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Timestamp {
     /// Seconds since the Unix epoch.
     pub seconds: i64,
@@ -125,7 +131,10 @@ impl Timestamp {
 impl From<std::time::SystemTime> for Timestamp {
     fn from(t: std::time::SystemTime) -> Self {
         match t.duration_since(std::time::UNIX_EPOCH) {
-            Ok(d) => Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 },
+            Ok(d) => Timestamp {
+                seconds: d.as_secs() as i64,
+                nanos: d.subsec_nanos() as i32,
+            },
             Err(e) => {
                 let d = e.duration();
                 let (mut seconds, mut nanos) = (-(d.as_secs() as i64), -(d.subsec_nanos() as i32));
@@ -212,7 +221,11 @@ pub struct Resource {
 
 impl Resource {
     /// A resource of type `resource_type` with id `id` and a display name.
-    pub fn new(resource_type: &ResourceType, id: impl Into<String>, display_name: impl Into<String>) -> Self {
+    pub fn new(
+        resource_type: &ResourceType,
+        id: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Self {
         Resource {
             id: ResourceId::new(resource_type.id.clone(), id),
             display_name: display_name.into(),
@@ -246,7 +259,10 @@ impl Resource {
 
     /// Sets the status.
     pub fn with_status(mut self, status: StatusKind) -> Self {
-        self.status = Some(Status { status, details: String::new() });
+        self.status = Some(Status {
+            status,
+            details: String::new(),
+        });
         self
     }
 
@@ -405,7 +421,10 @@ impl Grant {
                 id: entitlement.id.clone(),
                 ..Default::default()
             },
-            principal: Resource { id: principal, ..Default::default() },
+            principal: Resource {
+                id: principal,
+                ..Default::default()
+            },
             annotations: Annotations::default(),
             sources: None,
         }

@@ -27,8 +27,16 @@ struct SessionState {
 impl SessionCache {
     /// A cache pre-filled with `entries` (from a resumed sync's store).
     pub fn from_entries(entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
-        let entries = entries.into_iter().map(|(k, v)| (k, Arc::from(v))).collect();
-        SessionCache { inner: Arc::new(Mutex::new(SessionState { entries, dirty: Vec::new() })) }
+        let entries = entries
+            .into_iter()
+            .map(|(k, v)| (k, Arc::from(v)))
+            .collect();
+        SessionCache {
+            inner: Arc::new(Mutex::new(SessionState {
+                entries,
+                dirty: Vec::new(),
+            })),
+        }
     }
 
     /// The bytes stored under `key`.
@@ -46,7 +54,8 @@ impl SessionCache {
 
     /// The JSON value stored under `key`, or `None` when absent or not of type `T`.
     pub fn get_json<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        self.get(key).and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        self.get(key)
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
     }
 
     /// Stores `value` as JSON under `key`.
@@ -92,8 +101,14 @@ mod tests {
         let cache = SessionCache::default();
         cache.put_json("orgs", &vec!["acme", "globex"]);
         cache.put_json("orgs", &vec!["acme"]);
-        assert_eq!(cache.get_json::<Vec<String>>("orgs"), Some(vec!["acme".to_owned()]));
-        assert_eq!(cache.take_dirty(), vec![("orgs".to_owned(), b"[\"acme\"]".to_vec())]);
+        assert_eq!(
+            cache.get_json::<Vec<String>>("orgs"),
+            Some(vec!["acme".to_owned()])
+        );
+        assert_eq!(
+            cache.take_dirty(),
+            vec![("orgs".to_owned(), b"[\"acme\"]".to_vec())]
+        );
         assert!(cache.take_dirty().is_empty());
     }
 }

@@ -47,6 +47,13 @@ pub trait Store: Send + Sync {
     /// reads them back to fan out entitlement and grant calls (also after a resume).
     async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError>;
 
+    /// Ids of the entitlements written in the current sync, or `None` when the store cannot
+    /// tell. A resumed sync uses them to check that grants refer to known entitlements; with
+    /// `None` that check is skipped for the rest of a resumed sync.
+    async fn entitlement_ids(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
+
     /// Saves the engine's opaque checkpoint state. Everything written before this call must be
     /// durable when it returns.
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError>;

@@ -17,27 +17,53 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The opaque token for the next page, or `None` when done.
     pub next_token: Option<String>,
+    /// Further page tokens that do not depend on this one (page numbers known up front from a
+    /// total count). The engine schedules each as an independent call of the same method on the
+    /// same subject, concurrently with the others: baton's `EnqueuePageTokens`.
+    pub enqueue: Vec<String>,
 }
 
 impl<T> Page<T> {
     /// The last page.
     pub fn last(items: Vec<T>) -> Self {
-        Page { items, next_token: None }
+        Page {
+            items,
+            next_token: None,
+            enqueue: Vec::new(),
+        }
     }
 
     /// A page with more after it.
     pub fn more(items: Vec<T>, next_token: impl Into<String>) -> Self {
-        Page { items, next_token: Some(next_token.into()) }
+        Page {
+            items,
+            next_token: Some(next_token.into()),
+            enqueue: Vec::new(),
+        }
     }
 
     /// A page whose successor is `next_token` if any.
     pub fn with_next(items: Vec<T>, next_token: Option<String>) -> Self {
-        Page { items, next_token }
+        Page {
+            items,
+            next_token,
+            enqueue: Vec::new(),
+        }
+    }
+
+    /// Adds independent page tokens for the engine to fetch concurrently.
+    pub fn with_enqueued(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
+        self.enqueue.extend(tokens);
+        self
     }
 
     /// An empty last page.
     pub fn empty() -> Self {
-        Page { items: Vec::new(), next_token: None }
+        Page {
+            items: Vec::new(),
+            next_token: None,
+            enqueue: Vec::new(),
+        }
     }
 }
 
@@ -107,7 +133,10 @@ pub trait ResourceSyncer: Send + Sync {
     }
 
     /// Entitlements defined once for the whole type (baton's `StaticEntitlements`), if any.
-    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+    async fn static_entitlements(
+        &self,
+        cx: CallContext,
+    ) -> Result<Page<Entitlement>, ConnectorError> {
         let _ = cx;
         Ok(Page::empty())
     }
@@ -140,7 +169,10 @@ impl<T: ResourceSyncer + ?Sized> ResourceSyncer for Box<T> {
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
         (**self).grants(cx).await
     }
-    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+    async fn static_entitlements(
+        &self,
+        cx: CallContext,
+    ) -> Result<Page<Entitlement>, ConnectorError> {
         (**self).static_entitlements(cx).await
     }
     fn supports_get(&self) -> bool {
@@ -165,7 +197,10 @@ impl<T: ResourceSyncer + ?Sized> ResourceSyncer for std::sync::Arc<T> {
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
         (**self).grants(cx).await
     }
-    async fn static_entitlements(&self, cx: CallContext) -> Result<Page<Entitlement>, ConnectorError> {
+    async fn static_entitlements(
+        &self,
+        cx: CallContext,
+    ) -> Result<Page<Entitlement>, ConnectorError> {
         (**self).static_entitlements(cx).await
     }
     fn supports_get(&self) -> bool {

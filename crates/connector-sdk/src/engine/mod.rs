@@ -1,0 +1,325 @@
+//! The sync engine: walks a [`Connector`](crate::Connector) in baton's order and writes what it
+//! finds to a [`Store`](crate::Store).
+//!
+//! # Order
+//!
+//! 1. `connector.validate()`; an error stops the sync before the store is touched.
+//! 2. Resource types, in the order `connector.syncers()` returns them.
+//! 3. Resources. For each type in that order, its top-level listing (`parent: None`) runs to the
+//!    last page; then the child listings announced by
+//!    [`Annotation::ChildResourceType`](crate::Annotation::ChildResourceType) on its resources
+//!    run (recursively, many parents at once); then the next type starts. As in baton, *every*
+//!    type gets a top-level `list` call, including types that only exist under a parent: such a
+//!    syncer returns an empty last page when `ListContext::parent` is `None`.
+//! 4. Static entitlements, one call chain per type.
+//! 5. Entitlements, one call chain per stored resource (`Store::resources`), many at once.
+//! 6. Grants, likewise.
+//!
+//! Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
+//! are left out of the matching phases.
+//!
+//! # Concurrency
+//!
+//! Independent calls run at the same time, at most [`SyncOptions::workers`] of them: the child
+//! listings of many parents, the entitlements and grants of many resources, and the tokens a page
+//! hands back in [`Page::enqueue`](crate::Page::enqueue), each of which becomes an independent
+//! sibling call. The pages of one call chain are fetched one after the other.
+//!
+//! # Checks
+//!
+//! The sync fails with [`Error::Contract`](crate::Error::Contract) when the connector breaks the
+//! contract: two syncers for one resource type id, a page token returned unchanged, a resource of
+//! another type than its syncer's, a resource lacking a trait its type requires, a child resource
+//! type no syncer provides, a grant whose principal is of a type no syncer provides, or a grant
+//! whose entitlement no entitlements call returned. A grant whose principal is of a synced type
+//! but was never listed is only a *warning* (baton's ingestion invariants only warn by default,
+//! and a user who joins between the user listing and the membership listing is normal on a live
+//! system); such warnings do not count towards the warning policy.
+//!
+//! # Warnings, retries and failures
+//!
+//! `NotFound` from a per-resource call (a child listing, entitlements, grants) is a warning: the
+//! call is skipped and the sync goes on, until the [`WarningPolicy`] says there are too many. A
+//! top-level listing that answers `NotFound` fails the sync: a 404 must never read as "empty".
+//! `Unavailable` errors are retried per [`EngineRetry`]. Any other error fails the sync.
+//!
+//! # Checkpoints and resume
+//!
+//! The engine's pending work (phase, queued calls with their page tokens, calls in flight with
+//! their current tokens) is saved as JSON through `Store::checkpoint` at most every
+//! [`SyncOptions::checkpoint_interval`], at every phase end, on cancellation and (best effort) when
+//! the sync fails. Before each checkpoint all buffered writes are flushed and the session cache's
+//! new entries are saved, so neither the data nor the session is ever older than the checkpoint.
+//! When `Store::begin_sync` returns a checkpoint, the sync resumes from it: calls that completed
+//! before the checkpoint are not made again, calls in flight at the time are replayed from their
+//! page token (writes are upserts, so replaying is harmless).
+
+pub(crate) mod call;
+mod run;
+pub(crate) mod state;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+pub use run::sync;
+
+/// How a sync runs. `SyncOptions::default()` matches baton's defaults where baton has one.
+#[derive(Clone)]
+pub struct SyncOptions {
+    /// Calls in flight at most (default 8). Must be at least 1.
+    pub workers: usize,
+    /// Sync only these resource types (baton's `--sync-resource-types`); `None` syncs all. An id
+    /// that no syncer provides is an error.
+    pub resource_types: Option<Vec<String>>,
+    /// Least time between two periodic checkpoints (default 10 s, baton's).
+    pub checkpoint_interval: Duration,
+    /// Cancels the sync: the engine stops, checkpoints and returns `Error::Cancelled`.
+    pub cancel: CancellationToken,
+    /// Receives progress events.
+    pub observer: Option<Arc<dyn Observer>>,
+    /// When not-found warnings fail the sync.
+    pub warning_policy: WarningPolicy,
+    /// Retries of transient (`Unavailable`) connector errors.
+    pub retry: EngineRetry,
+    /// Items per store write (default 1000). Must be at least 1.
+    pub batch_size: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            workers: 8,
+            resource_types: None,
+            checkpoint_interval: Duration::from_secs(10),
+            cancel: CancellationToken::new(),
+            observer: None,
+            warning_policy: WarningPolicy::default(),
+            retry: EngineRetry::default(),
+            batch_size: 1000,
+        }
+    }
+}
+
+impl fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("workers", &self.workers)
+            .field("resource_types", &self.resource_types)
+            .field("checkpoint_interval", &self.checkpoint_interval)
+            .field("cancel", &self.cancel)
+            .field("observer", &self.observer.as_ref().map(|_| "dyn Observer"))
+            .field("warning_policy", &self.warning_policy)
+            .field("retry", &self.retry)
+            .field("batch_size", &self.batch_size)
+            .finish()
+    }
+}
+
+/// When not-found warnings fail a sync: once there are more than `max_warnings` of them AND they
+/// are more than `max_warning_ratio` of the calls completed so far (baton's rule, #265).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WarningPolicy {
+    /// Warnings always tolerated (default 10).
+    pub max_warnings: u64,
+    /// Share of completed calls that may be warnings, `0.0..=1.0` (default 0.1).
+    pub max_warning_ratio: f64,
+}
+
+impl Default for WarningPolicy {
+    fn default() -> Self {
+        WarningPolicy {
+            max_warnings: 10,
+            max_warning_ratio: 0.1,
+        }
+    }
+}
+
+impl WarningPolicy {
+    /// Whether `warnings` out of `calls` completed calls are too many.
+    pub fn exceeded(&self, warnings: u64, calls: u64) -> bool {
+        warnings > self.max_warnings && warnings as f64 > self.max_warning_ratio * calls as f64
+    }
+}
+
+/// Retries of transient connector errors (`ErrorKind::Unavailable`): the wait before retry `n`
+/// (1-based) is `backoff × n`, at most `max_backoff`, as baton's linear retryer does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineRetry {
+    /// Attempts per call, the first included (default 3); 1 disables retries.
+    pub attempts: u32,
+    /// Wait before the first retry (default 1 s).
+    pub backoff: Duration,
+    /// Longest wait between two attempts (default 30 s).
+    pub max_backoff: Duration,
+}
+
+impl Default for EngineRetry {
+    fn default() -> Self {
+        EngineRetry {
+            attempts: 3,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl EngineRetry {
+    /// The wait before retry number `retry` (1 for the first retry).
+    pub fn delay(&self, retry: u32) -> Duration {
+        self.backoff.saturating_mul(retry).min(self.max_backoff)
+    }
+}
+
+/// Receives the engine's [`Event`]s. Called from the engine's tasks: keep it quick.
+///
+/// Any `Fn(&Event) + Send + Sync` closure is an observer.
+pub trait Observer: Send + Sync {
+    /// Called for every event.
+    fn on_event(&self, event: &Event);
+}
+
+impl<F: Fn(&Event) + Send + Sync> Observer for F {
+    fn on_event(&self, event: &Event) {
+        self(event)
+    }
+}
+
+/// Something the engine did.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The sync started, or resumed an unfinished one.
+    SyncStarted {
+        /// The store's sync id.
+        sync_id: String,
+        /// Whether an unfinished sync is being resumed.
+        resumed: bool,
+    },
+    /// A phase started (again, after a resume).
+    PhaseStarted {
+        /// The phase.
+        phase: Phase,
+    },
+    /// A page was stored: the running totals of its resource type.
+    Progress {
+        /// The resource type the page belongs to.
+        resource_type: String,
+        /// The phase of the call.
+        phase: Phase,
+        /// Resources of this type so far.
+        resources: u64,
+        /// Entitlements on resources of this type so far.
+        entitlements: u64,
+        /// Grants on resources of this type so far.
+        grants: u64,
+        /// Pages fetched for this type so far.
+        pages: u64,
+    },
+    /// A call failed transiently and will be retried.
+    Retry {
+        /// Which call, e.g. `listing grants of team:t1`.
+        context: String,
+        /// The attempt that failed (1 for the first).
+        attempt: u32,
+        /// The error, as its message.
+        error: String,
+    },
+    /// A warning (also listed in [`SyncSummary::warnings`]).
+    Warning {
+        /// What happened.
+        message: String,
+    },
+    /// The engine's state was checkpointed to the store.
+    Checkpointed,
+    /// A phase finished.
+    PhaseFinished {
+        /// The phase.
+        phase: Phase,
+    },
+    /// The sync finished; the store holds its final output.
+    SyncFinished {
+        /// What the sync did.
+        summary: SyncSummary,
+    },
+}
+
+/// A phase of a sync, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Writing the resource types.
+    ResourceTypes,
+    /// Listing resources, children included.
+    Resources,
+    /// Listing each type's static entitlements.
+    StaticEntitlements,
+    /// Listing each resource's entitlements.
+    Entitlements,
+    /// Listing each resource's grants.
+    Grants,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::ResourceTypes => "resource types",
+            Phase::Resources => "resources",
+            Phase::StaticEntitlements => "static entitlements",
+            Phase::Entitlements => "entitlements",
+            Phase::Grants => "grants",
+        })
+    }
+}
+
+/// What a sync did. After a resume, the counts cover the whole sync, not only the last run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SyncSummary {
+    /// The store's sync id.
+    pub sync_id: String,
+    /// Whether an unfinished sync was resumed.
+    pub resumed: bool,
+    /// Counts per synced resource type (entitlements and grants are counted on the type of the
+    /// resource they were listed for).
+    pub resource_types: BTreeMap<String, TypeCounts>,
+    /// Pages fetched.
+    pub pages: u64,
+    /// Retried calls.
+    pub retries: u64,
+    /// Every warning, in the order they happened.
+    pub warnings: Vec<String>,
+    /// How long this run took (since the last resume, for a resumed sync).
+    pub duration: Duration,
+}
+
+impl SyncSummary {
+    /// Resources of all types.
+    pub fn resources(&self) -> u64 {
+        self.resource_types.values().map(|c| c.resources).sum()
+    }
+
+    /// Entitlements of all types.
+    pub fn entitlements(&self) -> u64 {
+        self.resource_types.values().map(|c| c.entitlements).sum()
+    }
+
+    /// Grants of all types.
+    pub fn grants(&self) -> u64 {
+        self.resource_types.values().map(|c| c.grants).sum()
+    }
+}
+
+/// Items synced for one resource type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeCounts {
+    /// Resources of the type.
+    pub resources: u64,
+    /// Entitlements listed for the type (static ones included).
+    pub entitlements: u64,
+    /// Grants listed for resources of the type.
+    pub grants: u64,
+}
