@@ -1,0 +1,251 @@
+//! The [`Connector`]: metadata, validation of the service token, and the list of syncers.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use connector_sdk::{Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer};
+use futures::{StreamExt, TryStreamExt};
+use planetscale_client::Client;
+
+use crate::syncers::{
+    Api, ListPage, OrganizationSyncer, Prefetch, Shared, TeamSyncer, UserSyncer, follow,
+};
+
+/// How many organizations' first member pages validation fetches at once.
+const VALIDATION_CONCURRENCY: usize = 8;
+
+/// The PlanetScale connector: syncs every organization the service token reaches, its members
+/// as users with their organization roles, and its teams with their members.
+///
+/// Read-only: the token needs the `read_organization` access on each organization.
+/// [`validate`](Connector::validate) keeps the pages it fetches (the organization list and page 1
+/// of each organization's members) for the sync that follows, so a whole run fetches each page
+/// once.
+#[derive(Clone, Debug)]
+pub struct PlanetScaleConnector {
+    api: Api,
+}
+
+/// What the service token reaches: each organization, and whether `read_organization` works there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// The organizations `GET /organizations` returned, in its order.
+    pub organizations: Vec<OrgReach>,
+}
+
+/// One organization the token reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgReach {
+    /// The organization's id.
+    pub id: String,
+    /// The organization's name (used in API paths and the web console).
+    pub name: String,
+    /// Whether the token may read the organization's members and teams.
+    pub access: OrgAccess,
+    /// The member count the first member page reported, when it could be read.
+    pub members: Option<u64>,
+}
+
+/// Whether the service token can sync one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OrgAccess {
+    /// The members list answered: `read_organization` is granted.
+    Ok,
+    /// The members list answered 404 or 403: the token lacks `read_organization` there.
+    MissingReadOrganization,
+}
+
+/// A member whose organization role the connector does not know: granted `member` only, and
+/// reported so that someone reviews it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnknownRole {
+    /// The organization's name.
+    pub organization: String,
+    /// The member's user id.
+    pub user_id: String,
+    /// The role as PlanetScale sent it.
+    pub role: String,
+}
+
+impl Reach {
+    /// The organizations where the token lacks `read_organization`.
+    pub fn missing_access(&self) -> impl Iterator<Item = &OrgReach> {
+        self.organizations
+            .iter()
+            .filter(|o| o.access == OrgAccess::MissingReadOrganization)
+    }
+}
+
+impl PlanetScaleConnector {
+    /// A connector that reads PlanetScale through `client`.
+    pub fn new(client: Client) -> Self {
+        PlanetScaleConnector {
+            api: Api {
+                client,
+                shared: Arc::new(Shared::default()),
+            },
+        }
+    }
+
+    /// The client, e.g. for its request statistics.
+    pub fn client(&self) -> &Client {
+        &self.api.client
+    }
+
+    /// Members with a role the connector does not know, seen by the organization grants of the
+    /// syncs run so far (cleared when validation starts a new sync).
+    pub fn unknown_roles(&self) -> Vec<UnknownRole> {
+        self.api.shared.unknown_roles()
+    }
+
+    /// What the token reaches: lists the organizations and fetches page 1 of each one's members,
+    /// which is exactly the `read_organization` check. Those pages are kept for the next sync's
+    /// first requests.
+    ///
+    /// A refused token is an [`ErrorKind::Unauthenticated`] error; an organization without
+    /// `read_organization` is reported in the result, not as an error.
+    pub async fn reach(&self) -> Result<Reach, ConnectorError> {
+        let client = &self.api.client;
+        let mut prefetch = Prefetch::default();
+        let mut orgs = Vec::new();
+        let mut at = ListPage::FIRST;
+        loop {
+            let page = client.list_organizations(at.page).await.map_err(|e| {
+                map_client_error(e, "listing the organizations the service token reaches")
+            })?;
+            let next = follow(at, (&page).into());
+            orgs.extend(page.items.iter().map(|o| (o.id.clone(), o.name.clone())));
+            prefetch.org_pages.insert(at.page, page);
+            match next.next {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+
+        let first_pages: Vec<_> = futures::stream::iter(orgs)
+            .map(|(id, name)| async move {
+                match client.list_members(&name, 1).await {
+                    Ok(page) => Ok((id, name, Some(page))),
+                    Err(e) if e.is_not_found() || e.is_forbidden() => Ok((id, name, None)),
+                    Err(e) => Err(map_client_error(
+                        e,
+                        &format!("checking read_organization on organization {name}"),
+                    )),
+                }
+            })
+            .buffered(VALIDATION_CONCURRENCY)
+            .try_collect()
+            .await?;
+
+        let mut reach = Reach::default();
+        for (id, name, page) in first_pages {
+            let (access, members) = match &page {
+                Some(page) => (OrgAccess::Ok, page.total_count),
+                None => (OrgAccess::MissingReadOrganization, None),
+            };
+            reach.organizations.push(OrgReach {
+                id: id.clone(),
+                name,
+                access,
+                members,
+            });
+            if let Some(page) = page {
+                prefetch.first_member_pages.insert(id, page);
+            }
+        }
+        self.api.shared.set_prefetch(prefetch);
+        Ok(reach)
+    }
+}
+
+#[async_trait]
+impl Connector for PlanetScaleConnector {
+    fn metadata(&self) -> Metadata {
+        Metadata {
+            display_name: "PlanetScale".to_owned(),
+            description: "Syncs PlanetScale organizations with their member, admin and analyst \
+                          roles, the organization members as users, and teams with their members. \
+                          Read-only: the service token needs read_organization."
+                .to_owned(),
+        }
+    }
+
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        self.api.shared.clear_unknown_roles();
+        let reach = self.reach().await?;
+        if reach.organizations.is_empty() {
+            return Err(ConnectorError::new(
+                ErrorKind::PermissionDenied,
+                "the service token reaches no organization: in PlanetScale, open Organization \
+                 settings → Service tokens and give the token the read_organization access on \
+                 each organization to sync",
+            ));
+        }
+        let missing: Vec<&str> = reach.missing_access().map(|o| o.name.as_str()).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names = missing.join(", ");
+        Err(ConnectorError::new(
+            ErrorKind::PermissionDenied,
+            format!(
+                "the service token lacks read_organization on organization {names} (PlanetScale \
+                 answered 404 on its members): in {names}, open Organization settings → Service \
+                 tokens and add the read_organization access to the token"
+            ),
+        ))
+    }
+
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        vec![
+            Arc::new(OrganizationSyncer::new(self.api.clone())),
+            Arc::new(UserSyncer::new(self.api.clone())),
+            Arc::new(TeamSyncer::new(self.api.clone())),
+        ]
+    }
+}
+
+/// Maps a client error to the connector error the engine acts on: 401 → `Unauthenticated`,
+/// 403 → `PermissionDenied`, 404 → `NotFound`, retryable (429, 5xx, timeouts, connection
+/// failures; the client already retried) → `Unavailable`, anything else → `Internal`.
+///
+/// `context` says what was being done. The message never holds a response body or the token;
+/// the client error is attached as the source.
+pub fn map_client_error(e: planetscale_client::Error, context: &str) -> ConnectorError {
+    let status = match e.status() {
+        Some(status) => format!("HTTP {status}"),
+        None => "no HTTP answer".to_owned(),
+    };
+    let (kind, detail) = if e.is_unauthorized() {
+        (
+            ErrorKind::Unauthenticated,
+            "the service token was refused (401 Unauthorized): check planetscale-service-token \
+             (the <token-id>:<token> pair) and that the token was not deleted or expired"
+                .to_owned(),
+        )
+    } else if e.is_forbidden() {
+        (
+            ErrorKind::PermissionDenied,
+            "PlanetScale answered 403 Forbidden: the service token lacks the access this needs \
+             (read_organization)"
+                .to_owned(),
+        )
+    } else if e.is_not_found() {
+        (
+            ErrorKind::NotFound,
+            "PlanetScale answered 404 Not Found".to_owned(),
+        )
+    } else if e.is_retryable() {
+        (
+            ErrorKind::Unavailable,
+            format!("PlanetScale is unavailable ({status}), even after retries"),
+        )
+    } else {
+        (
+            ErrorKind::Internal,
+            format!("unexpected answer from PlanetScale ({status})"),
+        )
+    };
+    ConnectorError::new(kind, format!("{context}: {detail}")).with_source(e)
+}
