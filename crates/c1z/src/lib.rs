@@ -1,1 +1,43 @@
-//! Baton `.c1z` files.
+//! Baton `.c1z` files: read and write the v1 format exactly as ConductorOne's baton-sdk does.
+//!
+//! A v1 `.c1z` is the magic `C1ZF\0` followed by one zstd stream of a SQLite database whose rows
+//! hold protobuf encodings of baton's `c1.connector.v2` messages. [`C1zWriter`] implements
+//! [`connector_sdk::Store`], so the sync engine writes straight into a file that `baton` and the
+//! ConductorOne platform read; [`C1zReader`] reads ours and baton's (old and new), decoding every
+//! row into the SDK model.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use c1z::{C1zReader, C1zWriter, GrantFilter, WriterOptions};
+//! use connector_sdk::{ResourceType, Store, Trait};
+//!
+//! let writer = C1zWriter::open("sync.c1z", WriterOptions::default())?;
+//! let start = writer.begin_sync().await?;
+//! writer.put_resource_types(vec![ResourceType::new("user", "User", &[Trait::User])]).await?;
+//! writer.end_sync().await?;
+//!
+//! let reader = C1zReader::open("sync.c1z")?;
+//! let sync = reader.latest_sync()?;
+//! assert_eq!(sync.id, start.sync_id);
+//! println!("{} grants", reader.grants(&sync.id, GrantFilter::default())?.len());
+//! # Ok(())
+//! # }
+//! ```
+
+mod clock;
+mod container;
+mod convert;
+mod error;
+mod ksuid;
+mod proto;
+mod reader;
+mod schema;
+mod sql;
+mod worker;
+mod writer;
+
+pub use error::{Error, Result};
+pub use reader::{
+    C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun,
+};
+pub use writer::{C1zWriter, WriterOptions};

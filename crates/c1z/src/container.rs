@@ -1,0 +1,109 @@
+//! The v1 container: the magic `C1ZF\0`, then one zstd stream of the SQLite database file.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The v1 magic bytes.
+pub(crate) const MAGIC_V1: &[u8; 5] = b"C1ZF\0";
+/// The v3 (Pebble) magic bytes, recognised only to refuse them clearly.
+pub(crate) const MAGIC_V3: &[u8; 5] = b"C1Z3\0";
+/// baton's default cap on the decoded database size (`BATON_DECODER_MAX_DECODED_SIZE_MB`).
+pub(crate) const DEFAULT_MAX_DECODED: u64 = 10 << 30;
+/// baton's decoder window cap, 128 MiB.
+const WINDOW_LOG_MAX: u32 = 27;
+/// zstd level 1 is the closest to baton's `SpeedFastest`.
+const LEVEL: i32 = 1;
+
+/// Opens `path` and checks its magic bytes; the returned reader is positioned after them.
+pub(crate) fn open_checked(path: &Path) -> Result<BufReader<File>> {
+    let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+    let mut reader = BufReader::new(file);
+    check_magic(path, &mut reader)?;
+    Ok(reader)
+}
+
+/// Reads and checks the magic bytes of a `.c1z`.
+pub(crate) fn check_magic(path: &Path, reader: &mut impl Read) -> Result<()> {
+    let mut magic = [0u8; 5];
+    let mut filled = 0;
+    while filled < magic.len() {
+        match reader.read(&mut magic[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(path, "read", e)),
+        }
+    }
+    match (filled, &magic) {
+        (0, _) => Err(Error::Empty { path: path.to_owned() }),
+        (5, m) if m == MAGIC_V1 => Ok(()),
+        (5, m) if m == MAGIC_V3 => Err(Error::V3Unsupported { path: path.to_owned() }),
+        _ => Err(Error::NotC1z { path: path.to_owned() }),
+    }
+}
+
+/// Decompresses the `.c1z` at `path` into `out`, refusing more than `limit` decoded bytes.
+pub(crate) fn decompress(path: &Path, out: &mut File, limit: u64) -> Result<()> {
+    let reader = open_checked(path)?;
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(reader)
+        .map_err(|e| Error::Decompress { path: path.to_owned(), source: e })?;
+    decoder
+        .window_log_max(WINDOW_LOG_MAX)
+        .map_err(|e| Error::Decompress { path: path.to_owned(), source: e })?;
+    let mut writer = BufWriter::with_capacity(1 << 20, &mut *out);
+    let copied = copy_limited(&mut decoder, &mut writer, limit).map_err(|e| match e {
+        CopyError::Read(e) => Error::Decompress { path: path.to_owned(), source: e },
+        CopyError::Write(e) => Error::io(path, "write the decompressed database of", e),
+        CopyError::TooLarge => Error::TooLarge { path: path.to_owned(), limit },
+    })?;
+    writer.flush().map_err(|e| Error::io(path, "write the decompressed database of", e))?;
+    drop(writer);
+    if copied == 0 {
+        let source = io::Error::new(io::ErrorKind::UnexpectedEof, "the database is empty");
+        return Err(Error::Decompress { path: path.to_owned(), source });
+    }
+    Ok(())
+}
+
+/// Writes `db` as a `.c1z` to `out` and syncs it to disk.
+pub(crate) fn compress(db: &Path, out: File, out_path: &Path) -> Result<()> {
+    let input = File::open(db).map_err(|e| Error::io(db, "open", e))?;
+    let size = input.metadata().map_err(|e| Error::io(db, "read the size of", e))?.len();
+    let write_err = |e| Error::io(out_path, "write", e);
+    let mut writer = BufWriter::with_capacity(1 << 20, out);
+    writer.write_all(MAGIC_V1).map_err(write_err)?;
+    let mut encoder = zstd::stream::write::Encoder::new(writer, LEVEL).map_err(write_err)?;
+    encoder.include_contentsize(true).map_err(write_err)?;
+    encoder.set_pledged_src_size(Some(size)).map_err(write_err)?;
+    io::copy(&mut BufReader::with_capacity(1 << 20, input), &mut encoder).map_err(write_err)?;
+    let writer = encoder.finish().map_err(write_err)?;
+    let file = writer.into_inner().map_err(|e| write_err(e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(out_path, "sync", e))
+}
+
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+    TooLarge,
+}
+
+fn copy_limited(from: &mut impl Read, to: &mut impl Write, limit: u64) -> Result<u64, CopyError> {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Read(e)),
+        };
+        total += n as u64;
+        if total > limit {
+            return Err(CopyError::TooLarge);
+        }
+        to.write_all(&buf[..n]).map_err(CopyError::Write)?;
+    }
+}

@@ -1,0 +1,401 @@
+//! [`C1zReader`]: reads any v1 `.c1z`, ours or baton's, old or new.
+//!
+//! The database is decompressed into a private temporary file (deleted when the reader is
+//! dropped) and opened read-only. Columns that older files lack are detected with
+//! `PRAGMA table_info` and read as their defaults.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
+
+use crate::container;
+use crate::convert;
+use crate::error::{Error, Result};
+use crate::sql::{REQUIRED_TABLES, columns, text_of};
+
+/// One sync run recorded in a file (`v1_sync_runs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRun {
+    /// The sync id (a KSUID).
+    pub id: String,
+    /// When it started, as stored (`YYYY-MM-DD HH:MM:SS.fffffffff`, UTC).
+    pub started_at: String,
+    /// When it ended; `None` while it is unfinished.
+    pub ended_at: Option<String>,
+    /// `full`, `partial`, `resources_only` …
+    pub sync_type: String,
+    /// The engine's last checkpoint state (JSON), empty if none.
+    pub sync_token: String,
+    /// The sync a partial sync was based on, empty for full syncs.
+    pub parent_sync_id: String,
+}
+
+impl SyncRun {
+    /// Whether the sync ended.
+    pub fn is_finished(&self) -> bool {
+        self.ended_at.is_some()
+    }
+}
+
+/// Which resources to read; `Default` reads them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceFilter {
+    /// Only resources of this type.
+    pub resource_type: Option<String>,
+    /// Only children of this resource.
+    pub parent: Option<ResourceId>,
+}
+
+/// Which entitlements to read; `Default` reads them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntitlementFilter {
+    /// Only entitlements on resources of this type.
+    pub resource_type: Option<String>,
+    /// Only entitlements on this resource.
+    pub resource: Option<ResourceId>,
+}
+
+/// Which grants to read; `Default` reads them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GrantFilter {
+    /// Only grants of this entitlement id.
+    pub entitlement_id: Option<String>,
+    /// Only grants held by this principal.
+    pub principal: Option<ResourceId>,
+    /// Only grants on this resource.
+    pub resource: Option<ResourceId>,
+}
+
+/// Row counts of one sync.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Resource types.
+    pub resource_types: u64,
+    /// Resources.
+    pub resources: u64,
+    /// Entitlements.
+    pub entitlements: u64,
+    /// Grants.
+    pub grants: u64,
+}
+
+/// Reads a v1 `.c1z` file.
+#[derive(Debug)]
+pub struct C1zReader {
+    // Field order matters: the connection closes before the temporary file is deleted.
+    conn: Connection,
+    path: PathBuf,
+    has_expansion: bool,
+    sync_run_columns: Vec<String>,
+    _db: tempfile::NamedTempFile,
+}
+
+impl C1zReader {
+    /// Opens `path`, decompressing at most 10 GiB.
+    pub fn open(path: impl AsRef<Path>) -> Result<C1zReader> {
+        Self::open_with_limit(path, container::DEFAULT_MAX_DECODED)
+    }
+
+    /// Opens `path`, refusing a database larger than `max_decoded_bytes`.
+    pub fn open_with_limit(path: impl AsRef<Path>, max_decoded_bytes: u64) -> Result<C1zReader> {
+        let path = path.as_ref().to_owned();
+        let db = tempfile::Builder::new()
+            .prefix("c1z-read-")
+            .suffix(".db")
+            .tempfile()
+            .map_err(|e| Error::io(std::env::temp_dir(), "create a temporary file in", e))?;
+        let mut file = db.as_file().try_clone().map_err(|e| Error::io(db.path(), "open", e))?;
+        container::decompress(&path, &mut file, max_decoded_bytes)?;
+        clear_wal_flag(&mut file).map_err(|e| Error::io(db.path(), "prepare", e))?;
+        drop(file);
+
+        let sqlite = |context: &str| {
+            let path = path.clone();
+            let context = context.to_owned();
+            move |e| Error::sqlite(path, context, e)
+        };
+        let conn = Connection::open_with_flags(
+            db.path(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite("opening the database"))?;
+        for table in REQUIRED_TABLES {
+            let found = columns(&conn, table).map_err(sqlite("reading the schema"))?;
+            if found.is_empty() {
+                return Err(Error::MissingTable { path, table });
+            }
+        }
+        let has_expansion = columns(&conn, "v1_grants")
+            .map_err(sqlite("reading the schema"))?
+            .iter()
+            .any(|c| c == "expansion");
+        let sync_run_columns =
+            columns(&conn, "v1_sync_runs").map_err(sqlite("reading the schema"))?;
+        Ok(C1zReader { conn, path, has_expansion, sync_run_columns, _db: db })
+    }
+
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// All sync runs, oldest first.
+    pub fn syncs(&self) -> Result<Vec<SyncRun>> {
+        let col = |name: &str, default: &str| match self.sync_run_columns.iter().any(|c| c == name)
+        {
+            true => name.to_owned(),
+            false => format!("'{default}'"),
+        };
+        let sql = format!(
+            "SELECT sync_id, started_at, ended_at, sync_token, {}, {} FROM v1_sync_runs \
+             ORDER BY id",
+            col("sync_type", "full"),
+            col("parent_sync_id", ""),
+        );
+        self.query(&sql, [], "reading the sync runs", |r| {
+            Ok(SyncRun {
+                id: text_of(r.get_ref(0)?),
+                started_at: text_of(r.get_ref(1)?),
+                ended_at: match r.get_ref(2)? {
+                    rusqlite::types::ValueRef::Null => None,
+                    v => Some(text_of(v)),
+                },
+                sync_token: text_of(r.get_ref(3)?),
+                sync_type: text_of(r.get_ref(4)?),
+                parent_sync_id: text_of(r.get_ref(5)?),
+            })
+        })
+    }
+
+    /// The latest finished full sync; else the latest sync, unfinished (check
+    /// [`SyncRun::is_finished`]).
+    pub fn latest_sync(&self) -> Result<SyncRun> {
+        let syncs = self.syncs()?;
+        let finished = syncs.iter().rev().find(|s| s.is_finished() && s.sync_type == "full");
+        match finished.or(syncs.last()) {
+            Some(s) => Ok(s.clone()),
+            None => Err(Error::NoSyncs { path: self.path.clone() }),
+        }
+    }
+
+    /// The sync with id `sync_id`.
+    pub fn sync(&self, sync_id: &str) -> Result<SyncRun> {
+        match self.syncs()?.into_iter().find(|s| s.id == sync_id) {
+            Some(s) => Ok(s),
+            None => Err(Error::UnknownSync { path: self.path.clone(), sync_id: sync_id.to_owned() }),
+        }
+    }
+
+    /// The resource types of a sync, in write order.
+    pub fn resource_types(&self, sync_id: &str) -> Result<Vec<ResourceType>> {
+        self.check_sync(sync_id)?;
+        let rows = self.blobs("v1_resource_types", "", vec![sync_id.to_owned().into()])?;
+        rows.into_iter()
+            .map(|(id, data, _)| {
+                convert::decode_resource_type(&data).map_err(|source| {
+                    self.decode_error("v1_resource_types", id, "c1.connector.v2.ResourceType", source)
+                })
+            })
+            .collect()
+    }
+
+    /// The resources of a sync matching `filter`, in write order.
+    pub fn resources(&self, sync_id: &str, filter: ResourceFilter) -> Result<Vec<Resource>> {
+        self.check_sync(sync_id)?;
+        let mut clause = String::new();
+        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
+        if let Some(t) = filter.resource_type {
+            clause.push_str(" AND resource_type_id = ?");
+            args.push(t.into());
+        }
+        if let Some(p) = filter.parent {
+            clause.push_str(" AND parent_resource_type_id = ? AND parent_resource_id = ?");
+            args.push(p.resource_type.into());
+            args.push(p.resource.into());
+        }
+        let rows = self.blobs("v1_resources", &clause, args)?;
+        rows.into_iter()
+            .map(|(id, data, _)| {
+                convert::decode_resource(&data).map_err(|source| {
+                    self.decode_error("v1_resources", id, "c1.connector.v2.Resource", source)
+                })
+            })
+            .collect()
+    }
+
+    /// The entitlements of a sync matching `filter`, in write order.
+    pub fn entitlements(&self, sync_id: &str, filter: EntitlementFilter) -> Result<Vec<Entitlement>> {
+        self.check_sync(sync_id)?;
+        let mut clause = String::new();
+        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
+        if let Some(t) = filter.resource_type {
+            clause.push_str(" AND resource_type_id = ?");
+            args.push(t.into());
+        }
+        if let Some(r) = filter.resource {
+            clause.push_str(" AND resource_type_id = ? AND resource_id = ?");
+            args.push(r.resource_type.into());
+            args.push(r.resource.into());
+        }
+        let rows = self.blobs("v1_entitlements", &clause, args)?;
+        rows.into_iter()
+            .map(|(id, data, _)| {
+                convert::decode_entitlement(&data).map_err(|source| {
+                    self.decode_error("v1_entitlements", id, "c1.connector.v2.Entitlement", source)
+                })
+            })
+            .collect()
+    }
+
+    /// The grants of a sync matching `filter`, in write order.
+    pub fn grants(&self, sync_id: &str, filter: GrantFilter) -> Result<Vec<Grant>> {
+        let mut out = Vec::new();
+        self.for_each_grant(sync_id, filter, |g| {
+            out.push(g);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each grant of a sync matching `filter`, in write order, without holding
+    /// them all in memory.
+    pub fn for_each_grant(
+        &self,
+        sync_id: &str,
+        filter: GrantFilter,
+        mut f: impl FnMut(Grant) -> Result<()>,
+    ) -> Result<()> {
+        self.check_sync(sync_id)?;
+        let mut clause = String::new();
+        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
+        if let Some(e) = filter.entitlement_id {
+            clause.push_str(" AND entitlement_id = ?");
+            args.push(e.into());
+        }
+        if let Some(p) = filter.principal {
+            clause.push_str(" AND principal_resource_type_id = ? AND principal_resource_id = ?");
+            args.push(p.resource_type.into());
+            args.push(p.resource.into());
+        }
+        if let Some(r) = filter.resource {
+            clause.push_str(" AND resource_type_id = ? AND resource_id = ?");
+            args.push(r.resource_type.into());
+            args.push(r.resource.into());
+        }
+        let expansion = if self.has_expansion { "expansion" } else { "NULL" };
+        let sql = format!(
+            "SELECT external_id, data, {expansion} FROM v1_grants WHERE sync_id = ?{clause} \
+             ORDER BY id"
+        );
+        let context = "reading v1_grants";
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(context, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args))
+            .map_err(|e| self.sqlite(context, e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sqlite(context, e))? {
+            let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(context, e))?;
+            let grant = convert::decode_grant(&data, expansion.as_deref()).map_err(|source| {
+                self.decode_error("v1_grants", id, "c1.connector.v2.Grant", source)
+            })?;
+            f(grant)?;
+        }
+        Ok(())
+    }
+
+    /// How many resource types, resources, entitlements and grants a sync has.
+    pub fn counts(&self, sync_id: &str) -> Result<Counts> {
+        self.check_sync(sync_id)?;
+        let count = |table: &str| -> Result<u64> {
+            let sql = format!("SELECT count(*) FROM {table} WHERE sync_id = ?1");
+            self.conn
+                .query_row(&sql, [sync_id], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| self.sqlite(&format!("counting {table}"), e))
+        };
+        Ok(Counts {
+            resource_types: count("v1_resource_types")?,
+            resources: count("v1_resources")?,
+            entitlements: count("v1_entitlements")?,
+            grants: count("v1_grants")?,
+        })
+    }
+
+    fn check_sync(&self, sync_id: &str) -> Result<()> {
+        let found = self
+            .conn
+            .query_row("SELECT 1 FROM v1_sync_runs WHERE sync_id = ?1", [sync_id], |_| Ok(()))
+            .optional()
+            .map_err(|e| self.sqlite("reading the sync runs", e))?;
+        match found {
+            Some(()) => Ok(()),
+            None => Err(Error::UnknownSync { path: self.path.clone(), sync_id: sync_id.to_owned() }),
+        }
+    }
+
+    /// `(external_id, data, NULL)` of the rows of `table` in the sync, plus `clause`.
+    fn blobs(&self, table: &str, clause: &str, args: Vec<SqlValue>) -> Result<Vec<BlobRow>> {
+        let sql = format!(
+            "SELECT external_id, data, NULL FROM {table} WHERE sync_id = ?{clause} ORDER BY id"
+        );
+        self.query(&sql, rusqlite::params_from_iter(args), &format!("reading {table}"), blob_row)
+    }
+
+    fn query<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        context: &str,
+        map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(context, e))?;
+        let rows = stmt.query_map(params, map).map_err(|e| self.sqlite(context, e))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(|e| self.sqlite(context, e))
+    }
+
+    fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
+        Error::sqlite(&self.path, context, e)
+    }
+
+    fn decode_error(
+        &self,
+        table: &'static str,
+        external_id: String,
+        message: &'static str,
+        source: prost::DecodeError,
+    ) -> Error {
+        Error::Decode { path: self.path.clone(), table, external_id, message, source }
+    }
+}
+
+type BlobRow = (String, Vec<u8>, Option<Vec<u8>>);
+
+fn blob_row(r: &Row<'_>) -> rusqlite::Result<BlobRow> {
+    let data = match r.get_ref(1)? {
+        rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => b.to_vec(),
+        _ => Vec::new(),
+    };
+    let expansion = match r.get_ref(2)? {
+        rusqlite::types::ValueRef::Blob(b) => Some(b.to_vec()),
+        _ => None,
+    };
+    Ok((text_of(r.get_ref(0)?), data, expansion))
+}
+
+/// baton's files are in WAL mode (header bytes 18 and 19 are 2); a read-only connection cannot
+/// open those without a `-shm` file, so the private copy is switched to rollback mode (1).
+fn clear_wal_flag(file: &mut std::fs::File) -> std::io::Result<()> {
+    let mut header = [0u8; 2];
+    file.seek(SeekFrom::Start(18))?;
+    if file.read_exact(&mut header).is_err() {
+        return Ok(());
+    }
+    if header == [2, 2] {
+        file.seek(SeekFrom::Start(18))?;
+        file.write_all(&[1, 1])?;
+        file.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! [`C1zWriter`]: the `.c1z` file store the sync engine writes to.
+//!
+//! The writer never touches the output file until a sync ends. It works in an uncompressed
+//! SQLite database beside it, `<path>.partial`, which a crash leaves behind for the next writer
+//! to resume; `end_sync` compresses it into a temporary file and renames that over the output.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use connector_sdk::{Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::container;
+use crate::convert;
+use crate::error::{Error, Result};
+use crate::worker::{
+    Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker, partial_path,
+};
+
+/// How many batches may wait for the writer thread before `put_*` calls wait in turn.
+const CHANNEL_BATCHES: usize = 8;
+
+/// Options of a [`C1zWriter`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Finished full syncs kept in the file, the current one included (baton's default is 3:
+    /// the current and two previous, so `baton diff` can compare).
+    pub keep_syncs: usize,
+    /// Rows written per SQLite transaction.
+    pub batch_size: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions { keep_syncs: 3, batch_size: 10_000 }
+    }
+}
+
+/// Writes a baton v1 `.c1z` file; implements [`connector_sdk::Store`].
+///
+/// All SQLite work happens on a dedicated thread; the async methods send it batches over a
+/// bounded channel, so memory stays bounded however many grants stream through. Errors of
+/// `put_*` calls surface on the next awaited call (`resources`, `checkpoint`, `save_session`,
+/// `end_sync`). Dropping the writer without `end_sync` leaves the output file untouched and the
+/// sync resumable by the next writer on the same path.
+#[derive(Debug)]
+pub struct C1zWriter {
+    path: PathBuf,
+    tx: Option<mpsc::Sender<Command>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl C1zWriter {
+    /// Prepares to write `path`.
+    ///
+    /// Fails if the directory of `path` is missing or not writable, or if `path` exists and is
+    /// not a v1 `.c1z` (such a file is never overwritten).
+    pub fn open(path: impl AsRef<Path>, options: WriterOptions) -> Result<C1zWriter> {
+        let path = path.as_ref().to_owned();
+        check_directory(&path)?;
+        if path.exists() {
+            let mut file = OpenOptions::new()
+                .read(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, "open", e))?;
+            container::check_magic(&path, &mut file)?;
+        }
+        let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
+        let worker = Worker::new(path.clone(), options);
+        let thread = std::thread::Builder::new()
+            .name("c1z-writer".into())
+            .spawn(move || worker.run(rx))
+            .map_err(|e| Error::io(&path, "start the writer thread for", e))?;
+        Ok(C1zWriter { path, tx: Some(tx), thread: Some(thread) })
+    }
+
+    /// The output file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The working database the writer uses until the sync ends, `<path>.partial`.
+    pub fn partial_path(&self) -> PathBuf {
+        partial_path(&self.path)
+    }
+
+    async fn send(&self, cmd: Command) -> Result<()> {
+        let gone = || Error::WriterGone { path: self.path.clone() };
+        let tx = self.tx.as_ref().ok_or_else(gone)?;
+        tx.send(cmd).await.map_err(|_| gone())
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
+        let (reply, rx) = oneshot::channel();
+        self.send(make(reply)).await?;
+        rx.await.map_err(|_| Error::WriterGone { path: self.path.clone() })?
+    }
+}
+
+impl Drop for C1zWriter {
+    fn drop(&mut self) {
+        // Closing the channel stops the thread; waiting for it means the working database is
+        // closed before anyone opens the same path again.
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[async_trait]
+impl Store for C1zWriter {
+    async fn begin_sync(&self) -> Result<SyncStart, StoreError> {
+        Ok(self.call(Command::Begin).await?)
+    }
+
+    async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError> {
+        let rows = items
+            .iter()
+            .map(|rt| TypeRow { external_id: rt.id.clone(), data: convert::encode_resource_type(rt) })
+            .collect();
+        Ok(self.send(Command::ResourceTypes(rows)).await?)
+    }
+
+    async fn put_resources(&self, items: Vec<Resource>) -> Result<(), StoreError> {
+        let rows = items
+            .iter()
+            .map(|r| ResourceRow {
+                resource_type_id: r.id.resource_type.clone(),
+                external_id: r.id.to_string(),
+                parent: r.parent.as_ref().map(|p| (p.resource_type.clone(), p.resource.clone())),
+                data: convert::encode_resource(r),
+            })
+            .collect();
+        Ok(self.send(Command::Resources(rows)).await?)
+    }
+
+    async fn put_entitlements(&self, items: Vec<Entitlement>) -> Result<(), StoreError> {
+        let rows = items
+            .iter()
+            .map(|e| EntitlementRow {
+                resource_type_id: e.resource.id.resource_type.clone(),
+                resource_id: e.resource.id.resource.clone(),
+                external_id: e.id.clone(),
+                data: convert::encode_entitlement(e),
+            })
+            .collect();
+        Ok(self.send(Command::Entitlements(rows)).await?)
+    }
+
+    async fn put_grants(&self, items: Vec<Grant>) -> Result<(), StoreError> {
+        let rows = items
+            .iter()
+            .map(|g| {
+                let blob = convert::encode_grant(g);
+                GrantRow {
+                    resource_type_id: g.entitlement.resource.id.resource_type.clone(),
+                    resource_id: g.entitlement.resource.id.resource.clone(),
+                    entitlement_id: g.entitlement.id.clone(),
+                    principal_type: g.principal.id.resource_type.clone(),
+                    principal_id: g.principal.id.resource.clone(),
+                    external_id: g.id.clone(),
+                    expansion: blob.expansion,
+                    data: blob.data,
+                }
+            })
+            .collect();
+        Ok(self.send(Command::Grants(rows)).await?)
+    }
+
+    async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError> {
+        let resource_type = resource_type.to_owned();
+        let blobs = self.call(|reply| Command::ReadResources { resource_type, reply }).await?;
+        let decoded = blobs
+            .iter()
+            .map(|b| convert::decode_resource(b))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| Error::Decode {
+                path: self.partial_path(),
+                table: "v1_resources",
+                external_id: String::new(),
+                message: "c1.connector.v2.Resource",
+                source,
+            })?;
+        Ok(decoded)
+    }
+
+    async fn checkpoint(&self, state: &str) -> Result<(), StoreError> {
+        let state = state.to_owned();
+        Ok(self.call(|reply| Command::Checkpoint { state, reply }).await?)
+    }
+
+    async fn save_session(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), StoreError> {
+        Ok(self.call(|reply| Command::Session { entries, reply }).await?)
+    }
+
+    async fn end_sync(&self) -> Result<(), StoreError> {
+        Ok(self.call(Command::End).await?)
+    }
+}
+
+/// Checks that the output's directory exists and that files can be created in it.
+fn check_directory(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::MissingDirectory { path: path.to_owned(), dir });
+    }
+    if path.is_dir() {
+        let source = std::io::Error::other("the output path is a directory");
+        return Err(Error::io(path, "write", source));
+    }
+    match tempfile::Builder::new().prefix(".c1z-probe-").tempfile_in(&dir) {
+        Ok(_) => Ok(()),
+        Err(source) => Err(Error::DirectoryNotWritable { path: path.to_owned(), dir, source }),
+    }
+}

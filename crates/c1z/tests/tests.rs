@@ -1,0 +1,25 @@
+//! Integration tests of the `c1z` crate: one binary, one module per area.
+
+// Shared helpers: fixture paths, copying a sync through the `Store` API, raw table access.
+mod common;
+
+// Reading baton's own files: counts and decoding of every blob.
+mod fixtures;
+
+// Read a baton file, write it back through the `Store` API, compare content and bytes.
+mod roundtrip;
+
+// The schema we create equals baton's, statement for statement.
+mod schema;
+
+// Crash safety, resume and the stale-partial rule.
+mod crash;
+
+// Keeping the newest syncs.
+mod retention;
+
+// Bad input: every case a clear error, never a panic.
+mod bad_files;
+
+// Arbitrary model values survive a write and a read.
+mod props;
