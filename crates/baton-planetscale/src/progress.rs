@@ -1,0 +1,202 @@
+//! Sync progress from the engine's events: a spinner per phase on a terminal, plain log lines
+//! otherwise (CI logs, files, pipes).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use connector_sdk::{Event, Observer, Phase};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The bars drawn on stderr, once any exist; log lines are written around them.
+static BARS: OnceLock<MultiProgress> = OnceLock::new();
+
+/// Runs `f` (a write to stderr) with the progress bars cleared for the moment.
+pub fn suspend<R>(f: impl FnOnce() -> R) -> R {
+    match BARS.get() {
+        Some(bars) => bars.suspend(f),
+        None => f(),
+    }
+}
+
+/// An [`Observer`] that shows the engine's progress to the person running the sync.
+#[derive(Debug)]
+pub struct Progress {
+    bars: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Running totals per resource type: resources, entitlements, grants, pages.
+    totals: BTreeMap<String, [u64; 4]>,
+    /// The spinner of the phase running now (terminal mode).
+    bar: Option<ProgressBar>,
+    phase: Option<Phase>,
+}
+
+impl Progress {
+    /// Spinners on stderr when `terminal`, log lines otherwise.
+    pub fn new(terminal: bool) -> Progress {
+        Progress {
+            bars: terminal,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Clears any spinner left (after a failure or an interruption).
+    pub fn finish(&self) {
+        if let Some(bar) = self.lock().bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is plain counters: a panic elsewhere leaves nothing half-updated that matters.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start_phase(&self, state: &mut State, phase: Phase) {
+        state.phase = Some(phase);
+        if !self.bars {
+            tracing::info!(phase = %phase, "sync phase started");
+            return;
+        }
+        let bars =
+            BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let bar = bars.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {elapsed:.dim}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(phase.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        state.bar = Some(bar);
+    }
+
+    fn finish_phase(&self, state: &mut State, phase: Phase) {
+        let message = describe(&state.totals, phase);
+        match state.bar.take() {
+            Some(bar) => {
+                bar.set_style(
+                    ProgressStyle::with_template("✔ {prefix:.bold} {wide_msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(message);
+            }
+            None => tracing::info!(phase = %phase, totals = %message, "sync phase finished"),
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn on_event(&self, event: &Event) {
+        let mut state = self.lock();
+        match event {
+            Event::SyncStarted {
+                sync_id,
+                resumed: true,
+            } => {
+                tracing::info!(sync_id = %sync_id, "resuming an interrupted sync");
+            }
+            Event::SyncStarted { sync_id, .. } => {
+                tracing::info!(sync_id = %sync_id, "sync started")
+            }
+            Event::PhaseStarted { phase } => self.start_phase(&mut state, *phase),
+            Event::PhaseFinished { phase } => self.finish_phase(&mut state, *phase),
+            Event::Progress {
+                resource_type,
+                phase,
+                resources,
+                entitlements,
+                grants,
+                pages,
+            } => {
+                state.totals.insert(
+                    resource_type.clone(),
+                    [*resources, *entitlements, *grants, *pages],
+                );
+                let message = describe(&state.totals, *phase);
+                match &state.bar {
+                    Some(bar) => bar.set_message(message),
+                    None => tracing::debug!(phase = %phase, totals = %message, "sync progress"),
+                }
+            }
+            Event::Retry {
+                context,
+                attempt,
+                error,
+            } => {
+                tracing::info!(call = %context, attempt, error = %error, "retrying a transient failure");
+            }
+            Event::Warning { message } => tracing::warn!("{message}"),
+            Event::Checkpointed => tracing::debug!("checkpoint saved"),
+            Event::SyncFinished { .. } => {
+                if let Some(bar) = state.bar.take() {
+                    bar.finish_and_clear();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `organization 3, user 120, team 40 (53 pages)`, counting what `phase` produces.
+fn describe(totals: &BTreeMap<String, [u64; 4]>, phase: Phase) -> String {
+    let column = match phase {
+        Phase::ResourceTypes | Phase::Resources => 0,
+        Phase::StaticEntitlements | Phase::Entitlements => 1,
+        Phase::Grants => 2,
+    };
+    let parts: Vec<String> = totals
+        .iter()
+        .filter(|(_, counts)| counts[column] > 0)
+        .map(|(t, counts)| format!("{t} {}", counts[column]))
+        .collect();
+    let pages: u64 = totals.values().map(|c| c[3]).sum();
+    match parts.is_empty() {
+        true => format!("({pages} pages)"),
+        false => format!("{} ({pages} pages)", parts.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_counts_what_the_phase_produces() {
+        let mut totals = BTreeMap::new();
+        totals.insert("organization".to_owned(), [2, 6, 30, 3]);
+        totals.insert("user".to_owned(), [25, 0, 0, 2]);
+        assert_eq!(
+            describe(&totals, Phase::Resources),
+            "organization 2, user 25 (5 pages)"
+        );
+        assert_eq!(
+            describe(&totals, Phase::Grants),
+            "organization 30 (5 pages)"
+        );
+    }
+
+    #[test]
+    fn log_mode_accepts_every_event() {
+        let progress = Progress::new(false);
+        progress.on_event(&Event::PhaseStarted {
+            phase: Phase::Resources,
+        });
+        progress.on_event(&Event::Progress {
+            resource_type: "user".into(),
+            phase: Phase::Resources,
+            resources: 1,
+            entitlements: 0,
+            grants: 0,
+            pages: 1,
+        });
+        progress.on_event(&Event::PhaseFinished {
+            phase: Phase::Resources,
+        });
+        progress.finish();
+        assert_eq!(progress.lock().totals["user"], [1, 0, 0, 1]);
+    }
+}
