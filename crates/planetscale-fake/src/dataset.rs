@@ -1,0 +1,234 @@
+//! The data the fake serves: wire objects exactly as PlanetScale sends them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+/// Everything the fake serves, loadable from and writable to a JSON file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    /// The organizations, in the order `GET /organizations` lists them.
+    pub organizations: Vec<OrgData>,
+}
+
+/// One organization and everything listed under it. Every object is the full wire object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrgData {
+    /// The Organization object.
+    pub organization: Value,
+    /// OrganizationMembership objects, in listing order.
+    pub members: Vec<Value>,
+    /// The teams, in listing order.
+    #[serde(default)]
+    pub teams: Vec<TeamData>,
+    /// ServiceToken objects.
+    #[serde(default)]
+    pub service_tokens: Vec<Value>,
+    /// Invitation objects.
+    #[serde(default)]
+    pub invitations: Vec<Value>,
+}
+
+/// One team and its memberships.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamData {
+    /// The Team object, whose `members` holds the members' User objects.
+    pub team: Value,
+    /// TeamMembership objects, in listing order.
+    pub members: Vec<Value>,
+}
+
+impl Dataset {
+    /// Parses a dataset from JSON and checks it (see [`Dataset::validate`]).
+    pub fn from_json(json: &str) -> Result<Dataset> {
+        let dataset: Dataset = serde_json::from_str(json).map_err(|source| Error::Json {
+            what: "dataset",
+            source,
+        })?;
+        dataset.validate()?;
+        Ok(dataset)
+    }
+
+    /// Reads a dataset file written by [`Dataset::save`] or by hand.
+    pub fn load(path: &Path) -> Result<Dataset> {
+        let json = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Dataset::from_json(&json)
+    }
+
+    /// The dataset as pretty-printed JSON; the same data always gives the same bytes.
+    pub fn to_json(&self) -> String {
+        // Serialising `Value`s and plain structs cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes the dataset to `path` as JSON.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_json()).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Checks what the server relies on: every organization has a unique `name`, every
+    /// membership a `user.id` (unique in its org), every team a unique `slug`, and every team
+    /// member is a member of the team's organization.
+    pub fn validate(&self) -> Result<()> {
+        let mut names = HashSet::new();
+        for (i, org) in self.organizations.iter().enumerate() {
+            let Some(name) = org.organization["name"].as_str() else {
+                return Err(invalid(format!("organization #{i} has no string \"name\"")));
+            };
+            if !names.insert(name) {
+                return Err(invalid(format!("organization name {name:?} appears twice")));
+            }
+            org.validate(name)?;
+        }
+        Ok(())
+    }
+
+    /// The organization names, in listing order.
+    pub fn org_names(&self) -> Vec<&str> {
+        self.organizations.iter().map(OrgData::name).collect()
+    }
+
+    /// The organization called `name`.
+    pub fn org(&self, name: &str) -> Option<&OrgData> {
+        self.organizations.iter().find(|o| o.name() == name)
+    }
+
+    /// How many members the organization called `name` has.
+    pub fn member_count(&self, name: &str) -> Option<usize> {
+        self.org(name).map(|o| o.members.len())
+    }
+
+    /// Memberships summed over all organizations (a user in two orgs counts twice).
+    pub fn total_memberships(&self) -> usize {
+        self.organizations.iter().map(|o| o.members.len()).sum()
+    }
+
+    /// Distinct `user.id`s over all organizations.
+    pub fn distinct_users(&self) -> usize {
+        let ids: HashSet<&str> = self
+            .organizations
+            .iter()
+            .flat_map(|o| o.user_ids())
+            .collect();
+        ids.len()
+    }
+
+    /// The `user.id`s that are members of more than one organization, sorted.
+    pub fn shared_user_ids(&self) -> Vec<&str> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for id in self.organizations.iter().flat_map(|o| o.user_ids()) {
+            *counts.entry(id).or_default() += 1;
+        }
+        let mut shared: Vec<&str> = counts
+            .into_iter()
+            .filter(|&(_, n)| n > 1)
+            .map(|(id, _)| id)
+            .collect();
+        shared.sort_unstable();
+        shared
+    }
+}
+
+impl OrgData {
+    /// The organization's name, the slug used in paths ("" if missing).
+    pub fn name(&self) -> &str {
+        self.organization["name"].as_str().unwrap_or_default()
+    }
+
+    /// The organization's id ("" if missing).
+    pub fn id(&self) -> &str {
+        self.organization["id"].as_str().unwrap_or_default()
+    }
+
+    /// The members' `user.id`s, in listing order.
+    pub fn user_ids(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().filter_map(|m| m["user"]["id"].as_str())
+    }
+
+    /// The membership of user `user_id`.
+    pub fn member(&self, user_id: &str) -> Option<&Value> {
+        self.members.iter().find(|m| m["user"]["id"] == user_id)
+    }
+
+    /// How many memberships have role `role`.
+    pub fn role_count(&self, role: &str) -> usize {
+        self.members.iter().filter(|m| m["role"] == role).count()
+    }
+
+    /// The team whose slug is `slug`.
+    pub fn team(&self, slug: &str) -> Option<&TeamData> {
+        self.teams.iter().find(|t| t.slug() == slug)
+    }
+
+    /// Each team's slug and member count, in listing order.
+    pub fn team_sizes(&self) -> Vec<(&str, usize)> {
+        self.teams
+            .iter()
+            .map(|t| (t.slug(), t.members.len()))
+            .collect()
+    }
+
+    fn validate(&self, name: &str) -> Result<()> {
+        let mut users = HashSet::new();
+        for (i, member) in self.members.iter().enumerate() {
+            let Some(id) = member["user"]["id"].as_str() else {
+                return Err(invalid(format!(
+                    "member #{i} of {name:?} has no string \"user.id\""
+                )));
+            };
+            if !users.insert(id) {
+                return Err(invalid(format!(
+                    "user {id:?} is a member of {name:?} twice"
+                )));
+            }
+        }
+        let mut slugs = HashSet::new();
+        for (i, team) in self.teams.iter().enumerate() {
+            let Some(slug) = team.team["slug"].as_str() else {
+                return Err(invalid(format!(
+                    "team #{i} of {name:?} has no string \"slug\""
+                )));
+            };
+            if !slugs.insert(slug) {
+                return Err(invalid(format!(
+                    "team slug {slug:?} appears twice in {name:?}"
+                )));
+            }
+            for member in &team.members {
+                let id = member["user"]["id"].as_str().unwrap_or_default();
+                if !users.contains(id) {
+                    return Err(invalid(format!(
+                        "team {slug:?} of {name:?} has member {id:?}, who is not a member of the organization"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TeamData {
+    /// The team's slug, used in paths ("" if missing).
+    pub fn slug(&self) -> &str {
+        self.team["slug"].as_str().unwrap_or_default()
+    }
+
+    /// The members' `user.id`s, in listing order.
+    pub fn user_ids(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().filter_map(|m| m["user"]["id"].as_str())
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::InvalidDataset(message)
+}

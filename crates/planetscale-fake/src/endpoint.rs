@@ -1,0 +1,214 @@
+//! Which API endpoint a path names.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of endpoint the fake serves, for fault matching and statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointKind {
+    /// `GET /v1/organizations`
+    Organizations,
+    /// `GET /v1/organizations/{org}`
+    Organization,
+    /// `GET /v1/organizations/{org}/members`
+    Members,
+    /// `GET /v1/organizations/{org}/members/{user_id}`
+    Member,
+    /// `GET /v1/organizations/{org}/teams`
+    Teams,
+    /// `GET /v1/organizations/{org}/teams/{slug}`
+    Team,
+    /// `GET /v1/organizations/{org}/teams/{slug}/members`
+    TeamMembers,
+    /// `GET /v1/organizations/{org}/service-tokens`
+    ServiceTokens,
+    /// `GET /v1/organizations/{org}/invitations`
+    Invitations,
+    /// Any other path or method: answered 404.
+    Unknown,
+}
+
+impl EndpointKind {
+    /// The snake-case name used in statistics and fault files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Organizations => "organizations",
+            EndpointKind::Organization => "organization",
+            EndpointKind::Members => "members",
+            EndpointKind::Member => "member",
+            EndpointKind::Teams => "teams",
+            EndpointKind::Team => "team",
+            EndpointKind::TeamMembers => "team_members",
+            EndpointKind::ServiceTokens => "service_tokens",
+            EndpointKind::Invitations => "invitations",
+            EndpointKind::Unknown => "unknown",
+        }
+    }
+
+    /// Whether the endpoint answers a paginated list.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            EndpointKind::Organizations
+                | EndpointKind::Members
+                | EndpointKind::Teams
+                | EndpointKind::TeamMembers
+                | EndpointKind::ServiceTokens
+                | EndpointKind::Invitations
+        )
+    }
+
+    /// The service-token access the endpoint needs, if any.
+    pub fn access(self) -> Option<&'static str> {
+        match self {
+            EndpointKind::Organizations | EndpointKind::Unknown => None,
+            EndpointKind::ServiceTokens => Some("read_service_tokens"),
+            EndpointKind::Invitations => Some("write_members"),
+            _ => Some("read_organization"),
+        }
+    }
+}
+
+/// A parsed request path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    pub(crate) kind: EndpointKind,
+    pub(crate) org: Option<String>,
+    pub(crate) team: Option<String>,
+    pub(crate) user: Option<String>,
+}
+
+impl Endpoint {
+    /// Parses a `GET` path; anything else is [`EndpointKind::Unknown`].
+    pub(crate) fn parse(method: &str, path: &str) -> Endpoint {
+        let unknown = Endpoint {
+            kind: EndpointKind::Unknown,
+            org: None,
+            team: None,
+            user: None,
+        };
+        if method != "GET" {
+            return unknown;
+        }
+        let Some(rest) = path.strip_prefix("/v1/organizations") else {
+            return unknown;
+        };
+        let segments: Vec<&str> = rest.trim_end_matches('/').split('/').skip(1).collect();
+        if segments.iter().any(|s| s.is_empty()) {
+            return unknown;
+        }
+        let owned = |s: &str| Some(s.to_string());
+        let (kind, org, team, user) = match segments.as_slice() {
+            [] if rest.is_empty() || rest == "/" => (EndpointKind::Organizations, None, None, None),
+            [org] => (EndpointKind::Organization, owned(org), None, None),
+            [org, "members"] => (EndpointKind::Members, owned(org), None, None),
+            [org, "members", user] => (EndpointKind::Member, owned(org), None, owned(user)),
+            [org, "teams"] => (EndpointKind::Teams, owned(org), None, None),
+            [org, "teams", team] => (EndpointKind::Team, owned(org), owned(team), None),
+            [org, "teams", team, "members"] => {
+                (EndpointKind::TeamMembers, owned(org), owned(team), None)
+            }
+            [org, "service-tokens"] => (EndpointKind::ServiceTokens, owned(org), None, None),
+            [org, "invitations"] => (EndpointKind::Invitations, owned(org), None, None),
+            _ => return unknown,
+        };
+        Endpoint {
+            kind,
+            org,
+            team,
+            user,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(method: &str, path: &str, kind: EndpointKind, org: Option<&str>, team: Option<&str>) {
+        let endpoint = Endpoint::parse(method, path);
+        assert_eq!(endpoint.kind, kind, "{method} {path}");
+        assert_eq!(endpoint.org.as_deref(), org, "{method} {path}");
+        assert_eq!(endpoint.team.as_deref(), team, "{method} {path}");
+    }
+
+    #[test]
+    fn parses_every_endpoint() {
+        use EndpointKind::*;
+        check("GET", "/v1/organizations", Organizations, None, None);
+        check("GET", "/v1/organizations/", Organizations, None, None);
+        check(
+            "GET",
+            "/v1/organizations/acme",
+            Organization,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/members",
+            Members,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/members/u1",
+            Member,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/teams",
+            Teams,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/teams/sre",
+            Team,
+            Some("acme"),
+            Some("sre"),
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/teams/sre/members",
+            TeamMembers,
+            Some("acme"),
+            Some("sre"),
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/service-tokens",
+            ServiceTokens,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/invitations",
+            Invitations,
+            Some("acme"),
+            None,
+        );
+    }
+
+    #[test]
+    fn everything_else_is_unknown() {
+        use EndpointKind::Unknown;
+        check("POST", "/v1/organizations", Unknown, None, None);
+        check("GET", "/organizations", Unknown, None, None);
+        check("GET", "/v1/organizationsx", Unknown, None, None);
+        check("GET", "/v1/organizations//members", Unknown, None, None);
+        check(
+            "GET",
+            "/v1/organizations/acme/databases",
+            Unknown,
+            None,
+            None,
+        );
+        check("GET", "/v1/user", Unknown, None, None);
+    }
+}

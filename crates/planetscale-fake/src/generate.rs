@@ -1,0 +1,699 @@
+//! Seeded generation of realistic datasets: same spec, same bytes.
+
+use std::collections::HashSet;
+
+use rand::seq::index;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::words;
+use crate::{Dataset, OrgData, TeamData};
+
+/// The size and shape of a generated [`Dataset`]. Shares are fractions in `0.0..=1.0`; a
+/// positive share always yields at least one case, so small datasets still hold every special
+/// case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataSpec {
+    /// The random seed: the same spec always generates the same dataset.
+    pub seed: u64,
+    /// How many organizations.
+    pub organizations: usize,
+    /// Members of each organization, cycled when shorter than `organizations`.
+    pub members_per_org: Vec<usize>,
+    /// Teams of each organization, cycled.
+    pub teams_per_org: Vec<usize>,
+    /// How big teams are.
+    pub team_size: TeamSizes,
+    /// Share of each organization's members that are admins (every organization has one).
+    pub admin_share: f64,
+    /// Share of members with the `analyst` role.
+    pub analyst_share: f64,
+    /// Share of each organization's members (after the first organization) who are also
+    /// members of an earlier organization, with the same `user.id`.
+    pub shared_user_share: f64,
+    /// Share of teams that are SSO-managed (`managed: true`).
+    pub sso_team_share: f64,
+    /// Share of users whose `name` is null.
+    pub null_name_share: f64,
+    /// Share of members with a role the reference does not list (`billing`).
+    pub unknown_role_share: f64,
+}
+
+/// A skewed team-size distribution: most teams have `1..=small_max` members (smaller sizes
+/// likelier), a `large_share` of them `large_min..=large_max`, always capped at the
+/// organization's member count.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamSizes {
+    /// The largest small team.
+    pub small_max: usize,
+    /// The smallest large team.
+    pub large_min: usize,
+    /// The largest large team.
+    pub large_max: usize,
+    /// The share of teams that are large.
+    pub large_share: f64,
+}
+
+impl Default for TeamSizes {
+    /// Most teams under 30 members, one in a hundred between 300 and 2,000.
+    fn default() -> Self {
+        TeamSizes {
+            small_max: 29,
+            large_min: 300,
+            large_max: 2_000,
+            large_share: 0.01,
+        }
+    }
+}
+
+impl DataSpec {
+    /// Three organizations with tens of members and a few teams, holding every special case:
+    /// admins, analysts, an unknown role, shared users, null, unicode, CJK and 200-character
+    /// names, plus-sign emails, SSO-managed, large and empty teams.
+    pub fn small() -> Self {
+        DataSpec {
+            seed: 1,
+            organizations: 3,
+            members_per_org: vec![40, 15, 6],
+            teams_per_org: vec![5, 2, 1],
+            team_size: TeamSizes {
+                small_max: 6,
+                large_min: 25,
+                large_max: 40,
+                large_share: 0.2,
+            },
+            admin_share: 0.1,
+            analyst_share: 0.1,
+            shared_user_share: 0.3,
+            sso_team_share: 0.2,
+            null_name_share: 0.1,
+            unknown_role_share: 0.05,
+        }
+    }
+
+    /// A realistic small company: one main organization of 60 people with 8 teams, and a
+    /// sandbox organization some of them also belong to.
+    pub fn demo() -> Self {
+        DataSpec {
+            seed: 7,
+            organizations: 2,
+            members_per_org: vec![60, 9],
+            teams_per_org: vec![8, 1],
+            team_size: TeamSizes {
+                small_max: 12,
+                large_min: 30,
+                large_max: 45,
+                large_share: 0.1,
+            },
+            admin_share: 0.08,
+            analyst_share: 0.05,
+            shared_user_share: 0.6,
+            sso_team_share: 0.15,
+            null_name_share: 0.05,
+            unknown_role_share: 0.0,
+        }
+    }
+
+    /// The benchmark shape: 3 organizations, the largest with 20,000 members and 800 teams
+    /// (most under 30 members, a few over 300), users shared across organizations.
+    pub fn bench() -> Self {
+        DataSpec::sized(3, 20_000, 800)
+    }
+
+    /// `organizations` organizations, the first with `largest_members` members and
+    /// `largest_teams` teams, the others a quarter and a tenth of that, cycled.
+    pub fn sized(organizations: usize, largest_members: usize, largest_teams: usize) -> Self {
+        DataSpec {
+            seed: 42,
+            organizations,
+            members_per_org: vec![
+                largest_members,
+                (largest_members / 4).max(1),
+                (largest_members / 10).max(1),
+            ],
+            teams_per_org: vec![largest_teams, largest_teams / 4, largest_teams / 10],
+            team_size: TeamSizes::default(),
+            admin_share: 0.02,
+            analyst_share: 0.03,
+            shared_user_share: 0.25,
+            sso_team_share: 0.1,
+            null_name_share: 0.05,
+            unknown_role_share: 0.002,
+        }
+    }
+
+    /// Generates the dataset. Deterministic in every field of the spec.
+    pub fn generate(&self) -> Dataset {
+        let mut generator = Generator::new(self);
+        let organizations = (0..self.organizations).map(|i| generator.org(i)).collect();
+        Dataset { organizations }
+    }
+}
+
+/// The window all generated timestamps fall in, in Unix milliseconds.
+const START_MS: i64 = 1_609_459_200_000; // 2021-01-01
+const END_MS: i64 = 1_785_542_400_000; // 2026-08-01
+const DAY_MS: i64 = 86_400_000;
+const ID_ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const FALLBACK_AVATAR: &str = "https://app.planetscale.com/gravatar-fallback.png";
+
+struct Generator<'a> {
+    spec: &'a DataSpec,
+    rng: ChaCha8Rng,
+    ids: HashSet<String>,
+    emails: HashSet<String>,
+    /// Every user created so far, with the time they were created.
+    users: Vec<(Value, i64)>,
+}
+
+/// One organization's shared context while its members and teams are generated.
+struct OrgContext {
+    name: String,
+    reference: Value,
+    created_ms: i64,
+    databases: Vec<Value>,
+    /// Indices into `Generator::users`, in listing order.
+    member_users: Vec<usize>,
+    /// The actor (`{id, display_name, avatar_url}`) of an admin.
+    admin_actor: Value,
+    /// The User object of an admin.
+    admin_user: Value,
+}
+
+impl<'a> Generator<'a> {
+    fn new(spec: &'a DataSpec) -> Self {
+        Generator {
+            spec,
+            rng: ChaCha8Rng::seed_from_u64(spec.seed),
+            ids: HashSet::new(),
+            emails: HashSet::new(),
+            users: Vec::new(),
+        }
+    }
+
+    fn org(&mut self, i: usize) -> OrgData {
+        let name = match words::ORGS.get(i) {
+            Some(name) => name.to_string(),
+            None => format!(
+                "{}-{}",
+                words::ORGS[i % words::ORGS.len()],
+                i / words::ORGS.len()
+            ),
+        };
+        let id = self.id();
+        let created_ms = self.rng.random_range(START_MS..START_MS + 3 * 365 * DAY_MS);
+        let updated_ms = self.rng.random_range(created_ms..END_MS);
+        let db_count = self.rng.random_range(1..=6);
+        let databases: Vec<Value> = (0..db_count)
+            .map(|d| self.database(&name, words::DATABASES[d]))
+            .collect();
+        let organization = json!({
+            "id": id,
+            "name": name,
+            "billing_email": format!("billing@{name}.example"),
+            "created_at": timestamp(created_ms),
+            "updated_at": timestamp(updated_ms),
+            "plan": words::PLANS[i % words::PLANS.len()],
+            "valid_billing_info": i % 5 != 4,
+            "sso": i.is_multiple_of(2),
+            "sso_directory": i.is_multiple_of(4),
+            "single_tenancy": false,
+            "managed_tenancy": false,
+            "has_past_due_invoices": if i % 3 == 2 { Value::Null } else { json!(false) },
+            "database_count": db_count,
+            "sso_portal_url": if i.is_multiple_of(2) { json!(format!("https://sso.{name}.example/start")) } else { Value::Null },
+            "features": if i.is_multiple_of(2) { json!({"insights": true, "query_sharding": false}) } else { json!({}) },
+            "idp_managed_roles": i.is_multiple_of(4),
+            "invoice_budget_amount": "0.0",
+            "keyspace_shard_limit": 32,
+            "has_card": i % 5 != 4,
+            "payment_info_required": false,
+            "free_databases_remaining": 0,
+        });
+        let reference = json!({
+            "id": id,
+            "name": name,
+            "created_at": organization["created_at"],
+            "updated_at": organization["updated_at"],
+            "deleted_at": null,
+        });
+        let mut ctx = OrgContext {
+            name,
+            reference,
+            created_ms,
+            databases,
+            member_users: Vec::new(),
+            admin_actor: Value::Null,
+            admin_user: Value::Null,
+        };
+        let members = self.members(i, &mut ctx);
+        let team_count = cycled(&self.spec.teams_per_org, i);
+        let teams = self.teams(team_count, &ctx);
+        let service_tokens = self.service_tokens(&ctx, i);
+        let invitations = self.invitations(&ctx, i);
+        OrgData {
+            organization,
+            members,
+            teams,
+            service_tokens,
+            invitations,
+        }
+    }
+
+    fn database(&mut self, org: &str, name: &str) -> Value {
+        let url = format!("https://api.planetscale.com/v1/organizations/{org}/databases/{name}");
+        json!({
+            "id": self.id(),
+            "name": name,
+            "branches_url": format!("{url}/branches"),
+            "url": url,
+        })
+    }
+
+    fn members(&mut self, org_index: usize, ctx: &mut OrgContext) -> Vec<Value> {
+        let n = cycled(&self.spec.members_per_org, org_index);
+        let earlier = self.users.len();
+        let shared = match org_index {
+            0 => 0,
+            _ => share_count(n, self.spec.shared_user_share).min(earlier),
+        };
+        // Each member joins at some time; shared users join after they were created.
+        let mut joins: Vec<(i64, usize)> = Vec::with_capacity(n);
+        for u in index::sample(&mut self.rng, earlier, shared) {
+            let since = self.users[u].1.max(ctx.created_ms);
+            joins.push((self.rng.random_range(since..=END_MS), u));
+        }
+        for _ in shared..n {
+            let joined = self.rng.random_range(ctx.created_ms..END_MS);
+            let created = joined - self.rng.random_range(0..DAY_MS);
+            let user = self.user(created, ctx);
+            self.users.push((user, created));
+            joins.push((joined, self.users.len() - 1));
+        }
+        joins.sort_unstable();
+        let roles = self.roles(n);
+        let mut members = Vec::with_capacity(n);
+        for ((joined, u), role) in joins.into_iter().zip(roles) {
+            let user = &self.users[u].0;
+            if role == "admin" && ctx.admin_user.is_null() {
+                ctx.admin_user = user.clone();
+                ctx.admin_actor = actor(user);
+            }
+            let updated = match role {
+                "member" => joined,
+                _ => self.rng.random_range(joined..=END_MS),
+            };
+            let mut member = json!({
+                "id": self.id(),
+                "role": role,
+                "created_at": timestamp(joined),
+                "updated_at": timestamp(updated),
+            });
+            // Moved in rather than written inside `json!`, which would serialise a copy.
+            member["user"] = self.users[u].0.clone();
+            members.push(member);
+            ctx.member_users.push(u);
+        }
+        members
+    }
+
+    /// Roles for `n` members: at least one admin, then analysts and unknown roles by share.
+    fn roles(&mut self, n: usize) -> Vec<&'static str> {
+        let admins = share_count(n, self.spec.admin_share).max(1).min(n);
+        let analysts = share_count(n, self.spec.analyst_share).min(n - admins);
+        let unknown = share_count(n, self.spec.unknown_role_share).min(n - admins - analysts);
+        let mut roles = vec!["member"; n];
+        let chosen = index::sample(&mut self.rng, n, admins + analysts + unknown);
+        for (k, i) in chosen.into_iter().enumerate() {
+            roles[i] = match k {
+                k if k < admins => "admin",
+                k if k < admins + analysts => "analyst",
+                _ => "billing",
+            };
+        }
+        roles
+    }
+
+    fn user(&mut self, created_ms: i64, ctx: &OrgContext) -> Value {
+        let k = self.users.len();
+        let (name, local) = self.person(k);
+        let null_name = k == 2 || self.chance(self.spec.null_name_share);
+        let plus = if k % 11 == 3 { "+ops" } else { "" };
+        let email = self.email(&format!("{local}{plus}"), &ctx.name);
+        let name = if null_name && self.spec.null_name_share > 0.0 {
+            None
+        } else {
+            Some(name)
+        };
+        let display_name = name.clone().unwrap_or_else(|| email.clone());
+        let avatar_url = match k % 4 {
+            0 => String::new(),
+            1 => format!("https://avatars.example/u/{k}.png"),
+            _ => FALLBACK_AVATAR.to_string(),
+        };
+        let updated_ms = self.rng.random_range(created_ms..=END_MS);
+        let mut user = json!({
+            "id": self.id(),
+            "type": "User",
+            "display_name": display_name,
+            "name": name,
+            "email": email,
+            "avatar_url": avatar_url,
+            "created_at": timestamp(created_ms),
+            "updated_at": timestamp(updated_ms),
+            "two_factor_auth_configured": self.chance(0.6),
+        });
+        // The reference says the last five fields may be absent altogether.
+        if k % 10 == 9 {
+            return user;
+        }
+        let sso = self.chance(0.5);
+        let extra = json!({
+            "default_organization": if k.is_multiple_of(3) { Value::Null } else { ctx.reference.clone() },
+            "sso": if k % 7 == 5 { Value::Null } else { json!(sso) },
+            "managed": if k % 7 == 5 { Value::Null } else { json!(false) },
+            "directory_managed": if k % 7 == 5 { Value::Null } else { json!(sso && k.is_multiple_of(2)) },
+            "email_verified": self.chance(0.9),
+        });
+        if let (Some(user), Value::Object(extra)) = (user.as_object_mut(), extra) {
+            user.extend(extra);
+        }
+        user
+    }
+
+    /// The `k`th user's name and the ASCII local part of their email.
+    fn person(&mut self, k: usize) -> (String, String) {
+        if k == 1 || k % 23 == 12 {
+            let (name, local) = words::UNICODE_NAMES[(k / 23) % words::UNICODE_NAMES.len()];
+            return (name.to_string(), local.to_string());
+        }
+        if k == 4 || k % 97 == 50 {
+            let (name, local) = words::CJK_NAMES[(k / 97) % words::CJK_NAMES.len()];
+            return (name.to_string(), local.to_string());
+        }
+        if k == 6 || k % 401 == 200 {
+            return (
+                words::long_name(),
+                "hubert.wolfeschlegelsteinhausenbergerdorff".to_string(),
+            );
+        }
+        let first = words::FIRST_NAMES[self.rng.random_range(0..words::FIRST_NAMES.len())];
+        let last = words::LAST_NAMES[self.rng.random_range(0..words::LAST_NAMES.len())];
+        let local = format!("{first}.{last}").to_lowercase().replace(' ', "");
+        (format!("{first} {last}"), local)
+    }
+
+    /// A unique email address at the organization's domain.
+    fn email(&mut self, local: &str, org: &str) -> String {
+        let mut email = format!("{local}@{org}.example");
+        let mut n = 2;
+        while !self.emails.insert(email.clone()) {
+            email = format!("{local}{n}@{org}.example");
+            n += 1;
+        }
+        email
+    }
+
+    fn teams(&mut self, count: usize, ctx: &OrgContext) -> Vec<TeamData> {
+        let sizes = self.spec.team_size;
+        let large = match sizes.large_share > 0.0 && count > 0 {
+            true => ((count as f64 * sizes.large_share.min(1.0)).ceil() as usize).min(count),
+            false => 0,
+        };
+        let mut is_large = vec![false; count];
+        for t in index::sample(&mut self.rng, count, large) {
+            is_large[t] = true;
+        }
+        let mut managed = vec![false; count];
+        for t in index::sample(
+            &mut self.rng,
+            count,
+            share_count(count, self.spec.sso_team_share),
+        ) {
+            managed[t] = true;
+        }
+        let mut slugs = HashSet::new();
+        (0..count)
+            .map(|t| {
+                let n = ctx.member_users.len();
+                let size = match (is_large[t], t) {
+                    (true, _) => self
+                        .rng
+                        .random_range(sizes.large_min..=sizes.large_max.max(sizes.large_min)),
+                    // One empty team when there are enough teams: an empty list is a case too.
+                    (false, t) if count >= 4 && t == count - 1 => 0,
+                    (false, _) => {
+                        let u: f64 = self.rng.random();
+                        1 + (sizes.small_max.saturating_sub(1) as f64 * u * u).round() as usize
+                    }
+                };
+                self.team(t, size.min(n), managed[t], ctx, &mut slugs)
+            })
+            .collect()
+    }
+
+    fn team(
+        &mut self,
+        t: usize,
+        size: usize,
+        managed: bool,
+        ctx: &OrgContext,
+        slugs: &mut HashSet<String>,
+    ) -> TeamData {
+        let base = words::TEAMS[t % words::TEAMS.len()];
+        let name = match t / words::TEAMS.len() {
+            0 => base.to_string(),
+            round => format!("{base} {}", round + 1),
+        };
+        let mut slug = name.to_lowercase().replace(' ', "-");
+        while !slugs.insert(slug.clone()) {
+            slug.push_str("-x");
+        }
+        let created_ms = self.rng.random_range(ctx.created_ms..END_MS);
+        let mut created: Vec<i64> = (0..size)
+            .map(|_| self.rng.random_range(created_ms..=END_MS))
+            .collect();
+        created.sort_unstable();
+        let chosen = index::sample(&mut self.rng, ctx.member_users.len(), size);
+        let mut users = Vec::with_capacity(size);
+        let mut members = Vec::with_capacity(size);
+        for (u, joined) in chosen.into_iter().zip(created) {
+            users.push(self.users[ctx.member_users[u]].0.clone());
+            let user = self.users[ctx.member_users[u]].0.clone();
+            let passwords = match self.chance(0.05) {
+                true => vec![self.password(ctx, &user)],
+                false => Vec::new(),
+            };
+            let mut member = json!({
+                "id": self.id(),
+                "actor": ctx.admin_actor,
+                "created_at": timestamp(joined),
+                "updated_at": timestamp(joined),
+                "passwords": passwords,
+            });
+            member["user"] = user;
+            members.push(member);
+        }
+        let databases = self.pick_databases(ctx);
+        let analyst_databases = self.pick_databases(ctx);
+        let mut team = json!({
+            "id": self.id(),
+            "name": name,
+            "display_name": name,
+            "slug": slug,
+            "description": if t % 3 == 2 { Value::Null } else { json!(format!("The {name} team")) },
+            "managed": managed,
+            "creator": ctx.admin_actor,
+            "databases": databases,
+            "analyst_databases": analyst_databases,
+            "created_at": timestamp(created_ms),
+            "updated_at": timestamp(created_ms),
+        });
+        team["members"] = Value::Array(users);
+        TeamData { team, members }
+    }
+
+    fn pick_databases(&mut self, ctx: &OrgContext) -> Vec<Value> {
+        let n = self.rng.random_range(0..=ctx.databases.len().min(2));
+        index::sample(&mut self.rng, ctx.databases.len(), n)
+            .into_iter()
+            .map(|d| ctx.databases[d].clone())
+            .collect()
+    }
+
+    /// A branch password a team member created, with fake secrets.
+    fn password(&mut self, ctx: &OrgContext, user: &Value) -> Value {
+        let database = &ctx.databases[0];
+        let id = self.id();
+        let ms = self.rng.random_range(ctx.created_ms..END_MS);
+        json!({
+            "id": id,
+            "name": format!("{}-main", user["display_name"].as_str().unwrap_or("member")),
+            "role": "reader",
+            "cidrs": null,
+            "created_at": timestamp(ms),
+            "deleted_at": null,
+            "expires_at": null,
+            "last_used_at": null,
+            "expired": false,
+            "direct_vtgate": false,
+            "direct_vtgate_addresses": [],
+            "ttl_seconds": null,
+            "access_host_url": "aws.connect.psdb.cloud",
+            "access_host_regional_url": "us-east.connect.psdb.cloud",
+            "access_host_regional_urls": ["us-east.connect.psdb.cloud"],
+            "actor": actor(user),
+            "region": {"id": "us-east", "provider": "AWS", "enabled": true, "public_ip_addresses": [], "display_name": "AWS us-east-1", "location": "Ashburn, Virginia", "slug": "us-east", "current_default": true},
+            "username": format!("pscale_user_fake{id}"),
+            "plain_text": format!("pscale_pw_fake{id}"),
+            "replica": false,
+            "renewable": false,
+            "database_branch": {"name": "main", "id": database["id"], "production": true, "mysql_edge_address": "aws.connect.psdb.cloud", "private_edge_connectivity": false},
+        })
+    }
+
+    fn service_tokens(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
+        let count = 1 + (org_index + self.rng.random_range(0..3)) % 3;
+        (0..count)
+            .map(|t| {
+                let id = self.id();
+                let name = match t {
+                    2 => Value::Null,
+                    _ => json!(words::TOKEN_NAMES[(org_index + t) % words::TOKEN_NAMES.len()]),
+                };
+                let created = self.rng.random_range(ctx.created_ms..END_MS);
+                let access_id = self.id();
+                json!({
+                    "id": id,
+                    "name": name,
+                    "display_name": name.as_str().unwrap_or(&id),
+                    "token": null,
+                    "plain_text_refresh_token": null,
+                    "avatar_url": FALLBACK_AVATAR,
+                    "created_at": timestamp(created),
+                    "updated_at": timestamp(created),
+                    "expires_at": if t == 1 { json!(timestamp(END_MS + 90 * DAY_MS)) } else { Value::Null },
+                    "last_used_at": if t == 0 { json!(timestamp(END_MS - DAY_MS)) } else { Value::Null },
+                    "actor_id": ctx.admin_actor["id"],
+                    "actor_display_name": ctx.admin_actor["display_name"],
+                    "actor_type": "User",
+                    "service_token_accesses": [{
+                        "id": access_id,
+                        "access": "read_organization",
+                        "description": "Read organization",
+                        "resource_name": ctx.name,
+                        "resource_id": ctx.reference["id"],
+                        "resource_type": "Organization",
+                        "resource": ctx.reference,
+                    }],
+                    "oauth_accesses_by_resource": null,
+                })
+            })
+            .collect()
+    }
+
+    fn invitations(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
+        let count = match org_index {
+            0 => 2,
+            _ => self.rng.random_range(0..=2),
+        };
+        (0..count)
+            .map(|k| {
+                let email = self.email(&format!("new.hire{k}+invite"), &ctx.name);
+                let created = self.rng.random_range(END_MS - 30 * DAY_MS..END_MS);
+                let recipient = match k {
+                    0 => Value::Null,
+                    _ => self.users[self.rng.random_range(0..self.users.len())]
+                        .0
+                        .clone(),
+                };
+                json!({
+                    "id": self.id(),
+                    "email": email,
+                    "role": if k == 1 { "analyst" } else { "member" },
+                    "sender": ctx.admin_user,
+                    "recipient": recipient,
+                    "expired": k == 1,
+                    "expires_at": timestamp(created + 7 * DAY_MS),
+                    "created_at": timestamp(created),
+                    "avatar_url": FALLBACK_AVATAR,
+                })
+            })
+            .collect()
+    }
+
+    /// A unique 12-character lowercase alphanumeric id, shaped like PlanetScale's.
+    fn id(&mut self) -> String {
+        loop {
+            let id: String = (0..12)
+                .map(|_| char::from(ID_ALPHABET[self.rng.random_range(0..ID_ALPHABET.len())]))
+                .collect();
+            if self.ids.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    fn chance(&mut self, share: f64) -> bool {
+        let p = if share.is_nan() {
+            0.0
+        } else {
+            share.clamp(0.0, 1.0)
+        };
+        self.rng.random_bool(p)
+    }
+}
+
+/// The `{id, display_name, avatar_url}` object that names who did something.
+fn actor(user: &Value) -> Value {
+    json!({
+        "id": user["id"],
+        "display_name": user["display_name"],
+        "avatar_url": user["avatar_url"],
+    })
+}
+
+/// How many of `n` items a share selects: 0 for a zero share, otherwise at least 1.
+fn share_count(n: usize, share: f64) -> usize {
+    if n == 0 || share.is_nan() || share <= 0.0 {
+        return 0;
+    }
+    ((n as f64 * share.min(1.0)).round() as usize).clamp(1, n)
+}
+
+fn cycled(values: &[usize], i: usize) -> usize {
+    match values {
+        [] => 0,
+        values => values[i % values.len()],
+    }
+}
+
+/// Unix milliseconds as PlanetScale writes them: `2024-03-05T17:22:10.512Z`.
+pub(crate) fn timestamp(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => "1970-01-01T00:00:00.000Z".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        assert_eq!(timestamp(1_709_659_330_512), "2024-03-05T17:22:10.512Z");
+        assert_eq!(timestamp(START_MS), "2021-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn share_count_rounds_and_keeps_at_least_one() {
+        assert_eq!(share_count(0, 0.5), 0);
+        assert_eq!(share_count(10, 0.0), 0);
+        assert_eq!(share_count(10, 0.01), 1);
+        assert_eq!(share_count(10, 0.25), 3);
+        assert_eq!(share_count(10, 7.0), 10);
+    }
+}

@@ -1,0 +1,104 @@
+//! The dataset pre-serialised and indexed, so that a page costs only its own items.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::{Dataset, OrgData};
+
+/// Every wire object as JSON text, with lookups by name, user id and slug.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) orgs: Vec<Arc<OrgIndex>>,
+    by_name: HashMap<String, usize>,
+}
+
+/// One organization's objects as JSON text.
+#[derive(Debug)]
+pub(crate) struct OrgIndex {
+    pub(crate) name: String,
+    pub(crate) organization: Box<RawValue>,
+    pub(crate) members: Vec<Box<RawValue>>,
+    member_by_user: HashMap<String, usize>,
+    pub(crate) teams: Vec<Box<RawValue>>,
+    team_by_slug: HashMap<String, usize>,
+    pub(crate) team_members: Vec<Vec<Box<RawValue>>>,
+    pub(crate) service_tokens: Vec<Box<RawValue>>,
+    pub(crate) invitations: Vec<Box<RawValue>>,
+}
+
+impl Index {
+    pub(crate) fn new(dataset: &Dataset) -> Index {
+        let orgs: Vec<Arc<OrgIndex>> = dataset
+            .organizations
+            .iter()
+            .map(|org| Arc::new(OrgIndex::new(org)))
+            .collect();
+        let by_name = orgs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.name.clone(), i))
+            .collect();
+        Index { orgs, by_name }
+    }
+
+    pub(crate) fn org(&self, name: &str) -> Option<&OrgIndex> {
+        self.by_name.get(name).map(|&i| &*self.orgs[i])
+    }
+
+    /// The same index with organization `name` rebuilt from `org`.
+    pub(crate) fn with_org(&self, name: &str, org: &OrgData) -> Index {
+        let mut index = self.clone();
+        if let Some(&i) = self.by_name.get(name) {
+            index.orgs[i] = Arc::new(OrgIndex::new(org));
+        }
+        index
+    }
+}
+
+impl OrgIndex {
+    fn new(org: &OrgData) -> OrgIndex {
+        let member_by_user = org
+            .members
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((m["user"]["id"].as_str()?.to_string(), i)))
+            .collect();
+        let team_by_slug = org
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug().to_string(), i))
+            .collect();
+        OrgIndex {
+            name: org.name().to_string(),
+            organization: raw(&org.organization),
+            members: raw_all(&org.members),
+            member_by_user,
+            teams: org.teams.iter().map(|t| raw(&t.team)).collect(),
+            team_by_slug,
+            team_members: org.teams.iter().map(|t| raw_all(&t.members)).collect(),
+            service_tokens: raw_all(&org.service_tokens),
+            invitations: raw_all(&org.invitations),
+        }
+    }
+
+    pub(crate) fn member(&self, user_id: &str) -> Option<&RawValue> {
+        self.member_by_user.get(user_id).map(|&i| &*self.members[i])
+    }
+
+    pub(crate) fn team(&self, slug: &str) -> Option<usize> {
+        self.team_by_slug.get(slug).copied()
+    }
+}
+
+fn raw(value: &Value) -> Box<RawValue> {
+    // Serialising fails only for maps with non-string keys, which a `Value` cannot hold.
+    serde_json::value::to_raw_value(value).expect("a Value always serialises")
+}
+
+fn raw_all(values: &[Value]) -> Vec<Box<RawValue>> {
+    values.iter().map(raw).collect()
+}
