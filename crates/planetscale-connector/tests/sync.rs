@@ -1,0 +1,319 @@
+use std::collections::{BTreeMap, HashSet};
+
+use connector_sdk::{Annotation, Connector, Grant, Resource};
+use planetscale_fake::{DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, TokenConfig};
+
+use crate::support::{
+    Unvalidated, api_requests, assert_no_page_fetched_twice, connector, contents,
+    expected_requests, render, start, start_small, sync_memory,
+};
+
+fn of_type<'a>(resources: &'a [Resource], resource_type: &str) -> Vec<&'a Resource> {
+    resources
+        .iter()
+        .filter(|r| r.id.resource_type == resource_type)
+        .collect()
+}
+
+fn grants_of<'a>(grants: &'a [Grant], entitlement_id: &str) -> Vec<&'a Grant> {
+    grants
+        .iter()
+        .filter(|g| g.entitlement.id == entitlement_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn full_sync_matches_snapshot_and_costs_exactly_the_formula() {
+    let server = start_small().await;
+    let connector = connector(&server);
+    let (store, result) = sync_memory(&connector).await;
+    let summary = result.unwrap();
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+
+    let dataset = server.dataset();
+    let orgs = dataset.org_names();
+    // Validation's requests are the sync's first requests: the whole run costs the formula.
+    assert_eq!(
+        api_requests(&server).len(),
+        expected_requests(&dataset, &orgs)
+    );
+    assert_no_page_fetched_twice(&server);
+    assert!(
+        api_requests(&server)
+            .iter()
+            .all(|r| r.authorized && r.status == 200)
+    );
+
+    let (resources, entitlements, grants) = contents(&store);
+    insta::assert_snapshot!("small_sync", render(&resources, &entitlements, &grants));
+}
+
+#[tokio::test]
+async fn sync_without_validation_costs_exactly_the_formula() {
+    let server = start_small().await;
+    let (store, result) = sync_memory(&Unvalidated(connector(&server))).await;
+    result.unwrap();
+    let dataset = server.dataset();
+    assert_eq!(
+        api_requests(&server).len(),
+        expected_requests(&dataset, &dataset.org_names())
+    );
+    assert_no_page_fetched_twice(&server);
+
+    // The same output as with validation.
+    let with_validation = start_small().await;
+    let (expected, result) = sync_memory(&connector(&with_validation)).await;
+    result.unwrap();
+    let (r1, e1, g1) = contents(&store);
+    let (r2, e2, g2) = contents(&expected);
+    assert_eq!(render(&r1, &e1, &g1), render(&r2, &e2, &g2));
+}
+
+#[tokio::test]
+async fn large_lists_are_enqueued_and_every_page_fetched_once() {
+    let spec = DataSpec {
+        organizations: 2,
+        members_per_org: vec![250, 120],
+        teams_per_org: vec![5, 2],
+        ..DataSpec::small()
+    };
+    let dataset = spec.generate();
+    let server = start(dataset.clone()).await;
+    let (store, result) = sync_memory(&connector(&server)).await;
+    result.unwrap();
+    assert_eq!(
+        api_requests(&server).len(),
+        expected_requests(&dataset, &dataset.org_names())
+    );
+    assert_no_page_fetched_twice(&server);
+
+    let (resources, _, grants) = contents(&store);
+    assert_eq!(of_type(&resources, "user").len(), dataset.distinct_users());
+    for org in &dataset.organizations {
+        let member = format!("organization:{}:member", org.id());
+        assert_eq!(
+            grants_of(&grants, &member).len(),
+            org.members.len(),
+            "{}",
+            org.name()
+        );
+        for team in &org.teams {
+            let id = team.team["id"].as_str().unwrap();
+            let team_member = format!("team:{id}:member");
+            assert_eq!(grants_of(&grants, &team_member).len(), team.members.len());
+        }
+    }
+}
+
+#[tokio::test]
+async fn users_in_several_organizations_are_one_resource() {
+    let server = start_small().await;
+    let (store, result) = sync_memory(&connector(&server)).await;
+    result.unwrap();
+    let dataset = server.dataset();
+    let shared = dataset.shared_user_ids();
+    assert!(
+        !shared.is_empty(),
+        "the small dataset has users in several organizations"
+    );
+
+    let (resources, _, grants) = contents(&store);
+    let users = of_type(&resources, "user");
+    assert_eq!(users.len(), dataset.distinct_users());
+    let ids: HashSet<&str> = users.iter().map(|u| u.id.resource.as_str()).collect();
+    assert_eq!(ids.len(), users.len());
+    for user in shared {
+        let orgs_holding: Vec<_> = grants
+            .iter()
+            .filter(|g| g.principal.id.resource == user && g.entitlement.id.ends_with(":member"))
+            .filter(|g| g.entitlement.resource.id.resource_type == "organization")
+            .collect();
+        let memberships = dataset
+            .organizations
+            .iter()
+            .filter(|o| o.member(user).is_some())
+            .count();
+        assert_eq!(orgs_holding.len(), memberships, "user {user}");
+    }
+}
+
+#[tokio::test]
+async fn roles_become_grants_and_unknown_roles_are_reported() {
+    let server = start_small().await;
+    let connector = connector(&server);
+    let (store, result) = sync_memory(&connector).await;
+    result.unwrap();
+    let dataset = server.dataset();
+    let (_, _, grants) = contents(&store);
+
+    let mut unknown_expected = Vec::new();
+    for org in &dataset.organizations {
+        let id = org.id();
+        let count = |role: &str| grants_of(&grants, &format!("organization:{id}:{role}")).len();
+        assert_eq!(count("member"), org.members.len(), "{}", org.name());
+        assert_eq!(count("admin"), org.role_count("admin"));
+        assert_eq!(count("analyst"), org.role_count("analyst"));
+        for member in &org.members {
+            let role = member["role"].as_str().unwrap_or_default();
+            if !["member", "admin", "analyst"].contains(&role) {
+                let user = member["user"]["id"].as_str().unwrap();
+                unknown_expected.push((org.name().to_owned(), user.to_owned(), role.to_owned()));
+            }
+        }
+    }
+    assert!(
+        dataset
+            .organizations
+            .iter()
+            .any(|o| o.role_count("analyst") > 0)
+    );
+    assert!(
+        !unknown_expected.is_empty(),
+        "the small dataset has an unknown role"
+    );
+    unknown_expected.sort();
+    let reported: Vec<_> = connector
+        .unknown_roles()
+        .into_iter()
+        .map(|u| (u.organization, u.user_id, u.role))
+        .collect();
+    assert_eq!(reported, unknown_expected);
+}
+
+#[tokio::test]
+async fn names_fall_back_and_unicode_survives() {
+    let server = start_small().await;
+    let (store, result) = sync_memory(&connector(&server)).await;
+    result.unwrap();
+    let dataset = server.dataset();
+    let (resources, _, _) = contents(&store);
+    let users: BTreeMap<&str, &Resource> = of_type(&resources, "user")
+        .into_iter()
+        .map(|u| (u.id.resource.as_str(), u))
+        .collect();
+
+    let mut null_names = 0;
+    let mut non_ascii = 0;
+    for member in dataset.organizations.iter().flat_map(|o| &o.members) {
+        let user = &member["user"];
+        let resource = users[user["id"].as_str().unwrap()];
+        assert!(!resource.display_name.trim().is_empty());
+        if user["name"].is_null() {
+            null_names += 1;
+        }
+        if let Some(display_name) = user["display_name"]
+            .as_str()
+            .filter(|d| !d.trim().is_empty())
+        {
+            assert_eq!(resource.display_name, display_name);
+            if !display_name.is_ascii() {
+                non_ascii += 1;
+            }
+        }
+        let email = user["email"].as_str().unwrap_or_default();
+        assert_eq!(resource.user_trait().unwrap().login, email);
+    }
+    assert!(null_names > 0, "the small dataset has null names");
+    assert!(non_ascii > 0, "the small dataset has unicode names");
+}
+
+#[tokio::test]
+async fn sso_managed_teams_are_marked() {
+    let server = start_small().await;
+    let (store, result) = sync_memory(&connector(&server)).await;
+    result.unwrap();
+    let dataset = server.dataset();
+    let (resources, _, _) = contents(&store);
+    let teams = of_type(&resources, "team");
+    let expected: usize = dataset.organizations.iter().map(|o| o.teams.len()).sum();
+    assert_eq!(teams.len(), expected);
+
+    let mut managed = 0;
+    for org in &dataset.organizations {
+        for team in &org.teams {
+            let id = team.team["id"].as_str().unwrap();
+            let resource = teams.iter().find(|t| t.id.resource == id).unwrap();
+            assert_eq!(resource.parent.as_ref().unwrap().resource, org.id());
+            let group = resource
+                .annotations
+                .iter()
+                .find_map(|a| match a {
+                    Annotation::GroupTrait(g) => Some(g),
+                    _ => None,
+                })
+                .unwrap();
+            if team.team["managed"] == true {
+                managed += 1;
+                assert_eq!(group.group_source_type, "directory_synced");
+            } else {
+                assert_eq!(group.group_source_type, "native");
+            }
+        }
+    }
+    assert!(managed > 0, "the small dataset has SSO-managed teams");
+}
+
+#[tokio::test]
+async fn token_reaching_two_of_three_organizations_syncs_the_two() {
+    let dataset = DataSpec::small().generate();
+    assert!(dataset.organizations.len() >= 3);
+    let reached: Vec<String> = dataset
+        .org_names()
+        .into_iter()
+        .take(2)
+        .map(str::to_owned)
+        .collect();
+    let mut config = planetscale_fake::FakeConfig::new(dataset.clone());
+    config.tokens = vec![TokenConfig {
+        organizations: Some(reached.clone()),
+        ..TokenConfig::full_access(DEFAULT_TOKEN_ID, DEFAULT_TOKEN)
+    }];
+    let server = planetscale_fake::FakeServer::start(config).await.unwrap();
+    let (store, result) = sync_memory(&connector(&server)).await;
+    result.unwrap();
+
+    let (resources, _, _) = contents(&store);
+    let orgs: Vec<&str> = of_type(&resources, "organization")
+        .iter()
+        .map(|r| r.display_name.as_str())
+        .collect();
+    assert_eq!(orgs, reached);
+    let reached: Vec<&str> = reached.iter().map(String::as_str).collect();
+    assert_eq!(
+        api_requests(&server).len(),
+        expected_requests(&dataset, &reached)
+    );
+}
+
+#[tokio::test]
+async fn sync_into_a_c1z_holds_the_same_output() {
+    let server = start_small().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.c1z");
+    let writer = c1z::C1zWriter::open(&path, Default::default()).unwrap();
+    connector_sdk::sync(&connector(&server), &writer, crate::support::options())
+        .await
+        .unwrap();
+    drop(writer);
+
+    let reader = c1z::C1zReader::open(&path).unwrap();
+    let sync = reader.latest_sync().unwrap();
+    assert!(sync.is_finished());
+    let resources = reader.resources(&sync.id, Default::default()).unwrap();
+    let entitlements = reader.entitlements(&sync.id, Default::default()).unwrap();
+    let grants = reader.grants(&sync.id, Default::default()).unwrap();
+    let from_file = render(&resources, &entitlements, &grants);
+    insta::assert_snapshot!("small_sync", from_file);
+}
+
+#[tokio::test]
+async fn connector_passes_the_sdk_conformance_checks() {
+    let server = start_small().await;
+    let connector = connector(&server);
+    connector.validate().await.unwrap();
+    let report = connector_sdk::testing::check_conformance(&connector)
+        .await
+        .unwrap();
+    let dataset = server.dataset();
+    assert!(format!("{report:?}").contains(&dataset.distinct_users().to_string()));
+}
