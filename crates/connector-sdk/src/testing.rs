@@ -95,7 +95,7 @@ impl ConformanceError {
 /// Fails on: duplicate resource type ids; a page token returned unchanged or seen twice in one
 /// call chain; an item returned twice by one call chain; a resource of another type than its
 /// syncer's or lacking a trait its type requires; a child resource type no syncer provides; an
-/// entitlement listed for one resource but on another, or whose id is not baton's
+/// entitlement listed for one resource but on another, on a resource never listed, or whose id is not baton's
 /// `<type>:<id>:<slug>`; a grant listed for one resource whose entitlement is on another, whose
 /// entitlement no entitlements call returned, whose principal is of a type no syncer provides or
 /// was never listed, or whose id is not baton's `<entitlement id>:<principal type>:<principal id>`.
@@ -298,6 +298,12 @@ impl Check {
                             entitlement.id
                         ));
                         continue;
+                    }
+                    if !self.listed_ids.contains(&entitlement.resource.id) {
+                        self.problems.push(format!(
+                            "entitlement {} points at resource {} which no list call returned",
+                            entitlement.id, entitlement.resource.id
+                        ));
                     }
                     if entitlement.resource.id != resource.id {
                         self.problems.push(format!(
