@@ -215,4 +215,25 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn normalisation_never_panics(input in ".{0,60}", insecure: bool) {
+            let _ = normalize_base_url(&input, insecure);
+        }
+
+        #[test]
+        fn normalised_urls_are_fixed_points(
+            scheme in "https?",
+            host in "[a-z]{1,10}(\\.[a-z]{2,5})?|127\\.0\\.0\\.1|localhost",
+            path in "(/[a-z0-9]{1,6}){0,3}(/v1)?/{0,2}",
+        ) {
+            let input = format!("{scheme}://{host}{path}");
+            if let Ok(url) = normalize_base_url(&input, false) {
+                proptest::prop_assert!(url.path().ends_with("/v1/"));
+                let again = normalize_base_url(url.as_str(), false).unwrap();
+                proptest::prop_assert_eq!(again, url);
+            }
+        }
+    }
 }

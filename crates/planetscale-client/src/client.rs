@@ -119,7 +119,7 @@ impl Client {
         let body = self.get_with_retries(url).await?;
         serde_json::from_slice(&body).map_err(|error| Error::Decode {
             endpoint: endpoint(url),
-            detail: describe_decode_error(&error, sensitive),
+            detail: self.scrub(&describe_decode_error(&error, sensitive)),
         })
     }
 
@@ -222,6 +222,8 @@ impl Client {
         }
         // An error body that cannot be read is no reason to hide the status.
         let (code, message) = body.map(|body| error_fields(&body)).unwrap_or_default();
+        let code = code.map(|code| tidy_server_text(&self.scrub(&code)));
+        let message = message.map(|message| tidy_server_text(&self.scrub(&message)));
         let error = Error::Api {
             endpoint: endpoint(url),
             status,
@@ -229,6 +231,20 @@ impl Client {
             message,
         };
         Err((error, server_wait))
+    }
+
+    /// Replaces the token in text that came from the server, in case a server (or a proxy)
+    /// echoes the request's headers back; the header value is read, never rebuilt.
+    fn scrub(&self, text: &str) -> String {
+        let header = self.inner.authorization.as_bytes();
+        let token = match header.iter().position(|byte| *byte == b':') {
+            Some(colon) => std::str::from_utf8(&header[colon + 1..]).unwrap_or_default(),
+            None => "",
+        };
+        if token.is_empty() || !text.contains(token) {
+            return text.to_owned();
+        }
+        text.replace(token, "[redacted]")
     }
 
     /// Reads the body chunk by chunk, stopping as soon as it passes `max_response_bytes`.
@@ -324,12 +340,7 @@ fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
         return (None, None);
     };
-    let text = |key: &str| {
-        fields
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(tidy_server_text)
-    };
+    let text = |key: &str| fields.get(key).and_then(|v| v.as_str()).map(str::to_owned);
     (text("code"), text("message"))
 }
 

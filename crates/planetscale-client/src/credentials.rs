@@ -210,4 +210,21 @@ mod tests {
         assert!(debug.contains("[redacted]"));
         assert!(!debug.contains("hunter2"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(input in "\\PC{0,40}|.{0,40}") {
+            let _ = Credentials::parse(&input);
+        }
+
+        #[test]
+        fn valid_inputs_round_trip(id in "[A-Za-z0-9_.-]{1,24}", token in "[!-~]{1,48}") {
+            let credentials = Credentials::parse(&format!("{id}:{token}")).unwrap();
+            proptest::prop_assert_eq!(credentials.token_id(), id.as_str());
+            proptest::prop_assert_eq!(credentials.token.expose_secret(), token.as_str());
+            let header = credentials.authorization_header().unwrap();
+            let expected = format!("{id}:{token}");
+            proptest::prop_assert_eq!(header.as_bytes(), expected.as_bytes());
+        }
+    }
 }

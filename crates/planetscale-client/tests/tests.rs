@@ -1,1 +1,22 @@
-//! Integration tests.
+//! The client's one integration-test binary. httpmock serves the API on 127.0.0.1; a scripted
+//! server covers response sequences httpmock cannot express.
+
+/// Shared helpers and reference-shaped fixtures.
+mod support;
+
+/// Every endpoint, its headers and query, and snapshots of the decoded models.
+mod endpoints;
+/// Error kinds, predicates and messages.
+mod errors;
+/// Redirects, foreign origins, plain http, and base URL normalisation.
+mod origin;
+/// Pages, streams, and servers whose pagination does not move forward.
+mod pagination;
+/// Decoding arbitrary JSON never panics.
+mod proptests;
+/// Retries, `Retry-After` and their bounds.
+mod retries;
+/// The token never shows up in output.
+mod secrets;
+/// The client-side throttle, shared by clones.
+mod throttle;
