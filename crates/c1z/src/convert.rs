@@ -606,3 +606,47 @@ fn secret_trait_from_proto(p: proto::SecretTrait) -> SecretTrait {
         identity_id: p.identity_id.map(resource_id_from_proto),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_entries_are_written_as_go_writes_them() {
+        // Go writes a map entry's key and value even when they are empty or default; the
+        // fixtures hold `GrantSource{is_direct: false}` as `12 00`.
+        let grant = Grant {
+            sources: Some(GrantSources { sources: [("a".to_owned(), false)].into() }),
+            ..Default::default()
+        };
+        let blob = encode_grant(&grant);
+        assert_eq!(blob.data, [0x2a, 0x07, 0x0a, 0x05, 0x0a, 0x01, b'a', 0x12, 0x00]);
+        let back = decode_grant(&blob.data, None).unwrap();
+        assert_eq!(back, grant);
+    }
+
+    #[test]
+    fn lossy_typed_annotations_stay_verbatim() {
+        // A RoleTrait with `role_scope_conditions` (field 2), which the model cannot hold.
+        let any = proto::Any {
+            type_url: format!("{TYPE_URL_PREFIX}RoleTrait"),
+            value: vec![0x12, 0x02, 0x08, 0x01],
+        };
+        let a = annotation_from_any(any.clone());
+        assert_eq!(a, Annotation::Other { type_url: any.type_url.clone(), value: any.value.clone() });
+        assert_eq!(annotation_to_any(&a), any);
+    }
+
+    #[test]
+    fn expandable_without_valid_ids_clears_the_column() {
+        let mut grant = Grant::default();
+        grant.annotations.push(Annotation::GrantExpandable {
+            entitlement_ids: vec![" ".into()],
+            shallow: false,
+            resource_type_ids: vec![],
+        });
+        let blob = encode_grant(&grant);
+        assert_eq!(blob.expansion, Some(Vec::new()));
+        assert!(blob.data.is_empty());
+    }
+}
