@@ -38,6 +38,8 @@ pub fn resource_external_id(resource: &ResourceId) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -50,5 +52,49 @@ mod tests {
             "group:eng:member:user:42"
         );
         assert_eq!(resource_external_id(&eng), "group:eng");
+    }
+
+    #[test]
+    fn edge_cases_are_joined_verbatim() {
+        // Empty parts still get their separators, as Go's fmt.Sprintf("%s:%s:%s") does.
+        assert_eq!(entitlement_id(&ResourceId::new("", ""), ""), "::");
+        assert_eq!(grant_id("", &ResourceId::new("", "")), "::");
+        // Nothing is escaped or case-folded: the strings are byte-identical to baton's.
+        let team = ResourceId::new("team", "Ops Team/π");
+        assert_eq!(entitlement_id(&team, "Member"), "team:Ops Team/π:Member");
+        // The join is lossy: colons inside ids make two different inputs give one string, which
+        // is why these ids are never parsed back.
+        let a = entitlement_id(&ResourceId::new("org", "a:b"), "member");
+        let b = entitlement_id(&ResourceId::new("org", "a"), "b:member");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn model_constructors_use_these_ids() {
+        let rt = crate::model::ResourceType::new("team", "Team", &[]);
+        let team = crate::model::Resource::new(&rt, "t1", "T1");
+        let entitlement = crate::model::Entitlement::assignment(&team, "member");
+        assert_eq!(entitlement.id, "team:t1:member");
+        assert_eq!(entitlement.slug, "member");
+        let grant = crate::model::Grant::of(&entitlement, ResourceId::new("user", "u1"));
+        assert_eq!(grant.id, "team:t1:member:user:u1");
+        assert_eq!(
+            crate::model::Grant::new(&team, "member", ResourceId::new("user", "u1")).id,
+            grant.id
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn grant_id_extends_the_entitlement_id(
+            rt in ".{0,12}", rid in ".{0,12}", name in ".{0,12}", pt in ".{0,12}", pid in ".{0,12}",
+        ) {
+            let ent = entitlement_id(&ResourceId::new(rt.clone(), rid.clone()), &name);
+            prop_assert_eq!(&ent, &format!("{rt}:{rid}:{name}"));
+            let grant = grant_id(&ent, &ResourceId::new(pt.clone(), pid.clone()));
+            let prefix = format!("{ent}:");
+            prop_assert!(grant.starts_with(&prefix));
+            prop_assert_eq!(&grant[ent.len() + 1..], format!("{pt}:{pid}"));
+        }
     }
 }
