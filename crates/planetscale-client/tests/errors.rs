@@ -253,3 +253,12 @@ fn defaults_build() {
         }
     );
 }
+
+#[test]
+fn client_and_error_are_send_sync_and_static() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<Client>();
+    check::<Error>();
+    check::<planetscale_client::CredentialsError>();
+    check::<planetscale_client::Page<planetscale_client::Member>>();
+}

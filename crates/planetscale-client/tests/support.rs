@@ -1,6 +1,7 @@
 //! Shared helpers: test credentials, clients pointed at a mock, the catch-all mock, a scripted
 //! server for response sequences, and reference-shaped fixtures.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -357,4 +358,40 @@ pub fn invitation() -> Value {
         "created_at": "2026-10-07T00:00:00.000Z",
         "avatar_url": ""
     })
+}
+
+/// A server on 127.0.0.1 that answers every connection with `body` after `hold`, serving
+/// connections concurrently, and records the most it ever had open at once.
+pub async fn concurrency_server(
+    hold: std::time::Duration,
+    body: Value,
+) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let most = Arc::new(AtomicUsize::new(0));
+    let open = Arc::new(AtomicUsize::new(0));
+    let record = most.clone();
+    let body = body.to_string();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (open, record, body) = (open.clone(), record.clone(), body.clone());
+            tokio::spawn(async move {
+                let now_open = open.fetch_add(1, Ordering::SeqCst) + 1;
+                record.fetch_max(now_open, Ordering::SeqCst);
+                read_head(&mut socket).await;
+                tokio::time::sleep(hold).await;
+                let text = format!(
+                    "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                open.fetch_sub(1, Ordering::SeqCst);
+                let _ = socket.write_all(text.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (base_url, most)
 }

@@ -18,5 +18,5 @@ mod proptests;
 mod retries;
 /// The token never shows up in output.
 mod secrets;
-/// The client-side throttle, shared by clones.
+/// The client-side throttle and the in-flight bound, shared by clones.
 mod throttle;

@@ -47,3 +47,22 @@ async fn no_throttle_means_no_wait() {
     }
     assert_eq!(client.stats().throttle_wait, std::time::Duration::ZERO);
 }
+
+#[tokio::test]
+async fn max_in_flight_bounds_concurrent_requests_across_clones() {
+    let (base, most_open) =
+        concurrency_server(std::time::Duration::from_millis(50), organization()).await;
+    let client = builder_for(&base).max_in_flight(2).build().unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_organization("acme").await.map(|org| org.id) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap(), "k7w2m9d1qz4e");
+    }
+    let most = most_open.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "{most} requests were open at once");
+    assert_eq!(client.stats().requests, 6);
+}
