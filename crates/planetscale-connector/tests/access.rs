@@ -169,3 +169,59 @@ async fn a_team_deleted_mid_sync_is_a_warning() {
     );
     assert!(api_requests(&server).iter().all(|r| r.authorized));
 }
+
+#[tokio::test]
+async fn errors_of_every_kind_never_hold_the_token() {
+    use planetscale_fake::{FaultMatch, FaultRule, Times};
+
+    let forever = |endpoint| FaultMatch {
+        endpoint: Some(endpoint),
+        times: Times::Forever,
+        ..FaultMatch::any()
+    };
+    let cases = [
+        (
+            FaultRule::Status {
+                on: forever(EndpointKind::Teams),
+                status: 503,
+            },
+            ErrorKind::Unavailable,
+        ),
+        (
+            FaultRule::Status {
+                on: forever(EndpointKind::Teams),
+                status: 401,
+            },
+            ErrorKind::Unauthenticated,
+        ),
+        (
+            FaultRule::Status {
+                on: forever(EndpointKind::Teams),
+                status: 403,
+            },
+            ErrorKind::PermissionDenied,
+        ),
+        (
+            FaultRule::InvalidJson {
+                on: forever(EndpointKind::Teams),
+            },
+            ErrorKind::Internal,
+        ),
+        (
+            FaultRule::TruncatedJson {
+                on: forever(EndpointKind::TeamMembers),
+            },
+            ErrorKind::Internal,
+        ),
+    ];
+    for (fault, kind) in cases {
+        let server = start_small().await;
+        server.set_faults(vec![fault.clone()]);
+        let (_, result) = sync_memory(&connector(&server)).await;
+        let err = result.unwrap_err();
+        let text = chain(&err);
+        assert_eq!(err.connector_kind(), Some(kind), "{fault:?}: {text}");
+        assert!(!text.contains(DEFAULT_TOKEN), "{fault:?}: {text}");
+        assert!(!text.contains("pscale_pw_"), "{fault:?}: {text}");
+    }
+}

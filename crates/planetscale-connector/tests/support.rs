@@ -20,6 +20,13 @@ pub async fn start(dataset: Dataset) -> FakeServer {
     FakeServer::start(FakeConfig::new(dataset)).await.unwrap()
 }
 
+/// A hand-written dataset with every special case (a user in three organizations, an analyst,
+/// an unknown role, null and blank names, no email, unicode names, an SSO-managed team, an empty
+/// team, an unparsable timestamp), independent of the fake's generator so snapshots stay put.
+pub fn fixture() -> Dataset {
+    Dataset::from_json(include_str!("fixtures/dataset.json")).unwrap()
+}
+
 /// Serves the small dataset, which holds every special case, to the default token.
 pub async fn start_small() -> FakeServer {
     start(DataSpec::small().generate()).await

@@ -5,7 +5,7 @@ use planetscale_fake::{DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, TokenConfig};
 
 use crate::support::{
     Unvalidated, api_requests, assert_no_page_fetched_twice, connector, contents,
-    expected_requests, render, start, start_small, sync_memory,
+    expected_requests, fixture, render, start, start_small, sync_memory,
 };
 
 fn of_type<'a>(resources: &'a [Resource], resource_type: &str) -> Vec<&'a Resource> {
@@ -24,7 +24,7 @@ fn grants_of<'a>(grants: &'a [Grant], entitlement_id: &str) -> Vec<&'a Grant> {
 
 #[tokio::test]
 async fn full_sync_matches_snapshot_and_costs_exactly_the_formula() {
-    let server = start_small().await;
+    let server = start(fixture()).await;
     let connector = connector(&server);
     let (store, result) = sync_memory(&connector).await;
     let summary = result.unwrap();
@@ -45,7 +45,12 @@ async fn full_sync_matches_snapshot_and_costs_exactly_the_formula() {
     );
 
     let (resources, entitlements, grants) = contents(&store);
-    insta::assert_snapshot!("small_sync", render(&resources, &entitlements, &grants));
+    let mut rendered = render(&resources, &entitlements, &grants);
+    rendered.push_str("# unknown roles\n");
+    for u in connector.unknown_roles() {
+        rendered.push_str(&format!("{} {} {}\n", u.organization, u.user_id, u.role));
+    }
+    insta::assert_snapshot!("fixture_sync", rendered);
 }
 
 #[tokio::test]
@@ -287,7 +292,7 @@ async fn token_reaching_two_of_three_organizations_syncs_the_two() {
 
 #[tokio::test]
 async fn sync_into_a_c1z_holds_the_same_output() {
-    let server = start_small().await;
+    let server = start(fixture()).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sync.c1z");
     let writer = c1z::C1zWriter::open(&path, Default::default()).unwrap();
@@ -303,7 +308,7 @@ async fn sync_into_a_c1z_holds_the_same_output() {
     let entitlements = reader.entitlements(&sync.id, Default::default()).unwrap();
     let grants = reader.grants(&sync.id, Default::default()).unwrap();
     let from_file = render(&resources, &entitlements, &grants);
-    insta::assert_snapshot!("small_sync", from_file);
+    insta::assert_snapshot!("fixture_sync_c1z", from_file);
 }
 
 #[tokio::test]
@@ -315,5 +320,72 @@ async fn connector_passes_the_sdk_conformance_checks() {
         .await
         .unwrap();
     let dataset = server.dataset();
-    assert!(format!("{report:?}").contains(&dataset.distinct_users().to_string()));
+    assert_eq!(
+        report.per_type["user"].resources,
+        dataset.distinct_users() as u64
+    );
+    assert_eq!(
+        report.per_type["organization"].resources,
+        dataset.organizations.len() as u64
+    );
+    let team_memberships: usize = dataset
+        .organizations
+        .iter()
+        .flat_map(|o| &o.teams)
+        .map(|t| t.members.len())
+        .sum();
+    assert_eq!(report.per_type["team"].grants, team_memberships as u64);
+}
+
+#[tokio::test]
+async fn interrupted_sync_resumes_to_the_same_output() {
+    let server = start(fixture()).await;
+    let mut options = crate::support::options();
+    options.batch_size = 3;
+    options.checkpoint_interval = std::time::Duration::ZERO;
+
+    let store = connector_sdk::MemoryStore::new();
+    store.fail_after_puts(4);
+    let interrupted = connector_sdk::sync(&connector(&server), &store, options.clone()).await;
+    assert!(interrupted.is_err(), "the store failed mid-sync");
+    assert!(!store.is_ended());
+
+    // A new process: a new connector, the same store.
+    store.clear_failure();
+    let summary = connector_sdk::sync(&connector(&server), &store, options)
+        .await
+        .unwrap();
+    assert!(summary.resumed);
+    assert!(store.is_ended());
+
+    let (resources, entitlements, grants) = contents(&store);
+    insta::assert_snapshot!(
+        "fixture_sync_c1z",
+        render(&resources, &entitlements, &grants)
+    );
+}
+
+#[tokio::test]
+async fn organization_grants_fetch_member_pages_when_users_are_not_synced() {
+    let server = start_small().await;
+    let mut options = crate::support::options();
+    options.resource_types = Some(vec!["organization".to_owned()]);
+    let store = connector_sdk::MemoryStore::new();
+    connector_sdk::sync(&connector(&server), &store, options)
+        .await
+        .unwrap();
+    assert_no_page_fetched_twice(&server);
+
+    let dataset = server.dataset();
+    let (resources, _, grants) = contents(&store);
+    assert!(of_type(&resources, "user").is_empty());
+    for org in &dataset.organizations {
+        let member = format!("organization:{}:member", org.id());
+        assert_eq!(
+            grants_of(&grants, &member).len(),
+            org.members.len(),
+            "{}",
+            org.name()
+        );
+    }
 }

@@ -147,13 +147,23 @@ pub(crate) fn team_entitlement(team: &Resource) -> Entitlement {
         .and_then(|p| p.get("organization"))
         .and_then(|v| v.as_str())
         .unwrap_or("its organization");
+    let managed = team
+        .profile
+        .as_ref()
+        .and_then(|p| p.get("managed"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
     let name = &team.display_name;
+    let mut description = format!(
+        "Member of the PlanetScale team {name} in {org}: gets the database access granted to \
+         the team"
+    );
+    if managed {
+        description.push_str("; membership is managed by the identity provider (SSO)");
+    }
     Entitlement::assignment(team, MEMBER)
         .with_display_name(format!("{name} team member"))
-        .with_description(format!(
-            "Member of the PlanetScale team {name} in {org}: gets the database access granted \
-             to the team"
-        ))
+        .with_description(description)
         .with_grantable_to(&[&user::resource_type()])
 }
 
@@ -272,6 +282,11 @@ mod tests {
         assert_eq!(r.display_name, "eng");
         assert_eq!(group_trait(&r).group_source_type, "directory_synced");
         assert_eq!(group_trait(&r).raw_group_source_type, "sso_managed");
+        let description = team_entitlement(&r).description;
+        assert!(
+            description.ends_with("managed by the identity provider (SSO)"),
+            "{description}"
+        );
     }
 
     #[test]

@@ -142,7 +142,11 @@ pub(crate) fn user_resource(user: &User) -> Resource {
 
     let mut profile = Profile::new();
     put(&mut profile, "name", user.name.as_deref());
-    put(&mut profile, "display_name", user.display_name.as_deref());
+    put(
+        &mut profile,
+        "display_name",
+        non_blank(user.display_name.as_ref()),
+    );
     put(&mut profile, "email", email);
     put(
         &mut profile,
