@@ -118,6 +118,11 @@ pub trait ResourceSyncer: Send + Sync {
     fn resource_type(&self) -> ResourceType;
 
     /// One page of resources of this type, under `cx.parent` when listing children.
+    ///
+    /// The engine calls it with `parent: None` for every type, also for types that only exist
+    /// under a parent (baton's rule); such a syncer returns [`Page::empty`] then. Child listings
+    /// happen for each resource that announces this type with
+    /// [`Annotation::ChildResourceType`](crate::Annotation::ChildResourceType).
     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError>;
 
     /// One page of the entitlements that can be granted on `cx.resource`.

@@ -162,6 +162,26 @@ async fn a_slow_connector_is_checkpointed_along_the_way() {
 }
 
 #[tokio::test]
+async fn a_busy_sync_still_checkpoints_on_time() {
+    // With a zero interval every applied page is due for a checkpoint, even though completions
+    // keep arriving and the timer never gets a turn.
+    let world = Arc::new(World::new());
+    let store = MemoryStore::new();
+    let options = SyncOptions {
+        checkpoint_interval: Duration::ZERO,
+        ..SyncOptions::default()
+    };
+    let summary = sync(&TestConnector::toy(&world), &store, options)
+        .await
+        .unwrap();
+    assert!(
+        store.checkpoints() >= summary.pages,
+        "{} checkpoints",
+        store.checkpoints()
+    );
+}
+
+#[tokio::test]
 async fn a_failing_call_fails_the_sync_with_its_context() {
     let world = Arc::new(World::new());
     world.fault("grants team:t2 -", Fault::Internal);

@@ -73,8 +73,9 @@ pub use run::sync;
 pub struct SyncOptions {
     /// Calls in flight at most (default 8). Must be at least 1.
     pub workers: usize,
-    /// Sync only these resource types (baton's `--sync-resource-types`); `None` syncs all. An id
-    /// that no syncer provides is an error.
+    /// Sync only these resource types (baton's `--sync-resource-types`); `None` or an empty list
+    /// syncs all. An id that no syncer provides is an error. Child listings of filtered-out types
+    /// are skipped too.
     pub resource_types: Option<Vec<String>>,
     /// Least time between two periodic checkpoints (default 10 s, baton's).
     pub checkpoint_interval: Duration,

@@ -296,6 +296,11 @@ impl Engine<'_> {
                     Some(Ok((task, outcome))) => {
                         self.task_ids.remove(&task);
                         self.apply(outcome).await?;
+                        // Completions can keep this branch ready all the time, starving the
+                        // timer branch below, so the deadline is also checked here.
+                        if Instant::now() >= self.next_checkpoint {
+                            self.checkpoint().await?;
+                        }
                     }
                     Some(Err(e)) => return Err(self.task_failed(&e)),
                     None => {}
