@@ -51,8 +51,13 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "PATH|-")]
     pub planetscale_service_token_file: Option<PathBuf>,
 
-    /// PlanetScale API base URL [default: https://api.planetscale.com] [env: BATON_PLANETSCALE_API_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    /// PlanetScale API base URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = "PlanetScale API base URL [default: https://api.planetscale.com] [env: BATON_PLANETSCALE_API_URL]"
+    )]
     pub planetscale_api_url: Option<String>,
 
     /// Allow a plain http:// API URL on a host other than loopback [env: BATON_ALLOW_INSECURE_HTTP]

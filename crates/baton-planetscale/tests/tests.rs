@@ -1,1 +1,22 @@
-//! Binary-level tests.
+//! Binary-level tests: the `baton-planetscale` binary run with assert_cmd against a
+//! `planetscale-fake` server started in-process on 127.0.0.1.
+
+// Shared helpers: the fake, the command, token values.
+mod support;
+
+// Sync, then read the file back with `inspect`: counts match the fake's dataset.
+mod sync_inspect;
+// flags > env > config file > defaults, seen from outside.
+mod config_precedence;
+// Every exit code the binary documents.
+mod exit_codes;
+// The token never appears in help, schemas, errors or trace logs; token files and stdin.
+mod secrets;
+// `capabilities` and `config` print exactly the committed JSON files.
+mod schemas;
+// `diff` between syncs where a member was added, one removed and one promoted.
+mod diff;
+// `inspect` reads the .c1z files baton-sdk wrote.
+mod fixtures;
+// Cancellation through the sync command's run function, then resume.
+mod cancel;

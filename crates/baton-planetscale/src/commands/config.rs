@@ -1,5 +1,5 @@
 //! `config`: the configuration schema as baton prints it (`config_schema.json`), from
-//! [`FIELDS`](crate::config::FIELDS).
+//! [`FIELDS`].
 
 use serde_json::{Map, Value, json};
 
@@ -15,9 +15,6 @@ pub fn document() -> Value {
         "fields": FIELDS.iter().map(field).collect::<Vec<_>>(),
         "constraints": [{
             "kind": "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
-            "fieldNames": ["planetscale-service-token", "planetscale-service-token-file"],
-        }, {
-            "kind": "CONSTRAINT_KIND_AT_LEAST_ONE",
             "fieldNames": ["planetscale-service-token", "planetscale-service-token-file"],
         }],
     })

@@ -35,7 +35,7 @@ pub struct SyncReport {
 }
 
 /// Runs the sync (the command's work, without signal handling or printing): `cancel` stops it
-/// at the next safe point, after a checkpoint, with [`Error::Cancelled`].
+/// at the next safe point, after a checkpoint, with [`Error::Cancelled`](crate::Error::Cancelled).
 pub async fn run(
     settings: &Settings,
     api: &ApiSettings,
@@ -84,10 +84,8 @@ pub async fn main(config: &Config, terminal: bool) -> Result<()> {
     let progress = Arc::new(Progress::new(terminal));
     let result = run(&config.settings, &api, cancel, Some(progress.clone())).await;
     progress.finish();
+    // Warnings were logged as they happened; the summary lists them again at the end.
     let report = result?;
-    for warning in &report.warnings {
-        tracing::warn!("{warning}");
-    }
     match config.settings.output {
         OutputFormat::Json => output::print_json(&report.to_json()),
         OutputFormat::Table => output::print(&report.render()),
