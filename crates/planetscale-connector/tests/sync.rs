@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use connector_sdk::{Annotation, Connector, Grant, Resource};
-use planetscale_fake::{DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, TokenConfig};
+use planetscale_fake::{DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, TeamSizes, TokenConfig};
 
 use crate::support::{
     Unvalidated, api_requests, assert_no_page_fetched_twice, connector, contents,
@@ -79,10 +79,23 @@ async fn large_lists_are_enqueued_and_every_page_fetched_once() {
     let spec = DataSpec {
         organizations: 2,
         members_per_org: vec![250, 120],
-        teams_per_org: vec![5, 2],
+        // Over 100 teams in the first organization, so the team list spans two pages too.
+        teams_per_org: vec![104, 2],
+        team_size: TeamSizes {
+            small_max: 3,
+            large_min: 101,
+            large_max: 230,
+            large_share: 0.05,
+        },
         ..DataSpec::small()
     };
     let dataset = spec.generate();
+    let largest_team = dataset.organizations[0]
+        .teams
+        .iter()
+        .map(|t| t.members.len())
+        .max();
+    assert!(largest_team > Some(100), "a team spans several pages");
     let server = start(dataset.clone()).await;
     let (store, result) = sync_memory(&connector(&server)).await;
     result.unwrap();
