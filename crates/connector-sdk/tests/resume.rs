@@ -187,3 +187,115 @@ async fn resuming_with_another_type_filter_is_refused() {
         "cannot resume the unfinished sync: the checkpoint was taken while syncing resource types [org, team, project, user], this sync would sync [org]; resume with the same resource type filter or start a new sync"
     );
 }
+
+/// A `MemoryStore` that logs the name of every call.
+struct Logged {
+    inner: MemoryStore,
+    log: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl Logged {
+    fn note(&self, op: &'static str) {
+        self.log.lock().unwrap().push(op);
+    }
+}
+
+#[async_trait::async_trait]
+impl connector_sdk::Store for Logged {
+    async fn begin_sync(&self) -> Result<connector_sdk::SyncStart, connector_sdk::StoreError> {
+        self.note("begin_sync");
+        self.inner.begin_sync().await
+    }
+    async fn put_resource_types(
+        &self,
+        items: Vec<connector_sdk::ResourceType>,
+    ) -> Result<(), connector_sdk::StoreError> {
+        self.note("put_resource_types");
+        self.inner.put_resource_types(items).await
+    }
+    async fn put_resources(
+        &self,
+        items: Vec<connector_sdk::Resource>,
+    ) -> Result<(), connector_sdk::StoreError> {
+        self.note("put_resources");
+        self.inner.put_resources(items).await
+    }
+    async fn put_entitlements(
+        &self,
+        items: Vec<connector_sdk::Entitlement>,
+    ) -> Result<(), connector_sdk::StoreError> {
+        self.note("put_entitlements");
+        self.inner.put_entitlements(items).await
+    }
+    async fn put_grants(
+        &self,
+        items: Vec<connector_sdk::Grant>,
+    ) -> Result<(), connector_sdk::StoreError> {
+        self.note("put_grants");
+        self.inner.put_grants(items).await
+    }
+    async fn resources(
+        &self,
+        resource_type: &str,
+    ) -> Result<Vec<connector_sdk::Resource>, connector_sdk::StoreError> {
+        self.inner.resources(resource_type).await
+    }
+    async fn checkpoint(&self, state: &str) -> Result<(), connector_sdk::StoreError> {
+        self.note("checkpoint");
+        self.inner.checkpoint(state).await
+    }
+    async fn save_session(
+        &self,
+        entries: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), connector_sdk::StoreError> {
+        self.note("save_session");
+        self.inner.save_session(entries).await
+    }
+    async fn end_sync(&self) -> Result<(), connector_sdk::StoreError> {
+        self.note("end_sync");
+        self.inner.end_sync().await
+    }
+}
+
+#[tokio::test]
+async fn data_and_session_are_saved_before_each_checkpoint() {
+    let store = Logged {
+        inner: MemoryStore::new(),
+        log: Default::default(),
+    };
+    let options = SyncOptions {
+        workers: 1,
+        ..SyncOptions::default()
+    };
+    sync(
+        &TestConnector::toy(&Arc::new(World::new())),
+        &store,
+        options,
+    )
+    .await
+    .unwrap();
+    let log = store.log.lock().unwrap().clone();
+    let compact: Vec<&str> = log.iter().copied().fold(Vec::new(), |mut out, op| {
+        // Runs of one kind of write collapse to one entry; everything else is kept.
+        if !(op.starts_with("put_") && out.last() == Some(&op)) {
+            out.push(op);
+        }
+        out
+    });
+    assert_eq!(
+        compact,
+        [
+            "begin_sync",
+            "put_resource_types",
+            "checkpoint", // resource types done
+            "put_resources",
+            "save_session", // the org listing cached the org ids
+            "checkpoint",   // resources done
+            "checkpoint",   // static entitlements done (there are none)
+            "put_entitlements",
+            "checkpoint", // entitlements done
+            "put_grants",
+            "end_sync",
+        ]
+    );
+}
