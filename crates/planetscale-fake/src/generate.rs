@@ -174,8 +174,8 @@ struct OrgContext {
     reference: Value,
     created_ms: i64,
     databases: Vec<Value>,
-    /// Indices into `Generator::users`, in listing order.
-    member_users: Vec<usize>,
+    /// Indices into `Generator::users` and when each joined, in listing order.
+    member_users: Vec<(usize, i64)>,
     /// The actor (`{id, display_name, avatar_url}`) of an admin.
     admin_actor: Value,
     /// The User object of an admin.
@@ -314,7 +314,7 @@ impl<'a> Generator<'a> {
             // Moved in rather than written inside `json!`, which would serialise a copy.
             member["user"] = self.users[u].0.clone();
             members.push(member);
-            ctx.member_users.push(u);
+            ctx.member_users.push((u, joined));
         }
         members
     }
@@ -338,8 +338,9 @@ impl<'a> Generator<'a> {
 
     fn user(&mut self, created_ms: i64, ctx: &OrgContext) -> Value {
         let k = self.users.len();
-        let (name, local) = self.person(k);
-        let null_name = k == 2 || self.chance(self.spec.null_name_share);
+        let (name, local, awkward) = self.person(k);
+        // The awkward names come from fixed positions and must stay names.
+        let null_name = k == 2 || (self.chance(self.spec.null_name_share) && !awkward);
         let plus = if k % 11 == 3 { "+ops" } else { "" };
         let email = self.email(&format!("{local}{plus}"), &ctx.name);
         let name = if null_name && self.spec.null_name_share > 0.0 {
@@ -383,26 +384,28 @@ impl<'a> Generator<'a> {
         user
     }
 
-    /// The `k`th user's name and the ASCII local part of their email.
-    fn person(&mut self, k: usize) -> (String, String) {
+    /// The `k`th user's name, the ASCII local part of their email, and whether the name is one
+    /// of the awkward ones (accents, CJK, 200 characters).
+    fn person(&mut self, k: usize) -> (String, String, bool) {
         if k == 1 || k % 23 == 12 {
             let (name, local) = words::UNICODE_NAMES[(k / 23) % words::UNICODE_NAMES.len()];
-            return (name.to_string(), local.to_string());
+            return (name.to_string(), local.to_string(), true);
         }
         if k == 4 || k % 97 == 50 {
             let (name, local) = words::CJK_NAMES[(k / 97) % words::CJK_NAMES.len()];
-            return (name.to_string(), local.to_string());
+            return (name.to_string(), local.to_string(), true);
         }
         if k == 6 || k % 401 == 200 {
             return (
                 words::long_name(),
                 "hubert.wolfeschlegelsteinhausenbergerdorff".to_string(),
+                true,
             );
         }
         let first = words::FIRST_NAMES[self.rng.random_range(0..words::FIRST_NAMES.len())];
         let last = words::LAST_NAMES[self.rng.random_range(0..words::LAST_NAMES.len())];
         let local = format!("{first}.{last}").to_lowercase().replace(' ', "");
-        (format!("{first} {last}"), local)
+        (format!("{first} {last}"), local, false)
     }
 
     /// A unique email address at the organization's domain.
@@ -418,12 +421,14 @@ impl<'a> Generator<'a> {
 
     fn teams(&mut self, count: usize, ctx: &OrgContext) -> Vec<TeamData> {
         let sizes = self.spec.team_size;
-        let large = match sizes.large_share > 0.0 && count > 0 {
-            true => ((count as f64 * sizes.large_share.min(1.0)).ceil() as usize).min(count),
+        // With enough teams the last one is empty: an empty list is a case too.
+        let sized = if count >= 4 { count - 1 } else { count };
+        let large = match sizes.large_share > 0.0 && sized > 0 {
+            true => ((sized as f64 * sizes.large_share.min(1.0)).ceil() as usize).min(sized),
             false => 0,
         };
         let mut is_large = vec![false; count];
-        for t in index::sample(&mut self.rng, count, large) {
+        for t in index::sample(&mut self.rng, sized, large) {
             is_large[t] = true;
         }
         let mut managed = vec![false; count];
@@ -438,13 +443,12 @@ impl<'a> Generator<'a> {
         (0..count)
             .map(|t| {
                 let n = ctx.member_users.len();
-                let size = match (is_large[t], t) {
-                    (true, _) => self
+                let size = match is_large[t] {
+                    _ if t >= sized => 0,
+                    true => self
                         .rng
                         .random_range(sizes.large_min..=sizes.large_max.max(sizes.large_min)),
-                    // One empty team when there are enough teams: an empty list is a case too.
-                    (false, t) if count >= 4 && t == count - 1 => 0,
-                    (false, _) => {
+                    false => {
                         let u: f64 = self.rng.random();
                         1 + (sizes.small_max.saturating_sub(1) as f64 * u * u).round() as usize
                     }
@@ -472,18 +476,29 @@ impl<'a> Generator<'a> {
             slug.push_str("-x");
         }
         let created_ms = self.rng.random_range(ctx.created_ms..END_MS);
-        let mut created: Vec<i64> = (0..size)
-            .map(|_| self.rng.random_range(created_ms..=END_MS))
-            .collect();
-        created.sort_unstable();
-        let chosen = index::sample(&mut self.rng, ctx.member_users.len(), size);
+        // Each member is added after both the team and their joining the organization.
+        let mut chosen: Vec<(i64, usize)> =
+            index::sample(&mut self.rng, ctx.member_users.len(), size)
+                .into_iter()
+                .map(|m| {
+                    let (u, org_joined) = ctx.member_users[m];
+                    (
+                        self.rng.random_range(created_ms.max(org_joined)..=END_MS),
+                        u,
+                    )
+                })
+                .collect();
+        chosen.sort_unstable();
         let mut users = Vec::with_capacity(size);
         let mut members = Vec::with_capacity(size);
-        for (u, joined) in chosen.into_iter().zip(created) {
-            users.push(self.users[ctx.member_users[u]].0.clone());
-            let user = self.users[ctx.member_users[u]].0.clone();
-            let passwords = match self.chance(0.05) {
-                true => vec![self.password(ctx, &user)],
+        for (k, (joined, u)) in chosen.into_iter().enumerate() {
+            let user = self.users[u].0.clone();
+            users.push(user.clone());
+            // The first team's first member always has a branch password, so every dataset
+            // shows one.
+            let password = self.chance(0.05) || (t == 0 && k == 0);
+            let passwords = match password {
+                true => vec![self.password(ctx, &user, joined)],
                 false => Vec::new(),
             };
             let mut member = json!({
@@ -524,10 +539,10 @@ impl<'a> Generator<'a> {
     }
 
     /// A branch password a team member created, with fake secrets.
-    fn password(&mut self, ctx: &OrgContext, user: &Value) -> Value {
+    fn password(&mut self, ctx: &OrgContext, user: &Value, since_ms: i64) -> Value {
         let database = &ctx.databases[0];
         let id = self.id();
-        let ms = self.rng.random_range(ctx.created_ms..END_MS);
+        let ms = self.rng.random_range(since_ms..=END_MS);
         json!({
             "id": id,
             "name": format!("{}-main", user["display_name"].as_str().unwrap_or("member")),
@@ -603,11 +618,9 @@ impl<'a> Generator<'a> {
             .map(|k| {
                 let email = self.email(&format!("new.hire{k}+invite"), &ctx.name);
                 let created = self.rng.random_range(END_MS - 30 * DAY_MS..END_MS);
-                let recipient = match k {
-                    0 => Value::Null,
-                    _ => self.users[self.rng.random_range(0..self.users.len())]
-                        .0
-                        .clone(),
+                let recipient = match (k, self.users.len()) {
+                    (0, _) | (_, 0) => Value::Null,
+                    (_, n) => self.users[self.rng.random_range(0..n)].0.clone(),
                 };
                 json!({
                     "id": self.id(),
