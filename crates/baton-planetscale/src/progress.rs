@@ -78,11 +78,12 @@ impl Progress {
         let message = describe(&state.totals, phase);
         match state.bar.take() {
             Some(bar) => {
-                bar.set_style(
-                    ProgressStyle::with_template("✔ {prefix:.bold} {wide_msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(message);
+                // A finished phase becomes a plain line above the bars, so it stays on screen
+                // whatever is drawn or logged later.
+                bar.finish_and_clear();
+                if let Some(bars) = BARS.get() {
+                    let _ = bars.println(format!("✔ {phase}: {message}"));
+                }
             }
             None => tracing::info!(phase = %phase, totals = %message, "sync phase finished"),
         }
