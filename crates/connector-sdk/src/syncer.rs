@@ -21,6 +21,11 @@ pub struct Page<T> {
     /// total count). The engine schedules each as an independent call of the same method on the
     /// same subject, concurrently with the others: baton's `EnqueuePageTokens`.
     pub enqueue: Vec<String>,
+    /// Things a reviewer should know that do not stop the sync (an unknown role kept as plain
+    /// membership, say). The engine logs each, reports it to the observer and lists it in
+    /// [`SyncSummary::warnings`](crate::SyncSummary::warnings); unlike not-found warnings they do
+    /// not count towards the warning policy.
+    pub warnings: Vec<String>,
 }
 
 impl<T> Page<T> {
@@ -30,6 +35,7 @@ impl<T> Page<T> {
             items,
             next_token: None,
             enqueue: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -39,6 +45,7 @@ impl<T> Page<T> {
             items,
             next_token: Some(next_token.into()),
             enqueue: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -48,6 +55,7 @@ impl<T> Page<T> {
             items,
             next_token,
             enqueue: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -57,12 +65,19 @@ impl<T> Page<T> {
         self
     }
 
+    /// Adds a warning for the sync summary.
+    pub fn with_warning(mut self, warning: impl Into<String>) -> Self {
+        self.warnings.push(warning.into());
+        self
+    }
+
     /// An empty last page.
     pub fn empty() -> Self {
         Page {
             items: Vec::new(),
             next_token: None,
             enqueue: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

@@ -536,6 +536,33 @@ async fn a_grant_to_an_unlisted_principal_is_a_warning() {
 }
 
 #[tokio::test]
+async fn warnings_a_syncer_returns_reach_the_summary_without_counting_as_not_found() {
+    let world = Arc::new(World::new());
+    let noisy = Tamper::new(TeamSyncer(world.clone()))
+        .grants(|page| page.with_warning("role \"billing\" is unknown; kept as member"));
+    let connector = TestConnector::toy(&world).replace("team", noisy);
+    let options = SyncOptions {
+        warning_policy: WarningPolicy {
+            max_warnings: 0,
+            max_warning_ratio: 0.0,
+        },
+        ..sequential()
+    };
+    let summary = sync(&connector, &MemoryStore::new(), options)
+        .await
+        .unwrap();
+    assert!(!summary.warnings.is_empty());
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .all(|w| w.ends_with(": role \"billing\" is unknown; kept as member")),
+        "{:?}",
+        summary.warnings
+    );
+}
+
+#[tokio::test]
 async fn the_resource_type_filter_limits_the_sync() {
     let world = Arc::new(World::new());
     let store = MemoryStore::new();

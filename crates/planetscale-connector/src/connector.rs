@@ -56,18 +56,6 @@ pub enum OrgAccess {
     MissingReadOrganization,
 }
 
-/// A member whose organization role the connector does not know: granted `member` only, and
-/// reported so that someone reviews it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UnknownRole {
-    /// The organization's name.
-    pub organization: String,
-    /// The member's user id.
-    pub user_id: String,
-    /// The role as PlanetScale sent it.
-    pub role: String,
-}
-
 impl Reach {
     /// The organizations where the token lacks `read_organization`.
     pub fn missing_access(&self) -> impl Iterator<Item = &OrgReach> {
@@ -91,12 +79,6 @@ impl PlanetScaleConnector {
     /// The client, e.g. for its request statistics.
     pub fn client(&self) -> &Client {
         &self.api.client
-    }
-
-    /// Members with a role the connector does not know, seen by the organization grants of the
-    /// syncs run so far (cleared when validation starts a new sync).
-    pub fn unknown_roles(&self) -> Vec<UnknownRole> {
-        self.api.shared.unknown_roles()
     }
 
     /// What the token reaches: lists the organizations and fetches page 1 of each one's members,
@@ -172,7 +154,6 @@ impl Connector for PlanetScaleConnector {
     }
 
     async fn validate(&self) -> Result<(), ConnectorError> {
-        self.api.shared.clear_unknown_roles();
         let reach = self.reach().await?;
         if reach.organizations.is_empty() {
             return Err(ConnectorError::new(

@@ -35,6 +35,4 @@ mod cache;
 mod connector;
 mod syncers;
 
-pub use connector::{
-    OrgAccess, OrgReach, PlanetScaleConnector, Reach, UnknownRole, map_client_error,
-};
+pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach, map_client_error};

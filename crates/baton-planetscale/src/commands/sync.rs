@@ -30,8 +30,6 @@ pub struct SyncReport {
     pub summary: SyncSummary,
     /// The API client's request counts.
     pub stats: ClientStats,
-    /// Warnings: the engine's, and members with roles the connector does not know.
-    pub warnings: Vec<String>,
 }
 
 /// Runs the sync (the command's work, without signal handling or printing): `cancel` stops it
@@ -59,18 +57,10 @@ pub async fn run(
         ..Default::default()
     };
     let summary = connector_sdk::sync(&connector, &store, options).await?;
-    let mut warnings = summary.warnings.clone();
-    warnings.extend(connector.unknown_roles().into_iter().map(|u| {
-        format!(
-            "user {} in organization {} has the unknown role {:?}: synced as member only",
-            u.user_id, u.organization, u.role
-        )
-    }));
     Ok(SyncReport {
         file: settings.file.clone(),
         summary,
         stats: api.client.stats(),
-        warnings,
     })
 }
 
@@ -125,9 +115,9 @@ impl SyncReport {
             self.stats.requests,
             self.stats.retries + s.retries,
             self.stats.rate_limited,
-            self.warnings.len(),
+            self.summary.warnings.len(),
         );
-        for warning in &self.warnings {
+        for warning in &self.summary.warnings {
             text.push_str(&format!("warning: {warning}\n"));
         }
         text
@@ -150,7 +140,7 @@ impl SyncReport {
             "requests": self.stats.requests,
             "retries": self.stats.retries + s.retries,
             "rateLimited": self.stats.rate_limited,
-            "warnings": self.warnings,
+            "warnings": self.summary.warnings,
             "durationSeconds": s.duration.as_secs_f64(),
         })
     }

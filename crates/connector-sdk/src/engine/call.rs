@@ -30,6 +30,14 @@ impl Output {
         token.filter(|t| !t.is_empty())
     }
 
+    pub(crate) fn take_warnings(&mut self) -> Vec<String> {
+        match self {
+            Output::Resources(p) => std::mem::take(&mut p.warnings),
+            Output::Entitlements(p) => std::mem::take(&mut p.warnings),
+            Output::Grants(p) => std::mem::take(&mut p.warnings),
+        }
+    }
+
     pub(crate) fn enqueued(&self) -> &[String] {
         match self {
             Output::Resources(p) => &p.enqueue,

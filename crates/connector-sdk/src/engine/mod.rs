@@ -42,6 +42,8 @@
 //! call is skipped and the sync goes on, until the [`WarningPolicy`] says there are too many. A
 //! top-level listing that answers `NotFound` fails the sync: a 404 must never read as "empty".
 //! `Unavailable` errors are retried per [`EngineRetry`]. Any other error fails the sync.
+//! A syncer can also hand back warnings of its own with a page ([`Page::warnings`](crate::Page::warnings));
+//! they are listed in the summary and do not count towards the warning policy.
 //!
 //! # Checkpoints and resume
 //!

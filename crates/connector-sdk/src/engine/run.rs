@@ -449,7 +449,7 @@ impl Engine<'_> {
             return Ok(());
         };
         self.state.stats.retries += outcome.retries;
-        let output = match outcome.result {
+        let mut output = match outcome.result {
             Ok(output) => output,
             Err(e) if e.kind() == ErrorKind::NotFound && action.not_found_is_warning() => {
                 self.in_flight.remove(&outcome.id);
@@ -473,6 +473,9 @@ impl Engine<'_> {
             .filter(|t| !t.is_empty())
             .cloned()
             .collect();
+        for warning in output.take_warnings() {
+            self.warn(format!("{}: {warning}", action.context()));
+        }
         match output {
             Output::Resources(page) => self.accept_resources(&action, page.items)?,
             Output::Entitlements(page) => self.accept_entitlements(&action, page.items)?,

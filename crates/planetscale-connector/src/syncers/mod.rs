@@ -18,14 +18,14 @@ pub(crate) mod organization;
 pub(crate) mod team;
 pub(crate) mod user;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use connector_sdk::{ConnectorError, ErrorKind, Profile, SessionCache, Timestamp, Value};
 use planetscale_client::{Client, Member, Organization, Page as ApiPage};
 
 use crate::cache::{self, MemberPage, OrgEntry, Paging};
-use crate::connector::{UnknownRole, map_client_error};
+use crate::connector::map_client_error;
 
 pub(crate) use organization::OrganizationSyncer;
 pub(crate) use team::TeamSyncer;
@@ -43,7 +43,6 @@ pub(crate) struct Api {
 pub(crate) struct Shared {
     prefetch: Mutex<Prefetch>,
     seen_users: Mutex<HashSet<String>>,
-    unknown_roles: Mutex<BTreeSet<UnknownRole>>,
 }
 
 /// Pages validation fetched, kept for the sync's first requests so that they are not fetched
@@ -77,19 +76,6 @@ impl Shared {
     /// Whether `user_id` is seen for the first time in this listing.
     fn first_sighting(&self, user_id: &str) -> bool {
         lock(&self.seen_users).insert(user_id.to_owned())
-    }
-
-    /// Records an unknown role; `true` when it was not recorded before.
-    fn record_unknown_role(&self, role: UnknownRole) -> bool {
-        lock(&self.unknown_roles).insert(role)
-    }
-
-    pub(crate) fn clear_unknown_roles(&self) {
-        lock(&self.unknown_roles).clear();
-    }
-
-    pub(crate) fn unknown_roles(&self) -> Vec<UnknownRole> {
-        lock(&self.unknown_roles).iter().cloned().collect()
     }
 }
 

@@ -10,7 +10,6 @@ use planetscale_client::Organization;
 
 use super::{Api, ListPage, console_url, follow, org_entries, put, team, timestamp, user};
 use crate::cache::{self, OrgEntry};
-use crate::connector::UnknownRole;
 
 pub(crate) const ID: &str = "organization";
 
@@ -78,23 +77,22 @@ impl ResourceSyncer for OrganizationSyncer {
         let org = self.api.org(session, &cx.resource.id.resource).await?;
         let members = self.api.member_page(session, &org, at.page).await?;
         let (grants, unknown) = org_grants(&cx.resource, &members.members);
+        let mut page = Page::with_next(grants, None);
         for (user_id, role) in unknown {
-            let role = UnknownRole {
-                organization: org.name.clone(),
-                user_id,
-                role,
-            };
-            if self.api.shared.record_unknown_role(role.clone()) {
-                tracing::warn!(
-                    organization = %role.organization,
-                    user = %role.user_id,
-                    role = %role.role,
-                    "unknown PlanetScale organization role: granted member only; review it by hand"
-                );
-            }
+            tracing::warn!(
+                organization = %org.name,
+                user = %user_id,
+                role = %role,
+                "unknown PlanetScale organization role: granted member only; review it by hand"
+            );
+            page = page.with_warning(format!(
+                "user {user_id} in organization {} has the unknown role {role:?}: granted member only; review it by hand",
+                org.name
+            ));
         }
         let next = follow(at, members.paging);
-        Ok(Page::with_next(grants, next.next_token()).with_enqueued(next.enqueue_tokens()))
+        page.next_token = next.next_token();
+        Ok(page.with_enqueued(next.enqueue_tokens()))
     }
 }
 
