@@ -146,7 +146,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// Scenario 1: requests made against the minimum the API allows.
 fn requests(o: &Options, out: &Path) -> Result<(Value, Vec<String>), String> {
-    let fake = Fake::start(&bench_data_args(o), &[])?;
+    let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
     let file = out.join("requests.c1z");
     let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
     let minimum = fake.minimum_requests()?;
@@ -167,7 +167,10 @@ fn requests(o: &Options, out: &Path) -> Result<(Value, Vec<String>), String> {
 /// Scenario 2: with 30 ms per request and no rate limit, wall time against perfect overlap.
 fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let latency = o.latency_ms.to_string();
-    let fake = Fake::start(&bench_data_args(o), &["--latency-ms", &latency])?;
+    let fake = Fake::start(
+        &bench_data_args(o),
+        &["--latency-ms", &latency, "--rate-limit", "0"],
+    )?;
     let sync = sync(
         &fake,
         &out.join("latency.c1z"),
@@ -284,6 +287,8 @@ fn memory(o: &Options, out: &Path) -> Result<Value, String> {
     let mut points = Vec::new();
     for &members in &o.memory_members {
         let args = [
+            "--preset".to_owned(),
+            "bench".to_owned(),
             "--orgs".to_owned(),
             "1".to_owned(),
             "--members".to_owned(),
@@ -291,7 +296,7 @@ fn memory(o: &Options, out: &Path) -> Result<Value, String> {
             "--teams".to_owned(),
             o.memory_teams.to_string(),
         ];
-        let fake = Fake::start(&args, &[])?;
+        let fake = Fake::start(&args, &["--rate-limit", "0"])?;
         let file = out.join(format!("memory-{members}.c1z"));
         let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
         let grants = grant_count(&file)?;
@@ -404,7 +409,7 @@ impl Fake {
     }
 
     fn total_requests(&self) -> Result<u64, String> {
-        // Only API requests count; the harness's own control requests are not under /v1.
+        // The fake records API requests only; the harness's control requests are not counted.
         self.stats()?["api_requests"]
             .as_u64()
             .ok_or_else(|| "fake stats lack api_requests".to_owned())
