@@ -46,6 +46,10 @@ pub(crate) struct MemberPage {
     pub(crate) paging: Paging,
     /// `(user id, role as sent on the wire)`.
     pub(crate) members: Vec<(String, String)>,
+    /// The list's `total_count` when the page was fetched: pages whose totals differ were
+    /// fetched from different versions of the list.
+    #[serde(default)]
+    pub(crate) total_count: Option<u64>,
 }
 
 impl From<&planetscale_client::Page<planetscale_client::Member>> for MemberPage {
@@ -57,6 +61,7 @@ impl From<&planetscale_client::Page<planetscale_client::Member>> for MemberPage 
                 .iter()
                 .map(|m| (m.user.id.clone(), m.role.to_string()))
                 .collect(),
+            total_count: page.total_count,
         }
     }
 }
@@ -133,6 +138,7 @@ mod tests {
                 empty: false,
             },
             members: vec![("u1".into(), "admin".into())],
+            total_count: Some(1),
         };
         put_member_page(&session, "o1", 1, &page);
         assert_eq!(member_page(&session, "o1", 1), Some(page));

@@ -9,3 +9,6 @@ mod sync;
 
 /// Validation and access failures: refused tokens, missing access, 404s while listing.
 mod access;
+
+/// Data changing between the pages of one listing: nobody is missed.
+mod changes;

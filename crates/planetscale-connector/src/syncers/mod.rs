@@ -43,7 +43,25 @@ pub(crate) struct Api {
 pub(crate) struct Shared {
     prefetch: Mutex<Prefetch>,
     seen_users: Mutex<HashSet<String>>,
+    /// Held while member pages are compared with page 1 and cached, so that a page fetched
+    /// before a change never overwrites the pages of a fresh listing.
+    member_cache: Mutex<()>,
+    /// `(organization id, total_count)` pairs a fresh listing was made for, so that the pages
+    /// that notice the same change do not each list the organization again.
+    relisted: Mutex<HashSet<(String, Option<u64>)>>,
 }
+
+/// One page of an organization's members, and, when its `total_count` shows the list changed
+/// since page 1 was fetched, every member of a fresh, consistent listing.
+#[derive(Debug)]
+pub(crate) struct Members {
+    pub(crate) page: ApiPage<Member>,
+    pub(crate) relisted: Vec<Member>,
+}
+
+/// Fresh listings of one organization's members tried before a sync gives up on a list that
+/// keeps changing.
+const RELIST_ATTEMPTS: usize = 3;
 
 /// Pages validation fetched, kept for the sync's first requests so that they are not fetched
 /// twice. Each page is taken (used once): a later sync with the same connector fetches afresh.
@@ -135,12 +153,18 @@ impl Api {
 
     /// Page `page` of `org`'s members (the first page validation fetched, or a request), with
     /// its compact form cached for the organization grants.
+    ///
+    /// PlanetScale pages by offset, so a member who joins or leaves between two pages of one
+    /// listing shifts the later pages: one member moves across a page boundary and would be
+    /// missed. Every page reports the list's `total_count`; when a page's differs from page 1's,
+    /// the organization is listed again from page 1 until all pages agree, and the fresh pages
+    /// replace the cached ones.
     async fn members(
         &self,
         session: &SessionCache,
         org: &OrgEntry,
         page: u32,
-    ) -> Result<ApiPage<Member>, ConnectorError> {
+    ) -> Result<Members, ConnectorError> {
         let prefetched = if page == 1 {
             self.shared.take_first_member_page(&org.id)
         } else {
@@ -148,18 +172,124 @@ impl Api {
         };
         let fetched = match prefetched {
             Some(fetched) => fetched,
-            None => self
-                .client
-                .list_members(&org.name, page)
-                .await
-                .map_err(|e| listing_error(e, "members", &org.name))?,
+            None => self.fetch_members(org, page).await?,
         };
-        cache::put_member_page(session, &org.id, page, &MemberPage::from(&fetched));
-        Ok(fetched)
+        let Some(first_total) = self.cache_member_page(session, org, page, &fetched) else {
+            return Ok(Members {
+                page: fetched,
+                relisted: Vec::new(),
+            });
+        };
+        let fresh = {
+            let mut relisted = lock(&self.shared.relisted);
+            relisted.insert((org.id.clone(), first_total));
+            relisted.insert((org.id.clone(), fetched.total_count))
+        };
+        if !fresh {
+            // Another call noticed the same change and lists the organization again.
+            return Ok(Members {
+                page: fetched,
+                relisted: Vec::new(),
+            });
+        }
+        tracing::info!(
+            organization = %org.name,
+            before = ?first_total,
+            now = ?fetched.total_count,
+            "the organization's members changed during the listing: listing them again"
+        );
+        let relisted = self.relist_members(session, org).await?;
+        Ok(Members {
+            page: fetched,
+            relisted,
+        })
+    }
+
+    /// Caches page `page` unless its `total_count` differs from page 1's; returns page 1's
+    /// total when it does.
+    fn cache_member_page(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+        page: u32,
+        fetched: &ApiPage<Member>,
+    ) -> Option<Option<u64>> {
+        let _guard = lock(&self.shared.member_cache);
+        let first_total = match page {
+            1 => None,
+            _ => cache::member_page(session, &org.id, 1).and_then(|p| p.total_count),
+        };
+        if let (Some(first), Some(now)) = (first_total, fetched.total_count)
+            && first != now
+        {
+            return Some(Some(first));
+        }
+        cache::put_member_page(session, &org.id, page, &MemberPage::from(fetched));
+        None
+    }
+
+    /// Lists `org`'s members from page 1 to the end, again while the pages disagree on
+    /// `total_count` or the members counted differ from it, and caches the fresh pages.
+    async fn relist_members(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<Member>, ConnectorError> {
+        for _ in 0..RELIST_ATTEMPTS {
+            let mut pages: Vec<ApiPage<Member>> = Vec::new();
+            let mut page = 1;
+            let consistent = loop {
+                let fetched = self.fetch_members(org, page).await?;
+                if pages
+                    .first()
+                    .is_some_and(|first| first.total_count != fetched.total_count)
+                {
+                    break false;
+                }
+                let next = fetched.next();
+                pages.push(fetched);
+                match next {
+                    Some(next) if next > page => page = next,
+                    _ => {
+                        let counted: usize = pages.iter().map(|p| p.items.len()).sum();
+                        break pages[0]
+                            .total_count
+                            .is_none_or(|total| total == counted as u64);
+                    }
+                }
+            };
+            if !consistent {
+                continue;
+            }
+            let _guard = lock(&self.shared.member_cache);
+            for (number, fetched) in (1..).zip(&pages) {
+                cache::put_member_page(session, &org.id, number, &MemberPage::from(fetched));
+            }
+            return Ok(pages.into_iter().flat_map(|p| p.items).collect());
+        }
+        Err(ConnectorError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "the members of organization {} changed during each of {RELIST_ATTEMPTS} \
+                 listings in a row: run the sync again when they settle",
+                org.name
+            ),
+        ))
+    }
+
+    async fn fetch_members(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<ApiPage<Member>, ConnectorError> {
+        self.client
+            .list_members(&org.name, page)
+            .await
+            .map_err(|e| listing_error(e, "members", &org.name))
     }
 
     /// The compact form of page `page` of `org`'s members: cached by the user listing, else
-    /// fetched now.
+    /// fetched now (with every member of a fresh listing when the list changed since page 1).
     async fn member_page(
         &self,
         session: &SessionCache,
@@ -170,7 +300,14 @@ impl Api {
             return Ok(cached);
         }
         let fetched = self.members(session, org, page).await?;
-        Ok(MemberPage::from(&fetched))
+        let mut compact = MemberPage::from(&fetched.page);
+        let extra = fetched.relisted.iter();
+        compact
+            .members
+            .extend(extra.map(|m| (m.user.id.clone(), m.role.to_string())));
+        compact.members.sort_unstable();
+        compact.members.dedup();
+        Ok(compact)
     }
 }
 

@@ -57,10 +57,12 @@ impl ResourceSyncer for UserSyncer {
         let Some(org) = orgs.get(token.org) else {
             return Ok(Page::empty());
         };
-        let fetched = self.api.members(session, org, token.at.page).await?;
+        let members = self.api.members(session, org, token.at.page).await?;
+        let fetched = members.page;
         let items = fetched
             .items
             .iter()
+            .chain(&members.relisted)
             .filter(|m| self.api.shared.first_sighting(&m.user.id))
             .map(|m| user_resource(&m.user))
             .collect();
