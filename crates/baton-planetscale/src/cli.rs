@@ -107,6 +107,12 @@ pub struct Flags {
     /// Output format of inspect, diff and validate [default: table]
     #[arg(short = 'o', long, global = true, value_enum)]
     pub output: Option<OutputFormat>,
+
+    /// Least seconds between two checkpoints of a sync, 0 for after every call [default: 10]
+    ///
+    /// Hidden: tests use it to checkpoint often; the default suits real syncs.
+    #[arg(long, global = true, value_name = "SECONDS", hide = true)]
+    pub checkpoint_interval_seconds: Option<u64>,
 }
 
 /// Log line format.

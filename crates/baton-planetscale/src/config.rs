@@ -217,6 +217,10 @@ pub struct LowArgs {
     pub http_timeout_seconds: Option<u64>,
     /// `keep-syncs`.
     pub keep_syncs: Option<usize>,
+    /// The hidden `--checkpoint-interval-seconds` flag; not read from the environment or the
+    /// config file.
+    #[serde(skip)]
+    pub checkpoint_interval_seconds: Option<u64>,
 }
 
 impl LowArgs {
@@ -236,6 +240,7 @@ impl LowArgs {
             max_in_flight: flags.max_in_flight,
             http_timeout_seconds: flags.http_timeout_seconds,
             keep_syncs: flags.keep_syncs,
+            checkpoint_interval_seconds: flags.checkpoint_interval_seconds,
         }
     }
 
@@ -330,6 +335,9 @@ impl LowArgs {
             max_in_flight: self.max_in_flight.or(lower.max_in_flight),
             http_timeout_seconds: self.http_timeout_seconds.or(lower.http_timeout_seconds),
             keep_syncs: self.keep_syncs.or(lower.keep_syncs),
+            checkpoint_interval_seconds: self
+                .checkpoint_interval_seconds
+                .or(lower.checkpoint_interval_seconds),
         }
     }
 
@@ -388,6 +396,8 @@ pub struct Settings {
     pub keep_syncs: usize,
     /// How results are printed.
     pub output: OutputFormat,
+    /// Least time between two checkpoints of a sync.
+    pub checkpoint_interval: Duration,
 }
 
 impl Settings {
@@ -444,6 +454,7 @@ impl Settings {
             workers: at_least_one("workers", low.workers.unwrap_or(8))?,
             keep_syncs: at_least_one("keep-syncs", low.keep_syncs.unwrap_or(3))?,
             output,
+            checkpoint_interval: Duration::from_secs(low.checkpoint_interval_seconds.unwrap_or(10)),
         })
     }
 }

@@ -81,6 +81,31 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     line
 }
 
+/// Replaces the default panic message with one `error:` line that says it is a bug. The
+/// message is the panic's own text: values that hold the token print it redacted through
+/// `Debug`, and no panic message formats the token itself.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = match (
+            info.payload().downcast_ref::<&str>(),
+            info.payload().downcast_ref::<String>(),
+        ) {
+            (Some(text), _) => *text,
+            (_, Some(text)) => text.as_str(),
+            _ => "a panic without a message",
+        };
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        // Nothing useful can be done if stderr itself is gone.
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: internal error (a bug, please report it): {message}{place}"
+        );
+    }));
+}
+
 /// Reports `error` (one line on stderr, details at debug level) and picks the exit code.
 pub fn report(error: &Error) -> ExitCode {
     if is_broken_pipe(error) {

@@ -30,6 +30,11 @@ pub fn run(cli: Cli) -> Result<()> {
         config.settings.log_format,
         terminal,
     );
+    // Lets tests see what a panic prints (nothing secret, even with the settings in the
+    // message); nobody sets it otherwise.
+    if std::env::var_os("BATON_PLANETSCALE_TEST_PANIC").is_some_and(|v| v == "1") {
+        panic!("BATON_PLANETSCALE_TEST_PANIC=1: panicking on purpose with {config:?}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

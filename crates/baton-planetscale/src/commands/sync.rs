@@ -52,6 +52,7 @@ pub async fn run(
     let options = SyncOptions {
         workers: settings.workers,
         resource_types: settings.resource_types.clone(),
+        checkpoint_interval: settings.checkpoint_interval,
         cancel,
         observer,
         ..Default::default()
