@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds and nanoseconds since the Unix epoch, now.
 pub(crate) fn unix_now() -> (u64, u32) {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     (d.as_secs(), d.subsec_nanos())
 }
 
@@ -22,8 +24,12 @@ pub(crate) fn format_unix(secs: u64, nanos: u32) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    let mut out =
-        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    );
     if nanos > 0 {
         let fraction = format!("{nanos:09}");
         out.push('.');
@@ -74,7 +80,10 @@ mod tests {
     #[test]
     fn formats_like_go() {
         // 2026-03-03 09:45:13 UTC.
-        assert_eq!(format_unix(1_772_531_113, 60_060_000), "2026-03-03 09:45:13.06006");
+        assert_eq!(
+            format_unix(1_772_531_113, 60_060_000),
+            "2026-03-03 09:45:13.06006"
+        );
         assert_eq!(format_unix(1_772_531_113, 0), "2026-03-03 09:45:13");
         assert_eq!(format_unix(0, 1), "1970-01-01 00:00:00.000000001");
     }
@@ -84,7 +93,10 @@ mod tests {
         for secs in [0, 951_782_400, 1_772_531_113, 4_102_444_800] {
             assert_eq!(parse_unix_seconds(&format_unix(secs, 5)), Some(secs as i64));
         }
-        assert_eq!(parse_unix_seconds("2026-03-03T09:45:13Z"), Some(1_772_531_113));
+        assert_eq!(
+            parse_unix_seconds("2026-03-03T09:45:13Z"),
+            Some(1_772_531_113)
+        );
         assert_eq!(parse_unix_seconds("yesterday"), None);
     }
 }

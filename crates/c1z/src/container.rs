@@ -38,32 +38,55 @@ pub(crate) fn check_magic(path: &Path, reader: &mut impl Read) -> Result<()> {
         }
     }
     match (filled, &magic) {
-        (0, _) => Err(Error::Empty { path: path.to_owned() }),
+        (0, _) => Err(Error::Empty {
+            path: path.to_owned(),
+        }),
         (5, m) if m == MAGIC_V1 => Ok(()),
-        (5, m) if m == MAGIC_V3 => Err(Error::V3Unsupported { path: path.to_owned() }),
-        _ => Err(Error::NotC1z { path: path.to_owned() }),
+        (5, m) if m == MAGIC_V3 => Err(Error::V3Unsupported {
+            path: path.to_owned(),
+        }),
+        _ => Err(Error::NotC1z {
+            path: path.to_owned(),
+        }),
     }
 }
 
 /// Decompresses the `.c1z` at `path` into `out`, refusing more than `limit` decoded bytes.
 pub(crate) fn decompress(path: &Path, out: &mut File, limit: u64) -> Result<()> {
     let reader = open_checked(path)?;
-    let mut decoder = zstd::stream::read::Decoder::with_buffer(reader)
-        .map_err(|e| Error::Decompress { path: path.to_owned(), source: e })?;
+    let mut decoder =
+        zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Error::Decompress {
+            path: path.to_owned(),
+            source: e,
+        })?;
     decoder
         .window_log_max(WINDOW_LOG_MAX)
-        .map_err(|e| Error::Decompress { path: path.to_owned(), source: e })?;
+        .map_err(|e| Error::Decompress {
+            path: path.to_owned(),
+            source: e,
+        })?;
     let mut writer = BufWriter::with_capacity(1 << 20, &mut *out);
     let copied = copy_limited(&mut decoder, &mut writer, limit).map_err(|e| match e {
-        CopyError::Read(e) => Error::Decompress { path: path.to_owned(), source: e },
+        CopyError::Read(e) => Error::Decompress {
+            path: path.to_owned(),
+            source: e,
+        },
         CopyError::Write(e) => Error::io(path, "write the decompressed database of", e),
-        CopyError::TooLarge => Error::TooLarge { path: path.to_owned(), limit },
+        CopyError::TooLarge => Error::TooLarge {
+            path: path.to_owned(),
+            limit,
+        },
     })?;
-    writer.flush().map_err(|e| Error::io(path, "write the decompressed database of", e))?;
+    writer
+        .flush()
+        .map_err(|e| Error::io(path, "write the decompressed database of", e))?;
     drop(writer);
     if copied == 0 {
         let source = io::Error::new(io::ErrorKind::UnexpectedEof, "the database is empty");
-        return Err(Error::Decompress { path: path.to_owned(), source });
+        return Err(Error::Decompress {
+            path: path.to_owned(),
+            source,
+        });
     }
     Ok(())
 }
@@ -71,13 +94,18 @@ pub(crate) fn decompress(path: &Path, out: &mut File, limit: u64) -> Result<()> 
 /// Writes `db` as a `.c1z` to `out` and syncs it to disk.
 pub(crate) fn compress(db: &Path, out: File, out_path: &Path) -> Result<()> {
     let input = File::open(db).map_err(|e| Error::io(db, "open", e))?;
-    let size = input.metadata().map_err(|e| Error::io(db, "read the size of", e))?.len();
+    let size = input
+        .metadata()
+        .map_err(|e| Error::io(db, "read the size of", e))?
+        .len();
     let write_err = |e| Error::io(out_path, "write", e);
     let mut writer = BufWriter::with_capacity(1 << 20, out);
     writer.write_all(MAGIC_V1).map_err(write_err)?;
     let mut encoder = zstd::stream::write::Encoder::new(writer, LEVEL).map_err(write_err)?;
     encoder.include_contentsize(true).map_err(write_err)?;
-    encoder.set_pledged_src_size(Some(size)).map_err(write_err)?;
+    encoder
+        .set_pledged_src_size(Some(size))
+        .map_err(write_err)?;
     io::copy(&mut BufReader::with_capacity(1 << 20, input), &mut encoder).map_err(write_err)?;
     let writer = encoder.finish().map_err(write_err)?;
     let file = writer.into_inner().map_err(|e| write_err(e.into_error()))?;

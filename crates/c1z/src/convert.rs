@@ -64,7 +64,11 @@ pub(crate) fn encode_grant(g: &Grant) -> GrantBlob {
         .annotations
         .iter()
         .filter(|a| match a {
-            Annotation::GrantExpandable { entitlement_ids, shallow, resource_type_ids } => {
+            Annotation::GrantExpandable {
+                entitlement_ids,
+                shallow,
+                resource_type_ids,
+            } => {
                 // baton keeps the first one it picks and strips them all.
                 if expansion.is_none() {
                     let valid = entitlement_ids.iter().any(|id| !id.trim().is_empty());
@@ -87,7 +91,10 @@ pub(crate) fn encode_grant(g: &Grant) -> GrantBlob {
         annotations,
         sources: g.sources.as_ref().map(grant_sources_to_proto),
     };
-    GrantBlob { data: msg.encode_to_vec(), expansion }
+    GrantBlob {
+        data: msg.encode_to_vec(),
+        expansion,
+    }
 }
 
 /// Decodes a grant; a non-empty `expansion` column becomes a `GrantExpandable` annotation again.
@@ -99,8 +106,10 @@ pub(crate) fn decode_grant(
     let Some(expansion) = expansion.filter(|e| !e.is_empty()) else {
         return Ok(grant);
     };
-    let has_one =
-        grant.annotations.iter().any(|a| matches!(a, Annotation::GrantExpandable { .. }));
+    let has_one = grant
+        .annotations
+        .iter()
+        .any(|a| matches!(a, Annotation::GrantExpandable { .. }));
     if !has_one {
         let e = proto::GrantExpandable::decode(expansion)?;
         grant.annotations.push(Annotation::GrantExpandable {
@@ -179,7 +188,11 @@ fn resource_id_to_proto(id: &ResourceId) -> proto::ResourceId {
 }
 
 fn resource_id_from_proto(p: proto::ResourceId) -> ResourceId {
-    ResourceId { resource_type: p.resource_type, resource: p.resource, baton_resource: p.baton_resource }
+    ResourceId {
+        resource_type: p.resource_type,
+        resource: p.resource,
+        baton_resource: p.baton_resource,
+    }
 }
 
 fn resource_to_proto(r: &Resource) -> proto::Resource {
@@ -248,7 +261,11 @@ fn entitlement_from_proto(p: proto::Entitlement) -> Entitlement {
         id: p.id,
         display_name: p.display_name,
         description: p.description,
-        grantable_to: p.grantable_to.into_iter().map(resource_type_from_proto).collect(),
+        grantable_to: p
+            .grantable_to
+            .into_iter()
+            .map(resource_type_from_proto)
+            .collect(),
         annotations: p.annotations.into_iter().map(annotation_from_any).collect(),
         purpose: match p.purpose {
             1 => Purpose::Assignment,
@@ -262,7 +279,10 @@ fn entitlement_from_proto(p: proto::Entitlement) -> Entitlement {
 
 fn grant_from_proto(p: proto::Grant) -> Grant {
     Grant {
-        entitlement: p.entitlement.map(entitlement_from_proto).unwrap_or_default(),
+        entitlement: p
+            .entitlement
+            .map(entitlement_from_proto)
+            .unwrap_or_default(),
         principal: p.principal.map(resource_from_proto).unwrap_or_default(),
         id: p.id,
         annotations: p.annotations.into_iter().map(annotation_from_any).collect(),
@@ -270,7 +290,12 @@ fn grant_from_proto(p: proto::Grant) -> Grant {
             sources: s
                 .sources
                 .into_iter()
-                .map(|e| (e.key.unwrap_or_default(), e.value.is_some_and(|v| v.is_direct)))
+                .map(|e| {
+                    (
+                        e.key.unwrap_or_default(),
+                        e.value.is_some_and(|v| v.is_direct),
+                    )
+                })
                 .collect(),
         }),
     }
@@ -290,11 +315,17 @@ fn grant_sources_to_proto(s: &GrantSources) -> proto::GrantSources {
 }
 
 fn timestamp_to_proto(t: Timestamp) -> proto::Timestamp {
-    proto::Timestamp { seconds: t.seconds, nanos: t.nanos }
+    proto::Timestamp {
+        seconds: t.seconds,
+        nanos: t.nanos,
+    }
 }
 
 fn timestamp_from_proto(t: proto::Timestamp) -> Timestamp {
-    Timestamp { seconds: t.seconds, nanos: t.nanos }
+    Timestamp {
+        seconds: t.seconds,
+        nanos: t.nanos,
+    }
 }
 
 fn asset_to_proto(a: &AssetRef) -> proto::AssetRef {
@@ -312,7 +343,10 @@ fn status_to_proto(s: &Status) -> proto::Status {
         StatusKind::Disabled => 2,
         StatusKind::Deleted => 3,
     };
-    proto::Status { status, details: s.details.clone() }
+    proto::Status {
+        status,
+        details: s.details.clone(),
+    }
 }
 
 fn status_from_proto(s: proto::Status) -> Status {
@@ -322,14 +356,20 @@ fn status_from_proto(s: proto::Status) -> Status {
         3 => StatusKind::Deleted,
         _ => StatusKind::Unspecified,
     };
-    Status { status, details: s.details }
+    Status {
+        status,
+        details: s.details,
+    }
 }
 
 fn profile_to_proto(p: &Profile) -> proto::Struct {
     proto::Struct {
         fields: p
             .iter()
-            .map(|(k, v)| proto::StructEntry { key: Some(k.clone()), value: Some(value_to_proto(v)) })
+            .map(|(k, v)| proto::StructEntry {
+                key: Some(k.clone()),
+                value: Some(value_to_proto(v)),
+            })
             .collect(),
     }
 }
@@ -337,7 +377,12 @@ fn profile_to_proto(p: &Profile) -> proto::Struct {
 fn profile_from_proto(s: proto::Struct) -> Profile {
     s.fields
         .into_iter()
-        .map(|e| (e.key.unwrap_or_default(), e.value.map(value_from_proto).unwrap_or_default()))
+        .map(|e| {
+            (
+                e.key.unwrap_or_default(),
+                e.value.map(value_from_proto).unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -347,9 +392,9 @@ fn value_to_proto(v: &Value) -> proto::Value {
         Value::Bool(b) => proto::Kind::BoolValue(*b),
         Value::Number(n) => proto::Kind::NumberValue(*n),
         Value::String(s) => proto::Kind::StringValue(s.clone()),
-        Value::List(l) => {
-            proto::Kind::ListValue(proto::ListValue { values: l.iter().map(value_to_proto).collect() })
-        }
+        Value::List(l) => proto::Kind::ListValue(proto::ListValue {
+            values: l.iter().map(value_to_proto).collect(),
+        }),
         Value::Struct(s) => proto::Kind::StructValue(profile_to_proto(s)),
     };
     proto::Value { kind: Some(kind) }
@@ -369,7 +414,10 @@ fn value_from_proto(v: proto::Value) -> Value {
 }
 
 fn any(name: &str, value: Vec<u8>) -> proto::Any {
-    proto::Any { type_url: format!("{TYPE_URL_PREFIX}{name}"), value }
+    proto::Any {
+        type_url: format!("{TYPE_URL_PREFIX}{name}"),
+        value,
+    }
 }
 
 fn annotation_to_any(a: &Annotation) -> proto::Any {
@@ -381,24 +429,34 @@ fn annotation_to_any(a: &Annotation) -> proto::Any {
         Annotation::SecretTrait(t) => any("SecretTrait", secret_trait_to_proto(t).encode_to_vec()),
         Annotation::ChildResourceType { resource_type_id } => any(
             "ChildResourceType",
-            proto::ChildResourceType { resource_type_id: resource_type_id.clone() }.encode_to_vec(),
+            proto::ChildResourceType {
+                resource_type_id: resource_type_id.clone(),
+            }
+            .encode_to_vec(),
         ),
         Annotation::SkipEntitlementsAndGrants => any("SkipEntitlementsAndGrants", Vec::new()),
         Annotation::SkipGrants => any("SkipGrants", Vec::new()),
         Annotation::SkipEntitlements => any("SkipEntitlements", Vec::new()),
-        Annotation::GrantExpandable { entitlement_ids, shallow, resource_type_ids } => any(
+        Annotation::GrantExpandable {
+            entitlement_ids,
+            shallow,
+            resource_type_ids,
+        } => any(
             "GrantExpandable",
             grant_expandable(entitlement_ids, *shallow, resource_type_ids).encode_to_vec(),
         ),
-        Annotation::ExternalLink { url } => {
-            any("ExternalLink", proto::ExternalLink { url: url.clone() }.encode_to_vec())
-        }
-        Annotation::RateLimitDescription(r) => {
-            any("RateLimitDescription", rate_limit_to_proto(r).encode_to_vec())
-        }
-        Annotation::Other { type_url, value } => {
-            proto::Any { type_url: type_url.clone(), value: value.clone() }
-        }
+        Annotation::ExternalLink { url } => any(
+            "ExternalLink",
+            proto::ExternalLink { url: url.clone() }.encode_to_vec(),
+        ),
+        Annotation::RateLimitDescription(r) => any(
+            "RateLimitDescription",
+            rate_limit_to_proto(r).encode_to_vec(),
+        ),
+        Annotation::Other { type_url, value } => proto::Any {
+            type_url: type_url.clone(),
+            value: value.clone(),
+        },
         // A variant added to the SDK later is written as nothing rather than guessed at.
         #[allow(unreachable_patterns, reason = "Annotation may gain variants")]
         _ => proto::Any::default(),
@@ -418,18 +476,26 @@ fn annotation_from_any(a: proto::Any) -> Annotation {
         .and_then(|name| typed_annotation(name, &a.value));
     match typed {
         Some(t) if annotation_to_any(&t).value.len() == a.value.len() => t,
-        _ => Annotation::Other { type_url: a.type_url, value: a.value },
+        _ => Annotation::Other {
+            type_url: a.type_url,
+            value: a.value,
+        },
     }
 }
 
 fn typed_annotation(name: &str, v: &[u8]) -> Option<Annotation> {
     let a = match name {
-        "UserTrait" => Annotation::UserTrait(user_trait_from_proto(proto::UserTrait::decode(v).ok()?)),
+        "UserTrait" => {
+            Annotation::UserTrait(user_trait_from_proto(proto::UserTrait::decode(v).ok()?))
+        }
         "GroupTrait" => {
             Annotation::GroupTrait(group_trait_from_proto(proto::GroupTrait::decode(v).ok()?))
         }
         "RoleTrait" => Annotation::RoleTrait(RoleTrait {
-            profile: proto::RoleTrait::decode(v).ok()?.profile.map(profile_from_proto),
+            profile: proto::RoleTrait::decode(v)
+                .ok()?
+                .profile
+                .map(profile_from_proto),
         }),
         "AppTrait" => Annotation::AppTrait(app_trait_from_proto(proto::AppTrait::decode(v).ok()?)),
         "SecretTrait" => {
@@ -449,7 +515,9 @@ fn typed_annotation(name: &str, v: &[u8]) -> Option<Annotation> {
                 resource_type_ids: e.resource_type_ids,
             }
         }
-        "ExternalLink" => Annotation::ExternalLink { url: proto::ExternalLink::decode(v).ok()?.url },
+        "ExternalLink" => Annotation::ExternalLink {
+            url: proto::ExternalLink::decode(v).ok()?.url,
+        },
         "RateLimitDescription" => {
             let r = proto::RateLimitDescription::decode(v).ok()?;
             Annotation::RateLimitDescription(RateLimitDescription {
@@ -478,7 +546,10 @@ fn user_trait_to_proto(t: &UserTrait) -> proto::UserTrait {
         emails: t
             .emails
             .iter()
-            .map(|e| proto::Email { address: e.address.clone(), is_primary: e.is_primary })
+            .map(|e| proto::Email {
+                address: e.address.clone(),
+                is_primary: e.is_primary,
+            })
             .collect(),
         status: t.status.as_ref().map(status_to_proto),
         profile: t.profile.as_ref().map(profile_to_proto),
@@ -493,8 +564,12 @@ fn user_trait_to_proto(t: &UserTrait) -> proto::UserTrait {
         login_aliases: t.login_aliases.clone(),
         created_at: t.created_at.map(timestamp_to_proto),
         last_login: t.last_login.map(timestamp_to_proto),
-        mfa_status: t.mfa_enabled.map(|mfa_enabled| proto::MfaStatus { mfa_enabled }),
-        sso_status: t.sso_enabled.map(|sso_enabled| proto::SsoStatus { sso_enabled }),
+        mfa_status: t
+            .mfa_enabled
+            .map(|mfa_enabled| proto::MfaStatus { mfa_enabled }),
+        sso_status: t
+            .sso_enabled
+            .map(|sso_enabled| proto::SsoStatus { sso_enabled }),
         structured_name: t.structured_name.as_ref().map(|n| proto::StructuredName {
             given_name: n.given_name.clone(),
             family_name: n.family_name.clone(),
@@ -511,7 +586,10 @@ fn user_trait_from_proto(p: proto::UserTrait) -> UserTrait {
         emails: p
             .emails
             .into_iter()
-            .map(|e| Email { address: e.address, is_primary: e.is_primary })
+            .map(|e| Email {
+                address: e.address,
+                is_primary: e.is_primary,
+            })
             .collect(),
         status: p.status.map(status_from_proto),
         profile: p.profile.map(profile_from_proto),
@@ -558,7 +636,9 @@ fn group_trait_from_proto(p: proto::GroupTrait) -> GroupTrait {
 }
 
 fn role_trait_to_proto(t: &RoleTrait) -> proto::RoleTrait {
-    proto::RoleTrait { profile: t.profile.as_ref().map(profile_to_proto) }
+    proto::RoleTrait {
+        profile: t.profile.as_ref().map(profile_to_proto),
+    }
 }
 
 fn app_trait_to_proto(t: &AppTrait) -> proto::AppTrait {
@@ -616,11 +696,16 @@ mod tests {
         // Go writes a map entry's key and value even when they are empty or default; the
         // fixtures hold `GrantSource{is_direct: false}` as `12 00`.
         let grant = Grant {
-            sources: Some(GrantSources { sources: [("a".to_owned(), false)].into() }),
+            sources: Some(GrantSources {
+                sources: [("a".to_owned(), false)].into(),
+            }),
             ..Default::default()
         };
         let blob = encode_grant(&grant);
-        assert_eq!(blob.data, [0x2a, 0x07, 0x0a, 0x05, 0x0a, 0x01, b'a', 0x12, 0x00]);
+        assert_eq!(
+            blob.data,
+            [0x2a, 0x07, 0x0a, 0x05, 0x0a, 0x01, b'a', 0x12, 0x00]
+        );
         let back = decode_grant(&blob.data, None).unwrap();
         assert_eq!(back, grant);
     }
@@ -633,7 +718,13 @@ mod tests {
             value: vec![0x12, 0x02, 0x08, 0x01],
         };
         let a = annotation_from_any(any.clone());
-        assert_eq!(a, Annotation::Other { type_url: any.type_url.clone(), value: any.value.clone() });
+        assert_eq!(
+            a,
+            Annotation::Other {
+                type_url: any.type_url.clone(),
+                value: any.value.clone()
+            }
+        );
         assert_eq!(annotation_to_any(&a), any);
     }
 

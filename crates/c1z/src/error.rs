@@ -154,11 +154,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Whether the error says the file is not a usable v1 `.c1z` (empty, wrong magic, v3).
     pub fn is_not_c1z(&self) -> bool {
-        matches!(self, Error::Empty { .. } | Error::NotC1z { .. } | Error::V3Unsupported { .. })
+        matches!(
+            self,
+            Error::Empty { .. } | Error::NotC1z { .. } | Error::V3Unsupported { .. }
+        )
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), action, source }
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
     }
 
     pub(crate) fn sqlite(
@@ -166,7 +177,11 @@ impl Error {
         context: impl Into<String>,
         source: rusqlite::Error,
     ) -> Self {
-        Error::Sqlite { path: path.into(), context: context.into(), source }
+        Error::Sqlite {
+            path: path.into(),
+            context: context.into(),
+            source,
+        }
     }
 }
 

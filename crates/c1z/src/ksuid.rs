@@ -44,7 +44,10 @@ mod tests {
     fn encodes_the_reference_values() {
         // The extremes from segmentio/ksuid's README: all-zero and all-ones 20-byte values.
         assert_eq!(encode(EPOCH, [0; 16]), "000000000000000000000000000");
-        assert_eq!(encode(EPOCH + u32::MAX as u64, [0xff; 16]), "aWgEPTl1tmebfsQzFP4bxwgy80V");
+        assert_eq!(
+            encode(EPOCH + u32::MAX as u64, [0xff; 16]),
+            "aWgEPTl1tmebfsQzFP4bxwgy80V"
+        );
     }
 
     #[test]

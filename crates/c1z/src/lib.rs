@@ -37,7 +37,5 @@ mod worker;
 mod writer;
 
 pub use error::{Error, Result};
-pub use reader::{
-    C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun,
-};
+pub use reader::{C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};
 pub use writer::{C1zWriter, WriterOptions};

@@ -107,7 +107,10 @@ impl C1zReader {
             .suffix(".db")
             .tempfile()
             .map_err(|e| Error::io(std::env::temp_dir(), "create a temporary file in", e))?;
-        let mut file = db.as_file().try_clone().map_err(|e| Error::io(db.path(), "open", e))?;
+        let mut file = db
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io(db.path(), "open", e))?;
         container::decompress(&path, &mut file, max_decoded_bytes)?;
         clear_wal_flag(&mut file).map_err(|e| Error::io(db.path(), "prepare", e))?;
         drop(file);
@@ -134,7 +137,13 @@ impl C1zReader {
             .any(|c| c == "expansion");
         let sync_run_columns =
             columns(&conn, "v1_sync_runs").map_err(sqlite("reading the schema"))?;
-        Ok(C1zReader { conn, path, has_expansion, sync_run_columns, _db: db })
+        Ok(C1zReader {
+            conn,
+            path,
+            has_expansion,
+            sync_run_columns,
+            _db: db,
+        })
     }
 
     /// The file read.
@@ -174,10 +183,15 @@ impl C1zReader {
     /// [`SyncRun::is_finished`]).
     pub fn latest_sync(&self) -> Result<SyncRun> {
         let syncs = self.syncs()?;
-        let finished = syncs.iter().rev().find(|s| s.is_finished() && s.sync_type == "full");
+        let finished = syncs
+            .iter()
+            .rev()
+            .find(|s| s.is_finished() && s.sync_type == "full");
         match finished.or(syncs.last()) {
             Some(s) => Ok(s.clone()),
-            None => Err(Error::NoSyncs { path: self.path.clone() }),
+            None => Err(Error::NoSyncs {
+                path: self.path.clone(),
+            }),
         }
     }
 
@@ -185,7 +199,10 @@ impl C1zReader {
     pub fn sync(&self, sync_id: &str) -> Result<SyncRun> {
         match self.syncs()?.into_iter().find(|s| s.id == sync_id) {
             Some(s) => Ok(s),
-            None => Err(Error::UnknownSync { path: self.path.clone(), sync_id: sync_id.to_owned() }),
+            None => Err(Error::UnknownSync {
+                path: self.path.clone(),
+                sync_id: sync_id.to_owned(),
+            }),
         }
     }
 
@@ -196,7 +213,12 @@ impl C1zReader {
         rows.into_iter()
             .map(|(id, data, _)| {
                 convert::decode_resource_type(&data).map_err(|source| {
-                    self.decode_error("v1_resource_types", id, "c1.connector.v2.ResourceType", source)
+                    self.decode_error(
+                        "v1_resource_types",
+                        id,
+                        "c1.connector.v2.ResourceType",
+                        source,
+                    )
                 })
             })
             .collect()
@@ -227,7 +249,11 @@ impl C1zReader {
     }
 
     /// The entitlements of a sync matching `filter`, in write order.
-    pub fn entitlements(&self, sync_id: &str, filter: EntitlementFilter) -> Result<Vec<Entitlement>> {
+    pub fn entitlements(
+        &self,
+        sync_id: &str,
+        filter: EntitlementFilter,
+    ) -> Result<Vec<Entitlement>> {
         self.check_sync(sync_id)?;
         let mut clause = String::new();
         let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
@@ -285,13 +311,20 @@ impl C1zReader {
             args.push(r.resource_type.into());
             args.push(r.resource.into());
         }
-        let expansion = if self.has_expansion { "expansion" } else { "NULL" };
+        let expansion = if self.has_expansion {
+            "expansion"
+        } else {
+            "NULL"
+        };
         let sql = format!(
             "SELECT external_id, data, {expansion} FROM v1_grants WHERE sync_id = ?{clause} \
              ORDER BY id"
         );
         let context = "reading v1_grants";
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite(context, e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| self.sqlite(context, e))?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args))
             .map_err(|e| self.sqlite(context, e))?;
@@ -326,12 +359,19 @@ impl C1zReader {
     fn check_sync(&self, sync_id: &str) -> Result<()> {
         let found = self
             .conn
-            .query_row("SELECT 1 FROM v1_sync_runs WHERE sync_id = ?1", [sync_id], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM v1_sync_runs WHERE sync_id = ?1",
+                [sync_id],
+                |_| Ok(()),
+            )
             .optional()
             .map_err(|e| self.sqlite("reading the sync runs", e))?;
         match found {
             Some(()) => Ok(()),
-            None => Err(Error::UnknownSync { path: self.path.clone(), sync_id: sync_id.to_owned() }),
+            None => Err(Error::UnknownSync {
+                path: self.path.clone(),
+                sync_id: sync_id.to_owned(),
+            }),
         }
     }
 
@@ -340,7 +380,12 @@ impl C1zReader {
         let sql = format!(
             "SELECT external_id, data, NULL FROM {table} WHERE sync_id = ?{clause} ORDER BY id"
         );
-        self.query(&sql, rusqlite::params_from_iter(args), &format!("reading {table}"), blob_row)
+        self.query(
+            &sql,
+            rusqlite::params_from_iter(args),
+            &format!("reading {table}"),
+            blob_row,
+        )
     }
 
     fn query<T, P: rusqlite::Params>(
@@ -350,9 +395,15 @@ impl C1zReader {
         context: &str,
         map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sqlite(context, e))?;
-        let rows = stmt.query_map(params, map).map_err(|e| self.sqlite(context, e))?;
-        rows.collect::<rusqlite::Result<Vec<T>>>().map_err(|e| self.sqlite(context, e))
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| self.sqlite(context, e))?;
+        let rows = stmt
+            .query_map(params, map)
+            .map_err(|e| self.sqlite(context, e))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.sqlite(context, e))
     }
 
     fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
@@ -366,7 +417,13 @@ impl C1zReader {
         message: &'static str,
         source: prost::DecodeError,
     ) -> Error {
-        Error::Decode { path: self.path.clone(), table, external_id, message, source }
+        Error::Decode {
+            path: self.path.clone(),
+            table,
+            external_id,
+            message,
+            source,
+        }
     }
 }
 

@@ -152,3 +152,17 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
         r#"CREATE UNIQUE INDEX idx_session_store_sync_key_v1 on v1_connector_sessions (sync_id, key)"#,
     ),
 ];
+
+/// Grant indexes the writer builds when the sync ends instead of row by row.
+///
+/// Maintaining three more B-trees per grant row more than halves the insert rate; building them
+/// once with a sort at `end_sync` is several times cheaper. Nothing reads grants during a sync
+/// (the upsert needs only the unique `(external_id, sync_id)` index). The statements are the
+/// same, so the finished file has the same schema; only their rows in `sqlite_master` come
+/// last (the order of `sqlite_master` is not stable in baton's files either: `VACUUM`, which
+/// baton runs on cleanup, rewrites it as all tables, then all indexes).
+pub(crate) const DEFERRED_INDEXES: &[&str] = &[
+    "idx_grants_resource_type_id_resource_id_v1",
+    "idx_grants_principal_id_v1",
+    "idx_grants_entitlement_id_principal_id_v1",
+];

@@ -4,13 +4,19 @@ use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
 /// The tables every v1 `.c1z` has, whatever baton version wrote it.
-pub(crate) const REQUIRED_TABLES: &[&str] =
-    &["v1_resource_types", "v1_resources", "v1_entitlements", "v1_grants", "v1_sync_runs"];
+pub(crate) const REQUIRED_TABLES: &[&str] = &[
+    "v1_resource_types",
+    "v1_resources",
+    "v1_entitlements",
+    "v1_grants",
+    "v1_sync_runs",
+];
 
 /// The column names of `table`, empty when the table does not exist.
 pub(crate) fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
-    stmt.query_map([table], |r| r.get::<_, String>(0))?.collect()
+    stmt.query_map([table], |r| r.get::<_, String>(0))?
+        .collect()
 }
 
 /// A cell as text: baton's timestamps are text, but a writer may have stored numbers.

@@ -64,9 +64,18 @@ pub(crate) enum Command {
     Resources(Vec<ResourceRow>),
     Entitlements(Vec<EntitlementRow>),
     Grants(Vec<GrantRow>),
-    ReadResources { resource_type: String, reply: Reply<Vec<Vec<u8>>> },
-    Checkpoint { state: String, reply: Reply<()> },
-    Session { entries: Vec<(String, Vec<u8>)>, reply: Reply<()> },
+    ReadResources {
+        resource_type: String,
+        reply: Reply<Vec<Vec<u8>>>,
+    },
+    Checkpoint {
+        state: String,
+        reply: Reply<()>,
+    },
+    Session {
+        entries: Vec<(String, Vec<u8>)>,
+        reply: Reply<()>,
+    },
     End(Reply<()>),
 }
 
@@ -179,7 +188,10 @@ impl Worker {
             Command::Resources(rows) => self.write(|w| w.put_resources(&rows)),
             Command::Entitlements(rows) => self.write(|w| w.put_entitlements(&rows)),
             Command::Grants(rows) => self.write(|w| w.put_grants(&rows)),
-            Command::ReadResources { resource_type, reply } => {
+            Command::ReadResources {
+                resource_type,
+                reply,
+            } => {
                 let _ = reply.send(self.awaited(|w| w.read_resources(&resource_type)));
             }
             Command::Checkpoint { state, reply } => {
@@ -214,7 +226,9 @@ impl Worker {
             return Err(e);
         }
         if self.poisoned {
-            return Err(Error::Poisoned { path: self.path.clone() });
+            return Err(Error::Poisoned {
+                path: self.path.clone(),
+            });
         }
         f(self)
     }
@@ -226,7 +240,10 @@ impl Worker {
     }
 
     fn usage(&self, what: &'static str) -> Error {
-        Error::Usage { path: self.path.clone(), what }
+        Error::Usage {
+            path: self.path.clone(),
+            what,
+        }
     }
 
     /// The connection and sync id of the running sync.
@@ -250,7 +267,8 @@ impl Worker {
         remove_working_files(&self.partial);
         self.prepare_working_db()?;
         let conn = open_working(&self.partial)?;
-        ensure_schema(&conn).map_err(self.sqlite("creating the schema"))?;
+        ensure_schema(&conn, schema::DEFERRED_INDEXES)
+            .map_err(self.sqlite("creating the schema"))?;
         let sync_id = ksuid::new_ksuid();
         conn.execute_batch("PRAGMA synchronous = FULL")
             .and_then(|()| {
@@ -265,7 +283,11 @@ impl Worker {
             .map_err(self.sqlite("starting the sync"))?;
         self.conn = Some(conn);
         self.sync_id = Some(sync_id.clone());
-        Ok(SyncStart { sync_id, checkpoint: None, session: Vec::new() })
+        Ok(SyncStart {
+            sync_id,
+            checkpoint: None,
+            session: Vec::new(),
+        })
     }
 
     /// Resumes the unfinished full sync in `<path>.partial` if it started less than 7 days ago.
@@ -274,7 +296,8 @@ impl Worker {
             return None;
         }
         let found = open_working(&self.partial).and_then(|conn| {
-            let start = find_resumable(&conn).map_err(self.sqlite("looking for a sync to resume"))?;
+            let start =
+                find_resumable(&conn).map_err(self.sqlite("looking for a sync to resume"))?;
             Ok((conn, start))
         });
         match found {
@@ -298,14 +321,22 @@ impl Worker {
             return Ok(());
         }
         let dir = self.partial.parent().unwrap_or(Path::new("."));
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         let tmp = tempfile::Builder::new()
             .prefix(".c1z-working-")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, "create a working file in", e))?;
-        let mut file = tmp.as_file().try_clone().map_err(|e| Error::io(tmp.path(), "open", e))?;
+        let mut file = tmp
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io(tmp.path(), "open", e))?;
         container::decompress(&self.path, &mut file, container::DEFAULT_MAX_DECODED)?;
-        file.sync_all().map_err(|e| Error::io(tmp.path(), "sync", e))?;
+        file.sync_all()
+            .map_err(|e| Error::io(tmp.path(), "sync", e))?;
         tmp.persist(&self.partial)
             .map_err(|e| Error::io(&self.partial, "create", e.error))?;
         Ok(())
@@ -316,7 +347,8 @@ impl Worker {
             return Ok(());
         }
         let (conn, _) = self.active()?;
-        conn.execute_batch("BEGIN").map_err(self.sqlite("starting a transaction"))?;
+        conn.execute_batch("BEGIN")
+            .map_err(self.sqlite("starting a transaction"))?;
         self.in_tx = true;
         Ok(())
     }
@@ -325,8 +357,12 @@ impl Worker {
         if !self.in_tx {
             return Ok(());
         }
-        let conn = self.conn.as_ref().ok_or_else(|| self.usage("no open database"))?;
-        conn.execute_batch("COMMIT").map_err(self.sqlite("committing"))?;
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| self.usage("no open database"))?;
+        conn.execute_batch("COMMIT")
+            .map_err(self.sqlite("committing"))?;
         self.in_tx = false;
         self.pending = 0;
         Ok(())
@@ -344,7 +380,9 @@ impl Worker {
         self.begin_tx()?;
         let (conn, sync_id) = self.active()?;
         let now = clock::now_text();
-        let mut stmt = conn.prepare_cached(TYPE_UPSERT).map_err(self.sqlite("preparing"))?;
+        let mut stmt = conn
+            .prepare_cached(TYPE_UPSERT)
+            .map_err(self.sqlite("preparing"))?;
         for r in rows {
             stmt.execute(params![r.external_id, r.data, sync_id, now])
                 .map_err(self.sqlite("writing a resource type"))?;
@@ -357,14 +395,24 @@ impl Worker {
         self.begin_tx()?;
         let (conn, sync_id) = self.active()?;
         let now = clock::now_text();
-        let mut stmt = conn.prepare_cached(RESOURCE_UPSERT).map_err(self.sqlite("preparing"))?;
+        let mut stmt = conn
+            .prepare_cached(RESOURCE_UPSERT)
+            .map_err(self.sqlite("preparing"))?;
         for r in rows {
             let (pt, pid) = match &r.parent {
                 Some((t, id)) => (Some(t.as_str()), Some(id.as_str())),
                 None => (None, None),
             };
-            stmt.execute(params![r.resource_type_id, r.external_id, pt, pid, r.data, sync_id, now])
-                .map_err(self.sqlite("writing a resource"))?;
+            stmt.execute(params![
+                r.resource_type_id,
+                r.external_id,
+                pt,
+                pid,
+                r.data,
+                sync_id,
+                now
+            ])
+            .map_err(self.sqlite("writing a resource"))?;
         }
         drop(stmt);
         self.wrote(rows.len())
@@ -374,8 +422,9 @@ impl Worker {
         self.begin_tx()?;
         let (conn, sync_id) = self.active()?;
         let now = clock::now_text();
-        let mut stmt =
-            conn.prepare_cached(ENTITLEMENT_UPSERT).map_err(self.sqlite("preparing"))?;
+        let mut stmt = conn
+            .prepare_cached(ENTITLEMENT_UPSERT)
+            .map_err(self.sqlite("preparing"))?;
         for r in rows {
             stmt.execute(params![
                 r.resource_type_id,
@@ -395,7 +444,9 @@ impl Worker {
         self.begin_tx()?;
         let (conn, sync_id) = self.active()?;
         let now = clock::now_text();
-        let mut stmt = conn.prepare_cached(GRANT_UPSERT).map_err(self.sqlite("preparing"))?;
+        let mut stmt = conn
+            .prepare_cached(GRANT_UPSERT)
+            .map_err(self.sqlite("preparing"))?;
         for r in rows {
             let needs = r.expansion.as_ref().is_some_and(|e| !e.is_empty());
             stmt.execute(params![
@@ -420,7 +471,9 @@ impl Worker {
     fn put_session(&mut self, entries: &[(String, Vec<u8>)]) -> Result<()> {
         self.begin_tx()?;
         let (conn, sync_id) = self.active()?;
-        let mut stmt = conn.prepare_cached(SESSION_UPSERT).map_err(self.sqlite("preparing"))?;
+        let mut stmt = conn
+            .prepare_cached(SESSION_UPSERT)
+            .map_err(self.sqlite("preparing"))?;
         for (key, value) in entries {
             stmt.execute(params![sync_id, key, value])
                 .map_err(self.sqlite("saving the session"))?;
@@ -438,7 +491,9 @@ impl Worker {
             )
             .map_err(self.sqlite("preparing"))?;
         let rows = stmt
-            .query_map(params![sync_id, resource_type], |row| row.get::<_, Vec<u8>>(0))
+            .query_map(params![sync_id, resource_type], |row| {
+                row.get::<_, Vec<u8>>(0)
+            })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(self.sqlite("reading resources back"))?;
         Ok(rows)
@@ -466,13 +521,19 @@ impl Worker {
         let (conn, sync_id) = self.active()?;
         let deleted = finish_sync(conn, sync_id, self.options.keep_syncs)
             .map_err(self.sqlite("finishing the sync"))?;
+        ensure_schema(conn, &[]).map_err(self.sqlite("building the grant indexes"))?;
         if deleted {
-            conn.execute_batch("VACUUM").map_err(self.sqlite("compacting the database"))?;
+            conn.execute_batch("VACUUM")
+                .map_err(self.sqlite("compacting the database"))?;
         }
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .map_err(self.sqlite("checkpointing the write-ahead log"))?;
-        let conn = self.conn.take().ok_or_else(|| self.usage("no open database"))?;
-        conn.close().map_err(|(_, e)| Error::sqlite(&self.partial, "closing", e))?;
+        let conn = self
+            .conn
+            .take()
+            .ok_or_else(|| self.usage("no open database"))?;
+        conn.close()
+            .map_err(|(_, e)| Error::sqlite(&self.partial, "closing", e))?;
         self.ended = true;
         self.publish()?;
         remove_working_files(&self.partial);
@@ -491,9 +552,13 @@ impl Worker {
             .rand_bytes(8)
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, "create a temporary file in", e))?;
-        let out = tmp.as_file().try_clone().map_err(|e| Error::io(tmp.path(), "open", e))?;
+        let out = tmp
+            .as_file()
+            .try_clone()
+            .map_err(|e| Error::io(tmp.path(), "open", e))?;
         container::compress(&self.partial, out, tmp.path())?;
-        tmp.persist(&self.path).map_err(|e| Error::io(&self.path, "rename into place", e.error))?;
+        tmp.persist(&self.path)
+            .map_err(|e| Error::io(&self.path, "rename into place", e.error))?;
         sync_dir(dir);
         Ok(())
     }
@@ -501,12 +566,17 @@ impl Worker {
 
 fn open_working(partial: &Path) -> Result<Connection> {
     let conn = Connection::open(partial).map_err(|e| Error::sqlite(partial, "opening", e))?;
+    // Exclusive locking: no shared-memory index to maintain, and a second writer on the same
+    // path fails with "database is locked" instead of interleaving with this one.
+    conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
+        .map_err(|e| Error::sqlite(partial, "locking", e))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(|e| Error::sqlite(partial, "enabling the write-ahead log", e))?;
     tracing::debug!(%mode, "working database opened");
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY; \
+         PRAGMA wal_autocheckpoint = 16384;",
     )
     .map_err(|e| Error::sqlite(partial, "configuring", e))?;
     conn.set_prepared_statement_cache_capacity(32);
@@ -541,26 +611,57 @@ fn find_resumable(conn: &Connection) -> rusqlite::Result<Option<SyncStart>> {
     if !unfinished || sync_type != "full" || !fresh {
         return Ok(None);
     }
-    let mut stmt =
-        conn.prepare("SELECT key, value FROM v1_connector_sessions WHERE sync_id = ?1 ORDER BY id")?;
+    let mut stmt = conn
+        .prepare("SELECT key, value FROM v1_connector_sessions WHERE sync_id = ?1 ORDER BY id")?;
     let session = stmt
-        .query_map([&sync_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+        .query_map([&sync_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let checkpoint = (!token.is_empty()).then_some(token);
-    Ok(Some(SyncStart { sync_id, checkpoint, session }))
+    Ok(Some(SyncStart {
+        sync_id,
+        checkpoint,
+        session,
+    }))
 }
 
-/// Creates what is missing of baton's schema, adding the columns older files lack first.
-fn ensure_schema(conn: &Connection) -> rusqlite::Result<()> {
+/// Creates what is missing of baton's schema, adding the columns older files lack first;
+/// the indexes named in `deferred` are dropped instead, to be built when the sync ends.
+fn ensure_schema(conn: &Connection, deferred: &[&str]) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     let added: &[(&str, &str, &str)] = &[
         ("v1_grants", "expansion", "expansion blob"),
-        ("v1_grants", "needs_expansion", "needs_expansion integer not null default 0"),
-        ("v1_sync_runs", "sync_type", "sync_type text not null default 'full'"),
-        ("v1_sync_runs", "parent_sync_id", "parent_sync_id text not null default ''"),
-        ("v1_sync_runs", "linked_sync_id", "linked_sync_id text not null default ''"),
-        ("v1_sync_runs", "supports_diff", "supports_diff integer not null default 0"),
-        ("v1_sync_runs", "grants_backfilled", "grants_backfilled integer not null default 0"),
+        (
+            "v1_grants",
+            "needs_expansion",
+            "needs_expansion integer not null default 0",
+        ),
+        (
+            "v1_sync_runs",
+            "sync_type",
+            "sync_type text not null default 'full'",
+        ),
+        (
+            "v1_sync_runs",
+            "parent_sync_id",
+            "parent_sync_id text not null default ''",
+        ),
+        (
+            "v1_sync_runs",
+            "linked_sync_id",
+            "linked_sync_id text not null default ''",
+        ),
+        (
+            "v1_sync_runs",
+            "supports_diff",
+            "supports_diff integer not null default 0",
+        ),
+        (
+            "v1_sync_runs",
+            "grants_backfilled",
+            "grants_backfilled integer not null default 0",
+        ),
     ];
     for (table, column, definition) in added {
         let columns = crate::sql::columns(conn, table)?;
@@ -569,6 +670,10 @@ fn ensure_schema(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     for (name, sql) in schema::STATEMENTS {
+        if deferred.contains(name) {
+            tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+            continue;
+        }
         let exists: bool = tx.query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE name = ?1",
             [name],
@@ -590,7 +695,10 @@ fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Resul
         "UPDATE v1_sync_runs SET ended_at = ?1 WHERE sync_id = ?2",
         params![clock::now_text(), sync_id],
     )?;
-    tx.execute("DELETE FROM v1_connector_sessions WHERE sync_id = ?1", [sync_id])?;
+    tx.execute(
+        "DELETE FROM v1_connector_sessions WHERE sync_id = ?1",
+        [sync_id],
+    )?;
     let runs: Vec<(i64, String, bool)> = {
         let mut stmt = tx.prepare(
             "SELECT id, sync_id, ended_at IS NOT NULL AND sync_type = 'full' \
@@ -599,8 +707,11 @@ fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Resul
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
-    let kept: Vec<&(i64, String, bool)> =
-        runs.iter().filter(|(_, _, finished_full)| *finished_full).take(keep.max(1)).collect();
+    let kept: Vec<&(i64, String, bool)> = runs
+        .iter()
+        .filter(|(_, _, finished_full)| *finished_full)
+        .take(keep.max(1))
+        .collect();
     let oldest_kept = kept.iter().map(|(id, _, _)| *id).min().unwrap_or(i64::MAX);
     let doomed: Vec<&str> = runs
         .iter()
@@ -613,7 +724,10 @@ fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Resul
         .collect();
     for doomed_id in &doomed {
         for table in SYNC_TABLES {
-            tx.execute(&format!("DELETE FROM {table} WHERE sync_id = ?1"), [doomed_id])?;
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE sync_id = ?1"),
+                [doomed_id],
+            )?;
         }
     }
     tx.commit()?;

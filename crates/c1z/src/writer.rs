@@ -34,7 +34,10 @@ pub struct WriterOptions {
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        WriterOptions { keep_syncs: 3, batch_size: 10_000 }
+        WriterOptions {
+            keep_syncs: 3,
+            batch_size: 10_000,
+        }
     }
 }
 
@@ -73,7 +76,11 @@ impl C1zWriter {
             .name("c1z-writer".into())
             .spawn(move || worker.run(rx))
             .map_err(|e| Error::io(&path, "start the writer thread for", e))?;
-        Ok(C1zWriter { path, tx: Some(tx), thread: Some(thread) })
+        Ok(C1zWriter {
+            path,
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// The output file.
@@ -87,7 +94,9 @@ impl C1zWriter {
     }
 
     async fn send(&self, cmd: Command) -> Result<()> {
-        let gone = || Error::WriterGone { path: self.path.clone() };
+        let gone = || Error::WriterGone {
+            path: self.path.clone(),
+        };
         let tx = self.tx.as_ref().ok_or_else(gone)?;
         tx.send(cmd).await.map_err(|_| gone())
     }
@@ -95,7 +104,9 @@ impl C1zWriter {
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
         let (reply, rx) = oneshot::channel();
         self.send(make(reply)).await?;
-        rx.await.map_err(|_| Error::WriterGone { path: self.path.clone() })?
+        rx.await.map_err(|_| Error::WriterGone {
+            path: self.path.clone(),
+        })?
     }
 }
 
@@ -119,7 +130,10 @@ impl Store for C1zWriter {
     async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError> {
         let rows = items
             .iter()
-            .map(|rt| TypeRow { external_id: rt.id.clone(), data: convert::encode_resource_type(rt) })
+            .map(|rt| TypeRow {
+                external_id: rt.id.clone(),
+                data: convert::encode_resource_type(rt),
+            })
             .collect();
         Ok(self.send(Command::ResourceTypes(rows)).await?)
     }
@@ -130,7 +144,10 @@ impl Store for C1zWriter {
             .map(|r| ResourceRow {
                 resource_type_id: r.id.resource_type.clone(),
                 external_id: r.id.to_string(),
-                parent: r.parent.as_ref().map(|p| (p.resource_type.clone(), p.resource.clone())),
+                parent: r
+                    .parent
+                    .as_ref()
+                    .map(|p| (p.resource_type.clone(), p.resource.clone())),
                 data: convert::encode_resource(r),
             })
             .collect();
@@ -172,7 +189,12 @@ impl Store for C1zWriter {
 
     async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError> {
         let resource_type = resource_type.to_owned();
-        let blobs = self.call(|reply| Command::ReadResources { resource_type, reply }).await?;
+        let blobs = self
+            .call(|reply| Command::ReadResources {
+                resource_type,
+                reply,
+            })
+            .await?;
         let decoded = blobs
             .iter()
             .map(|b| convert::decode_resource(b))
@@ -189,11 +211,15 @@ impl Store for C1zWriter {
 
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError> {
         let state = state.to_owned();
-        Ok(self.call(|reply| Command::Checkpoint { state, reply }).await?)
+        Ok(self
+            .call(|reply| Command::Checkpoint { state, reply })
+            .await?)
     }
 
     async fn save_session(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), StoreError> {
-        Ok(self.call(|reply| Command::Session { entries, reply }).await?)
+        Ok(self
+            .call(|reply| Command::Session { entries, reply })
+            .await?)
     }
 
     async fn end_sync(&self) -> Result<(), StoreError> {
@@ -208,14 +234,24 @@ fn check_directory(path: &Path) -> Result<()> {
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(Error::MissingDirectory { path: path.to_owned(), dir });
+        return Err(Error::MissingDirectory {
+            path: path.to_owned(),
+            dir,
+        });
     }
     if path.is_dir() {
         let source = std::io::Error::other("the output path is a directory");
         return Err(Error::io(path, "write", source));
     }
-    match tempfile::Builder::new().prefix(".c1z-probe-").tempfile_in(&dir) {
+    match tempfile::Builder::new()
+        .prefix(".c1z-probe-")
+        .tempfile_in(&dir)
+    {
         Ok(_) => Ok(()),
-        Err(source) => Err(Error::DirectoryNotWritable { path: path.to_owned(), dir, source }),
+        Err(source) => Err(Error::DirectoryNotWritable {
+            path: path.to_owned(),
+            dir,
+            source,
+        }),
     }
 }

@@ -50,7 +50,10 @@ fn truncated_zstd() {
 #[test]
 fn decoded_size_is_bounded() {
     let err = C1zReader::open_with_limit(fixture("sync-in-progress.c1z"), 4096).unwrap_err();
-    assert!(matches!(err, Error::TooLarge { limit: 4096, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::TooLarge { limit: 4096, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -77,7 +80,16 @@ fn sqlite_missing_a_table() {
     let path = dir.path().join("partial-schema.c1z");
     pack(&db, &path);
     let err = C1zReader::open(&path).unwrap_err();
-    assert!(matches!(err, Error::MissingTable { table: "v1_resources", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::MissingTable {
+                table: "v1_resources",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("partial-schema.c1z"));
 }
 
@@ -89,22 +101,43 @@ async fn corrupt_blob() {
     let start = writer.begin_sync().await.unwrap();
     let user = ResourceType::new("user", "User", &[Trait::User]);
     writer.put_resource_types(vec![user.clone()]).await.unwrap();
-    writer.put_resources(vec![Resource::new(&user, "u1", "One")]).await.unwrap();
+    writer
+        .put_resources(vec![Resource::new(&user, "u1", "One")])
+        .await
+        .unwrap();
     writer.end_sync().await.unwrap();
 
     let raw = raw_db(&good);
     // Field 1, length-delimited, claiming 127 bytes that are not there.
-    raw.conn.execute("UPDATE v1_resources SET data = X'0A7F01'", []).unwrap();
-    raw.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    raw.conn
+        .execute("UPDATE v1_resources SET data = X'0A7F01'", [])
+        .unwrap();
+    raw.conn
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
     let db_path = raw.conn.path().unwrap().to_owned();
     let bad = dir.path().join("bad.c1z");
     pack(Path::new(&db_path), &bad);
 
     let reader = C1zReader::open(&bad).unwrap();
-    let err = reader.resources(&start.sync_id, ResourceFilter::default()).unwrap_err();
-    assert!(matches!(err, Error::Decode { table: "v1_resources", .. }), "{err:?}");
+    let err = reader
+        .resources(&start.sync_id, ResourceFilter::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                table: "v1_resources",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let message = err.to_string();
-    assert!(message.contains("bad.c1z") && message.contains("user:u1"), "{message}");
+    assert!(
+        message.contains("bad.c1z") && message.contains("user:u1"),
+        "{message}"
+    );
     // The types are intact and still read.
     assert_eq!(reader.resource_types(&start.sync_id).unwrap(), vec![user]);
 }
@@ -115,7 +148,10 @@ fn unknown_sync_id() {
     let err = reader.counts("2nosuchsync").unwrap_err();
     assert!(matches!(err, Error::UnknownSync { .. }), "{err:?}");
     assert!(err.to_string().contains("2nosuchsync"));
-    assert!(matches!(reader.sync("2nosuchsync"), Err(Error::UnknownSync { .. })));
+    assert!(matches!(
+        reader.sync("2nosuchsync"),
+        Err(Error::UnknownSync { .. })
+    ));
 }
 
 #[test]
@@ -141,7 +177,11 @@ fn existing_files_that_are_not_c1z_are_refused_and_untouched() {
         assert!(err.is_not_c1z(), "{err:?}");
         assert_eq!(fs::read(&path).unwrap(), bytes);
     }
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 3, "nothing else was created");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "nothing else was created"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@ use connector_sdk::Store;
 
 /// A fixture written by baton-sdk.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Everything in one sync, as the reader returns it.
@@ -21,8 +23,12 @@ pub struct Content {
 pub fn content(reader: &C1zReader, sync_id: &str) -> Content {
     Content {
         resource_types: reader.resource_types(sync_id).unwrap(),
-        resources: reader.resources(sync_id, ResourceFilter::default()).unwrap(),
-        entitlements: reader.entitlements(sync_id, EntitlementFilter::default()).unwrap(),
+        resources: reader
+            .resources(sync_id, ResourceFilter::default())
+            .unwrap(),
+        entitlements: reader
+            .entitlements(sync_id, EntitlementFilter::default())
+            .unwrap(),
         grants: reader.grants(sync_id, GrantFilter::default()).unwrap(),
     }
 }
@@ -31,7 +37,10 @@ pub fn content(reader: &C1zReader, sync_id: &str) -> Content {
 pub async fn write_content(path: &Path, content: &Content) -> String {
     let writer = C1zWriter::open(path, WriterOptions::default()).unwrap();
     let start = writer.begin_sync().await.unwrap();
-    writer.put_resource_types(content.resource_types.clone()).await.unwrap();
+    writer
+        .put_resource_types(content.resource_types.clone())
+        .await
+        .unwrap();
     for chunk in content.resources.chunks(500) {
         writer.put_resources(chunk.to_vec()).await.unwrap();
     }
@@ -58,7 +67,10 @@ pub fn raw_db(c1z: &Path) -> RawDb {
     assert_eq!(&bytes[..5], b"C1ZF\0");
     let decoded = zstd::decode_all(&bytes[5..]).unwrap();
     std::fs::write(&db, decoded).unwrap();
-    RawDb { conn: rusqlite::Connection::open(&db).unwrap(), _dir: dir }
+    RawDb {
+        conn: rusqlite::Connection::open(&db).unwrap(),
+        _dir: dir,
+    }
 }
 
 /// Writes `db` (a plain SQLite file) as a `.c1z` at `out`.
@@ -86,5 +98,8 @@ pub fn rows(db: &RawDb, table: &str, sync_id: &str) -> Rows {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }

@@ -9,13 +9,17 @@ fn user_type() -> ResourceType {
 }
 
 fn users(n: usize) -> Vec<Resource> {
-    (0..n).map(|i| Resource::new(&user_type(), format!("u{i}"), format!("User {i}"))).collect()
+    (0..n)
+        .map(|i| Resource::new(&user_type(), format!("u{i}"), format!("User {i}")))
+        .collect()
 }
 
 fn grants(n: usize) -> Vec<Grant> {
     let org = Resource::new(&ResourceType::new("org", "Org", &[]), "o1", "Org");
     let member = connector_sdk::Entitlement::new(&org, "member", Purpose::Assignment);
-    (0..n).map(|i| Grant::of(&member, ResourceId::new("user", format!("u{i}")))).collect()
+    (0..n)
+        .map(|i| Grant::of(&member, ResourceId::new("user", format!("u{i}"))))
+        .collect()
 }
 
 fn partial(path: &Path) -> PathBuf {
@@ -32,8 +36,10 @@ async fn full_sync(path: &Path) -> String {
 }
 
 fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
     names.sort();
     names
 }
@@ -45,24 +51,41 @@ async fn dropped_writer_leaves_the_file_and_the_next_writer_resumes() {
     let first = full_sync(&path).await;
     let before = fs::read(&path).unwrap();
 
-    let writer = C1zWriter::open(&path, WriterOptions { batch_size: 7, ..Default::default() }).unwrap();
+    let writer = C1zWriter::open(
+        &path,
+        WriterOptions {
+            batch_size: 7,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let start = writer.begin_sync().await.unwrap();
     assert_ne!(start.sync_id, first);
     writer.put_resource_types(vec![user_type()]).await.unwrap();
     writer.put_resources(users(50)).await.unwrap();
-    writer.save_session(vec![("cursor".into(), b"abc".to_vec())]).await.unwrap();
+    writer
+        .save_session(vec![("cursor".into(), b"abc".to_vec())])
+        .await
+        .unwrap();
     writer.checkpoint(r#"{"step":1}"#).await.unwrap();
     writer.put_grants(grants(20)).await.unwrap();
     drop(writer);
 
-    assert_eq!(fs::read(&path).unwrap(), before, "the previous file must be byte-identical");
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        before,
+        "the previous file must be byte-identical"
+    );
     assert_eq!(listing(dir.path()), vec!["sync.c1z", "sync.c1z.partial"]);
 
     let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
     let resumed = writer.begin_sync().await.unwrap();
     assert_eq!(resumed.sync_id, start.sync_id);
     assert_eq!(resumed.checkpoint.as_deref(), Some(r#"{"step":1}"#));
-    assert_eq!(resumed.session, vec![("cursor".to_owned(), b"abc".to_vec())]);
+    assert_eq!(
+        resumed.session,
+        vec![("cursor".to_owned(), b"abc".to_vec())]
+    );
     assert_eq!(writer.resources("user").await.unwrap(), users(50));
     writer.put_grants(grants(20)).await.unwrap();
     writer.end_sync().await.unwrap();
@@ -87,7 +110,10 @@ async fn a_killed_writer_resumes_from_its_last_checkpoint() {
     let start = writer.begin_sync().await.unwrap();
     writer.put_resource_types(vec![user_type()]).await.unwrap();
     writer.put_resources(users(10)).await.unwrap();
-    writer.save_session(vec![("k".into(), vec![1, 2])]).await.unwrap();
+    writer
+        .save_session(vec![("k".into(), vec![1, 2])])
+        .await
+        .unwrap();
     writer.checkpoint("cp-1").await.unwrap();
     // Written but not checkpointed: a kill may lose it, and the resume replays it.
     writer.put_grants(grants(5)).await.unwrap();
@@ -120,7 +146,10 @@ async fn a_killed_writer_resumes_from_its_last_checkpoint() {
     let reader = C1zReader::open(&path).unwrap();
     assert_eq!(reader.latest_sync().unwrap().id, start.sync_id);
     assert_eq!(
-        reader.resources(&start.sync_id, ResourceFilter::default()).unwrap().len(),
+        reader
+            .resources(&start.sync_id, ResourceFilter::default())
+            .unwrap()
+            .len(),
         10
     );
 }
@@ -135,7 +164,11 @@ async fn a_stale_partial_is_not_resumed() {
     drop(writer);
 
     let conn = rusqlite::Connection::open(partial(&path)).unwrap();
-    conn.execute("UPDATE v1_sync_runs SET started_at = '2020-01-01 00:00:00.5'", []).unwrap();
+    conn.execute(
+        "UPDATE v1_sync_runs SET started_at = '2020-01-01 00:00:00.5'",
+        [],
+    )
+    .unwrap();
     drop(conn);
 
     let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
@@ -157,7 +190,10 @@ async fn a_failed_write_surfaces_on_the_next_awaited_call() {
     writer.put_grants(grants(1)).await.unwrap();
     let err = writer.checkpoint("x").await.unwrap_err();
     let chain = error_chain(&err);
-    assert!(chain.contains("begin_sync must be called before writing"), "{chain}");
+    assert!(
+        chain.contains("begin_sync must be called before writing"),
+        "{chain}"
+    );
     let again = error_chain(&writer.end_sync().await.unwrap_err());
     assert!(again.contains("an earlier write failed"), "{again}");
 }

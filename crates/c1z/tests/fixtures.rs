@@ -22,19 +22,34 @@ fn check(name: &str, expected: Counts, finished: bool) {
 
 #[test]
 fn legacy_unexpanded() {
-    let counts = Counts { resource_types: 4, resources: 1221, entitlements: 342, grants: 2909 };
+    let counts = Counts {
+        resource_types: 4,
+        resources: 1221,
+        entitlements: 342,
+        grants: 2909,
+    };
     check("legacy-unexpanded.c1z", counts, false);
 }
 
 #[test]
 fn legacy_expanded() {
-    let counts = Counts { resource_types: 4, resources: 1221, entitlements: 342, grants: 14981 };
+    let counts = Counts {
+        resource_types: 4,
+        resources: 1221,
+        entitlements: 342,
+        grants: 14981,
+    };
     check("legacy-expanded.c1z", counts, true);
 }
 
 #[test]
 fn sync_in_progress() {
-    let counts = Counts { resource_types: 5, resources: 79, entitlements: 0, grants: 0 };
+    let counts = Counts {
+        resource_types: 5,
+        resources: 79,
+        entitlements: 0,
+        grants: 0,
+    };
     check("sync-in-progress.c1z", counts, false);
     let reader = C1zReader::open(fixture("sync-in-progress.c1z")).unwrap();
     let syncs = reader.syncs().unwrap();
@@ -48,7 +63,13 @@ fn typed_values_decode() {
     let reader = C1zReader::open(fixture("sync-in-progress.c1z")).unwrap();
     let id = reader.latest_sync().unwrap().id;
     let users = reader
-        .resources(&id, ResourceFilter { resource_type: Some("user".into()), parent: None })
+        .resources(
+            &id,
+            ResourceFilter {
+                resource_type: Some("user".into()),
+                parent: None,
+            },
+        )
         .unwrap();
     assert_eq!(users.len(), 10);
     let user = users[0].user_trait().expect("users carry a UserTrait");
@@ -56,12 +77,24 @@ fn typed_values_decode() {
     assert_eq!(user.login, "user-0000000");
     let types = reader.resource_types(&id).unwrap();
     assert_eq!(types[0].traits, vec![Trait::User]);
-    assert_eq!(types[0].annotations, vec![Annotation::SkipEntitlementsAndGrants]);
+    assert_eq!(
+        types[0].annotations,
+        vec![Annotation::SkipEntitlementsAndGrants]
+    );
     let groups = reader
-        .resources(&id, ResourceFilter { resource_type: Some("group".into()), parent: None })
+        .resources(
+            &id,
+            ResourceFilter {
+                resource_type: Some("group".into()),
+                parent: None,
+            },
+        )
         .unwrap();
     assert!(groups[0].has_trait(Trait::Group));
-    assert_eq!(groups[0].child_resource_types().collect::<Vec<_>>(), vec!["group"]);
+    assert_eq!(
+        groups[0].child_resource_types().collect::<Vec<_>>(),
+        vec!["group"]
+    );
 }
 
 #[test]
@@ -71,21 +104,44 @@ fn grant_filters() {
     let by_entitlement = reader
         .grants(
             &id,
-            GrantFilter { entitlement_id: Some("project:project-0000099:access".into()), ..Default::default() },
+            GrantFilter {
+                entitlement_id: Some("project:project-0000099:access".into()),
+                ..Default::default()
+            },
         )
         .unwrap();
     assert!(!by_entitlement.is_empty());
-    assert!(by_entitlement.iter().all(|g| g.entitlement.id == "project:project-0000099:access"));
+    assert!(
+        by_entitlement
+            .iter()
+            .all(|g| g.entitlement.id == "project:project-0000099:access")
+    );
     let principal = ResourceId::new("user", "user-0000099");
     let by_principal = reader
-        .grants(&id, GrantFilter { principal: Some(principal.clone()), ..Default::default() })
+        .grants(
+            &id,
+            GrantFilter {
+                principal: Some(principal.clone()),
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(!by_principal.is_empty());
     assert!(by_principal.iter().all(|g| g.principal.id == principal));
     let resource = ResourceId::new("project", "project-0000099");
     let by_resource = reader
-        .grants(&id, GrantFilter { resource: Some(resource.clone()), ..Default::default() })
+        .grants(
+            &id,
+            GrantFilter {
+                resource: Some(resource.clone()),
+                ..Default::default()
+            },
+        )
         .unwrap();
-    assert!(by_resource.iter().all(|g| g.entitlement.resource.id == resource));
+    assert!(
+        by_resource
+            .iter()
+            .all(|g| g.entitlement.resource.id == resource)
+    );
     assert!(by_resource.len() >= by_entitlement.len());
 }

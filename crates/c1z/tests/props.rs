@@ -1,8 +1,8 @@
 use c1z::C1zReader;
 use connector_sdk::{
-    AccountType, Annotation, Email, Entitlement, Grant, GrantSources, GroupTrait, Profile,
-    Purpose, Resource, ResourceId, ResourceType, Status, StatusKind, StructuredName, Timestamp,
-    Trait, UserTrait, Value,
+    AccountType, Annotation, Email, Entitlement, Grant, GrantSources, GroupTrait, Profile, Purpose,
+    Resource, ResourceId, ResourceType, Status, StatusKind, StructuredName, Timestamp, Trait,
+    UserTrait, Value,
 };
 use proptest::prelude::*;
 
@@ -17,7 +17,9 @@ fn value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         // NaN never equals itself, so it cannot be compared after a round trip.
-        any::<f64>().prop_filter("not NaN", |f| !f.is_nan()).prop_map(Value::Number),
+        any::<f64>()
+            .prop_filter("not NaN", |f| !f.is_nan())
+            .prop_map(Value::Number),
         text().prop_map(Value::String),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
@@ -48,7 +50,10 @@ fn status() -> impl Strategy<Value = Status> {
 
 fn user_trait() -> impl Strategy<Value = UserTrait> {
     let emails = prop::collection::vec(
-        (text(), any::<bool>()).prop_map(|(address, is_primary)| Email { address, is_primary }),
+        (text(), any::<bool>()).prop_map(|(address, is_primary)| Email {
+            address,
+            is_primary,
+        }),
         0..3,
     );
     let account = prop_oneof![
@@ -57,18 +62,34 @@ fn user_trait() -> impl Strategy<Value = UserTrait> {
         Just(AccountType::Service),
         Just(AccountType::System),
     ];
-    let name = (text(), text(), prop::collection::vec(text(), 0..2), text(), text()).prop_map(
-        |(given_name, family_name, middle_names, prefix, suffix)| StructuredName {
-            given_name,
-            family_name,
-            middle_names,
-            prefix,
-            suffix,
-        },
-    );
+    let name = (
+        text(),
+        text(),
+        prop::collection::vec(text(), 0..2),
+        text(),
+        text(),
+    )
+        .prop_map(
+            |(given_name, family_name, middle_names, prefix, suffix)| StructuredName {
+                given_name,
+                family_name,
+                middle_names,
+                prefix,
+                suffix,
+            },
+        );
     (
-        (emails, proptest::option::of(status()), proptest::option::of(profile()), account),
-        (text(), prop::collection::vec(text(), 0..2), proptest::option::of(timestamp())),
+        (
+            emails,
+            proptest::option::of(status()),
+            proptest::option::of(profile()),
+            account,
+        ),
+        (
+            text(),
+            prop::collection::vec(text(), 0..2),
+            proptest::option::of(timestamp()),
+        ),
         (
             proptest::option::of(timestamp()),
             proptest::option::of(any::<bool>()),
@@ -104,7 +125,11 @@ fn annotation() -> impl Strategy<Value = Annotation> {
     prop_oneof![
         user_trait().prop_map(Annotation::UserTrait),
         (proptest::option::of(profile()), text()).prop_map(|(profile, group_source_type)| {
-            Annotation::GroupTrait(GroupTrait { profile, group_source_type, ..Default::default() })
+            Annotation::GroupTrait(GroupTrait {
+                profile,
+                group_source_type,
+                ..Default::default()
+            })
         }),
         text().prop_map(Annotation::child_resource_type),
         Just(Annotation::SkipEntitlementsAndGrants),
@@ -121,10 +146,18 @@ fn resource(index: usize) -> impl Strategy<Value = Resource> {
         (text(), proptest::option::of(("[a-z]{1,6}", text()))),
         prop::collection::vec(annotation(), 0..3),
         (text(), any::<bool>(), proptest::option::of(profile())),
-        (proptest::option::of(status()), proptest::option::of(timestamp())),
+        (
+            proptest::option::of(status()),
+            proptest::option::of(timestamp()),
+        ),
     )
         .prop_map(
-            move |((display_name, parent), annotations, (description, baton, profile), (status, created_at))| {
+            move |(
+                (display_name, parent),
+                annotations,
+                (description, baton, profile),
+                (status, created_at),
+            )| {
                 Resource {
                     id: ResourceId::new("user", format!("r{index}")),
                     parent: parent.map(|(t, id)| ResourceId::new(t, id)),
@@ -143,11 +176,19 @@ fn resource(index: usize) -> impl Strategy<Value = Resource> {
 
 fn model() -> impl Strategy<Value = Content> {
     let traits = prop::collection::vec(
-        prop_oneof![Just(Trait::User), Just(Trait::Group), Just(Trait::Role), Just(Trait::App)],
+        prop_oneof![
+            Just(Trait::User),
+            Just(Trait::Group),
+            Just(Trait::Role),
+            Just(Trait::App)
+        ],
         0..3,
     );
     let types = (text(), traits, text()).prop_map(|(display_name, traits, description)| {
-        vec![ResourceType { description, ..ResourceType::new("user", display_name, &traits) }]
+        vec![ResourceType {
+            description,
+            ..ResourceType::new("user", display_name, &traits)
+        }]
     });
     let resources = (0..6usize).prop_flat_map(|n| (0..n).map(resource).collect::<Vec<_>>());
     let purposes = prop_oneof![
@@ -157,19 +198,26 @@ fn model() -> impl Strategy<Value = Content> {
         Just(Purpose::Ownership),
     ];
     let sources = proptest::option::of(
-        prop::collection::btree_map(text(), any::<bool>(), 0..3).prop_map(|sources| GrantSources { sources }),
+        prop::collection::btree_map(text(), any::<bool>(), 0..3)
+            .prop_map(|sources| GrantSources { sources }),
     );
     let expandable = proptest::option::of((
         prop::collection::vec("[a-z:]{1,10}", 1..3),
         any::<bool>(),
         prop::collection::vec(text(), 0..2),
     ));
-    (types, resources, prop::collection::vec((purposes, text(), sources, expandable), 0..5)).prop_map(
-        |(resource_types, resources, extras)| {
+    (
+        types,
+        resources,
+        prop::collection::vec((purposes, text(), sources, expandable), 0..5),
+    )
+        .prop_map(|(resource_types, resources, extras)| {
             let mut entitlements = Vec::new();
             let mut grants = Vec::new();
             for (i, (purpose, slug, sources, expandable)) in extras.into_iter().enumerate() {
-                let Some(on) = resources.get(i % resources.len().max(1)) else { continue };
+                let Some(on) = resources.get(i % resources.len().max(1)) else {
+                    continue;
+                };
                 let mut e = Entitlement::new(on, &format!("perm{i}"), purpose);
                 e.slug = slug;
                 e.grantable_to = resource_types.clone();
@@ -186,9 +234,13 @@ fn model() -> impl Strategy<Value = Content> {
                 entitlements.push(e);
                 grants.push(g);
             }
-            Content { resource_types, resources, entitlements, grants }
-        },
-    )
+            Content {
+                resource_types,
+                resources,
+                entitlements,
+                grants,
+            }
+        })
 }
 
 proptest! {
@@ -203,4 +255,3 @@ proptest! {
         prop_assert_eq!(content(&reader, &id), model);
     }
 }
-

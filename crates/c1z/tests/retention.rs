@@ -6,7 +6,11 @@ async fn one_sync(path: &std::path::Path, options: WriterOptions) -> String {
     let start = writer.begin_sync().await.unwrap();
     assert_eq!(start.checkpoint, None);
     writer
-        .put_resource_types(vec![ResourceType::new("user", &start.sync_id, &[Trait::User])])
+        .put_resource_types(vec![ResourceType::new(
+            "user",
+            &start.sync_id,
+            &[Trait::User],
+        )])
         .await
         .unwrap();
     writer.end_sync().await.unwrap();
@@ -29,10 +33,15 @@ async fn four_syncs_keep_the_newest_three() {
     for id in &ids[1..] {
         assert_eq!(reader.resource_types(id).unwrap()[0].display_name, *id);
     }
-    assert!(matches!(reader.counts(&ids[0]), Err(Error::UnknownSync { .. })));
+    assert!(matches!(
+        reader.counts(&ids[0]),
+        Err(Error::UnknownSync { .. })
+    ));
     let raw = crate::common::raw_db(&path);
-    let rows: i64 =
-        raw.conn.query_row("SELECT count(*) FROM v1_resource_types", [], |r| r.get(0)).unwrap();
+    let rows: i64 = raw
+        .conn
+        .query_row("SELECT count(*) FROM v1_resource_types", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(rows, 3);
 }
 
@@ -40,7 +49,10 @@ async fn four_syncs_keep_the_newest_three() {
 async fn keep_syncs_is_configurable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sync.c1z");
-    let options = WriterOptions { keep_syncs: 1, ..WriterOptions::default() };
+    let options = WriterOptions {
+        keep_syncs: 1,
+        ..WriterOptions::default()
+    };
     one_sync(&path, options.clone()).await;
     let last = one_sync(&path, options).await;
     let reader = C1zReader::open(&path).unwrap();

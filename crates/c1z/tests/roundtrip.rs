@@ -42,14 +42,21 @@ fn check(name: &str, expected: &[(&str, Tally)]) {
 
     let back = C1zReader::open(&out).unwrap();
     assert!(back.sync(&new_id).unwrap().is_finished());
-    assert!(content(&back, &new_id) == original, "{name}: content differs after a round trip");
+    assert!(
+        content(&back, &new_id) == original,
+        "{name}: content differs after a round trip"
+    );
 
     let baton = raw_db(&fixture(name));
     let ours = raw_db(&out);
     for (table, want) in expected {
         let theirs = rows(&baton, table, &sync.id);
         let mine = rows(&ours, table, &new_id);
-        assert_eq!(theirs.keys().collect::<Vec<_>>(), mine.keys().collect::<Vec<_>>(), "{table}");
+        assert_eq!(
+            theirs.keys().collect::<Vec<_>>(),
+            mine.keys().collect::<Vec<_>>(),
+            "{table}"
+        );
         let mut tally = Tally::default();
         for (id, (data, _)) in &theirs {
             let (our_data, our_expansion) = &mine[id];
@@ -58,13 +65,16 @@ fn check(name: &str, expected: &[(&str, Tally)]) {
                 tally.exact += 1;
             } else if expandable.is_some() && stripped == *our_data {
                 tally.expandable_stripped += 1;
-            } else if same_bytes_reordered(&stripped, our_data) && data.windows(5).any(|w| w == b"Trait")
+            } else if same_bytes_reordered(&stripped, our_data)
+                && data.windows(5).any(|w| w == b"Trait")
             {
                 tally.map_order += 1;
                 if expandable.is_some() {
                     tally.expandable_stripped += 1;
                 }
-            } else if *table == "v1_resource_types" && [our_data.as_slice(), &[0x1a, 1, 7]].concat() == *data {
+            } else if *table == "v1_resource_types"
+                && [our_data.as_slice(), &[0x1a, 1, 7]].concat() == *data
+            {
                 tally.unknown_trait += 1;
             } else {
                 panic!("{name} {table} {id}: unexplained difference");
@@ -82,9 +92,23 @@ fn sync_in_progress() {
     check(
         "sync-in-progress.c1z",
         &[
-            ("v1_resource_types", Tally { exact: 4, unknown_trait: 1, ..Tally::default() }),
+            (
+                "v1_resource_types",
+                Tally {
+                    exact: 4,
+                    unknown_trait: 1,
+                    ..Tally::default()
+                },
+            ),
             // 28 resources have no profile map in a trait (projects, scoped roles, small maps).
-            ("v1_resources", Tally { exact: 28, map_order: 51, ..Tally::default() }),
+            (
+                "v1_resources",
+                Tally {
+                    exact: 28,
+                    map_order: 51,
+                    ..Tally::default()
+                },
+            ),
         ],
     );
 }
@@ -94,12 +118,37 @@ fn legacy_unexpanded() {
     check(
         "legacy-unexpanded.c1z",
         &[
-            ("v1_resource_types", Tally { exact: 4, ..Tally::default() }),
-            ("v1_resources", Tally { exact: 151, map_order: 1070, ..Tally::default() }),
-            ("v1_entitlements", Tally { exact: 247, map_order: 95, ..Tally::default() }),
+            (
+                "v1_resource_types",
+                Tally {
+                    exact: 4,
+                    ..Tally::default()
+                },
+            ),
+            (
+                "v1_resources",
+                Tally {
+                    exact: 151,
+                    map_order: 1070,
+                    ..Tally::default()
+                },
+            ),
+            (
+                "v1_entitlements",
+                Tally {
+                    exact: 247,
+                    map_order: 95,
+                    ..Tally::default()
+                },
+            ),
             (
                 "v1_grants",
-                Tally { exact: 2056, map_order: 615, expandable_stripped: 409, unknown_trait: 0 },
+                Tally {
+                    exact: 2056,
+                    map_order: 615,
+                    expandable_stripped: 409,
+                    unknown_trait: 0,
+                },
             ),
         ],
     );
@@ -110,12 +159,37 @@ fn legacy_expanded() {
     check(
         "legacy-expanded.c1z",
         &[
-            ("v1_resource_types", Tally { exact: 4, ..Tally::default() }),
-            ("v1_resources", Tally { exact: 151, map_order: 1070, ..Tally::default() }),
-            ("v1_entitlements", Tally { exact: 247, map_order: 95, ..Tally::default() }),
+            (
+                "v1_resource_types",
+                Tally {
+                    exact: 4,
+                    ..Tally::default()
+                },
+            ),
+            (
+                "v1_resources",
+                Tally {
+                    exact: 151,
+                    map_order: 1070,
+                    ..Tally::default()
+                },
+            ),
+            (
+                "v1_entitlements",
+                Tally {
+                    exact: 247,
+                    map_order: 95,
+                    ..Tally::default()
+                },
+            ),
             (
                 "v1_grants",
-                Tally { exact: 9031, map_order: 5712, expandable_stripped: 409, unknown_trait: 0 },
+                Tally {
+                    exact: 9031,
+                    map_order: 5712,
+                    expandable_stripped: 409,
+                    unknown_trait: 0,
+                },
             ),
         ],
     );
@@ -145,7 +219,10 @@ fn strip_grant_expandable(blob: &[u8]) -> (Vec<u8>, Option<Vec<u8>>) {
         let body = &blob[i..end];
         if key >> 3 == 4 && key & 7 == 2 {
             let payload = &body[varint(body).1..];
-            if payload.windows(GRANT_EXPANDABLE.len()).any(|w| w == GRANT_EXPANDABLE) {
+            if payload
+                .windows(GRANT_EXPANDABLE.len())
+                .any(|w| w == GRANT_EXPANDABLE)
+            {
                 // Any { 1: type_url, 2: value }: the value is the second field.
                 let (url_len, n) = varint(&payload[1..]);
                 let rest = &payload[1 + n + url_len as usize..];

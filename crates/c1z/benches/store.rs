@@ -1,0 +1,218 @@
+//! Grant write throughput: `C1zWriter` against plain rusqlite.
+//!
+//! `cargo bench -p c1z --bench store -- [--grants N] [--json]`
+//!
+//! The writer side is timed from the first `put_grants` until `end_sync` returns: it includes
+//! building the model grants, encoding them, and `end_sync` (building the deferred grant
+//! indexes, zstd compression, fsync and rename). The rate of the `put_grants` phase alone
+//! (until an awaited `checkpoint`) is reported too.
+//! The plain-rusqlite side inserts exactly the rows the writer produced (read back from its
+//! output, untimed) into a fresh database with the same schema and pragmas, with one prepared
+//! statement in one transaction; only the inserts and the commit are timed.
+
+use std::time::{Duration, Instant};
+
+use c1z::{C1zWriter, WriterOptions};
+use connector_sdk::{Entitlement, Grant, Purpose, Resource, ResourceId, ResourceType, Store};
+
+const BATCH: usize = 1000;
+const READ_CHUNK: i64 = 100_000;
+
+fn main() {
+    let mut grants = 1_000_000usize;
+    let mut json = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--grants" => {
+                grants = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+                    eprintln!("--grants needs a number");
+                    std::process::exit(2)
+                })
+            }
+            "--json" => json = true,
+            // cargo passes `--bench` to harness-less benches.
+            _ => {}
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("bench.c1z");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (put_time, end_time) = runtime.block_on(write_with_c1z(&out, grants));
+    let writer_time = put_time + end_time;
+    let (baseline_time, rows) = write_with_rusqlite(&out, dir.path());
+    assert_eq!(
+        rows, grants as u64,
+        "the writer must have written every grant"
+    );
+
+    let c1z_rate = grants as f64 / writer_time.as_secs_f64();
+    let plain_rate = grants as f64 / baseline_time.as_secs_f64();
+    let ratio = c1z_rate / plain_rate;
+    if json {
+        println!(
+            "{{\"grants\":{grants},\"c1z_grants_per_sec\":{c1z_rate:.0},\
+             \"rusqlite_grants_per_sec\":{plain_rate:.0},\"ratio\":{ratio:.3},\
+             \"end_sync_included\":true,\"end_sync_secs\":{:.3},\"put_phase_grants_per_sec\":{:.0}}}",
+            end_time.as_secs_f64(),
+            grants as f64 / put_time.as_secs_f64()
+        );
+        return;
+    }
+    println!("grants:            {grants}");
+    println!(
+        "C1zWriter:         {c1z_rate:>12.0} grants/s ({:.2} s)",
+        writer_time.as_secs_f64()
+    );
+    println!(
+        "plain rusqlite:    {plain_rate:>12.0} grants/s ({:.2} s)",
+        baseline_time.as_secs_f64()
+    );
+    println!("ratio:             {ratio:>12.3}");
+    println!("  of which end_sync: {:.2} s", end_time.as_secs_f64());
+    println!(
+        "put_grants phase:  {:>12.0} grants/s",
+        grants as f64 / put_time.as_secs_f64()
+    );
+}
+
+async fn write_with_c1z(out: &std::path::Path, n: usize) -> (Duration, Duration) {
+    let writer = C1zWriter::open(out, WriterOptions::default()).expect("open writer");
+    writer.begin_sync().await.expect("begin_sync");
+    let team = ResourceType::new("team", "Team", &[]);
+    let teams: Vec<Entitlement> = (0..1000)
+        .map(|i| {
+            let resource = Resource::new(&team, format!("team-{i:06}"), format!("Team {i}"));
+            Entitlement::new(&resource, "member", Purpose::Assignment)
+        })
+        .collect();
+    let started = Instant::now();
+    let mut next = 0;
+    while next < n {
+        let end = (next + BATCH).min(n);
+        // As a sync does: grants come per resource (team-major), members in arbitrary order.
+        let per_team = n.div_ceil(teams.len());
+        let batch: Vec<Grant> = (next..end)
+            .map(|i| {
+                let user = (i as u64 * 2_654_435_761) % n as u64;
+                Grant::of(
+                    &teams[i / per_team],
+                    ResourceId::new("user", format!("user-{user:09}")),
+                )
+            })
+            .collect();
+        writer.put_grants(batch).await.expect("put_grants");
+        next = end;
+    }
+    writer.checkpoint("{}").await.expect("checkpoint");
+    let written = started.elapsed();
+    let started = Instant::now();
+    writer.end_sync().await.expect("end_sync");
+    (written, started.elapsed())
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    String,
+    String,
+);
+
+fn write_with_rusqlite(c1z: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
+    let source_path = dir.join("source.db");
+    let bytes = std::fs::read(c1z).expect("read the writer's output");
+    std::fs::write(
+        &source_path,
+        zstd::decode_all(&bytes[5..]).expect("decompress"),
+    )
+    .expect("write the source database");
+    let source = rusqlite::Connection::open(&source_path).expect("open the source database");
+
+    let target = rusqlite::Connection::open(dir.join("plain.db")).expect("open the target");
+    // The writer's own settings, so the comparison is of the write path and not of tuning.
+    target
+        .query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
+        .expect("locking mode");
+    target
+        .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .expect("journal mode");
+    target
+        .execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072; \
+             PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
+        )
+        .expect("pragmas");
+    let schema: Vec<String> = source
+        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("schema");
+    for sql in schema {
+        target.execute_batch(&sql).expect("create schema");
+    }
+
+    let mut elapsed = Duration::ZERO;
+    let mut total = 0u64;
+    let mut last_id = 0i64;
+    target.execute_batch("BEGIN").expect("begin");
+    let mut insert = target
+        .prepare(
+            "INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, \
+             principal_resource_type_id, principal_resource_id, external_id, data, sync_id, \
+             discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .expect("prepare");
+    loop {
+        let chunk: Vec<(i64, Row)> = source
+            .prepare(
+                "SELECT id, resource_type_id, resource_id, entitlement_id, \
+                 principal_resource_type_id, principal_resource_id, external_id, data, sync_id, \
+                 discovered_at FROM v1_grants WHERE id > ?1 ORDER BY id LIMIT ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map([last_id, READ_CHUNK], |r| {
+                    Ok((
+                        r.get(0)?,
+                        (
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                        ),
+                    ))
+                })?
+                .collect()
+            })
+            .expect("read rows");
+        let Some((id, _)) = chunk.last() else { break };
+        last_id = *id;
+        let started = Instant::now();
+        for (_, r) in &chunk {
+            insert
+                .execute(rusqlite::params![
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8
+                ])
+                .expect("insert");
+        }
+        elapsed += started.elapsed();
+        total += chunk.len() as u64;
+    }
+    drop(insert);
+    let started = Instant::now();
+    target.execute_batch("COMMIT").expect("commit");
+    elapsed += started.elapsed();
+    (elapsed, total)
+}
