@@ -140,6 +140,12 @@ pub enum Error {
         /// The output file.
         path: PathBuf,
     },
+    /// Another writer is syncing into the same file right now.
+    #[error("{}: another writer is syncing into this file; wait for it to finish", .path.display())]
+    InUse {
+        /// The output file.
+        path: PathBuf,
+    },
     /// The writer's background thread stopped.
     #[error("{}: the writer thread stopped unexpectedly", .path.display())]
     WriterGone {

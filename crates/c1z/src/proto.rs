@@ -50,6 +50,10 @@ pub struct Value {
 
 /// `google.protobuf.Value.kind`.
 #[derive(Clone, PartialEq, prost::Oneof)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "the names of google.protobuf.Value's fields"
+)]
 pub enum Kind {
     #[prost(int32, tag = "1")]
     NullValue(i32),

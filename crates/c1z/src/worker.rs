@@ -261,7 +261,7 @@ impl Worker {
         if self.sync_id.is_some() || self.ended {
             return Err(self.usage("begin_sync may be called only once per writer"));
         }
-        if let Some(start) = self.try_resume() {
+        if let Some(start) = self.try_resume()? {
             return Ok(start);
         }
         remove_working_files(&self.partial);
@@ -291,9 +291,10 @@ impl Worker {
     }
 
     /// Resumes the unfinished full sync in `<path>.partial` if it started less than 7 days ago.
-    fn try_resume(&mut self) -> Option<SyncStart> {
+    /// A working database another writer holds is an error, never discarded.
+    fn try_resume(&mut self) -> Result<Option<SyncStart>> {
         if !self.partial.exists() {
-            return None;
+            return Ok(None);
         }
         let found = open_working(&self.partial).and_then(|conn| {
             let start =
@@ -305,12 +306,15 @@ impl Worker {
                 tracing::info!(sync_id = %start.sync_id, "resuming the unfinished sync");
                 self.sync_id = Some(start.sync_id.clone());
                 self.conn = Some(conn);
-                Some(start)
+                Ok(Some(start))
             }
-            Ok((_, None)) => None,
+            Ok((_, None)) => Ok(None),
+            Err(e) if is_busy(&e) => Err(Error::InUse {
+                path: self.path.clone(),
+            }),
             Err(e) => {
                 tracing::warn!(error = %e, "discarding an unusable working database");
-                None
+                Ok(None)
             }
         }
     }
@@ -566,6 +570,8 @@ impl Worker {
 
 fn open_working(partial: &Path) -> Result<Connection> {
     let conn = Connection::open(partial).map_err(|e| Error::sqlite(partial, "opening", e))?;
+    conn.busy_timeout(std::time::Duration::from_millis(500))
+        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
     // Exclusive locking: no shared-memory index to maintain, and a second writer on the same
     // path fails with "database is locked" instead of interleaving with this one.
     conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
@@ -733,6 +739,20 @@ fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Resul
     tx.commit()?;
     conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     Ok(!doomed.is_empty())
+}
+
+fn is_busy(e: &Error) -> bool {
+    let Error::Sqlite {
+        source: rusqlite::Error::SqliteFailure(f, _),
+        ..
+    } = e
+    else {
+        return false;
+    };
+    matches!(
+        f.code,
+        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+    )
 }
 
 fn remove_working_files(partial: &Path) {

@@ -26,7 +26,7 @@ const CHANNEL_BATCHES: usize = 8;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WriterOptions {
     /// Finished full syncs kept in the file, the current one included (baton's default is 3:
-    /// the current and two previous, so `baton diff` can compare).
+    /// the current and two previous, so `baton diff` can compare); 0 counts as 1.
     pub keep_syncs: usize,
     /// Rows written per SQLite transaction.
     pub batch_size: usize,

@@ -208,3 +208,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn a_second_writer_on_the_same_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.c1z");
+    let first = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+    first.begin_sync().await.unwrap();
+    first.put_resource_types(vec![user_type()]).await.unwrap();
+    first.checkpoint("cp").await.unwrap();
+
+    let second = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+    let err = error_chain(&second.begin_sync().await.unwrap_err());
+    assert!(
+        err.contains("another writer is syncing into this file"),
+        "{err}"
+    );
+    drop(second);
+
+    // The first writer's working database was left alone.
+    first.end_sync().await.unwrap();
+    let reader = C1zReader::open(&path).unwrap();
+    let id = reader.latest_sync().unwrap().id;
+    assert_eq!(reader.resource_types(&id).unwrap(), vec![user_type()]);
+}
