@@ -133,7 +133,14 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
-            Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
+            // Every request is a GET, so a connection that broke before the whole answer
+            // arrived (reset, closed early) is as safe to repeat as one that never opened.
+            Error::Transport { source, .. } => {
+                source.is_connect()
+                    || source.is_timeout()
+                    || source.is_request()
+                    || source.is_body()
+            }
             _ => false,
         }
     }

@@ -16,7 +16,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// | 408, 500, 502, 503, 504 | yes | `Retry-After` if present, else backoff |
 /// | 429 | yes, and counted in [`ClientStats::rate_limited`](crate::ClientStats) | `Retry-After` if present, else backoff |
 /// | other 4xx, 501, other 5xx | no | |
-/// | connect error, time-out | yes | backoff |
+/// | connect error, time-out, connection reset or closed before the whole answer arrived | yes | backoff |
 /// | other transport or decode errors | no | |
 ///
 /// Backoff is exponential with full jitter: before retry `n` (1-based) the client sleeps a

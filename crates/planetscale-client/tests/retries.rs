@@ -257,3 +257,30 @@ async fn timeouts_are_retried() {
     assert!(error.is_retryable());
     mock.assert_calls_async(2).await;
 }
+
+#[tokio::test]
+async fn a_connection_closed_without_an_answer_is_retried() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        // The first connection reads the request and closes without a word; the second answers.
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let _ = socket.read(&mut [0u8; 4096]).await;
+        drop(socket);
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let _ = socket.read(&mut [0u8; 4096]).await;
+        let body = organization().to_string();
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = socket.write_all(answer.as_bytes()).await;
+    });
+    let client = builder_for(&base).build().unwrap();
+
+    let organization = client.get_organization("acme").await.unwrap();
+
+    assert!(!organization.name.is_empty());
+    assert_eq!(client.stats().retries, 1);
+}
