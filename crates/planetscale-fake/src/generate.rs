@@ -1,6 +1,6 @@
 //! Seeded generation of realistic datasets: same spec, same bytes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::seq::index;
 use rand::{Rng, SeedableRng};
@@ -157,13 +157,16 @@ const START_MS: i64 = 1_609_459_200_000; // 2021-01-01
 const END_MS: i64 = 1_785_542_400_000; // 2026-08-01
 const DAY_MS: i64 = 86_400_000;
 const ID_ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const ID_SPACE: u64 = 36u64.pow(12);
 const FALLBACK_AVATAR: &str = "https://app.planetscale.com/gravatar-fallback.png";
 
 struct Generator<'a> {
     spec: &'a DataSpec,
     rng: ChaCha8Rng,
-    ids: HashSet<String>,
-    emails: HashSet<String>,
+    /// The ids handed out, as numbers below [`ID_SPACE`].
+    ids: HashSet<u64>,
+    /// How many times each plain email address was handed out.
+    emails: HashMap<String, usize>,
     /// Every user created so far, with the time they were created.
     users: Vec<(Value, i64)>,
 }
@@ -188,7 +191,7 @@ impl<'a> Generator<'a> {
             spec,
             rng: ChaCha8Rng::seed_from_u64(spec.seed),
             ids: HashSet::new(),
-            emails: HashSet::new(),
+            emails: HashMap::new(),
             users: Vec::new(),
         }
     }
@@ -408,15 +411,16 @@ impl<'a> Generator<'a> {
         (format!("{first} {last}"), local, false)
     }
 
-    /// A unique email address at the organization's domain.
+    /// A unique email address at the organization's domain: `local@`, then `local2@`, ...
+    /// Generated local parts never end in a digit, so the numbered ones cannot clash.
     fn email(&mut self, local: &str, org: &str) -> String {
-        let mut email = format!("{local}@{org}.example");
-        let mut n = 2;
-        while !self.emails.insert(email.clone()) {
-            email = format!("{local}{n}@{org}.example");
-            n += 1;
+        let base = format!("{local}@{org}.example");
+        let uses = self.emails.entry(base).or_insert(0);
+        *uses += 1;
+        match *uses {
+            1 => format!("{local}@{org}.example"),
+            n => format!("{local}{n}@{org}.example"),
         }
-        email
     }
 
     fn teams(&mut self, count: usize, ctx: &OrgContext) -> Vec<TeamData> {
@@ -639,14 +643,17 @@ impl<'a> Generator<'a> {
 
     /// A unique 12-character lowercase alphanumeric id, shaped like PlanetScale's.
     fn id(&mut self) -> String {
-        loop {
-            let id: String = (0..12)
-                .map(|_| char::from(ID_ALPHABET[self.rng.random_range(0..ID_ALPHABET.len())]))
-                .collect();
-            if self.ids.insert(id.clone()) {
-                return id;
-            }
+        // One number below 36^12 is one id; remembering numbers is cheaper than strings.
+        let mut n = self.rng.random_range(0..ID_SPACE);
+        while !self.ids.insert(n) {
+            n = self.rng.random_range(0..ID_SPACE);
         }
+        let mut id = [0u8; 12];
+        for byte in id.iter_mut().rev() {
+            *byte = ID_ALPHABET[(n % 36) as usize];
+            n /= 36;
+        }
+        id.iter().map(|&b| char::from(b)).collect()
     }
 
     fn chance(&mut self, share: f64) -> bool {

@@ -95,8 +95,9 @@ impl OrgIndex {
 }
 
 fn raw(value: &Value) -> Box<RawValue> {
-    // Serialising fails only for maps with non-string keys, which a `Value` cannot hold.
-    serde_json::value::to_raw_value(value).expect("a Value always serialises")
+    // `Display` runs serde_json's own compiled serialiser, several times faster in debug
+    // builds than the generic `to_raw_value`; a `Value`'s text is always valid JSON.
+    RawValue::from_string(value.to_string()).expect("a Value serialises to valid JSON")
 }
 
 fn raw_all(values: &[Value]) -> Vec<Box<RawValue>> {
