@@ -69,7 +69,7 @@ async fn tokens_and_rate_limit_flags() {
         "--token",
         "id1:secret1",
         "--rate-limit",
-        "60",
+        "6",
         "--burst",
         "1",
         "--retry-after",

@@ -89,7 +89,7 @@ async fn faults_over_http() {
 #[tokio::test]
 async fn rate_limit_over_http() {
     let fake = Fake::small().await;
-    let limit = json!({"requests_per_minute": 60, "burst": 1, "retry_after": "http-date"});
+    let limit = json!({"requests_per_minute": 6, "burst": 1, "retry_after": "http-date"});
     let put = fake
         .control(Method::PUT, "/__fake/rate-limit")
         .json(&limit)

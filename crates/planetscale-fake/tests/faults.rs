@@ -100,11 +100,8 @@ async fn slow_answers_outlast_a_client_timeout() {
         .await
         .unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
-    let reply = fake
-        .send(client.get(&url), Some(&default_auth()))
-        .await
-        .unwrap();
-    assert_eq!(reply.status, 200);
+    // The fault fired once; a client without the short timeout gets the answer.
+    assert_eq!(fake.get(MEMBERS).await.status, 200);
 }
 
 #[tokio::test]
