@@ -140,7 +140,7 @@ fn resource_type_to_proto(rt: &ResourceType) -> proto::ResourceType {
     proto::ResourceType {
         id: rt.id.clone(),
         display_name: rt.display_name.clone(),
-        traits: rt.traits.iter().map(|t| trait_to_i32(*t)).collect(),
+        traits: rt.traits.iter().map(|t| t.number()).collect(),
         annotations: rt.annotations.iter().map(annotation_to_any).collect(),
         description: rt.description.clone(),
         sourced_externally: rt.sourced_externally,
@@ -151,31 +151,14 @@ fn resource_type_from_proto(p: proto::ResourceType) -> ResourceType {
     ResourceType {
         id: p.id,
         display_name: p.display_name,
-        traits: p.traits.into_iter().filter_map(trait_from_i32).collect(),
+        traits: p
+            .traits
+            .into_iter()
+            .filter_map(Trait::from_number)
+            .collect(),
         annotations: p.annotations.into_iter().map(annotation_from_any).collect(),
         description: p.description,
         sourced_externally: p.sourced_externally,
-    }
-}
-
-fn trait_to_i32(t: Trait) -> i32 {
-    match t {
-        Trait::User => 1,
-        Trait::Group => 2,
-        Trait::Role => 3,
-        Trait::App => 4,
-        Trait::Secret => 5,
-    }
-}
-
-fn trait_from_i32(v: i32) -> Option<Trait> {
-    match v {
-        1 => Some(Trait::User),
-        2 => Some(Trait::Group),
-        3 => Some(Trait::Role),
-        4 => Some(Trait::App),
-        5 => Some(Trait::Secret),
-        _ => None,
     }
 }
 

@@ -70,6 +70,10 @@ impl Annotation {
             Annotation::RoleTrait(_) => Some(Trait::Role),
             Annotation::AppTrait(_) => Some(Trait::App),
             Annotation::SecretTrait(_) => Some(Trait::Secret),
+            Annotation::Other { type_url, .. } => {
+                let name = type_url.strip_prefix("type.googleapis.com/c1.connector.v2.")?;
+                Trait::ALL.into_iter().find(|t| t.message_name() == name)
+            }
             _ => None,
         }
     }

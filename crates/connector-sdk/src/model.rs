@@ -11,6 +11,10 @@ use crate::ids;
 use crate::value::Profile;
 
 /// What kind of principal or object a resource type describes (`ResourceType.Trait`).
+///
+/// Every value of baton's enum, so that files from any connector round-trip. The five that
+/// connectors commonly use have typed annotation messages ([`UserTrait`] …); the others travel as
+/// [`Annotation::Other`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Trait {
@@ -24,9 +28,62 @@ pub enum Trait {
     App,
     /// A credential or secret.
     Secret,
+    /// A security finding.
+    SecurityInsight,
+    /// A role bound to a scope.
+    ScopeBinding,
+    /// A vendor.
+    Vendor,
+    /// An agreement with a vendor.
+    VendorAgreement,
+    /// A license profile.
+    LicenseProfile,
+    /// An AI agent.
+    Agent,
+    /// A managed device.
+    ManagedDevice,
 }
 
 impl Trait {
+    /// Every trait, in baton's enum order (values 1 to 12).
+    pub const ALL: [Trait; 12] = [
+        Trait::User,
+        Trait::Group,
+        Trait::Role,
+        Trait::App,
+        Trait::Secret,
+        Trait::SecurityInsight,
+        Trait::ScopeBinding,
+        Trait::Vendor,
+        Trait::VendorAgreement,
+        Trait::LicenseProfile,
+        Trait::Agent,
+        Trait::ManagedDevice,
+    ];
+
+    /// baton's enum value.
+    pub fn number(self) -> i32 {
+        match self {
+            Trait::User => 1,
+            Trait::Group => 2,
+            Trait::Role => 3,
+            Trait::App => 4,
+            Trait::Secret => 5,
+            Trait::SecurityInsight => 6,
+            Trait::ScopeBinding => 7,
+            Trait::Vendor => 8,
+            Trait::VendorAgreement => 9,
+            Trait::LicenseProfile => 10,
+            Trait::Agent => 11,
+            Trait::ManagedDevice => 12,
+        }
+    }
+
+    /// The trait with baton's enum value `n`.
+    pub fn from_number(n: i32) -> Option<Trait> {
+        Trait::ALL.into_iter().find(|t| t.number() == n)
+    }
+
     /// baton's name for the trait, as in `TRAIT_USER`.
     pub fn as_baton_str(self) -> &'static str {
         match self {
@@ -35,6 +92,31 @@ impl Trait {
             Trait::Role => "TRAIT_ROLE",
             Trait::App => "TRAIT_APP",
             Trait::Secret => "TRAIT_SECRET",
+            Trait::SecurityInsight => "TRAIT_SECURITY_INSIGHT",
+            Trait::ScopeBinding => "TRAIT_SCOPE_BINDING",
+            Trait::Vendor => "TRAIT_VENDOR",
+            Trait::VendorAgreement => "TRAIT_VENDOR_AGREEMENT",
+            Trait::LicenseProfile => "TRAIT_LICENSE_PROFILE",
+            Trait::Agent => "TRAIT_AGENT",
+            Trait::ManagedDevice => "TRAIT_MANAGED_DEVICE",
+        }
+    }
+
+    /// The annotation message that marks a resource with this trait, e.g. `UserTrait`.
+    pub fn message_name(self) -> &'static str {
+        match self {
+            Trait::User => "UserTrait",
+            Trait::Group => "GroupTrait",
+            Trait::Role => "RoleTrait",
+            Trait::App => "AppTrait",
+            Trait::Secret => "SecretTrait",
+            Trait::SecurityInsight => "SecurityInsightTrait",
+            Trait::ScopeBinding => "ScopeBindingTrait",
+            Trait::Vendor => "VendorTrait",
+            Trait::VendorAgreement => "VendorAgreementTrait",
+            Trait::LicenseProfile => "LicenseProfileTrait",
+            Trait::Agent => "AgentTrait",
+            Trait::ManagedDevice => "ManagedDeviceTrait",
         }
     }
 }

@@ -549,7 +549,7 @@ impl Engine<'_> {
                 return Err(Error::Contract(format!(
                     "resource {} is missing the {} annotation that resource type {} requires ({})",
                     resource.id,
-                    trait_message(*missing),
+                    missing.message_name(),
                     rt.id,
                     missing.as_baton_str()
                 )));
@@ -772,15 +772,4 @@ fn check_tokens(action: &Action, output: &Output) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// The annotation message that carries a trait, as baton names it.
-fn trait_message(t: Trait) -> &'static str {
-    match t {
-        Trait::User => "UserTrait",
-        Trait::Group => "GroupTrait",
-        Trait::Role => "RoleTrait",
-        Trait::App => "AppTrait",
-        Trait::Secret => "SecretTrait",
-    }
 }
