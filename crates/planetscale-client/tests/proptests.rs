@@ -73,3 +73,39 @@ proptest! {
         let _ = serde_json::from_slice::<Page<Member>>(&bytes);
     }
 }
+
+// `cargo xtask fuzz` runs the tests named `fuzz_` with many cases (PROPTEST_CASES): the
+// envelope decoding the client does on every answer must never panic, whatever arrives.
+proptest! {
+    #[test]
+    fn fuzz_decode_envelope_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = serde_json::from_slice::<Page<Organization>>(&bytes);
+        let _ = serde_json::from_slice::<Page<Member>>(&bytes);
+        let _ = serde_json::from_slice::<Page<Team>>(&bytes);
+        let _ = serde_json::from_slice::<Page<TeamMember>>(&bytes);
+        let _ = serde_json::from_slice::<Page<ServiceToken>>(&bytes);
+        let _ = serde_json::from_slice::<Page<Invitation>>(&bytes);
+    }
+
+    #[test]
+    fn fuzz_decode_envelope_json(
+        data in prop::collection::vec(json(), 0..4),
+        paging in prop::collection::vec(json(), 4),
+    ) {
+        let envelope = serde_json::json!({
+            "type": "list",
+            "current_page": paging[0],
+            "next_page": paging[1],
+            "total_count": paging[2],
+            "total_pages": paging[3],
+            "data": data,
+        });
+        let text = envelope.to_string();
+        decode_everything(&envelope);
+        let _ = serde_json::from_str::<Page<Team>>(&text);
+        let _ = serde_json::from_str::<Page<Organization>>(&text);
+        // A prefix of a valid envelope: what a connection closed mid-body leaves.
+        let cut = text.len() / 2;
+        let _ = serde_json::from_slice::<Page<Member>>(&text.as_bytes()[..cut]);
+    }
+}
