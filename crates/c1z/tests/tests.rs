@@ -23,3 +23,6 @@ mod bad_files;
 
 // Arbitrary model values survive a write and a read.
 mod props;
+
+// The reader on arbitrary bytes never panics (`cargo xtask fuzz` runs these with many cases).
+mod fuzz;
