@@ -17,7 +17,7 @@ use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
-use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType, Trait};
+use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
 use crate::session::SessionCache;
 use crate::store::Store;
 use crate::syncer::ResourceSyncer;
