@@ -175,58 +175,42 @@ pub trait ResourceSyncer: Send + Sync {
     }
 }
 
-#[async_trait]
-impl<T: ResourceSyncer + ?Sized> ResourceSyncer for Box<T> {
-    fn resource_type(&self) -> ResourceType {
-        (**self).resource_type()
-    }
-    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        (**self).list(cx).await
-    }
-    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
-        (**self).entitlements(cx).await
-    }
-    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        (**self).grants(cx).await
-    }
-    async fn static_entitlements(
-        &self,
-        cx: CallContext,
-    ) -> Result<Page<Entitlement>, ConnectorError> {
-        (**self).static_entitlements(cx).await
-    }
-    fn supports_get(&self) -> bool {
-        (**self).supports_get()
-    }
-    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
-        (**self).get(cx).await
-    }
+/// Smart pointers to a syncer are syncers, so `Box<dyn ResourceSyncer>` and
+/// `Arc<dyn ResourceSyncer>` plug in wherever a syncer is expected.
+macro_rules! forward_syncer {
+    ($($pointer:ident)::+) => {
+        #[async_trait]
+        impl<T: ResourceSyncer + ?Sized> ResourceSyncer for $($pointer)::+<T> {
+            fn resource_type(&self) -> ResourceType {
+                (**self).resource_type()
+            }
+            async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+                (**self).list(cx).await
+            }
+            async fn entitlements(
+                &self,
+                cx: ResourceContext,
+            ) -> Result<Page<Entitlement>, ConnectorError> {
+                (**self).entitlements(cx).await
+            }
+            async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
+                (**self).grants(cx).await
+            }
+            async fn static_entitlements(
+                &self,
+                cx: CallContext,
+            ) -> Result<Page<Entitlement>, ConnectorError> {
+                (**self).static_entitlements(cx).await
+            }
+            fn supports_get(&self) -> bool {
+                (**self).supports_get()
+            }
+            async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+                (**self).get(cx).await
+            }
+        }
+    };
 }
 
-#[async_trait]
-impl<T: ResourceSyncer + ?Sized> ResourceSyncer for std::sync::Arc<T> {
-    fn resource_type(&self) -> ResourceType {
-        (**self).resource_type()
-    }
-    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        (**self).list(cx).await
-    }
-    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
-        (**self).entitlements(cx).await
-    }
-    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        (**self).grants(cx).await
-    }
-    async fn static_entitlements(
-        &self,
-        cx: CallContext,
-    ) -> Result<Page<Entitlement>, ConnectorError> {
-        (**self).static_entitlements(cx).await
-    }
-    fn supports_get(&self) -> bool {
-        (**self).supports_get()
-    }
-    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
-        (**self).get(cx).await
-    }
-}
+forward_syncer!(Box);
+forward_syncer!(std::sync::Arc);
