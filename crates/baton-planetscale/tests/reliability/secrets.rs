@@ -95,7 +95,10 @@ fn a_forced_panic_holds_no_token() {
     let text = outputs(&out);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("error: internal error"), "{text}");
-    assert!(text.contains("REDACTED"), "the settings are in the message: {text}");
+    assert!(
+        text.contains("REDACTED"),
+        "the settings are in the message: {text}"
+    );
     assert_no_secret("panic", &text);
     assert_eq!(fake.server.request_count(), 0);
 }
@@ -116,10 +119,13 @@ fn a_token_given_by_flag_is_not_echoed() {
         let text = outputs(&out);
         assert!(out.status.success(), "{text}");
         assert_no_secret(output, &text);
-        // The id is not secret and helps to tell tokens apart, but the summary does not need it.
-        assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
     }
-    let authorized = fake.server.requests().iter().filter(|r| r.authorized).count();
+    let authorized = fake
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.authorized)
+        .count();
     assert!(authorized > 0);
     assert_eq!(
         fake.server
