@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::util::{cargo, root, run as run_cmd};
@@ -476,15 +477,19 @@ struct SyncRun {
 /// Runs one sync as a separate process and measures it through /proc while it runs.
 fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
     let _ = std::fs::remove_file(file);
+    // stderr goes to a file: a pipe nobody reads until the end would fill up and stall the sync.
+    let log_path = file.with_extension("log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let started = Instant::now();
-    let child = Command::new(release_bin("baton-planetscale"))
+    let mut child = Command::new(release_bin("baton-planetscale"))
         .args(["--planetscale-api-url", &fake.url, "--file"])
         .arg(file)
         .args(["--log-level", "warn"])
         .args(extra)
         .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(log)
         .spawn()
         .map_err(|e| format!("starting baton-planetscale: {e}"))?;
     let pid = child.id();
@@ -500,13 +505,15 @@ fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|e| e.to_string())?;
     let wall = started.elapsed();
-    if !output.status.success() {
+    if !status.success() {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(5).collect();
         return Err(format!(
-            "baton-planetscale failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            "baton-planetscale failed ({status}); the last lines of {}:\n{}",
+            log_path.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
     Ok(SyncRun {
@@ -547,22 +554,45 @@ fn proc_sample(pid: u32) -> Option<ProcSample> {
 }
 
 /// The synced content, as the sorted ids of every resource and grant (the binary's own JSON).
+/// Only the ids are decoded: a large sync's full JSON would take gigabytes as `Value`s.
 fn content(file: &Path) -> Result<Vec<String>, String> {
-    let mut ids = Vec::new();
-    for (what, list, id) in [
-        ("resources", "resources", "/resource/id"),
-        ("grants", "grants", "/grant/id"),
-    ] {
-        let value = inspect_json(file, what)?;
-        for item in value[list].as_array().cloned().unwrap_or_default() {
-            let id = match item.pointer(id) {
-                Some(Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => item.to_string(),
-            };
-            ids.push(format!("{what}:{id}"));
-        }
+    #[derive(Deserialize)]
+    struct Id {
+        id: Value,
     }
+    #[derive(Deserialize)]
+    struct ResourceRow {
+        resource: Id,
+    }
+    #[derive(Deserialize)]
+    struct GrantRow {
+        grant: GrantId,
+    }
+    #[derive(Deserialize)]
+    struct GrantId {
+        id: String,
+    }
+    #[derive(Deserialize)]
+    struct Resources {
+        resources: Vec<ResourceRow>,
+    }
+    #[derive(Deserialize)]
+    struct Grants {
+        grants: Vec<GrantRow>,
+    }
+    let resources: Resources = inspect(file, "resources")?;
+    let grants: Grants = inspect(file, "grants")?;
+    let mut ids: Vec<String> = resources
+        .resources
+        .into_iter()
+        .map(|r| format!("resource:{}", r.resource.id))
+        .chain(
+            grants
+                .grants
+                .into_iter()
+                .map(|g| format!("grant:{}", g.grant.id)),
+        )
+        .collect();
     ids.sort();
     Ok(ids)
 }
@@ -575,6 +605,10 @@ fn grant_count(file: &Path) -> Result<u64, String> {
 }
 
 fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
+    inspect(file, what)
+}
+
+fn inspect<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> Result<T, String> {
     let output = Command::new(release_bin("baton-planetscale"))
         .args(["inspect", "--file"])
         .arg(file)

@@ -103,6 +103,11 @@ pub(crate) fn compress(db: &Path, out: File, out_path: &Path) -> Result<()> {
     writer.write_all(MAGIC_V1).map_err(write_err)?;
     let mut encoder = zstd::stream::write::Encoder::new(writer, LEVEL).map_err(write_err)?;
     encoder.include_contentsize(true).map_err(write_err)?;
+    // Compression is most of the time a sync spends after its last request: use every core.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8) as u32);
+    if workers > 1 {
+        encoder.multithread(workers).map_err(write_err)?;
+    }
     encoder
         .set_pledged_src_size(Some(size))
         .map_err(write_err)?;

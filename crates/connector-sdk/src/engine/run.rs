@@ -87,6 +87,7 @@ pub async fn sync(
         listed: HashSet::new(),
         warned_principals: HashSet::new(),
         fanout: None,
+        fanout_turn: false,
         started,
     };
     engine.run().await
@@ -202,11 +203,15 @@ struct Engine<'a> {
     /// Entitlement ids listed in this sync; `None` after resuming with a store that cannot list
     /// them, which turns the unknown-entitlement check off.
     known_entitlements: Option<HashSet<String>>,
-    /// Grants phase: every resource listed in this sync.
+    /// Every resource listed in this sync, for the grants phase's principal check: collected
+    /// while listing, or read back from the store when the sync resumed.
     listed: HashSet<ResourceId>,
     warned_principals: HashSet<ResourceId>,
     /// Entitlements and grants phases: the stored resources of the type at this stage.
     fanout: Option<(usize, Vec<Resource>)>,
+    /// Whether the next call of those phases comes from the stored resources rather than the
+    /// queued follow-ups (they take turns).
+    fanout_turn: bool,
     started: Instant,
 }
 
@@ -295,6 +300,12 @@ impl Engine<'_> {
                 joined = self.tasks.join_next_with_id() => match joined {
                     Some(Ok((task, outcome))) => {
                         self.task_ids.remove(&task);
+                        // With several workers, start the next call before applying this one,
+                        // so that its request overlaps the CPU work of checking and storing the
+                        // page. One worker keeps baton's strict depth-first order instead.
+                        if self.options.workers > 1 {
+                            self.fill().await?;
+                        }
                         self.apply(outcome).await?;
                         // Completions can keep this branch ready all the time, starving the
                         // timer branch below, so the deadline is also checked here.
@@ -328,17 +339,31 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// The next call: queued follow-ups first, then (entitlements and grants phases) the next
-    /// stored resource.
+    /// The next call. With one worker, queued follow-ups (further pages) come first, then the
+    /// next stored resource: baton's depth-first order. With more, in the entitlements and grants
+    /// phases, the two take turns: a resource whose pages come from a cache and one whose pages
+    /// need requests then proceed side by side, so the workers' network waits overlap the CPU
+    /// work instead of queueing behind it.
     async fn next_action(&mut self) -> Result<Option<Action>> {
-        if let Some(action) = self.state.pending.pop_front() {
-            return Ok(Some(action));
-        }
         let op = match self.state.phase {
             Phase::Entitlements => Op::Entitlements,
             Phase::Grants => Op::Grants,
-            _ => return Ok(None),
+            _ => return Ok(self.state.pending.pop_front()),
         };
+        self.fanout_turn = self.options.workers > 1 && !self.fanout_turn;
+        if !self.fanout_turn {
+            if let Some(action) = self.state.pending.pop_front() {
+                return Ok(Some(action));
+            }
+        }
+        if let Some(action) = self.next_resource_call(op).await? {
+            return Ok(Some(action));
+        }
+        Ok(self.state.pending.pop_front())
+    }
+
+    /// A call on the next stored resource of the current stage (moving through the stages).
+    async fn next_resource_call(&mut self, op: Op) -> Result<Option<Action>> {
         loop {
             let Some(rt) = self.plan.types.get(self.state.stage) else {
                 return Ok(None);
@@ -432,7 +457,9 @@ impl Engine<'_> {
     /// Loads what the current phase needs besides the state.
     async fn prepare_phase(&mut self) -> Result<()> {
         self.fanout = None;
-        if self.state.phase != Phase::Grants {
+        // A sync that ran its resources phase in this process saw every listed resource; a
+        // resumed one reads them back from the store.
+        if self.state.phase != Phase::Grants || !self.resumed {
             return Ok(());
         }
         self.listed.clear();
@@ -583,6 +610,7 @@ impl Engine<'_> {
                 }
             }
         }
+        self.listed.extend(items.iter().map(|r| r.id.clone()));
         self.count(&action.resource_type).resources += items.len() as u64;
         self.buffers.resources.extend(items);
         Ok(())
