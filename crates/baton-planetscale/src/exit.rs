@@ -32,6 +32,7 @@ Exit codes:
     2    invalid command line
     7    permission denied: the token lacks read_organization on an organization, or reaches none
     16   unauthenticated: the service token was refused
+    101  internal error (a bug; the `error:` line says where, please report it)
     130  interrupted (Ctrl-C or SIGTERM); run the same command again to resume the sync";
 
 /// The exit code for `error`.

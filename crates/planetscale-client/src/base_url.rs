@@ -29,8 +29,9 @@ pub(crate) fn normalize_base_url(input: &str, allow_insecure_http: bool) -> Resu
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
             return Err(invalid(
-                "plain http sends the token in clear text; use https, a loopback host, or \
-                 allow_insecure_http(true)",
+                "plain http sends the token in clear text; use https or a loopback host, or \
+                 allow insecure http explicitly (ClientBuilder::allow_insecure_http; \
+                 --allow-insecure-http for baton-planetscale)",
             ));
         }
         other => {
