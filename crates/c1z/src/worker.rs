@@ -523,12 +523,18 @@ impl Worker {
     fn end(&mut self) -> Result<()> {
         let started = std::time::Instant::now();
         self.commit()?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "pending writes committed");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "pending writes committed"
+        );
         let (conn, sync_id) = self.active()?;
         let deleted = finish_sync(conn, sync_id, self.options.keep_syncs)
             .map_err(self.sqlite("finishing the sync"))?;
         ensure_schema(conn, &[]).map_err(self.sqlite("building the grant indexes"))?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "grant indexes built");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "grant indexes built"
+        );
         if deleted {
             conn.execute_batch("VACUUM")
                 .map_err(self.sqlite("compacting the database"))?;
@@ -542,9 +548,15 @@ impl Worker {
         conn.close()
             .map_err(|(_, e)| Error::sqlite(&self.partial, "closing", e))?;
         self.ended = true;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "database closed");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "database closed"
+        );
         self.publish()?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "output published");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "output published"
+        );
         remove_working_files(&self.partial);
         Ok(())
     }
