@@ -351,10 +351,10 @@ impl Engine<'_> {
             _ => return Ok(self.state.pending.pop_front()),
         };
         self.fanout_turn = self.options.workers > 1 && !self.fanout_turn;
-        if !self.fanout_turn {
-            if let Some(action) = self.state.pending.pop_front() {
-                return Ok(Some(action));
-            }
+        if !self.fanout_turn
+            && let Some(action) = self.state.pending.pop_front()
+        {
+            return Ok(Some(action));
         }
         if let Some(action) = self.next_resource_call(op).await? {
             return Ok(Some(action));
