@@ -129,18 +129,29 @@ impl Client {
         let policy = &self.inner.retry;
         let mut waited = Duration::ZERO;
         let mut attempt = 1;
+        // Attempts that count against `max_attempts`: all but the 429s that said when to retry.
+        let mut failures = 0;
         loop {
             let (error, server_wait) = match self.attempt(url, attempt).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
-            if !error.is_retryable() || attempt >= policy.max_attempts {
+            let scheduled =
+                server_wait.is_some() && error.status() == Some(StatusCode::TOO_MANY_REQUESTS);
+            if !scheduled {
+                failures += 1;
+            }
+            if !error.is_retryable() || failures >= policy.max_attempts {
                 return Err(error);
             }
             let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt));
             if waited + wait > policy.max_total_wait {
                 tracing::debug!(path = url.path(), ?wait, "retry budget exhausted");
                 return Err(error);
+            }
+            if scheduled && let Some(throttle) = &self.inner.throttle {
+                // The limit is the client's, not this request's: every clone holds back.
+                throttle.hold(wait).await;
             }
             tracing::debug!(path = url.path(), attempt, ?wait, error = %error, "retrying");
             tokio::time::sleep(wait).await;

@@ -14,7 +14,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// | 2xx | no, success | |
 /// | 3xx | no, an error: redirects are never followed | |
 /// | 408, 500, 502, 503, 504 | yes | `Retry-After` if present, else backoff |
-/// | 429 | yes, and counted in [`ClientStats::rate_limited`](crate::ClientStats) | `Retry-After` if present, else backoff |
+/// | 429 | yes, and counted in [`ClientStats::rate_limited`](crate::ClientStats) | `Retry-After` if present (the whole client holds back that long), else backoff |
 /// | other 4xx, 501, other 5xx | no | |
 /// | connect error, time-out, connection reset or closed before the whole answer arrived | yes | backoff |
 /// | other transport or decode errors | no | |
@@ -22,11 +22,14 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// Backoff is exponential with full jitter: before retry `n` (1-based) the client sleeps a
 /// uniformly random time in `0..=min(max_backoff, initial_backoff * 2^(n-1))`. `Retry-After`
 /// may be delta seconds or an HTTP date. The client gives up, returning the last error, after
-/// `max_attempts` attempts in all, or when the next wait would push the total time spent
-/// waiting past `max_total_wait` (so a `Retry-After` longer than that fails fast).
+/// `max_attempts` failed attempts, or when the next wait would push the total time spent
+/// waiting past `max_total_wait` (so a `Retry-After` longer than that fails fast). A 429 that
+/// says when to retry is the server scheduling the request, not a failure: it does not use up
+/// an attempt, and only the wait budget bounds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included; 1 disables retries. Must be at least 1.
+    /// Failed attempts before giving up, the first included; 1 disables retries. Must be at
+    /// least 1. 429s with `Retry-After` do not count.
     pub max_attempts: u32,
     /// The backoff ceiling before the first retry.
     pub initial_backoff: Duration,

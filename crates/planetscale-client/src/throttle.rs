@@ -47,6 +47,14 @@ impl Throttle {
         *next_due = Some(due + self.interval);
         start.elapsed()
     }
+
+    /// Sends nothing for `wait` (a 429's `Retry-After`), then resumes at the steady rate
+    /// without a burst: the server's budget is spent, so a burst would only meet more 429s.
+    pub(crate) async fn hold(&self, wait: Duration) {
+        let mut next_due = self.next_due.lock().await;
+        let resume = Instant::now() + wait + self.tolerance;
+        *next_due = Some(next_due.map_or(resume, |due| due.max(resume)));
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +89,14 @@ mod tests {
         assert_eq!(time_for(&throttle, 4).await, Duration::from_secs(1));
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert_eq!(time_for(&throttle, 3).await, Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_pauses_every_caller_then_resumes_without_a_burst() {
+        let throttle = Throttle::new(60, 10);
+        throttle.hold(Duration::from_secs(5)).await;
+        assert_eq!(time_for(&throttle, 1).await, Duration::from_secs(5));
+        assert_eq!(time_for(&throttle, 2).await, Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]

@@ -284,3 +284,24 @@ async fn a_connection_closed_without_an_answer_is_retried() {
     assert!(!organization.name.is_empty());
     assert_eq!(client.stats().retries, 1);
 }
+
+#[tokio::test]
+async fn rate_limits_that_say_when_do_not_use_up_attempts() {
+    let mut script: Vec<Scripted> = (0..4)
+        .map(|_| {
+            Scripted::json(429, json!({"code": "too_many_requests"})).header("retry-after", "0")
+        })
+        .collect();
+    script.push(Scripted::json(200, organization()));
+    let (base, received) = scripted_server(script).await;
+    // Two attempts allowed, yet four scheduled 429s in a row do not exhaust them.
+    let client = builder_for(&base)
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+
+    client.get_organization("acme").await.unwrap();
+
+    assert_eq!(received.lock().unwrap().len(), 5);
+    assert_eq!(client.stats().rate_limited, 4);
+}

@@ -688,6 +688,10 @@ impl Engine<'_> {
     }
 
     fn warn(&mut self, message: String) {
+        // A page fetched again (a retry, a resume) would repeat its warnings word for word.
+        if self.state.stats.warnings.contains(&message) {
+            return;
+        }
         tracing::warn!("{message}");
         self.state.stats.warnings.push(message.clone());
         self.emit(Event::Warning { message });

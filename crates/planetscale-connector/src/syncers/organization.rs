@@ -78,13 +78,8 @@ impl ResourceSyncer for OrganizationSyncer {
         let members = self.api.member_page(session, &org, at.page).await?;
         let (grants, unknown) = org_grants(&cx.resource, &members.members);
         let mut page = Page::with_next(grants, None);
+        // The engine logs each warning and lists it in the sync summary.
         for (user_id, role) in unknown {
-            tracing::warn!(
-                organization = %org.name,
-                user = %user_id,
-                role = %role,
-                "unknown PlanetScale organization role: granted member only; review it by hand"
-            );
             page = page.with_warning(format!(
                 "user {user_id} in organization {} has the unknown role {role:?}: granted member only; review it by hand",
                 org.name
