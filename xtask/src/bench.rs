@@ -476,7 +476,12 @@ struct SyncRun {
 
 /// Runs one sync as a separate process and measures it through /proc while it runs.
 fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
+    // A fresh start: an earlier run's output, or its resumable `.partial`, would change what is
+    // measured.
     let _ = std::fs::remove_file(file);
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let _ = std::fs::remove_file(&partial);
     // stderr goes to a file: a pipe nobody reads until the end would fill up and stall the sync.
     let log_path = file.with_extension("log");
     let log = std::fs::File::create(&log_path)

@@ -598,7 +598,7 @@ fn open_working(partial: &Path) -> Result<Connection> {
         .map_err(|e| Error::sqlite(partial, "enabling the write-ahead log", e))?;
     tracing::debug!(%mode, "working database opened");
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY; \
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; \
          PRAGMA wal_autocheckpoint = 16384;",
     )
     .map_err(|e| Error::sqlite(partial, "configuring", e))?;
