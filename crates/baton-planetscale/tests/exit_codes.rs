@@ -114,7 +114,7 @@ fn a_closed_stdout_is_not_an_error() {
     use std::process::{Command, Stdio};
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/baton/legacy-expanded.c1z"
+        "/../c1z/tests/fixtures/legacy-expanded.c1z"
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton-planetscale"))
         .args(["inspect", "-f", fixture, "grants"])

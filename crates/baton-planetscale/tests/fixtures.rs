@@ -2,9 +2,10 @@ use std::path::PathBuf;
 
 use crate::support::{bin, json};
 
+/// baton's own files, kept with the c1z crate's tests.
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/baton")
+        .join("../c1z/tests/fixtures")
         .join(name)
 }
 
