@@ -54,7 +54,6 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let file = dir.join("sync.c1z");
         let file = file.to_string_lossy();
         let baton = |args: &[&str]| {
-            println!("$ baton-planetscale {}", args.join(" "));
             run_cmd(
                 Command::new(bin("baton-planetscale"))
                     .args(args)

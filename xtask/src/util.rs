@@ -18,7 +18,12 @@ pub fn cargo() -> Command {
 
 /// Runs `cmd`, echoing it first; a non-zero exit is an error naming the command.
 pub fn run(cmd: &mut Command) -> Result<(), String> {
-    let shown = format!("{cmd:?}");
+    // The program and its arguments only: the environment may hold a token.
+    let shown = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
     eprintln!("$ {shown}");
     let status = cmd
         .status()
