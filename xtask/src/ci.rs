@@ -13,6 +13,12 @@ fn run_ci() -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
+    // Supply-chain policy (deny.toml), offline-safe checks only: advisories need a database.
+    if has("cargo-deny", "--version") {
+        run_cmd(cargo().args(["deny", "check", "bans", "licenses", "sources"]))?;
+    } else {
+        eprintln!("cargo-deny is not installed: skipping `cargo deny check bans licenses sources`");
+    }
     tests()?;
     run_cmd(
         cargo()
