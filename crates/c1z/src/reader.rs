@@ -209,43 +209,29 @@ impl C1zReader {
     /// The resource types of a sync, in write order.
     pub fn resource_types(&self, sync_id: &str) -> Result<Vec<ResourceType>> {
         self.check_sync(sync_id)?;
-        let rows = self.blobs("v1_resource_types", "", vec![sync_id.to_owned().into()])?;
-        rows.into_iter()
-            .map(|(id, data, _)| {
-                convert::decode_resource_type(&data).map_err(|source| {
-                    self.decode_error(
-                        "v1_resource_types",
-                        id,
-                        "c1.connector.v2.ResourceType",
-                        source,
-                    )
-                })
-            })
-            .collect()
+        self.decoded(
+            "v1_resource_types",
+            "c1.connector.v2.ResourceType",
+            Filter::sync(sync_id),
+            convert::decode_resource_type,
+        )
     }
 
     /// The resources of a sync matching `filter`, in write order.
     pub fn resources(&self, sync_id: &str, filter: ResourceFilter) -> Result<Vec<Resource>> {
         self.check_sync(sync_id)?;
-        let mut clause = String::new();
-        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
-        if let Some(t) = filter.resource_type {
-            clause.push_str(" AND resource_type_id = ?");
-            args.push(t.into());
-        }
-        if let Some(p) = filter.parent {
-            clause.push_str(" AND parent_resource_type_id = ? AND parent_resource_id = ?");
-            args.push(p.resource_type.into());
-            args.push(p.resource.into());
-        }
-        let rows = self.blobs("v1_resources", &clause, args)?;
-        rows.into_iter()
-            .map(|(id, data, _)| {
-                convert::decode_resource(&data).map_err(|source| {
-                    self.decode_error("v1_resources", id, "c1.connector.v2.Resource", source)
-                })
-            })
-            .collect()
+        let rows = Filter::sync(sync_id)
+            .equal("resource_type_id", filter.resource_type)
+            .resource(
+                ("parent_resource_type_id", "parent_resource_id"),
+                filter.parent,
+            );
+        self.decoded(
+            "v1_resources",
+            "c1.connector.v2.Resource",
+            rows,
+            convert::decode_resource,
+        )
     }
 
     /// The entitlements of a sync matching `filter`, in write order.
@@ -255,25 +241,15 @@ impl C1zReader {
         filter: EntitlementFilter,
     ) -> Result<Vec<Entitlement>> {
         self.check_sync(sync_id)?;
-        let mut clause = String::new();
-        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
-        if let Some(t) = filter.resource_type {
-            clause.push_str(" AND resource_type_id = ?");
-            args.push(t.into());
-        }
-        if let Some(r) = filter.resource {
-            clause.push_str(" AND resource_type_id = ? AND resource_id = ?");
-            args.push(r.resource_type.into());
-            args.push(r.resource.into());
-        }
-        let rows = self.blobs("v1_entitlements", &clause, args)?;
-        rows.into_iter()
-            .map(|(id, data, _)| {
-                convert::decode_entitlement(&data).map_err(|source| {
-                    self.decode_error("v1_entitlements", id, "c1.connector.v2.Entitlement", source)
-                })
-            })
-            .collect()
+        let rows = Filter::sync(sync_id)
+            .equal("resource_type_id", filter.resource_type)
+            .resource(("resource_type_id", "resource_id"), filter.resource);
+        self.decoded(
+            "v1_entitlements",
+            "c1.connector.v2.Entitlement",
+            rows,
+            convert::decode_entitlement,
+        )
     }
 
     /// The grants of a sync matching `filter`, in write order.
@@ -295,22 +271,13 @@ impl C1zReader {
         mut f: impl FnMut(Grant) -> Result<()>,
     ) -> Result<()> {
         self.check_sync(sync_id)?;
-        let mut clause = String::new();
-        let mut args: Vec<SqlValue> = vec![sync_id.to_owned().into()];
-        if let Some(e) = filter.entitlement_id {
-            clause.push_str(" AND entitlement_id = ?");
-            args.push(e.into());
-        }
-        if let Some(p) = filter.principal {
-            clause.push_str(" AND principal_resource_type_id = ? AND principal_resource_id = ?");
-            args.push(p.resource_type.into());
-            args.push(p.resource.into());
-        }
-        if let Some(r) = filter.resource {
-            clause.push_str(" AND resource_type_id = ? AND resource_id = ?");
-            args.push(r.resource_type.into());
-            args.push(r.resource.into());
-        }
+        let Filter { clause, args } = Filter::sync(sync_id)
+            .equal("entitlement_id", filter.entitlement_id)
+            .resource(
+                ("principal_resource_type_id", "principal_resource_id"),
+                filter.principal,
+            )
+            .resource(("resource_type_id", "resource_id"), filter.resource);
         let expansion = if self.has_expansion {
             "expansion"
         } else {
@@ -376,16 +343,29 @@ impl C1zReader {
     }
 
     /// `(external_id, data, NULL)` of the rows of `table` in the sync, plus `clause`.
-    fn blobs(&self, table: &str, clause: &str, args: Vec<SqlValue>) -> Result<Vec<BlobRow>> {
+    /// The rows of `table` that `filter` selects, in write order, each blob decoded.
+    fn decoded<T>(
+        &self,
+        table: &'static str,
+        message: &'static str,
+        filter: Filter,
+        decode: fn(&[u8]) -> std::result::Result<T, prost::DecodeError>,
+    ) -> Result<Vec<T>> {
+        let Filter { clause, args } = filter;
         let sql = format!(
             "SELECT external_id, data, NULL FROM {table} WHERE sync_id = ?{clause} ORDER BY id"
         );
-        self.query(
+        let rows = self.query(
             &sql,
             rusqlite::params_from_iter(args),
             &format!("reading {table}"),
             blob_row,
-        )
+        )?;
+        rows.into_iter()
+            .map(|(id, data, _)| {
+                decode(&data).map_err(|source| self.decode_error(table, id, message, source))
+            })
+            .collect()
     }
 
     fn query<T, P: rusqlite::Params>(
@@ -455,4 +435,36 @@ fn clear_wal_flag(file: &mut std::fs::File) -> std::io::Result<()> {
         file.flush()?;
     }
     Ok(())
+}
+
+/// The `AND …` conditions after `sync_id = ?`, and the arguments of all of them.
+struct Filter {
+    clause: String,
+    args: Vec<SqlValue>,
+}
+
+impl Filter {
+    fn sync(sync_id: &str) -> Self {
+        Filter {
+            clause: String::new(),
+            args: vec![sync_id.to_owned().into()],
+        }
+    }
+
+    fn equal(mut self, column: &str, value: Option<String>) -> Self {
+        if let Some(value) = value {
+            self.clause.push_str(&format!(" AND {column} = ?"));
+            self.args.push(value.into());
+        }
+        self
+    }
+
+    fn resource(self, (type_column, id_column): (&str, &str), id: Option<ResourceId>) -> Self {
+        match id {
+            Some(id) => self
+                .equal(type_column, Some(id.resource_type))
+                .equal(id_column, Some(id.resource)),
+            None => self,
+        }
+    }
 }
