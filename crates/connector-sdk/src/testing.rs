@@ -263,68 +263,66 @@ impl Check {
                 continue;
             }
             let action = Action::static_entitlements(&rt.id);
-            let context = action.context();
-            let mut seen = HashSet::new();
-            for output in self.drain(action).await? {
-                let Output::Entitlements(page) = output else {
-                    continue;
-                };
-                for entitlement in page.items {
-                    if !seen.insert(entitlement.id.clone()) {
-                        self.problems.push(format!(
-                            "{context} returned entitlement {} twice",
-                            entitlement.id
-                        ));
-                        continue;
-                    }
-                    self.entitlement_ids.insert(entitlement.id.clone());
-                    self.counts(&rt.id).entitlements += 1;
-                    self.report.entitlements += 1;
-                }
+            for entitlement in self.drain_entitlements(action).await? {
+                self.entitlement_ids.insert(entitlement.id);
+                self.counts(&rt.id).entitlements += 1;
+                self.report.entitlements += 1;
             }
         }
         for resource in self.fan_out(&types, Op::Entitlements) {
             let action = Action::on_resource(Op::Entitlements, &resource);
-            let context = action.context();
-            let mut seen = HashSet::new();
-            for output in self.drain(action).await? {
-                let Output::Entitlements(page) = output else {
-                    continue;
-                };
-                for entitlement in page.items {
-                    if !seen.insert(entitlement.id.clone()) {
-                        self.problems.push(format!(
-                            "{context} returned entitlement {} twice",
-                            entitlement.id
-                        ));
-                        continue;
-                    }
-                    if !self.listed_ids.contains(&entitlement.resource.id) {
-                        self.problems.push(format!(
-                            "entitlement {} points at resource {} which no list call returned",
-                            entitlement.id, entitlement.resource.id
-                        ));
-                    }
-                    if entitlement.resource.id != resource.id {
-                        self.problems.push(format!(
-                            "entitlement {} listed for {} is on resource {} instead",
-                            entitlement.id, resource.id, entitlement.resource.id
-                        ));
-                    }
-                    let expected = ids::entitlement_id(&entitlement.resource.id, &entitlement.slug);
-                    if entitlement.id != expected {
-                        self.problems.push(format!(
-                            "entitlement {} on {} should have baton's id {expected} (resource id and slug {:?})",
-                            entitlement.id, entitlement.resource.id, entitlement.slug
-                        ));
-                    }
-                    self.entitlement_ids.insert(entitlement.id.clone());
-                    self.counts(&resource.id.resource_type).entitlements += 1;
-                    self.report.entitlements += 1;
+            for entitlement in self.drain_entitlements(action).await? {
+                if !self.listed_ids.contains(&entitlement.resource.id) {
+                    self.problems.push(format!(
+                        "entitlement {} points at resource {} which no list call returned",
+                        entitlement.id, entitlement.resource.id
+                    ));
                 }
+                if entitlement.resource.id != resource.id {
+                    self.problems.push(format!(
+                        "entitlement {} listed for {} is on resource {} instead",
+                        entitlement.id, resource.id, entitlement.resource.id
+                    ));
+                }
+                let expected = ids::entitlement_id(&entitlement.resource.id, &entitlement.slug);
+                if entitlement.id != expected {
+                    self.problems.push(format!(
+                        "entitlement {} on {} should have baton's id {expected} (resource id and slug {:?})",
+                        entitlement.id, entitlement.resource.id, entitlement.slug
+                    ));
+                }
+                self.entitlement_ids.insert(entitlement.id);
+                self.counts(&resource.id.resource_type).entitlements += 1;
+                self.report.entitlements += 1;
             }
         }
         Ok(())
+    }
+
+    /// Every entitlement `action`'s pages return, each once; a repeat is a problem.
+    async fn drain_entitlements(
+        &mut self,
+        action: Action,
+    ) -> Result<Vec<crate::model::Entitlement>, ConformanceError> {
+        let context = action.context();
+        let mut seen = HashSet::new();
+        let mut entitlements = Vec::new();
+        for output in self.drain(action).await? {
+            let Output::Entitlements(page) = output else {
+                continue;
+            };
+            for entitlement in page.items {
+                if seen.insert(entitlement.id.clone()) {
+                    entitlements.push(entitlement);
+                } else {
+                    self.problems.push(format!(
+                        "{context} returned entitlement {} twice",
+                        entitlement.id
+                    ));
+                }
+            }
+        }
+        Ok(entitlements)
     }
 
     async fn grants(&mut self) -> Result<(), ConformanceError> {
