@@ -530,6 +530,8 @@ impl Worker {
         let (conn, sync_id) = self.active()?;
         let deleted = finish_sync(conn, sync_id, self.options.keep_syncs)
             .map_err(self.sqlite("finishing the sync"))?;
+        conn.execute_batch(&bulk_pragmas())
+            .map_err(self.sqlite("configuring"))?;
         ensure_schema(conn, &[]).map_err(self.sqlite("building the grant indexes"))?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -539,8 +541,9 @@ impl Worker {
             conn.execute_batch("VACUUM")
                 .map_err(self.sqlite("compacting the database"))?;
         }
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(self.sqlite("checkpointing the write-ahead log"))?;
+        // baton's files are in WAL mode; the switch only rewrites the header (nothing is logged).
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(self.sqlite("switching to baton's journal mode"))?;
         let conn = self
             .conn
             .take()
@@ -589,19 +592,23 @@ fn open_working(partial: &Path) -> Result<Connection> {
     let conn = Connection::open(partial).map_err(|e| Error::sqlite(partial, "opening", e))?;
     conn.busy_timeout(std::time::Duration::from_millis(500))
         .map_err(|e| Error::sqlite(partial, "configuring", e))?;
-    // Exclusive locking: no shared-memory index to maintain, and a second writer on the same
-    // path fails with "database is locked" instead of interleaving with this one.
+    // Exclusive locking: a second writer on the same path fails with "database is locked"
+    // instead of interleaving with this one.
     conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
         .map_err(|e| Error::sqlite(partial, "locking", e))?;
+    // 16 KiB pages for a new database (a no-op for an existing one): a quarter of the pages,
+    // B-tree splits and page writes of 4 KiB pages, and SQLite reads any page size.
+    conn.execute_batch("PRAGMA page_size = 16384")
+        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
+    // A rollback journal while the sync runs: grant rows fill new pages, which it does not copy,
+    // so each page is written once (WAL writes it twice: to the log, then the checkpoint). A
+    // kill is as safe: SQLite rolls a hot journal back when the database is next opened.
     let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(|e| Error::sqlite(partial, "enabling the write-ahead log", e))?;
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+        .map_err(|e| Error::sqlite(partial, "choosing the journal mode", e))?;
     tracing::debug!(%mode, "working database opened");
-    conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; \
-         PRAGMA wal_autocheckpoint = 16384;",
-    )
-    .map_err(|e| Error::sqlite(partial, "configuring", e))?;
+    conn.execute_batch(WORKING_PRAGMAS)
+        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }
@@ -707,6 +714,23 @@ fn ensure_schema(conn: &Connection, deferred: &[&str]) -> rusqlite::Result<()> {
         }
     }
     tx.commit()
+}
+
+/// The connection settings while a sync runs.
+const WORKING_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
+     PRAGMA temp_store = MEMORY;";
+
+/// The connection settings for `end_sync`'s bulk work: building the deferred grant indexes and
+/// `VACUUM`.
+///
+/// Building an index is mostly sorting its keys. SQLite's sorter sorts runs on helper threads
+/// while it scans the table, but only with temporary files (not in memory) and when the keys
+/// overflow its buffer, which is the page cache's size: hence a 4 MiB cache, temporary files,
+/// and one helper per other core. That halves the build at a million grants (BENCHMARKS.md).
+/// Temporary files also keep `VACUUM`'s copy of the database out of memory.
+fn bulk_pragmas() -> String {
+    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(2, 4) - 1);
+    format!("PRAGMA temp_store = FILE; PRAGMA cache_size = -4096; PRAGMA threads = {helpers};")
 }
 
 /// Sets `ended_at`, drops the sync's session rows and deletes syncs beyond retention.

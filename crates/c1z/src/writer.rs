@@ -36,7 +36,7 @@ impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
             keep_syncs: 3,
-            batch_size: 10_000,
+            batch_size: 50_000,
         }
     }
 }

@@ -121,7 +121,7 @@ async fn a_killed_writer_resumes_from_its_last_checkpoint() {
 
     // What `kill -9` would leave on disk now: the working database files as they are.
     let snapshot = tempfile::tempdir().unwrap();
-    let working: Vec<PathBuf> = ["", "-wal"]
+    let working: Vec<PathBuf> = ["", "-journal", "-wal"]
         .iter()
         .map(|s| PathBuf::from(format!("{}{s}", partial(&path).display())))
         .filter(|p| p.exists())

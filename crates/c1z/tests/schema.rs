@@ -41,6 +41,32 @@ fn new_files_have_batons_schema() {
     assert_eq!(master(&raw_db(&out)), expected);
 }
 
+/// The SQLite header's journal-mode bytes (18 and 19) of a `.c1z`'s database.
+fn journal_mode_bytes(c1z: &std::path::Path) -> [u8; 2] {
+    let bytes = std::fs::read(c1z).unwrap();
+    let db = zstd::decode_all(&bytes[5..]).unwrap();
+    [db[18], db[19]]
+}
+
+#[test]
+fn new_files_are_in_wal_mode_like_batons() {
+    // The writer works with a rollback journal and switches to WAL when the sync ends.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new.c1z");
+    let empty = Content {
+        resource_types: Vec::new(),
+        resources: Vec::new(),
+        entitlements: Vec::new(),
+        grants: Vec::new(),
+    };
+    runtime().block_on(write_content(&out, &empty));
+    assert_eq!(journal_mode_bytes(&fixture("sync-in-progress.c1z")), [2, 2]);
+    assert_eq!(journal_mode_bytes(&out), [2, 2]);
+    // A second sync into the same file (resumed from baton's WAL header) ends the same way.
+    runtime().block_on(write_content(&out, &empty));
+    assert_eq!(journal_mode_bytes(&out), [2, 2]);
+}
+
 #[test]
 fn sync_runs_rows_look_like_batons() {
     let dir = tempfile::tempdir().unwrap();
