@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::util::{cargo, root, run as run_cmd};
@@ -112,29 +111,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
 
     let mut results = BTreeMap::new();
-    let mut baseline_content: Option<Vec<String>> = None;
+    let mut baseline: Option<PathBuf> = None;
+    let started = Instant::now();
     for scenario in &options.scenarios {
-        let result = match scenario.as_str() {
+        let scenario_started = Instant::now();
+        let mut result = match scenario.as_str() {
             "requests" => {
-                let (result, content) = requests(&options, &out_dir)?;
-                baseline_content = Some(content);
+                let (result, file) = requests(&options, &out_dir)?;
+                baseline = Some(file);
                 result
             }
             "latency" => latency(&options, &out_dir)?,
             "rate" => rate(&options, &out_dir)?,
-            "storm" => storm(&options, &out_dir, baseline_content.as_deref())?,
+            "storm" => storm(&options, &out_dir, baseline.as_deref())?,
             "store" => store(&options)?,
             "memory" => memory(&options, &out_dir)?,
             other => return Err(format!("unknown scenario `{other}`")),
         };
+        let took = scenario_started.elapsed().as_secs_f64();
+        result["scenario_s"] = json!(took);
         println!(
-            "{scenario:>9}: {}",
+            "{scenario:>9}: {} [{took:.0} s]",
             result["line"].as_str().unwrap_or_default()
         );
         results.insert(scenario.clone(), result);
     }
+    let total = started.elapsed().as_secs_f64();
+    println!("all scenarios: {total:.0} s");
     let report = json!({
         "quick": options.quick,
+        "total_s": total,
         "machine": machine(),
         "scenarios": results,
     });
@@ -146,14 +152,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 /// Scenario 1: requests made against the minimum the API allows.
-fn requests(o: &Options, out: &Path) -> Result<(Value, Vec<String>), String> {
+fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), String> {
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
     let file = out.join("requests.c1z");
     let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
     let minimum = fake.minimum_requests()?;
     let made = fake.total_requests()?;
     let ratio = made as f64 / minimum as f64;
-    let content = content(&file)?;
     let line = format!(
         "{made} requests / {minimum} minimum = {ratio:.2} (target 1.00); {:.1} s",
         sync.wall.as_secs_f64()
@@ -161,7 +166,7 @@ fn requests(o: &Options, out: &Path) -> Result<(Value, Vec<String>), String> {
     Ok((
         json!({"line": line, "requests": made, "minimum": minimum, "ratio": ratio,
                "wall_s": sync.wall.as_secs_f64()}),
-        content,
+        file,
     ))
 }
 
@@ -219,7 +224,7 @@ fn rate(o: &Options, out: &Path) -> Result<Value, String> {
 
 /// Scenario 4: the client asks for twice what the fake allows; the sync must still complete,
 /// with the same content as scenario 1, near the fake's rate.
-fn storm(o: &Options, out: &Path, baseline: Option<&[String]>) -> Result<Value, String> {
+fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, String> {
     let (server_rpm, client_rpm) = (600, 1_200);
     let fake = Fake::start(
         &bench_data_args(o),
@@ -236,7 +241,7 @@ fn storm(o: &Options, out: &Path, baseline: Option<&[String]>) -> Result<Value, 
     let bound = served as f64 / (server_rpm as f64 / 60.0);
     let ratio = sync.wall.as_secs_f64() / bound;
     let identical = match baseline {
-        Some(baseline) => Some(content(&file)? == baseline),
+        Some(baseline) => Some(same_content(baseline, &file)?),
         None => None,
     };
     if identical == Some(false) {
@@ -558,48 +563,25 @@ fn proc_sample(pid: u32) -> Option<ProcSample> {
     })
 }
 
-/// The synced content, as the sorted ids of every resource and grant (the binary's own JSON).
-/// Only the ids are decoded: a large sync's full JSON would take gigabytes as `Value`s.
-fn content(file: &Path) -> Result<Vec<String>, String> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: Value,
+/// Whether two files hold the same resources and grants: the binary's own `diff` finds no
+/// access gained or lost and no resource added or removed.
+fn same_content(old: &Path, new: &Path) -> Result<bool, String> {
+    let output = Command::new(release_bin("baton-planetscale"))
+        .arg("diff")
+        .args([old, new])
+        .args(["--output", "json"])
+        .output()
+        .map_err(|e| format!("running diff: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "diff failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
-    #[derive(Deserialize)]
-    struct ResourceRow {
-        resource: Id,
-    }
-    #[derive(Deserialize)]
-    struct GrantRow {
-        grant: GrantId,
-    }
-    #[derive(Deserialize)]
-    struct GrantId {
-        id: String,
-    }
-    #[derive(Deserialize)]
-    struct Resources {
-        resources: Vec<ResourceRow>,
-    }
-    #[derive(Deserialize)]
-    struct Grants {
-        grants: Vec<GrantRow>,
-    }
-    let resources: Resources = inspect(file, "resources")?;
-    let grants: Grants = inspect(file, "grants")?;
-    let mut ids: Vec<String> = resources
-        .resources
-        .into_iter()
-        .map(|r| format!("resource:{}", r.resource.id))
-        .chain(
-            grants
-                .grants
-                .into_iter()
-                .map(|g| format!("grant:{}", g.grant.id)),
-        )
-        .collect();
-    ids.sort();
-    Ok(ids)
+    let diff: Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("diff JSON: {e}"))?;
+    let empty = |key: &str| diff[key].as_array().is_some_and(Vec::is_empty);
+    Ok(empty("access") && empty("resourcesAdded") && empty("resourcesRemoved"))
 }
 
 fn grant_count(file: &Path) -> Result<u64, String> {
@@ -610,10 +592,6 @@ fn grant_count(file: &Path) -> Result<u64, String> {
 }
 
 fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
-    inspect(file, what)
-}
-
-fn inspect<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> Result<T, String> {
     let output = Command::new(release_bin("baton-planetscale"))
         .args(["inspect", "--file"])
         .arg(file)
