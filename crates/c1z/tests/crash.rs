@@ -232,3 +232,52 @@ async fn a_second_writer_on_the_same_path_is_refused() {
     let id = reader.latest_sync().unwrap().id;
     assert_eq!(reader.resource_types(&id).unwrap(), vec![user_type()]);
 }
+
+#[tokio::test]
+async fn a_partial_killed_in_wal_mode_resumes() {
+    // Earlier versions worked in WAL mode: a kill left committed rows in `<partial>-wal`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.c1z");
+    let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+    let start = writer.begin_sync().await.unwrap();
+    writer.put_resource_types(vec![user_type()]).await.unwrap();
+    writer.put_resources(users(10)).await.unwrap();
+    writer.checkpoint("cp-1").await.unwrap();
+    drop(writer);
+
+    let partial = partial(&path);
+    let wal = PathBuf::from(format!("{}-wal", partial.display()));
+    let snapshot = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(&partial).unwrap();
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA wal_autocheckpoint = 0; UPDATE v1_sync_runs SET sync_token = 'cp-in-the-log'",
+    )
+    .unwrap();
+    // Copy the files while the connection lives, as `kill -9` would leave them.
+    for p in [&partial, &wal] {
+        fs::copy(p, snapshot.path().join(p.file_name().unwrap())).unwrap();
+    }
+    drop(conn);
+    for p in [&partial, &wal] {
+        fs::copy(snapshot.path().join(p.file_name().unwrap()), p).unwrap();
+    }
+    assert!(fs::metadata(&wal).unwrap().len() > 0);
+
+    let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+    let resumed = writer.begin_sync().await.unwrap();
+    assert_eq!(resumed.sync_id, start.sync_id);
+    assert_eq!(resumed.checkpoint.as_deref(), Some("cp-in-the-log"));
+    assert_eq!(writer.resources("user").await.unwrap(), users(10));
+    writer.put_grants(grants(3)).await.unwrap();
+    writer.end_sync().await.unwrap();
+    drop(writer);
+
+    assert_eq!(listing(dir.path()), vec!["sync.c1z"]);
+    let counts = C1zReader::open(&path)
+        .unwrap()
+        .counts(&start.sync_id)
+        .unwrap();
+    assert_eq!((counts.resources, counts.grants), (10, 3));
+}
