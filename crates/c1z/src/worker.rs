@@ -596,8 +596,9 @@ fn open_working(partial: &Path) -> Result<Connection> {
     // instead of interleaving with this one.
     conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
         .map_err(|e| Error::sqlite(partial, "locking", e))?;
-    // 16 KiB pages for a new database (a no-op for an existing one): a quarter of the pages,
-    // B-tree splits and page writes of 4 KiB pages, and SQLite reads any page size.
+    // 16 KiB pages: a quarter of the pages, B-tree splits and page writes of 4 KiB ones, and
+    // SQLite reads any page size. A new database takes it now; baton's 4 KiB files keep theirs
+    // until a retention `VACUUM` rewrites them.
     conn.execute_batch("PRAGMA page_size = 16384")
         .map_err(|e| Error::sqlite(partial, "configuring", e))?;
     // A rollback journal while the sync runs: grant rows fill new pages, which it does not copy,

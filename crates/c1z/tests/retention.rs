@@ -73,3 +73,35 @@ async fn baton_files_gain_a_sync_and_keep_theirs() {
     assert_eq!(reader.counts(&syncs[0].id).unwrap().grants, 14981);
     assert_eq!(reader.latest_sync().unwrap().id, new_id);
 }
+
+#[tokio::test]
+async fn a_baton_file_compacted_by_retention_stays_batons() {
+    // baton's 4 KiB pages become the writer's 16 KiB ones when retention's VACUUM rewrites the
+    // file; the header stays in WAL mode and the kept sync reads back whole.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.c1z");
+    std::fs::copy(crate::common::fixture("legacy-expanded.c1z"), &path).unwrap();
+    let page_size = |path: &std::path::Path| -> i64 {
+        crate::common::raw_db(path)
+            .conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(page_size(&path), 4096);
+    let options = WriterOptions {
+        keep_syncs: 1,
+        ..WriterOptions::default()
+    };
+    let new_id = one_sync(&path, options).await;
+    assert_eq!(page_size(&path), 16384);
+    let reader = C1zReader::open(&path).unwrap();
+    let ids: Vec<String> = reader.syncs().unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![new_id.clone()]);
+    assert_eq!(
+        reader.resource_types(&new_id).unwrap()[0].display_name,
+        new_id
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let db = zstd::decode_all(&bytes[5..]).unwrap();
+    assert_eq!([db[18], db[19]], [2, 2]);
+}
