@@ -119,7 +119,7 @@ async fn answer(
         Some(FaultRule::ChangeBetweenPages { change, .. }) => {
             let answer = respond();
             if let Some(org) = &endpoint.org {
-                shared.change_members(org, *change);
+                shared.change_data(org, endpoint.team.as_deref(), *change);
             }
             Ok(answer)
         }

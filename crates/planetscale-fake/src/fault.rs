@@ -66,10 +66,10 @@ pub enum FaultRule {
         /// The foreign origin, e.g. `https://evil.example`.
         origin: String,
     },
-    /// On page 1 of an organization's members: change the organization's members right after
-    /// the page is served, so later pages shift.
+    /// On page 1 of a list (an organization's members or teams, or a team's members): change
+    /// the listed data right after the page is served, so later pages shift.
     ChangeBetweenPages {
-        /// Which requests (only page 1 of members lists ever matches).
+        /// Which requests (only page 1 of those lists ever matches).
         #[serde(default)]
         on: FaultMatch,
         /// The change.
@@ -123,7 +123,8 @@ pub enum RepeatStyle {
     Two,
 }
 
-/// A change to an organization's members for [`FaultRule::ChangeBetweenPages`].
+/// A change to the listed data for [`FaultRule::ChangeBetweenPages`]. Each applies to the list
+/// whose page 1 was served; one of another list changes nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataChange {
@@ -131,6 +132,25 @@ pub enum DataChange {
     AddMember,
     /// The first member leaves (and their teams): the first member of page 2 moves to page 1.
     RemoveMember,
+    /// A new team (a copy of the first, without members) is created at the head of the list.
+    AddTeam,
+    /// The first team is deleted.
+    RemoveTeam,
+    /// The first organization member not in the team joins it, at the head of its list.
+    AddTeamMember,
+    /// The team's first member leaves it.
+    RemoveTeamMember,
+}
+
+impl DataChange {
+    /// The list this change applies to.
+    fn list(self) -> EndpointKind {
+        match self {
+            DataChange::AddMember | DataChange::RemoveMember => EndpointKind::Members,
+            DataChange::AddTeam | DataChange::RemoveTeam => EndpointKind::Teams,
+            DataChange::AddTeamMember | DataChange::RemoveTeamMember => EndpointKind::TeamMembers,
+        }
+    }
 }
 
 impl Default for FaultMatch {
@@ -240,8 +260,8 @@ impl FaultRule {
             FaultRule::RepeatPage { .. } | FaultRule::ForeignNextUrl { .. } => {
                 endpoint.kind.is_list()
             }
-            FaultRule::ChangeBetweenPages { .. } => {
-                endpoint.kind == EndpointKind::Members && page == 1
+            FaultRule::ChangeBetweenPages { change, .. } => {
+                endpoint.kind == change.list() && page == 1
             }
             _ => true,
         }

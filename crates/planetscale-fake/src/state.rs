@@ -14,7 +14,7 @@ use crate::generate::timestamp;
 use crate::index::Index;
 use crate::limiter::RateLimiter;
 use crate::{DataChange, Dataset, FakeConfig, FaultRule, Latency, OrgData, RateLimitConfig};
-use crate::{RequestRecord, TokenConfig};
+use crate::{RequestRecord, TeamData, TokenConfig};
 
 /// Everything a request may read or change.
 #[derive(Debug)]
@@ -150,8 +150,9 @@ impl Shared {
         lock(&self.records).clear();
     }
 
-    /// Applies `change` to organization `org`'s members and re-indexes that organization.
-    pub(crate) fn change_members(&self, org: &str, change: DataChange) {
+    /// Applies `change` to organization `org` (its members, its teams, or the members of its
+    /// team `team`) and re-indexes that organization.
+    pub(crate) fn change_data(&self, org: &str, team: Option<&str>, change: DataChange) {
         let mut data = write(&self.data);
         let Data { dataset, index } = &mut *data;
         // Copies the dataset only while someone else holds the previous one.
@@ -165,6 +166,31 @@ impl Shared {
                 org_data.members.insert(0, late_member(org, n));
             }
             DataChange::RemoveMember => remove_first_member(org_data),
+            DataChange::AddTeam => {
+                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(team) = late_team(org_data, n) {
+                    org_data.teams.insert(0, team);
+                }
+            }
+            DataChange::RemoveTeam => {
+                if !org_data.teams.is_empty() {
+                    org_data.teams.remove(0);
+                }
+            }
+            DataChange::AddTeamMember => {
+                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                add_team_member(org_data, team, n);
+            }
+            DataChange::RemoveTeamMember => {
+                if let Some(team) = org_data.teams.iter_mut().find(|t| Some(slug(t)) == team)
+                    && !team.members.is_empty()
+                {
+                    let removed = team.members.remove(0);
+                    if let Some(users) = team.team["members"].as_array_mut() {
+                        users.retain(|u| u["id"] != removed["user"]["id"]);
+                    }
+                }
+            }
         }
         *index = Arc::new(index.with_org(org, org_data));
     }
@@ -199,6 +225,50 @@ fn late_member(org: &str, n: u64) -> Value {
             "email_verified": false,
         },
     })
+}
+
+/// A team created while a client is paging: a copy of the first team with a new identity and no
+/// members (`None` when the organization has no team to copy).
+fn late_team(org: &OrgData, n: u64) -> Option<TeamData> {
+    let mut team = org.teams.first()?.team.clone();
+    let name = format!("Late Team {n}");
+    team["id"] = json!(format!("zt{n:010}"));
+    team["name"] = json!(name);
+    team["display_name"] = json!(name);
+    team["slug"] = json!(format!("late-team-{n}"));
+    team["members"] = json!([]);
+    Some(TeamData {
+        team,
+        members: Vec::new(),
+    })
+}
+
+/// The first organization member who is not in team `slug` joins it, at the head of its list.
+fn add_team_member(org: &mut OrgData, team_slug: Option<&str>, n: u64) {
+    let OrgData { members, teams, .. } = org;
+    let Some(team) = teams.iter_mut().find(|t| Some(slug(t)) == team_slug) else {
+        return;
+    };
+    let in_team = |user: &Value| team.members.iter().any(|m| m["user"]["id"] == user["id"]);
+    let Some(user) = members.iter().map(|m| &m["user"]).find(|u| !in_team(u)).cloned() else {
+        return;
+    };
+    let joined = &user["created_at"];
+    let membership = json!({
+        "id": format!("zm{n:010}"),
+        "user": user,
+        "created_at": joined,
+        "updated_at": joined,
+        "passwords": [],
+    });
+    if let Some(users) = team.team["members"].as_array_mut() {
+        users.insert(0, user);
+    }
+    team.members.insert(0, membership);
+}
+
+fn slug(team: &TeamData) -> &str {
+    team.team["slug"].as_str().unwrap_or_default()
 }
 
 /// Removes the first member from the organization and from its teams.

@@ -317,6 +317,77 @@ async fn a_member_joins_between_pages() {
 }
 
 #[tokio::test]
+async fn teams_change_between_pages() {
+    let fake = Fake::small().await;
+    let teams = "/v1/organizations/acme/teams";
+    let count = |fake: &Fake| fake.server.dataset().org("acme").unwrap().teams.len();
+    let before = count(&fake);
+    let on = FaultMatch::endpoint(EndpointKind::Teams).times(1);
+    fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on: on.clone(),
+        change: DataChange::AddTeam,
+    }]);
+    let page1 = fake.get(&format!("{teams}?per_page=2")).await.ids();
+    let page2 = fake.get(&format!("{teams}?per_page=2&page=2")).await;
+    // Everyone moved down one place: the last of page 1 is listed again.
+    assert_eq!(page2.ids()[0], page1[1]);
+    assert_eq!(page2.json()["total_count"], before + 1);
+    let dataset = fake.server.dataset();
+    let late = dataset.org("acme").unwrap().teams[0].slug().to_owned();
+    let members = fake.get(&format!("{teams}/{late}/members")).await;
+    assert_eq!((members.status, members.ids().len()), (200, 0));
+
+    fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on,
+        change: DataChange::RemoveTeam,
+    }]);
+    fake.get(&format!("{teams}?per_page=2")).await;
+    assert_eq!(count(&fake), before);
+    assert_eq!(fake.get(&format!("{teams}/{late}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn team_members_change_between_pages() {
+    let fake = Fake::small().await;
+    let dataset = fake.server.dataset();
+    let team = dataset.org("acme").unwrap().teams[0].clone();
+    let slug = team.slug().to_owned();
+    let path = format!("/v1/organizations/acme/teams/{slug}/members");
+    let on = FaultMatch::endpoint(EndpointKind::TeamMembers).team(&slug).times(1);
+    // A change for another kind of list does nothing here.
+    fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on: on.clone(),
+        change: DataChange::AddTeam,
+    }]);
+    fake.get(&path).await;
+    assert_eq!(fake.server.dataset(), dataset);
+
+    fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on: on.clone(),
+        change: DataChange::AddTeamMember,
+    }]);
+    let page1 = fake.get(&format!("{path}?per_page=2")).await.ids();
+    let page2 = fake.get(&format!("{path}?per_page=2&page=2")).await;
+    assert_eq!(page2.ids()[0], page1[1]);
+    assert_eq!(page2.json()["total_count"], team.members.len() + 1);
+    let joined = fake.server.dataset().org("acme").unwrap().teams[0].team["members"][0].clone();
+    assert!(
+        team.members
+            .iter()
+            .all(|m| m["user"]["id"] != joined["id"])
+    );
+
+    fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on,
+        change: DataChange::RemoveTeamMember,
+    }]);
+    fake.get(&path).await;
+    let after = fake.server.dataset().org("acme").unwrap().teams[0].clone();
+    assert_eq!(after.members, team.members);
+    assert_eq!(after.team["members"], team.team["members"]);
+}
+
+#[tokio::test]
 async fn faults_from_the_config_apply_from_the_start() {
     let mut config = FakeConfig::new(DataSpec::small().generate());
     config.faults = vec![FaultRule::Status {
