@@ -11,6 +11,7 @@
 //! | `org:<org id>` | that organization (id and name: API paths use the name) |
 //! | `members:<org id>:<n>` | page `n` of the organization's members: (user id, role) pairs and paging |
 //! | `team:<team id>` | the team's organization name and slug (API paths use both) |
+//! | `total:<list>` | the `total_count` page 1 of a list reported; lists: `teams:<org id>`, `team-members:<team id>` |
 
 use connector_sdk::SessionCache;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,17 @@ pub(crate) fn team(session: &SessionCache, team_id: &str) -> Option<TeamEntry> {
 
 pub(crate) fn put_team(session: &SessionCache, team_id: &str, value: &TeamEntry) {
     session.put_json(format!("team:{team_id}"), value);
+}
+
+/// The `total_count` page 1 of `list` reported, when page 1 was fetched and reported one.
+pub(crate) fn first_total(session: &SessionCache, list: &str) -> Option<u64> {
+    session.get_json(&format!("total:{list}"))
+}
+
+pub(crate) fn put_first_total(session: &SessionCache, list: &str, total: Option<u64>) {
+    if let Some(total) = total {
+        session.put_json(format!("total:{list}"), &total);
+    }
 }
 
 #[cfg(test)]

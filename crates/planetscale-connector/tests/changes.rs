@@ -1,4 +1,4 @@
-use planetscale_fake::{DataChange, DataSpec, EndpointKind, FaultMatch, FaultRule};
+use planetscale_fake::{DataChange, DataSpec, EndpointKind, FaultMatch, FaultRule, TeamSizes};
 
 use crate::support::{connector, contents, start, sync_memory};
 
@@ -49,6 +49,91 @@ async fn members_changing_between_pages_are_never_missed() {
                 users.binary_search(id).is_ok(),
                 "{change:?}: user {id} missing"
             );
+        }
+    }
+}
+
+/// The same for an organization's teams: a team created or deleted right after page 1 of the
+/// team list is served. No team the organization holds at the end may be missing, nor any
+/// member grant of those teams.
+#[tokio::test]
+async fn teams_changing_between_pages_are_never_missed() {
+    for change in [DataChange::RemoveTeam, DataChange::AddTeam] {
+        let spec = DataSpec {
+            organizations: 1,
+            members_per_org: vec![40],
+            teams_per_org: vec![230],
+            ..DataSpec::small()
+        };
+        let server = start(spec.generate()).await;
+        server.set_faults(vec![FaultRule::ChangeBetweenPages {
+            on: FaultMatch::endpoint(EndpointKind::Teams),
+            change,
+        }]);
+        let (store, result) = sync_memory(&connector(&server)).await;
+        result.unwrap();
+        let now = server.dataset();
+        let (resources, _, grants) = contents(&store);
+        for team in &now.organizations[0].teams {
+            let id = team.team["id"].as_str().unwrap();
+            assert!(
+                resources
+                    .iter()
+                    .any(|r| r.id.resource_type == "team" && r.id.resource == id),
+                "{change:?}: team {} missing",
+                team.slug()
+            );
+            let entitlement = format!("team:{id}:member");
+            for user in team.user_ids() {
+                assert!(
+                    grants
+                        .iter()
+                        .any(|g| g.entitlement.id == entitlement && g.principal.id.resource == user),
+                    "{change:?}: {user} in team {} missing",
+                    team.slug()
+                );
+            }
+        }
+    }
+}
+
+/// And for a team's members: someone joins or leaves a team right after page 1 of its member
+/// list is served. Every member the team holds at the end has a grant.
+#[tokio::test]
+async fn team_members_changing_between_pages_are_never_missed() {
+    for change in [DataChange::RemoveTeamMember, DataChange::AddTeamMember] {
+        let spec = DataSpec {
+            organizations: 1,
+            members_per_org: vec![400],
+            teams_per_org: vec![2],
+            team_size: TeamSizes {
+                small_max: 1,
+                large_min: 230,
+                large_max: 260,
+                large_share: 1.0,
+            },
+            ..DataSpec::small()
+        };
+        let server = start(spec.generate()).await;
+        let slug = server.dataset().organizations[0].teams[0].slug().to_owned();
+        server.set_faults(vec![FaultRule::ChangeBetweenPages {
+            on: FaultMatch::endpoint(EndpointKind::TeamMembers).team(&slug),
+            change,
+        }]);
+        let (store, result) = sync_memory(&connector(&server)).await;
+        result.unwrap();
+        let now = server.dataset();
+        let team = &now.organizations[0].teams[0];
+        let entitlement = format!("team:{}:member", team.team["id"].as_str().unwrap());
+        let (_, _, grants) = contents(&store);
+        let granted: Vec<&str> = grants
+            .iter()
+            .filter(|g| g.entitlement.id == entitlement)
+            .map(|g| g.principal.id.resource.as_str())
+            .collect();
+        assert!(team.members.len() > 200, "the team spans several pages");
+        for user in team.user_ids() {
+            assert!(granted.contains(&user), "{change:?}: {user} missing");
         }
     }
 }

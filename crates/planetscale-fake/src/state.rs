@@ -250,7 +250,12 @@ fn add_team_member(org: &mut OrgData, team_slug: Option<&str>, n: u64) {
         return;
     };
     let in_team = |user: &Value| team.members.iter().any(|m| m["user"]["id"] == user["id"]);
-    let Some(user) = members.iter().map(|m| &m["user"]).find(|u| !in_team(u)).cloned() else {
+    let Some(user) = members
+        .iter()
+        .map(|m| &m["user"])
+        .find(|u| !in_team(u))
+        .cloned()
+    else {
         return;
     };
     let joined = &user["created_at"];

@@ -353,7 +353,9 @@ async fn team_members_change_between_pages() {
     let team = dataset.org("acme").unwrap().teams[0].clone();
     let slug = team.slug().to_owned();
     let path = format!("/v1/organizations/acme/teams/{slug}/members");
-    let on = FaultMatch::endpoint(EndpointKind::TeamMembers).team(&slug).times(1);
+    let on = FaultMatch::endpoint(EndpointKind::TeamMembers)
+        .team(&slug)
+        .times(1);
     // A change for another kind of list does nothing here.
     fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
         on: on.clone(),
@@ -371,11 +373,7 @@ async fn team_members_change_between_pages() {
     assert_eq!(page2.ids()[0], page1[1]);
     assert_eq!(page2.json()["total_count"], team.members.len() + 1);
     let joined = fake.server.dataset().org("acme").unwrap().teams[0].team["members"][0].clone();
-    assert!(
-        team.members
-            .iter()
-            .all(|m| m["user"]["id"] != joined["id"])
-    );
+    assert!(team.members.iter().all(|m| m["user"]["id"] != joined["id"]));
 
     fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
         on,

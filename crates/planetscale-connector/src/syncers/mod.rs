@@ -46,8 +46,8 @@ pub(crate) struct Shared {
     /// Held while member pages are compared with page 1 and cached, so that a page fetched
     /// before a change never overwrites the pages of a fresh listing.
     member_cache: Mutex<()>,
-    /// `(organization id, total_count)` pairs a fresh listing was made for, so that the pages
-    /// that notice the same change do not each list the organization again.
+    /// `(list, total_count)` pairs a fresh listing was made for, so that the pages that notice
+    /// the same change do not each list again.
     relisted: Mutex<HashSet<(String, Option<u64>)>>,
 }
 
@@ -59,8 +59,7 @@ pub(crate) struct Members {
     pub(crate) relisted: Vec<Member>,
 }
 
-/// Fresh listings of one organization's members tried before a sync gives up on a list that
-/// keeps changing.
+/// Fresh listings of one list tried before a sync gives up on a list that keeps changing.
 const RELIST_ATTEMPTS: usize = 3;
 
 /// Pages validation fetched, kept for the sync's first requests so that they are not fetched
@@ -94,6 +93,14 @@ impl Shared {
     /// Whether `user_id` is seen for the first time in this listing.
     fn first_sighting(&self, user_id: &str) -> bool {
         lock(&self.seen_users).insert(user_id.to_owned())
+    }
+
+    /// Whether this call is the one to list `list` again after its `total_count` went from
+    /// `before` to `now`: the first call to notice a change makes the fresh listing.
+    fn claim_relist(&self, list: &str, before: Option<u64>, now: Option<u64>) -> bool {
+        let mut relisted = lock(&self.relisted);
+        relisted.insert((list.to_owned(), before));
+        relisted.insert((list.to_owned(), now))
     }
 }
 
@@ -180,12 +187,11 @@ impl Api {
                 relisted: Vec::new(),
             });
         };
-        let fresh = {
-            let mut relisted = lock(&self.shared.relisted);
-            relisted.insert((org.id.clone(), first_total));
-            relisted.insert((org.id.clone(), fetched.total_count))
-        };
-        if !fresh {
+        let list = format!("members:{}", org.id);
+        if !self
+            .shared
+            .claim_relist(&list, first_total, fetched.total_count)
+        {
             // Another call noticed the same change and lists the organization again.
             return Ok(Members {
                 page: fetched,
@@ -228,53 +234,61 @@ impl Api {
         None
     }
 
-    /// Lists `org`'s members from page 1 to the end, again while the pages disagree on
-    /// `total_count` or the members counted differ from it, and caches the fresh pages.
+    /// Lists `org`'s members afresh (see [`relist`]) and caches the fresh pages.
     async fn relist_members(
         &self,
         session: &SessionCache,
         org: &OrgEntry,
     ) -> Result<Vec<Member>, ConnectorError> {
-        for _ in 0..RELIST_ATTEMPTS {
-            let mut pages: Vec<ApiPage<Member>> = Vec::new();
-            let mut page = 1;
-            let consistent = loop {
-                let fetched = self.fetch_members(org, page).await?;
-                if pages
-                    .first()
-                    .is_some_and(|first| first.total_count != fetched.total_count)
-                {
-                    break false;
-                }
-                let next = fetched.next();
-                pages.push(fetched);
-                match next {
-                    Some(next) if next > page => page = next,
-                    _ => {
-                        let counted: usize = pages.iter().map(|p| p.items.len()).sum();
-                        break pages[0]
-                            .total_count
-                            .is_none_or(|total| total == counted as u64);
-                    }
-                }
-            };
-            if !consistent {
-                continue;
-            }
-            let _guard = lock(&self.shared.member_cache);
-            for (number, fetched) in (1..).zip(&pages) {
-                cache::put_member_page(session, &org.id, number, &MemberPage::from(fetched));
-            }
-            return Ok(pages.into_iter().flat_map(|p| p.items).collect());
+        let what = format!("the members of organization {}", org.name);
+        let pages = relist(&what, |page| self.fetch_members(org, page)).await?;
+        let _guard = lock(&self.shared.member_cache);
+        for (number, fetched) in (1..).zip(&pages) {
+            cache::put_member_page(session, &org.id, number, &MemberPage::from(fetched));
         }
-        Err(ConnectorError::new(
-            ErrorKind::Unavailable,
-            format!(
-                "the members of organization {} changed during each of {RELIST_ATTEMPTS} \
-                 listings in a row: run the sync again when they settle",
-                org.name
-            ),
-        ))
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
+    }
+
+    /// Checks page `page` of a position-paged `list` (a session-cache list name, see
+    /// [`cache`]) against page 1, which records its `total_count`.
+    ///
+    /// PlanetScale pages by offset, so an item added or removed between two pages of one
+    /// listing shifts the later pages: one item moves across a page boundary and would be
+    /// missed. When a page's `total_count` differs from page 1's, this returns every item of a
+    /// fresh, consistent listing (see [`relist`]), unless another call already listed again for
+    /// the same change; otherwise nothing. `what` names the list in errors.
+    pub(crate) async fn recheck<T, F, Fut>(
+        &self,
+        session: &SessionCache,
+        list: &str,
+        what: &str,
+        at: (u32, &ApiPage<T>),
+        fetch: F,
+    ) -> Result<Vec<T>, ConnectorError>
+    where
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<ApiPage<T>, ConnectorError>>,
+    {
+        let (page, fetched) = at;
+        if page == 1 {
+            cache::put_first_total(session, list, fetched.total_count);
+            return Ok(Vec::new());
+        }
+        let (Some(before), Some(now)) = (cache::first_total(session, list), fetched.total_count)
+        else {
+            return Ok(Vec::new());
+        };
+        if before == now || !self.shared.claim_relist(list, Some(before), Some(now)) {
+            return Ok(Vec::new());
+        }
+        tracing::info!(
+            list = what,
+            before,
+            now,
+            "the list changed during the listing: listing it again"
+        );
+        let pages = relist(what, fetch).await?;
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
     }
 
     async fn fetch_members(
@@ -309,6 +323,49 @@ impl Api {
         compact.members.dedup();
         Ok(compact)
     }
+}
+
+/// Lists a position-paged list from page 1 to the end, again while its pages disagree on
+/// `total_count` or the items counted differ from it, at most [`RELIST_ATTEMPTS`] times.
+async fn relist<T, F, Fut>(what: &str, fetch: F) -> Result<Vec<ApiPage<T>>, ConnectorError>
+where
+    F: Fn(u32) -> Fut,
+    Fut: Future<Output = Result<ApiPage<T>, ConnectorError>>,
+{
+    for _ in 0..RELIST_ATTEMPTS {
+        let mut pages: Vec<ApiPage<T>> = Vec::new();
+        let mut page = 1;
+        let consistent = loop {
+            let fetched = fetch(page).await?;
+            if pages
+                .first()
+                .is_some_and(|first| first.total_count != fetched.total_count)
+            {
+                break false;
+            }
+            let next = fetched.next();
+            pages.push(fetched);
+            match next {
+                Some(next) if next > page => page = next,
+                _ => {
+                    let counted: usize = pages.iter().map(|p| p.items.len()).sum();
+                    break pages[0]
+                        .total_count
+                        .is_none_or(|total| total == counted as u64);
+                }
+            }
+        };
+        if consistent {
+            return Ok(pages);
+        }
+    }
+    Err(ConnectorError::new(
+        ErrorKind::Unavailable,
+        format!(
+            "{what} changed during each of {RELIST_ATTEMPTS} listings in a row: run the sync \
+             again when they settle"
+        ),
+    ))
 }
 
 /// The error for a failed list call under an organization. PlanetScale answers a missing

@@ -49,23 +49,33 @@ impl ResourceSyncer for TeamSyncer {
         };
         let session = &cx.call.session;
         let at = ListPage::parse(cx.call.page_token.as_deref())?;
-        let org = self.api.org(session, &parent.resource).await?;
-        let fetched = self
-            .api
-            .client
-            .list_teams(&org.name, at.page)
-            .await
-            .map_err(|e| listing_error(e, "teams", &org.name))?;
+        let org = &self.api.org(session, &parent.resource).await?;
+        let fetch = |page| async move {
+            self.api
+                .client
+                .list_teams(&org.name, page)
+                .await
+                .map_err(|e| listing_error(e, "teams", &org.name))
+        };
+        let fetched = fetch(at.page).await?;
+        let list = format!("teams:{}", org.id);
+        let what = format!("the teams of organization {}", org.name);
+        // A fresh listing after a change repeats teams of other pages: the store keeps one each.
+        let mut relisted = (self.api)
+            .recheck(session, &list, &what, (at.page, &fetched), fetch)
+            .await?;
+        relisted.retain(|t| !fetched.items.iter().any(|f| f.id == t.id));
         let items = fetched
             .items
             .iter()
+            .chain(&relisted)
             .map(|t| {
                 let entry = TeamEntry {
                     org_name: org.name.clone(),
                     slug: t.slug.clone(),
                 };
                 cache::put_team(session, &t.id, &entry);
-                team_resource(t, &org, &parent)
+                team_resource(t, org, &parent)
             })
             .collect();
         let next = follow(at, (&fetched).into());
@@ -78,14 +88,23 @@ impl ResourceSyncer for TeamSyncer {
 
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
         let at = ListPage::parse(cx.call.page_token.as_deref())?;
-        let team = team_entry(&cx.call.session, &cx.resource)?;
-        let fetched = self
-            .api
-            .client
-            .list_team_members(&team.org_name, &team.slug, at.page)
-            .await
-            .map_err(|e| members_error(e, &team))?;
-        let grants = team_grants(&cx.resource, &fetched.items);
+        let session = &cx.call.session;
+        let team = &team_entry(session, &cx.resource)?;
+        let fetch = |page| async move {
+            self.api
+                .client
+                .list_team_members(&team.org_name, &team.slug, page)
+                .await
+                .map_err(|e| members_error(e, team))
+        };
+        let fetched = fetch(at.page).await?;
+        let list = format!("team-members:{}", cx.resource.id.resource);
+        let what = format!("the members of team {} in {}", team.slug, team.org_name);
+        let mut relisted = (self.api)
+            .recheck(session, &list, &what, (at.page, &fetched), fetch)
+            .await?;
+        relisted.retain(|m| !fetched.items.iter().any(|f| f.user.id == m.user.id));
+        let grants = team_grants(&cx.resource, fetched.items.iter().chain(&relisted));
         let next = follow(at, (&fetched).into());
         Ok(Page::with_next(grants, next.next_token()).with_enqueued(next.enqueue_tokens()))
     }
@@ -168,9 +187,12 @@ pub(crate) fn team_entitlement(team: &Resource) -> Entitlement {
 }
 
 /// One `member` grant per team member.
-pub(crate) fn team_grants(team: &Resource, members: &[TeamMember]) -> Vec<Grant> {
+pub(crate) fn team_grants<'a>(
+    team: &Resource,
+    members: impl IntoIterator<Item = &'a TeamMember>,
+) -> Vec<Grant> {
     members
-        .iter()
+        .into_iter()
         .map(|m| Grant::new(team, MEMBER, ResourceId::new(user::ID, m.user.id.as_str())))
         .collect()
 }
