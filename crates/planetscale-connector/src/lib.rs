@@ -11,7 +11,10 @@
 //!
 //! It is read-only and needs only the `read_organization` access. Every API page is fetched once
 //! per sync, validation included: validation lists the organizations and fetches page 1 of each
-//! one's members (the `read_organization` check) and the sync starts from those pages. A 404
+//! one's members (the `read_organization` check) and the sync starts from those pages. The one
+//! exception: PlanetScale pages by offset, so a list (an organization's members or teams, a
+//! team's members) whose `total_count` changes between its pages is listed again from page 1,
+//! since a shifted page boundary would otherwise drop an item unseen. A 404
 //! while listing fails the sync, because PlanetScale answers a missing permission with 404 and an
 //! empty list would read as everyone losing access.
 //!
