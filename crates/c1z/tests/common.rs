@@ -12,7 +12,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// Everything in one sync, as the reader returns it.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Content {
     pub resource_types: Vec<connector_sdk::ResourceType>,
     pub resources: Vec<connector_sdk::Resource>,
@@ -60,13 +60,23 @@ pub struct RawDb {
     _dir: tempfile::TempDir,
 }
 
+/// The SQLite database file inside a v1 `.c1z`.
+pub fn decoded(c1z: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(c1z).unwrap();
+    assert_eq!(&bytes[..5], b"C1ZF\0");
+    zstd::decode_all(&bytes[5..]).unwrap()
+}
+
+/// The SQLite header's journal-mode bytes (18 and 19) of a `.c1z`'s database: `[2, 2]` is WAL.
+pub fn journal_mode_bytes(c1z: &Path) -> [u8; 2] {
+    let db = decoded(c1z);
+    [db[18], db[19]]
+}
+
 pub fn raw_db(c1z: &Path) -> RawDb {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("raw.db");
-    let bytes = std::fs::read(c1z).unwrap();
-    assert_eq!(&bytes[..5], b"C1ZF\0");
-    let decoded = zstd::decode_all(&bytes[5..]).unwrap();
-    std::fs::write(&db, decoded).unwrap();
+    std::fs::write(&db, decoded(c1z)).unwrap();
     RawDb {
         conn: rusqlite::Connection::open(&db).unwrap(),
         _dir: dir,

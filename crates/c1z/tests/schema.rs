@@ -1,4 +1,4 @@
-use crate::common::{Content, fixture, raw_db, runtime, write_content};
+use crate::common::{Content, fixture, journal_mode_bytes, raw_db, runtime, write_content};
 
 type Master = Vec<(String, String, String, Option<String>)>;
 
@@ -17,12 +17,7 @@ fn master(db: &crate::common::RawDb) -> Master {
 fn new_files_have_batons_schema() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("new.c1z");
-    let empty = Content {
-        resource_types: Vec::new(),
-        resources: Vec::new(),
-        entitlements: Vec::new(),
-        grants: Vec::new(),
-    };
+    let empty = Content::default();
     runtime().block_on(write_content(&out, &empty));
     let mut baton = master(&raw_db(&fixture("sync-in-progress.c1z")));
     assert_eq!(baton.len(), 22);
@@ -41,24 +36,12 @@ fn new_files_have_batons_schema() {
     assert_eq!(master(&raw_db(&out)), expected);
 }
 
-/// The SQLite header's journal-mode bytes (18 and 19) of a `.c1z`'s database.
-fn journal_mode_bytes(c1z: &std::path::Path) -> [u8; 2] {
-    let bytes = std::fs::read(c1z).unwrap();
-    let db = zstd::decode_all(&bytes[5..]).unwrap();
-    [db[18], db[19]]
-}
-
 #[test]
 fn new_files_are_in_wal_mode_like_batons() {
     // The writer works with a rollback journal and switches to WAL when the sync ends.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("new.c1z");
-    let empty = Content {
-        resource_types: Vec::new(),
-        resources: Vec::new(),
-        entitlements: Vec::new(),
-        grants: Vec::new(),
-    };
+    let empty = Content::default();
     runtime().block_on(write_content(&out, &empty));
     assert_eq!(journal_mode_bytes(&fixture("sync-in-progress.c1z")), [2, 2]);
     assert_eq!(journal_mode_bytes(&out), [2, 2]);
@@ -71,12 +54,7 @@ fn new_files_are_in_wal_mode_like_batons() {
 fn sync_runs_rows_look_like_batons() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("new.c1z");
-    let empty = Content {
-        resource_types: Vec::new(),
-        resources: Vec::new(),
-        entitlements: Vec::new(),
-        grants: Vec::new(),
-    };
+    let empty = Content::default();
     let id = runtime().block_on(write_content(&out, &empty));
     let db = raw_db(&out);
     let (started, ended, token, kind, parent, linked, diff, backfilled): (

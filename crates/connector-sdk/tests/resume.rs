@@ -5,20 +5,7 @@ use std::sync::Arc;
 
 use connector_sdk::{CancellationToken, Error, MemoryStore, SyncOptions, SyncSummary, sync};
 
-use crate::toy::{TestConnector, World, content};
-
-/// An uninterrupted sync of a fresh toy world: the reference.
-async fn reference() -> (MemoryStore, SyncSummary) {
-    let store = MemoryStore::new();
-    let summary = sync(
-        &TestConnector::toy(&Arc::new(World::new())),
-        &store,
-        SyncOptions::default(),
-    )
-    .await
-    .unwrap();
-    (store, summary)
-}
+use crate::toy::{TestConnector, World, content, reference_sync};
 
 /// Cancels the sync when the call `at` is made, resumes it, and returns the calls of both runs.
 async fn cancel_and_resume(
@@ -69,7 +56,7 @@ async fn cancelled_during_grants_then_resumed_redoes_only_the_call_in_flight() {
         second.iter().all(|c| c.starts_with("grants ")),
         "{second:?}"
     );
-    let (reference, expected) = reference().await;
+    let (reference, expected) = reference_sync().await;
     assert_eq!(content(&store), content(&reference));
     assert_eq!(
         summary.resource_types, expected.resource_types,
@@ -85,7 +72,7 @@ async fn cancelled_while_listing_children_then_resumed_keeps_the_session() {
     // The org grants call needs the session entry the org listing of the first run cached.
     assert!(second.contains(&"grants org:o1 -".to_owned()));
     assert!(store.session().contains_key("org-ids"));
-    let (reference, _) = reference().await;
+    let (reference, _) = reference_sync().await;
     assert_eq!(content(&store), content(&reference));
 }
 
@@ -98,7 +85,7 @@ async fn cancelled_with_many_workers_then_resumed_gives_the_same_content() {
         "only calls in flight are redone: {again:?}"
     );
     assert!(!second.iter().any(|c| c.starts_with("list ")), "{second:?}");
-    let (reference, expected) = reference().await;
+    let (reference, expected) = reference_sync().await;
     assert_eq!(content(&store), content(&reference));
     assert_eq!(summary.grants(), expected.grants());
 }
@@ -128,7 +115,7 @@ async fn a_crash_resumes_from_the_last_checkpoint() {
         !second.iter().any(|c| c.starts_with("list ")),
         "resources were checkpointed: {second:?}"
     );
-    let (reference, _) = reference().await;
+    let (reference, _) = reference_sync().await;
     assert_eq!(content(&store), content(&reference));
 }
 
@@ -155,7 +142,7 @@ async fn a_failed_sync_resumes_at_the_failed_call() {
             "grants project:p3 -"
         ]
     );
-    let (reference, _) = reference().await;
+    let (reference, _) = reference_sync().await;
     assert_eq!(content(&store), content(&reference));
 }
 

@@ -3,20 +3,13 @@
 
 use std::sync::Arc;
 
-use connector_sdk::{MemoryStore, SyncOptions, capabilities, sync};
+use connector_sdk::capabilities;
 
-use crate::toy::{TestConnector, World, lines};
+use crate::toy::{TestConnector, World, lines, reference_sync};
 
 #[tokio::test]
 async fn full_toy_sync() {
-    let store = MemoryStore::new();
-    let summary = sync(
-        &TestConnector::toy(&Arc::new(World::new())),
-        &store,
-        SyncOptions::default(),
-    )
-    .await
-    .unwrap();
+    let (store, summary) = reference_sync().await;
     insta::assert_snapshot!("toy_sync_content", lines(&store).join("\n"));
     insta::assert_json_snapshot!("toy_sync_summary", summary, { ".duration" => "[duration]" });
 }

@@ -15,7 +15,8 @@ use async_trait::async_trait;
 use connector_sdk::{
     Annotation, CallContext, CancellationToken, Connector, ConnectorError, Entitlement, ErrorKind,
     Event, Grant, GroupTrait, ListContext, MemoryStore, Metadata, Observer, Page, Resource,
-    ResourceContext, ResourceId, ResourceSyncer, ResourceType, Trait, UserTrait,
+    ResourceContext, ResourceId, ResourceSyncer, ResourceType, SyncOptions, SyncSummary, Trait,
+    UserTrait, sync,
 };
 
 /// How a call misbehaves.
@@ -554,6 +555,20 @@ impl Recorder {
     pub fn events(&self) -> Vec<Event> {
         self.0.lock().unwrap().clone()
     }
+}
+
+/// An uninterrupted sync of a fresh toy world with the default options: the reference the
+/// other tests compare with.
+pub async fn reference_sync() -> (MemoryStore, SyncSummary) {
+    let store = MemoryStore::new();
+    let summary = sync(
+        &TestConnector::toy(&Arc::new(World::new())),
+        &store,
+        SyncOptions::default(),
+    )
+    .await
+    .unwrap();
+    (store, summary)
 }
 
 /// The store's contents in a stable order, as JSON: equal for equal syncs whatever the

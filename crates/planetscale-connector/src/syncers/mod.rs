@@ -250,7 +250,7 @@ impl Api {
     }
 
     /// Checks page `page` of a position-paged `list` (a session-cache list name, see
-    /// [`cache`]) against page 1, which records its `total_count`.
+    /// [`cache`]) against page 1, which records its `total_count` when more pages follow.
     ///
     /// PlanetScale pages by offset, so an item added or removed between two pages of one
     /// listing shifts the later pages: one item moves across a page boundary and would be
@@ -271,7 +271,10 @@ impl Api {
     {
         let (page, fetched) = at;
         if page == 1 {
-            cache::put_first_total(session, list, fetched.total_count);
+            // A list of one page has nothing to compare with (most teams): nothing to record.
+            if fetched.next().is_some() || fetched.total_pages.is_some_and(|n| n > 1) {
+                cache::put_first_total(session, list, fetched.total_count);
+            }
             return Ok(Vec::new());
         }
         let (Some(before), Some(now)) = (cache::first_total(session, list), fetched.total_count)
