@@ -34,8 +34,8 @@ pub enum Error {
     },
     /// The file is a v3 (Pebble) `.c1z`, which this crate does not read or write.
     #[error(
-        "{} is a v3 (Pebble) .c1z file, which is not supported; write v1 files with baton's \
-         `--storage-engine sqlite` or choose another output path",
+        "{} is a baton v3 (Pebble) .c1z file, which is not supported; write v1 files with \
+         baton's `--storage-engine sqlite` or choose another file",
         .path.display()
     )]
     V3Unsupported {
@@ -107,16 +107,47 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// The output path exists and is not a `.c1z`: it is never overwritten.
+    #[error(
+        "cannot write {}: it exists and is not a .c1z file; refusing to overwrite it: choose \
+         another output file or move the file away",
+        .path.display()
+    )]
+    WouldOverwrite {
+        /// The output file.
+        path: PathBuf,
+    },
+    /// The path is a directory, FIFO, socket or device, not a file.
+    #[error(
+        "cannot use {}: it is not a regular file (a directory, FIFO, socket or device)",
+        .path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The directory the output file goes in does not exist.
-    #[error("the directory {} for {} does not exist; create it first", .dir.display(), .path.display())]
+    #[error(
+        "cannot write {}: directory {} does not exist: create it or choose another output file",
+        .path.display(),
+        .dir.display()
+    )]
     MissingDirectory {
         /// The output file.
         path: PathBuf,
         /// Its directory.
         dir: PathBuf,
     },
+    /// The directory the output file goes in is read-only (no write permission bits at all).
+    #[error("cannot write {}: directory {} is read-only", .path.display(), .dir.display())]
+    ReadOnlyDirectory {
+        /// The output file.
+        path: PathBuf,
+        /// Its directory.
+        dir: PathBuf,
+    },
     /// The directory the output file goes in is not writable.
-    #[error("the directory {} for {} is not writable", .dir.display(), .path.display())]
+    #[error("cannot write {}: directory {} is not writable", .path.display(), .dir.display())]
     DirectoryNotWritable {
         /// The output file.
         path: PathBuf,
@@ -162,7 +193,10 @@ impl Error {
     pub fn is_not_c1z(&self) -> bool {
         matches!(
             self,
-            Error::Empty { .. } | Error::NotC1z { .. } | Error::V3Unsupported { .. }
+            Error::Empty { .. }
+                | Error::NotC1z { .. }
+                | Error::V3Unsupported { .. }
+                | Error::WouldOverwrite { .. }
         )
     }
 

@@ -27,15 +27,22 @@
 mod clock;
 mod container;
 mod convert;
+pub mod diff;
 mod error;
 mod ksuid;
+mod output;
 mod proto;
+pub mod protojson;
 mod reader;
 mod schema;
+mod snapshot;
 mod sql;
 mod worker;
 mod writer;
 
+pub use diff::{Diff, diff};
 pub use error::{Error, Result};
+pub use output::check_output;
 pub use reader::{C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};
+pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

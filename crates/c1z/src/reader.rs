@@ -208,30 +208,24 @@ impl C1zReader {
 
     /// The resource types of a sync, in write order.
     pub fn resource_types(&self, sync_id: &str) -> Result<Vec<ResourceType>> {
-        self.check_sync(sync_id)?;
-        self.decoded(
-            "v1_resource_types",
-            "c1.connector.v2.ResourceType",
-            Filter::sync(sync_id),
-            convert::decode_resource_type,
-        )
+        self.collect(&RESOURCE_TYPES, sync_id, Filter::sync(sync_id))
     }
 
     /// The resources of a sync matching `filter`, in write order.
     pub fn resources(&self, sync_id: &str, filter: ResourceFilter) -> Result<Vec<Resource>> {
+        self.collect(&RESOURCES, sync_id, resource_filter(sync_id, filter))
+    }
+
+    /// Calls `f` with each resource of a sync matching `filter`, in write order, without holding
+    /// them all in memory.
+    pub fn for_each_resource(
+        &self,
+        sync_id: &str,
+        filter: ResourceFilter,
+        f: impl FnMut(Resource) -> Result<()>,
+    ) -> Result<()> {
         self.check_sync(sync_id)?;
-        let rows = Filter::sync(sync_id)
-            .equal("resource_type_id", filter.resource_type)
-            .resource(
-                ("parent_resource_type_id", "parent_resource_id"),
-                filter.parent,
-            );
-        self.decoded(
-            "v1_resources",
-            "c1.connector.v2.Resource",
-            rows,
-            convert::decode_resource,
-        )
+        self.each(&RESOURCES, resource_filter(sync_id, filter), "id", f)
     }
 
     /// The entitlements of a sync matching `filter`, in write order.
@@ -240,26 +234,24 @@ impl C1zReader {
         sync_id: &str,
         filter: EntitlementFilter,
     ) -> Result<Vec<Entitlement>> {
+        self.collect(&ENTITLEMENTS, sync_id, entitlement_filter(sync_id, filter))
+    }
+
+    /// Calls `f` with each entitlement of a sync matching `filter`, in write order, without
+    /// holding them all in memory.
+    pub fn for_each_entitlement(
+        &self,
+        sync_id: &str,
+        filter: EntitlementFilter,
+        f: impl FnMut(Entitlement) -> Result<()>,
+    ) -> Result<()> {
         self.check_sync(sync_id)?;
-        let rows = Filter::sync(sync_id)
-            .equal("resource_type_id", filter.resource_type)
-            .resource(("resource_type_id", "resource_id"), filter.resource);
-        self.decoded(
-            "v1_entitlements",
-            "c1.connector.v2.Entitlement",
-            rows,
-            convert::decode_entitlement,
-        )
+        self.each(&ENTITLEMENTS, entitlement_filter(sync_id, filter), "id", f)
     }
 
     /// The grants of a sync matching `filter`, in write order.
     pub fn grants(&self, sync_id: &str, filter: GrantFilter) -> Result<Vec<Grant>> {
-        let mut out = Vec::new();
-        self.for_each_grant(sync_id, filter, |g| {
-            out.push(g);
-            Ok(())
-        })?;
-        Ok(out)
+        self.collect(&GRANTS, sync_id, grant_filter(sync_id, filter))
     }
 
     /// Calls `f` with each grant of a sync matching `filter`, in write order, without holding
@@ -268,41 +260,10 @@ impl C1zReader {
         &self,
         sync_id: &str,
         filter: GrantFilter,
-        mut f: impl FnMut(Grant) -> Result<()>,
+        f: impl FnMut(Grant) -> Result<()>,
     ) -> Result<()> {
         self.check_sync(sync_id)?;
-        let Filter { clause, args } = Filter::sync(sync_id)
-            .equal("entitlement_id", filter.entitlement_id)
-            .resource(
-                ("principal_resource_type_id", "principal_resource_id"),
-                filter.principal,
-            )
-            .resource(("resource_type_id", "resource_id"), filter.resource);
-        let expansion = if self.has_expansion {
-            "expansion"
-        } else {
-            "NULL"
-        };
-        let sql = format!(
-            "SELECT external_id, data, {expansion} FROM v1_grants WHERE sync_id = ?{clause} \
-             ORDER BY id"
-        );
-        let context = "reading v1_grants";
-        let mut stmt = self
-            .conn
-            .prepare(&sql)
-            .map_err(|e| self.sqlite(context, e))?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(args))
-            .map_err(|e| self.sqlite(context, e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sqlite(context, e))? {
-            let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(context, e))?;
-            let grant = convert::decode_grant(&data, expansion.as_deref()).map_err(|source| {
-                self.decode_error("v1_grants", id, "c1.connector.v2.Grant", source)
-            })?;
-            f(grant)?;
-        }
-        Ok(())
+        self.each(&GRANTS, grant_filter(sync_id, filter), "id", f)
     }
 
     /// How many resource types, resources, entitlements and grants a sync has.
@@ -323,7 +284,89 @@ impl C1zReader {
         })
     }
 
-    fn check_sync(&self, sync_id: &str) -> Result<()> {
+    /// The row of `table` in the sync whose `external_id` is `external_id`, decoded.
+    pub(crate) fn by_external_id<T>(
+        &self,
+        table: &Table<T>,
+        sync_id: &str,
+        external_id: &str,
+    ) -> Result<Option<T>> {
+        let mut found = None;
+        let filter = Filter::sync(sync_id).equal("external_id", Some(external_id.to_owned()));
+        self.each(table, filter, "id", |item| {
+            found = Some(item);
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// Calls `f` with each row of `table` that `filter` selects, ordered by `order` (a column),
+    /// decoded one at a time.
+    pub(crate) fn each<T>(
+        &self,
+        table: &Table<T>,
+        filter: Filter,
+        order: &str,
+        mut f: impl FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        let Filter { clause, args } = filter;
+        let expansion = match table.name == "v1_grants" && self.has_expansion {
+            true => "expansion",
+            false => "NULL",
+        };
+        let sql = format!(
+            "SELECT external_id, data, {expansion} FROM {} WHERE sync_id = ?{clause} \
+             ORDER BY {order}",
+            table.name
+        );
+        let context = format!("reading {}", table.name);
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| self.sqlite(&context, e))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args))
+            .map_err(|e| self.sqlite(&context, e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sqlite(&context, e))? {
+            let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(&context, e))?;
+            let item = (table.decode)(&data, expansion.as_deref())
+                .map_err(|source| self.decode_error(table, id, source))?;
+            f(item)?;
+        }
+        Ok(())
+    }
+
+    /// A statement selecting the `external_id` of each row of `table` in sync `?1`, in byte
+    /// order: what a diff merges without decoding anything.
+    pub(crate) fn external_ids(&self, table: &str) -> Result<rusqlite::Statement<'_>> {
+        let sql = format!("SELECT external_id FROM {table} WHERE sync_id = ?1 ORDER BY external_id");
+        self.conn
+            .prepare(&sql)
+            .map_err(|e| self.sqlite(&format!("reading {table}"), e))
+    }
+
+    /// Counts of the rows of `table` in the sync, per value of its `resource_type_id`.
+    pub(crate) fn count_by_type(&self, table: &str, sync_id: &str) -> Result<Vec<(String, u64)>> {
+        let sql = format!(
+            "SELECT resource_type_id, count(*) FROM {table} WHERE sync_id = ?1 \
+             GROUP BY resource_type_id ORDER BY resource_type_id"
+        );
+        self.query(&sql, [sync_id], &format!("counting {table}"), |r| {
+            Ok((text_of(r.get_ref(0)?), r.get::<_, i64>(1)? as u64))
+        })
+    }
+
+    fn collect<T>(&self, table: &Table<T>, sync_id: &str, filter: Filter) -> Result<Vec<T>> {
+        self.check_sync(sync_id)?;
+        let mut out = Vec::new();
+        self.each(table, filter, "id", |item| {
+            out.push(item);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub(crate) fn check_sync(&self, sync_id: &str) -> Result<()> {
         let found = self
             .conn
             .query_row(
@@ -340,32 +383,6 @@ impl C1zReader {
                 sync_id: sync_id.to_owned(),
             }),
         }
-    }
-
-    /// `(external_id, data, NULL)` of the rows of `table` in the sync, plus `clause`.
-    /// The rows of `table` that `filter` selects, in write order, each blob decoded.
-    fn decoded<T>(
-        &self,
-        table: &'static str,
-        message: &'static str,
-        filter: Filter,
-        decode: fn(&[u8]) -> std::result::Result<T, prost::DecodeError>,
-    ) -> Result<Vec<T>> {
-        let Filter { clause, args } = filter;
-        let sql = format!(
-            "SELECT external_id, data, NULL FROM {table} WHERE sync_id = ?{clause} ORDER BY id"
-        );
-        let rows = self.query(
-            &sql,
-            rusqlite::params_from_iter(args),
-            &format!("reading {table}"),
-            blob_row,
-        )?;
-        rows.into_iter()
-            .map(|(id, data, _)| {
-                decode(&data).map_err(|source| self.decode_error(table, id, message, source))
-            })
-            .collect()
     }
 
     fn query<T, P: rusqlite::Params>(
@@ -386,22 +403,21 @@ impl C1zReader {
             .map_err(|e| self.sqlite(context, e))
     }
 
-    fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
+    pub(crate) fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
         Error::sqlite(&self.path, context, e)
     }
 
-    fn decode_error(
+    fn decode_error<T>(
         &self,
-        table: &'static str,
+        table: &Table<T>,
         external_id: String,
-        message: &'static str,
         source: prost::DecodeError,
     ) -> Error {
         Error::Decode {
             path: self.path.clone(),
-            table,
+            table: table.name,
             external_id,
-            message,
+            message: table.message,
             source,
         }
     }
@@ -437,21 +453,79 @@ fn clear_wal_flag(file: &mut std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A table of baton objects and how its rows decode.
+pub(crate) struct Table<T> {
+    /// The SQL table.
+    pub(crate) name: &'static str,
+    /// The protobuf message its `data` holds, for errors.
+    message: &'static str,
+    decode: fn(&[u8], Option<&[u8]>) -> std::result::Result<T, prost::DecodeError>,
+}
+
+pub(crate) const RESOURCE_TYPES: Table<ResourceType> = Table {
+    name: "v1_resource_types",
+    message: "c1.connector.v2.ResourceType",
+    decode: |data, _| convert::decode_resource_type(data),
+};
+
+pub(crate) const RESOURCES: Table<Resource> = Table {
+    name: "v1_resources",
+    message: "c1.connector.v2.Resource",
+    decode: |data, _| convert::decode_resource(data),
+};
+
+pub(crate) const ENTITLEMENTS: Table<Entitlement> = Table {
+    name: "v1_entitlements",
+    message: "c1.connector.v2.Entitlement",
+    decode: |data, _| convert::decode_entitlement(data),
+};
+
+pub(crate) const GRANTS: Table<Grant> = Table {
+    name: "v1_grants",
+    message: "c1.connector.v2.Grant",
+    decode: convert::decode_grant,
+};
+
+fn resource_filter(sync_id: &str, filter: ResourceFilter) -> Filter {
+    Filter::sync(sync_id)
+        .equal("resource_type_id", filter.resource_type)
+        .resource(
+            ("parent_resource_type_id", "parent_resource_id"),
+            filter.parent,
+        )
+}
+
+fn entitlement_filter(sync_id: &str, filter: EntitlementFilter) -> Filter {
+    Filter::sync(sync_id)
+        .equal("resource_type_id", filter.resource_type)
+        .resource(("resource_type_id", "resource_id"), filter.resource)
+}
+
+fn grant_filter(sync_id: &str, filter: GrantFilter) -> Filter {
+    Filter::sync(sync_id)
+        .equal("entitlement_id", filter.entitlement_id)
+        .resource(
+            ("principal_resource_type_id", "principal_resource_id"),
+            filter.principal,
+        )
+        .resource(("resource_type_id", "resource_id"), filter.resource)
+}
+
 /// The `AND …` conditions after `sync_id = ?`, and the arguments of all of them.
-struct Filter {
+pub(crate) struct Filter {
     clause: String,
     args: Vec<SqlValue>,
 }
 
 impl Filter {
-    fn sync(sync_id: &str) -> Self {
+    pub(crate) fn sync(sync_id: &str) -> Self {
         Filter {
             clause: String::new(),
             args: vec![sync_id.to_owned().into()],
         }
     }
 
-    fn equal(mut self, column: &str, value: Option<String>) -> Self {
+    pub(crate) fn equal(mut self, column: &str, value: Option<String>) -> Self {
         if let Some(value) = value {
             self.clause.push_str(&format!(" AND {column} = ?"));
             self.args.push(value.into());

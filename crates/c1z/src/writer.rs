@@ -4,7 +4,6 @@
 //! SQLite database beside it, `<path>.partial`, which a crash leaves behind for the next writer
 //! to resume; `end_sync` compresses it into a temporary file and renames that over the output.
 
-use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -12,7 +11,7 @@ use async_trait::async_trait;
 use connector_sdk::{Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::container;
+use crate::output::check_output;
 use crate::convert;
 use crate::error::{Error, Result};
 use crate::worker::{
@@ -62,14 +61,7 @@ impl C1zWriter {
     /// not a v1 `.c1z` (such a file is never overwritten).
     pub fn open(path: impl AsRef<Path>, options: WriterOptions) -> Result<C1zWriter> {
         let path = path.as_ref().to_owned();
-        check_directory(&path)?;
-        if path.exists() {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .open(&path)
-                .map_err(|e| Error::io(&path, "open", e))?;
-            container::check_magic(&path, &mut file)?;
-        }
+        check_output(&path)?;
         let (tx, rx) = mpsc::channel(CHANNEL_BATCHES);
         let worker = Worker::new(path.clone(), options);
         let thread = std::thread::Builder::new()
@@ -227,31 +219,3 @@ impl Store for C1zWriter {
     }
 }
 
-/// Checks that the output's directory exists and that files can be created in it.
-fn check_directory(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::MissingDirectory {
-            path: path.to_owned(),
-            dir,
-        });
-    }
-    if path.is_dir() {
-        let source = std::io::Error::other("the output path is a directory");
-        return Err(Error::io(path, "write", source));
-    }
-    match tempfile::Builder::new()
-        .prefix(".c1z-probe-")
-        .tempfile_in(&dir)
-    {
-        Ok(_) => Ok(()),
-        Err(source) => Err(Error::DirectoryNotWritable {
-            path: path.to_owned(),
-            dir,
-            source,
-        }),
-    }
-}
