@@ -40,7 +40,7 @@ mod sql;
 mod worker;
 mod writer;
 
-pub use diff::{Diff, diff};
+pub use diff::{AccessChange, Diff, PrincipalChanges, ResourceRef, diff};
 pub use error::{Error, Result};
 pub use output::check_output;
 pub use reader::{C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};

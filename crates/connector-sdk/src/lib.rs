@@ -72,7 +72,7 @@ pub use annotations::{
     RoleTrait, SecretTrait, StructuredName, UserTrait,
 };
 pub use capabilities::{Capabilities, Capability, ResourceTypeCapabilities, capabilities};
-pub use connector::{Connector, Metadata};
+pub use connector::{Check, CheckStatus, Connector, Metadata, Usage, ValidationReport};
 pub use engine::{
     EngineRetry, Event, Observer, Phase, SyncOptions, SyncSummary, TypeCounts, WarningPolicy, sync,
 };

@@ -1,25 +1,24 @@
-//! The default command: sync PlanetScale into `--file`.
+//! The default command: sync the connector into `--file`.
 //!
-//! Order matters for safety: the output path is checked and the `.c1z` writer opened before
-//! any request, so a bad `--file` costs nothing; the writer only replaces the file once the sync
-//! ends, so an interrupted or failed sync leaves the previous file untouched and the next run
-//! resumes from the last checkpoint.
+//! Order matters for safety: the output path is checked before the credentials are even read,
+//! so a bad `--file` costs nothing; the writer only replaces the file once the sync ends, so an
+//! interrupted or failed sync leaves the previous file untouched and the next run resumes from
+//! the last checkpoint.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use c1z::{C1zWriter, WriterOptions};
-use connector_sdk::{CancellationToken, Observer, SyncOptions, SyncSummary};
-use planetscale_client::ClientStats;
-use planetscale_connector::PlanetScaleConnector;
+use connector_sdk::{CancellationToken, Connector, Observer, SyncOptions, SyncSummary, Usage};
 use serde_json::json;
 
-use crate::cli::OutputFormat;
-use crate::config::{ApiSettings, Config, Settings, check_output_file};
 use crate::error::Result;
 use crate::output::{self, Table};
+use crate::program::Program;
 use crate::progress::Progress;
+use crate::settings::Values;
+use crate::settings::standard::{OutputFormat, Settings};
 
 /// What a finished sync did.
 #[derive(Clone, Debug)]
@@ -28,19 +27,19 @@ pub struct SyncReport {
     pub file: PathBuf,
     /// The engine's summary.
     pub summary: SyncSummary,
-    /// The API client's request counts.
-    pub stats: ClientStats,
+    /// What the connector's transport did, if it says.
+    pub usage: Option<Usage>,
 }
 
-/// Runs the sync (the command's work, without signal handling or printing): `cancel` stops it
-/// at the next safe point, after a checkpoint, with [`Error::Cancelled`](crate::Error::Cancelled).
+/// Syncs `connector` into `settings.file` (the command's work, without signal handling or
+/// printing): the library call for embedders. `cancel` stops it at the next safe point, after a
+/// checkpoint, with [`Error::Cancelled`](crate::Error::Cancelled).
 pub async fn run(
+    connector: &dyn Connector,
     settings: &Settings,
-    api: &ApiSettings,
     cancel: CancellationToken,
     observer: Option<Arc<dyn Observer>>,
 ) -> Result<SyncReport> {
-    check_output_file(&settings.file)?;
     let store = C1zWriter::open(
         &settings.file,
         WriterOptions {
@@ -48,7 +47,6 @@ pub async fn run(
             ..Default::default()
         },
     )?;
-    let connector = PlanetScaleConnector::new(api.client.clone());
     let options = SyncOptions {
         workers: settings.workers,
         resource_types: settings.resource_types.clone(),
@@ -57,29 +55,47 @@ pub async fn run(
         observer,
         ..Default::default()
     };
-    let summary = connector_sdk::sync(&connector, &store, options).await?;
+    let summary = connector_sdk::sync(connector, &store, options).await?;
     Ok(SyncReport {
         file: settings.file.clone(),
         summary,
-        stats: api.client.stats(),
+        usage: connector.usage(),
     })
 }
 
-/// The command: resolves the token, watches for Ctrl-C and SIGTERM, shows progress, syncs,
-/// and prints the summary.
-pub async fn main(config: &Config, terminal: bool) -> Result<()> {
-    check_output_file(&config.settings.file)?;
-    let api = config.api()?;
+/// The command: checks the output, builds the connector, watches for Ctrl-C and SIGTERM,
+/// shows progress, syncs, and prints the summary.
+pub(crate) async fn main(
+    program: &dyn Program,
+    values: &Values,
+    settings: &Settings,
+    terminal: bool,
+) -> Result<()> {
+    c1z::check_output(&settings.file)?;
+    values.check_required(&program.settings())?;
+    let connector: Arc<dyn Connector> = Arc::from(program.connector(values)?);
     let cancel = CancellationToken::new();
     tokio::spawn(cancel_on_signal(cancel.clone()));
     let progress = Arc::new(Progress::new(terminal));
-    let result = run(&config.settings, &api, cancel, Some(progress.clone())).await;
+    let watcher = tokio::spawn(watch_rate_limit(connector.clone(), progress.clone()));
+    let result = run(connector.as_ref(), settings, cancel, Some(progress.clone())).await;
+    watcher.abort();
     progress.finish();
     // Warnings were logged as they happened; the summary lists them again at the end.
     let report = result?;
-    match config.settings.output {
+    match settings.output {
         OutputFormat::Json => output::print_json(&report.to_json()),
         OutputFormat::Table => output::print(&report.render()),
+    }
+}
+
+/// Tells `progress`, once a second, whether the connector's requests are waiting for the
+/// remote's rate limit.
+async fn watch_rate_limit(connector: Arc<dyn Connector>, progress: Arc<Progress>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        progress.waiting(connector.usage().and_then(|u| u.waiting));
     }
 }
 
@@ -106,20 +122,34 @@ impl SyncReport {
             true => "resumed an interrupted sync",
             false => "new sync",
         };
+        let work = match &self.usage {
+            Some(u) => {
+                let mut work = format!(
+                    "{} requests, {} retries, {} rate limited (429)",
+                    u.requests,
+                    self.retries(),
+                    u.rate_limited
+                );
+                if !u.rate_limit_wait.is_zero() {
+                    work.push_str(&format!(
+                        ", {} waiting for the rate limit",
+                        seconds(u.rate_limit_wait)
+                    ));
+                }
+                work
+            }
+            None => format!("{} pages, {} retries", s.pages, self.retries()),
+        };
         let mut text = format!(
-            "Synced into {} ({how} {}, {}).\n\n{}\n{} requests, {} retries, {} rate limited (429), \
-             {} warnings.\n",
+            "Synced into {} ({how} {}, {}).\n\n{}\n{work}, {} warnings.\n",
             self.file.display(),
             s.sync_id,
             seconds(s.duration),
-            table.render(),
-            self.stats.requests,
-            self.stats.retries + s.retries,
-            self.stats.rate_limited,
-            self.summary.warnings.len(),
+            table.render(output::terminal_width()),
+            s.warnings.len(),
         );
-        for warning in &self.summary.warnings {
-            text.push_str(&format!("warning: {warning}\n"));
+        for warning in &s.warnings {
+            text.push_str(&format!("warning: {}\n", output::sanitize(warning)));
         }
         text
     }
@@ -127,6 +157,7 @@ impl SyncReport {
     /// The summary for scripts.
     pub fn to_json(&self) -> serde_json::Value {
         let s = &self.summary;
+        let usage = self.usage.unwrap_or_default();
         json!({
             "file": self.file.display().to_string(),
             "syncId": s.sync_id,
@@ -138,12 +169,17 @@ impl SyncReport {
                 "grants": s.grants(),
             },
             "pages": s.pages,
-            "requests": self.stats.requests,
-            "retries": self.stats.retries + s.retries,
-            "rateLimited": self.stats.rate_limited,
-            "warnings": self.summary.warnings,
+            "requests": usage.requests,
+            "retries": self.retries(),
+            "rateLimited": usage.rate_limited,
+            "rateLimitWaitSeconds": usage.rate_limit_wait.as_secs_f64(),
+            "warnings": s.warnings,
             "durationSeconds": s.duration.as_secs_f64(),
         })
+    }
+
+    fn retries(&self) -> u64 {
+        self.summary.retries + self.usage.map_or(0, |u| u.retries)
     }
 }
 

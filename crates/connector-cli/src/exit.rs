@@ -2,7 +2,7 @@
 //!
 //! The codes for refused credentials and missing permissions are the gRPC codes baton uses
 //! (`Unauthenticated` = 16, `PermissionDenied` = 7), so scripts that run baton connectors can
-//! treat this one the same way.
+//! treat every connector built on this crate the same way.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,8 +30,8 @@ Exit codes:
     0    success
     1    any other failure (one `error:` line on stderr says what)
     2    invalid command line
-    7    permission denied: the token lacks read_organization on an organization, or reaches none
-    16   unauthenticated: the service token was refused
+    7    permission denied: the credentials lack an access the connector needs (validate says which)
+    16   unauthenticated: the credentials were refused
     101  internal error (a bug; the `error:` line says where, please report it)
     130  interrupted (Ctrl-C or SIGTERM); run the same command again to resume the sync";
 
@@ -83,8 +83,8 @@ pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Replaces the default panic message with one `error:` line that says it is a bug. The
-/// message is the panic's own text: values that hold the token print it redacted through
-/// `Debug`, and no panic message formats the token itself.
+/// message is the panic's own text: values that hold a credential print it redacted through
+/// `Debug`, and no panic message formats a credential itself.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = match (
@@ -126,6 +126,8 @@ mod tests {
     fn chain_joins_sources_once() {
         let error = Error::io("cannot read token file t", std::io::Error::other("denied"));
         assert_eq!(chain(&error), "cannot read token file t: denied");
+        let setup = Error::setup("the token is invalid", std::io::Error::other("no colon"));
+        assert_eq!(chain(&setup), "the token is invalid: no colon");
     }
 
     #[test]

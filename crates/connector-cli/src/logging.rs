@@ -8,7 +8,7 @@ use std::io::Write;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::cli::LogFormat;
+use crate::settings::standard::LogFormat;
 use crate::progress;
 
 /// Installs the global subscriber. A second call (tests) keeps the first subscriber.

@@ -1,30 +1,35 @@
 //! `diff`: what changed between the last two finished syncs of `--file`, or between the latest
-//! finished syncs of two files. The comparison itself is [`crate::diff`].
+//! finished syncs of two files. The comparison is [`c1z::diff`]; this module renders it.
 
 use std::path::Path;
 
-use c1z::{C1zReader, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};
+use c1z::{AccessChange, C1zReader, Diff, ResourceRef, Snapshot};
 
-use crate::cli::{DiffArgs, OutputFormat};
-use crate::config::Settings;
-use crate::diff::{self, AccessChange, Diff, ResourceRef, Snapshot};
+use crate::cli::DiffArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Table};
+use crate::settings::standard::{OutputFormat, Settings};
 
 /// Runs the command.
 pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
-    let (old, new) = match (&args.old, &args.new) {
-        (Some(old), Some(new)) => (latest(old)?, latest(new)?),
-        (None, None) => last_two(&settings.file)?,
+    let d = match (&args.old, &args.new) {
+        (Some(old), Some(new)) => {
+            let (old, new) = (C1zReader::open(old)?, C1zReader::open(new)?);
+            c1z::diff(&latest(&old)?, &latest(&new)?)?
+        }
+        (None, None) => {
+            let reader = C1zReader::open(&settings.file)?;
+            let (old, new) = last_two(&reader)?;
+            c1z::diff(&old, &new)?
+        }
         _ => {
             return Err(Error::Usage(
                 "diff takes no file or two files (OLD NEW)".into(),
             ));
         }
     };
-    let d = diff::diff(&old, &new);
     match settings.output {
-        OutputFormat::Json => output::print_json(&serde_json::to_value(&d).unwrap_or_default()),
+        OutputFormat::Json => output::print_json(&d),
         OutputFormat::Table => output::print(&render(&d)),
     }
 }
@@ -44,6 +49,7 @@ pub fn render(d: &Diff) -> String {
     if d.is_empty() {
         return text;
     }
+    let width = output::terminal_width();
     if !d.access.is_empty() {
         let mut table = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT"]);
         for p in &d.access {
@@ -63,7 +69,7 @@ pub fn render(d: &Diff) -> String {
             }
         }
         text.push('\n');
-        text.push_str(&table.render());
+        text.push_str(&table.render(width));
     }
     if !d.resources_added.is_empty() || !d.resources_removed.is_empty() {
         let mut table = Table::new(["CHANGE", "RESOURCE TYPE", "RESOURCE", "DISPLAY NAME"]);
@@ -81,7 +87,7 @@ pub fn render(d: &Diff) -> String {
             ]);
         }
         text.push('\n');
-        text.push_str(&table.render());
+        text.push_str(&table.render(width));
     }
     text
 }
@@ -97,44 +103,33 @@ fn entitlement(c: &AccessChange) -> String {
     c.entitlement.clone()
 }
 
-/// The latest finished sync of the file at `path`.
-fn latest(path: &Path) -> Result<Snapshot> {
-    let reader = C1zReader::open(path)?;
-    let sync = reader.latest_sync()?;
-    if !sync.is_finished() {
+/// The latest finished sync of the file `reader` reads.
+fn latest(reader: &C1zReader) -> Result<Snapshot<'_>> {
+    let snapshot = reader.snapshot(None)?;
+    if !snapshot.run().is_finished() {
         return Err(Error::NotFound(format!(
             "{} holds no finished sync (sync {} is unfinished): run the sync again to finish it",
-            path.display(),
-            sync.id
+            reader.path().display(),
+            snapshot.id()
         )));
     }
-    snapshot(&reader, &sync)
+    Ok(snapshot)
 }
 
-/// The last two finished full syncs of the file at `path`, older first.
-fn last_two(path: &Path) -> Result<(Snapshot, Snapshot)> {
-    let reader = C1zReader::open(path)?;
-    let finished: Vec<SyncRun> = reader
+/// The last two finished full syncs of the file `reader` reads, older first.
+fn last_two(reader: &C1zReader) -> Result<(Snapshot<'_>, Snapshot<'_>)> {
+    let mut finished: Vec<_> = reader
         .syncs()?
         .into_iter()
         .filter(|s| s.is_finished() && (s.sync_type.is_empty() || s.sync_type == "full"))
         .collect();
-    match finished.as_slice() {
-        [.., old, new] => Ok((snapshot(&reader, old)?, snapshot(&reader, new)?)),
+    let count = finished.len();
+    match (finished.pop(), finished.pop()) {
+        (Some(new), Some(old)) => Ok((reader.snapshot_of(old)?, reader.snapshot_of(new)?)),
         _ => Err(Error::NotFound(format!(
-            "{} holds {} finished sync(s); diff needs two: sync again, or compare two files \
+            "{} holds {count} finished sync(s); diff needs two: sync again, or compare two files \
              with `diff OLD.c1z NEW.c1z`",
-            path.display(),
-            finished.len()
+            Path::new(reader.path()).display()
         ))),
     }
-}
-
-fn snapshot(reader: &C1zReader, sync: &SyncRun) -> Result<Snapshot> {
-    Ok(Snapshot {
-        sync_id: sync.id.clone(),
-        resources: reader.resources(&sync.id, ResourceFilter::default())?,
-        entitlements: reader.entitlements(&sync.id, EntitlementFilter::default())?,
-        grants: reader.grants(&sync.id, GrantFilter::default())?,
-    })
 }

@@ -1,5 +1,6 @@
 //! Sync progress from the engine's events: a spinner per phase on a terminal, plain log lines
-//! otherwise (CI logs, files, pipes).
+//! otherwise (CI logs, files, pipes). While the connected system's rate limit holds requests
+//! back, progress says so and for how long, so a quiet sync never looks hung.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
@@ -33,6 +34,8 @@ struct State {
     /// The spinner of the phase running now (terminal mode).
     bar: Option<ProgressBar>,
     phase: Option<Phase>,
+    /// How much longer requests wait for the rate limit, when they do.
+    waiting: Option<Duration>,
 }
 
 impl Progress {
@@ -48,6 +51,24 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = self.lock().bar.take() {
             bar.finish_and_clear();
+        }
+    }
+
+    /// Says how much longer requests are held back by the rate limit (`None`: they are not).
+    /// On a terminal the spinner shows it; in logs, each wait of a second or more is one line.
+    pub fn waiting(&self, waiting: Option<Duration>) {
+        let mut state = self.lock();
+        let started = state.waiting.is_none() && waiting.is_some();
+        state.waiting = waiting;
+        match (&state.bar, state.phase, waiting) {
+            (Some(bar), Some(phase), _) => bar.set_message(message(&state, phase)),
+            (None, _, Some(wait)) if started && wait >= Duration::from_secs(1) => {
+                tracing::info!(
+                    seconds = wait.as_secs(),
+                    "waiting for the API's rate limit before the next requests"
+                );
+            }
+            _ => {}
         }
     }
 
@@ -117,10 +138,12 @@ impl Observer for Progress {
                     resource_type.clone(),
                     [*resources, *entitlements, *grants, *pages],
                 );
-                let message = describe(&state.totals, *phase);
                 match &state.bar {
-                    Some(bar) => bar.set_message(message),
-                    None => tracing::debug!(phase = %phase, totals = %message, "sync progress"),
+                    Some(bar) => bar.set_message(message(&state, *phase)),
+                    None => {
+                        let totals = describe(&state.totals, *phase);
+                        tracing::debug!(phase = %phase, totals = %totals, "sync progress");
+                    }
                 }
             }
             Event::Retry {
@@ -139,6 +162,18 @@ impl Observer for Progress {
             }
             _ => {}
         }
+    }
+}
+
+/// The spinner's message: the totals, and the rate-limit wait if there is one.
+fn message(state: &State, phase: Phase) -> String {
+    let totals = describe(&state.totals, phase);
+    match state.waiting {
+        Some(wait) => format!(
+            "{totals} — waiting {} s for the API's rate limit",
+            wait.as_secs().max(1)
+        ),
+        None => totals,
     }
 }
 
@@ -197,7 +232,21 @@ mod tests {
         progress.on_event(&Event::PhaseFinished {
             phase: Phase::Resources,
         });
+        progress.waiting(Some(Duration::from_secs(30)));
+        progress.waiting(None);
         progress.finish();
         assert_eq!(progress.lock().totals["user"], [1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn the_message_says_when_the_rate_limit_holds_requests_back() {
+        let mut state = State::default();
+        state.totals.insert("user".to_owned(), [25, 0, 0, 2]);
+        assert_eq!(message(&state, Phase::Resources), "user 25 (2 pages)");
+        state.waiting = Some(Duration::from_millis(12_400));
+        assert_eq!(
+            message(&state, Phase::Resources),
+            "user 25 (2 pages) — waiting 12 s for the API's rate limit"
+        );
     }
 }

@@ -1,0 +1,344 @@
+//! The command line: the subcommands (clap derive) and one flag per setting (built at run time
+//! from the declarations), parsed into an [`Invocation`].
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::exit;
+use crate::program::About;
+use crate::settings::{Kind, Layer, Origin, Setting, Value};
+
+/// The subcommands; the settings' flags are added at run time.
+#[derive(Debug, Parser)]
+#[command(max_term_width = 100, after_long_help = exit::EXIT_CODES_HELP)]
+struct Cli {
+    /// What to do; a sync when absent.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the credentials and print what they reach and which accesses they have.
+    Validate,
+    /// Print the connector's capabilities as JSON (baton_capabilities.json).
+    Capabilities,
+    /// Print the connector's configuration schema as JSON (config_schema.json).
+    Config,
+    /// Show what a .c1z file holds.
+    Inspect(InspectArgs),
+    /// Show what changed between two syncs: access gained and lost, resources added and removed.
+    #[command(
+        long_about = "Show what changed between two syncs: access gained and lost per principal, \
+        resources added and removed.\n\nWith no argument, compares the last two finished syncs \
+        in --file; with two files, compares the latest finished sync of each."
+    )]
+    Diff(DiffArgs),
+}
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The sync to show [default: the latest finished sync]
+    #[arg(long, global = true, value_name = "ID")]
+    pub sync_id: Option<String>,
+
+    /// What to show.
+    #[command(subcommand)]
+    pub what: InspectCommand,
+}
+
+/// What `inspect` shows.
+#[derive(Debug, Subcommand)]
+pub enum InspectCommand {
+    /// Resource types.
+    ResourceTypes,
+    /// Resources.
+    Resources {
+        /// Only resources of this type.
+        #[arg(short = 't', long)]
+        resource_type: Option<String>,
+    },
+    /// Entitlements.
+    Entitlements {
+        /// Only entitlements on resources of this type.
+        #[arg(short = 't', long)]
+        resource_type: Option<String>,
+        /// Only entitlements on this resource (its id; with -t when ids repeat across types).
+        #[arg(short = 'r', long)]
+        resource: Option<String>,
+    },
+    /// Grants.
+    Grants {
+        /// Only grants on resources of this type.
+        #[arg(short = 't', long)]
+        resource_type: Option<String>,
+        /// Only grants on this resource (its id).
+        #[arg(short = 'r', long)]
+        resource: Option<String>,
+        /// Only grants of this entitlement (its id, e.g. organization:abc:admin).
+        #[arg(short = 'e', long)]
+        entitlement: Option<String>,
+    },
+    /// Everything one principal can do: per resource, the entitlements held.
+    Access {
+        /// The principal's id, or a user's email address.
+        user: String,
+    },
+    /// Who holds an entitlement.
+    Members {
+        /// The entitlement id, e.g. team:abc:member.
+        entitlement: String,
+    },
+    /// The syncs the file holds.
+    Syncs,
+    /// Totals of one sync, per resource type.
+    Stats,
+}
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older .c1z file (with NEW); without files, the last two syncs in --file.
+    #[arg(value_name = "OLD", requires = "new")]
+    pub old: Option<PathBuf>,
+
+    /// The newer .c1z file.
+    #[arg(value_name = "NEW")]
+    pub new: Option<PathBuf>,
+}
+
+/// A parsed command line.
+#[derive(Debug)]
+pub(crate) struct Invocation {
+    /// The subcommand; a sync when `None`.
+    pub(crate) command: Option<Command>,
+    /// The settings the command line gives.
+    pub(crate) flags: Layer,
+}
+
+/// The whole command line: the subcommands, then a global flag per setting, the connector's
+/// under its own heading. `resource_types` fill the help of `--sync-resource-types`.
+pub(crate) fn command(
+    about: &About,
+    connector_settings: &[Setting],
+    standard: &[Setting],
+    resource_types: &[String],
+) -> clap::Command {
+    let long_about = format!(
+        "{}.\n\n{}Without a subcommand, syncs into --file (default sync.c1z); an interrupted \
+         sync resumes when the same command runs again.\n\nEvery flag can also be set with a \
+         BATON_ environment variable (--file is BATON_FILE) or a kebab-case key in the YAML \
+         file named by --config; flags win over the environment, which wins over the file.",
+        about.summary,
+        match about.description.is_empty() {
+            true => String::new(),
+            false => format!("{}\n\n", about.description),
+        },
+    );
+    let heading = format!("{} options", about.display_name);
+    let mut cmd = Cli::command()
+        .name(about.name)
+        .bin_name(about.name)
+        .version(about.version)
+        .about(about.summary)
+        .long_about(long_about);
+    for setting in connector_settings {
+        for arg in args(setting, resource_types) {
+            cmd = cmd.arg(arg.help_heading(heading.clone()));
+        }
+    }
+    for setting in standard {
+        for arg in args(setting, resource_types) {
+            cmd = cmd.arg(arg.help_heading("Global options"));
+        }
+    }
+    cmd
+}
+
+/// Parses `args` (the program name first) with `cmd`.
+pub(crate) fn parse(
+    cmd: clap::Command,
+    settings: &[Setting],
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Invocation, clap::Error> {
+    let matches = cmd.try_get_matches_from(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    let mut values = Vec::new();
+    for setting in settings {
+        if let Some(value) = flag_value(setting, &matches) {
+            values.push((setting.name, value));
+        }
+        if let Some(file) = setting.file_name()
+            && let Some(path) = matches.get_one::<String>(&file)
+        {
+            if values.iter().any(|(n, _)| *n == setting.name) {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("--{} and --{file} cannot be used together: keep one\n", setting.name),
+                ));
+            }
+            values.push((setting.name, Value::SecretFile(PathBuf::from(path))));
+        }
+    }
+    Ok(Invocation {
+        command: cli.command,
+        flags: Layer::of(Origin::Flags, values),
+    })
+}
+
+fn flag_value(setting: &Setting, matches: &ArgMatches) -> Option<Value> {
+    let text = || matches.get_one::<String>(setting.name).cloned();
+    match setting.kind {
+        Kind::Text => text().map(Value::Text),
+        Kind::Secret => text().map(|t| Value::Secret(SecretString::from(t))),
+        Kind::Bool => matches.get_one::<bool>(setting.name).copied().map(Value::Bool),
+        Kind::Int => matches.get_one::<u64>(setting.name).copied().map(Value::Int),
+        Kind::List => matches
+            .get_many::<String>(setting.name)
+            .map(|items| Value::List(crate::settings::clean(items.cloned().collect()))),
+    }
+}
+
+/// The flag of `setting` (and of its `-file` companion).
+fn args(setting: &Setting, resource_types: &[String]) -> Vec<Arg> {
+    let env = match setting.flag_only {
+        true => String::new(),
+        false => format!(" [env: {}]", setting.env_var()),
+    };
+    let default = match (setting.default, setting.default_help, setting.kind) {
+        (_, Some(text), _) => format!(" [default: {text}]"),
+        (Some(_), None, Kind::Bool) | (None, None, _) => String::new(),
+        (Some(value), None, _) => format!(" [default: {value}]"),
+    };
+    let help = format!("{}{default}{env}", setting.describe(resource_types));
+    let mut arg = Arg::new(setting.name)
+        .long(setting.name)
+        .global(true)
+        .hide(setting.hidden)
+        .help(help.clone());
+    if let Some(short) = setting.short {
+        arg = arg.short(short);
+    }
+    if let Some(value_name) = setting.value_name {
+        arg = arg.value_name(value_name);
+    }
+    arg = match setting.kind {
+        Kind::Text => arg.value_parser(clap::value_parser!(String)),
+        Kind::Secret => arg
+            .value_parser(clap::value_parser!(String))
+            .hide_default_value(true)
+            .long_help(format!(
+                "{help}\n\nPrefer {}the environment variable: a value given here is visible to \
+                 other users in the process list.",
+                setting
+                    .file_name()
+                    .map(|f| format!("--{f} or "))
+                    .unwrap_or_default()
+            )),
+        Kind::Int => arg.value_parser(clap::value_parser!(u64)),
+        Kind::List => arg
+            .value_parser(clap::value_parser!(String))
+            .value_delimiter(',')
+            .action(ArgAction::Append),
+        Kind::Bool => arg
+            .value_parser(parse_bool)
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value("true")
+            .value_name("BOOL"),
+    };
+    let mut args = vec![arg];
+    if let Some(file) = setting.file_name() {
+        let what = setting.display_name.to_lowercase();
+        args.push(
+            Arg::new(file.clone())
+                .long(file.clone())
+                .global(true)
+                .hide(setting.hidden)
+                .value_name("PATH|-")
+                .value_parser(clap::value_parser!(String))
+                .help(format!(
+                    "Read the {what} from this file, or from standard input with `-` [env: {}]",
+                    crate::settings::env_var(&file)
+                )),
+        );
+    }
+    args
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::standard::{FILE, OUTPUT, STANDARD, WORKERS};
+
+    const INSECURE: Setting = Setting::bool("allow-insecure", "Allow insecure", "Allow it");
+    const TOKEN: Setting = Setting::secret("acme-token", "Token", "The token").from_file();
+
+    fn cmd() -> clap::Command {
+        let about = About {
+            name: "baton-acme",
+            version: "1.0",
+            display_name: "Acme",
+            summary: "Sync Acme",
+            ..Default::default()
+        };
+        command(&about, &[INSECURE, TOKEN], STANDARD, &["user".into()])
+    }
+
+    fn parse_args(args: &[&str]) -> Result<Invocation, clap::Error> {
+        let mut settings = vec![INSECURE, TOKEN];
+        settings.extend_from_slice(STANDARD);
+        parse(cmd(), &settings, args.iter().map(Into::into))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        cmd().debug_assert();
+    }
+
+    #[test]
+    fn flags_are_global_and_optional() {
+        let cli = parse_args(&[
+            "baton-acme", "inspect", "-f", "x.c1z", "resources", "-t", "user", "-o", "json",
+        ])
+        .unwrap();
+        assert!(matches!(cli.flags.get(FILE.name), Some(Value::Text(f)) if f == "x.c1z"));
+        assert!(matches!(cli.flags.get(OUTPUT.name), Some(Value::Text(o)) if o == "json"));
+        assert!(cli.flags.get(WORKERS.name).is_none());
+        assert!(matches!(cli.command, Some(Command::Inspect(_))));
+    }
+
+    #[test]
+    fn a_bool_flag_takes_an_optional_value() {
+        let on = parse_args(&["b", "--allow-insecure"]).unwrap();
+        assert!(matches!(on.flags.get(INSECURE.name), Some(Value::Bool(true))));
+        let off = parse_args(&["b", "--allow-insecure=false"]).unwrap();
+        assert!(matches!(off.flags.get(INSECURE.name), Some(Value::Bool(false))));
+    }
+
+    #[test]
+    fn a_secret_and_its_file_flag_conflict() {
+        let file = parse_args(&["b", "--acme-token-file", "t.txt"]).unwrap();
+        assert!(matches!(file.flags.get(TOKEN.name), Some(Value::SecretFile(_))));
+        let err = parse_args(&["b", "--acme-token", "x", "--acme-token-file", "t"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn malformed_numbers_are_usage_errors() {
+        let err = parse_args(&["b", "--workers", "many"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,86 @@
+//! The commands: parse → load settings → run one of these → print.
+
+pub mod diff;
+pub mod inspect;
+pub mod sync;
+pub mod validate;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::cli::{self, Command};
+use crate::error::{Error, Result};
+use crate::logging;
+use crate::output;
+use crate::program::Program;
+use crate::settings::standard::{CONFIG, STANDARD, Settings};
+use crate::settings::{Layer, Setting, Values, schema};
+
+/// Runs the command `args` (the program name first) names, with settings from `args`, the
+/// process environment and the config file.
+pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsString>) -> Result<()> {
+    let about = program.about();
+    let describe = program.describe();
+    let resource_types: Vec<String> = describe
+        .syncers()
+        .iter()
+        .map(|s| s.resource_type().id)
+        .collect();
+    let own = program.settings();
+    let all: Vec<Setting> = own.iter().chain(STANDARD).copied().collect();
+    let cmd = cli::command(&about, &own, STANDARD, &resource_types);
+    let invocation = cli::parse(cmd, &all, args).unwrap_or_else(|e| e.exit());
+    // These two print fixed documents: no settings, no credentials, no network.
+    match &invocation.command {
+        Some(Command::Capabilities) => {
+            return output::print_json(&connector_sdk::capabilities(describe.as_ref()).to_json());
+        }
+        Some(Command::Config) => {
+            let doc = schema(&all, &resource_types, about.display_name, about.help_url);
+            return output::print_json(&doc);
+        }
+        _ => {}
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let values = load(&all, invocation.flags, |name| std::env::var(name).ok())?;
+    let settings = Settings::from_values(&values, terminal)?;
+    logging::init(settings.log_level, settings.log_format, terminal);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let result = runtime.block_on(async {
+        match invocation.command {
+            None => sync::main(program, &values, &settings, terminal).await,
+            Some(Command::Validate) => validate::main(program, &values, &settings).await,
+            Some(Command::Inspect(args)) => inspect::run(&settings, &args),
+            Some(Command::Diff(args)) => diff::run(&settings, &args),
+            Some(Command::Capabilities | Command::Config) => Ok(()),
+        }
+    });
+    // Background tasks (a signal watcher, a stuck request) must not hold the exit.
+    runtime.shutdown_background();
+    result
+}
+
+/// Merges the command line's settings, the environment (read through `env`) and the config file
+/// (named by `--config` or `BATON_CONFIG_PATH`), then checks them.
+pub(crate) fn load(
+    settings: &[Setting],
+    flags: Layer,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Values> {
+    let from_env = Layer::from_env(settings, &env)?;
+    let config = match flags.get(CONFIG.name) {
+        Some(crate::settings::Value::Text(path)) => Some(PathBuf::from(path)),
+        _ => env("BATON_CONFIG_PATH")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
+    };
+    let from_file = match &config {
+        Some(path) => Layer::from_file(settings, path)?,
+        None => Layer::of(crate::settings::Origin::File, []),
+    };
+    Values::resolve(settings, &[flags, from_env, from_file])
+}

@@ -1,0 +1,50 @@
+//! The generic baton connector program: everything a connector needs to be a usable
+//! command-line tool, so that a connector's `main` is one call.
+//!
+//! A connector describes itself once with a [`Program`] — its names, its own [`Setting`]s, and
+//! how to build its [`Connector`](connector_sdk::Connector) from their [`Values`] — and calls
+//! [`run`]. This crate owns the rest, the same for every connector:
+//!
+//! - settings: each declared once and read from flags, `BATON_` environment variables and the
+//!   YAML file named by `--config` (flags > environment > file > defaults), with baton's
+//!   standard ones ([`standard`]) added to the connector's;
+//! - the commands: sync (the default), `validate`, `capabilities`, `config` (baton's
+//!   `c1.config.v1.Configuration`), `inspect` and `diff` (the questions are answered by `c1z`;
+//!   this crate renders them);
+//! - progress on a terminal or as log lines, logging, exit codes (16 and 7 as baton's gRPC
+//!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
+//!
+//! Embedders that want a piece without the program call it directly: [`commands::sync::run`]
+//! syncs a connector into a `.c1z`; [`commands::inspect::view`] and [`c1z::diff`] answer the
+//! read-side questions.
+//!
+//! See [`Program`] for a complete example.
+
+mod cli;
+pub mod commands;
+mod error;
+pub mod exit;
+mod logging;
+pub mod output;
+mod program;
+mod progress;
+mod settings;
+
+use std::process::ExitCode;
+
+pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand};
+pub use error::{Error, Result};
+pub use program::{About, Program};
+pub use progress::Progress;
+pub use settings::standard::{self, LogFormat, OutputFormat, Settings};
+pub use settings::{Kind, Setting, Values};
+
+/// Runs the program: parses the command line, loads the settings, runs the command, reports an
+/// error as one `error:` line and returns the exit code. The whole of a connector's `main`.
+pub fn run(program: &dyn Program) -> ExitCode {
+    exit::install_panic_hook();
+    match commands::main(program, std::env::args_os()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => exit::report(&error),
+    }
+}

@@ -1,0 +1,261 @@
+//! The settings as baton hosts read them: the protojson of `c1.config.v1.Configuration`, the
+//! format of every baton connector's committed `config_schema.json`.
+//!
+//! Structs, not maps, so keys come in the message's field order; empty values are left out as
+//! protojson leaves them out, and 64-bit integers are strings, as protojson writes them.
+
+use serde::Serialize;
+
+use super::{Kind, Setting, layer};
+
+/// `c1.config.v1.Configuration` for `settings` (flag-only ones are not configuration).
+pub(crate) fn schema(
+    settings: &[Setting],
+    resource_types: &[String],
+    display_name: &str,
+    help_url: &str,
+) -> Configuration {
+    let mut fields = Vec::new();
+    let mut constraints = Vec::new();
+    for setting in settings.iter().filter(|s| !s.flag_only) {
+        fields.push(field(setting, resource_types));
+        if let Some(file) = setting.file_name() {
+            fields.push(file_field(setting, &file));
+            constraints.push(Constraint {
+                kind: "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
+                field_names: vec![setting.name.to_owned(), file],
+            });
+        }
+    }
+    Configuration {
+        fields,
+        constraints,
+        display_name: display_name.to_owned(),
+        help_url: help_url.to_owned(),
+    }
+}
+
+/// `c1.config.v1.Configuration`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Configuration {
+    fields: Vec<Field>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    constraints: Vec<Constraint>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    display_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    help_url: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Constraint {
+    kind: &'static str,
+    field_names: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Field {
+    name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    display_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    description: String,
+    #[serde(skip_serializing_if = "is_false")]
+    is_required: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    is_ops: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    is_secret: bool,
+    #[serde(flatten)]
+    typed: Typed,
+}
+
+/// The `field` oneof.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Typed {
+    StringField(StringField),
+    IntField(IntField),
+    BoolField(BoolField),
+    StringSliceField(StringSliceField),
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StringField {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    default_value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<StringRules>,
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StringRules {
+    #[serde(rename = "in", skip_serializing_if = "Vec::is_empty")]
+    one_of: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    is_required: bool,
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IntField {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<IntRules>,
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IntRules {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lte: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gte: Option<String>,
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BoolField {
+    #[serde(skip_serializing_if = "is_false")]
+    default_value: bool,
+}
+
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StringSliceField {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    default_value: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn field(setting: &Setting, resource_types: &[String]) -> Field {
+    let default = setting.default.unwrap_or_default();
+    let typed = match setting.kind {
+        Kind::Text | Kind::Secret => {
+            let rules = StringRules {
+                one_of: setting.choices.iter().map(|c| c.to_string()).collect(),
+                is_required: setting.required,
+            };
+            let has_rules = !rules.one_of.is_empty() || rules.is_required;
+            Typed::StringField(StringField {
+                default_value: default.to_owned(),
+                rules: has_rules.then_some(rules),
+            })
+        }
+        Kind::Int => {
+            let rules = IntRules {
+                lte: setting.max.map(|n| n.to_string()),
+                gte: setting.min.map(|n| n.to_string()),
+            };
+            let has_rules = rules.lte.is_some() || rules.gte.is_some();
+            Typed::IntField(IntField {
+                default_value: setting.default.map(str::to_owned),
+                rules: has_rules.then_some(rules),
+            })
+        }
+        Kind::Bool => Typed::BoolField(BoolField {
+            default_value: matches!(layer::parse(setting, default), Ok(super::Value::Bool(true))),
+        }),
+        Kind::List => Typed::StringSliceField(StringSliceField {
+            default_value: layer::clean(default.split(',').map(str::to_owned).collect()),
+        }),
+    };
+    Field {
+        name: setting.name.to_owned(),
+        display_name: setting.display_name.to_owned(),
+        description: setting.describe(resource_types),
+        is_required: setting.required,
+        is_ops: setting.ops,
+        is_secret: setting.kind == Kind::Secret,
+        typed,
+    }
+}
+
+/// The companion `<name>-file` of a secret read from a file.
+fn file_field(setting: &Setting, name: &str) -> Field {
+    let what = setting.display_name.to_lowercase();
+    Field {
+        name: name.to_owned(),
+        display_name: format!("{} file", setting.display_name),
+        description: format!(
+            "Read the {what} from this file (- for standard input) instead of {}, so it need \
+             not appear in the process list",
+            setting.name
+        ),
+        is_required: false,
+        is_ops: false,
+        is_secret: false,
+        typed: Typed::StringField(StringField::default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::settings::standard::{STANDARD, WORKERS};
+
+    #[test]
+    fn fields_are_baton_protojson() {
+        const TOKEN: Setting = Setting::secret("acme-token", "Token", "The token")
+            .required()
+            .from_file();
+        let mut settings = vec![TOKEN];
+        settings.extend_from_slice(STANDARD);
+        let text = serde_json::to_string(&schema(
+            &settings,
+            &["user".into(), "team".into()],
+            "Acme",
+            "https://a",
+        ))
+        .unwrap();
+        assert!(text.starts_with(r#"{"fields":[{"name":"acme-token","displayName""#), "{text}");
+        assert!(text.contains(r#"],"constraints":[{"kind""#), "{text}");
+        assert!(text.ends_with(r#""displayName":"Acme","helpUrl":"https://a"}"#), "{text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let fields = doc["fields"].as_array().unwrap();
+        assert_eq!(
+            fields[0],
+            json!({
+                "name": "acme-token",
+                "displayName": "Token",
+                "description": "The token",
+                "isRequired": true,
+                "isSecret": true,
+                "stringField": { "rules": { "isRequired": true } }
+            })
+        );
+        assert_eq!(fields[1]["name"], "acme-token-file");
+        assert_eq!(fields[1]["stringField"], json!({}));
+        let workers = fields.iter().find(|f| f["name"] == WORKERS.name).unwrap();
+        assert_eq!(
+            workers["intField"],
+            json!({ "defaultValue": "8", "rules": { "gte": "1" } })
+        );
+        assert_eq!(workers["isOps"], true);
+        let types = fields
+            .iter()
+            .find(|f| f["name"] == "sync-resource-types")
+            .unwrap();
+        assert!(types["description"].as_str().unwrap().contains("user, team"));
+        assert_eq!(types["stringSliceField"], json!({}));
+        assert!(fields.iter().all(|f| f["name"] != "output" && f["name"] != "config"));
+        assert_eq!(
+            doc["constraints"],
+            json!([{
+                "kind": "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
+                "fieldNames": ["acme-token", "acme-token-file"]
+            }])
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! baton's standard settings, which every connector program has, and [`Settings`], their
+//! validated values.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tracing::level_filters::LevelFilter;
+
+use super::{Setting, Values};
+use crate::error::{Error, Result};
+
+/// The `.c1z` file a sync writes and the read-only commands read.
+pub const FILE: Setting = Setting::text(
+    "file",
+    "Output file",
+    "The .c1z file a sync writes and inspect, diff and the review commands read",
+)
+.short('f')
+.default("sync.c1z")
+.value_name("PATH")
+.ops();
+
+/// How much is logged.
+pub const LOG_LEVEL: Setting = Setting::text(
+    "log-level",
+    "Log level",
+    "Log level: error, warn, info, debug or trace",
+)
+.default("info")
+.choices(&["error", "warn", "info", "debug", "trace"])
+.value_name("LEVEL")
+.ops();
+
+/// How log lines look.
+pub const LOG_FORMAT: Setting =
+    Setting::text("log-format", "Log format", "Log format: json or console")
+        .default_help("console on a terminal, else json")
+        .choices(&["json", "console"])
+        .value_name("FORMAT")
+        .ops();
+
+/// baton's resource type filter.
+pub const SYNC_RESOURCE_TYPES: Setting = Setting::list(
+    "sync-resource-types",
+    "Resource types to sync",
+    "Sync only these resource types (comma-separated: {resource_types}); all when unset",
+)
+.value_name("TYPES")
+.ops();
+
+/// Connector calls in flight during a sync.
+pub const WORKERS: Setting = Setting::int(
+    "workers",
+    "Workers",
+    "Concurrent connector calls during a sync",
+)
+.default("8")
+.min(1)
+.value_name("N")
+.ops();
+
+/// Finished syncs kept in the file.
+pub const KEEP_SYNCS: Setting = Setting::int(
+    "keep-syncs",
+    "Syncs kept",
+    "Finished syncs kept in --file: the new one and the previous ones",
+)
+.default("3")
+.min(1)
+.value_name("N")
+.ops();
+
+/// Timeout of one request to the connected system (baton's `--http-timeout-seconds`).
+pub const HTTP_TIMEOUT_SECONDS: Setting = Setting::int(
+    "http-timeout-seconds",
+    "HTTP timeout",
+    "Timeout of one API request in seconds (1 to 1800)",
+)
+.default("30")
+.min(1)
+.max(1800)
+.value_name("SECONDS")
+.ops();
+
+/// How results are printed.
+pub const OUTPUT: Setting = Setting::text(
+    "output",
+    "Output format",
+    "Output format of inspect, diff, validate and the sync summary: table or json",
+)
+.short('o')
+.default("table")
+.choices(&["table", "json"])
+.value_name("FORMAT")
+.flag_only();
+
+/// The YAML config file (also `BATON_CONFIG_PATH`).
+pub const CONFIG: Setting = Setting::text(
+    "config",
+    "Config file",
+    "YAML config file with the same kebab-case keys as the flags [env: BATON_CONFIG_PATH]",
+)
+.value_name("PATH")
+.flag_only();
+
+/// Least time between two checkpoints; hidden, tests checkpoint often with it.
+pub const CHECKPOINT_INTERVAL_SECONDS: Setting = Setting::int(
+    "checkpoint-interval-seconds",
+    "Checkpoint interval",
+    "Least seconds between two checkpoints of a sync, 0 for after every call",
+)
+.default("10")
+.value_name("SECONDS")
+.hidden()
+.flag_only();
+
+/// Every standard setting, in the order help and the schema list them (after the connector's).
+pub const STANDARD: &[Setting] = &[
+    FILE,
+    LOG_LEVEL,
+    LOG_FORMAT,
+    SYNC_RESOURCE_TYPES,
+    WORKERS,
+    HTTP_TIMEOUT_SECONDS,
+    KEEP_SYNCS,
+    OUTPUT,
+    CONFIG,
+    CHECKPOINT_INTERVAL_SECONDS,
+];
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Console,
+}
+
+/// How commands print results on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned tables.
+    #[default]
+    Table,
+    /// JSON shaped like baton's `-o json` outputs.
+    Json,
+}
+
+/// The standard settings, validated. Nothing here needs the network or a credential.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// The `.c1z` file.
+    pub file: PathBuf,
+    /// Most verbose log level shown.
+    pub log_level: LevelFilter,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Resource types to sync; `None` for all.
+    pub resource_types: Option<Vec<String>>,
+    /// Concurrent connector calls.
+    pub workers: usize,
+    /// Finished syncs kept in the file.
+    pub keep_syncs: usize,
+    /// Timeout of one request.
+    pub http_timeout: Duration,
+    /// How results are printed.
+    pub output: OutputFormat,
+    /// Least time between two checkpoints of a sync.
+    pub checkpoint_interval: Duration,
+}
+
+impl Settings {
+    /// The standard settings of `values`; `stderr_is_terminal` picks the default log format.
+    pub fn from_values(values: &Values, stderr_is_terminal: bool) -> Result<Settings> {
+        let text = |s: &Setting| values.text(s).unwrap_or_default().trim().to_ascii_lowercase();
+        let int = |s: &Setting| values.int(s).unwrap_or_default();
+        let file = PathBuf::from(values.text(&FILE).unwrap_or_default());
+        if file.as_os_str().is_empty() {
+            return Err(Error::Config(
+                "file is empty: name the .c1z file to use".into(),
+            ));
+        }
+        let log_level = text(&LOG_LEVEL).parse().unwrap_or(LevelFilter::INFO);
+        let log_format = match (text(&LOG_FORMAT).as_str(), stderr_is_terminal) {
+            ("json", _) | ("", false) => LogFormat::Json,
+            _ => LogFormat::Console,
+        };
+        let output = match text(&OUTPUT).as_str() {
+            "json" => OutputFormat::Json,
+            _ => OutputFormat::Table,
+        };
+        Ok(Settings {
+            file,
+            log_level,
+            log_format,
+            resource_types: values.list(&SYNC_RESOURCE_TYPES).map(<[String]>::to_vec),
+            workers: usize::try_from(int(&WORKERS)).unwrap_or(usize::MAX),
+            keep_syncs: usize::try_from(int(&KEEP_SYNCS)).unwrap_or(usize::MAX),
+            http_timeout: Duration::from_secs(int(&HTTP_TIMEOUT_SECONDS)),
+            output,
+            checkpoint_interval: Duration::from_secs(int(&CHECKPOINT_INTERVAL_SECONDS)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Layer;
+
+    #[test]
+    fn defaults() {
+        let values = Values::resolve(STANDARD, &[]).unwrap();
+        let s = Settings::from_values(&values, true).unwrap();
+        assert_eq!(s.file, PathBuf::from("sync.c1z"));
+        assert_eq!(s.log_level, LevelFilter::INFO);
+        assert_eq!(s.log_format, LogFormat::Console);
+        assert_eq!((s.workers, s.keep_syncs, s.resource_types), (8, 3, None));
+        assert_eq!(s.http_timeout, Duration::from_secs(30));
+        let piped = Settings::from_values(&values, false).unwrap();
+        assert_eq!(piped.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn every_standard_setting_reads_from_the_environment() {
+        let vars = [
+            ("BATON_FILE", "e.c1z"),
+            ("BATON_LOG_LEVEL", "debug"),
+            ("BATON_LOG_FORMAT", "console"),
+            ("BATON_SYNC_RESOURCE_TYPES", "user, team"),
+            ("BATON_KEEP_SYNCS", "5"),
+            ("BATON_WORKERS", "2"),
+            ("BATON_HTTP_TIMEOUT_SECONDS", "60"),
+        ];
+        let env = Layer::from_env(STANDARD, |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap();
+        let values = Values::resolve(STANDARD, &[env]).unwrap();
+        let s = Settings::from_values(&values, false).unwrap();
+        assert_eq!(s.file, PathBuf::from("e.c1z"));
+        assert_eq!(s.log_level, LevelFilter::DEBUG);
+        assert_eq!(s.log_format, LogFormat::Console);
+        assert_eq!(
+            s.resource_types,
+            Some(vec!["user".to_owned(), "team".to_owned()])
+        );
+        assert_eq!((s.keep_syncs, s.workers), (5, 2));
+        assert_eq!(s.http_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn output_and_the_checkpoint_interval_are_flags_only() {
+        let env = Layer::from_env(STANDARD, |name| match name {
+            "BATON_OUTPUT" | "BATON_CHECKPOINT_INTERVAL_SECONDS" => Some("json".into()),
+            _ => None,
+        })
+        .unwrap();
+        let values = Values::resolve(STANDARD, &[env]).unwrap();
+        assert_eq!(
+            Settings::from_values(&values, false).unwrap().output,
+            OutputFormat::Table
+        );
+    }
+}
