@@ -1,14 +1,110 @@
-//! `baton-planetscale`: parse, run, report.
+//! `baton-planetscale`: the PlanetScale connector as a baton connector program. The program
+//! itself — settings layering, commands, progress, exit codes — is `connector-cli`'s; this file
+//! declares the PlanetScale settings and builds the connector from them.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::Parser;
+use connector_cli::{About, Error, Program, Result, Setting, Values, standard};
+use connector_sdk::Connector;
+use planetscale_client::{Client, Credentials};
+use planetscale_connector::PlanetScaleConnector;
+use secrecy::ExposeSecret;
+
+const TOKEN: Setting = Setting::secret(
+    "planetscale-service-token",
+    "Service token",
+    "The PlanetScale service token, written <token-id>:<token-value>. It needs the \
+     read_organization access on every organization to sync",
+)
+.required()
+.from_file()
+.value_name("ID:TOKEN");
+
+const API_URL: Setting = Setting::text(
+    "planetscale-api-url",
+    "API URL",
+    "PlanetScale API base URL",
+)
+.default("https://api.planetscale.com")
+.value_name("URL");
+
+const ALLOW_INSECURE_HTTP: Setting = Setting::bool(
+    "allow-insecure-http",
+    "Allow insecure HTTP",
+    "Allow a plain http:// API URL on a host other than loopback",
+);
+
+const REQUESTS_PER_MINUTE: Setting = Setting::int(
+    "requests-per-minute",
+    "Requests per minute",
+    "Client-side budget of API requests per minute, 0 for none",
+)
+.default("600")
+.value_name("N")
+.ops();
+
+const MAX_IN_FLIGHT: Setting = Setting::int(
+    "max-in-flight",
+    "Requests in flight",
+    "Most API requests in flight at once",
+)
+.default("16")
+.min(1)
+.value_name("N")
+.ops();
+
+struct PlanetScale;
+
+impl Program for PlanetScale {
+    fn about(&self) -> About {
+        About {
+            name: "baton-planetscale",
+            version: env!("CARGO_PKG_VERSION"),
+            display_name: "PlanetScale",
+            summary: "Sync who has access to what in PlanetScale into a baton .c1z file",
+            description: "A sync covers every organization the service token reaches: its \
+                          members and their roles, and its teams with their members.",
+            help_url: "https://planetscale.com/docs/concepts/service-tokens",
+        }
+    }
+
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            TOKEN,
+            API_URL,
+            ALLOW_INSECURE_HTTP,
+            REQUESTS_PER_MINUTE,
+            MAX_IN_FLIGHT,
+        ]
+    }
+
+    fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
+        let token = values.secret(&TOKEN)?.unwrap_or_default();
+        let credentials = Credentials::parse(token.expose_secret())
+            .map_err(|e| Error::setup("the service token is invalid", e))?;
+        let seconds = values.int(&standard::HTTP_TIMEOUT_SECONDS).unwrap_or(30);
+        let rpm = values.int(&REQUESTS_PER_MINUTE).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let in_flight = values.int(&MAX_IN_FLIGHT).map_or(16, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let client = Client::builder(credentials)
+            .base_url(values.text(&API_URL).unwrap_or_default())
+            .allow_insecure_http(values.bool(&ALLOW_INSECURE_HTTP))
+            .requests_per_minute(rpm.filter(|n| *n > 0))
+            .max_in_flight(in_flight)
+            .timeout(Duration::from_secs(seconds))
+            .build()
+            .map_err(|e| Error::setup("invalid PlanetScale API settings", e))?;
+        Ok(Box::new(PlanetScaleConnector::new(client)))
+    }
+
+    fn describe(&self) -> Box<dyn Connector> {
+        // Credentials of the right shape that are never sent: describing needs no request.
+        let credentials = Credentials::parse("describe:offline").expect("a valid placeholder");
+        let client = Client::builder(credentials).build().expect("the default URL is valid");
+        Box::new(PlanetScaleConnector::new(client))
+    }
+}
 
 fn main() -> ExitCode {
-    baton_planetscale::exit::install_panic_hook();
-    let cli = baton_planetscale::Cli::parse();
-    match baton_planetscale::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => baton_planetscale::exit::report(&error),
-    }
+    connector_cli::run(&PlanetScale)
 }

@@ -6,8 +6,6 @@ mod support;
 
 // Sync, then read the file back with `inspect`: counts match the fake's dataset.
 mod sync_inspect;
-// flags > env > config file > defaults, seen from outside.
-mod config_precedence;
 // Every exit code the binary documents.
 mod exit_codes;
 // The token never appears in help, schemas, errors or trace logs; token files and stdin.
@@ -16,7 +14,3 @@ mod secrets;
 mod schemas;
 // `diff` between syncs where a member was added, one removed and one promoted.
 mod diff;
-// `inspect` reads the .c1z files baton-sdk wrote.
-mod fixtures;
-// Cancellation through the sync command's run function, then resume.
-mod cancel;

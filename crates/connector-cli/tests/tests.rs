@@ -1,1 +1,23 @@
+//! Tests of the generic program, driven by the toy connector of `tests/toy`: as a process
+//! (`toy-connector`, run with assert_cmd), and in-process through the library calls embedders
+//! make.
 
+// The toy binary with a clean environment and its token; outputs as text and JSON.
+mod support;
+// The toy connector itself, for the in-process tests.
+#[path = "toy/connector.rs"]
+#[allow(dead_code, reason = "the binary uses what the in-process tests do not")]
+mod toy;
+
+// flags > env > config file > defaults, seen from outside; unknown keys; bad values.
+mod config;
+// Every exit code the program documents.
+mod exit_codes;
+// Credentials never appear in help, schemas, errors, logs or a panic; secret files.
+mod secrets;
+// `inspect` reads the .c1z files baton-sdk wrote.
+mod fixtures;
+// `inspect` and `diff` on the toy's syncs: tables, emails, JSON.
+mod inspect;
+// Cancellation through the library's sync call, then resume.
+mod cancel;

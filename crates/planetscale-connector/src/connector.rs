@@ -3,13 +3,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connector_sdk::{Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer};
+use connector_sdk::{
+    Check, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
+    ValidationReport,
+};
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
 
 use crate::syncers::{
     Api, ListPage, OrganizationSyncer, Prefetch, Shared, TeamSyncer, UserSyncer, follow,
 };
+
+/// The access every organization needs.
+const READ_ORGANIZATION: &str = "read_organization";
 
 /// How many organizations' first member pages validation fetches at once.
 const VALIDATION_CONCURRENCY: usize = 8;
@@ -154,6 +160,12 @@ impl Connector for PlanetScaleConnector {
     }
 
     async fn validate(&self) -> Result<(), ConnectorError> {
+        self.report().await?.verdict()
+    }
+
+    /// One check per organization the token reaches: whether `read_organization` works there
+    /// (and how many members it has). JSON scripts also get `organizations`, as before.
+    async fn report(&self) -> Result<ValidationReport, ConnectorError> {
         let reach = self.reach().await?;
         if reach.organizations.is_empty() {
             return Err(ConnectorError::new(
@@ -163,19 +175,49 @@ impl Connector for PlanetScaleConnector {
                  each organization to sync",
             ));
         }
-        let missing: Vec<&str> = reach.missing_access().map(|o| o.name.as_str()).collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let names = missing.join(", ");
-        Err(ConnectorError::new(
-            ErrorKind::PermissionDenied,
-            format!(
-                "the service token lacks read_organization on organization {names} (PlanetScale \
-                 answered 404 on its members): in {names}, open Organization settings → Service \
-                 tokens and add the read_organization access to the token"
-            ),
-        ))
+        let checks = reach
+            .organizations
+            .iter()
+            .map(|o| {
+                let scope = format!("organization {}", o.name);
+                match o.access {
+                    OrgAccess::Ok => Check::ok(scope, READ_ORGANIZATION, "")
+                        .with_detail(o.members.map(|n| format!("{n} members")).unwrap_or_default()),
+                    _ => Check::missing(
+                        scope,
+                        READ_ORGANIZATION,
+                        "PlanetScale answered 404 on its members: open the organization's \
+                         Organization settings → Service tokens and add the read_organization \
+                         access to the token",
+                    ),
+                }
+            })
+            .collect();
+        let organizations = reach
+            .organizations
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "id": o.id,
+                    "name": o.name,
+                    "readOrganization": o.access == OrgAccess::Ok,
+                    "members": o.members,
+                })
+            })
+            .collect();
+        let mut details = serde_json::Map::new();
+        details.insert("organizations".into(), serde_json::Value::Array(organizations));
+        Ok(ValidationReport { checks, details })
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        let stats = self.api.client.stats();
+        Some(Usage {
+            requests: stats.requests,
+            retries: stats.retries,
+            rate_limited: stats.rate_limited,
+            ..Default::default()
+        })
     }
 
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {

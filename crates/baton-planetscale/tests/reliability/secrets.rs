@@ -80,29 +80,6 @@ fn help_schemas_and_errors_hold_no_token() {
     }
 }
 
-/// A panic prints one `error:` line, with the settings' `Debug` (token redacted) in it.
-#[test]
-fn a_forced_panic_holds_no_token() {
-    let fake = Fake::new(DataSpec::small().generate());
-    let dir = tempfile::tempdir().unwrap();
-    let out = fake
-        .cmd(dir.path())
-        .env("BATON_PLANETSCALE_TEST_PANIC", "1")
-        .env("RUST_BACKTRACE", "1")
-        .args(["--planetscale-service-token", &token()])
-        .output()
-        .unwrap();
-    let text = outputs(&out);
-    assert!(!out.status.success(), "{text}");
-    assert!(text.contains("error: internal error"), "{text}");
-    assert!(
-        text.contains("REDACTED"),
-        "the settings are in the message: {text}"
-    );
-    assert_no_secret("panic", &text);
-    assert_eq!(fake.server.request_count(), 0);
-}
-
 /// A token given by flag is used, and neither the summary nor the logs show it.
 #[test]
 fn a_token_given_by_flag_is_not_echoed() {

@@ -298,6 +298,30 @@ impl Values {
         Ok(Values { values })
     }
 
+    /// Values given as `(name, text)` pairs, as a config file would hold them (a secret's
+    /// `<name>-file` names its file), defaults applied and checked: how an embedder builds a
+    /// connector through its [`Program`](crate::Program) without a command line.
+    pub fn from_pairs<'a>(
+        settings: &[Setting],
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Values> {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        if let Some((unknown, _)) = pairs.iter().find(|(name, _)| {
+            !settings
+                .iter()
+                .any(|s| layer::keys(s).iter().any(|(k, _)| k == name))
+        }) {
+            return Err(Error::Config(format!("{unknown} is not a setting of this program")));
+        }
+        let given = Layer::from_env(settings, |var| {
+            pairs
+                .iter()
+                .find(|(name, _)| env_var(name) == var)
+                .map(|(_, text)| text.to_string())
+        })?;
+        Values::resolve(settings, &[given])
+    }
+
     fn get(&self, setting: &Setting) -> Option<&Value> {
         self.values.get(setting.name)
     }

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub const FILE: Setting = Setting::text(
     "file",
     "Output file",
-    "The .c1z file a sync writes and inspect, diff and the review commands read",
+    "The .c1z file a sync writes and inspect and diff read",
 )
 .short('f')
 .default("sync.c1z")
@@ -168,6 +168,15 @@ pub struct Settings {
     pub output: OutputFormat,
     /// Least time between two checkpoints of a sync.
     pub checkpoint_interval: Duration,
+}
+
+impl Default for Settings {
+    /// Every standard setting at its default, logs in JSON.
+    fn default() -> Self {
+        // The standard defaults are valid by construction; the `defaults` test proves it.
+        let values = Values::resolve(STANDARD, &[]).expect("valid standard defaults");
+        Settings::from_values(&values, false).expect("valid standard defaults")
+    }
 }
 
 impl Settings {

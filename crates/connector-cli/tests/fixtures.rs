@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use crate::support::{bin, json};
+use crate::support::{bare as bin, json};
 
 /// baton's own files, kept with the c1z crate's tests.
 fn fixture(name: &str) -> PathBuf {

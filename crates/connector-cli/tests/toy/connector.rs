@@ -1,0 +1,207 @@
+//! The toy connector the tests drive `connector-cli` with: a few users in two groups, a token
+//! it checks, and switches that make it fail, stall or panic the way real connectors do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connector_cli::{About, Error, Program, Result, Setting, Values};
+use connector_sdk::{
+    Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext,
+    Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait, UserTrait,
+    ValidationReport,
+};
+use secrecy::ExposeSecret;
+
+/// The only token the toy accepts.
+pub const SECRET: &str = "toy-secret-0123456789";
+
+pub const TOKEN: Setting = Setting::secret("toy-token", "Toy token", "The toy's API token")
+    .required()
+    .from_file()
+    .value_name("TOKEN");
+pub const USERS: Setting = Setting::int("toy-users", "Users", "How many users the toy has")
+    .default("3")
+    .value_name("N");
+pub const GROUPS: Setting = Setting::list("toy-groups", "Groups", "The toy's groups")
+    .default("admins,staff")
+    .value_name("NAMES");
+pub const DENY: Setting = Setting::bool(
+    "toy-deny",
+    "Deny",
+    "Report the token as lacking the groups access",
+);
+pub const DELAY_MS: Setting = Setting::int("toy-delay-ms", "Delay", "Milliseconds per call")
+    .default("0")
+    .value_name("MS");
+pub const PANIC: Setting = Setting::bool("toy-panic", "Panic", "Panic while building").hidden();
+
+/// The toy as a program.
+pub struct Toy;
+
+impl Program for Toy {
+    fn about(&self) -> About {
+        About {
+            name: "toy-connector",
+            version: "0.0.1",
+            display_name: "Toy",
+            summary: "Sync the toy's users and groups into a baton .c1z file",
+            description: "",
+            help_url: "https://toy.example/help",
+        }
+    }
+
+    fn settings(&self) -> Vec<Setting> {
+        vec![TOKEN, USERS, GROUPS, DENY, DELAY_MS, PANIC]
+    }
+
+    fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
+        if values.bool(&PANIC) {
+            panic!("toy-panic is set: panicking on purpose with {values:?}");
+        }
+        let token = values.secret(&TOKEN)?.unwrap_or_default();
+        if token.expose_secret().contains(' ') {
+            return Err(Error::setup(
+                "the toy token is invalid",
+                std::io::Error::other("it contains a space"),
+            ));
+        }
+        Ok(Box::new(ToyConnector {
+            token: token.expose_secret() == SECRET,
+            deny: values.bool(&DENY),
+            data: Arc::new(Data {
+                users: values.int(&USERS).unwrap_or(3),
+                groups: values.list(&GROUPS).map(<[String]>::to_vec).unwrap_or_default(),
+                delay: Duration::from_millis(values.int(&DELAY_MS).unwrap_or(0)),
+            }),
+        }))
+    }
+
+    fn describe(&self) -> Box<dyn Connector> {
+        Box::new(ToyConnector {
+            token: false,
+            deny: false,
+            data: Arc::default(),
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Data {
+    users: u64,
+    groups: Vec<String>,
+    delay: Duration,
+}
+
+pub struct ToyConnector {
+    token: bool,
+    deny: bool,
+    data: Arc<Data>,
+}
+
+#[async_trait]
+impl Connector for ToyConnector {
+    fn metadata(&self) -> Metadata {
+        Metadata {
+            display_name: "Toy".into(),
+            description: "Users and groups".into(),
+        }
+    }
+
+    async fn validate(&self) -> std::result::Result<(), ConnectorError> {
+        self.report().await?.verdict()
+    }
+
+    async fn report(&self) -> std::result::Result<ValidationReport, ConnectorError> {
+        if !self.token {
+            return Err(ConnectorError::new(
+                ErrorKind::Unauthenticated,
+                "the toy token was refused",
+            ));
+        }
+        let groups = match self.deny {
+            true => Check::missing("toy", "read_groups", "grant read_groups to the token"),
+            false => Check::ok("toy", "read_groups", format!("{} groups", self.data.groups.len())),
+        };
+        Ok(ValidationReport {
+            checks: vec![Check::ok("toy", "read_users", ""), groups],
+            ..Default::default()
+        })
+    }
+
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        vec![
+            Arc::new(Users(self.data.clone())),
+            Arc::new(Groups(self.data.clone())),
+        ]
+    }
+}
+
+fn user_type() -> ResourceType {
+    ResourceType::new("user", "User", &[Trait::User])
+}
+
+fn group_type() -> ResourceType {
+    ResourceType::new("group", "Group", &[Trait::Group])
+}
+
+fn user(n: u64) -> Resource {
+    let name = match n {
+        0 => "Ada Lovelace with a display name far longer than any terminal is wide, so tables \
+              must cut it to fit"
+            .to_owned(),
+        n => format!("User {n}"),
+    };
+    Resource::new(&user_type(), format!("u{n}"), name)
+        .with_annotation(UserTrait::new().with_email(format!("user{n}@toy.example"), true))
+}
+
+struct Users(Arc<Data>);
+
+#[async_trait]
+impl ResourceSyncer for Users {
+    fn resource_type(&self) -> ResourceType {
+        user_type()
+    }
+
+    async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
+        tokio::time::sleep(self.0.delay).await;
+        Ok(Page::last((0..self.0.users).map(user).collect()))
+    }
+}
+
+struct Groups(Arc<Data>);
+
+#[async_trait]
+impl ResourceSyncer for Groups {
+    fn resource_type(&self) -> ResourceType {
+        group_type()
+    }
+
+    async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
+        tokio::time::sleep(self.0.delay).await;
+        let groups = self.0.groups.iter().map(|g| {
+            Resource::new(&group_type(), g.as_str(), g.as_str()).with_annotation(GroupTrait::default())
+        });
+        Ok(Page::last(groups.collect()))
+    }
+
+    async fn entitlements(
+        &self,
+        cx: ResourceContext,
+    ) -> std::result::Result<Page<Entitlement>, ConnectorError> {
+        tokio::time::sleep(self.0.delay).await;
+        let member = Entitlement::assignment(&cx.resource, "member").with_grantable_to(&[&user_type()]);
+        Ok(Page::last(vec![member]))
+    }
+
+    /// The first group holds every user, the others every second user.
+    async fn grants(&self, cx: ResourceContext) -> std::result::Result<Page<Grant>, ConnectorError> {
+        tokio::time::sleep(self.0.delay).await;
+        let first = self.0.groups.first().is_some_and(|g| *g == cx.resource.id.resource);
+        let grants = (0..self.0.users)
+            .filter(|n| first || n % 2 == 0)
+            .map(|n| Grant::new(&cx.resource, "member", user(n).id));
+        Ok(Page::last(grants.collect()))
+    }
+}
