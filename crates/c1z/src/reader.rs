@@ -459,8 +459,11 @@ pub(crate) struct Table<T> {
     pub(crate) name: &'static str,
     /// The protobuf message its `data` holds, for errors.
     message: &'static str,
-    decode: fn(&[u8], Option<&[u8]>) -> std::result::Result<T, prost::DecodeError>,
+    decode: Decode<T>,
 }
+
+/// Decodes a row's `data` (and, for grants, its `expansion`).
+type Decode<T> = fn(&[u8], Option<&[u8]>) -> std::result::Result<T, prost::DecodeError>;
 
 pub(crate) const RESOURCE_TYPES: Table<ResourceType> = Table {
     name: "v1_resource_types",

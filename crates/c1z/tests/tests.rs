@@ -26,3 +26,6 @@ mod props;
 
 // The reader on arbitrary bytes never panics (`cargo xtask fuzz` runs these with many cases).
 mod fuzz;
+
+// The read-side questions of one sync, and the diff of two.
+mod review;

@@ -486,7 +486,8 @@ mod tests {
     /// One row per source combination: (flag, env, file) → which value wins.
     #[test]
     fn precedence_is_flags_then_env_then_file_then_default() {
-        let cases: &[(Option<u64>, Option<&str>, Option<&str>, u64)] = &[
+        type Case = (Option<u64>, Option<&'static str>, Option<&'static str>, u64);
+        let cases: &[Case] = &[
             (None, None, None, 8),
             (None, None, Some("3"), 3),
             (None, Some("5"), Some("3"), 5),

@@ -73,14 +73,17 @@ struct Field {
     typed: Typed,
 }
 
-/// The `field` oneof.
+/// The `field` oneof, named as protojson names its members.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 enum Typed {
-    StringField(StringField),
-    IntField(IntField),
-    BoolField(BoolField),
-    StringSliceField(StringSliceField),
+    #[serde(rename = "stringField")]
+    String(StringField),
+    #[serde(rename = "intField")]
+    Int(IntField),
+    #[serde(rename = "boolField")]
+    Bool(BoolField),
+    #[serde(rename = "stringSliceField")]
+    StringSlice(StringSliceField),
 }
 
 #[derive(Default, Serialize)]
@@ -146,7 +149,7 @@ fn field(setting: &Setting, resource_types: &[String]) -> Field {
                 is_required: setting.required,
             };
             let has_rules = !rules.one_of.is_empty() || rules.is_required;
-            Typed::StringField(StringField {
+            Typed::String(StringField {
                 default_value: default.to_owned(),
                 rules: has_rules.then_some(rules),
             })
@@ -157,15 +160,15 @@ fn field(setting: &Setting, resource_types: &[String]) -> Field {
                 gte: setting.min.map(|n| n.to_string()),
             };
             let has_rules = rules.lte.is_some() || rules.gte.is_some();
-            Typed::IntField(IntField {
+            Typed::Int(IntField {
                 default_value: setting.default.map(str::to_owned),
                 rules: has_rules.then_some(rules),
             })
         }
-        Kind::Bool => Typed::BoolField(BoolField {
+        Kind::Bool => Typed::Bool(BoolField {
             default_value: matches!(layer::parse(setting, default), Ok(super::Value::Bool(true))),
         }),
-        Kind::List => Typed::StringSliceField(StringSliceField {
+        Kind::List => Typed::StringSlice(StringSliceField {
             default_value: layer::clean(default.split(',').map(str::to_owned).collect()),
         }),
     };
@@ -194,7 +197,7 @@ fn file_field(setting: &Setting, name: &str) -> Field {
         is_required: false,
         is_ops: false,
         is_secret: false,
-        typed: Typed::StringField(StringField::default()),
+        typed: Typed::String(StringField::default()),
     }
 }
 
