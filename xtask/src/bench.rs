@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{cargo, root, run as run_cmd};
+use crate::util::{cargo, run as run_cmd, target_dir};
 
 /// The token every benchmark uses; the fake accepts it by default.
 const TOKEN: &str = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001";
@@ -106,7 +106,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-p",
         "baton-planetscale",
     ]))?;
-    let out_dir = root().join("target/bench");
+    let out_dir = target_dir().join("bench");
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
 
@@ -343,7 +343,7 @@ fn default_workers() -> usize {
 }
 
 fn release_bin(name: &str) -> PathBuf {
-    root().join("target/release").join(name)
+    target_dir().join("release").join(name)
 }
 
 /// A running `planetscale-fake` process, killed on drop.

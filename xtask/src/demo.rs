@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::util::{cargo, root, run as run_cmd};
+use crate::util::{cargo, run as run_cmd, target_dir};
 
 const TOKEN: &str = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001";
 
@@ -22,7 +22,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-p",
         "baton-planetscale",
     ]))?;
-    let bin = |name: &str| root().join("target/debug").join(name);
+    let bin = |name: &str| target_dir().join("debug").join(name);
 
     let mut fake = Command::new(bin("planetscale-fake"))
         .args(["--preset", "demo", "--port", "0"])
@@ -49,7 +49,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             ));
         }
         println!("\nA fake PlanetScale API is listening on {url}.\n");
-        let dir = root().join("target/demo");
+        let dir = target_dir().join("demo");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let file = dir.join("sync.c1z");
         let file = file.to_string_lossy();

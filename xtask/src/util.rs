@@ -9,6 +9,20 @@ pub fn root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative to the workspace
+/// root, as cargo reads it), else `target/` in the workspace root.
+pub fn target_dir() -> PathBuf {
+    target_dir_of(std::env::var_os("CARGO_TARGET_DIR"))
+}
+
+fn target_dir_of(var: Option<std::ffi::OsString>) -> PathBuf {
+    match var.filter(|d| !d.is_empty()) {
+        // `join` keeps an absolute directory as it is.
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 /// `cargo` with the workspace root as working directory.
 pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
@@ -41,4 +55,17 @@ pub fn has(program: &str, arg: &str) -> bool {
         .arg(arg)
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_directory_follows_cargo_target_dir() {
+        assert_eq!(target_dir_of(None), root().join("target"));
+        assert_eq!(target_dir_of(Some("".into())), root().join("target"));
+        assert_eq!(target_dir_of(Some("/tmp/t".into())), PathBuf::from("/tmp/t"));
+        assert_eq!(target_dir_of(Some("out".into())), root().join("out"));
+    }
 }
