@@ -38,12 +38,19 @@ fn sync_inspect_and_diff_a_directory() {
             { "id": "bob", "name": "Bob", "email": "bob@example.com" },
         ]),
     );
-    write(&data, "groups/eng.json", json!({ "name": "Engineering", "members": ["ann", "bob"] }));
+    write(
+        &data,
+        "groups/eng.json",
+        json!({ "name": "Engineering", "members": ["ann", "bob"] }),
+    );
 
     let validate = json_of(directory(dir.path()).arg("validate"));
     assert_eq!(validate["checks"][0]["detail"], "2 users");
     let first = json_of(&mut directory(dir.path()));
-    assert_eq!(first["totals"], json!({ "resources": 3, "entitlements": 2, "grants": 2 }));
+    assert_eq!(
+        first["totals"],
+        json!({ "resources": 3, "entitlements": 2, "grants": 2 })
+    );
 
     // Bob leaves Engineering and Ann becomes its owner.
     write(
@@ -54,9 +61,18 @@ fn sync_inspect_and_diff_a_directory() {
     directory(dir.path()).assert().success();
 
     let members = json_of(directory(dir.path()).args(["inspect", "members", "group:eng:owner"]));
-    assert_eq!(members["principals"][0]["principal"]["id"]["resource"], "ann");
+    assert_eq!(
+        members["principals"][0]["principal"]["id"]["resource"],
+        "ann"
+    );
     let access = json_of(directory(dir.path()).args(["inspect", "access", "ann@example.com"]));
-    assert_eq!(access["access"][0]["entitlements"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        access["access"][0]["entitlements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     let diff = json_of(directory(dir.path()).arg("diff"));
     let changes: Vec<(String, usize, usize)> = diff["access"]
@@ -65,10 +81,17 @@ fn sync_inspect_and_diff_a_directory() {
         .iter()
         .map(|p| {
             let n = |k: &str| p[k].as_array().unwrap().len();
-            (p["principal"]["resource"].as_str().unwrap().to_owned(), n("gained"), n("lost"))
+            (
+                p["principal"]["resource"].as_str().unwrap().to_owned(),
+                n("gained"),
+                n("lost"),
+            )
         })
         .collect();
-    assert_eq!(changes, [("ann".to_owned(), 1, 0), ("bob".to_owned(), 0, 1)]);
+    assert_eq!(
+        changes,
+        [("ann".to_owned(), 1, 0), ("bob".to_owned(), 0, 1)]
+    );
     let table = directory(dir.path()).arg("diff").assert().success();
     let text = String::from_utf8_lossy(&table.get_output().stdout).to_string();
     assert!(text.contains("1 grants added, 1 removed"), "{text}");

@@ -65,7 +65,10 @@ mod tests {
     fn the_target_directory_follows_cargo_target_dir() {
         assert_eq!(target_dir_of(None), root().join("target"));
         assert_eq!(target_dir_of(Some("".into())), root().join("target"));
-        assert_eq!(target_dir_of(Some("/tmp/t".into())), PathBuf::from("/tmp/t"));
+        assert_eq!(
+            target_dir_of(Some("/tmp/t".into())),
+            PathBuf::from("/tmp/t")
+        );
         assert_eq!(target_dir_of(Some("out".into())), root().join("out"));
     }
 }

@@ -21,13 +21,10 @@ const TOKEN: Setting = Setting::secret(
 .from_file()
 .value_name("ID:TOKEN");
 
-const API_URL: Setting = Setting::text(
-    "planetscale-api-url",
-    "API URL",
-    "PlanetScale API base URL",
-)
-.default("https://api.planetscale.com")
-.value_name("URL");
+const API_URL: Setting =
+    Setting::text("planetscale-api-url", "API URL", "PlanetScale API base URL")
+        .default("https://api.planetscale.com")
+        .value_name("URL");
 
 const ALLOW_INSECURE_HTTP: Setting = Setting::bool(
     "allow-insecure-http",
@@ -84,8 +81,12 @@ impl Program for PlanetScale {
         let credentials = Credentials::parse(token.expose_secret())
             .map_err(|e| Error::setup("the service token is invalid", e))?;
         let seconds = values.int(&standard::HTTP_TIMEOUT_SECONDS).unwrap_or(30);
-        let rpm = values.int(&REQUESTS_PER_MINUTE).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let in_flight = values.int(&MAX_IN_FLIGHT).map_or(16, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        let rpm = values
+            .int(&REQUESTS_PER_MINUTE)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+        let in_flight = values
+            .int(&MAX_IN_FLIGHT)
+            .map_or(16, |n| usize::try_from(n).unwrap_or(usize::MAX));
         let client = Client::builder(credentials)
             .base_url(values.text(&API_URL).unwrap_or_default())
             .allow_insecure_http(values.bool(&ALLOW_INSECURE_HTTP))
@@ -100,7 +101,9 @@ impl Program for PlanetScale {
     fn describe(&self) -> Box<dyn Connector> {
         // Credentials of the right shape that are never sent: describing needs no request.
         let credentials = Credentials::parse("describe:offline").expect("a valid placeholder");
-        let client = Client::builder(credentials).build().expect("the default URL is valid");
+        let client = Client::builder(credentials)
+            .build()
+            .expect("the default URL is valid");
         Box::new(PlanetScaleConnector::new(client))
     }
 }

@@ -284,4 +284,3 @@ impl IdRows<'_, '_> {
             .map_err(|e| self.reader.sqlite(&self.context, e))
     }
 }
-

@@ -102,7 +102,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo.c1z");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(made.is_ok_and(|s| s.success()), "mkfifo is part of coreutils");
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "mkfifo is part of coreutils"
+        );
         let err = check(&fifo);
         assert!(err.contains("not a regular file"), "{err}");
     }

@@ -339,7 +339,8 @@ impl C1zReader {
     /// A statement selecting the `external_id` of each row of `table` in sync `?1`, in byte
     /// order: what a diff merges without decoding anything.
     pub(crate) fn external_ids(&self, table: &str) -> Result<rusqlite::Statement<'_>> {
-        let sql = format!("SELECT external_id FROM {table} WHERE sync_id = ?1 ORDER BY external_id");
+        let sql =
+            format!("SELECT external_id FROM {table} WHERE sync_id = ?1 ORDER BY external_id");
         self.conn
             .prepare(&sql)
             .map_err(|e| self.sqlite(&format!("reading {table}"), e))

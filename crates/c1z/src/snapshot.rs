@@ -142,7 +142,9 @@ impl<'r> Snapshot<'r> {
         self.for_each_grant(filter, |grant| {
             let id = &grant.entitlement.id;
             if !entitlements.contains_key(id) {
-                let found = self.entitlement(id)?.unwrap_or_else(|| grant.entitlement.clone());
+                let found = self
+                    .entitlement(id)?
+                    .unwrap_or_else(|| grant.entitlement.clone());
                 entitlements.insert(id.clone(), found);
             }
             let entitlement = entitlements[id].clone();

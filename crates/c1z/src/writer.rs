@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use connector_sdk::{Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::output::check_output;
 use crate::convert;
 use crate::error::{Error, Result};
+use crate::output::check_output;
 use crate::worker::{
     Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker, partial_path,
 };
@@ -218,4 +218,3 @@ impl Store for C1zWriter {
         Ok(self.call(Command::End).await?)
     }
 }
-

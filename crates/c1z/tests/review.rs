@@ -68,8 +68,12 @@ fn a_diff_of_two_syncs_names_added_removed_and_promoted() {
     let old = reader.snapshot(Some(&syncs[0].id)).unwrap();
     let new = reader.snapshot(Some(&syncs[1].id)).unwrap();
     let d = c1z::diff(&old, &new).unwrap();
-    assert_eq!((d.old_sync_id.as_str(), d.new_sync_id.as_str()), (old.id(), new.id()));
-    let ids = |refs: &[c1z::ResourceRef]| refs.iter().map(|r| r.resource.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        (d.old_sync_id.as_str(), d.new_sync_id.as_str()),
+        (old.id(), new.id())
+    );
+    let ids =
+        |refs: &[c1z::ResourceRef]| refs.iter().map(|r| r.resource.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&d.resources_added), ["u4"]);
     assert_eq!(ids(&d.resources_removed), ["u2"]);
     assert_eq!(d.resources_removed[0].display_name, "Bob");
@@ -78,7 +82,11 @@ fn a_diff_of_two_syncs_names_added_removed_and_promoted() {
         .iter()
         .map(|p| {
             let slugs = |c: &[c1z::AccessChange]| c.iter().map(|c| c.entitlement.clone()).collect();
-            (p.principal.resource.clone(), slugs(&p.gained), slugs(&p.lost))
+            (
+                p.principal.resource.clone(),
+                slugs(&p.gained),
+                slugs(&p.lost),
+            )
         })
         .collect();
     assert_eq!(
@@ -90,12 +98,21 @@ fn a_diff_of_two_syncs_names_added_removed_and_promoted() {
         ]
     );
     assert_eq!((d.grants_added(), d.grants_removed()), (2, 1));
-    assert_eq!(d.access[1].gained[0].grant_id, "organization:o1:admin:user:u3");
+    assert_eq!(
+        d.access[1].gained[0].grant_id,
+        "organization:o1:admin:user:u3"
+    );
     assert_eq!(d.access[1].gained[0].resource.display_name, "acme");
-    assert_eq!(d.access[0].principal.display_name, "Bob", "named from the older sync");
+    assert_eq!(
+        d.access[0].principal.display_name, "Bob",
+        "named from the older sync"
+    );
     assert!(c1z::diff(&new, &new).unwrap().is_empty());
     let json = serde_json::to_value(&d).unwrap();
-    assert_eq!(json["access"][0]["lost"][0]["entitlementId"], "organization:o1:member");
+    assert_eq!(
+        json["access"][0]["lost"][0]["entitlementId"],
+        "organization:o1:member"
+    );
     assert_eq!(json["resourcesAdded"][0]["resourceType"], "user");
 }
 
@@ -107,7 +124,10 @@ fn holders_access_principals_and_stats() {
     assert_eq!(latest.id(), reader.syncs().unwrap()[1].id);
 
     let holders = latest.holders("organization:o1:member").unwrap();
-    let names: Vec<&str> = holders.iter().map(|h| h.principal.display_name.as_str()).collect();
+    let names: Vec<&str> = holders
+        .iter()
+        .map(|h| h.principal.display_name.as_str())
+        .collect();
     assert_eq!(names, ["Ann", "Cy", "Dee"]);
 
     let cy = latest.find_principal("U3@ACME.example").unwrap().unwrap();
@@ -117,7 +137,11 @@ fn holders_access_principals_and_stats() {
     let access = latest.access(&cy.id).unwrap();
     assert_eq!(access.len(), 1);
     assert_eq!(access[0].resource.display_name, "acme");
-    let held: Vec<&str> = access[0].held.iter().map(|(e, _)| e.slug.as_str()).collect();
+    let held: Vec<&str> = access[0]
+        .held
+        .iter()
+        .map(|(e, _)| e.slug.as_str())
+        .collect();
     assert_eq!(held, ["admin", "member"]);
 
     let stats = latest.stats().unwrap();

@@ -178,7 +178,10 @@ pub(crate) fn parse(
             if values.iter().any(|(n, _)| *n == setting.name) {
                 return Err(clap::Error::raw(
                     clap::error::ErrorKind::ArgumentConflict,
-                    format!("--{} and --{file} cannot be used together: keep one\n", setting.name),
+                    format!(
+                        "--{} and --{file} cannot be used together: keep one\n",
+                        setting.name
+                    ),
                 ));
             }
             values.push((setting.name, Value::SecretFile(PathBuf::from(path))));
@@ -195,8 +198,14 @@ fn flag_value(setting: &Setting, matches: &ArgMatches) -> Option<Value> {
     match setting.kind {
         Kind::Text => text().map(Value::Text),
         Kind::Secret => text().map(|t| Value::Secret(SecretString::from(t))),
-        Kind::Bool => matches.get_one::<bool>(setting.name).copied().map(Value::Bool),
-        Kind::Int => matches.get_one::<u64>(setting.name).copied().map(Value::Int),
+        Kind::Bool => matches
+            .get_one::<bool>(setting.name)
+            .copied()
+            .map(Value::Bool),
+        Kind::Int => matches
+            .get_one::<u64>(setting.name)
+            .copied()
+            .map(Value::Int),
         Kind::List => matches
             .get_many::<String>(setting.name)
             .map(|items| Value::List(crate::settings::clean(items.cloned().collect()))),
@@ -311,7 +320,15 @@ mod tests {
     #[test]
     fn flags_are_global_and_optional() {
         let cli = parse_args(&[
-            "baton-acme", "inspect", "-f", "x.c1z", "resources", "-t", "user", "-o", "json",
+            "baton-acme",
+            "inspect",
+            "-f",
+            "x.c1z",
+            "resources",
+            "-t",
+            "user",
+            "-o",
+            "json",
         ])
         .unwrap();
         assert!(matches!(cli.flags.get(FILE.name), Some(Value::Text(f)) if f == "x.c1z"));
@@ -323,15 +340,24 @@ mod tests {
     #[test]
     fn a_bool_flag_takes_an_optional_value() {
         let on = parse_args(&["b", "--allow-insecure"]).unwrap();
-        assert!(matches!(on.flags.get(INSECURE.name), Some(Value::Bool(true))));
+        assert!(matches!(
+            on.flags.get(INSECURE.name),
+            Some(Value::Bool(true))
+        ));
         let off = parse_args(&["b", "--allow-insecure=false"]).unwrap();
-        assert!(matches!(off.flags.get(INSECURE.name), Some(Value::Bool(false))));
+        assert!(matches!(
+            off.flags.get(INSECURE.name),
+            Some(Value::Bool(false))
+        ));
     }
 
     #[test]
     fn a_secret_and_its_file_flag_conflict() {
         let file = parse_args(&["b", "--acme-token-file", "t.txt"]).unwrap();
-        assert!(matches!(file.flags.get(TOKEN.name), Some(Value::SecretFile(_))));
+        assert!(matches!(
+            file.flags.get(TOKEN.name),
+            Some(Value::SecretFile(_))
+        ));
         let err = parse_args(&["b", "--acme-token", "x", "--acme-token-file", "t"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }

@@ -8,8 +8,8 @@ use std::io::Write;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::settings::standard::LogFormat;
 use crate::progress;
+use crate::settings::standard::LogFormat;
 
 /// Installs the global subscriber. A second call (tests) keeps the first subscriber.
 pub fn init(level: LevelFilter, format: LogFormat, ansi: bool) {

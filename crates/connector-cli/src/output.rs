@@ -76,15 +76,15 @@ impl Table {
         for row in std::iter::once(&self.header).chain(&self.rows) {
             let mut line = String::new();
             for (i, width) in widths.iter().enumerate() {
-                let cell = row.get(i).map(|c| cut(&sanitize(c), *width)).unwrap_or_default();
+                let cell = row
+                    .get(i)
+                    .map(|c| cut(&sanitize(c), *width))
+                    .unwrap_or_default();
                 if i > 0 {
                     line.push_str("  ");
                 }
                 line.push_str(&cell);
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    width.saturating_sub(cell.width()),
-                ));
+                line.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.width())));
             }
             out.push_str(line.trim_end());
             out.push('\n');
@@ -206,7 +206,10 @@ mod tests {
         assert!(text.lines().all(|l| l.width() <= 60), "{text}");
         assert!(text.contains('…'), "{text}");
         assert!(text.contains("ann@example.com"), "{text}");
-        assert_eq!(t.render(None).lines().next().unwrap().len(), 2 + 2 + 200 + 2 + 5);
+        assert_eq!(
+            t.render(None).lines().next().unwrap().len(),
+            2 + 2 + 200 + 2 + 5
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ fn a_cancelled_sync_keeps_the_previous_file_and_the_next_run_resumes() {
     let settings = settings(&file);
     let connector = connector();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let run = |cancel, observer| runtime.block_on(sync::run(connector.as_ref(), &settings, cancel, observer));
+    let run = |cancel, observer| {
+        runtime.block_on(sync::run(connector.as_ref(), &settings, cancel, observer))
+    };
 
     let first = run(CancellationToken::new(), None).unwrap();
     let before = std::fs::read(&file).unwrap();
@@ -44,8 +46,15 @@ fn a_cancelled_sync_keeps_the_previous_file_and_the_next_run_resumes() {
     let err = run(cancel, Some(observer)).unwrap_err();
     assert!(matches!(err, Error::Cancelled), "{err:?}");
     assert_eq!(exit::code(&err), exit::CANCELLED);
-    assert!(err.to_string().contains("run the same command again to resume"));
-    assert_eq!(std::fs::read(&file).unwrap(), before, "the previous file changed");
+    assert!(
+        err.to_string()
+            .contains("run the same command again to resume")
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the previous file changed"
+    );
 
     let resumed = run(CancellationToken::new(), None).unwrap();
     assert!(resumed.summary.resumed);
@@ -62,7 +71,12 @@ fn a_token_cancelled_up_front_stops_before_writing() {
     cancel.cancel();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let err = runtime
-        .block_on(sync::run(connector().as_ref(), &settings(&file), cancel, None))
+        .block_on(sync::run(
+            connector().as_ref(),
+            &settings(&file),
+            cancel,
+            None,
+        ))
         .unwrap_err();
     assert_eq!(exit::code(&err), exit::CANCELLED, "{err:?}");
     assert!(!file.exists());

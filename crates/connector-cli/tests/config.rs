@@ -52,7 +52,11 @@ fn flags_beat_env_beat_file_beat_defaults() {
 #[test]
 fn the_connector_reads_its_own_settings_from_every_source() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("c.yaml"), "toy-users: 7\ntoy-groups: [a, b, c]\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        "toy-users: 7\ntoy-groups: [a, b, c]\n",
+    )
+    .unwrap();
     let users = |cmd: &mut assert_cmd::Command| {
         let out = cmd.args(["-o", "json"]).assert().success();
         let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
@@ -61,7 +65,10 @@ fn the_connector_reads_its_own_settings_from_every_source() {
             report["resourceTypes"]["group"]["resources"].as_u64(),
         )
     };
-    assert_eq!(users(toy(dir.path()).args(["--config", "c.yaml"])), (Some(7), Some(3)));
+    assert_eq!(
+        users(toy(dir.path()).args(["--config", "c.yaml"])),
+        (Some(7), Some(3))
+    );
     assert_eq!(
         users(
             toy(dir.path())
@@ -71,7 +78,14 @@ fn the_connector_reads_its_own_settings_from_every_source() {
         (Some(5), Some(3))
     );
     assert_eq!(
-        users(toy(dir.path()).args(["--config", "c.yaml", "--toy-users", "1", "--toy-groups", "x"])),
+        users(toy(dir.path()).args([
+            "--config",
+            "c.yaml",
+            "--toy-users",
+            "1",
+            "--toy-groups",
+            "x"
+        ])),
         (Some(1), Some(1))
     );
 }
@@ -89,7 +103,10 @@ fn the_config_flag_names_the_file_and_unknown_keys_are_errors() {
         .clone();
     let text = outputs(&out);
     assert!(text.contains("unknown keys: toy-tokn"), "{text}");
-    assert!(text.contains("known keys: toy-token, toy-token-file"), "{text}");
+    assert!(
+        text.contains("known keys: toy-token, toy-token-file"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,8 +5,14 @@ fn success_is_0_and_usage_is_2() {
     let dir = tempfile::tempdir().unwrap();
     toy(dir.path()).assert().code(0);
     bare(dir.path()).arg("--no-such-flag").assert().code(2);
-    bare(dir.path()).args(["diff", "only-one.c1z"]).assert().code(2);
-    bare(dir.path()).args(["--workers", "many"]).assert().code(2);
+    bare(dir.path())
+        .args(["diff", "only-one.c1z"])
+        .assert()
+        .code(2);
+    bare(dir.path())
+        .args(["--workers", "many"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -19,7 +25,10 @@ fn refused_credentials_are_16_with_one_error_line() {
             .assert()
             .code(16);
         let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
         assert_eq!(errors.len(), 1, "{stderr}");
         assert!(errors[0].contains("refused"), "{stderr}");
         assert!(!stderr.contains("wrong-secret-42"), "{stderr}");
@@ -30,13 +39,19 @@ fn refused_credentials_are_16_with_one_error_line() {
 #[test]
 fn a_missing_access_is_7_and_validate_shows_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = toy(dir.path()).args(["validate", "--toy-deny"]).assert().code(7);
+    let out = toy(dir.path())
+        .args(["validate", "--toy-deny"])
+        .assert()
+        .code(7);
     let text = outputs(out.get_output());
     assert!(text.contains("read_groups  missing"), "{text}");
     assert!(text.contains("grant read_groups to the token"), "{text}");
     toy(dir.path()).arg("--toy-deny").assert().code(7);
     assert!(!dir.path().join("sync.c1z").exists());
-    let ok = toy(dir.path()).args(["validate", "-o", "json"]).assert().success();
+    let ok = toy(dir.path())
+        .args(["validate", "-o", "json"])
+        .assert()
+        .success();
     let report: serde_json::Value = serde_json::from_slice(&ok.get_output().stdout).unwrap();
     assert_eq!(report["checks"][1]["name"], "read_groups");
     assert_eq!(report["checks"][1]["status"], "ok");
@@ -53,7 +68,10 @@ fn a_file_that_is_not_a_c1z_is_1_and_untouched() {
     assert!(stderr.contains("not a .c1z"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
     // The output is checked before the credentials are even read.
-    let out = bare(dir.path()).args(["-f", "missing/dir/out.c1z"]).assert().code(1);
+    let out = bare(dir.path())
+        .args(["-f", "missing/dir/out.c1z"])
+        .assert()
+        .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("does not exist"), "{stderr}");
 }

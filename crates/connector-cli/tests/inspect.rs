@@ -3,7 +3,10 @@ use crate::support::{json, stdout, toy};
 /// Two syncs of the toy: first 4 users, then 3 users and one group more.
 fn two_syncs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    toy(dir.path()).args(["--toy-users", "4"]).assert().success();
+    toy(dir.path())
+        .args(["--toy-users", "4"])
+        .assert()
+        .success();
     toy(dir.path())
         .args(["--toy-users", "3", "--toy-groups", "admins,staff,ops"])
         .assert()
@@ -23,14 +26,20 @@ fn principals_are_listed_with_their_email() {
     assert!(header.starts_with("ID"), "{text}");
     assert!(header.contains("EMAIL"), "{text}");
     assert!(text.contains("user1@toy.example"), "{text}");
-    let groups = stdout(&toy(dir.path()).args(["inspect", "resources", "-t", "group"]).output().unwrap());
+    let groups = stdout(
+        &toy(dir.path())
+            .args(["inspect", "resources", "-t", "group"])
+            .output()
+            .unwrap(),
+    );
     assert!(!groups.contains("EMAIL"), "{groups}");
 }
 
 #[test]
 fn members_and_access_answer_from_the_latest_sync() {
     let dir = two_syncs();
-    let members = json(toy(dir.path()).args(["inspect", "members", "group:ops:member", "-o", "json"]));
+    let members =
+        json(toy(dir.path()).args(["inspect", "members", "group:ops:member", "-o", "json"]));
     let ids: Vec<&str> = members["principals"]
         .as_array()
         .unwrap()
@@ -38,7 +47,8 @@ fn members_and_access_answer_from_the_latest_sync() {
         .map(|p| p["principal"]["id"]["resource"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["u0", "u2"]);
-    let access = json(toy(dir.path()).args(["inspect", "access", "USER2@toy.example", "-o", "json"]));
+    let access =
+        json(toy(dir.path()).args(["inspect", "access", "USER2@toy.example", "-o", "json"]));
     let on: Vec<&str> = access["access"]
         .as_array()
         .unwrap()
@@ -77,7 +87,16 @@ fn diff_names_what_changed_between_the_last_two_syncs() {
         .collect();
     assert_eq!(who, [("u0", 1, 0), ("u2", 1, 0), ("u3", 0, 1)]);
     let table = stdout(&toy(dir.path()).arg("diff").output().unwrap());
-    assert!(table.contains("2 grants added, 1 removed; 1 resources added, 1 removed"), "{table}");
-    let lost = table.lines().find(|l| l.starts_with("user:u3 (User 3) ")).unwrap();
-    assert!(lost.contains("- lost") && lost.contains("group:admins"), "{table}");
+    assert!(
+        table.contains("2 grants added, 1 removed; 1 resources added, 1 removed"),
+        "{table}"
+    );
+    let lost = table
+        .lines()
+        .find(|l| l.starts_with("user:u3 (User 3) "))
+        .unwrap();
+    assert!(
+        lost.contains("- lost") && lost.contains("group:admins"),
+        "{table}"
+    );
 }

@@ -38,11 +38,21 @@ fn the_token_is_not_in_logs_summaries_or_errors() {
         .assert()
         .code(1);
     let text = outputs(out.get_output());
-    assert!(text.contains("the toy token is invalid: it contains a space"), "{text}");
+    assert!(
+        text.contains("the toy token is invalid: it contains a space"),
+        "{text}"
+    );
     assert!(!text.contains(PLANTED), "{text}");
     let yaml = tempfile::tempdir().unwrap();
-    std::fs::write(yaml.path().join("c.yaml"), format!("toy-token: [{PLANTED}]\n")).unwrap();
-    let out = bare(yaml.path()).args(["--config", "c.yaml"]).assert().code(1);
+    std::fs::write(
+        yaml.path().join("c.yaml"),
+        format!("toy-token: [{PLANTED}]\n"),
+    )
+    .unwrap();
+    let out = bare(yaml.path())
+        .args(["--config", "c.yaml"])
+        .assert()
+        .code(1);
     let text = outputs(out.get_output());
     assert!(text.contains("toy-token must be a string"), "{text}");
     assert!(!text.contains(PLANTED), "{text}");
@@ -60,7 +70,10 @@ fn a_panic_holds_no_token() {
     let text = outputs(&out);
     assert_eq!(out.status.code(), Some(101), "{text}");
     assert!(text.contains("error: internal error"), "{text}");
-    assert!(text.contains("REDACTED"), "the settings are in the message: {text}");
+    assert!(
+        text.contains("REDACTED"),
+        "the settings are in the message: {text}"
+    );
     assert!(!text.contains(SECRET), "{text}");
     assert!(!dir.path().join("sync.c1z").exists());
 }
@@ -74,26 +87,48 @@ fn token_files_are_read_with_care() {
     let mode = |m| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(m)).unwrap();
     std::fs::write(&file, format!("{SECRET}\n")).unwrap();
     mode(0o600);
-    let out = bare(dir.path()).args(["--toy-token-file", "token"]).output().unwrap();
+    let out = bare(dir.path())
+        .args(["--toy-token-file", "token"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", outputs(&out));
     assert!(!outputs(&out).contains("readable by other users"));
 
     mode(0o644);
-    let out = bare(dir.path()).args(["--toy-token-file", "token"]).output().unwrap();
+    let out = bare(dir.path())
+        .args(["--toy-token-file", "token"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", outputs(&out));
     assert!(outputs(&out).contains("readable by other users"));
 
     mode(0o666);
-    let out = bare(dir.path()).args(["--toy-token-file", "token"]).output().unwrap();
+    let out = bare(dir.path())
+        .args(["--toy-token-file", "token"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(outputs(&out).contains("can be written by other users"), "{}", outputs(&out));
+    assert!(
+        outputs(&out).contains("can be written by other users"),
+        "{}",
+        outputs(&out)
+    );
 
-    let out = bare(dir.path()).args(["--toy-token-file", "."]).output().unwrap();
+    let out = bare(dir.path())
+        .args(["--toy-token-file", "."])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(outputs(&out).contains("not a regular file"), "{}", outputs(&out));
+    assert!(
+        outputs(&out).contains("not a regular file"),
+        "{}",
+        outputs(&out)
+    );
 
     let mut stdin = bare(dir.path());
-    stdin.args(["--toy-token-file", "-"]).write_stdin(format!("{SECRET}\n"));
+    stdin
+        .args(["--toy-token-file", "-"])
+        .write_stdin(format!("{SECRET}\n"));
     stdin.assert().success();
 }
 
@@ -103,12 +138,19 @@ fn a_fifo_as_token_file_is_refused_without_waiting() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("token");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    assert!(made.is_ok_and(|s| s.success()), "mkfifo is part of coreutils");
+    assert!(
+        made.is_ok_and(|s| s.success()),
+        "mkfifo is part of coreutils"
+    );
     let out = bare(dir.path())
         .args(["--toy-token-file", "token"])
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", outputs(&out));
-    assert!(outputs(&out).contains("not a regular file"), "{}", outputs(&out));
+    assert!(
+        outputs(&out).contains("not a regular file"),
+        "{}",
+        outputs(&out)
+    );
 }

@@ -62,7 +62,9 @@ pub struct ValidationReport {
 impl ValidationReport {
     /// The checks the credentials fail.
     pub fn missing(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == CheckStatus::Missing)
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Missing)
     }
 
     /// `Ok` when no check is missing, else a `PermissionDenied` error naming each missing access
@@ -110,7 +112,11 @@ pub struct Check {
 
 impl Check {
     /// A check the credentials pass.
-    pub fn ok(scope: impl Into<String>, name: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn ok(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         Check {
             scope: scope.into(),
             name: name.into(),

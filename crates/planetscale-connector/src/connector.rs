@@ -4,8 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Check, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
-    ValidationReport,
+    Check, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage, ValidationReport,
 };
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
@@ -181,8 +180,11 @@ impl Connector for PlanetScaleConnector {
             .map(|o| {
                 let scope = format!("organization {}", o.name);
                 match o.access {
-                    OrgAccess::Ok => Check::ok(scope, READ_ORGANIZATION, "")
-                        .with_detail(o.members.map(|n| format!("{n} members")).unwrap_or_default()),
+                    OrgAccess::Ok => Check::ok(scope, READ_ORGANIZATION, "").with_detail(
+                        o.members
+                            .map(|n| format!("{n} members"))
+                            .unwrap_or_default(),
+                    ),
                     _ => Check::missing(
                         scope,
                         READ_ORGANIZATION,
@@ -206,7 +208,10 @@ impl Connector for PlanetScaleConnector {
             })
             .collect();
         let mut details = serde_json::Map::new();
-        details.insert("organizations".into(), serde_json::Value::Array(organizations));
+        details.insert(
+            "organizations".into(),
+            serde_json::Value::Array(organizations),
+        );
         Ok(ValidationReport { checks, details })
     }
 

@@ -97,7 +97,8 @@ async fn missing_access_on_one_organization_names_only_that_one() {
     let err = connector.validate().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     assert!(
-        err.message().contains(&format!("organization {denied} ")),
+        err.message()
+            .contains(&format!("read_organization on organization {denied}:")),
         "{err}"
     );
     assert!(!err.message().contains(allowed), "{err}");

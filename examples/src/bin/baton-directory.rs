@@ -115,7 +115,9 @@ impl ResourceSyncer for Groups {
     }
 
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        let group: Group = self.0.read(&format!("groups/{}.json", cx.resource.id.resource))?;
+        let group: Group = self
+            .0
+            .read(&format!("groups/{}.json", cx.resource.id.resource))?;
         let held = [("member", group.members), ("owner", group.owners)];
         let grants = held.into_iter().flat_map(|(slug, ids)| {
             let on = cx.resource.clone();
@@ -149,11 +151,17 @@ impl Connector for DirectoryConnector {
             Check::ok(&scope, "users.json", format!("{} users", users.len())),
             Check::ok(scope, "groups/", format!("{} groups", groups.len())),
         ];
-        Ok(ValidationReport { checks, ..Default::default() })
+        Ok(ValidationReport {
+            checks,
+            ..Default::default()
+        })
     }
 
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![Arc::new(Users(self.0.clone())), Arc::new(Groups(self.0.clone()))]
+        vec![
+            Arc::new(Users(self.0.clone())),
+            Arc::new(Groups(self.0.clone())),
+        ]
     }
 }
 

@@ -264,7 +264,8 @@ fn grants(
     };
     s.for_each_grant(filter, |g| {
         let on = &g.entitlement.resource.id;
-        if !matches(on, resource_type, resource) || entitlement.is_some_and(|e| g.entitlement.id != e)
+        if !matches(on, resource_type, resource)
+            || entitlement.is_some_and(|e| g.entitlement.id != e)
         {
             return Ok(());
         }
@@ -305,7 +306,11 @@ fn access(s: &Snapshot<'_>, who: &str) -> Result<View> {
     let mut list = Vec::new();
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
-        let slugs: Vec<&str> = access.held.iter().map(|(e, _)| entitlement_name(e)).collect();
+        let slugs: Vec<&str> = access
+            .held
+            .iter()
+            .map(|(e, _)| entitlement_name(e))
+            .collect();
         table.row([
             on.resource_type.clone(),
             resource_label(&access.resource),

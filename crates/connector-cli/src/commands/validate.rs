@@ -11,7 +11,11 @@ use crate::settings::standard::{OutputFormat, Settings};
 
 /// The command: prints the report, then fails (exit 7) if an access is missing, or (exit 16)
 /// if the credentials are refused.
-pub(crate) async fn main(program: &dyn Program, values: &Values, settings: &Settings) -> Result<()> {
+pub(crate) async fn main(
+    program: &dyn Program,
+    values: &Values,
+    settings: &Settings,
+) -> Result<()> {
     values.check_required(&program.settings())?;
     let connector = program.connector(values)?;
     let report = connector.report().await.map_err(Error::Validate)?;

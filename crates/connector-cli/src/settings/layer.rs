@@ -223,12 +223,14 @@ fn yaml_text(
             .map(|item| scalar(item).ok_or("a list of strings"))
             .collect::<Result<Vec<_>, _>>()
             .map(YamlValue::List),
-        (_, value) => scalar(value).map(YamlValue::Text).ok_or(match setting.kind {
-            Kind::Bool => "true or false",
-            Kind::Int => "a whole number",
-            Kind::List => "a list of strings",
-            Kind::Text | Kind::Secret => "a string",
-        }),
+        (_, value) => scalar(value)
+            .map(YamlValue::Text)
+            .ok_or(match setting.kind {
+                Kind::Bool => "true or false",
+                Kind::Int => "a whole number",
+                Kind::List => "a list of strings",
+                Kind::Text | Kind::Secret => "a string",
+            }),
     }
 }
 
@@ -247,10 +249,16 @@ mod tests {
             Path::new("c.yaml"),
         )
         .unwrap();
-        assert!(matches!(layer.get("sync-resource-types"), Some(Value::List(l)) if l == &["user", "team"]));
-        assert!(matches!(layer.get("acme-token"), Some(Value::SecretFile(p)) if p == Path::new("t.txt")));
+        assert!(
+            matches!(layer.get("sync-resource-types"), Some(Value::List(l)) if l == &["user", "team"])
+        );
+        assert!(
+            matches!(layer.get("acme-token"), Some(Value::SecretFile(p)) if p == Path::new("t.txt"))
+        );
         let comma = Layer::from_yaml(&[LIST], "sync-resource-types: user,team\n", Path::new("c"));
-        assert!(matches!(comma.unwrap().get("sync-resource-types"), Some(Value::List(l)) if l.len() == 2));
+        assert!(
+            matches!(comma.unwrap().get("sync-resource-types"), Some(Value::List(l)) if l.len() == 2)
+        );
     }
 
     #[test]
@@ -260,8 +268,8 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown keys: foo, bar-baz"), "{err}");
         assert!(err.contains("c.yaml"), "{err}");
-        let err = Layer::from_yaml(&[TOKEN], "acme-token: [s3cr3t]\n", Path::new("c.yaml"))
-            .unwrap_err();
+        let err =
+            Layer::from_yaml(&[TOKEN], "acme-token: [s3cr3t]\n", Path::new("c.yaml")).unwrap_err();
         let chain = crate::exit::chain(&err);
         assert!(!chain.contains("s3cr3t"), "{chain}");
         assert!(chain.contains("acme-token must be a string"), "{chain}");

@@ -311,7 +311,9 @@ impl Values {
                 .iter()
                 .any(|s| layer::keys(s).iter().any(|(k, _)| k == name))
         }) {
-            return Err(Error::Config(format!("{unknown} is not a setting of this program")));
+            return Err(Error::Config(format!(
+                "{unknown} is not a setting of this program"
+            )));
         }
         let given = Layer::from_env(settings, |var| {
             pairs
@@ -419,7 +421,10 @@ fn check(setting: &Setting, value: &Value) -> Result<()> {
             _ => Ok(()),
         },
         Value::Text(s) if !setting.choices.is_empty() => {
-            match setting.choices.contains(&s.trim().to_ascii_lowercase().as_str()) {
+            match setting
+                .choices
+                .contains(&s.trim().to_ascii_lowercase().as_str())
+            {
                 true => Ok(()),
                 false => Err(Error::Config(format!(
                     "{} {s:?} is not one of {}",
@@ -465,7 +470,10 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Layer::from_env(&[WORKERS, TIMEOUT, LEVEL, TOKEN], |name| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         })
         .unwrap()
     }

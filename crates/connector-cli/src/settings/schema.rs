@@ -222,9 +222,15 @@ mod tests {
             "https://a",
         ))
         .unwrap();
-        assert!(text.starts_with(r#"{"fields":[{"name":"acme-token","displayName""#), "{text}");
+        assert!(
+            text.starts_with(r#"{"fields":[{"name":"acme-token","displayName""#),
+            "{text}"
+        );
         assert!(text.contains(r#"],"constraints":[{"kind""#), "{text}");
-        assert!(text.ends_with(r#""displayName":"Acme","helpUrl":"https://a"}"#), "{text}");
+        assert!(
+            text.ends_with(r#""displayName":"Acme","helpUrl":"https://a"}"#),
+            "{text}"
+        );
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         let fields = doc["fields"].as_array().unwrap();
         assert_eq!(
@@ -250,9 +256,18 @@ mod tests {
             .iter()
             .find(|f| f["name"] == "sync-resource-types")
             .unwrap();
-        assert!(types["description"].as_str().unwrap().contains("user, team"));
+        assert!(
+            types["description"]
+                .as_str()
+                .unwrap()
+                .contains("user, team")
+        );
         assert_eq!(types["stringSliceField"], json!({}));
-        assert!(fields.iter().all(|f| f["name"] != "output" && f["name"] != "config"));
+        assert!(
+            fields
+                .iter()
+                .all(|f| f["name"] != "output" && f["name"] != "config")
+        );
         assert_eq!(
             doc["constraints"],
             json!([{

@@ -143,7 +143,10 @@ mod tests {
     fn a_file_others_can_write_is_refused() {
         let err = read_file(b"id:tok", 0o622).unwrap_err().to_string();
         assert!(err.contains("can be written by other users"), "{err}");
-        assert!(read_file(b"id:tok", 0o644).is_ok(), "readable is a warning only");
+        assert!(
+            read_file(b"id:tok", 0o644).is_ok(),
+            "readable is a warning only"
+        );
     }
 
     #[test]

@@ -182,7 +182,13 @@ impl Default for Settings {
 impl Settings {
     /// The standard settings of `values`; `stderr_is_terminal` picks the default log format.
     pub fn from_values(values: &Values, stderr_is_terminal: bool) -> Result<Settings> {
-        let text = |s: &Setting| values.text(s).unwrap_or_default().trim().to_ascii_lowercase();
+        let text = |s: &Setting| {
+            values
+                .text(s)
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        };
         let int = |s: &Setting| values.int(s).unwrap_or_default();
         let file = PathBuf::from(values.text(&FILE).unwrap_or_default());
         if file.as_os_str().is_empty() {

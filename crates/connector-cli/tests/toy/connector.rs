@@ -71,7 +71,10 @@ impl Program for Toy {
             deny: values.bool(&DENY),
             data: Arc::new(Data {
                 users: values.int(&USERS).unwrap_or(3),
-                groups: values.list(&GROUPS).map(<[String]>::to_vec).unwrap_or_default(),
+                groups: values
+                    .list(&GROUPS)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
                 delay: Duration::from_millis(values.int(&DELAY_MS).unwrap_or(0)),
             }),
         }))
@@ -121,7 +124,11 @@ impl Connector for ToyConnector {
         }
         let groups = match self.deny {
             true => Check::missing("toy", "read_groups", "grant read_groups to the token"),
-            false => Check::ok("toy", "read_groups", format!("{} groups", self.data.groups.len())),
+            false => Check::ok(
+                "toy",
+                "read_groups",
+                format!("{} groups", self.data.groups.len()),
+            ),
         };
         Ok(ValidationReport {
             checks: vec![Check::ok("toy", "read_users", ""), groups],
@@ -181,7 +188,8 @@ impl ResourceSyncer for Groups {
     async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
         let groups = self.0.groups.iter().map(|g| {
-            Resource::new(&group_type(), g.as_str(), g.as_str()).with_annotation(GroupTrait::default())
+            Resource::new(&group_type(), g.as_str(), g.as_str())
+                .with_annotation(GroupTrait::default())
         });
         Ok(Page::last(groups.collect()))
     }
@@ -191,14 +199,22 @@ impl ResourceSyncer for Groups {
         cx: ResourceContext,
     ) -> std::result::Result<Page<Entitlement>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
-        let member = Entitlement::assignment(&cx.resource, "member").with_grantable_to(&[&user_type()]);
+        let member =
+            Entitlement::assignment(&cx.resource, "member").with_grantable_to(&[&user_type()]);
         Ok(Page::last(vec![member]))
     }
 
     /// The first group holds every user, the others every second user.
-    async fn grants(&self, cx: ResourceContext) -> std::result::Result<Page<Grant>, ConnectorError> {
+    async fn grants(
+        &self,
+        cx: ResourceContext,
+    ) -> std::result::Result<Page<Grant>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
-        let first = self.0.groups.first().is_some_and(|g| *g == cx.resource.id.resource);
+        let first = self
+            .0
+            .groups
+            .first()
+            .is_some_and(|g| *g == cx.resource.id.resource);
         let grants = (0..self.0.users)
             .filter(|n| first || n % 2 == 0)
             .map(|n| Grant::new(&cx.resource, "member", user(n).id));
