@@ -27,7 +27,7 @@
 mod clock;
 mod container;
 mod convert;
-pub mod diff;
+mod diff;
 mod error;
 mod ksuid;
 mod output;
