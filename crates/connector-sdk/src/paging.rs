@@ -209,6 +209,14 @@ impl FromStr for PageToken {
     }
 }
 
+/// `1 page`, `3 pages`.
+fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// A decimal number written the one way [`PageToken`]'s `Display` writes it.
 fn decimal<N: FromStr>(digits: &str) -> Option<N> {
     let canonical = !digits.is_empty()
@@ -376,7 +384,8 @@ impl PagedList<'_> {
         if page.items.is_empty() {
             return match page.total_count {
                 Some(count) if count > 0 && at.page == 1 => Err(self.nonsense(format!(
-                    "page 1 is empty, but the list counts {count} items"
+                    "page 1 is empty, but the list counts {}",
+                    counted(count, "item")
                 ))),
                 _ => Ok(end),
             };
@@ -393,8 +402,10 @@ impl PagedList<'_> {
                 && pages > filled
             {
                 return Err(self.nonsense(format!(
-                    "page 1 announces {pages} pages, but {count} items fill only {filled} pages \
-                     of {per_page}"
+                    "page 1 announces {}, but {} fill only {} of {per_page}",
+                    counted(pages, "page"),
+                    counted(count, "item"),
+                    counted(filled, "page"),
                 )));
             }
             let last = self.within_limit(pages)?;
@@ -418,9 +429,10 @@ impl PagedList<'_> {
             && following > filled
         {
             return Err(self.nonsense(format!(
-                "page {} announces more pages, but {count} items fill only {filled} pages of \
-                 {per_page}",
-                at.page
+                "page {} announces more pages, but {} fill only {} of {per_page}",
+                at.page,
+                counted(count, "item"),
+                counted(filled, "page"),
             )));
         }
         Ok(Plan {

@@ -182,7 +182,11 @@ async fn paging_fields_announced_instead_of_the_true_ones() {
     // The organization list reports no totals of its own; announced ones appear.
     let json = fake.get("/v1/organizations").await.json();
     assert_eq!(
-        (&json["next_page"], &json["total_pages"], &json["total_count"]),
+        (
+            &json["next_page"],
+            &json["total_pages"],
+            &json["total_count"]
+        ),
         (&9.into(), &1.into(), &3.into())
     );
     let json = fake.get("/v1/organizations").await.json();
