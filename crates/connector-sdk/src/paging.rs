@@ -402,7 +402,7 @@ impl PagedList<'_> {
                 && pages > filled
             {
                 return Err(self.nonsense(format!(
-                    "page 1 announces {}, but {} fill only {} of {per_page}",
+                    "page 1 announces {}, but a list of {} at {per_page} a page has only {}",
                     counted(pages, "page"),
                     counted(count, "item"),
                     counted(filled, "page"),
@@ -429,7 +429,7 @@ impl PagedList<'_> {
             && following > filled
         {
             return Err(self.nonsense(format!(
-                "page {} announces more pages, but {} fill only {} of {per_page}",
+                "page {} announces more pages, but a list of {} at {per_page} a page has only {}",
                 at.page,
                 counted(count, "item"),
                 counted(filled, "page"),
@@ -843,12 +843,13 @@ mod tests {
         check_refused(
             chain(1),
             page(100, Some(2), Some(4_000_000_000), Some(250)),
-            "page 1 announces 4000000000 pages, but 250 items fill only 3 pages of 100",
+            "page 1 announces 4000000000 pages, but a list of 250 items at 100 a page has only 3 \
+             pages",
         );
         check_refused(
             chain(3),
             page(100, Some(4), None, Some(250)),
-            "page 3 announces more pages, but 250 items fill only 3 pages of 100",
+            "page 3 announces more pages, but a list of 250 items at 100 a page has only 3 pages",
         );
         check_refused(
             chain(1),
