@@ -1,4 +1,4 @@
-use connector_sdk::{Connector, ErrorKind};
+use connector_sdk::ErrorKind;
 use planetscale_fake::{DataSpec, EndpointKind, FakeServer, FaultMatch, FaultRule};
 
 use crate::support::{
