@@ -94,16 +94,15 @@ impl Shared {
 }
 
 impl Api {
-    /// A list of the paging rules; `key` is unique in a sync, `what` names the list in errors.
-    pub(crate) fn list(&self, key: String, what: String) -> PagedList<'_> {
+    /// A list under the connector's paging rules; `key` is unique in a sync, `what` names the
+    /// list in errors.
+    pub(crate) fn list(&self, key: impl Into<String>, what: impl Into<String>) -> PagedList<'_> {
         self.shared.pager.list(key, what)
     }
 
     /// `GET /organizations`.
     pub(crate) fn orgs_list(&self) -> PagedList<'_> {
-        self.shared
-            .pager
-            .list("orgs", "the organizations the service token reaches")
+        self.list("orgs", "the organizations the service token reaches")
     }
 
     /// `org`'s members.

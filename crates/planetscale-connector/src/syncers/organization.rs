@@ -73,10 +73,7 @@ impl OrganizationSyncer {
                 .clone()
                 .filter(|e| !e.trim().is_empty())
                 .unwrap_or_else(|| member.user_id.clone());
-            let holders = roles.entry(member.role.clone()).or_default();
-            if !holders.contains(&person) {
-                holders.push(person);
-            }
+            add_once(roles.entry(member.role.clone()).or_default(), person);
         }
         cache::put_unknown_roles(session, &org.id, &roles);
         Ok(roles)
@@ -101,9 +98,7 @@ impl OrganizationSyncer {
                 let holders = by_role.entry(role).or_default();
                 holders.orgs.push((&org.name, people.len()));
                 for person in people {
-                    if !holders.people.contains(&person) {
-                        holders.people.push(person);
-                    }
+                    add_once(&mut holders.people, person);
                 }
             }
         }
@@ -292,6 +287,13 @@ fn unknown_role_warning(role: &str, holders: &Holders<'_>) -> String {
             "organization role {role:?} is unknown to the connector: kept as its own entitlement \
              in {orgs}, held by {who}; review what it allows by hand"
         ),
+    }
+}
+
+/// Adds `person` unless already there: people are listed once, in the order first met.
+fn add_once(people: &mut Vec<String>, person: String) {
+    if !people.contains(&person) {
+        people.push(person);
     }
 }
 
