@@ -433,5 +433,16 @@ mod tests {
         let word =
             serde_json::from_str::<FaultRule>(r#"{"fault":"reset","on":{"times":"always"}}"#);
         assert!(word.unwrap_err().to_string().contains("forever"));
+        let paging: FaultRule =
+            serde_json::from_str(r#"{"fault":"paging","total_pages":4000000000}"#).unwrap();
+        assert_eq!(
+            paging,
+            FaultRule::Paging {
+                on: FaultMatch::any(),
+                next_page: None,
+                total_pages: Some(4_000_000_000),
+                total_count: None,
+            }
+        );
     }
 }
