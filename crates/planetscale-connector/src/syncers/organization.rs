@@ -29,8 +29,8 @@ const NAMED_PEOPLE: usize = 5;
 
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "Organization", &[]).with_description(
-        "A PlanetScale organization: its members hold the member role, and some also admin, \
-         analyst or a role the connector does not know",
+        "A PlanetScale organization: its members hold the member role, and some also admin or \
+         analyst",
     )
 }
 
