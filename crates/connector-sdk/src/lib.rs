@@ -60,6 +60,7 @@ mod error;
 pub mod ids;
 mod memory;
 mod model;
+pub mod paging;
 mod session;
 mod store;
 mod syncer;

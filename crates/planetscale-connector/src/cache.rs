@@ -6,14 +6,20 @@
 //!
 //! | key | value |
 //! |---|---|
-//! | `orgs:page:<n>` | the organizations of page `n` of `GET /organizations` |
-//! | `orgs` | every organization the token reaches, in API order (written after the last page) |
+//! | `orgs:page:<n>` | page `n` of `GET /organizations`, reduced to the organizations' ids and names |
+//! | `orgs` | every organization the token reaches, in API order (assembled from the pages) |
 //! | `org:<org id>` | that organization (id and name: API paths use the name) |
-//! | `members:<org id>:<n>` | page `n` of the organization's members: (user id, role) pairs and paging |
+//! | `members:<org id>:<n>` | page `n` of the organization's members, reduced to user id, role and (for a role the connector does not know) email |
+//! | `roles:<org id>` | the roles the connector does not know in that organization, each with who holds it |
 //! | `team:<team id>` | the team's organization name and slug (API paths use both) |
-//! | `total:<list>` | the `total_count` page 1 of a list reported; lists: `teams:<org id>`, `team-members:<team id>` |
+//!
+//! [`connector_sdk::paging`] keeps the `total_count` of each paged list under `paging:…` keys.
+
+use std::collections::BTreeMap;
 
 use connector_sdk::SessionCache;
+use connector_sdk::paging::FetchedPage;
+use planetscale_client::{Member, Role};
 use serde::{Deserialize, Serialize};
 
 /// One organization: the id identifies it, the name goes in API paths.
@@ -23,49 +29,55 @@ pub(crate) struct OrgEntry {
     pub(crate) name: String,
 }
 
-/// The paging facts of one fetched page, enough to plan the rest of the list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Paging {
-    pub(crate) next_page: Option<u32>,
-    pub(crate) total_pages: Option<u32>,
-    pub(crate) empty: bool,
+/// One organization member, reduced to what the organization's entitlements and grants need.
+/// Stored as a `[user id, role, email]` array to keep the cache small.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    from = "(String, String, Option<String>)",
+    into = "(String, String, Option<String>)"
+)]
+pub(crate) struct MemberEntry {
+    pub(crate) user_id: String,
+    /// The role as sent on the wire.
+    pub(crate) role: String,
+    /// The email of a member whose role the connector does not know, for the warning that
+    /// names them; `None` for the others.
+    pub(crate) email: Option<String>,
 }
 
-impl<T> From<&planetscale_client::Page<T>> for Paging {
-    fn from(page: &planetscale_client::Page<T>) -> Self {
-        Paging {
-            next_page: page.next_page,
-            total_pages: page.total_pages,
-            empty: page.items.is_empty(),
+impl From<&Member> for MemberEntry {
+    fn from(member: &Member) -> Self {
+        let email = match member.role {
+            Role::Other(_) => member.user.email.clone(),
+            _ => None,
+        };
+        MemberEntry {
+            user_id: member.user.id.clone(),
+            role: member.role.to_string(),
+            email,
         }
     }
 }
 
-/// One page of an organization's members, reduced to what the organization grants need.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct MemberPage {
-    pub(crate) paging: Paging,
-    /// `(user id, role as sent on the wire)`.
-    pub(crate) members: Vec<(String, String)>,
-    /// The list's `total_count` when the page was fetched: pages whose totals differ were
-    /// fetched from different versions of the list.
-    #[serde(default)]
-    pub(crate) total_count: Option<u64>,
-}
-
-impl From<&planetscale_client::Page<planetscale_client::Member>> for MemberPage {
-    fn from(page: &planetscale_client::Page<planetscale_client::Member>) -> Self {
-        MemberPage {
-            paging: Paging::from(page),
-            members: page
-                .items
-                .iter()
-                .map(|m| (m.user.id.clone(), m.role.to_string()))
-                .collect(),
-            total_count: page.total_count,
+impl From<(String, String, Option<String>)> for MemberEntry {
+    fn from((user_id, role, email): (String, String, Option<String>)) -> Self {
+        MemberEntry {
+            user_id,
+            role,
+            email,
         }
     }
 }
+
+impl From<MemberEntry> for (String, String, Option<String>) {
+    fn from(entry: MemberEntry) -> Self {
+        (entry.user_id, entry.role, entry.email)
+    }
+}
+
+/// The roles the connector does not know in one organization, each with the people who hold
+/// it (email, else user id), in listing order.
+pub(crate) type UnknownRoles = BTreeMap<String, Vec<String>>;
 
 /// Where a team lives: API paths name the organization and the team slug.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,13 +86,13 @@ pub(crate) struct TeamEntry {
     pub(crate) slug: String,
 }
 
-pub(crate) fn org_page(session: &SessionCache, page: u32) -> Option<Vec<OrgEntry>> {
+pub(crate) fn org_page(session: &SessionCache, page: u32) -> Option<FetchedPage<OrgEntry>> {
     session.get_json(&format!("orgs:page:{page}"))
 }
 
-pub(crate) fn put_org_page(session: &SessionCache, page: u32, orgs: &[OrgEntry]) {
-    session.put_json(format!("orgs:page:{page}"), &orgs);
-    for org in orgs {
+pub(crate) fn put_org_page(session: &SessionCache, page: u32, orgs: &FetchedPage<OrgEntry>) {
+    session.put_json(format!("orgs:page:{page}"), orgs);
+    for org in &orgs.items {
         session.put_json(format!("org:{}", org.id), org);
     }
 }
@@ -91,21 +103,35 @@ pub(crate) fn orgs(session: &SessionCache) -> Option<Vec<OrgEntry>> {
 
 pub(crate) fn put_orgs(session: &SessionCache, orgs: &[OrgEntry]) {
     session.put_json("orgs", &orgs);
-    for org in orgs {
-        session.put_json(format!("org:{}", org.id), org);
-    }
 }
 
 pub(crate) fn org(session: &SessionCache, org_id: &str) -> Option<OrgEntry> {
     session.get_json(&format!("org:{org_id}"))
 }
 
-pub(crate) fn member_page(session: &SessionCache, org_id: &str, page: u32) -> Option<MemberPage> {
+pub(crate) fn member_page(
+    session: &SessionCache,
+    org_id: &str,
+    page: u32,
+) -> Option<FetchedPage<MemberEntry>> {
     session.get_json(&format!("members:{org_id}:{page}"))
 }
 
-pub(crate) fn put_member_page(session: &SessionCache, org_id: &str, page: u32, value: &MemberPage) {
-    session.put_json(format!("members:{org_id}:{page}"), value);
+pub(crate) fn put_member_page(
+    session: &SessionCache,
+    org_id: &str,
+    page: u32,
+    members: &FetchedPage<MemberEntry>,
+) {
+    session.put_json(format!("members:{org_id}:{page}"), members);
+}
+
+pub(crate) fn unknown_roles(session: &SessionCache, org_id: &str) -> Option<UnknownRoles> {
+    session.get_json(&format!("roles:{org_id}"))
+}
+
+pub(crate) fn put_unknown_roles(session: &SessionCache, org_id: &str, roles: &UnknownRoles) {
+    session.put_json(format!("roles:{org_id}"), roles);
 }
 
 pub(crate) fn team(session: &SessionCache, team_id: &str) -> Option<TeamEntry> {
@@ -114,17 +140,6 @@ pub(crate) fn team(session: &SessionCache, team_id: &str) -> Option<TeamEntry> {
 
 pub(crate) fn put_team(session: &SessionCache, team_id: &str, value: &TeamEntry) {
     session.put_json(format!("team:{team_id}"), value);
-}
-
-/// The `total_count` page 1 of `list` reported, when page 1 was fetched and reported one.
-pub(crate) fn first_total(session: &SessionCache, list: &str) -> Option<u64> {
-    session.get_json(&format!("total:{list}"))
-}
-
-pub(crate) fn put_first_total(session: &SessionCache, list: &str, total: Option<u64>) {
-    if let Some(total) = total {
-        session.put_json(format!("total:{list}"), &total);
-    }
 }
 
 #[cfg(test)]
@@ -138,23 +153,34 @@ mod tests {
             id: "o1".into(),
             name: "acme".into(),
         };
-        put_org_page(&session, 1, std::slice::from_ref(&acme));
-        assert_eq!(org_page(&session, 1), Some(vec![acme.clone()]));
+        let orgs = FetchedPage {
+            items: vec![acme.clone()],
+            next_page: Some(2),
+            total_pages: None,
+            total_count: None,
+        };
+        put_org_page(&session, 1, &orgs);
+        assert_eq!(org_page(&session, 1), Some(orgs));
         assert_eq!(org(&session, "o1"), Some(acme));
         assert_eq!(org_page(&session, 2), None);
 
-        let page = MemberPage {
-            paging: Paging {
-                next_page: Some(2),
-                total_pages: Some(3),
-                empty: false,
-            },
-            members: vec![("u1".into(), "admin".into())],
-            total_count: Some(1),
+        let page = FetchedPage {
+            items: vec![MemberEntry {
+                user_id: "u1".into(),
+                role: "billing".into(),
+                email: Some("ann@acme.example".into()),
+            }],
+            next_page: Some(2),
+            total_pages: Some(3),
+            total_count: Some(201),
         };
         put_member_page(&session, "o1", 1, &page);
         assert_eq!(member_page(&session, "o1", 1), Some(page));
         assert_eq!(member_page(&session, "o1", 2), None);
+
+        let roles = UnknownRoles::from([("billing".to_owned(), vec!["ann@acme.example".into()])]);
+        put_unknown_roles(&session, "o1", &roles);
+        assert_eq!(unknown_roles(&session, "o1"), Some(roles));
 
         let team_entry = TeamEntry {
             org_name: "acme".into(),
@@ -162,5 +188,26 @@ mod tests {
         };
         put_team(&session, "t1", &team_entry);
         assert_eq!(team(&session, "t1"), Some(team_entry));
+    }
+
+    #[test]
+    fn members_are_compact_and_keep_emails_only_for_unknown_roles() {
+        let member = |role: &str| -> Member {
+            serde_json::from_value(serde_json::json!({
+                "id": "m1", "role": role,
+                "user": {"id": "u1", "email": "ann@acme.example"},
+            }))
+            .unwrap()
+        };
+        let admin = MemberEntry::from(&member("admin"));
+        assert_eq!(admin.email, None);
+        assert_eq!(
+            serde_json::to_string(&admin).unwrap(),
+            r#"["u1","admin",null]"#
+        );
+        let billing = MemberEntry::from(&member("billing"));
+        assert_eq!(billing.email.as_deref(), Some("ann@acme.example"));
+        let json = serde_json::to_string(&billing).unwrap();
+        assert_eq!(serde_json::from_str::<MemberEntry>(&json).unwrap(), billing);
     }
 }

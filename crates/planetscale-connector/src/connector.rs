@@ -9,9 +9,7 @@ use connector_sdk::{
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
 
-use crate::syncers::{
-    Api, ListPage, OrganizationSyncer, Prefetch, Shared, TeamSyncer, UserSyncer, follow,
-};
+use crate::syncers::{Api, OrganizationSyncer, Prefetch, Shared, TeamSyncer, UserSyncer, fetched};
 
 /// The access every organization needs.
 const READ_ORGANIZATION: &str = "read_organization";
@@ -95,25 +93,27 @@ impl PlanetScaleConnector {
     pub async fn reach(&self) -> Result<Reach, ConnectorError> {
         let client = &self.api.client;
         let mut prefetch = Prefetch::default();
+        let pages = (self.api.orgs_list())
+            .fetch_all(|page| async move {
+                client
+                    .list_organizations(page)
+                    .await
+                    .map(fetched)
+                    .map_err(|e| {
+                        map_client_error(e, "listing the organizations the service token reaches")
+                    })
+            })
+            .await?;
         let mut orgs = Vec::new();
-        let mut at = ListPage::FIRST;
-        loop {
-            let page = client.list_organizations(at.page).await.map_err(|e| {
-                map_client_error(e, "listing the organizations the service token reaches")
-            })?;
-            let next = follow(at, (&page).into());
+        for (number, page) in (1..).zip(pages) {
             orgs.extend(page.items.iter().map(|o| (o.id.clone(), o.name.clone())));
-            prefetch.org_pages.insert(at.page, page);
-            match next.next {
-                Some(next) => at = next,
-                None => break,
-            }
+            prefetch.org_pages.insert(number, page);
         }
 
         let first_pages: Vec<_> = futures::stream::iter(orgs)
             .map(|(id, name)| async move {
                 match client.list_members(&name, 1).await {
-                    Ok(page) => Ok((id, name, Some(page))),
+                    Ok(page) => Ok((id, name, Some(fetched(page)))),
                     Err(e) if e.is_not_found() || e.is_forbidden() => Ok((id, name, None)),
                     Err(e) => Err(map_client_error(
                         e,

@@ -8,7 +8,7 @@ use connector_sdk::{
     Annotation, Connector, ConnectorError, Entitlement, Grant, MemoryStore, Metadata, Resource,
     ResourceSyncer, SyncOptions, SyncSummary,
 };
-use planetscale_client::{Client, Credentials, RetryPolicy};
+use planetscale_client::{Client, ClientBuilder, Credentials, RetryPolicy};
 use planetscale_connector::PlanetScaleConnector;
 use planetscale_fake::{
     DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, Dataset, EndpointKind, FakeConfig, FakeServer,
@@ -46,6 +46,10 @@ pub async fn start_with_token(organizations: Option<Vec<String>>, accesses: &[&s
 
 /// A client for `server` with `token_id:token`, no throttle and quick retries.
 pub fn client(server: &FakeServer, token_id: &str, token: &str) -> Client {
+    builder(server, token_id, token).build().unwrap()
+}
+
+fn builder(server: &FakeServer, token_id: &str, token: &str) -> ClientBuilder {
     let credentials = Credentials::parse(&format!("{token_id}:{token}")).unwrap();
     Client::builder(credentials)
         .base_url(&server.url())
@@ -57,13 +61,18 @@ pub fn client(server: &FakeServer, token_id: &str, token: &str) -> Client {
             max_backoff: Duration::from_millis(5),
             max_total_wait: Duration::from_millis(50),
         })
-        .build()
-        .unwrap()
 }
 
 /// The connector with the default token.
 pub fn connector(server: &FakeServer) -> PlanetScaleConnector {
     PlanetScaleConnector::new(client(server, DEFAULT_TOKEN_ID, DEFAULT_TOKEN))
+}
+
+/// The connector with the default token, its client asking for `per_page` items a page, so that
+/// small datasets span several pages.
+pub fn connector_per_page(server: &FakeServer, per_page: u32) -> PlanetScaleConnector {
+    let builder = builder(server, DEFAULT_TOKEN_ID, DEFAULT_TOKEN).per_page(per_page);
+    PlanetScaleConnector::new(builder.build().unwrap())
 }
 
 /// Engine options for tests: no engine-level retry waits.

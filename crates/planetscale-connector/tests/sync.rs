@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, HashSet};
 
-use connector_sdk::{Annotation, Connector, Grant, Resource};
+use connector_sdk::{Annotation, Connector, Grant, Purpose, Resource};
 use planetscale_fake::{DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, TeamSizes, TokenConfig};
 
 use crate::support::{
@@ -156,53 +156,89 @@ async fn users_in_several_organizations_are_one_resource() {
 }
 
 #[tokio::test]
-async fn roles_become_grants_and_unknown_roles_are_reported() {
-    let server = start_small().await;
-    let connector = connector(&server);
-    let (store, result) = sync_memory(&connector).await;
+async fn roles_become_grants_and_unknown_roles_entitlements_reported_once() {
+    // Enough holders of the unknown role `billing` that its warning names five and counts the
+    // rest, in every organization.
+    let spec = DataSpec {
+        members_per_org: vec![160, 60, 20],
+        ..DataSpec::small()
+    };
+    let server = start(spec.generate()).await;
+    let (store, result) = sync_memory(&connector(&server)).await;
     let summary = result.unwrap();
     let dataset = server.dataset();
-    let (_, _, grants) = contents(&store);
+    let (_, entitlements, grants) = contents(&store);
 
-    let mut unknown_expected = Vec::new();
+    // Per unknown role: the organizations holding it and the distinct people.
+    let mut unknown: BTreeMap<String, (Vec<&str>, Vec<String>)> = BTreeMap::new();
     for org in &dataset.organizations {
         let id = org.id();
         let count = |role: &str| grants_of(&grants, &format!("organization:{id}:{role}")).len();
         assert_eq!(count("member"), org.members.len(), "{}", org.name());
         assert_eq!(count("admin"), org.role_count("admin"));
         assert_eq!(count("analyst"), org.role_count("analyst"));
+        let mut held: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for member in &org.members {
             let role = member["role"].as_str().unwrap_or_default();
             if !["member", "admin", "analyst"].contains(&role) {
-                let user = member["user"]["id"].as_str().unwrap();
-                unknown_expected.push((org.name().to_owned(), user.to_owned(), role.to_owned()));
+                held.entry(role)
+                    .or_default()
+                    .push(member["user"]["id"].as_str().unwrap());
+                let (orgs, people) = unknown.entry(role.to_owned()).or_default();
+                if orgs.last() != Some(&org.name()) {
+                    orgs.push(org.name());
+                }
+                let email = member["user"]["email"].as_str().unwrap().to_owned();
+                if !people.contains(&email) {
+                    people.push(email);
+                }
             }
         }
+        for (role, mut holders) in held {
+            let id = format!("organization:{id}:{role}");
+            let entitlement = entitlements.iter().find(|e| e.id == id).expect(&id);
+            assert_eq!(entitlement.purpose, Purpose::Permission);
+            assert!(
+                entitlement
+                    .display_name
+                    .ends_with(&format!("{role} (role unknown to the connector)")),
+                "{}",
+                entitlement.display_name
+            );
+            let mut granted: Vec<&str> = grants_of(&grants, &id)
+                .iter()
+                .map(|g| g.principal.id.resource.as_str())
+                .collect();
+            granted.sort_unstable();
+            holders.sort_unstable();
+            assert_eq!(granted, holders, "{id}");
+        }
     }
+    assert_eq!(unknown.keys().collect::<Vec<_>>(), ["billing"]);
+    let (orgs, people) = &unknown["billing"];
+    assert_eq!(orgs.len(), 3, "every organization has a billing member");
+    assert!(people.len() > 5, "{people:?}");
+
+    // One warning for the role, the only one of the sync, naming every organization and five
+    // of the people.
+    assert_eq!(summary.warnings.len(), 1, "{:#?}", summary.warnings);
+    let warning = &summary.warnings[0];
     assert!(
-        dataset
-            .organizations
-            .iter()
-            .any(|o| o.role_count("analyst") > 0)
+        warning.contains("organization role \"billing\" is unknown to the connector"),
+        "{warning}"
     );
-    assert!(
-        !unknown_expected.is_empty(),
-        "the small dataset has an unknown role"
-    );
-    unknown_expected.sort();
-    let mut reported: Vec<_> = summary
-        .warnings
+    for org in orgs {
+        assert!(warning.contains(&format!(" {org} (")), "{org}: {warning}");
+    }
+    let named = people
         .iter()
-        .filter_map(|w| {
-            let (_, rest) = w.split_once(": user ")?;
-            let (user, rest) = rest.split_once(" in organization ")?;
-            let (org, rest) = rest.split_once(" has the unknown role \"")?;
-            let (role, _) = rest.split_once('"')?;
-            Some((org.to_owned(), user.to_owned(), role.to_owned()))
-        })
-        .collect();
-    reported.sort();
-    assert_eq!(reported, unknown_expected);
+        .filter(|p| warning.contains(p.as_str()))
+        .count();
+    assert_eq!(named, 5, "{warning}");
+    assert!(
+        warning.contains(&format!(" and {} more;", people.len() - 5)),
+        "{warning}"
+    );
 }
 
 #[tokio::test]
@@ -397,15 +433,17 @@ async fn organization_grants_fetch_member_pages_when_users_are_not_synced() {
     assert_no_page_fetched_twice(&server);
 
     let dataset = server.dataset();
-    let (resources, _, grants) = contents(&store);
+    let (resources, entitlements, grants) = contents(&store);
     assert!(of_type(&resources, "user").is_empty());
     for org in &dataset.organizations {
-        let member = format!("organization:{}:member", org.id());
-        assert_eq!(
-            grants_of(&grants, &member).len(),
-            org.members.len(),
-            "{}",
-            org.name()
-        );
+        for role in ["member", "billing"] {
+            let id = format!("organization:{}:{role}", org.id());
+            let holders = match role {
+                "member" => org.members.len(),
+                _ => org.role_count(role),
+            };
+            assert_eq!(grants_of(&grants, &id).len(), holders, "{id}");
+            assert!(entitlements.iter().any(|e| e.id == id), "{id}");
+        }
     }
 }

@@ -12,3 +12,6 @@ mod access;
 
 /// Data changing between the pages of one listing: nobody is missed.
 mod changes;
+
+/// A broken or hostile API's paging: bounded, never looping, never dropping a page.
+mod paging;

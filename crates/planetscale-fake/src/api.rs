@@ -199,6 +199,23 @@ fn list<T: Borrow<RawValue>>(items: &[T], totals: bool, listing: &Listing<'_>) -
         Some(RepeatStyle::Two) => Some(2),
         None => math.next,
     };
+    let (next, total_pages, total_count) = match listing.fault {
+        Some(FaultRule::Paging {
+            next_page,
+            total_pages,
+            total_count,
+            ..
+        }) => (
+            next_page.or(next),
+            total_pages.or(totals.then_some(math.total_pages as u64)),
+            total_count.or(totals.then_some(math.total_count as u64)),
+        ),
+        _ => (
+            next,
+            totals.then_some(math.total_pages as u64),
+            totals.then_some(math.total_count as u64),
+        ),
+    };
     let prev = (requested.page > 1).then(|| requested.page - 1);
     let origin = match listing.fault {
         Some(FaultRule::ForeignNextUrl { origin, .. }) => origin.trim_end_matches('/'),
@@ -213,8 +230,8 @@ fn list<T: Borrow<RawValue>>(items: &[T], totals: bool, listing: &Listing<'_>) -
         next_page_url: next.map(url),
         prev_page: prev,
         prev_page_url: prev.map(url),
-        total_count: totals.then_some(math.total_count),
-        total_pages: totals.then_some(math.total_pages),
+        total_count,
+        total_pages,
         data: items[math.start..math.end]
             .iter()
             .map(Borrow::borrow)

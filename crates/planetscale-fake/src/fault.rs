@@ -66,6 +66,23 @@ pub enum FaultRule {
         /// The foreign origin, e.g. `https://evil.example`.
         origin: String,
     },
+    /// On lists: announce these paging fields instead of the true ones, as a broken or hostile
+    /// API might. Each field left out keeps its true value; `total_count` and `total_pages`
+    /// appear even on the organization list, which reports neither.
+    Paging {
+        /// Which requests.
+        #[serde(default)]
+        on: FaultMatch,
+        /// The `next_page` announced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_page: Option<u32>,
+        /// The `total_pages` announced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total_pages: Option<u64>,
+        /// The `total_count` announced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        total_count: Option<u64>,
+    },
     /// On page 1 of a list (an organization's members or teams, or a team's members): change
     /// the listed data right after the page is served, so later pages shift.
     ChangeBetweenPages {
@@ -250,6 +267,7 @@ impl FaultRule {
             | FaultRule::InvalidJson { on }
             | FaultRule::RepeatPage { on, .. }
             | FaultRule::ForeignNextUrl { on, .. }
+            | FaultRule::Paging { on, .. }
             | FaultRule::ChangeBetweenPages { on, .. } => on,
         }
     }
@@ -257,9 +275,9 @@ impl FaultRule {
     /// Whether this kind of fault can apply to the request at all.
     fn applies(&self, endpoint: &Endpoint, page: u32) -> bool {
         match self {
-            FaultRule::RepeatPage { .. } | FaultRule::ForeignNextUrl { .. } => {
-                endpoint.kind.is_list()
-            }
+            FaultRule::RepeatPage { .. }
+            | FaultRule::ForeignNextUrl { .. }
+            | FaultRule::Paging { .. } => endpoint.kind.is_list(),
             FaultRule::ChangeBetweenPages { change, .. } => {
                 endpoint.kind == change.list() && page == 1
             }
@@ -415,5 +433,16 @@ mod tests {
         let word =
             serde_json::from_str::<FaultRule>(r#"{"fault":"reset","on":{"times":"always"}}"#);
         assert!(word.unwrap_err().to_string().contains("forever"));
+        let paging: FaultRule =
+            serde_json::from_str(r#"{"fault":"paging","total_pages":4000000000}"#).unwrap();
+        assert_eq!(
+            paging,
+            FaultRule::Paging {
+                on: FaultMatch::any(),
+                next_page: None,
+                total_pages: Some(4_000_000_000),
+                total_count: None,
+            }
+        );
     }
 }

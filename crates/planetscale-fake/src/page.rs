@@ -89,9 +89,9 @@ pub(crate) struct Envelope<'a> {
     pub(crate) prev_page: Option<u32>,
     pub(crate) prev_page_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) total_count: Option<usize>,
+    pub(crate) total_count: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) total_pages: Option<usize>,
+    pub(crate) total_pages: Option<u64>,
     pub(crate) data: Vec<&'a RawValue>,
 }
 

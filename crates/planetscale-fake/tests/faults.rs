@@ -156,6 +156,44 @@ async fn pages_that_repeat_forever() {
 }
 
 #[tokio::test]
+async fn paging_fields_announced_instead_of_the_true_ones() {
+    let fake = Fake::small().await;
+    let whole = fake.get(&format!("{MEMBERS}?per_page=5")).await.json();
+    fake.server.set_faults(vec![
+        FaultRule::Paging {
+            on: members(),
+            next_page: None,
+            total_pages: Some(4_000_000_000),
+            total_count: None,
+        },
+        FaultRule::Paging {
+            on: FaultMatch::endpoint(EndpointKind::Organizations),
+            next_page: Some(9),
+            total_pages: Some(1),
+            total_count: Some(3),
+        },
+    ]);
+    let json = fake.get(&format!("{MEMBERS}?per_page=5")).await.json();
+    assert_eq!(json["total_pages"], 4_000_000_000u64);
+    assert_eq!(
+        (&json["total_count"], &json["next_page"], &json["data"]),
+        (&whole["total_count"], &whole["next_page"], &whole["data"])
+    );
+    // The organization list reports no totals of its own; announced ones appear.
+    let json = fake.get("/v1/organizations").await.json();
+    assert_eq!(
+        (
+            &json["next_page"],
+            &json["total_pages"],
+            &json["total_count"]
+        ),
+        (&9.into(), &1.into(), &3.into())
+    );
+    let json = fake.get("/v1/organizations").await.json();
+    assert!(json.get("total_pages").is_none() && json["next_page"].is_null());
+}
+
+#[tokio::test]
 async fn next_page_url_on_a_foreign_origin() {
     let fake = Fake::small().await;
     let origin = "https://evil.example".to_string();

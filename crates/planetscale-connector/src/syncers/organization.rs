@@ -1,15 +1,19 @@
-//! `organization`: every organization the service token reaches, with the member, admin and
-//! analyst roles as entitlements and the member list as grants.
+//! `organization`: every organization the service token reaches, with its roles as entitlements
+//! (member, admin, analyst, and each role the connector does not know) and its member list as
+//! grants.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use connector_sdk::paging::PageToken;
 use connector_sdk::{
     Annotation, ConnectorError, Entitlement, Grant, ListContext, Page, Profile, Resource,
-    ResourceContext, ResourceId, ResourceSyncer, ResourceType,
+    ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache,
 };
 use planetscale_client::Organization;
 
-use super::{Api, ListPage, console_url, follow, org_entries, put, team, timestamp, user};
-use crate::cache::{self, OrgEntry};
+use super::{Api, console_url, org_entry, put, team, timestamp, user};
+use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
 
 pub(crate) const ID: &str = "organization";
 
@@ -20,6 +24,9 @@ const ADMIN: &str = "admin";
 /// Entitlement of members with the analyst role.
 const ANALYST: &str = "analyst";
 
+/// The people a warning names before it says how many more there are.
+const NAMED_PEOPLE: usize = 5;
+
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "Organization", &[]).with_description(
         "A PlanetScale organization: its members hold the member role, and some also admin or \
@@ -27,8 +34,9 @@ pub(crate) fn resource_type() -> ResourceType {
     )
 }
 
-/// Lists organizations page by page (`GET /organizations` has no total), caching each page and,
-/// after the last one, the whole list for the other syncers.
+/// Lists organizations (`GET /organizations`, page by page, or enqueued if it ever reports
+/// `total_pages`), caching each page for the other syncers; lists each organization's roles
+/// and members from the member pages the user listing cached.
 #[derive(Debug)]
 pub(crate) struct OrganizationSyncer {
     api: Api,
@@ -37,6 +45,67 @@ pub(crate) struct OrganizationSyncer {
 impl OrganizationSyncer {
     pub(crate) fn new(api: Api) -> Self {
         OrganizationSyncer { api }
+    }
+
+    /// The roles the connector does not know among `org`'s members, each with who holds it,
+    /// from every member page of the latest listing (cached by the user listing, else fetched
+    /// and cached now). Recorded in the session for the grants and the report.
+    async fn unknown_roles(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<UnknownRoles, ConnectorError> {
+        let list = self.api.members_list(org);
+        let walk = || list.fetch_all(|page| self.api.member_page(session, org, page));
+        let mut pages = walk().await?;
+        if pages.iter().any(|p| p.total_count != pages[0].total_count) {
+            // The list changed during the walk and was listed again: read the settled listing
+            // too, so that every role a grant will carry is entitled.
+            pages.extend(walk().await?);
+        }
+        let mut roles = UnknownRoles::new();
+        for member in pages.iter().flat_map(|p| &p.items) {
+            if [MEMBER, ADMIN, ANALYST].contains(&member.role.as_str()) {
+                continue;
+            }
+            let person = member
+                .email
+                .clone()
+                .filter(|e| !e.trim().is_empty())
+                .unwrap_or_else(|| member.user_id.clone());
+            add_once(roles.entry(member.role.clone()).or_default(), person);
+        }
+        cache::put_unknown_roles(session, &org.id, &roles);
+        Ok(roles)
+    }
+
+    /// One warning per role the connector does not know, naming the organizations and people
+    /// that hold it, when `org` is the first organization: the grants of one organization
+    /// report for all (when they run, every organization's entitlements recorded its roles),
+    /// and the engine lists the warnings of a call made again only once.
+    async fn report_unknown_roles(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<String>, ConnectorError> {
+        let orgs = self.api.organizations(session).await?;
+        if orgs.first() != Some(org) {
+            return Ok(Vec::new());
+        }
+        let mut by_role: BTreeMap<String, Holders<'_>> = BTreeMap::new();
+        for org in &orgs {
+            for (role, people) in cache::unknown_roles(session, &org.id).unwrap_or_default() {
+                let holders = by_role.entry(role).or_default();
+                holders.orgs.push((&org.name, people.len()));
+                for person in people {
+                    add_once(&mut holders.people, person);
+                }
+            }
+        }
+        Ok(by_role
+            .iter()
+            .map(|(role, holders)| unknown_role_warning(role, holders))
+            .collect())
     }
 }
 
@@ -51,43 +120,47 @@ impl ResourceSyncer for OrganizationSyncer {
             return Ok(Page::empty());
         }
         let session = &cx.call.session;
-        let at = ListPage::parse(cx.call.page_token.as_deref())?;
-        let fetched = self.api.org_page(at.page).await?;
-        cache::put_org_page(session, at.page, &org_entries(&fetched.items));
-        let next = follow(at, (&fetched).into());
-        if next.next.is_none() {
-            // The last page: the list is complete, assemble it for the user and team syncers.
-            let orgs: Vec<OrgEntry> = (1..=at.page)
-                .filter_map(|p| cache::org_page(session, p))
-                .flatten()
-                .collect();
-            cache::put_orgs(session, &orgs);
-        }
-        let items = fetched.items.iter().map(org_resource).collect();
-        Ok(Page::with_next(items, next.next_token()))
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
+        let orgs = self.api.org_page(at.page).await?;
+        cache::put_org_page(session, at.page, &orgs.map_items(org_entry));
+        let items = orgs.items.iter().map(org_resource).collect();
+        Ok(self.api.orgs_list().plan(at, &orgs)?.into_page(items))
     }
 
     async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
-        Ok(Page::last(org_entitlements(&cx.resource)))
+        let session = &cx.call.session;
+        let org = self.api.org(session, &cx.resource.id.resource).await?;
+        let roles = self.unknown_roles(session, &org).await?;
+        let mut entitlements = org_entitlements(&cx.resource);
+        let unknown = roles.keys().filter(|role| !role.trim().is_empty());
+        entitlements.extend(unknown.map(|role| unknown_role_entitlement(&cx.resource, role)));
+        Ok(Page::last(entitlements))
     }
 
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
         let session = &cx.call.session;
-        let at = ListPage::parse(cx.call.page_token.as_deref())?;
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let org = self.api.org(session, &cx.resource.id.resource).await?;
         let members = self.api.member_page(session, &org, at.page).await?;
-        let (grants, unknown) = org_grants(&cx.resource, &members.members);
-        let mut page = Page::with_next(grants, None);
+        let roles = cache::unknown_roles(session, &org.id).unwrap_or_default();
+        let (grants, strays) = org_grants(&cx.resource, &members.items, &roles);
+        let plan = self.api.members_list(&org).plan(at, &members)?;
+        let mut page = plan.into_page(grants);
         // The engine logs each warning and lists it in the sync summary.
-        for (user_id, role) in unknown {
+        for stray in strays {
             page = page.with_warning(format!(
-                "user {user_id} in organization {} has the unknown role {role:?}: granted member only; review it by hand",
-                org.name
+                "user {} in organization {} has the role {:?}, which no member held when the \
+                 organization's entitlements were listed: granted member only; sync again to \
+                 review it",
+                stray.user_id, org.name, stray.role
             ));
         }
-        let next = follow(at, members.paging);
-        page.next_token = next.next_token();
-        Ok(page.with_enqueued(next.enqueue_tokens()))
+        if at == PageToken::FIRST {
+            for warning in self.report_unknown_roles(session, &org).await? {
+                page = page.with_warning(warning);
+            }
+        }
+        Ok(page)
     }
 }
 
@@ -143,25 +216,97 @@ pub(crate) fn org_entitlements(org: &Resource) -> Vec<Entitlement> {
     ]
 }
 
-/// Grants for `(user id, role)` pairs: every member gets `member`, admins and analysts also
-/// their role. Unknown roles get `member` only and are returned so the caller reports them.
-pub(crate) fn org_grants(
+/// The entitlement of a role PlanetScale sent that the connector does not know: kept, so that a
+/// reviewer sees who holds it, and worded so that nobody mistakes it for a known one.
+pub(crate) fn unknown_role_entitlement(org: &Resource, role: &str) -> Entitlement {
+    let name = &org.display_name;
+    Entitlement::permission(org, role)
+        .with_display_name(format!("{name} {role} (role unknown to the connector)"))
+        .with_description(format!(
+            "Holds the role \"{role}\" in the PlanetScale organization {name}, a role this \
+             connector does not know: what it allows is not known here; review it in the \
+             organization's settings"
+        ))
+        .with_grantable_to(&[&user::resource_type()])
+}
+
+/// Grants for `members`: every member gets `member`; admins, analysts and holders of the
+/// unknown roles in `roles` (which have entitlements) also their role. Members with a role
+/// outside both get `member` only and are returned so the caller reports them.
+pub(crate) fn org_grants<'a>(
     org: &Resource,
-    members: &[(String, String)],
-) -> (Vec<Grant>, Vec<(String, String)>) {
+    members: &'a [MemberEntry],
+    roles: &UnknownRoles,
+) -> (Vec<Grant>, Vec<&'a MemberEntry>) {
     let mut grants = Vec::with_capacity(members.len() + members.len() / 4);
-    let mut unknown = Vec::new();
-    for (user_id, role) in members {
-        let principal = ResourceId::new(user::ID, user_id.as_str());
+    let mut strays = Vec::new();
+    for member in members {
+        let principal = ResourceId::new(user::ID, member.user_id.as_str());
         grants.push(Grant::new(org, MEMBER, principal.clone()));
-        match role.as_str() {
+        match member.role.as_str() {
             MEMBER => {}
-            ADMIN => grants.push(Grant::new(org, ADMIN, principal)),
-            ANALYST => grants.push(Grant::new(org, ANALYST, principal)),
-            other => unknown.push((user_id.clone(), other.to_owned())),
+            ADMIN | ANALYST => grants.push(Grant::new(org, &member.role, principal)),
+            // A blank role is no role: the report names those members.
+            blank if blank.trim().is_empty() && roles.contains_key(blank) => {}
+            unknown if roles.contains_key(unknown) => {
+                grants.push(Grant::new(org, unknown, principal));
+            }
+            _ => strays.push(member),
         }
     }
-    (grants, unknown)
+    (grants, strays)
+}
+
+/// Who holds one role the connector does not know, across organizations.
+#[derive(Debug, Default)]
+struct Holders<'a> {
+    /// Each organization where someone holds it, with how many do.
+    orgs: Vec<(&'a str, usize)>,
+    /// The people who hold it (email, else user id), each once.
+    people: Vec<String>,
+}
+
+/// The report of one role the connector does not know: where it is held and by whom, at most
+/// [`NAMED_PEOPLE`] named.
+fn unknown_role_warning(role: &str, holders: &Holders<'_>) -> String {
+    let Holders { orgs, people } = holders;
+    let orgs = and_list(orgs.iter().map(|(name, n)| match n {
+        1 => format!("{name} (1 member)"),
+        n => format!("{name} ({n} members)"),
+    }));
+    let named = people.iter().take(NAMED_PEOPLE).cloned();
+    let more =
+        (people.len() > NAMED_PEOPLE).then(|| format!("{} more", people.len() - NAMED_PEOPLE));
+    let who = and_list(named.chain(more));
+    match role.trim().is_empty() {
+        true => format!(
+            "organization members without a role in {orgs}: {who}; granted member only, review \
+             them by hand"
+        ),
+        false => format!(
+            "organization role {role:?} is unknown to the connector: kept as its own entitlement \
+             in {orgs}, held by {who}; review what it allows by hand"
+        ),
+    }
+}
+
+/// Adds `person` unless already there: people are listed once, in the order first met.
+fn add_once(people: &mut Vec<String>, person: String) {
+    if !people.contains(&person) {
+        people.push(person);
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: impl Iterator<Item = String>) -> String {
+    let mut items: Vec<String> = items.collect();
+    let Some(last) = items.pop() else {
+        return String::new();
+    };
+    match items.is_empty() {
+        true => last,
+        false => format!("{} and {last}", items.join(", ")),
+    }
 }
 
 #[cfg(test)]
@@ -223,16 +368,30 @@ mod tests {
         );
     }
 
+    fn member(user_id: &str, role: &str) -> MemberEntry {
+        MemberEntry {
+            user_id: user_id.to_owned(),
+            role: role.to_owned(),
+            email: None,
+        }
+    }
+
     #[test]
-    fn grants_follow_roles_and_report_unknown_ones() {
+    fn grants_follow_roles_and_return_roles_without_an_entitlement() {
         let r = org_resource(&acme());
         let members = [
-            ("u1".to_owned(), "member".to_owned()),
-            ("u2".to_owned(), "admin".to_owned()),
-            ("u3".to_owned(), "analyst".to_owned()),
-            ("u4".to_owned(), "billing".to_owned()),
+            member("u1", "member"),
+            member("u2", "admin"),
+            member("u3", "analyst"),
+            member("u4", "billing"),
+            member("u5", ""),
+            member("u6", "auditor"),
         ];
-        let (grants, unknown) = org_grants(&r, &members);
+        let roles = UnknownRoles::from([
+            ("billing".to_owned(), vec!["u4".to_owned()]),
+            (String::new(), vec!["u5".to_owned()]),
+        ]);
+        let (grants, strays) = org_grants(&r, &members, &roles);
         let ids: Vec<_> = grants.iter().map(|g| g.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -243,8 +402,55 @@ mod tests {
                 "organization:k7w2m9d1qz4e:member:user:u3",
                 "organization:k7w2m9d1qz4e:analyst:user:u3",
                 "organization:k7w2m9d1qz4e:member:user:u4",
+                "organization:k7w2m9d1qz4e:billing:user:u4",
+                "organization:k7w2m9d1qz4e:member:user:u5",
+                "organization:k7w2m9d1qz4e:member:user:u6",
             ]
         );
-        assert_eq!(unknown, [("u4".to_owned(), "billing".to_owned())]);
+        assert_eq!(strays, [&members[5]]);
+    }
+
+    #[test]
+    fn an_unknown_role_is_an_entitlement_that_says_so() {
+        let e = unknown_role_entitlement(&org_resource(&acme()), "billing");
+        assert_eq!(e.id, "organization:k7w2m9d1qz4e:billing");
+        assert_eq!(e.purpose, Purpose::Permission);
+        assert_eq!(
+            e.display_name,
+            "acme billing (role unknown to the connector)"
+        );
+        assert!(
+            e.description
+                .contains("a role this connector does not know")
+        );
+        assert_eq!(e.grantable_to[0].id, "user");
+    }
+
+    #[test]
+    fn the_report_names_organizations_and_at_most_five_people() {
+        let holders = |orgs: &[(&'static str, usize)], n: usize| Holders {
+            orgs: orgs.to_vec(),
+            people: (1..=n).map(|i| format!("p{i}@x.example")).collect(),
+        };
+        assert_eq!(
+            unknown_role_warning("billing", &holders(&[("acme", 1)], 1)),
+            "organization role \"billing\" is unknown to the connector: kept as its own \
+             entitlement in acme (1 member), held by p1@x.example; review what it allows by hand"
+        );
+        assert_eq!(
+            unknown_role_warning(
+                "billing",
+                &holders(&[("acme", 5), ("globex", 2), ("initech", 1)], 7)
+            ),
+            "organization role \"billing\" is unknown to the connector: kept as its own \
+             entitlement in acme (5 members), globex (2 members) and initech (1 member), held by \
+             p1@x.example, p2@x.example, p3@x.example, p4@x.example, p5@x.example and 2 more; \
+             review what it allows by hand"
+        );
+        assert_eq!(
+            unknown_role_warning("", &holders(&[("acme", 2)], 2)),
+            "organization members without a role in acme (2 members): p1@x.example and \
+             p2@x.example; granted member only, review them by hand"
+        );
     }
 }

@@ -2,13 +2,14 @@
 //! `member` entitlement and one grant per team member.
 
 use async_trait::async_trait;
+use connector_sdk::paging::PageToken;
 use connector_sdk::{
     ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext, Page, Profile,
     Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache, Trait,
 };
 use planetscale_client::{Team, TeamMember};
 
-use super::{Api, ListPage, follow, listing_error, non_blank, put, timestamp, user};
+use super::{Api, fetched, listing_error, non_blank, put, timestamp, user};
 use crate::cache::{self, OrgEntry, TeamEntry};
 use crate::connector::map_client_error;
 
@@ -48,27 +49,31 @@ impl ResourceSyncer for TeamSyncer {
             return Ok(Page::empty());
         };
         let session = &cx.call.session;
-        let at = ListPage::parse(cx.call.page_token.as_deref())?;
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let org = &self.api.org(session, &parent.resource).await?;
         let fetch = |page| async move {
             self.api
                 .client
                 .list_teams(&org.name, page)
                 .await
+                .map(fetched)
                 .map_err(|e| listing_error(e, "teams", &org.name))
         };
-        let fetched = fetch(at.page).await?;
-        let list = format!("teams:{}", org.id);
-        let what = format!("the teams of organization {}", org.name);
+        let teams = fetch(at.page).await?;
+        let list = self.api.list(
+            format!("teams:{}", org.id),
+            format!("the teams of organization {}", org.name),
+        );
         // A fresh listing after a change repeats teams of other pages: the store keeps one each.
-        let mut relisted = (self.api)
-            .recheck(session, &list, &what, (at.page, &fetched), fetch)
-            .await?;
-        relisted.retain(|t| !fetched.items.iter().any(|f| f.id == t.id));
-        let items = fetched
+        let relisted = list.recheck(session, at.page, &teams, fetch).await?;
+        let relisted = relisted
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter(|t| !teams.items.iter().any(|f| f.id == t.id));
+        let items = teams
             .items
             .iter()
-            .chain(&relisted)
+            .chain(relisted)
             .map(|t| {
                 let entry = TeamEntry {
                     org_name: org.name.clone(),
@@ -78,8 +83,7 @@ impl ResourceSyncer for TeamSyncer {
                 team_resource(t, org, &parent)
             })
             .collect();
-        let next = follow(at, (&fetched).into());
-        Ok(Page::with_next(items, next.next_token()).with_enqueued(next.enqueue_tokens()))
+        Ok(list.plan(at, &teams)?.into_page(items))
     }
 
     async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
@@ -87,7 +91,7 @@ impl ResourceSyncer for TeamSyncer {
     }
 
     async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        let at = ListPage::parse(cx.call.page_token.as_deref())?;
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let session = &cx.call.session;
         let team = &team_entry(session, &cx.resource)?;
         let fetch = |page| async move {
@@ -95,18 +99,21 @@ impl ResourceSyncer for TeamSyncer {
                 .client
                 .list_team_members(&team.org_name, &team.slug, page)
                 .await
+                .map(fetched)
                 .map_err(|e| members_error(e, team))
         };
-        let fetched = fetch(at.page).await?;
-        let list = format!("team-members:{}", cx.resource.id.resource);
-        let what = format!("the members of team {} in {}", team.slug, team.org_name);
-        let mut relisted = (self.api)
-            .recheck(session, &list, &what, (at.page, &fetched), fetch)
-            .await?;
-        relisted.retain(|m| !fetched.items.iter().any(|f| f.user.id == m.user.id));
-        let grants = team_grants(&cx.resource, fetched.items.iter().chain(&relisted));
-        let next = follow(at, (&fetched).into());
-        Ok(Page::with_next(grants, next.next_token()).with_enqueued(next.enqueue_tokens()))
+        let members = fetch(at.page).await?;
+        let list = self.api.list(
+            format!("team-members:{}", cx.resource.id.resource),
+            format!("the members of team {} in {}", team.slug, team.org_name),
+        );
+        let relisted = list.recheck(session, at.page, &members, fetch).await?;
+        let relisted = relisted
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter(|m| !members.items.iter().any(|f| f.user.id == m.user.id));
+        let grants = team_grants(&cx.resource, members.items.iter().chain(relisted));
+        Ok(list.plan(at, &members)?.into_page(grants))
     }
 }
 

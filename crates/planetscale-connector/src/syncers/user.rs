@@ -3,16 +3,18 @@
 //! The listing walks each organization's members in one chain of page tokens
 //! (`<org index>:p<n>`, see the module docs of `syncers`); page 1 of an organization enqueues its
 //! other pages (`<org index>:e<n>`) and hands the chain on to the next organization. Each member
-//! page is cached in compact form for the organization grants, which then need no request.
+//! page is cached in compact form for the organization's entitlements and grants, which then
+//! need no request.
 
 use async_trait::async_trait;
+use connector_sdk::paging::PageToken;
 use connector_sdk::{
-    Annotation, ConnectorError, ErrorKind, ListContext, Page, Profile, Resource, ResourceSyncer,
-    ResourceType, Trait, UserTrait,
+    Annotation, ConnectorError, ListContext, Page, Profile, Resource, ResourceSyncer, ResourceType,
+    Trait, UserTrait,
 };
 use planetscale_client::User;
 
-use super::{Api, ListPage, follow, non_blank, put, timestamp};
+use super::{Api, non_blank, put, timestamp};
 
 pub(crate) const ID: &str = "user";
 
@@ -47,78 +49,28 @@ impl ResourceSyncer for UserSyncer {
             return Ok(Page::empty());
         }
         let session = &cx.call.session;
-        let token = UserToken::parse(cx.call.page_token.as_deref())?;
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
         if cx.call.page_token.is_none() {
             // A new listing: users seen by an earlier sync of this connector count again. After a
             // resume the set starts empty, and a user listed twice is an idempotent upsert.
             self.api.shared.reset_seen_users();
         }
         let orgs = self.api.organizations(session).await?;
-        let Some(org) = orgs.get(token.org) else {
+        let Some(org) = orgs.get(at.list) else {
             return Ok(Page::empty());
         };
-        let members = self.api.members(session, org, token.at.page).await?;
-        let fetched = members.page;
-        let items = fetched
+        let members = self.api.members(session, org, at.page).await?;
+        let relisted = members.relisted.iter().flat_map(|p| &p.items);
+        let items = members
+            .page
             .items
             .iter()
-            .chain(&members.relisted)
+            .chain(relisted)
             .filter(|m| self.api.shared.first_sighting(&m.user.id))
             .map(|m| user_resource(&m.user))
             .collect();
-        let next = follow(token.at, (&fetched).into());
-        let enqueue = next
-            .enqueue
-            .iter()
-            .map(|&at| UserToken { org: token.org, at }.render());
-        let next_token = match next.next {
-            Some(at) => Some(UserToken { org: token.org, at }),
-            // An enqueued page ends nothing; the chain moves on from the page that enqueued it.
-            None if token.at.enqueued => None,
-            None => (token.org + 1 < orgs.len()).then_some(UserToken {
-                org: token.org + 1,
-                at: ListPage::FIRST,
-            }),
-        };
-        Ok(Page::with_next(items, next_token.map(UserToken::render)).with_enqueued(enqueue))
-    }
-}
-
-/// A user listing page token: which organization (its index in the cached list) and page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct UserToken {
-    org: usize,
-    at: ListPage,
-}
-
-impl UserToken {
-    fn parse(token: Option<&str>) -> Result<Self, ConnectorError> {
-        let Some(token) = token else {
-            return Ok(UserToken {
-                org: 0,
-                at: ListPage::FIRST,
-            });
-        };
-        let bad = || {
-            ConnectorError::new(
-                ErrorKind::InvalidArgument,
-                format!(
-                    "user page token {token:?} was not issued by this connector (expected \
-                     <org index>:p<page> or <org index>:e<page>): start the sync afresh"
-                ),
-            )
-        };
-        let (org, page) = token.split_once(':').ok_or_else(bad)?;
-        if !org.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let org = org.parse().map_err(|_| bad())?;
-        let at = ListPage::parse(Some(page)).map_err(|_| bad())?;
-        Ok(UserToken { org, at })
-    }
-
-    fn render(self) -> String {
-        format!("{}:{}", self.org, self.at.token())
+        let plan = self.api.members_list(org).plan(at, &members.page)?;
+        Ok(plan.or_next_list(orgs.len()).into_page(items))
     }
 }
 
@@ -244,30 +196,6 @@ mod tests {
         assert!(t.emails.is_empty());
         assert_eq!(t.login, "");
         assert_eq!(t.mfa_enabled, None);
-    }
-
-    #[test]
-    fn tokens_name_the_organization_and_page() {
-        let first = UserToken::parse(None).unwrap();
-        assert_eq!(
-            first,
-            UserToken {
-                org: 0,
-                at: ListPage::FIRST
-            }
-        );
-        let t = UserToken {
-            org: 3,
-            at: ListPage {
-                page: 7,
-                enqueued: true,
-            },
-        };
-        assert_eq!(t.render(), "3:e7");
-        assert_eq!(UserToken::parse(Some("3:e7")).unwrap(), t);
-        for bad in ["3", ":p1", "x:p1", "-1:p1", "1:p0", "1:q1", "1:p1:p1"] {
-            assert!(UserToken::parse(Some(bad)).is_err(), "{bad}");
-        }
     }
 
     #[test]
