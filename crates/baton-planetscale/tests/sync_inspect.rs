@@ -16,6 +16,17 @@ fn sync_then_inspect_counts_match_the_dataset() {
         .iter()
         .map(|o| o.role_count("admin") + o.role_count("analyst"))
         .sum();
+    // A role the connector does not know is kept as an entitlement of its own.
+    let billing: usize = data
+        .organizations
+        .iter()
+        .map(|o| o.role_count("billing"))
+        .sum();
+    let billing_orgs = data
+        .organizations
+        .iter()
+        .filter(|o| o.role_count("billing") > 0)
+        .count() as u64;
     let team_grants: usize = data
         .organizations
         .iter()
@@ -35,10 +46,13 @@ fn sync_then_inspect_counts_match_the_dataset() {
     assert_eq!(stats["sync"]["finished"], true);
     let types = &stats["resourceTypes"];
     assert_eq!(types["organization"]["resources"], orgs);
-    assert_eq!(types["organization"]["entitlements"], orgs * 3);
+    assert_eq!(
+        types["organization"]["entitlements"],
+        orgs * 3 + billing_orgs
+    );
     assert_eq!(
         types["organization"]["grants"],
-        memberships + elevated as u64
+        memberships + (elevated + billing) as u64
     );
     assert_eq!(types["user"]["resources"], users);
     assert_eq!(types["team"]["resources"], teams as u64);
@@ -124,4 +138,25 @@ fn a_second_sync_keeps_both_and_syncs_lists_them() {
     assert_eq!(syncs["syncs"].as_array().unwrap().len(), 2);
     let diff = json(fake.cmd(dir.path()).args(["diff", "-o", "json"]));
     assert_eq!(diff["access"], serde_json::json!([]));
+}
+
+#[test]
+fn each_warning_is_printed_once() {
+    let fake = Fake::small();
+    let dir = tempfile::tempdir().unwrap();
+    let out = fake.cmd(dir.path()).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let warnings: Vec<String> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["level"] == "WARN")
+        .map(|l| l["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        !warnings.is_empty(),
+        "the small dataset has an unknown role: {stderr}"
+    );
+    for (i, line) in warnings.iter().enumerate() {
+        assert!(!warnings[i + 1..].contains(line), "printed twice: {line}");
+    }
 }

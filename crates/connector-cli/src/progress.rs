@@ -153,7 +153,8 @@ impl Observer for Progress {
             } => {
                 tracing::info!(call = %context, attempt, error = %error, "retrying a transient failure");
             }
-            Event::Warning { message } => tracing::warn!("{message}"),
+            // The engine logs each warning once as it happens; the summary lists them again.
+            Event::Warning { .. } => {}
             Event::Checkpointed => tracing::debug!("checkpoint saved"),
             Event::SyncFinished { .. } => {
                 if let Some(bar) = state.bar.take() {
