@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+mod advisories;
 mod bench;
 mod ci;
 mod demo;
@@ -20,6 +21,9 @@ tasks:
                      (see BENCHMARKS.md; options: --scenarios a,b  --members N  --teams N)
   demo               start planetscale-fake with a realistic organization, sync it, inspect the result
   fuzz [--cases N]   run the decoding and .c1z reader fuzz properties with many cases
+  advisories [--offline]
+                     cargo deny check advisories (needs the network CI lacks: run it before
+                     a release, after a Cargo.lock change, and weekly)
 ";
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "demo" => demo::run(rest),
         "fuzz" => fuzz::run(rest),
+        "advisories" => advisories::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
