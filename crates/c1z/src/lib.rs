@@ -31,18 +31,26 @@ mod diff;
 mod error;
 mod ksuid;
 mod output;
+mod principal;
 mod proto;
 pub mod protojson;
 mod reader;
+mod resolve;
+mod review;
 mod schema;
 mod snapshot;
 mod sql;
 mod worker;
 mod writer;
 
-pub use diff::{AccessChange, Diff, PrincipalChanges, ResourceRef, diff};
+pub use diff::{AccessChange, AttributeChange, Diff, PrincipalChanges, ResourceRef, SyncRef, diff};
 pub use error::{Error, Result};
 pub use output::check_output;
-pub use reader::{C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};
+pub use principal::{AttributeDelta, Attributes, flag};
+pub use reader::{
+    C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
+    SyncRun,
+};
+pub use review::{Held, ReviewRow};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

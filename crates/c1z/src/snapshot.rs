@@ -156,37 +156,10 @@ impl<'r> Snapshot<'r> {
         held.into_iter()
             .map(|(id, mut held)| {
                 held.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-                let resource = names.resource_or_id(&Resource {
-                    id,
-                    ..Default::default()
-                })?;
+                let resource = names.resource_of(&id)?;
                 Ok(Access { resource, held })
             })
             .collect()
-    }
-
-    /// The principal a person names: a resource whose id is `who` (users first, when ids repeat
-    /// across types), else the user whose email address is `who`, ignoring case.
-    pub fn find_principal(&self, who: &str) -> Result<Option<Resource>> {
-        let mut by_id: Option<Resource> = None;
-        let mut by_email: Option<Resource> = None;
-        self.for_each_resource(ResourceFilter::default(), |r| {
-            if r.id.resource == who {
-                if by_id
-                    .as_ref()
-                    .is_none_or(|found| found.user_trait().is_none() && r.user_trait().is_some())
-                {
-                    by_id = Some(r);
-                }
-            } else if by_email.is_none()
-                && r.user_trait()
-                    .is_some_and(|t| t.emails.iter().any(|e| e.address.eq_ignore_ascii_case(who)))
-            {
-                by_email = Some(r);
-            }
-            Ok(())
-        })?;
-        Ok(by_id.or(by_email))
     }
 
     /// Resources, entitlements and grants per resource type (entitlements and grants counted on
@@ -260,6 +233,14 @@ impl<'s, 'r> Names<'s, 'r> {
             .get(&partial.id)?
             .cloned()
             .unwrap_or_else(|| partial.clone()))
+    }
+
+    /// The stored resource with id `id`, or a resource of only that id when none is stored.
+    pub fn resource_of(&mut self, id: &ResourceId) -> Result<Resource> {
+        Ok(self.get(id)?.cloned().unwrap_or_else(|| Resource {
+            id: id.clone(),
+            ..Default::default()
+        }))
     }
 
     /// The display name of `id` (empty when unknown).

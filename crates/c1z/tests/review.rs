@@ -130,10 +130,13 @@ fn holders_access_principals_and_stats() {
         .collect();
     assert_eq!(names, ["Ann", "Cy", "Dee"]);
 
-    let cy = latest.find_principal("U3@ACME.example").unwrap().unwrap();
+    let cy = latest.principal_named("U3@ACME.example").unwrap();
     assert_eq!(cy.id, ResourceId::new("user", "u3"));
-    assert_eq!(latest.find_principal("u3").unwrap().unwrap().id, cy.id);
-    assert!(latest.find_principal("nobody").unwrap().is_none());
+    assert_eq!(latest.principal_named("u3").unwrap().id, cy.id);
+    assert!(matches!(
+        latest.principal_named("nobody"),
+        Err(c1z::Error::NoMatch { .. })
+    ));
     let access = latest.access(&cy.id).unwrap();
     assert_eq!(access.len(), 1);
     assert_eq!(access[0].resource.display_name, "acme");

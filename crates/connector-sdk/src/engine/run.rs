@@ -57,8 +57,12 @@ pub async fn sync(
         }
     })?;
 
-    let start = store.begin_sync().await?;
-    env.session = SessionCache::from_entries(start.session);
+    let scope = super::scope::check(connector, options.resource_types.as_deref(), &env).await?;
+    let start = store.begin_sync_of(scope.sync_type).await?;
+    // A new sync keeps what the scope check cached; a resumed one has its own session.
+    if start.checkpoint.is_some() || !start.session.is_empty() {
+        env.session = SessionCache::from_entries(start.session);
+    }
     let type_ids: Vec<String> = plan.types.iter().map(|t| t.id.clone()).collect();
     let (mut state, resumed) = match &start.checkpoint {
         Some(json) => (
@@ -69,7 +73,7 @@ pub async fn sync(
     };
     state.stats.retries += validate_retries;
 
-    let engine = Engine {
+    let mut engine = Engine {
         store,
         next_checkpoint: Instant::now() + options.checkpoint_interval,
         options,
@@ -90,6 +94,9 @@ pub async fn sync(
         fanout_turn: false,
         started,
     };
+    for warning in scope.warnings {
+        engine.warn(warning);
+    }
     engine.run().await
 }
 
