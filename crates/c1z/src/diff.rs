@@ -15,6 +15,7 @@ use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::label::{entitlement_name, short_name};
 use crate::principal::Attributes;
 use crate::reader::{C1zReader, GRANTS, RESOURCES, SyncRun};
 use crate::snapshot::{Names, Snapshot};
@@ -247,12 +248,10 @@ fn change(
     if !slugs.contains_key(&entitlement_id) {
         let mut name = entitlement_id.clone();
         for snapshot in snapshots {
-            match snapshot.entitlement(&entitlement_id)? {
-                Some(e) if !e.slug.is_empty() => name = e.slug,
-                Some(e) if !e.display_name.is_empty() => name = e.display_name,
-                _ => continue,
+            if let Some(e) = snapshot.entitlement(&entitlement_id)? {
+                name = entitlement_name(&e).to_owned();
+                break;
             }
-            break;
         }
         slugs.insert(entitlement_id.clone(), name);
     }
@@ -323,20 +322,13 @@ fn attribute_changes(
 fn permissions(snapshot: &Snapshot<'_>, principal: &ResourceId) -> Result<Vec<String>> {
     let mut held = Vec::new();
     for access in snapshot.access(principal)? {
-        let on = match access.resource.display_name.is_empty() {
-            true => access.resource.id.to_string(),
-            false => access.resource.display_name.clone(),
-        };
+        let on = short_name(&access.resource);
         for (entitlement, _) in &access.held {
             if matches!(
                 entitlement.purpose,
                 Purpose::Permission | Purpose::Ownership
             ) {
-                let slug = match entitlement.slug.is_empty() {
-                    true => &entitlement.id,
-                    false => &entitlement.slug,
-                };
-                held.push(format!("{on}: {slug}"));
+                held.push(format!("{on}: {}", entitlement_name(entitlement)));
             }
         }
     }

@@ -30,6 +30,7 @@ mod convert;
 mod diff;
 mod error;
 mod ksuid;
+mod label;
 mod output;
 mod principal;
 mod proto;
@@ -45,12 +46,14 @@ mod writer;
 
 pub use diff::{AccessChange, AttributeChange, Diff, PrincipalChanges, ResourceRef, SyncRef, diff};
 pub use error::{Error, Result};
+pub use label::{entitlement_name, label, short_name};
 pub use output::check_output;
 pub use principal::{AttributeDelta, Attributes, flag};
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,
 };
+pub use resolve::suggest;
 pub use review::{Held, ReviewRow};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

@@ -98,6 +98,8 @@ pub struct GrantFilter {
     pub principal: Option<ResourceId>,
     /// Only grants on this resource.
     pub resource: Option<ResourceId>,
+    /// Only grants on resources of this type.
+    pub resource_type: Option<String>,
 }
 
 /// Row counts of one sync.
@@ -275,12 +277,12 @@ impl C1zReader {
 
     /// Calls `f` with each resource of a sync matching `filter`, in write order, without holding
     /// them all in memory.
-    pub fn for_each_resource(
+    pub fn for_each_resource<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: ResourceFilter,
-        f: impl FnMut(Resource) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Resource) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&RESOURCES, resource_filter(sync_id, filter), "id", f)
     }
@@ -296,12 +298,12 @@ impl C1zReader {
 
     /// Calls `f` with each entitlement of a sync matching `filter`, in write order, without
     /// holding them all in memory.
-    pub fn for_each_entitlement(
+    pub fn for_each_entitlement<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: EntitlementFilter,
-        f: impl FnMut(Entitlement) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Entitlement) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&ENTITLEMENTS, entitlement_filter(sync_id, filter), "id", f)
     }
@@ -313,12 +315,12 @@ impl C1zReader {
 
     /// Calls `f` with each grant of a sync matching `filter`, in write order, without holding
     /// them all in memory.
-    pub fn for_each_grant(
+    pub fn for_each_grant<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: GrantFilter,
-        f: impl FnMut(Grant) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Grant) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&GRANTS, grant_filter(sync_id, filter), "id", f)
     }
@@ -353,20 +355,20 @@ impl C1zReader {
         let filter = Filter::sync(sync_id).equal("external_id", Some(external_id.to_owned()));
         self.each(table, filter, "id", |item| {
             found = Some(item);
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         Ok(found)
     }
 
     /// Calls `f` with each row of `table` that `filter` selects, ordered by `order` (a column),
     /// decoded one at a time.
-    pub(crate) fn each<T>(
+    pub(crate) fn each<T, E: From<Error>>(
         &self,
         table: &Table<T>,
         filter: Filter,
         order: &str,
-        mut f: impl FnMut(T) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(T) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let Filter { clause, args } = filter;
         let expansion = match table.name == "v1_grants" && self.has_expansion {
             true => "expansion",
@@ -444,7 +446,7 @@ impl C1zReader {
         let mut out = Vec::new();
         self.each(table, filter, "id", |item| {
             out.push(item);
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         Ok(out)
     }
@@ -698,6 +700,7 @@ fn grant_filter(sync_id: &str, filter: GrantFilter) -> Filter {
             filter.principal,
         )
         .resource(("resource_type_id", "resource_id"), filter.resource)
+        .equal("resource_type_id", filter.resource_type)
 }
 
 /// The `AND …` conditions after `sync_id = ?`, and the arguments of all of them.

@@ -7,6 +7,7 @@
 use connector_sdk::{Entitlement, Resource, ResourceId, ResourceType};
 
 use crate::error::{Error, Result};
+use crate::label::label;
 use crate::reader::{EntitlementFilter, ResourceFilter};
 use crate::snapshot::{Names, Snapshot};
 
@@ -272,17 +273,19 @@ fn external_id_of(external_id: &str) -> ResourceId {
     ResourceId::new(t, id)
 }
 
-/// `type:id (name)`, or `type:id` when the name is empty or the id.
-pub(crate) fn label(r: &Resource) -> String {
-    match r.display_name.is_empty() || r.display_name == r.id.resource {
-        true => r.id.to_string(),
-        false => format!("{} ({})", r.id, r.display_name),
-    }
-}
-
 /// Equal, ignoring case.
 fn same(a: &str, b: &str) -> bool {
     !a.is_empty() && (a == b || a.to_lowercase() == b.to_lowercase())
+}
+
+/// The names among `candidates` closest to `name` (at most three, best first): what "did you
+/// mean" suggests for a name that matches nothing.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut near = Near::new(name);
+    for candidate in candidates {
+        near.offer(candidate, candidate);
+    }
+    near.best()
 }
 
 /// The closest names to a name that matched nothing, for "did you mean".

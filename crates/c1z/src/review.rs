@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use connector_sdk::{Grant, Resource, ResourceId, Trait};
 
 use crate::error::Result;
+use crate::label::{entitlement_name, short_name};
 use crate::principal::Attributes;
-use crate::resolve::label;
 use crate::snapshot::{Names, Snapshot};
 
 /// How deep parents are followed to find a resource's top-level resource.
@@ -89,7 +89,8 @@ impl Snapshot<'_> {
         };
         let mut names = Names::new(self);
         let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
-        let mut sources: HashMap<String, String> = HashMap::new();
+        // Entitlement id → its slug, and the name of the resource it is on (for `via`).
+        let mut entitlements: HashMap<String, (String, String)> = HashMap::new();
         let mut rows: BTreeMap<(ResourceId, ResourceId), Acc> = BTreeMap::new();
         self.for_each_grant(Default::default(), |grant| {
             let principal = names.resource_or_id(&grant.principal)?;
@@ -98,7 +99,7 @@ impl Snapshot<'_> {
             }
             let on = names.resource_or_id(&grant.entitlement.resource)?;
             let top = top_of(&on.id, &mut names, &mut tops)?;
-            let held = held(self, &grant, &on, &mut names, &mut sources)?;
+            let held = held(self, &grant, &on, &mut names, &mut entitlements)?;
             let acc = rows.entry((top.clone(), principal.id.clone())).or_default();
             match (on.id == top, has(&on, Trait::Group)) {
                 (true, _) => acc.roles.push(held),
@@ -128,18 +129,15 @@ impl Snapshot<'_> {
                 access: acc.access,
             });
         }
-        out.sort_by(|a, b| {
+        let key = |r: &ReviewRow| {
+            let scope = short_name(&r.scope).to_lowercase();
             (
-                label(&a.scope),
-                a.principal.display_name.to_lowercase(),
-                &a.principal.id,
+                scope,
+                short_name(&r.principal).to_lowercase(),
+                r.principal.id.clone(),
             )
-                .cmp(&(
-                    label(&b.scope),
-                    b.principal.display_name.to_lowercase(),
-                    &b.principal.id,
-                ))
-        });
+        };
+        out.sort_by_cached_key(key);
         Ok(out)
     }
 }
@@ -165,48 +163,47 @@ fn top_of(
     Ok(current)
 }
 
-/// `grant` as the review names it; `sources` remembers the names of source entitlements.
+/// `grant` as the review names it; `entitlements` remembers each entitlement's slug and the
+/// name of its resource, read once from the sync (a grant's copy may lack them).
 fn held(
     snapshot: &Snapshot<'_>,
     grant: &Grant,
     on: &Resource,
     names: &mut Names<'_, '_>,
-    sources: &mut HashMap<String, String>,
+    entitlements: &mut HashMap<String, (String, String)>,
 ) -> Result<Held> {
-    let e = &grant.entitlement;
-    let slug = match (e.slug.is_empty(), e.display_name.is_empty()) {
-        (false, _) => e.slug.clone(),
-        (true, false) => e.display_name.clone(),
-        (true, true) => e.id.clone(),
+    let mut named = |id: &str, names: &mut Names<'_, '_>| -> Result<(String, String)> {
+        if !entitlements.contains_key(id) {
+            let found = match snapshot.entitlement(id)? {
+                Some(e) => (
+                    entitlement_name(&e).to_owned(),
+                    short_name(&names.resource_or_id(&e.resource)?),
+                ),
+                None => (
+                    entitlement_name(&grant.entitlement).to_owned(),
+                    id.to_owned(),
+                ),
+            };
+            entitlements.insert(id.to_owned(), found);
+        }
+        Ok(entitlements[id].clone())
     };
+    let id = &grant.entitlement.id;
+    let (slug, _) = named(id, names)?;
     let (mut direct, mut via) = (true, Vec::new());
     if let Some(s) = grant.sources.as_ref().filter(|s| !s.sources.is_empty()) {
-        direct = s.sources.contains_key(&e.id);
-        for source in s.sources.keys().filter(|id| **id != e.id) {
-            if !sources.contains_key(source) {
-                let name = match snapshot.entitlement(source)? {
-                    Some(found) => display(&names.resource_or_id(&found.resource)?),
-                    None => source.clone(),
-                };
-                sources.insert(source.clone(), name);
-            }
-            via.push(sources[source].clone());
+        direct = s.sources.contains_key(id);
+        for source in s.sources.keys().filter(|source| *source != id) {
+            via.push(named(source, names)?.1);
         }
         via.sort();
         via.dedup();
     }
     Ok(Held {
-        resource: display(on),
+        resource: short_name(on),
         slug,
-        entitlement_id: e.id.clone(),
+        entitlement_id: id.clone(),
         direct,
         via,
     })
-}
-
-fn display(r: &Resource) -> String {
-    match r.display_name.is_empty() {
-        true => r.id.to_string(),
-        false => r.display_name.clone(),
-    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType, TypeCounts};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::reader::{
     C1zReader, ENTITLEMENTS, EntitlementFilter, GrantFilter, RESOURCES, ResourceFilter, SyncRun,
 };
@@ -77,29 +77,29 @@ impl<'r> Snapshot<'r> {
     }
 
     /// Calls `f` with each resource matching `filter`, in write order.
-    pub fn for_each_resource(
+    pub fn for_each_resource<E: From<Error>>(
         &self,
         filter: ResourceFilter,
-        f: impl FnMut(Resource) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Resource) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_resource(&self.run.id, filter, f)
     }
 
     /// Calls `f` with each entitlement matching `filter`, in write order.
-    pub fn for_each_entitlement(
+    pub fn for_each_entitlement<E: From<Error>>(
         &self,
         filter: EntitlementFilter,
-        f: impl FnMut(Entitlement) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Entitlement) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_entitlement(&self.run.id, filter, f)
     }
 
     /// Calls `f` with each grant matching `filter`, in write order.
-    pub fn for_each_grant(
+    pub fn for_each_grant<E: From<Error>>(
         &self,
         filter: GrantFilter,
-        f: impl FnMut(Grant) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Grant) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_grant(&self.run.id, filter, f)
     }
 
@@ -116,18 +116,30 @@ impl<'r> Snapshot<'r> {
 
     /// Every principal holding entitlement `entitlement_id`, in write order of the grants.
     pub fn holders(&self, entitlement_id: &str) -> Result<Vec<Holder>> {
-        let mut names = Names::new(self);
         let mut holders = Vec::new();
+        self.for_each_holder(entitlement_id, |holder| {
+            holders.push(holder);
+            Ok::<(), Error>(())
+        })?;
+        Ok(holders)
+    }
+
+    /// Calls `f` with each principal holding entitlement `entitlement_id`, in write order of
+    /// the grants, without holding them all.
+    pub fn for_each_holder<E: From<Error>>(
+        &self,
+        entitlement_id: &str,
+        mut f: impl FnMut(Holder) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut names = Names::new(self);
         let filter = GrantFilter {
             entitlement_id: Some(entitlement_id.to_owned()),
             ..Default::default()
         };
         self.for_each_grant(filter, |grant| {
             let principal = names.resource_or_id(&grant.principal)?;
-            holders.push(Holder { principal, grant });
-            Ok(())
-        })?;
-        Ok(holders)
+            f(Holder { principal, grant })
+        })
     }
 
     /// Everything `principal` holds, per resource, in resource id order.

@@ -160,7 +160,7 @@ fn holders_access_principals_and_stats() {
             },
             |_| {
                 users += 1;
-                Ok(())
+                Ok::<(), c1z::Error>(())
             },
         )
         .unwrap();

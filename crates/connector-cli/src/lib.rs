@@ -15,8 +15,8 @@
 //!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
 //!
 //! Embedders that want a piece without the program call it directly: [`commands::sync::run`]
-//! syncs a connector into a `.c1z`; [`commands::inspect::view`] and [`c1z::diff`] answer the
-//! read-side questions.
+//! syncs a connector into a `.c1z`; [`commands::inspect::print`] prints what a file holds, and
+//! [`c1z::Snapshot`] and [`c1z::diff`] answer the read-side questions.
 //!
 //! See [`Program`] for a complete example.
 
@@ -32,7 +32,7 @@ mod settings;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand};
+pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs};
 pub use error::{Error, Result};
 pub use program::{About, Program};
 pub use progress::Progress;

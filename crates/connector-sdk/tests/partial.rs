@@ -117,17 +117,19 @@ async fn a_child_type_without_its_parent_type_is_refused_before_the_store_is_tou
         (
             &["team"][..],
             "resource type team is listed under org resources, which the resource type filter \
-             leaves out, so the sync would find no team: add org to the filter",
+             leaves out, so the sync would find no team: add org to the filter (org,team)",
         ),
         (
             &["org", "project"][..],
             "resource type project is listed under team resources, which the resource type \
-             filter leaves out, so the sync would find no project: add team to the filter",
+             filter leaves out, so the sync would find no project: add team to the filter \
+             (org,team,project)",
         ),
         (
             &["project", "user"][..],
             "resource type project is listed under team resources, which the resource type \
-             filter leaves out, so the sync would find no project: add org and team to the filter",
+             filter leaves out, so the sync would find no project: add org and team to the filter \
+             (org,team,project,user)",
         ),
     ] {
         let world = Arc::new(World::new());

@@ -107,7 +107,7 @@ pub(super) async fn check(
                 if kept && probe.left_out.is_empty() {
                     unreached.remove(child);
                 } else if kept && unreached.contains(child) {
-                    return Err(missing_parents(child, &probe));
+                    return Err(missing_parents(child, &probe, &ids, &selected));
                 }
                 if by_id.contains_key(child) && announced.insert(child.to_owned()) {
                     let mut left_out = probe.left_out.clone();
@@ -132,11 +132,18 @@ pub(super) async fn check(
     })
 }
 
-fn missing_parents(child: &str, probe: &Probe) -> Error {
+/// The refusal: which types to add, and the whole filter with them, in the connector's order.
+fn missing_parents(child: &str, probe: &Probe, ids: &[String], kept: &HashSet<&str>) -> Error {
     let parent = &probe.action.resource_type;
     let add = probe.left_out.join(" and ");
+    let filter: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| kept.contains(id) || probe.left_out.iter().any(|l| l == id))
+        .collect();
     Error::InvalidOptions(format!(
         "resource type {child} is listed under {parent} resources, which the resource type \
-         filter leaves out, so the sync would find no {child}: add {add} to the filter"
+         filter leaves out, so the sync would find no {child}: add {add} to the filter ({})",
+        filter.join(",")
     ))
 }
