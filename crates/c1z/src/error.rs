@@ -52,7 +52,11 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The decompressed database is larger than the allowed size.
-    #[error("{}: the decompressed database exceeds the limit of {limit} bytes", .path.display())]
+    #[error(
+        "{}: the decompressed database is larger than the limit of {} MiB",
+        .path.display(),
+        .limit.div_ceil(1 << 20)
+    )]
     TooLarge {
         /// The file.
         path: PathBuf,

@@ -7,7 +7,7 @@
 use connector_sdk::{Entitlement, Resource, ResourceId, ResourceType};
 
 use crate::error::{Error, Result};
-use crate::label::label;
+use crate::label::{label, short_name};
 use crate::reader::{EntitlementFilter, ResourceFilter};
 use crate::snapshot::{Names, Snapshot};
 
@@ -174,8 +174,9 @@ impl Snapshot<'_> {
                 (Some(t), Some((b, _))) if t > *b => {}
                 (Some(t), _) => best = Some((t, vec![r])),
                 (None, _) => {
-                    near.offer(&r.display_name, &r.display_name);
-                    near.offer(&r.id.resource, &r.id.to_string());
+                    let name = short_name(&r);
+                    near.offer(&r.display_name, &name);
+                    near.offer(&r.id.resource, &name);
                     if let Some(email) = r.user_trait().and_then(|t| t.primary_email()) {
                         near.offer(email, email);
                     }

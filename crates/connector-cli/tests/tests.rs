@@ -19,5 +19,7 @@ mod secrets;
 mod fixtures;
 // `inspect` and `diff` on the toy's syncs: tables, emails, JSON.
 mod inspect;
+// Filters, partial syncs, people's attributes, exports and the review view.
+mod review;
 // Cancellation through the library's sync call, then resume.
 mod cancel;

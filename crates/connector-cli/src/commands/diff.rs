@@ -12,7 +12,7 @@ use crate::settings::standard::{OutputFormat, Settings};
 
 /// Runs the command.
 pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
-    let open = |path| C1zReader::open_with_limit(path, settings.max_decoded_bytes);
+    let open = |path| super::open(settings, path);
     let (base, applied) = (
         args.base_sync_id.as_deref(),
         args.applied_sync_id.as_deref(),

@@ -24,7 +24,7 @@ use crate::settings::standard::{OutputFormat, Settings};
 
 /// Runs the command on `settings.file`.
 pub fn run(settings: &Settings, args: &InspectArgs) -> Result<()> {
-    let reader = C1zReader::open_with_limit(&settings.file, settings.max_decoded_bytes)?;
+    let reader = super::open(settings, &settings.file)?;
     print(&reader, args, settings.output)
 }
 
