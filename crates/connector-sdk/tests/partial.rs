@@ -102,8 +102,9 @@ async fn the_scope_check_asks_only_the_selected_types_when_they_reach_each_other
     .await
     .unwrap();
     let calls = listings(&world);
-    // The check's one page of orgs (which announces teams), then the sync's own listings.
+    // The check's one page of orgs (which announces teams) answers the sync's first call too.
     assert_eq!(calls[0], "list org -");
+    assert_eq!(calls.iter().filter(|c| *c == "list org -").count(), 1);
     assert!(
         calls
             .iter()

@@ -46,6 +46,7 @@ pub async fn sync(
         cancel: options.cancel.child_token(),
         retry: options.retry,
         observer: options.observer.clone(),
+        fetched: Default::default(),
     };
     let validate_retries = call::validate(connector, &env).await.map_err(|source| {
         if options.cancel.is_cancelled() {
@@ -59,9 +60,12 @@ pub async fn sync(
 
     let scope = super::scope::check(connector, options.resource_types.as_deref(), &env).await?;
     let start = store.begin_sync_of(scope.sync_type).await?;
-    // A new sync keeps what the scope check cached; a resumed one has its own session.
-    if start.checkpoint.is_some() || !start.session.is_empty() {
-        env.session = SessionCache::from_entries(start.session);
+    // What the scope check's calls cached joins the sync's session: their pages may answer
+    // the sync's own first calls.
+    let probed = env.session.take_dirty();
+    env.session = SessionCache::from_entries(start.session);
+    for (key, value) in probed {
+        env.session.put(key, value);
     }
     let type_ids: Vec<String> = plan.types.iter().map(|t| t.id.clone()).collect();
     let (mut state, resumed) = match &start.checkpoint {

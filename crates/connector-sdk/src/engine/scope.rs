@@ -9,7 +9,8 @@
 //! For a type that is neither, the left-out types are asked for their first page (and their
 //! announced children under the first resource that announces them) until one announces it: then
 //! the sync refuses to start and names the types to add. At most two calls per type; a call that
-//! fails only costs the check, as a warning.
+//! fails only costs the check, as a warning. The first pages of the selected types are kept for
+//! the sync's own first calls, so the check fetches no page twice.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -101,7 +102,13 @@ pub(super) async fn check(
         if probe.left_out.is_empty() && !page.items.is_empty() {
             unreached.remove(probe.action.resource_type.as_str());
         }
-        for resource in &page.items {
+        let items = page.items.clone();
+        if probe.left_out.is_empty() && probe.action.parent.is_none() {
+            // The sync's own first call of this listing gets this page, not a second request.
+            let mut fetched = env.fetched.lock().unwrap_or_else(|e| e.into_inner());
+            fetched.insert(probe.action.resource_type.clone(), page);
+        }
+        for resource in &items {
             for child in resource.child_resource_types() {
                 let kept = selected.contains(child);
                 if kept && probe.left_out.is_empty() {
