@@ -139,7 +139,7 @@ fn filters_name_what_the_file_holds_or_say_what_does() {
     let e = error(&["inspect", "resources", "-t", "users"]);
     assert!(e.contains(r#"did you mean "user"?"#), "{e}");
     let e = error(&["inspect", "grants", "-e", "admin"]);
-    assert!(e.contains(&format!("entitlements in sync")), "{e}");
+    assert!(e.contains("entitlements in sync"), "{e}");
     for org in &data.organizations {
         assert!(
             e.contains(&format!("organization:{}:admin", org.id())),

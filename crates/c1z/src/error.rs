@@ -162,7 +162,7 @@ pub enum Error {
     },
     /// A name given to look something up (a resource type, a resource, an entitlement, a
     /// principal) names nothing in the sync.
-    #[error("no {what} {name:?} in sync {sync_id}{}", crate::error::hint(.suggestions, .known))]
+    #[error("no {what} {name:?} in sync {sync_id}{hint}")]
     NoMatch {
         /// What was looked up, e.g. `resource type`.
         what: &'static str,
@@ -170,10 +170,8 @@ pub enum Error {
         name: String,
         /// The sync searched.
         sync_id: String,
-        /// The closest names that exist, best first.
-        suggestions: Vec<String>,
-        /// What exists, in a few words (e.g. the resource types), or empty.
-        known: String,
+        /// `: did you mean "…"?` the closest names that exist, and what exists in a few words.
+        hint: String,
     },
     /// A name given to look something up names several things.
     #[error(
@@ -341,8 +339,8 @@ impl Error {
     }
 }
 
-/// `: did you mean "a" or "b"? <known>` for [`Error::NoMatch`].
-fn hint(suggestions: &[String], known: &str) -> String {
+/// `: did you mean "a" or "b"? <known>`, the hint of an [`Error::NoMatch`].
+pub(crate) fn hint(suggestions: &[String], known: &str) -> String {
     let mut text = String::new();
     if !suggestions.is_empty() {
         let quoted: Vec<String> = suggestions.iter().map(|s| format!("{s:?}")).collect();

@@ -53,7 +53,6 @@ pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,
 };
-pub use resolve::suggest;
 pub use review::{Held, ReviewRow};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

@@ -36,7 +36,7 @@ impl Snapshot<'_> {
                     near.offer(&t.display_name, &t.id);
                 }
                 let ids: Vec<&str> = types.iter().map(|t| t.id.as_str()).collect();
-                Err(self.no_match(
+                Err(self.no_match_near(
                     "resource type",
                     name,
                     near,
@@ -109,7 +109,7 @@ impl Snapshot<'_> {
             0 => {
                 slugs.sort();
                 let on = on.map(|r| format!(" on {r}")).unwrap_or_default();
-                Err(self.no_match(
+                Err(self.no_match_near(
                     "entitlement",
                     name,
                     near,
@@ -201,7 +201,7 @@ impl Snapshot<'_> {
                 let of_type = resource_type
                     .map(|t| format!(" of type {t}"))
                     .unwrap_or_default();
-                Err(self.no_match(
+                Err(self.no_match_near(
                     what,
                     name,
                     near,
@@ -226,13 +226,28 @@ impl Snapshot<'_> {
         }
     }
 
-    fn no_match(&self, what: &'static str, name: &str, near: Near, known: String) -> Error {
+    /// The error for a `what` named `name` that is none of `candidates`: it suggests the
+    /// closest candidates, then says `known` (what exists, in a few words).
+    pub fn no_match<'a>(
+        &self,
+        what: &'static str,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        known: String,
+    ) -> Error {
+        let mut near = Near::new(name);
+        for candidate in candidates {
+            near.offer(candidate, candidate);
+        }
+        self.no_match_near(what, name, near, known)
+    }
+
+    fn no_match_near(&self, what: &'static str, name: &str, near: Near, known: String) -> Error {
         Error::NoMatch {
             what,
             name: name.to_owned(),
             sync_id: self.id().to_owned(),
-            suggestions: near.best(),
-            known,
+            hint: crate::error::hint(&near.best(), &known),
         }
     }
 
@@ -277,16 +292,6 @@ fn external_id_of(external_id: &str) -> ResourceId {
 /// Equal, ignoring case.
 fn same(a: &str, b: &str) -> bool {
     !a.is_empty() && (a == b || a.to_lowercase() == b.to_lowercase())
-}
-
-/// The names among `candidates` closest to `name` (at most three, best first): what "did you
-/// mean" suggests for a name that matches nothing.
-pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut near = Near::new(name);
-    for candidate in candidates {
-        near.offer(candidate, candidate);
-    }
-    near.best()
 }
 
 /// The closest names to a name that matched nothing, for "did you mean".

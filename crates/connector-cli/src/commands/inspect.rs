@@ -514,21 +514,21 @@ fn check_roles(s: &Snapshot<'_>, wanted: &[String], rows: &[ReviewRow]) -> Resul
         .iter()
         .flat_map(|r| r.roles.iter().map(|h| h.slug.to_lowercase()))
         .collect();
-    for role in wanted {
-        if !held.contains(&role.to_lowercase()) {
-            let suggestions = c1z::suggest(role, held.iter().map(String::as_str));
-            let did_you_mean = match suggestions.first() {
-                Some(best) => format!(": did you mean {best:?}?"),
-                None => String::new(),
-            };
-            return Err(Error::NotFound(format!(
-                "nobody holds a role {role:?} in sync {}{did_you_mean} roles held: {}",
-                s.id(),
+    match wanted
+        .iter()
+        .find(|role| !held.contains(&role.to_lowercase()))
+    {
+        Some(role) => {
+            let known = format!(
+                "roles held: {}",
                 held.iter().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            );
+            Err(s
+                .no_match("role", role, held.iter().map(String::as_str), known)
+                .into())
         }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn one_of(wanted: &[String], value: &str) -> bool {

@@ -121,7 +121,7 @@ impl Data {
         let mut t = UserTrait::new()
             .with_email(format!("user{n}@toy.example"), true)
             .with_mfa(!self.no_mfa.contains(&id));
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             t = t.with_sso(true);
         }
         user(n).with_annotation(t)
