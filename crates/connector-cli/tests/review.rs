@@ -400,3 +400,38 @@ fn a_partial_sync_is_recorded_as_partial_and_diff_reports_no_false_loss() {
         "{text}"
     );
 }
+
+#[test]
+fn the_help_of_inspect_and_diff_shows_their_own_options_first() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, own) in [
+        (&["inspect", "--help"][..], "--sync-id"),
+        (&["inspect", "review", "--help"][..], "--min-resources"),
+        (&["diff", "--help"][..], "--base-sync-id"),
+    ] {
+        let help = stdout(&toy(dir.path()).args(args).output().unwrap());
+        let own_at = help.find(own).unwrap_or_else(|| panic!("{help}"));
+        let global_at = help
+            .find("Global options:")
+            .unwrap_or_else(|| panic!("{help}"));
+        assert!(own_at < global_at, "{help}");
+        for read in ["--file", "--output", "--max-decoded-size-mb"] {
+            assert!(help.contains(read), "{read}: {help}");
+        }
+        // What only a sync reads is not in the way.
+        for unread in [
+            "--toy-token",
+            "--workers",
+            "--sync-resource-types",
+            "Toy options",
+        ] {
+            assert!(!help.contains(unread), "{unread}: {help}");
+        }
+    }
+    // They are still accepted anywhere, as global flags are.
+    toy(dir.path()).assert().success();
+    toy(dir.path())
+        .args(["inspect", "--workers", "2", "stats"])
+        .assert()
+        .success();
+}
