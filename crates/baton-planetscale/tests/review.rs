@@ -279,4 +279,24 @@ fn an_admin_who_turns_mfa_off_is_a_diff_finding() {
         table.contains("1 attribute changes") && table.contains(&admin_of),
         "{table}"
     );
+    let first = table.lines().next().unwrap();
+    assert_eq!(first.matches("(full, ended 20").count(), 2, "{table}");
+
+    // The organization's admins, with their MFA as the newer sync has it.
+    let admins = rows(fake.cmd(dir.path()).args([
+        "inspect",
+        "members",
+        &format!("{org_name}:admin"),
+        "-o",
+        "jsonl",
+    ]));
+    let row = admins
+        .iter()
+        .find(|r| r["principal"] == admin.as_str())
+        .unwrap();
+    assert_eq!(
+        (&row["mfa"], &row["status"]),
+        (&Value::from(false), &Value::from("enabled"))
+    );
+    assert!(row["email"].as_str().unwrap().contains('@'), "{row}");
 }

@@ -421,9 +421,15 @@ impl<'r> Sorted<'r> {
             true => "external_id, data",
             false => "external_id, NULL",
         };
-        let (statement, filter) = reader.sorted_rows(table, columns, types)?;
+        let statement = reader.sorted_rows(table, columns, types)?;
         let mut params = vec![SqlValue::from(snapshot.id().to_owned())];
-        params.extend(filter);
+        params.extend(
+            types
+                .unwrap_or_default()
+                .iter()
+                .cloned()
+                .map(SqlValue::from),
+        );
         Ok(Sorted {
             reader,
             statement,

@@ -399,26 +399,25 @@ impl C1zReader {
 
     /// A statement selecting `columns` of each row of `table` in sync `?1` whose
     /// `resource_type_id` is one of `types` (all rows when `None`), in `external_id` byte order:
-    /// what a diff merges.
+    /// what a diff merges. The types are its parameters after the sync id.
     pub(crate) fn sorted_rows(
         &self,
         table: &str,
         columns: &str,
         types: Option<&[String]>,
-    ) -> Result<(rusqlite::Statement<'_>, Vec<SqlValue>)> {
-        let mut filter = Filter::sync("");
-        if let Some(types) = types {
-            filter = filter.one_of("resource_type_id", types);
-        }
-        let sql = format!(
-            "SELECT {columns} FROM {table} WHERE sync_id = ?{} ORDER BY external_id",
-            filter.clause
-        );
-        let stmt = self
-            .conn
+    ) -> Result<rusqlite::Statement<'_>> {
+        let only = match types {
+            Some(types) => format!(
+                " AND resource_type_id IN ({})",
+                vec!["?"; types.len()].join(", ")
+            ),
+            None => String::new(),
+        };
+        let sql =
+            format!("SELECT {columns} FROM {table} WHERE sync_id = ?{only} ORDER BY external_id");
+        self.conn
             .prepare(&sql)
-            .map_err(|e| self.sqlite(&format!("reading {table}"), e))?;
-        Ok((stmt, filter.args.split_off(1)))
+            .map_err(|e| self.sqlite(&format!("reading {table}"), e))
     }
 
     /// The next row of `rows`, within the time limit of one step.
@@ -715,15 +714,6 @@ impl Filter {
             clause: String::new(),
             args: vec![sync_id.to_owned().into()],
         }
-    }
-
-    /// Only rows whose `column` is one of `values`.
-    pub(crate) fn one_of(mut self, column: &str, values: &[String]) -> Self {
-        let marks = vec!["?"; values.len()].join(", ");
-        self.clause.push_str(&format!(" AND {column} IN ({marks})"));
-        self.args
-            .extend(values.iter().map(|v| SqlValue::from(v.clone())));
-        self
     }
 
     pub(crate) fn equal(mut self, column: &str, value: Option<String>) -> Self {
