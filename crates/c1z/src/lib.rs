@@ -4,7 +4,10 @@
 //! hold protobuf encodings of baton's `c1.connector.v2` messages. [`C1zWriter`] implements
 //! [`connector_sdk::Store`], so the sync engine writes straight into a file that `baton` and the
 //! ConductorOne platform read; [`C1zReader`] reads ours and baton's (old and new), decoding every
-//! row into the SDK model.
+//! row into the SDK model, and never trusts the file (size, time and length limits; no view,
+//! trigger or generated column of the file ever runs). A [`Snapshot`] is one sync and the
+//! questions a reviewer asks of it: names resolved (or refused with what exists), who holds what,
+//! one principal's access, totals, the review rows; [`diff`] compares two syncs.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

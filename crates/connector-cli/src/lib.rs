@@ -9,8 +9,9 @@
 //!   YAML file named by `--config` (flags > environment > file > defaults), with baton's
 //!   standard ones ([`standard`]) added to the connector's;
 //! - the commands: sync (the default), `validate`, `capabilities`, `config` (baton's
-//!   `c1.config.v1.Configuration`), `inspect` and `diff` (the questions are answered by `c1z`;
-//!   this crate renders them);
+//!   `c1.config.v1.Configuration`), `inspect` (with `inspect review`, the access review) and
+//!   `diff` (the questions are answered by `c1z`; this crate resolves the names given and renders
+//!   the answers as tables, baton-shaped JSON, CSV or JSON Lines);
 //! - progress on a terminal or as log lines, logging, exit codes (16 and 7 as baton's gRPC
 //!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
 //!
