@@ -14,3 +14,5 @@ mod secrets;
 mod schemas;
 // `diff` between syncs where a member was added, one removed and one promoted.
 mod diff;
+// The access review: admins without MFA, shared people, CSV, partial syncs, MFA turned off.
+mod review;

@@ -1,17 +1,23 @@
 //! What changed between two syncs: access gained and lost per principal (grants added and
-//! removed), and resources added and removed.
+//! removed), resources added and removed, and the security attributes of people (email, MFA,
+//! SSO, status) that changed.
 //!
 //! Both syncs are read in `external_id` order and merged, so a diff holds only the changes in
 //! memory, however large the syncs. Identity is by baton's ids (resource `<type>:<id>`, grant
-//! id), compared as opaque strings.
+//! id), compared as opaque strings. When either sync is not a full one (a `partial` sync of some
+//! resource types), only the resource types both synced are compared: what a partial sync did
+//! not sync is not removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use connector_sdk::{Grant, ResourceId};
+use connector_sdk::{Grant, Purpose, Resource, ResourceId, Trait};
+use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::reader::{C1zReader, GRANTS, RESOURCES};
+use crate::label::{entitlement_name, short_name};
+use crate::principal::Attributes;
+use crate::reader::{C1zReader, GRANTS, RESOURCES, SyncRun};
 use crate::snapshot::{Names, Snapshot};
 
 /// The changes from an older snapshot to a newer one.
@@ -22,12 +28,20 @@ pub struct Diff {
     pub old_sync_id: String,
     /// The newer sync's id.
     pub new_sync_id: String,
+    /// The older sync.
+    pub old_sync: SyncRef,
+    /// The newer sync.
+    pub new_sync: SyncRef,
+    /// When either sync is not full: the resource types both synced, the only ones compared.
+    pub compared_types: Option<Vec<String>>,
     /// Resources only in the newer sync, sorted by type and id.
     pub resources_added: Vec<ResourceRef>,
     /// Resources only in the older sync, sorted by type and id.
     pub resources_removed: Vec<ResourceRef>,
     /// Principals whose grants changed, sorted by type and id.
     pub access: Vec<PrincipalChanges>,
+    /// Attributes of people in both syncs that changed, sorted by principal, then attribute.
+    pub attributes_changed: Vec<AttributeChange>,
 }
 
 impl Diff {
@@ -36,6 +50,7 @@ impl Diff {
         self.resources_added.is_empty()
             && self.resources_removed.is_empty()
             && self.access.is_empty()
+            && self.attributes_changed.is_empty()
     }
 
     /// Number of grants added.
@@ -46,6 +61,31 @@ impl Diff {
     /// Number of grants removed.
     pub fn grants_removed(&self) -> usize {
         self.access.iter().map(|p| p.lost.len()).sum()
+    }
+}
+
+/// A sync compared, as a header names it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRef {
+    /// Its id.
+    pub id: String,
+    /// `full`, `partial` …
+    pub sync_type: String,
+    /// When it started (UTC, as stored).
+    pub started_at: String,
+    /// When it ended; `None` if unfinished.
+    pub ended_at: Option<String>,
+}
+
+impl From<&SyncRun> for SyncRef {
+    fn from(run: &SyncRun) -> Self {
+        SyncRef {
+            id: run.id.clone(),
+            sync_type: run.sync_type.clone(),
+            started_at: run.started_at.clone(),
+            ended_at: run.ended_at.clone(),
+        }
     }
 }
 
@@ -87,11 +127,33 @@ pub struct AccessChange {
     pub resource: ResourceRef,
 }
 
+/// One security attribute of a person that changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributeChange {
+    /// Who.
+    pub principal: ResourceRef,
+    /// `email`, `mfa`, `sso` or `status`.
+    pub attribute: String,
+    /// The older value (`on`, `off`, `unknown` for MFA and SSO).
+    pub old: String,
+    /// The newer value.
+    pub new: String,
+    /// The permissions the person holds in the newer sync (entitlements whose purpose is
+    /// permission or ownership, as `resource: slug`): an admin who turned MFA off is a finding.
+    pub permissions: Vec<String>,
+}
+
 /// Compares `old` with `new` (two syncs of one file, or of two files).
 pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
     let mut names = Names::of(vec![new, old]);
+    let compared_types = match old.run().is_full() && new.run().is_full() {
+        true => None,
+        false => Some(common_types(old, new)?),
+    };
+    let types = compared_types.as_deref();
 
-    let (added, removed) = merge(old, new, RESOURCES.name)?;
+    let (added, removed) = merge_ids(old, new, RESOURCES.name, types)?;
     let resource = |snapshot: &Snapshot<'_>, external_id: String| -> Result<ResourceRef> {
         let found = snapshot
             .reader()
@@ -113,7 +175,7 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
         .map(|id| resource(old, id))
         .collect::<Result<Vec<_>>>()?;
 
-    let (gained, lost) = merge(old, new, GRANTS.name)?;
+    let (gained, lost) = merge_ids(old, new, GRANTS.name, types)?;
     let mut slugs: BTreeMap<String, String> = BTreeMap::new();
     let mut access: BTreeMap<ResourceId, PrincipalChanges> = BTreeMap::new();
     for (snapshot, ids, is_gain) in [(new, gained, true), (old, lost, false)] {
@@ -141,12 +203,17 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
             Ok(changes)
         })
         .collect::<Result<Vec<_>>>()?;
+    let attributes_changed = attribute_changes(old, new, types)?;
     Ok(Diff {
         old_sync_id: old.id().to_owned(),
         new_sync_id: new.id().to_owned(),
+        old_sync: old.run().into(),
+        new_sync: new.run().into(),
+        compared_types,
         resources_added,
         resources_removed,
         access,
+        attributes_changed,
     })
 }
 
@@ -158,6 +225,15 @@ impl ResourceRef {
             display_name,
         }
     }
+}
+
+/// The resource types both syncs hold, sorted.
+fn common_types(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<String>> {
+    let ids = |s: &Snapshot<'_>| -> Result<BTreeSet<String>> {
+        Ok(s.resource_types()?.into_iter().map(|t| t.id).collect())
+    };
+    let (old_ids, new_ids) = (ids(old)?, ids(new)?);
+    Ok(old_ids.intersection(&new_ids).cloned().collect())
 }
 
 /// One grant as a change, named: the entitlement by its slug (from the newer sync, else the
@@ -172,12 +248,10 @@ fn change(
     if !slugs.contains_key(&entitlement_id) {
         let mut name = entitlement_id.clone();
         for snapshot in snapshots {
-            match snapshot.entitlement(&entitlement_id)? {
-                Some(e) if !e.slug.is_empty() => name = e.slug,
-                Some(e) if !e.display_name.is_empty() => name = e.display_name,
-                _ => continue,
+            if let Some(e) = snapshot.entitlement(&entitlement_id)? {
+                name = entitlement_name(&e).to_owned();
+                break;
             }
-            break;
         }
         slugs.insert(entitlement_id.clone(), name);
     }
@@ -190,97 +264,215 @@ fn change(
     })
 }
 
-/// The external ids of `table` only in `new` and only in `old`, each in byte order: a merge of
-/// the two sorted id streams, holding nothing but the differences.
+/// The security attributes that changed for people in both syncs: their resource rows are
+/// merged by id, and only rows whose bytes differ are decoded.
+fn attribute_changes(
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    types: Option<&[String]>,
+) -> Result<Vec<AttributeChange>> {
+    let mut people: BTreeSet<String> = BTreeSet::new();
+    for snapshot in [old, new] {
+        for rt in snapshot.resource_types()? {
+            if rt.traits.contains(&Trait::User) && types.is_none_or(|t| t.contains(&rt.id)) {
+                people.insert(rt.id);
+            }
+        }
+    }
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let people: Vec<String> = people.into_iter().collect();
+    let mut changed: Vec<(Resource, Resource)> = Vec::new();
+    merge(old, new, RESOURCES.name, Some(&people), |side| {
+        if let Side::Both(before, after) = side
+            && before != after
+        {
+            let decode = |data: &[u8]| crate::convert::decode_resource(data).ok();
+            if let (Some(b), Some(a)) = (decode(&before), decode(&after)) {
+                changed.push((b, a));
+            }
+        }
+    })?;
+    let mut out = Vec::new();
+    for (before, after) in changed {
+        let (Some(b), Some(a)) = (Attributes::of(&before), Attributes::of(&after)) else {
+            continue;
+        };
+        let deltas = b.changes(&a);
+        if deltas.is_empty() {
+            continue;
+        }
+        let permissions = permissions(new, &after.id)?;
+        for (attribute, old_value, new_value) in deltas {
+            out.push(AttributeChange {
+                principal: ResourceRef::of(&after.id, after.display_name.clone()),
+                attribute: attribute.to_owned(),
+                old: old_value,
+                new: new_value,
+                permissions: permissions.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What `principal` holds in `snapshot` that is more than membership: entitlements whose
+/// purpose is permission or ownership, as `resource: slug`.
+fn permissions(snapshot: &Snapshot<'_>, principal: &ResourceId) -> Result<Vec<String>> {
+    let mut held = Vec::new();
+    for access in snapshot.access(principal)? {
+        let on = short_name(&access.resource);
+        for (entitlement, _) in &access.held {
+            if matches!(
+                entitlement.purpose,
+                Purpose::Permission | Purpose::Ownership
+            ) {
+                held.push(format!("{on}: {}", entitlement_name(entitlement)));
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// The external ids of `table` only in `new` and only in `old`, each in byte order.
+fn merge_ids(
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    table: &str,
+    types: Option<&[String]>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut only_new, mut only_old) = (Vec::new(), Vec::new());
+    merge(old, new, table, types, |side| match side {
+        Side::Old(id) => only_old.push(id),
+        Side::New(id) => only_new.push(id),
+        Side::Both(..) => {}
+    })?;
+    Ok((only_new, only_old))
+}
+
+/// Where a row of a merge is: only in the older sync, only in the newer (by `external_id`), or
+/// in both (with the `data` of each, read for resources only).
+enum Side {
+    Old(String),
+    New(String),
+    Both(Vec<u8>, Vec<u8>),
+}
+
+/// Merges the rows of `table` of both syncs (of `types` when given) in `external_id` order,
+/// calling `f` for each: only the current row of each side is held. `data` is read for the
+/// resource table only.
 fn merge(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
     table: &str,
-) -> Result<(Vec<String>, Vec<String>)> {
-    let (mut only_new, mut only_old) = (Vec::new(), Vec::new());
-    let mut old_ids = Ids::new(old.reader(), table, old.id())?;
-    let mut new_ids = Ids::new(new.reader(), table, new.id())?;
-    let mut old_rows = old_ids.rows()?;
-    let mut new_rows = new_ids.rows()?;
-    let (mut a, mut b) = (old_rows.next()?, new_rows.next()?);
+    types: Option<&[String]>,
+    mut f: impl FnMut(Side),
+) -> Result<()> {
+    let mut old_rows = Sorted::new(old, table, types)?;
+    let mut new_rows = Sorted::new(new, table, types)?;
+    let mut old_cursor = old_rows.rows()?;
+    let mut new_cursor = new_rows.rows()?;
+    let (mut a, mut b) = (old_cursor.next()?, new_cursor.next()?);
     loop {
         match (a.take(), b.take()) {
-            (None, None) => break,
-            (Some(x), None) => {
-                only_old.push(x);
-                a = old_rows.next()?;
+            (None, None) => return Ok(()),
+            (Some((id, _)), None) => {
+                f(Side::Old(id));
+                a = old_cursor.next()?;
             }
-            (None, Some(y)) => {
-                only_new.push(y);
-                b = new_rows.next()?;
+            (None, Some((id, _))) => {
+                f(Side::New(id));
+                b = new_cursor.next()?;
             }
-            (Some(x), Some(y)) => match x.cmp(&y) {
+            (Some(x), Some(y)) => match x.0.cmp(&y.0) {
                 std::cmp::Ordering::Less => {
-                    only_old.push(x);
-                    a = old_rows.next()?;
+                    f(Side::Old(x.0));
+                    a = old_cursor.next()?;
                     b = Some(y);
                 }
                 std::cmp::Ordering::Greater => {
-                    only_new.push(y);
-                    b = new_rows.next()?;
+                    f(Side::New(y.0));
+                    b = new_cursor.next()?;
                     a = Some(x);
                 }
                 std::cmp::Ordering::Equal => {
-                    a = old_rows.next()?;
-                    b = new_rows.next()?;
+                    f(Side::Both(x.1, y.1));
+                    a = old_cursor.next()?;
+                    b = new_cursor.next()?;
                 }
             },
         }
     }
-    Ok((only_new, only_old))
 }
 
-/// The sorted `external_id`s of one table of one sync.
-struct Ids<'r> {
+/// The `external_id`-sorted rows of one table of one sync.
+struct Sorted<'r> {
     reader: &'r C1zReader,
     statement: rusqlite::Statement<'r>,
-    sync_id: &'r str,
-    table: &'r str,
-}
-
-impl<'r> Ids<'r> {
-    fn new(reader: &'r C1zReader, table: &'r str, sync_id: &'r str) -> Result<Self> {
-        Ok(Ids {
-            reader,
-            statement: reader.external_ids(table)?,
-            sync_id,
-            table,
-        })
-    }
-
-    fn rows(&mut self) -> Result<IdRows<'_, 'r>> {
-        let context = format!("reading {}", self.table);
-        let rows = self
-            .statement
-            .query([self.sync_id])
-            .map_err(|e| self.reader.sqlite(&context, e))?;
-        Ok(IdRows {
-            reader: self.reader,
-            rows,
-            context,
-        })
-    }
-}
-
-struct IdRows<'s, 'r> {
-    reader: &'r C1zReader,
-    rows: rusqlite::Rows<'s>,
+    params: Vec<SqlValue>,
     context: String,
 }
 
-impl IdRows<'_, '_> {
-    fn next(&mut self) -> Result<Option<String>> {
-        let row = self
-            .rows
-            .next()
+impl<'r> Sorted<'r> {
+    fn new(snapshot: &Snapshot<'r>, table: &str, types: Option<&[String]>) -> Result<Self> {
+        let reader = snapshot.reader();
+        let columns = match table == RESOURCES.name {
+            true => "external_id, data",
+            false => "external_id, NULL",
+        };
+        let statement = reader.sorted_rows(table, columns, types)?;
+        let mut params = vec![SqlValue::from(snapshot.id().to_owned())];
+        params.extend(
+            types
+                .unwrap_or_default()
+                .iter()
+                .cloned()
+                .map(SqlValue::from),
+        );
+        Ok(Sorted {
+            reader,
+            statement,
+            params,
+            context: format!("reading {table}"),
+        })
+    }
+
+    fn rows(&mut self) -> Result<Cursor<'_, 'r>> {
+        let rows = self
+            .statement
+            .query(rusqlite::params_from_iter(self.params.iter()))
             .map_err(|e| self.reader.sqlite(&self.context, e))?;
-        row.map(|r| r.get::<_, String>(0))
-            .transpose()
-            .map_err(|e| self.reader.sqlite(&self.context, e))
+        Ok(Cursor {
+            reader: self.reader,
+            rows,
+            context: &self.context,
+        })
+    }
+}
+
+struct Cursor<'s, 'r> {
+    reader: &'r C1zReader,
+    rows: rusqlite::Rows<'s>,
+    context: &'s str,
+}
+
+impl Cursor<'_, '_> {
+    fn next(&mut self) -> Result<Option<(String, Vec<u8>)>> {
+        let context = self.context;
+        let reader = self.reader;
+        let row = reader
+            .step(&mut self.rows)
+            .map_err(|e| reader.sqlite(context, e))?;
+        row.map(|r| {
+            let id = r.get::<_, String>(0)?;
+            let data = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                _ => Vec::new(),
+            };
+            Ok((id, data))
+        })
+        .transpose()
+        .map_err(|e| reader.sqlite(context, e))
     }
 }

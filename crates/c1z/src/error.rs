@@ -52,7 +52,11 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The decompressed database is larger than the allowed size.
-    #[error("{}: the decompressed database exceeds the limit of {limit} bytes", .path.display())]
+    #[error(
+        "{}: the decompressed database is larger than the limit of {} MiB",
+        .path.display(),
+        .limit.div_ceil(1 << 20)
+    )]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -78,6 +82,46 @@ pub enum Error {
         /// The missing table.
         table: &'static str,
     },
+    /// A table the reader needs is a view, a virtual table or has generated columns: reading it
+    /// would run the file's own code.
+    #[error(
+        "{}: {table} is {what}, not a plain table, so this is not a .c1z file baton wrote; \
+         refusing to read it",
+        .path.display()
+    )]
+    NotATable {
+        /// The file.
+        path: PathBuf,
+        /// The table.
+        table: &'static str,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// One step of a query ran longer than the reader's time limit.
+    #[error(
+        "{}: reading the database took longer than {seconds} s for one row, so the file is \
+         damaged or hostile; refusing to go on",
+        .path.display()
+    )]
+    TooSlow {
+        /// The file.
+        path: PathBuf,
+        /// The limit, in seconds.
+        seconds: u64,
+    },
+    /// A value in the database is longer than the reader's length limit.
+    #[error(
+        "{}: a value in the database is longer than {} MiB, so the file is damaged or hostile; \
+         refusing to read it",
+        .path.display(),
+        .limit >> 20
+    )]
+    ValueTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A row's `data` blob does not decode as the protobuf message it should hold.
     #[error("{}: {table} row {external_id:?} does not decode as {message}", .path.display())]
     Decode {
@@ -93,13 +137,59 @@ pub enum Error {
         #[source]
         source: prost::DecodeError,
     },
-    /// No sync with the requested id is in the file.
+    /// No sync with the requested id (or id prefix) is in the file.
     #[error("{}: no sync with id {sync_id:?}; list them with `syncs`", .path.display())]
     UnknownSync {
         /// The file.
         path: PathBuf,
         /// The requested id.
         sync_id: String,
+    },
+    /// Several syncs have ids starting with the prefix given.
+    #[error(
+        "{}: {prefix:?} is the start of {} sync ids ({}); give more of the id",
+        .path.display(),
+        .ids.len(),
+        .ids.join(", ")
+    )]
+    AmbiguousSync {
+        /// The file.
+        path: PathBuf,
+        /// The prefix given.
+        prefix: String,
+        /// The ids it starts.
+        ids: Vec<String>,
+    },
+    /// A name given to look something up (a resource type, a resource, an entitlement, a
+    /// principal) names nothing in the sync.
+    #[error("no {what} {name:?} in sync {sync_id}{hint}")]
+    NoMatch {
+        /// What was looked up, e.g. `resource type`.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The sync searched.
+        sync_id: String,
+        /// `: did you mean "…"?` the closest names that exist, and what exists in a few words.
+        hint: String,
+    },
+    /// A name given to look something up names several things.
+    #[error(
+        "{what} {name:?} names {} in sync {sync_id}: {}; name one by its id",
+        crate::error::count(.candidates.len(), .plural),
+        .candidates.join(", ")
+    )]
+    Ambiguous {
+        /// What was looked up, e.g. `resource`.
+        what: &'static str,
+        /// Its plural, e.g. `resources`.
+        plural: &'static str,
+        /// The name given.
+        name: String,
+        /// The sync searched.
+        sync_id: String,
+        /// What it names, each with its id.
+        candidates: Vec<String>,
     },
     /// The file holds no sync at all.
     #[error("{}: the file holds no sync", .path.display())]
@@ -222,6 +312,52 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    /// A reader's SQLite error in the words of its limits: an interrupt is the step time limit
+    /// (`step_limit`), a value too big the length limit.
+    pub(crate) fn limited(self, step_limit: std::time::Duration) -> Self {
+        let Error::Sqlite {
+            path,
+            source: rusqlite::Error::SqliteFailure(failure, _),
+            ..
+        } = &self
+        else {
+            return self;
+        };
+        match failure.code {
+            rusqlite::ErrorCode::OperationInterrupted => Error::TooSlow {
+                path: path.clone(),
+                seconds: step_limit.as_secs(),
+            },
+            rusqlite::ErrorCode::TooBig => Error::ValueTooLarge {
+                path: path.clone(),
+                limit: crate::reader::MAX_VALUE_BYTES as u64,
+            },
+            _ => self,
+        }
+    }
+}
+
+/// `: did you mean "a" or "b"? <known>`, the hint of an [`Error::NoMatch`].
+pub(crate) fn hint(suggestions: &[String], known: &str) -> String {
+    let mut text = String::new();
+    if !suggestions.is_empty() {
+        let quoted: Vec<String> = suggestions.iter().map(|s| format!("{s:?}")).collect();
+        text.push_str(&format!(": did you mean {}?", quoted.join(" or ")));
+    }
+    if !known.is_empty() {
+        text.push_str(if suggestions.is_empty() { ": " } else { " " });
+        text.push_str(known);
+    }
+    text
+}
+
+/// `1 resource` / `3 resources`.
+fn count(n: usize, plural: &str) -> String {
+    match n {
+        1 => format!("1 {}", plural.strip_suffix('s').unwrap_or(plural)),
+        n => format!("{n} {plural}"),
     }
 }
 

@@ -4,7 +4,10 @@
 //! hold protobuf encodings of baton's `c1.connector.v2` messages. [`C1zWriter`] implements
 //! [`connector_sdk::Store`], so the sync engine writes straight into a file that `baton` and the
 //! ConductorOne platform read; [`C1zReader`] reads ours and baton's (old and new), decoding every
-//! row into the SDK model.
+//! row into the SDK model, and never trusts the file (size, time and length limits; no view,
+//! trigger or generated column of the file ever runs). A [`Snapshot`] is one sync and the
+//! questions a reviewer asks of it: names resolved (or refused with what exists), who holds what,
+//! one principal's access, totals, the review rows; [`diff`] compares two syncs.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,19 +33,29 @@ mod convert;
 mod diff;
 mod error;
 mod ksuid;
+mod label;
 mod output;
+mod principal;
 mod proto;
 pub mod protojson;
 mod reader;
+mod resolve;
+mod review;
 mod schema;
 mod snapshot;
 mod sql;
 mod worker;
 mod writer;
 
-pub use diff::{AccessChange, Diff, PrincipalChanges, ResourceRef, diff};
+pub use diff::{AccessChange, AttributeChange, Diff, PrincipalChanges, ResourceRef, SyncRef, diff};
 pub use error::{Error, Result};
+pub use label::{entitlement_name, label, short_name};
 pub use output::check_output;
-pub use reader::{C1zReader, Counts, EntitlementFilter, GrantFilter, ResourceFilter, SyncRun};
+pub use principal::{AttributeDelta, Attributes, flag};
+pub use reader::{
+    C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
+    SyncRun,
+};
+pub use review::{Held, ReviewRow};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

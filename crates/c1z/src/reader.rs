@@ -1,13 +1,23 @@
-//! [`C1zReader`]: reads any v1 `.c1z`, ours or baton's, old or new.
+//! [`C1zReader`]: reads any v1 `.c1z`, ours or baton's, old or new, and never trusts it.
 //!
 //! The database is decompressed into a private temporary file (deleted when the reader is
-//! dropped) and opened read-only. Columns that older files lack are detected with
+//! dropped), refusing more than a size limit, and opened read-only and defensively: no URI
+//! parsing, SQLite's defensive mode, an untrusted schema (`trusted_schema` off, no views or
+//! triggers), a length limit on every value, and a time limit on every step of a query (a
+//! progress handler), so that a hostile file can neither hang nor bloat a read. The tables read
+//! must be plain tables of stored columns: a view, a virtual table or a generated column named
+//! like one of baton's is refused. Columns that older files lack are detected with
 //! `PRAGMA table_info` and read as their defaults.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use rusqlite::config::DbConfig;
+use rusqlite::limits::Limit;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 
@@ -15,6 +25,22 @@ use crate::container;
 use crate::convert;
 use crate::error::{Error, Result};
 use crate::sql::{REQUIRED_TABLES, columns, text_of};
+
+/// The default limit on the decompressed database of a file read, in MiB (2 GiB; baton's own
+/// reader allows 10 GiB). A sync decompresses to about 1.2 KB per grant: the bench preset's
+/// 52,368 grants to 63 MB, a million grants to about 1.2 GB.
+pub const DEFAULT_MAX_DECODED_MB: u64 = 2048;
+
+/// The longest value (a row's protobuf blob, a text) the reader accepts: baton's rows are a few
+/// KiB at most.
+pub(crate) const MAX_VALUE_BYTES: i32 = 32 << 20;
+
+/// The longest one step of a query may take (producing one row, or sorting before the first)
+/// before the read is given up: a hostile file is the only way to take that long.
+const STEP_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// How many SQLite virtual machine instructions run between two calls of the progress handler.
+const PROGRESS_INTERVAL: i32 = 10_000;
 
 /// One sync run recorded in a file (`v1_sync_runs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +63,12 @@ impl SyncRun {
     /// Whether the sync ended.
     pub fn is_finished(&self) -> bool {
         self.ended_at.is_some()
+    }
+
+    /// Whether it is a full sync (baton's `full`): of every resource type. A `partial` or
+    /// `resources_only` sync lacks what it did not sync.
+    pub fn is_full(&self) -> bool {
+        self.sync_type.is_empty() || self.sync_type == "full"
     }
 }
 
@@ -67,6 +99,8 @@ pub struct GrantFilter {
     pub principal: Option<ResourceId>,
     /// Only grants on this resource.
     pub resource: Option<ResourceId>,
+    /// Only grants on resources of this type.
+    pub resource_type: Option<String>,
 }
 
 /// Row counts of one sync.
@@ -90,17 +124,28 @@ pub struct C1zReader {
     path: PathBuf,
     has_expansion: bool,
     sync_run_columns: Vec<String>,
+    steps: StepClock,
     _db: tempfile::NamedTempFile,
 }
 
 impl C1zReader {
-    /// Opens `path`, decompressing at most 10 GiB.
+    /// Opens `path`, decompressing at most [`DEFAULT_MAX_DECODED_MB`] MiB.
     pub fn open(path: impl AsRef<Path>) -> Result<C1zReader> {
-        Self::open_with_limit(path, container::DEFAULT_MAX_DECODED)
+        Self::open_with_limit(path, DEFAULT_MAX_DECODED_MB << 20)
     }
 
     /// Opens `path`, refusing a database larger than `max_decoded_bytes`.
     pub fn open_with_limit(path: impl AsRef<Path>, max_decoded_bytes: u64) -> Result<C1zReader> {
+        Self::open_with(path, max_decoded_bytes, STEP_TIME_LIMIT)
+    }
+
+    /// Opens `path`, refusing a database larger than `max_decoded_bytes` and giving up on a
+    /// query one of whose steps runs longer than `step_time_limit` (60 s by default).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        max_decoded_bytes: u64,
+        step_time_limit: Duration,
+    ) -> Result<C1zReader> {
         let path = path.as_ref().to_owned();
         let db = tempfile::Builder::new()
             .prefix("c1z-read-")
@@ -115,21 +160,22 @@ impl C1zReader {
         clear_wal_flag(&mut file).map_err(|e| Error::io(db.path(), "prepare", e))?;
         drop(file);
 
+        let steps = StepClock::new(step_time_limit);
         let sqlite = |context: &str| {
             let path = path.clone();
             let context = context.to_owned();
             move |e| Error::sqlite(path, context, e)
         };
+        // No SQLITE_OPEN_URI: the path is a path, whatever it starts with.
         let conn = Connection::open_with_flags(
             db.path(),
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sqlite("opening the database"))?;
+        harden(&conn, &steps).map_err(sqlite("configuring the database"))?;
         for table in REQUIRED_TABLES {
-            let found = columns(&conn, table).map_err(sqlite("reading the schema"))?;
-            if found.is_empty() {
-                return Err(Error::MissingTable { path, table });
-            }
+            steps.start();
+            check_table(&conn, &path, table)?;
         }
         let has_expansion = columns(&conn, "v1_grants")
             .map_err(sqlite("reading the schema"))?
@@ -142,6 +188,7 @@ impl C1zReader {
             path,
             has_expansion,
             sync_run_columns,
+            steps,
             _db: db,
         })
     }
@@ -195,13 +242,26 @@ impl C1zReader {
         }
     }
 
-    /// The sync with id `sync_id`.
+    /// The sync with id `sync_id`, or the one sync whose id starts with it.
     pub fn sync(&self, sync_id: &str) -> Result<SyncRun> {
-        match self.syncs()?.into_iter().find(|s| s.id == sync_id) {
-            Some(s) => Ok(s),
-            None => Err(Error::UnknownSync {
+        let syncs = self.syncs()?;
+        if let Some(exact) = syncs.iter().find(|s| s.id == sync_id) {
+            return Ok(exact.clone());
+        }
+        let matching: Vec<&SyncRun> = syncs
+            .iter()
+            .filter(|s| !sync_id.is_empty() && s.id.starts_with(sync_id))
+            .collect();
+        match matching.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::UnknownSync {
                 path: self.path.clone(),
                 sync_id: sync_id.to_owned(),
+            }),
+            many => Err(Error::AmbiguousSync {
+                path: self.path.clone(),
+                prefix: sync_id.to_owned(),
+                ids: many.iter().map(|s| s.id.clone()).collect(),
             }),
         }
     }
@@ -218,12 +278,12 @@ impl C1zReader {
 
     /// Calls `f` with each resource of a sync matching `filter`, in write order, without holding
     /// them all in memory.
-    pub fn for_each_resource(
+    pub fn for_each_resource<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: ResourceFilter,
-        f: impl FnMut(Resource) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Resource) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&RESOURCES, resource_filter(sync_id, filter), "id", f)
     }
@@ -239,12 +299,12 @@ impl C1zReader {
 
     /// Calls `f` with each entitlement of a sync matching `filter`, in write order, without
     /// holding them all in memory.
-    pub fn for_each_entitlement(
+    pub fn for_each_entitlement<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: EntitlementFilter,
-        f: impl FnMut(Entitlement) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Entitlement) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&ENTITLEMENTS, entitlement_filter(sync_id, filter), "id", f)
     }
@@ -256,12 +316,12 @@ impl C1zReader {
 
     /// Calls `f` with each grant of a sync matching `filter`, in write order, without holding
     /// them all in memory.
-    pub fn for_each_grant(
+    pub fn for_each_grant<E: From<Error>>(
         &self,
         sync_id: &str,
         filter: GrantFilter,
-        f: impl FnMut(Grant) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Grant) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.check_sync(sync_id)?;
         self.each(&GRANTS, grant_filter(sync_id, filter), "id", f)
     }
@@ -271,6 +331,7 @@ impl C1zReader {
         self.check_sync(sync_id)?;
         let count = |table: &str| -> Result<u64> {
             let sql = format!("SELECT count(*) FROM {table} WHERE sync_id = ?1");
+            self.steps.start();
             self.conn
                 .query_row(&sql, [sync_id], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
@@ -295,20 +356,20 @@ impl C1zReader {
         let filter = Filter::sync(sync_id).equal("external_id", Some(external_id.to_owned()));
         self.each(table, filter, "id", |item| {
             found = Some(item);
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         Ok(found)
     }
 
     /// Calls `f` with each row of `table` that `filter` selects, ordered by `order` (a column),
     /// decoded one at a time.
-    pub(crate) fn each<T>(
+    pub(crate) fn each<T, E: From<Error>>(
         &self,
         table: &Table<T>,
         filter: Filter,
         order: &str,
-        mut f: impl FnMut(T) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(T) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let Filter { clause, args } = filter;
         let expansion = match table.name == "v1_grants" && self.has_expansion {
             true => "expansion",
@@ -324,10 +385,11 @@ impl C1zReader {
             .conn
             .prepare(&sql)
             .map_err(|e| self.sqlite(&context, e))?;
+        self.steps.start();
         let mut rows = stmt
             .query(rusqlite::params_from_iter(args))
             .map_err(|e| self.sqlite(&context, e))?;
-        while let Some(row) = rows.next().map_err(|e| self.sqlite(&context, e))? {
+        while let Some(row) = self.step(&mut rows).map_err(|e| self.sqlite(&context, e))? {
             let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(&context, e))?;
             let item = (table.decode)(&data, expansion.as_deref())
                 .map_err(|source| self.decode_error(table, id, source))?;
@@ -336,14 +398,36 @@ impl C1zReader {
         Ok(())
     }
 
-    /// A statement selecting the `external_id` of each row of `table` in sync `?1`, in byte
-    /// order: what a diff merges without decoding anything.
-    pub(crate) fn external_ids(&self, table: &str) -> Result<rusqlite::Statement<'_>> {
+    /// A statement selecting `columns` of each row of `table` in sync `?1` whose
+    /// `resource_type_id` is one of `types` (all rows when `None`), in `external_id` byte order:
+    /// what a diff merges. The types are its parameters after the sync id.
+    pub(crate) fn sorted_rows(
+        &self,
+        table: &str,
+        columns: &str,
+        types: Option<&[String]>,
+    ) -> Result<rusqlite::Statement<'_>> {
+        let only = match types {
+            Some(types) => format!(
+                " AND resource_type_id IN ({})",
+                vec!["?"; types.len()].join(", ")
+            ),
+            None => String::new(),
+        };
         let sql =
-            format!("SELECT external_id FROM {table} WHERE sync_id = ?1 ORDER BY external_id");
+            format!("SELECT {columns} FROM {table} WHERE sync_id = ?{only} ORDER BY external_id");
         self.conn
             .prepare(&sql)
             .map_err(|e| self.sqlite(&format!("reading {table}"), e))
+    }
+
+    /// The next row of `rows`, within the time limit of one step.
+    pub(crate) fn step<'s>(
+        &self,
+        rows: &'s mut rusqlite::Rows<'_>,
+    ) -> rusqlite::Result<Option<&'s Row<'s>>> {
+        self.steps.start();
+        rows.next()
     }
 
     /// Counts of the rows of `table` in the sync, per value of its `resource_type_id`.
@@ -362,12 +446,13 @@ impl C1zReader {
         let mut out = Vec::new();
         self.each(table, filter, "id", |item| {
             out.push(item);
-            Ok(())
+            Ok::<(), Error>(())
         })?;
         Ok(out)
     }
 
     pub(crate) fn check_sync(&self, sync_id: &str) -> Result<()> {
+        self.steps.start();
         let found = self
             .conn
             .query_row(
@@ -397,6 +482,7 @@ impl C1zReader {
             .conn
             .prepare(sql)
             .map_err(|e| self.sqlite(context, e))?;
+        self.steps.start();
         let rows = stmt
             .query_map(params, map)
             .map_err(|e| self.sqlite(context, e))?;
@@ -405,7 +491,7 @@ impl C1zReader {
     }
 
     pub(crate) fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
-        Error::sqlite(&self.path, context, e)
+        Error::sqlite(&self.path, context, e).limited(self.steps.limit)
     }
 
     fn decode_error<T>(
@@ -436,6 +522,107 @@ fn blob_row(r: &Row<'_>) -> rusqlite::Result<BlobRow> {
         _ => None,
     };
     Ok((text_of(r.get_ref(0)?), data, expansion))
+}
+
+/// Turns off what a hostile database could use against its reader, and sets the limits.
+fn harden(conn: &Connection, steps: &StepClock) -> rusqlite::Result<()> {
+    for (config, on) in [
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+    ] {
+        conn.set_db_config(config, on)?;
+    }
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
+    conn.execute_batch(
+        "PRAGMA query_only = ON; PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0",
+    )?;
+    let clock = steps.clone();
+    conn.progress_handler(PROGRESS_INTERVAL, Some(move || clock.expired()));
+    Ok(())
+}
+
+/// Checks that `table` is a plain table of stored columns (not a view, a virtual table, or a
+/// table with generated columns, which would run the file's own code on every read).
+fn check_table(conn: &Connection, path: &Path, table: &'static str) -> Result<()> {
+    let sqlite = |e| Error::sqlite(path, "reading the schema", e);
+    let kind: Option<(String, String)> = conn
+        .query_row(
+            "SELECT type, coalesce(sql, '') FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+            [table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(sqlite)?;
+    let refuse = |what: &'static str| Error::NotATable {
+        path: path.to_owned(),
+        table,
+        what,
+    };
+    match kind {
+        None => Err(Error::MissingTable {
+            path: path.to_owned(),
+            table,
+        }),
+        Some((kind, _)) if kind == "view" => Err(refuse("a view")),
+        Some((kind, _)) if kind != "table" => Err(refuse("not a table")),
+        Some((_, sql))
+            if sql
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("CREATE VIRTUAL") =>
+        {
+            Err(refuse("a virtual table"))
+        }
+        Some(_) => {
+            // `hidden` is 2 or 3 for generated columns.
+            let generated: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM pragma_table_xinfo(?1) WHERE hidden IN (2, 3)",
+                    [table],
+                    |r| r.get(0),
+                )
+                .map_err(sqlite)?;
+            match generated {
+                0 => Ok(()),
+                _ => Err(refuse("a table with generated columns")),
+            }
+        }
+    }
+}
+
+/// When the current step of a query started, for the progress handler's time limit.
+#[derive(Clone, Debug)]
+struct StepClock {
+    epoch: Instant,
+    started_ms: Arc<AtomicU64>,
+    limit: Duration,
+}
+
+impl StepClock {
+    fn new(limit: Duration) -> Self {
+        StepClock {
+            epoch: Instant::now(),
+            started_ms: Arc::new(AtomicU64::new(0)),
+            limit,
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Marks the start of a step: called before every call into SQLite that runs a statement.
+    fn start(&self) {
+        self.started_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Whether the current step has run longer than the limit.
+    fn expired(&self) -> bool {
+        let started = self.started_ms.load(Ordering::Relaxed);
+        u128::from(self.now_ms().saturating_sub(started)) >= self.limit.as_millis()
+    }
 }
 
 /// baton's files are in WAL mode (header bytes 18 and 19 are 2); a read-only connection cannot
@@ -513,6 +700,7 @@ fn grant_filter(sync_id: &str, filter: GrantFilter) -> Filter {
             filter.principal,
         )
         .resource(("resource_type_id", "resource_id"), filter.resource)
+        .equal("resource_type_id", filter.resource_type)
 }
 
 /// The `AND …` conditions after `sync_id = ?`, and the arguments of all of them.

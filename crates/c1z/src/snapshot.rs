@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType, TypeCounts};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::reader::{
     C1zReader, ENTITLEMENTS, EntitlementFilter, GrantFilter, RESOURCES, ResourceFilter, SyncRun,
 };
@@ -77,29 +77,29 @@ impl<'r> Snapshot<'r> {
     }
 
     /// Calls `f` with each resource matching `filter`, in write order.
-    pub fn for_each_resource(
+    pub fn for_each_resource<E: From<Error>>(
         &self,
         filter: ResourceFilter,
-        f: impl FnMut(Resource) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Resource) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_resource(&self.run.id, filter, f)
     }
 
     /// Calls `f` with each entitlement matching `filter`, in write order.
-    pub fn for_each_entitlement(
+    pub fn for_each_entitlement<E: From<Error>>(
         &self,
         filter: EntitlementFilter,
-        f: impl FnMut(Entitlement) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Entitlement) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_entitlement(&self.run.id, filter, f)
     }
 
     /// Calls `f` with each grant matching `filter`, in write order.
-    pub fn for_each_grant(
+    pub fn for_each_grant<E: From<Error>>(
         &self,
         filter: GrantFilter,
-        f: impl FnMut(Grant) -> Result<()>,
-    ) -> Result<()> {
+        f: impl FnMut(Grant) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.reader.for_each_grant(&self.run.id, filter, f)
     }
 
@@ -116,18 +116,30 @@ impl<'r> Snapshot<'r> {
 
     /// Every principal holding entitlement `entitlement_id`, in write order of the grants.
     pub fn holders(&self, entitlement_id: &str) -> Result<Vec<Holder>> {
-        let mut names = Names::new(self);
         let mut holders = Vec::new();
+        self.for_each_holder(entitlement_id, |holder| {
+            holders.push(holder);
+            Ok::<(), Error>(())
+        })?;
+        Ok(holders)
+    }
+
+    /// Calls `f` with each principal holding entitlement `entitlement_id`, in write order of
+    /// the grants, without holding them all.
+    pub fn for_each_holder<E: From<Error>>(
+        &self,
+        entitlement_id: &str,
+        mut f: impl FnMut(Holder) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut names = Names::new(self);
         let filter = GrantFilter {
             entitlement_id: Some(entitlement_id.to_owned()),
             ..Default::default()
         };
         self.for_each_grant(filter, |grant| {
             let principal = names.resource_or_id(&grant.principal)?;
-            holders.push(Holder { principal, grant });
-            Ok(())
-        })?;
-        Ok(holders)
+            f(Holder { principal, grant })
+        })
     }
 
     /// Everything `principal` holds, per resource, in resource id order.
@@ -156,37 +168,10 @@ impl<'r> Snapshot<'r> {
         held.into_iter()
             .map(|(id, mut held)| {
                 held.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-                let resource = names.resource_or_id(&Resource {
-                    id,
-                    ..Default::default()
-                })?;
+                let resource = names.resource_of(&id)?;
                 Ok(Access { resource, held })
             })
             .collect()
-    }
-
-    /// The principal a person names: a resource whose id is `who` (users first, when ids repeat
-    /// across types), else the user whose email address is `who`, ignoring case.
-    pub fn find_principal(&self, who: &str) -> Result<Option<Resource>> {
-        let mut by_id: Option<Resource> = None;
-        let mut by_email: Option<Resource> = None;
-        self.for_each_resource(ResourceFilter::default(), |r| {
-            if r.id.resource == who {
-                if by_id
-                    .as_ref()
-                    .is_none_or(|found| found.user_trait().is_none() && r.user_trait().is_some())
-                {
-                    by_id = Some(r);
-                }
-            } else if by_email.is_none()
-                && r.user_trait()
-                    .is_some_and(|t| t.emails.iter().any(|e| e.address.eq_ignore_ascii_case(who)))
-            {
-                by_email = Some(r);
-            }
-            Ok(())
-        })?;
-        Ok(by_id.or(by_email))
     }
 
     /// Resources, entitlements and grants per resource type (entitlements and grants counted on
@@ -260,6 +245,14 @@ impl<'s, 'r> Names<'s, 'r> {
             .get(&partial.id)?
             .cloned()
             .unwrap_or_else(|| partial.clone()))
+    }
+
+    /// The stored resource with id `id`, or a resource of only that id when none is stored.
+    pub fn resource_of(&mut self, id: &ResourceId) -> Result<Resource> {
+        Ok(self.get(id)?.cloned().unwrap_or_else(|| Resource {
+            id: id.clone(),
+            ..Default::default()
+        }))
     }
 
     /// The display name of `id` (empty when unknown).

@@ -7,7 +7,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use connector_sdk::SyncStart;
+use connector_sdk::{SyncStart, SyncType};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
@@ -59,7 +59,7 @@ pub(crate) struct GrantRow {
 
 /// What the async side asks the thread to do.
 pub(crate) enum Command {
-    Begin(Reply<SyncStart>),
+    Begin(SyncType, Reply<SyncStart>),
     ResourceTypes(Vec<TypeRow>),
     Resources(Vec<ResourceRow>),
     Entitlements(Vec<EntitlementRow>),
@@ -177,8 +177,8 @@ impl Worker {
 
     fn handle(&mut self, cmd: Command) {
         match cmd {
-            Command::Begin(reply) => {
-                let r = self.begin();
+            Command::Begin(sync_type, reply) => {
+                let r = self.begin(sync_type);
                 if r.is_err() {
                     self.conn = None;
                 }
@@ -257,11 +257,11 @@ impl Worker {
         }
     }
 
-    fn begin(&mut self) -> Result<SyncStart> {
+    fn begin(&mut self, sync_type: SyncType) -> Result<SyncStart> {
         if self.sync_id.is_some() || self.ended {
             return Err(self.usage("begin_sync may be called only once per writer"));
         }
-        if let Some(start) = self.try_resume()? {
+        if let Some(start) = self.try_resume(sync_type)? {
             return Ok(start);
         }
         remove_working_files(&self.partial);
@@ -272,11 +272,14 @@ impl Worker {
         let sync_id = ksuid::new_ksuid();
         conn.execute_batch("PRAGMA synchronous = FULL")
             .and_then(|()| {
+                // As baton: a partial sync's parent is the latest finished full sync.
                 conn.execute(
                     "INSERT INTO v1_sync_runs (sync_id, started_at, sync_token, sync_type, \
                      parent_sync_id, linked_sync_id, supports_diff, grants_backfilled) \
-                     VALUES (?1, ?2, '', 'full', '', '', 0, 1)",
-                    params![sync_id, clock::now_text()],
+                     VALUES (?1, ?2, '', ?3, CASE WHEN ?3 = 'full' THEN '' ELSE coalesce(( \
+                     SELECT sync_id FROM v1_sync_runs WHERE ended_at IS NOT NULL \
+                     AND sync_type = 'full' ORDER BY id DESC LIMIT 1), '') END, '', 0, 1)",
+                    params![sync_id, clock::now_text(), sync_type.as_baton_str()],
                 )
             })
             .and_then(|_| conn.execute_batch("PRAGMA synchronous = NORMAL"))
@@ -290,15 +293,15 @@ impl Worker {
         })
     }
 
-    /// Resumes the unfinished full sync in `<path>.partial` if it started less than 7 days ago.
-    /// A working database another writer holds is an error, never discarded.
-    fn try_resume(&mut self) -> Result<Option<SyncStart>> {
+    /// Resumes the unfinished sync of `sync_type` in `<path>.partial` if it started less than
+    /// 7 days ago. A working database another writer holds is an error, never discarded.
+    fn try_resume(&mut self, sync_type: SyncType) -> Result<Option<SyncStart>> {
         if !self.partial.exists() {
             return Ok(None);
         }
         let found = open_working(&self.partial).and_then(|conn| {
-            let start =
-                find_resumable(&conn).map_err(self.sqlite("looking for a sync to resume"))?;
+            let start = find_resumable(&conn, sync_type)
+                .map_err(self.sqlite("looking for a sync to resume"))?;
             Ok((conn, start))
         });
         match found {
@@ -614,9 +617,9 @@ fn open_working(partial: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// The newest sync in the working database, if it is an unfinished full sync started less than
-/// seven days ago.
-fn find_resumable(conn: &Connection) -> rusqlite::Result<Option<SyncStart>> {
+/// The newest sync in the working database, if it is an unfinished sync of `wanted` started
+/// less than seven days ago.
+fn find_resumable(conn: &Connection, wanted: SyncType) -> rusqlite::Result<Option<SyncStart>> {
     let newest = conn
         .query_row(
             "SELECT sync_id, started_at, ended_at IS NULL, sync_type, sync_token \
@@ -639,7 +642,7 @@ fn find_resumable(conn: &Connection) -> rusqlite::Result<Option<SyncStart>> {
     let (now, _) = clock::unix_now();
     let fresh = clock::parse_unix_seconds(&started_at)
         .is_some_and(|t| (now as i64).saturating_sub(t) < RESUME_MAX_AGE_SECS);
-    if !unfinished || sync_type != "full" || !fresh {
+    if !unfinished || sync_type != wanted.as_baton_str() || !fresh {
         return Ok(None);
     }
     let mut stmt = conn

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
-use connector_sdk::{Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart};
+use connector_sdk::{
+    Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart, SyncType,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::convert;
@@ -116,7 +118,13 @@ impl Drop for C1zWriter {
 #[async_trait]
 impl Store for C1zWriter {
     async fn begin_sync(&self) -> Result<SyncStart, StoreError> {
-        Ok(self.call(Command::Begin).await?)
+        self.begin_sync_of(SyncType::Full).await
+    }
+
+    /// Records `sync_type` in `v1_sync_runs` (a partial sync's parent is the latest finished
+    /// full sync), and resumes only an unfinished sync of the same type.
+    async fn begin_sync_of(&self, sync_type: SyncType) -> Result<SyncStart, StoreError> {
+        Ok(self.call(|reply| Command::Begin(sync_type, reply)).await?)
     }
 
     async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError> {

@@ -1,5 +1,8 @@
-use c1z::{C1zReader, ResourceFilter};
-use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType, Trait, UserTrait};
+use c1z::{C1zReader, C1zWriter, ResourceFilter, WriterOptions};
+use connector_sdk::{
+    Entitlement, Grant, GrantSources, Resource, ResourceId, ResourceType, Store, SyncType, Trait,
+    UserTrait,
+};
 
 use crate::common::{Content, runtime, write_content};
 
@@ -130,10 +133,13 @@ fn holders_access_principals_and_stats() {
         .collect();
     assert_eq!(names, ["Ann", "Cy", "Dee"]);
 
-    let cy = latest.find_principal("U3@ACME.example").unwrap().unwrap();
+    let cy = latest.principal_named("U3@ACME.example").unwrap();
     assert_eq!(cy.id, ResourceId::new("user", "u3"));
-    assert_eq!(latest.find_principal("u3").unwrap().unwrap().id, cy.id);
-    assert!(latest.find_principal("nobody").unwrap().is_none());
+    assert_eq!(latest.principal_named("u3").unwrap().id, cy.id);
+    assert!(matches!(
+        latest.principal_named("nobody"),
+        Err(c1z::Error::NoMatch { .. })
+    ));
     let access = latest.access(&cy.id).unwrap();
     assert_eq!(access.len(), 1);
     assert_eq!(access[0].resource.display_name, "acme");
@@ -157,9 +163,281 @@ fn holders_access_principals_and_stats() {
             },
             |_| {
                 users += 1;
-                Ok(())
+                Ok::<(), c1z::Error>(())
             },
         )
         .unwrap();
     assert_eq!(users, 3);
+}
+
+/// Writes `content` as one sync of `sync_type` into `path`; returns the sync id.
+async fn write_as(path: &std::path::Path, content: &Content, sync_type: SyncType) -> String {
+    let writer = C1zWriter::open(path, WriterOptions::default()).unwrap();
+    let start = writer.begin_sync_of(sync_type).await.unwrap();
+    writer
+        .put_resource_types(content.resource_types.clone())
+        .await
+        .unwrap();
+    writer
+        .put_resources(content.resources.clone())
+        .await
+        .unwrap();
+    writer
+        .put_entitlements(content.entitlements.clone())
+        .await
+        .unwrap();
+    writer.put_grants(content.grants.clone()).await.unwrap();
+    writer.end_sync().await.unwrap();
+    start.sync_id
+}
+
+#[test]
+fn a_partial_sync_is_recorded_as_such_and_never_read_as_removals() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.c1z");
+    let full = content(
+        &[("u1", "Ann"), ("u2", "Bob")],
+        &[("member", "u1"), ("member", "u2")],
+    );
+    // Only the organization type: no users, and one grant fewer.
+    let mut orgs_only = content(&[], &[("member", "u1")]);
+    orgs_only.resource_types.truncate(1);
+    let rt = runtime();
+    let full_id = rt.block_on(write_content(&path, &full));
+    let partial_id = rt.block_on(write_as(&path, &orgs_only, SyncType::Partial));
+
+    let reader = C1zReader::open(&path).unwrap();
+    let syncs = reader.syncs().unwrap();
+    assert_eq!(syncs[1].id, partial_id);
+    assert_eq!(
+        (
+            syncs[1].sync_type.as_str(),
+            syncs[1].parent_sync_id.as_str()
+        ),
+        ("partial", full_id.as_str())
+    );
+    assert!(!syncs[1].is_full() && syncs[0].is_full());
+    assert_eq!(
+        reader.snapshot(None).unwrap().id(),
+        full_id,
+        "readers default to full syncs"
+    );
+
+    let (old, new) = (
+        reader.snapshot(Some(&full_id)).unwrap(),
+        reader.snapshot(Some(&partial_id)).unwrap(),
+    );
+    let d = c1z::diff(&old, &new).unwrap();
+    assert_eq!(d.compared_types, Some(vec!["organization".to_owned()]));
+    assert!(d.resources_removed.is_empty(), "{d:?}");
+    // A grant on a compared type that is gone is still a loss.
+    assert_eq!(d.grants_removed(), 1);
+    assert_eq!(d.access[0].principal.resource, "u2");
+    assert_eq!(d.new_sync.sync_type, "partial");
+}
+
+#[test]
+fn the_writer_resumes_only_an_unfinished_sync_of_the_same_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resume.c1z");
+    let rt = runtime();
+    rt.block_on(async {
+        let first = {
+            let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+            let start = writer.begin_sync_of(SyncType::Partial).await.unwrap();
+            writer.checkpoint("{}").await.unwrap();
+            start.sync_id
+        };
+        let again = {
+            let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+            writer.begin_sync_of(SyncType::Partial).await.unwrap()
+        };
+        assert_eq!(again.sync_id, first);
+        assert_eq!(again.checkpoint.as_deref(), Some("{}"));
+        let writer = C1zWriter::open(&path, WriterOptions::default()).unwrap();
+        let full = writer.begin_sync().await.unwrap();
+        assert_ne!(full.sync_id, first);
+        assert_eq!(full.checkpoint, None);
+    });
+}
+
+#[test]
+fn names_resolve_by_every_form_or_say_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = C1zReader::open(two_syncs(dir.path())).unwrap();
+    let s = reader.snapshot(None).unwrap();
+    assert_eq!(s.resource_type_named("User").unwrap().id, "user");
+    let err = s.resource_type_named("users").unwrap_err().to_string();
+    assert!(
+        err.contains(r#"did you mean "user"?"#) && err.contains("organization, user"),
+        "{err}"
+    );
+    for name in ["o1", "organization:o1", "organization:o1 (acme)", "ACME"] {
+        assert_eq!(
+            s.resource_named(name, None).unwrap().id.resource,
+            "o1",
+            "{name}"
+        );
+    }
+    assert_eq!(s.principal_named("Dee").unwrap().id.resource, "u4");
+    assert_eq!(
+        s.principal_named("u4@acme.example").unwrap().id.resource,
+        "u4"
+    );
+    let err = s.resource_named("acmee", None).unwrap_err().to_string();
+    assert!(err.contains(r#"did you mean "acme"?"#), "{err}");
+    let admin = "organization:o1:admin";
+    assert_eq!(s.entitlement_named("acme:admin", None).unwrap().id, admin);
+    assert_eq!(s.entitlement_named("Admin", None).unwrap().id, admin);
+    let on = ResourceId::new("organization", "o1");
+    assert_eq!(s.entitlement_named("admin", Some(&on)).unwrap().id, admin);
+    let err = s.entitlement_named("owner", None).unwrap_err().to_string();
+    assert!(err.contains("entitlement slugs: admin, member"), "{err}");
+    let err = s.no_match(
+        "role",
+        "admn",
+        ["admin", "member"],
+        "roles held: admin, member".into(),
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            r#"no role "admn" in sync {}: did you mean "admin"? roles held: admin, member"#,
+            s.id()
+        )
+    );
+}
+
+#[test]
+fn two_resources_of_one_name_are_an_ambiguity_listed_with_their_parents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("teams.c1z");
+    let mut c = content(&[("u1", "Ann")], &[]);
+    let team_type = ResourceType::new("team", "Team", &[Trait::Group]);
+    c.resource_types.push(team_type.clone());
+    for (id, org) in [("t1", "o1"), ("t2", "o2")] {
+        c.resources.push(
+            Resource::new(&team_type, id, "Security")
+                .with_parent(ResourceId::new("organization", org)),
+        );
+    }
+    runtime().block_on(write_content(&path, &c));
+    let reader = C1zReader::open(&path).unwrap();
+    let s = reader.snapshot(None).unwrap();
+    let err = s.resource_named("security", None).unwrap_err().to_string();
+    assert!(
+        err.contains(r#"resource "security" names 2 resources"#)
+            && err.contains("team:t1 (Security) in organization:o1 (acme)")
+            && err.contains("team:t2 (Security) in organization:o2"),
+        "{err}"
+    );
+    assert!(s.resource_named("security", Some("team")).is_err());
+    assert_eq!(
+        s.resource_named("t2", Some("team")).unwrap().id.resource,
+        "t2"
+    );
+}
+
+#[test]
+fn the_review_groups_access_per_person_per_top_level_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.c1z");
+    let mut c = content(
+        &[("u1", "Ann"), ("u2", "Bob")],
+        &[("member", "u1"), ("admin", "u1"), ("member", "u2")],
+    );
+    let team_type = ResourceType::new("team", "Team", &[Trait::Group]);
+    let db_type = ResourceType::new("database", "Database", &[]);
+    let org = ResourceId::new("organization", "o1");
+    let team = Resource::new(&team_type, "t1", "Security").with_parent(org.clone());
+    let db = Resource::new(&db_type, "d1", "prod").with_parent(org);
+    c.resource_types.extend([team_type, db_type]);
+    c.resources.extend([team.clone(), db.clone()]);
+    c.entitlements
+        .push(Entitlement::assignment(&team, "member"));
+    c.entitlements.push(Entitlement::permission(&db, "reader"));
+    c.grants
+        .push(Grant::new(&team, "member", ResourceId::new("user", "u2")));
+    // Access to the database through the team, as grant expansion records it.
+    c.grants.push(Grant {
+        sources: Some(GrantSources {
+            sources: [("team:t1:member".to_owned(), true)].into(),
+        }),
+        ..Grant::new(&db, "reader", ResourceId::new("user", "u2"))
+    });
+    runtime().block_on(write_content(&path, &c));
+    let reader = C1zReader::open(&path).unwrap();
+    let rows = reader.snapshot(None).unwrap().review().unwrap();
+    // resource | person | roles | groups | other access
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let join = |items: Vec<String>| items.join(", ");
+            format!(
+                "{} | {} | {} | {} | {}",
+                r.scope.display_name,
+                r.principal.display_name,
+                join(r.roles.iter().map(c1z::Held::describe).collect()),
+                join(r.groups.iter().map(|h| h.resource.clone()).collect()),
+                join(
+                    r.access
+                        .iter()
+                        .map(|h| format!("{}: {}", h.resource, h.describe()))
+                        .collect()
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "acme | Ann | admin, member |  | ",
+            "acme | Bob | member | Security | prod: reader (via Security)",
+        ]
+    );
+    assert_eq!(rows[0].attributes.email, "u1@acme.example");
+    assert_eq!(rows[1].scopes, 1);
+}
+
+#[test]
+fn diff_reports_changed_attributes_with_the_permissions_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mfa.c1z");
+    let mut before = content(&[("u1", "Ann")], &[("member", "u1"), ("admin", "u1")]);
+    before.entitlements[1] = Entitlement::permission(&org(), "admin");
+    let mut after = content(&[], &[("member", "u1"), ("admin", "u1")]);
+    after.entitlements[1] = Entitlement::permission(&org(), "admin");
+    let with = |mfa: bool| {
+        let rt = ResourceType::new("user", "User", &[Trait::User]);
+        Resource::new(&rt, "u1", "Ann").with_annotation(
+            UserTrait::new()
+                .with_email("u1@acme.example", true)
+                .with_mfa(mfa),
+        )
+    };
+    before.resources[1] = with(true);
+    after.resources.push(with(false));
+    let rt = runtime();
+    rt.block_on(write_content(&path, &before));
+    rt.block_on(write_content(&path, &after));
+    let reader = C1zReader::open(&path).unwrap();
+    let syncs = reader.syncs().unwrap();
+    let d = c1z::diff(
+        &reader.snapshot(Some(&syncs[0].id)).unwrap(),
+        &reader.snapshot(Some(&syncs[1].id)).unwrap(),
+    )
+    .unwrap();
+    assert!(d.access.is_empty() && d.resources_added.is_empty());
+    let c = &d.attributes_changed;
+    assert_eq!(c.len(), 1, "{d:?}");
+    assert_eq!(
+        (
+            c[0].attribute.as_str(),
+            c[0].old.as_str(),
+            c[0].new.as_str()
+        ),
+        ("mfa", "on", "off")
+    );
+    assert_eq!(c[0].permissions, ["acme: admin"]);
+    assert!(!d.is_empty());
 }

@@ -29,3 +29,6 @@ mod fuzz;
 
 // The read-side questions of one sync, and the diff of two.
 mod review;
+
+// The reader on hostile files: time and length limits; sync id prefixes.
+mod hostile;

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use crate::exit;
 use crate::program::About;
+use crate::settings::standard::READ;
 use crate::settings::{Kind, Layer, Origin, Setting, Value};
 
 /// The subcommands; the settings' flags are added at run time.
@@ -33,8 +34,11 @@ pub enum Command {
     /// Show what changed between two syncs: access gained and lost, resources added and removed.
     #[command(
         long_about = "Show what changed between two syncs: access gained and lost per principal, \
-        resources added and removed.\n\nWith no argument, compares the last two finished syncs \
-        in --file; with two files, compares the latest finished sync of each."
+        resources added and removed, and people whose email, MFA, SSO or status changed.\n\n\
+        With no argument, compares the last two finished full syncs in --file (or the syncs \
+        --base-sync-id and --applied-sync-id name); with two files, compares the latest finished \
+        full sync of each. When a sync compared is partial (a sync of some resource types), only \
+        the resource types both syncs hold are compared."
     )]
     Diff(DiffArgs),
 }
@@ -42,7 +46,7 @@ pub enum Command {
 /// `inspect` arguments.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The sync to show [default: the latest finished sync]
+    /// The sync to show, by id or its first characters [default: the latest finished full sync]
     #[arg(long, global = true, value_name = "ID")]
     pub sync_id: Option<String>,
 
@@ -56,59 +60,113 @@ pub struct InspectArgs {
 pub enum InspectCommand {
     /// Resource types.
     ResourceTypes,
-    /// Resources.
+    /// Resources; people with their email, MFA, SSO and status.
     Resources {
-        /// Only resources of this type.
-        #[arg(short = 't', long)]
+        /// Only resources of this type (its id or name).
+        #[arg(short = 't', long, value_name = "TYPE")]
         resource_type: Option<String>,
     },
     /// Entitlements.
     Entitlements {
-        /// Only entitlements on resources of this type.
-        #[arg(short = 't', long)]
+        /// Only entitlements on resources of this type (its id or name).
+        #[arg(short = 't', long, value_name = "TYPE")]
         resource_type: Option<String>,
-        /// Only entitlements on this resource (its id; with -t when ids repeat across types).
-        #[arg(short = 'r', long)]
+        /// Only entitlements on this resource: type:id as listed, its id, or its name.
+        #[arg(short = 'r', long, value_name = "RESOURCE")]
         resource: Option<String>,
     },
     /// Grants.
     Grants {
-        /// Only grants on resources of this type.
-        #[arg(short = 't', long)]
+        /// Only grants on resources of this type (its id or name).
+        #[arg(short = 't', long, value_name = "TYPE")]
         resource_type: Option<String>,
-        /// Only grants on this resource (its id).
-        #[arg(short = 'r', long)]
+        /// Only grants on this resource: type:id as listed, its id, or its name.
+        #[arg(short = 'r', long, value_name = "RESOURCE")]
         resource: Option<String>,
-        /// Only grants of this entitlement (its id, e.g. organization:abc:admin).
-        #[arg(short = 'e', long)]
+        /// Only grants of this entitlement: its id (organization:abc:admin), a resource and a
+        /// slug (acme:admin), or a slug with -r.
+        #[arg(short = 'e', long, value_name = "ENTITLEMENT")]
         entitlement: Option<String>,
     },
     /// Everything one principal can do: per resource, the entitlements held.
     Access {
-        /// The principal's id, or a user's email address.
+        /// The principal: type:id, its id, a user's email, or its name.
         user: String,
     },
-    /// Who holds an entitlement.
+    /// Who holds an entitlement, with their email, MFA, SSO and status.
     Members {
-        /// The entitlement id, e.g. team:abc:member.
+        /// The entitlement: its id (team:abc:member), or a resource and a slug (Security:member).
         entitlement: String,
     },
+    /// The access review: one row per person per top-level resource (e.g. organization), with
+    /// email, roles, MFA, SSO, status, groups (e.g. teams) and other access.
+    #[command(
+        long_about = "The access review: one row per person per top-level resource (an \
+        organization, in most connectors) they hold access on or under, with their email, the \
+        roles they hold on it, MFA, SSO and account status, the groups under it they are in \
+        (teams), and their other access under it (with the group it comes through, when grant \
+        expansion derived it).\n\nExamples: admins without MFA: --role admin --mfa off; people \
+        in more than one organization: --min-resources 2."
+    )]
+    Review(ReviewArgs),
     /// The syncs the file holds.
     Syncs,
     /// Totals of one sync, per resource type.
     Stats,
 }
 
+/// `inspect review` filters; a row must pass all of them.
+#[derive(Debug, Default, Args)]
+pub struct ReviewArgs {
+    /// Only people holding one of these roles (slugs, comma-separated) on the resource.
+    #[arg(long, value_name = "SLUGS", value_delimiter = ',')]
+    pub role: Vec<String>,
+    /// Only people whose MFA is one of these (comma-separated).
+    #[arg(long, value_name = "STATE", value_delimiter = ',', value_parser = ["on", "off", "unknown"])]
+    pub mfa: Vec<String>,
+    /// Only people whose SSO is one of these (comma-separated).
+    #[arg(long, value_name = "STATE", value_delimiter = ',', value_parser = ["on", "off", "unknown"])]
+    pub sso: Vec<String>,
+    /// Only people whose account status is one of these (comma-separated).
+    #[arg(
+        long,
+        value_name = "STATUS",
+        value_delimiter = ',',
+        value_parser = ["enabled", "disabled", "deleted", "unknown"]
+    )]
+    pub status: Vec<String>,
+    /// Only this top-level resource: type:id, its id, or its name.
+    #[arg(short = 'r', long, value_name = "RESOURCE")]
+    pub resource: Option<String>,
+    /// Only this person: type:id, their id, email or name.
+    #[arg(short = 'p', long, value_name = "PRINCIPAL")]
+    pub principal: Option<String>,
+    /// Only people with rows in at least this many top-level resources (2: in more than one
+    /// organization).
+    #[arg(long, value_name = "N")]
+    pub min_resources: Option<usize>,
+}
+
 /// `diff` arguments.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older .c1z file (with NEW); without files, the last two syncs in --file.
+    /// The older .c1z file (with NEW); without files, two syncs of --file.
     #[arg(value_name = "OLD", requires = "new")]
     pub old: Option<PathBuf>,
 
     /// The newer .c1z file.
     #[arg(value_name = "NEW")]
     pub new: Option<PathBuf>,
+
+    /// The older sync, by id or its first characters (in OLD when files are given) [default:
+    /// the finished full sync before the newer one]
+    #[arg(long, value_name = "ID")]
+    pub base_sync_id: Option<String>,
+
+    /// The newer sync, by id or its first characters (in NEW when files are given) [default:
+    /// the latest finished full sync]
+    #[arg(long, value_name = "ID")]
+    pub applied_sync_id: Option<String>,
 }
 
 /// A parsed command line.
@@ -155,6 +213,17 @@ pub(crate) fn command(
         for arg in args(setting, resource_types) {
             cmd = cmd.arg(arg.help_heading("Global options"));
         }
+    }
+    // The read-only commands take every flag, but their help shows only the ones they read:
+    // a hidden copy of each other flag on the subcommand takes the place of the global one.
+    let unread: Vec<Arg> = connector_settings
+        .iter()
+        .chain(standard.iter().filter(|s| !READ.contains(s)))
+        .flat_map(|s| args(s, resource_types))
+        .map(|a| a.hide(true))
+        .collect();
+    for name in ["inspect", "diff"] {
+        cmd = cmd.mut_subcommand(name, |sub| sub.args(unread.clone()));
     }
     cmd
 }

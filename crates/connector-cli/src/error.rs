@@ -57,6 +57,14 @@ pub enum Error {
     /// A `.c1z` file could not be read or written.
     #[error(transparent)]
     C1z(#[from] c1z::Error),
+    /// A `.c1z` file decompresses to more than the read limit allows.
+    #[error(
+        "{error}: raise the limit with --max-decoded-size-mb or BATON_MAX_DECODED_SIZE_MB to read it"
+    )]
+    TooLarge {
+        /// The reader's refusal.
+        error: c1z::Error,
+    },
     /// The command's arguments do not fit together.
     #[error("{0}")]
     Usage(String),

@@ -102,7 +102,8 @@ pub fn install_panic_hook() {
         // Nothing useful can be done if stderr itself is gone.
         let _ = writeln!(
             std::io::stderr().lock(),
-            "error: internal error (a bug, please report it): {message}{place}"
+            "error: internal error (a bug, please report it): {}{place}",
+            crate::output::sanitize(message)
         );
     }));
 }
@@ -113,8 +114,13 @@ pub fn report(error: &Error) -> ExitCode {
         return ExitCode::from(SUCCESS);
     }
     tracing::debug!(error = ?error, "command failed");
+    // Names in messages come from servers and files: no control character reaches the terminal.
     // Nothing useful can be done if stderr itself is gone.
-    let _ = writeln!(std::io::stderr().lock(), "error: {}", chain(error));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "error: {}",
+        crate::output::sanitize(&chain(error))
+    );
     ExitCode::from(code(error))
 }
 

@@ -9,14 +9,15 @@
 //!   YAML file named by `--config` (flags > environment > file > defaults), with baton's
 //!   standard ones ([`standard`]) added to the connector's;
 //! - the commands: sync (the default), `validate`, `capabilities`, `config` (baton's
-//!   `c1.config.v1.Configuration`), `inspect` and `diff` (the questions are answered by `c1z`;
-//!   this crate renders them);
+//!   `c1.config.v1.Configuration`), `inspect` (with `inspect review`, the access review) and
+//!   `diff` (the questions are answered by `c1z`; this crate resolves the names given and renders
+//!   the answers as tables, baton-shaped JSON, CSV or JSON Lines);
 //! - progress on a terminal or as log lines, logging, exit codes (16 and 7 as baton's gRPC
 //!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
 //!
 //! Embedders that want a piece without the program call it directly: [`commands::sync::run`]
-//! syncs a connector into a `.c1z`; [`commands::inspect::view`] and [`c1z::diff`] answer the
-//! read-side questions.
+//! syncs a connector into a `.c1z`; [`commands::inspect::print`] prints what a file holds, and
+//! [`c1z::Snapshot`] and [`c1z::diff`] answer the read-side questions.
 //!
 //! See [`Program`] for a complete example.
 
@@ -32,7 +33,7 @@ mod settings;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand};
+pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs};
 pub use error::{Error, Result};
 pub use program::{About, Program};
 pub use progress::Progress;

@@ -1,38 +1,167 @@
-//! Printing results on stdout: aligned tables for people, JSON for scripts.
+//! Printing results on stdout: aligned tables for people; JSON (baton's shapes), CSV and JSON
+//! Lines for scripts and spreadsheets.
 //!
 //! Every write returns its `io::Error` (no `println!`, which panics on a closed pipe), so
 //! `inspect … | head` ends quietly: a broken pipe counts as success. On a terminal, tables fit
 //! its width: the widest columns give way first and long cells end in `…` (the full values
-//! are in `-o json`); piped, nothing is cut.
+//! are in the other formats); piped, nothing is cut. Control characters a server or a file
+//! supplied never reach the terminal: every table cell, CSV cell and error line is sanitized.
+//!
+//! A [`Listing`] prints rows as they come in CSV, JSON Lines and JSON, holding only the table
+//! (which needs every row to align its columns) in memory.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
 
 use serde::Serialize;
+use serde_json::Value;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::error::{Error, Result};
+use crate::settings::standard::OutputFormat;
 
 /// The narrowest a column is squeezed to before the table simply runs wider than the screen.
 const MIN_COLUMN: usize = 12;
 /// Two spaces between columns.
 const GAP: usize = 2;
 
+/// A column: its title in tables, its key in CSV headers and JSON Lines (the title in
+/// snake case unless given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// The title, e.g. `DISPLAY NAME`.
+    pub title: String,
+    /// The key, e.g. `display_name`.
+    pub key: String,
+    /// Whether tables show it (CSV and JSON Lines always do).
+    pub in_table: bool,
+}
+
+impl Column {
+    /// A column with its own key.
+    pub fn keyed(title: impl Into<String>, key: impl Into<String>) -> Column {
+        Column {
+            title: title.into(),
+            key: key.into(),
+            in_table: true,
+        }
+    }
+
+    /// A column for CSV and JSON Lines only.
+    pub fn hidden(key: &str) -> Column {
+        Column {
+            in_table: false,
+            ..Column::keyed(key.to_uppercase().replace('_', " "), key)
+        }
+    }
+}
+
+impl From<&str> for Column {
+    fn from(title: &str) -> Column {
+        let key = title
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect::<String>();
+        Column::keyed(title, key)
+    }
+}
+
+impl From<String> for Column {
+    fn from(title: String) -> Column {
+        Column::from(title.as_str())
+    }
+}
+
+/// One cell of a [`Listing`]: text, a flag that may be unknown, a list, or a count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// `on`, `off` or `unknown` in text; `true`, `false` or `null` in JSON.
+    Flag(Option<bool>),
+    /// Items joined with `, ` in text; an array in JSON.
+    List(Vec<String>),
+    /// A number.
+    Count(u64),
+}
+
+impl Cell {
+    /// The cell as tables and CSV show it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Flag(f) => c1z::flag(*f).to_owned(),
+            Cell::List(items) => items.join(", "),
+            Cell::Count(n) => n.to_string(),
+        }
+    }
+
+    /// The cell as JSON Lines show it.
+    pub fn json(&self) -> Value {
+        match self {
+            Cell::Text(t) => Value::from(t.as_str()),
+            Cell::Flag(f) => f.map_or(Value::Null, Value::from),
+            Cell::List(items) => Value::from(items.clone()),
+            Cell::Count(n) => Value::from(*n),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(t: String) -> Cell {
+        Cell::Text(t)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(t: &str) -> Cell {
+        Cell::Text(t.to_owned())
+    }
+}
+
+impl From<&String> for Cell {
+    fn from(t: &String) -> Cell {
+        Cell::Text(t.clone())
+    }
+}
+
+impl From<Option<bool>> for Cell {
+    fn from(f: Option<bool>) -> Cell {
+        Cell::Flag(f)
+    }
+}
+
+impl From<Vec<String>> for Cell {
+    fn from(items: Vec<String>) -> Cell {
+        Cell::List(items)
+    }
+}
+
+impl From<u64> for Cell {
+    fn from(n: u64) -> Cell {
+        Cell::Count(n)
+    }
+}
+
 /// A table with a header row, printed with columns aligned to the widest cell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
     header: Vec<String>,
+    keys: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    /// A table with these column titles.
-    pub fn new<I, S>(header: I) -> Table
+    /// A table with these columns (titles, or [`Column`]s).
+    pub fn new<I, C>(header: I) -> Table
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = C>,
+        C: Into<Column>,
     {
+        let columns: Vec<Column> = header.into_iter().map(Into::into).collect();
         Table {
-            header: header.into_iter().map(Into::into).collect(),
+            header: columns.iter().map(|c| c.title.clone()).collect(),
+            keys: columns.into_iter().map(|c| c.key).collect(),
             rows: Vec::new(),
         }
     }
@@ -91,6 +220,264 @@ impl Table {
         }
         out
     }
+}
+
+impl Table {
+    /// Prints the table in `format`: aligned (or `empty` without rows), CSV, or JSON Lines of
+    /// text values. JSON is the caller's (each command has its own shape).
+    pub fn print(&self, format: OutputFormat, empty: &str) -> Result<()> {
+        match format {
+            OutputFormat::Table | OutputFormat::Json => {
+                print_tables(std::slice::from_ref(self), empty)
+            }
+            OutputFormat::Csv | OutputFormat::Jsonl => {
+                let mut out = Out::stdout();
+                if format == OutputFormat::Csv {
+                    out.line(&csv_line(self.keys.iter().map(String::as_str)))?;
+                }
+                for row in &self.rows {
+                    let line = match format {
+                        OutputFormat::Csv => csv_line(row.iter().map(String::as_str)),
+                        _ => json_line(&self.keys, row.iter().map(|c| Value::from(c.as_str()))),
+                    };
+                    out.line(&line)?;
+                }
+                out.finish()
+            }
+        }
+    }
+}
+
+/// A listing printed in any format as its rows come: CSV, JSON Lines and JSON are written at
+/// once; a table is held until [`finish`](Listing::finish), to align it.
+#[derive(Debug)]
+pub struct Listing {
+    format: OutputFormat,
+    columns: Vec<Column>,
+    preface: Vec<Table>,
+    table: Table,
+    json: JsonShape,
+    started: bool,
+    rows: usize,
+    out: Out,
+}
+
+/// What `-o json` prints for a listing.
+#[derive(Debug)]
+enum JsonShape {
+    /// `{ fields…, "key": [ one item per row ] }`, as baton's outputs are.
+    List {
+        fields: Vec<(String, Value)>,
+        key: String,
+    },
+    /// One document, printed at the end.
+    Document(Value),
+}
+
+impl Listing {
+    /// A listing of `columns`, printed in `format`; in JSON, `{ "<key>": [items] }`.
+    pub fn new<I, C>(format: OutputFormat, columns: I, json_key: &str) -> Listing
+    where
+        I: IntoIterator<Item = C>,
+        C: Into<Column>,
+    {
+        let columns: Vec<Column> = columns.into_iter().map(Into::into).collect();
+        let table = Table::new(columns.iter().filter(|c| c.in_table).cloned());
+        Listing {
+            format,
+            columns,
+            preface: Vec::new(),
+            table,
+            json: JsonShape::List {
+                fields: Vec::new(),
+                key: json_key.to_owned(),
+            },
+            started: false,
+            rows: 0,
+            out: Out::stdout(),
+        }
+    }
+
+    /// A field printed before the list in JSON.
+    pub fn json_field(mut self, key: &str, value: Value) -> Listing {
+        if let JsonShape::List { fields, .. } = &mut self.json {
+            fields.push((key.to_owned(), value));
+        }
+        self
+    }
+
+    /// JSON is this document instead of a list of the rows' items.
+    pub fn json_document(mut self, document: Value) -> Listing {
+        self.json = JsonShape::Document(document);
+        self
+    }
+
+    /// A table printed before the listing's own (tables only).
+    pub fn preface(mut self, table: Table) -> Listing {
+        self.preface.push(table);
+        self
+    }
+
+    /// The listing's output format.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Rows pushed so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no row was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Adds a row: its cells in column order, and (made only for JSON) its JSON item.
+    pub fn push(&mut self, cells: Vec<Cell>, json: impl FnOnce() -> Value) -> Result<()> {
+        self.start()?;
+        self.rows += 1;
+        match self.format {
+            OutputFormat::Table => {
+                let visible = self.columns.iter().zip(&cells).filter(|(c, _)| c.in_table);
+                self.table.row(visible.map(|(_, cell)| cell.text()));
+                Ok(())
+            }
+            OutputFormat::Csv => self.out.line(&csv_line(cells.iter().map(|c| c.text()))),
+            OutputFormat::Jsonl => {
+                let keys: Vec<String> = self.columns.iter().map(|c| c.key.clone()).collect();
+                self.out
+                    .line(&json_line(&keys, cells.iter().map(Cell::json)))
+            }
+            OutputFormat::Json => match &self.json {
+                JsonShape::List { .. } => {
+                    let item = indent(&pretty(&json()), 4);
+                    let sep = if self.rows == 1 { "\n" } else { ",\n" };
+                    self.out.write(&format!("{sep}    {item}"))
+                }
+                JsonShape::Document(_) => Ok(()),
+            },
+        }
+    }
+
+    /// Prints what is left: the table (or `empty` when it has no rows), the end of the JSON.
+    pub fn finish(mut self, empty: &str) -> Result<()> {
+        self.start()?;
+        match self.format {
+            OutputFormat::Table => {
+                let mut tables = std::mem::take(&mut self.preface);
+                tables.push(std::mem::take(&mut self.table));
+                print_tables(&tables, empty)?;
+            }
+            OutputFormat::Json => match &self.json {
+                JsonShape::List { .. } if self.rows == 0 => self.out.write("]\n}\n")?,
+                JsonShape::List { .. } => self.out.write("\n  ]\n}\n")?,
+                JsonShape::Document(doc) => {
+                    let text = format!("{}\n", pretty(doc));
+                    self.out.write(&text)?;
+                }
+            },
+            OutputFormat::Csv | OutputFormat::Jsonl => {}
+        }
+        self.out.finish()
+    }
+
+    /// Writes what comes before the first row: the CSV header, the start of the JSON.
+    fn start(&mut self) -> Result<()> {
+        if std::mem::replace(&mut self.started, true) {
+            return Ok(());
+        }
+        match (self.format, &self.json) {
+            (OutputFormat::Csv, _) => {
+                let keys = self.columns.iter().map(|c| c.key.as_str());
+                self.out.line(&csv_line(keys))
+            }
+            (OutputFormat::Json, JsonShape::List { fields, key }) => {
+                let mut head = String::from("{\n");
+                for (name, value) in fields {
+                    head.push_str(&format!(
+                        "  {}: {},\n",
+                        quoted(name),
+                        indent(&pretty(value), 2)
+                    ));
+                }
+                head.push_str(&format!("  {}: [", quoted(key)));
+                self.out.write(&head)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Buffered stdout; every error says it was writing there.
+#[derive(Debug)]
+struct Out(BufWriter<StdoutLock<'static>>);
+
+impl Out {
+    fn stdout() -> Out {
+        Out(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+    }
+
+    fn write(&mut self, text: &str) -> Result<()> {
+        self.0
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("cannot write to standard output", e))
+    }
+
+    fn line(&mut self, text: &str) -> Result<()> {
+        self.write(text)?;
+        self.write("\n")
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.0
+            .flush()
+            .map_err(|e| Error::io("cannot write to standard output", e))
+    }
+}
+
+/// One CSV record (RFC 4180): cells with a comma or a quote are quoted. Control characters
+/// become spaces, and a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first)
+/// gets a leading `'`, so an exported review cannot run a name a server chose.
+fn csv_line<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> String {
+    let cells: Vec<String> = cells
+        .into_iter()
+        .map(|cell| {
+            let mut text = sanitize(cell.as_ref());
+            if text.starts_with(['=', '+', '-', '@']) {
+                text.insert(0, '\'');
+            }
+            match text.contains([',', '"']) || text.starts_with(' ') || text.ends_with(' ') {
+                true => format!("\"{}\"", text.replace('"', "\"\"")),
+                false => text,
+            }
+        })
+        .collect();
+    cells.join(",")
+}
+
+/// One JSON Lines object, keys in column order.
+fn json_line(keys: &[String], values: impl IntoIterator<Item = Value>) -> String {
+    let fields: Vec<String> = keys
+        .iter()
+        .zip(values)
+        .map(|(k, v)| format!("{}:{}", quoted(k), v))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+fn quoted(text: &str) -> String {
+    Value::from(text).to_string()
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// `text` with every line after the first indented by `by` spaces (JSON strings hold no raw
+/// newline, so this only moves structure).
+fn indent(text: &str, by: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(by)))
 }
 
 /// Shrinks the widest columns, one column of text at a time, until the table fits `width` or

@@ -45,3 +45,21 @@ pub fn outputs(output: &std::process::Output) -> String {
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// Rewrites the `.c1z` at `path` (our v1 container) after running `sql` on its database: how
+/// the tests make hostile files out of good ones.
+pub fn rewrite(path: &Path, sql: &str) {
+    let bytes = std::fs::read(path).unwrap();
+    let db = zstd::decode_all(&bytes[5..]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("db.sqlite");
+    std::fs::write(&db_path, db).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&db_path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = DELETE").unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+    let mut out = b"C1ZF\0".to_vec();
+    out.extend(zstd::encode_all(&std::fs::read(&db_path).unwrap()[..], 1).unwrap());
+    std::fs::write(path, out).unwrap();
+}

@@ -19,5 +19,9 @@ mod secrets;
 mod fixtures;
 // `inspect` and `diff` on the toy's syncs: tables, emails, JSON.
 mod inspect;
+// Hostile .c1z files: views, generated columns, size, `file:` paths, escape sequences.
+mod hostile;
+// Filters, partial syncs, people's attributes, exports and the review view.
+mod review;
 // Cancellation through the library's sync call, then resume.
 mod cancel;

@@ -84,7 +84,7 @@ pub use model::{
     ResourceType, Status, StatusKind, Timestamp, Trait,
 };
 pub use session::SessionCache;
-pub use store::{Store, SyncStart};
+pub use store::{Store, SyncStart, SyncType};
 pub use syncer::{CallContext, GetContext, ListContext, Page, ResourceContext, ResourceSyncer};
 pub use value::{Profile, Value};
 

@@ -25,11 +25,42 @@ pub struct SyncStart {
     pub session: Vec<(String, Vec<u8>)>,
 }
 
+/// What a sync covers, as baton records it (`v1_sync_runs.sync_type`), so that readers can tell
+/// a sync of some resource types from one of all of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SyncType {
+    /// Every resource type of the connector: baton's `full`.
+    #[default]
+    Full,
+    /// Only the resource types of a filter (`SyncOptions::resource_types`): baton's `partial`.
+    /// What it lacks is not synced, not removed.
+    Partial,
+}
+
+impl SyncType {
+    /// baton's name: `full` or `partial`.
+    pub fn as_baton_str(self) -> &'static str {
+        match self {
+            SyncType::Full => "full",
+            SyncType::Partial => "partial",
+        }
+    }
+}
+
 /// Where a sync writes. Implemented by `MemoryStore` here and by `c1z::C1zWriter`.
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Starts a new sync, or resumes the unfinished one this store holds.
     async fn begin_sync(&self) -> Result<SyncStart, StoreError>;
+
+    /// Starts a new sync of `sync_type`, or resumes the unfinished sync of that type this store
+    /// holds. The engine starts every sync with this; the default, for stores that keep no sync
+    /// type, is [`begin_sync`](Store::begin_sync).
+    async fn begin_sync_of(&self, sync_type: SyncType) -> Result<SyncStart, StoreError> {
+        let _ = sync_type;
+        self.begin_sync().await
+    }
 
     /// Writes resource types.
     async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError>;

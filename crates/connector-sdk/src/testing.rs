@@ -169,6 +169,7 @@ impl Check {
                 ..Default::default()
             },
             observer: None,
+            fetched: Default::default(),
         };
         Check {
             syncers,

@@ -9,6 +9,9 @@ mod engine;
 // Cancellation, crashes and resume.
 mod resume;
 
+// Partial syncs: the sync type, and filters that leave out a parent type.
+mod partial;
+
 // Calls overlapping, bounded by `workers`.
 mod concurrency;
 

@@ -1,25 +1,30 @@
-//! `diff`: what changed between the last two finished syncs of `--file`, or between the latest
-//! finished syncs of two files. The comparison is [`c1z::diff`]; this module renders it.
+//! `diff`: what changed between two syncs of `--file` (the last two finished full syncs, or the
+//! two that `--base-sync-id` and `--applied-sync-id` name), or between the syncs of two files.
+//! The comparison is [`c1z::diff`]; this module chooses the syncs and renders the changes.
 
-use std::path::Path;
-
-use c1z::{AccessChange, C1zReader, Diff, ResourceRef, Snapshot};
+use c1z::{AccessChange, AttributeChange, C1zReader, Diff, ResourceRef, Snapshot, SyncRef};
 
 use crate::cli::DiffArgs;
+use crate::commands::inspect::note;
 use crate::error::{Error, Result};
-use crate::output::{self, Table};
+use crate::output::{self, Cell, Column, Listing, Table};
 use crate::settings::standard::{OutputFormat, Settings};
 
 /// Runs the command.
 pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
+    let open = |path| super::open(settings, path);
+    let (base, applied) = (
+        args.base_sync_id.as_deref(),
+        args.applied_sync_id.as_deref(),
+    );
     let d = match (&args.old, &args.new) {
         (Some(old), Some(new)) => {
-            let (old, new) = (C1zReader::open(old)?, C1zReader::open(new)?);
-            c1z::diff(&latest(&old)?, &latest(&new)?)?
+            let (old, new) = (open(old)?, open(new)?);
+            c1z::diff(&chosen(&old, base)?, &chosen(&new, applied)?)?
         }
         (None, None) => {
-            let reader = C1zReader::open(&settings.file)?;
-            let (old, new) = last_two(&reader)?;
+            let reader = open(&settings.file)?;
+            let (old, new) = pair(&reader, base, applied)?;
             c1z::diff(&old, &new)?
         }
         _ => {
@@ -28,68 +33,165 @@ pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
             ));
         }
     };
+    if let Some(types) = &d.compared_types {
+        note(&format!(
+            "a sync compared is not a full sync: only the resource types both hold are \
+             compared ({})",
+            types.join(", ")
+        ));
+    }
     match settings.output {
         OutputFormat::Json => output::print_json(&d),
         OutputFormat::Table => output::print(&render(&d)),
+        format => rows(&d, format),
     }
 }
 
-/// The diff for people: a summary line, the access changes per principal, then resources.
+/// The diff for people: a summary line naming both syncs, the access changes per principal,
+/// the resources added and removed, then the attributes of people that changed.
 pub fn render(d: &Diff) -> String {
     let mut text = format!(
         "Changes from sync {} to sync {}: {} grants added, {} removed; {} resources added, {} \
-         removed.\n",
-        d.old_sync_id,
-        d.new_sync_id,
+         removed; {} attribute changes.\n",
+        header(&d.old_sync),
+        header(&d.new_sync),
         d.grants_added(),
         d.grants_removed(),
         d.resources_added.len(),
-        d.resources_removed.len()
+        d.resources_removed.len(),
+        d.attributes_changed.len(),
     );
+    if let Some(types) = &d.compared_types {
+        text.push_str(&format!("Compared: {} only.\n", types.join(", ")));
+    }
     if d.is_empty() {
         return text;
     }
     let width = output::terminal_width();
-    if !d.access.is_empty() {
-        let mut table = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT"]);
-        for p in &d.access {
-            let who = label(&p.principal);
-            let rows = p
-                .gained
-                .iter()
-                .map(|c| ("+ gained", c))
-                .chain(p.lost.iter().map(|c| ("- lost", c)));
-            for (change, c) in rows {
-                table.row([
-                    who.clone(),
-                    change.to_owned(),
-                    label(&c.resource),
-                    entitlement(c),
-                ]);
-            }
+    let mut section = |table: Table| {
+        if !table.is_empty() {
+            text.push('\n');
+            text.push_str(&table.render(width));
         }
-        text.push('\n');
-        text.push_str(&table.render(width));
+    };
+    let mut access = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT"]);
+    for (change, principal, c) in access_changes(d) {
+        let mark = match change {
+            "gained" => "+ gained",
+            _ => "- lost",
+        };
+        access.row([
+            label(principal),
+            mark.to_owned(),
+            label(&c.resource),
+            c.entitlement.clone(),
+        ]);
     }
-    if !d.resources_added.is_empty() || !d.resources_removed.is_empty() {
-        let mut table = Table::new(["CHANGE", "RESOURCE TYPE", "RESOURCE", "DISPLAY NAME"]);
-        let rows = d
-            .resources_added
-            .iter()
-            .map(|r| ("+ added", r))
-            .chain(d.resources_removed.iter().map(|r| ("- removed", r)));
-        for (change, r) in rows {
-            table.row([
-                change.to_owned(),
-                r.resource_type.clone(),
-                r.resource.clone(),
-                r.display_name.clone(),
-            ]);
-        }
-        text.push('\n');
-        text.push_str(&table.render(width));
+    section(access);
+    let mut resources = Table::new(["CHANGE", "RESOURCE TYPE", "RESOURCE", "DISPLAY NAME"]);
+    for (change, r) in resource_changes(d) {
+        let mark = match change {
+            "added" => "+ added",
+            _ => "- removed",
+        };
+        resources.row([
+            mark.to_owned(),
+            r.resource_type.clone(),
+            r.resource.clone(),
+            r.display_name.clone(),
+        ]);
     }
+    section(resources);
+    let mut attributes = Table::new(["PRINCIPAL", "ATTRIBUTE", "OLD", "NEW", "PERMISSIONS"]);
+    for a in &d.attributes_changed {
+        attributes.row([
+            label(&a.principal),
+            a.attribute.clone(),
+            a.old.clone(),
+            a.new.clone(),
+            a.permissions.join(", "),
+        ]);
+    }
+    section(attributes);
     text
+}
+
+/// The diff as one row per change, for CSV and JSON Lines.
+fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
+    let columns = [
+        Column::from("CHANGE"),
+        Column::from("PRINCIPAL"),
+        Column::from("RESOURCE"),
+        Column::from("ENTITLEMENT"),
+        Column::from("ENTITLEMENT ID"),
+        Column::from("ATTRIBUTE"),
+        Column::from("OLD"),
+        Column::from("NEW"),
+        Column::from("PERMISSIONS"),
+    ];
+    let mut listing = Listing::new(format, columns, "changes");
+    let text = |s: &str| Cell::from(s);
+    for (change, principal, c) in access_changes(d) {
+        let cells = vec![
+            text(change),
+            Cell::from(label(principal)),
+            Cell::from(label(&c.resource)),
+            Cell::from(&c.entitlement),
+            Cell::from(&c.entitlement_id),
+        ];
+        listing.push(padded(cells), || serde_json::Value::Null)?;
+    }
+    for (change, r) in resource_changes(d) {
+        let cells = vec![text(change), text(""), Cell::from(label(r))];
+        listing.push(padded(cells), || serde_json::Value::Null)?;
+    }
+    for a in &d.attributes_changed {
+        listing.push(attribute_cells(a), || serde_json::Value::Null)?;
+    }
+    listing.finish("")
+}
+
+fn attribute_cells(a: &AttributeChange) -> Vec<Cell> {
+    vec![
+        Cell::from("changed"),
+        Cell::from(label(&a.principal)),
+        Cell::from(""),
+        Cell::from(""),
+        Cell::from(""),
+        Cell::from(&a.attribute),
+        Cell::from(&a.old),
+        Cell::from(&a.new),
+        Cell::from(a.permissions.clone()),
+    ]
+}
+
+/// `cells` with empty cells up to the nine columns of [`rows`].
+fn padded(mut cells: Vec<Cell>) -> Vec<Cell> {
+    cells.resize(9, Cell::from(""));
+    cells
+}
+
+/// Each grant gained (`gained`) or lost (`lost`), with its principal, in principal order.
+fn access_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef, &AccessChange)> {
+    d.access.iter().flat_map(|p| {
+        let gained = p.gained.iter().map(move |c| ("gained", &p.principal, c));
+        gained.chain(p.lost.iter().map(move |c| ("lost", &p.principal, c)))
+    })
+}
+
+/// Each resource `added`, then each `removed`.
+fn resource_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef)> {
+    let added = d.resources_added.iter().map(|r| ("added", r));
+    added.chain(d.resources_removed.iter().map(|r| ("removed", r)))
+}
+
+/// `<id> (full, ended <time>)`.
+fn header(sync: &SyncRef) -> String {
+    let when = match &sync.ended_at {
+        Some(ended) => format!("ended {ended}"),
+        None => format!("unfinished, started {}", sync.started_at),
+    };
+    format!("{} ({}, {when})", sync.id, sync.sync_type)
 }
 
 fn label(r: &ResourceRef) -> String {
@@ -99,37 +201,61 @@ fn label(r: &ResourceRef) -> String {
     }
 }
 
-fn entitlement(c: &AccessChange) -> String {
-    c.entitlement.clone()
-}
-
-/// The latest finished sync of the file `reader` reads.
-fn latest(reader: &C1zReader) -> Result<Snapshot<'_>> {
-    let snapshot = reader.snapshot(None)?;
+/// The sync `id` names in the file, or its latest finished full sync.
+fn chosen<'r>(reader: &'r C1zReader, id: Option<&str>) -> Result<Snapshot<'r>> {
+    let snapshot = reader.snapshot(id)?;
     if !snapshot.run().is_finished() {
         return Err(Error::NotFound(format!(
-            "{} holds no finished sync (sync {} is unfinished): run the sync again to finish it",
+            "{} holds no finished sync {} (sync {} is unfinished): run the sync again to finish \
+             it, or name another with --base-sync-id or --applied-sync-id",
             reader.path().display(),
+            id.map(|_| "of that id").unwrap_or("to compare"),
             snapshot.id()
         )));
     }
     Ok(snapshot)
 }
 
-/// The last two finished full syncs of the file `reader` reads, older first.
-fn last_two(reader: &C1zReader) -> Result<(Snapshot<'_>, Snapshot<'_>)> {
-    let mut finished: Vec<_> = reader
-        .syncs()?
-        .into_iter()
-        .filter(|s| s.is_finished() && (s.sync_type.is_empty() || s.sync_type == "full"))
-        .collect();
-    let count = finished.len();
-    match (finished.pop(), finished.pop()) {
-        (Some(new), Some(old)) => Ok((reader.snapshot_of(old)?, reader.snapshot_of(new)?)),
-        _ => Err(Error::NotFound(format!(
-            "{} holds {count} finished sync(s); diff needs two: sync again, or compare two files \
-             with `diff OLD.c1z NEW.c1z`",
-            Path::new(reader.path()).display()
-        ))),
+/// The two syncs of one file to compare, older first: those named, else the latest finished
+/// full sync and the finished full sync before it.
+fn pair<'r>(
+    reader: &'r C1zReader,
+    base: Option<&str>,
+    applied: Option<&str>,
+) -> Result<(Snapshot<'r>, Snapshot<'r>)> {
+    let syncs = reader.syncs()?;
+    let newer = chosen(reader, applied)?;
+    let older = match base {
+        Some(id) => chosen(reader, Some(id))?,
+        None => {
+            let position = syncs.iter().position(|s| s.id == newer.id());
+            let before = syncs[..position.unwrap_or(syncs.len())]
+                .iter()
+                .rev()
+                .find(|s| s.is_finished() && s.is_full());
+            match before {
+                Some(run) => reader.snapshot_of(run.clone())?,
+                None => {
+                    let count = syncs
+                        .iter()
+                        .filter(|s| s.is_finished() && s.is_full())
+                        .count();
+                    return Err(Error::NotFound(format!(
+                        "{} holds {count} finished full sync(s) up to sync {}; diff needs two: \
+                         sync again, name the older one with --base-sync-id, or compare two \
+                         files with `diff OLD.c1z NEW.c1z`",
+                        reader.path().display(),
+                        newer.id()
+                    )));
+                }
+            }
+        }
+    };
+    if older.id() == newer.id() {
+        return Err(Error::Usage(format!(
+            "--base-sync-id and --applied-sync-id both name sync {}: name two syncs",
+            older.id()
+        )));
     }
+    Ok((older, newer))
 }

@@ -1,61 +1,49 @@
 //! `inspect`: what a `.c1z` file holds, ours or baton's, in the shapes of baton's inspector
-//! (`baton resources -o json | jq '.resources[].resource.displayName'` works the same). The
-//! questions are `c1z`'s ([`c1z::Snapshot`]); this module only renders the answers.
+//! (`baton resources -o json | jq '.resources[].resource.displayName'` works the same), as CSV
+//! and JSON Lines, and as the review view. The questions are `c1z`'s ([`c1z::Snapshot`]); this
+//! module names what the arguments name and renders the answers, row by row.
+//!
+//! Every filter names something in the file or is an error that says what exists: an empty
+//! answer always means nothing matches, never a typo.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use c1z::protojson;
-use c1z::{C1zReader, EntitlementFilter, GrantFilter, Names, ResourceFilter, Snapshot, SyncRun};
-use connector_sdk::{Entitlement, Resource, ResourceId, ResourceType};
+use c1z::{
+    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Names, ResourceFilter, ReviewRow,
+    Snapshot, SyncRun, entitlement_name, label, short_name,
+};
+use connector_sdk::{Resource, ResourceType, Trait};
 use serde_json::{Value, json};
 
-use crate::cli::{InspectArgs, InspectCommand};
+use crate::cli::{InspectArgs, InspectCommand, ReviewArgs};
 use crate::error::{Error, Result};
-use crate::output::{self, Table};
+use crate::output::{Cell, Column, Listing, Table, sanitize};
 use crate::settings::standard::{OutputFormat, Settings};
-
-/// One command's result in both shapes.
-#[derive(Clone, Debug)]
-pub struct View {
-    /// For people: one or more tables, printed with a blank line between them.
-    pub tables: Vec<Table>,
-    /// For scripts.
-    pub json: Value,
-    /// What to print instead of an empty table.
-    pub empty: &'static str,
-}
-
-impl View {
-    /// Prints the view in `format`.
-    pub fn print(&self, format: OutputFormat) -> Result<()> {
-        match format {
-            OutputFormat::Json => output::print_json(&self.json),
-            OutputFormat::Table => output::print_tables(&self.tables, self.empty),
-        }
-    }
-}
 
 /// Runs the command on `settings.file`.
 pub fn run(settings: &Settings, args: &InspectArgs) -> Result<()> {
-    let reader = C1zReader::open(&settings.file)?;
-    view(&reader, args)?.print(settings.output)
+    let reader = super::open(settings, &settings.file)?;
+    print(&reader, args, settings.output)
 }
 
-/// Computes what `args` asks for.
-pub fn view(reader: &C1zReader, args: &InspectArgs) -> Result<View> {
+/// Prints what `args` asks of the file `reader` reads, in `format`, on stdout.
+pub fn print(reader: &C1zReader, args: &InspectArgs, format: OutputFormat) -> Result<()> {
     if let InspectCommand::Syncs = args.what {
-        return Ok(syncs(&reader.syncs()?));
+        return syncs(&reader.syncs()?, format);
     }
     let snapshot = choose(reader, args.sync_id.as_deref())?;
     let s = &snapshot;
     match &args.what {
-        InspectCommand::ResourceTypes => resource_types(s),
-        InspectCommand::Resources { resource_type } => resources(s, resource_type.as_deref()),
+        InspectCommand::ResourceTypes => resource_types(s, format),
+        InspectCommand::Resources { resource_type } => {
+            resources(s, resource_type.as_deref(), format)
+        }
         InspectCommand::Entitlements {
             resource_type,
             resource,
-        } => entitlements(s, resource_type.as_deref(), resource.as_deref()),
+        } => entitlements(s, resource_type.as_deref(), resource.as_deref(), format),
         InspectCommand::Grants {
             resource_type,
             resource,
@@ -65,50 +53,76 @@ pub fn view(reader: &C1zReader, args: &InspectArgs) -> Result<View> {
             resource_type.as_deref(),
             resource.as_deref(),
             entitlement.as_deref(),
+            format,
         ),
-        InspectCommand::Access { user } => access(s, user),
-        InspectCommand::Members { entitlement } => members(s, entitlement),
-        InspectCommand::Stats => stats(s),
-        InspectCommand::Syncs => Ok(syncs(&reader.syncs()?)),
+        InspectCommand::Access { user } => access(s, user, format),
+        InspectCommand::Members { entitlement } => members(s, entitlement, format),
+        InspectCommand::Review(filters) => review(s, filters, format),
+        InspectCommand::Stats => stats(s, format),
+        InspectCommand::Syncs => syncs(&reader.syncs()?, format),
     }
 }
 
-/// The named sync, or the latest finished one; says on stderr when it is unfinished.
+/// The named sync, or the latest finished full one; says on stderr when it is unfinished or
+/// partial.
 pub fn choose<'r>(reader: &'r C1zReader, sync_id: Option<&str>) -> Result<Snapshot<'r>> {
     let snapshot = reader.snapshot(sync_id)?;
     let run = snapshot.run();
     if !run.is_finished() {
         // A note, not an error: an interrupted sync's partial data is still worth a look.
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "note: sync {} has not finished (started {}); showing what it wrote so far",
+        note(&format!(
+            "sync {} has not finished (started {}); showing what it wrote so far",
+            run.id, run.started_at
+        ));
+    }
+    if !run.is_full() {
+        let types: Vec<String> = snapshot
+            .resource_types()?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        note(&format!(
+            "sync {} is a {} sync: it holds only {}, and lacks what it did not sync",
             run.id,
-            run.started_at
-        );
+            run.sync_type,
+            match types.is_empty() {
+                true => "no resource type".to_owned(),
+                false => types.join(", "),
+            }
+        ));
     }
     Ok(snapshot)
 }
 
-fn syncs(runs: &[SyncRun]) -> View {
-    let mut table = Table::new(["ID", "STARTED", "ENDED", "TYPE", "PARENT"]);
-    let mut list = Vec::new();
+/// A `note:` line on stderr, sanitized (sync ids and names come from the file).
+pub(crate) fn note(text: &str) {
+    // A note is not worth failing for if stderr is gone.
+    let _ = writeln!(std::io::stderr().lock(), "note: {}", sanitize(text));
+}
+
+fn syncs(runs: &[SyncRun], format: OutputFormat) -> Result<()> {
+    let mut listing = Listing::new(
+        format,
+        ["ID", "STARTED", "ENDED", "TYPE", "PARENT"],
+        "syncs",
+    );
     for run in runs {
-        table.row([
-            run.id.clone(),
-            run.started_at.clone(),
-            run.ended_at
-                .clone()
-                .unwrap_or_else(|| "(unfinished)".to_owned()),
-            run.sync_type.clone(),
-            run.parent_sync_id.clone(),
-        ]);
-        list.push(sync_json(run));
+        let cells = vec![
+            Cell::from(&run.id),
+            Cell::from(&run.started_at),
+            Cell::from(ended(run)),
+            Cell::from(&run.sync_type),
+            Cell::from(&run.parent_sync_id),
+        ];
+        listing.push(cells, || sync_json(run))?;
     }
-    View {
-        tables: vec![table],
-        json: json!({ "syncs": list }),
-        empty: "No syncs.",
-    }
+    listing.finish("No syncs.")
+}
+
+fn ended(run: &SyncRun) -> String {
+    run.ended_at
+        .clone()
+        .unwrap_or_else(|| "(unfinished)".to_owned())
 }
 
 fn sync_json(run: &SyncRun) -> Value {
@@ -122,28 +136,63 @@ fn sync_json(run: &SyncRun) -> Value {
     })
 }
 
-fn resource_types(s: &Snapshot<'_>) -> Result<View> {
-    let mut table = Table::new(["ID", "DISPLAY NAME", "TRAITS"]);
-    let mut list = Vec::new();
+fn resource_types(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
+    let mut listing = Listing::new(format, ["ID", "DISPLAY NAME", "TRAITS"], "resourceTypes");
     for rt in s.resource_types()? {
-        let traits: Vec<&str> = rt.traits.iter().map(|t| t.as_baton_str()).collect();
-        table.row([rt.id.clone(), rt.display_name.clone(), traits.join(", ")]);
-        list.push(json!({ "resourceType": protojson::resource_type(&rt) }));
+        let traits: Vec<String> = rt
+            .traits
+            .iter()
+            .map(|t| t.as_baton_str().to_owned())
+            .collect();
+        let cells = vec![
+            Cell::from(&rt.id),
+            Cell::from(&rt.display_name),
+            Cell::from(traits),
+        ];
+        listing.push(
+            cells,
+            || json!({ "resourceType": protojson::resource_type(&rt) }),
+        )?;
     }
-    Ok(View {
-        tables: vec![table],
-        json: json!({ "resourceTypes": list }),
-        empty: "No resource types.",
-    })
+    listing.finish("No resource types.")
 }
 
-fn resources(s: &Snapshot<'_>, resource_type: Option<&str>) -> Result<View> {
+/// The columns of a person: email, MFA, SSO, account status.
+const PERSON: [&str; 4] = ["EMAIL", "MFA", "SSO", "STATUS"];
+
+/// A person's cells under [`PERSON`]; empty for a resource that is not a person.
+fn person_cells(r: &Resource) -> Vec<Cell> {
+    match Attributes::of(r) {
+        Some(a) => vec![
+            Cell::from(a.email),
+            Cell::from(a.mfa),
+            Cell::from(a.sso),
+            Cell::from(a.status.unwrap_or("unknown")),
+        ],
+        None => vec![Cell::from(""); PERSON.len()],
+    }
+}
+
+fn resources(s: &Snapshot<'_>, resource_type: Option<&str>, format: OutputFormat) -> Result<()> {
     let types = Types::of(s)?;
+    let only = resource_type
+        .map(|t| s.resource_type_named(t))
+        .transpose()?;
+    // Listings of people show their security attributes; the columns depend on the types
+    // listed, never on the rows, so a CSV's columns are the same from one sync to the next.
+    let people = match &only {
+        Some(t) => t.traits.contains(&Trait::User),
+        None => types.0.values().any(|t| t.traits.contains(&Trait::User)),
+    };
+    let mut columns = vec!["ID", "DISPLAY NAME"];
+    if people {
+        columns.extend(PERSON);
+    }
+    columns.extend(["RESOURCE TYPE", "PARENT"]);
+    let mut listing = Listing::new(format, columns, "resources");
     let mut names = Names::new(s);
-    let mut rows = Vec::new();
-    let mut list = Vec::new();
     let filter = ResourceFilter {
-        resource_type: resource_type.map(str::to_owned),
+        resource_type: only.map(|t| t.id),
         ..Default::default()
     };
     s.for_each_resource(filter, |r| {
@@ -152,91 +201,82 @@ fn resources(s: &Snapshot<'_>, resource_type: Option<&str>) -> Result<View> {
             None => None,
         };
         let parent_label = match (&parent, &r.parent) {
-            (Some(found), _) => resource_label(found),
+            (Some(found), _) => label(found),
             (None, Some(id)) => id.to_string(),
             (None, None) => String::new(),
         };
-        rows.push([
-            r.id.resource.clone(),
-            r.display_name.clone(),
-            r.id.resource_type.clone(),
-            parent_label,
-            login(&r).to_owned(),
-        ]);
-        let mut item = json!({
-            "resource": protojson::resource(&r),
-            "resourceType": types.json(&r.id.resource_type),
-        });
-        if let Some(parent) = parent {
-            item["parent"] = protojson::resource(&parent);
+        let mut cells = vec![Cell::from(&r.id.resource), Cell::from(&r.display_name)];
+        if people {
+            cells.extend(person_cells(&r));
         }
-        list.push(item);
-        Ok(())
+        cells.extend([Cell::from(&r.id.resource_type), Cell::from(parent_label)]);
+        listing.push(cells, || {
+            let mut item = json!({
+                "resource": protojson::resource(&r),
+                "resourceType": types.json(&r.id.resource_type),
+            });
+            if let Some(parent) = &parent {
+                item["parent"] = protojson::resource(parent);
+            }
+            item
+        })
     })?;
-    // Principals are scanned by their email or login: the column appears when any row has one.
-    let with_login = rows.iter().any(|r| !r[4].is_empty());
-    let mut header = vec!["ID", "DISPLAY NAME", "RESOURCE TYPE", "PARENT"];
-    if with_login {
-        header.insert(2, "EMAIL");
-    }
-    let mut table = Table::new(header);
-    for [id, name, rt, parent, email] in rows {
-        match with_login {
-            true => table.row([id, name, email, rt, parent]),
-            false => table.row([id, name, rt, parent]),
-        }
-    }
-    Ok(View {
-        tables: vec![table],
-        json: json!({ "resources": list }),
-        empty: "No resources.",
-    })
+    listing.finish("No resources.")
+}
+
+/// The resource type and resource that `-t` and `-r` name, each checked against the file.
+fn scope(
+    s: &Snapshot<'_>,
+    resource_type: Option<&str>,
+    resource: Option<&str>,
+) -> Result<(Option<ResourceType>, Option<Resource>)> {
+    let rt = resource_type
+        .map(|t| s.resource_type_named(t))
+        .transpose()?;
+    let r = resource
+        .map(|r| s.resource_named(r, rt.as_ref().map(|t| t.id.as_str())))
+        .transpose()?;
+    Ok((rt, r))
 }
 
 fn entitlements(
     s: &Snapshot<'_>,
     resource_type: Option<&str>,
     resource: Option<&str>,
-) -> Result<View> {
+    format: OutputFormat,
+) -> Result<()> {
     let types = Types::of(s)?;
-    let mut table = Table::new([
+    let (rt, r) = scope(s, resource_type, resource)?;
+    let columns = [
         "ID",
         "DISPLAY NAME",
         "RESOURCE TYPE",
         "RESOURCE",
         "PERMISSION",
-    ]);
-    let mut list = Vec::new();
+    ];
+    let mut listing = Listing::new(format, columns, "entitlements");
     let filter = EntitlementFilter {
-        resource_type: resource_type.map(str::to_owned),
-        resource: resource_type
-            .zip(resource)
-            .map(|(t, r)| ResourceId::new(t, r)),
+        resource_type: rt.map(|t| t.id),
+        resource: r.map(|r| r.id),
     };
     s.for_each_entitlement(filter, |e| {
         let on = &e.resource.id;
-        if !matches(on, resource_type, resource) {
-            return Ok(());
-        }
-        table.row([
-            e.id.clone(),
-            e.display_name.clone(),
-            on.resource_type.clone(),
-            resource_label(&e.resource),
-            e.slug.clone(),
-        ]);
-        list.push(json!({
-            "entitlement": protojson::entitlement(&e),
-            "resource": protojson::resource(&e.resource),
-            "resourceType": types.json(&on.resource_type),
-        }));
-        Ok(())
+        let cells = vec![
+            Cell::from(&e.id),
+            Cell::from(&e.display_name),
+            Cell::from(&on.resource_type),
+            Cell::from(label(&e.resource)),
+            Cell::from(&e.slug),
+        ];
+        listing.push(cells, || {
+            json!({
+                "entitlement": protojson::entitlement(&e),
+                "resource": protojson::resource(&e.resource),
+                "resourceType": types.json(&on.resource_type),
+            })
+        })
     })?;
-    Ok(View {
-        tables: vec![table],
-        json: json!({ "entitlements": list }),
-        empty: "No entitlements.",
-    })
+    listing.finish("No entitlements.")
 }
 
 fn grants(
@@ -244,128 +284,294 @@ fn grants(
     resource_type: Option<&str>,
     resource: Option<&str>,
     entitlement: Option<&str>,
-) -> Result<View> {
+    format: OutputFormat,
+) -> Result<()> {
     let types = Types::of(s)?;
+    let (rt, r) = scope(s, resource_type, resource)?;
+    let e = entitlement
+        .map(|e| s.entitlement_named(e, r.as_ref().map(|r| &r.id)))
+        .transpose()?;
+    if let (Some(e), Some(r)) = (&e, &r)
+        && e.resource.id != r.id
+    {
+        return Err(Error::Usage(format!(
+            "entitlement {} is on {}, not on {}: drop -r or name an entitlement of it",
+            e.id,
+            e.resource.id,
+            label(r)
+        )));
+    }
     let mut names = Names::new(s);
-    let mut table = Table::new([
+    let columns = [
         "ID",
         "RESOURCE TYPE",
         "RESOURCE",
         "ENTITLEMENT",
         "PRINCIPAL",
-    ]);
-    let mut list = Vec::new();
+    ];
+    let mut listing = Listing::new(format, columns, "grants");
     let filter = GrantFilter {
-        entitlement_id: entitlement.map(str::to_owned),
-        resource: resource_type
-            .zip(resource)
-            .map(|(t, r)| ResourceId::new(t, r)),
+        entitlement_id: e.map(|e| e.id),
+        resource: r.map(|r| r.id),
+        resource_type: rt.map(|t| t.id),
         ..Default::default()
     };
     s.for_each_grant(filter, |g| {
         let on = &g.entitlement.resource.id;
-        if !matches(on, resource_type, resource)
-            || entitlement.is_some_and(|e| g.entitlement.id != e)
-        {
-            return Ok(());
-        }
         let principal = names.resource_or_id(&g.principal)?;
         let on_resource = names.resource_or_id(&g.entitlement.resource)?;
-        table.row([
-            g.id.clone(),
-            on.resource_type.clone(),
-            resource_label(&on_resource),
-            g.entitlement.id.clone(),
-            resource_label(&principal),
-        ]);
-        list.push(json!({
-            "grant": protojson::grant(&g),
-            "entitlement": protojson::entitlement(&g.entitlement),
-            "resource": protojson::resource(&on_resource),
-            "resourceType": types.json(&on.resource_type),
-            "principal": protojson::resource(&principal),
-        }));
-        Ok(())
+        let cells = vec![
+            Cell::from(&g.id),
+            Cell::from(&on.resource_type),
+            Cell::from(label(&on_resource)),
+            Cell::from(&g.entitlement.id),
+            Cell::from(label(&principal)),
+        ];
+        listing.push(cells, || {
+            json!({
+                "grant": protojson::grant(&g),
+                "entitlement": protojson::entitlement(&g.entitlement),
+                "resource": protojson::resource(&on_resource),
+                "resourceType": types.json(&on.resource_type),
+                "principal": protojson::resource(&principal),
+            })
+        })
     })?;
-    Ok(View {
-        tables: vec![table],
-        json: json!({ "grants": list }),
-        empty: "No grants.",
-    })
+    listing.finish("No grants.")
 }
 
-fn access(s: &Snapshot<'_>, who: &str) -> Result<View> {
-    let principal = s.find_principal(who)?.ok_or_else(|| {
-        Error::NotFound(format!(
-            "no principal with id or email {who:?} in sync {}: list them with `inspect resources`",
-            s.id()
-        ))
-    })?;
+fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
+    let principal = s.principal_named(who)?;
     let types = Types::of(s)?;
-    let mut table = Table::new(["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"]);
-    let mut list = Vec::new();
+    let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"];
+    let mut listing = Listing::new(format, columns, "access")
+        .json_field("principal", protojson::resource(&principal));
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
-        let slugs: Vec<&str> = access
+        let slugs: Vec<String> = access
             .held
             .iter()
-            .map(|(e, _)| entitlement_name(e))
+            .map(|(e, _)| entitlement_name(e).to_owned())
             .collect();
-        table.row([
-            on.resource_type.clone(),
-            resource_label(&access.resource),
-            slugs.join(", "),
-        ]);
-        list.push(json!({
-            "resource": protojson::resource(&access.resource),
-            "resourceType": types.json(&on.resource_type),
-            "entitlements": access.held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
-        }));
+        let cells = vec![
+            Cell::from(&on.resource_type),
+            Cell::from(label(&access.resource)),
+            Cell::from(slugs),
+        ];
+        listing.push(cells, || {
+            json!({
+                "resource": protojson::resource(&access.resource),
+                "resourceType": types.json(&on.resource_type),
+                "entitlements": access.held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
+            })
+        })?;
     }
-    let json = json!({ "principal": protojson::resource(&principal), "access": list });
-    Ok(View {
-        tables: vec![table],
-        json,
-        empty: "This principal holds no entitlement.",
-    })
+    listing.finish("This principal holds no entitlement.")
 }
 
-fn members(s: &Snapshot<'_>, entitlement_id: &str) -> Result<View> {
-    let entitlement = s.entitlement(entitlement_id)?.ok_or_else(|| {
-        Error::NotFound(format!(
-            "no entitlement {entitlement_id:?} in sync {}: list them with `inspect entitlements`",
-            s.id()
-        ))
-    })?;
-    let mut table = Table::new(["PRINCIPAL TYPE", "PRINCIPAL", "DISPLAY NAME", "EMAIL"]);
-    let mut list = Vec::new();
-    for holder in s.holders(entitlement_id)? {
+fn members(s: &Snapshot<'_>, name: &str, format: OutputFormat) -> Result<()> {
+    let entitlement = s.entitlement_named(name, None)?;
+    let mut columns = vec!["PRINCIPAL TYPE", "PRINCIPAL", "DISPLAY NAME"];
+    columns.extend(PERSON);
+    let mut listing = Listing::new(format, columns, "principals")
+        .json_field("entitlement", protojson::entitlement(&entitlement));
+    s.for_each_holder(&entitlement.id, |holder| {
         let p = &holder.principal;
-        table.row([
-            p.id.resource_type.clone(),
-            p.id.resource.clone(),
-            p.display_name.clone(),
-            login(p).to_owned(),
-        ]);
-        list.push(json!({ "principal": protojson::resource(p), "grantId": &holder.grant.id }));
+        let mut cells = vec![
+            Cell::from(&p.id.resource_type),
+            Cell::from(&p.id.resource),
+            Cell::from(&p.display_name),
+        ];
+        cells.extend(person_cells(p));
+        listing.push(
+            cells,
+            || json!({ "principal": protojson::resource(p), "grantId": &holder.grant.id }),
+        )
+    })?;
+    listing.finish("Nobody holds this entitlement.")
+}
+
+fn review(s: &Snapshot<'_>, filters: &ReviewArgs, format: OutputFormat) -> Result<()> {
+    let only = filters
+        .resource
+        .as_deref()
+        .map(|r| s.resource_named(r, None))
+        .transpose()?;
+    if let Some(r) = only.as_ref().filter(|r| r.parent.is_some()) {
+        return Err(Error::Usage(format!(
+            "{} is not a top-level resource (it is in {}): --resource takes one the review has \
+             rows for; `inspect members` lists who holds what on any resource",
+            label(r),
+            r.parent
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        )));
     }
-    let json = json!({ "entitlement": protojson::entitlement(&entitlement), "principals": list });
-    Ok(View {
-        tables: vec![table],
-        json,
-        empty: "Nobody holds this entitlement.",
+    let person = filters
+        .principal
+        .as_deref()
+        .map(|p| s.principal_named(p))
+        .transpose()?;
+    let rows = s.review()?;
+    check_roles(s, &filters.role, &rows)?;
+    // The first column is named after the top-level resources' type when they share one.
+    let scope_types: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.scope.id.resource_type.as_str())
+        .collect();
+    let scope_title = match scope_types.iter().next() {
+        Some(t) if scope_types.len() == 1 => Types::of(s)?.title(t),
+        _ => "RESOURCE".to_owned(),
+    };
+    let columns = vec![
+        Column::keyed(scope_title, "resource"),
+        Column::hidden("resource_id"),
+        Column::hidden("principal_id"),
+        Column::from("NAME"),
+        Column::from("EMAIL"),
+        Column::from("ROLES"),
+        Column::from("MFA"),
+        Column::from("SSO"),
+        Column::from("STATUS"),
+        Column::from("GROUPS"),
+        Column::from("ACCESS"),
+        Column::keyed("IN", "resources"),
+    ];
+    let mut listing = Listing::new(format, columns, "review");
+    for row in rows {
+        let keep = only.as_ref().is_none_or(|r| r.id == row.scope.id)
+            && person.as_ref().is_none_or(|p| p.id == row.principal.id)
+            && filters.min_resources.is_none_or(|n| row.scopes >= n)
+            && (filters.role.is_empty()
+                || row
+                    .roles
+                    .iter()
+                    .any(|h| filters.role.iter().any(|r| r.eq_ignore_ascii_case(&h.slug))))
+            && one_of(&filters.mfa, c1z::flag(row.attributes.mfa))
+            && one_of(&filters.sso, c1z::flag(row.attributes.sso))
+            && one_of(&filters.status, row.attributes.status.unwrap_or("unknown"));
+        if !keep {
+            continue;
+        }
+        let describe = |held: &[Held], with_resource: bool| -> Vec<String> {
+            held.iter()
+                .map(|h| match with_resource {
+                    true => format!("{}: {}", h.resource, h.describe()),
+                    false => h.describe(),
+                })
+                .collect()
+        };
+        let groups: Vec<String> = row
+            .groups
+            .iter()
+            .map(|h| match h.via.is_empty() {
+                true => h.resource.clone(),
+                false => format!("{} (via {})", h.resource, h.via.join(", ")),
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let a = &row.attributes;
+        let cells = vec![
+            Cell::from(short_name(&row.scope)),
+            Cell::from(row.scope.id.to_string()),
+            Cell::from(row.principal.id.to_string()),
+            Cell::from(short_name(&row.principal)),
+            Cell::from(&a.email),
+            Cell::from(describe(&row.roles, false)),
+            Cell::from(a.mfa),
+            Cell::from(a.sso),
+            Cell::from(a.status.unwrap_or("unknown")),
+            Cell::from(groups),
+            Cell::from(describe(&row.access, true)),
+            Cell::from(row.scopes as u64),
+        ];
+        listing.push(cells, || review_json(&row))?;
+    }
+    let empty = match filters.is_empty() {
+        true => "Nobody holds access on anything.",
+        false => "Nobody matches these filters.",
+    };
+    listing.finish(empty)
+}
+
+impl ReviewArgs {
+    fn is_empty(&self) -> bool {
+        self.role.is_empty()
+            && self.mfa.is_empty()
+            && self.sso.is_empty()
+            && self.status.is_empty()
+            && self.resource.is_none()
+            && self.principal.is_none()
+            && self.min_resources.is_none()
+    }
+}
+
+/// Every `--role` must be a role someone holds, or the empty answer would be a typo's.
+fn check_roles(s: &Snapshot<'_>, wanted: &[String], rows: &[ReviewRow]) -> Result<()> {
+    let held: BTreeSet<String> = rows
+        .iter()
+        .flat_map(|r| r.roles.iter().map(|h| h.slug.to_lowercase()))
+        .collect();
+    match wanted
+        .iter()
+        .find(|role| !held.contains(&role.to_lowercase()))
+    {
+        Some(role) => {
+            let known = format!(
+                "roles held: {}",
+                held.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+            Err(s
+                .no_match("role", role, held.iter().map(String::as_str), known)
+                .into())
+        }
+        None => Ok(()),
+    }
+}
+
+fn one_of(wanted: &[String], value: &str) -> bool {
+    wanted.is_empty() || wanted.iter().any(|w| w == value)
+}
+
+fn review_json(row: &ReviewRow) -> Value {
+    let held = |list: &[Held]| -> Vec<Value> {
+        list.iter()
+            .map(|h| {
+                json!({
+                    "resource": h.resource,
+                    "slug": h.slug,
+                    "entitlementId": h.entitlement_id,
+                    "direct": h.direct,
+                    "via": h.via,
+                })
+            })
+            .collect()
+    };
+    json!({
+        "resource": protojson::resource(&row.scope),
+        "principal": protojson::resource(&row.principal),
+        "email": row.attributes.email,
+        "mfa": row.attributes.mfa,
+        "sso": row.attributes.sso,
+        "status": row.attributes.status,
+        "roles": held(&row.roles),
+        "groups": held(&row.groups),
+        "access": held(&row.access),
+        "resources": row.scopes,
     })
 }
 
-fn stats(s: &Snapshot<'_>) -> Result<View> {
+fn stats(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
     let per_type = s.stats()?;
-    let mut table = Table::new(["RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS"]);
     let mut totals = [0u64; 3];
     let mut types = serde_json::Map::new();
     for (rt, c) in &per_type {
-        let counts = [c.resources, c.entitlements, c.grants];
-        table.row(std::iter::once(rt.clone()).chain(counts.iter().map(u64::to_string)));
-        for (total, n) in totals.iter_mut().zip(counts) {
+        for (total, n) in totals
+            .iter_mut()
+            .zip([c.resources, c.entitlements, c.grants])
+        {
             *total += n;
         }
         types.insert(
@@ -373,9 +579,8 @@ fn stats(s: &Snapshot<'_>) -> Result<View> {
             json!({ "resources": c.resources, "entitlements": c.entitlements, "grants": c.grants }),
         );
     }
-    table.row(std::iter::once("total".to_owned()).chain(totals.iter().map(u64::to_string)));
     let run = s.run();
-    let json = json!({
+    let document = json!({
         "sync": sync_json(run),
         "totals": {
             "resourceTypes": per_type.len(),
@@ -390,15 +595,23 @@ fn stats(s: &Snapshot<'_>) -> Result<View> {
         run.id.clone(),
         run.sync_type.clone(),
         run.started_at.clone(),
-        run.ended_at
-            .clone()
-            .unwrap_or_else(|| "(unfinished)".to_owned()),
+        ended(run),
     ]);
-    Ok(View {
-        tables: vec![header, table],
-        json,
-        empty: "Empty sync.",
-    })
+    let columns = ["RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS"];
+    let mut listing = Listing::new(format, columns, "resourceTypes")
+        .json_document(document)
+        .preface(header);
+    let total = ("total".to_owned(), totals);
+    let rows = per_type
+        .iter()
+        .map(|(rt, c)| (rt.clone(), [c.resources, c.entitlements, c.grants]))
+        .chain([total]);
+    for (rt, counts) in rows {
+        let mut cells = vec![Cell::from(rt)];
+        cells.extend(counts.map(Cell::from));
+        listing.push(cells, || Value::Null)?;
+    }
+    listing.finish("Empty sync.")
 }
 
 /// The sync's resource types by id, for the `resourceType` of JSON items.
@@ -420,32 +633,12 @@ impl Types {
             None => json!({ "id": id }),
         }
     }
-}
 
-/// `type:id (name)` when the name is known and differs from the id.
-fn resource_label(r: &Resource) -> String {
-    match r.display_name.is_empty() || r.display_name == r.id.resource {
-        true => r.id.to_string(),
-        false => format!("{} ({})", r.id, r.display_name),
-    }
-}
-
-/// A principal's primary email, else its login (empty for non-principals).
-fn login(r: &Resource) -> &str {
-    let Some(t) = r.user_trait() else {
-        return "";
-    };
-    t.primary_email().unwrap_or(&t.login)
-}
-
-fn matches(on: &ResourceId, resource_type: Option<&str>, resource: Option<&str>) -> bool {
-    resource_type.is_none_or(|t| on.resource_type == t) && resource.is_none_or(|r| on.resource == r)
-}
-
-fn entitlement_name(e: &Entitlement) -> &str {
-    match (e.slug.is_empty(), e.display_name.is_empty()) {
-        (false, _) => &e.slug,
-        (true, false) => &e.display_name,
-        (true, true) => &e.id,
+    /// A column title for resources of type `id`: its display name in capitals.
+    fn title(&self, id: &str) -> String {
+        match self.0.get(id) {
+            Some(rt) if !rt.display_name.is_empty() => rt.display_name.to_uppercase(),
+            _ => id.to_uppercase(),
+        }
     }
 }

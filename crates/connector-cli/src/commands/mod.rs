@@ -64,6 +64,14 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
     result
 }
 
+/// Opens the `.c1z` at `path` for `inspect` and `diff`, within the settings' size limit.
+pub(crate) fn open(settings: &Settings, path: &std::path::Path) -> Result<c1z::C1zReader> {
+    c1z::C1zReader::open_with_limit(path, settings.max_decoded_bytes).map_err(|e| match e {
+        c1z::Error::TooLarge { .. } => Error::TooLarge { error: e },
+        e => Error::C1z(e),
+    })
+}
+
 /// Merges the command line's settings, the environment (read through `env`) and the config file
 /// (named by `--config` or `BATON_CONFIG_PATH`), then checks them.
 pub(crate) fn load(

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use c1z::{C1zWriter, WriterOptions};
-use connector_sdk::{CancellationToken, Connector, Observer, SyncOptions, SyncSummary, Usage};
+use connector_sdk::{
+    CancellationToken, Connector, Observer, SyncOptions, SyncSummary, SyncType, Usage,
+};
 use serde_json::json;
 
 use crate::error::Result;
@@ -29,6 +31,8 @@ pub struct SyncReport {
     pub summary: SyncSummary,
     /// What the connector's transport did, if it says.
     pub usage: Option<Usage>,
+    /// `Partial` when the resource type filter left types out.
+    pub sync_type: SyncType,
 }
 
 /// Syncs `connector` into `settings.file` (the command's work, without signal handling or
@@ -56,10 +60,21 @@ pub async fn run(
         ..Default::default()
     };
     let summary = connector_sdk::sync(connector, &store, options).await?;
+    let partial = settings.resource_types.as_ref().is_some_and(|kept| {
+        !kept.is_empty()
+            && connector
+                .syncers()
+                .iter()
+                .any(|s| !kept.contains(&s.resource_type().id))
+    });
     Ok(SyncReport {
         file: settings.file.clone(),
         summary,
         usage: connector.usage(),
+        sync_type: match partial {
+            true => SyncType::Partial,
+            false => SyncType::Full,
+        },
     })
 }
 
@@ -86,6 +101,7 @@ pub(crate) async fn main(
     match settings.output {
         OutputFormat::Json => output::print_json(&report.to_json()),
         OutputFormat::Table => output::print(&report.render()),
+        format => report.counts().print(format, ""),
     }
 }
 
@@ -100,8 +116,8 @@ async fn watch_rate_limit(connector: Arc<dyn Connector>, progress: Arc<Progress>
 }
 
 impl SyncReport {
-    /// The summary for people: counts per resource type, then requests, retries, warnings.
-    pub fn render(&self) -> String {
+    /// The counts per resource type, and their total.
+    pub fn counts(&self) -> Table {
         let s = &self.summary;
         let mut table = Table::new(["RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS"]);
         for (rt, c) in &s.resource_types {
@@ -118,9 +134,18 @@ impl SyncReport {
             s.entitlements().to_string(),
             s.grants().to_string(),
         ]);
-        let how = match s.resumed {
-            true => "resumed an interrupted sync",
-            false => "new sync",
+        table
+    }
+
+    /// The summary for people: counts per resource type, then requests, retries, warnings.
+    pub fn render(&self) -> String {
+        let s = &self.summary;
+        let table = self.counts();
+        let how = match (s.resumed, self.sync_type) {
+            (true, SyncType::Partial) => "resumed an interrupted partial sync",
+            (true, _) => "resumed an interrupted sync",
+            (false, SyncType::Partial) => "new partial sync",
+            (false, _) => "new sync",
         };
         let work = match &self.usage {
             Some(u) => {
@@ -161,6 +186,7 @@ impl SyncReport {
         json!({
             "file": self.file.display().to_string(),
             "syncId": s.sync_id,
+            "syncType": self.sync_type.as_baton_str(),
             "resumed": s.resumed,
             "resourceTypes": s.resource_types,
             "totals": {

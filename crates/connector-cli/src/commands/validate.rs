@@ -21,7 +21,7 @@ pub(crate) async fn main(
     let report = connector.report().await.map_err(Error::Validate)?;
     match settings.output {
         OutputFormat::Json => output::print_json(&report)?,
-        OutputFormat::Table => output::print_tables(&[table(&report)], "Nothing to check.")?,
+        format => table(&report).print(format, "Nothing to check.")?,
     }
     report.verdict().map_err(Error::Validate)
 }

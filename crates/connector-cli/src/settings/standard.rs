@@ -86,13 +86,27 @@ pub const HTTP_TIMEOUT_SECONDS: Setting = Setting::int(
 pub const OUTPUT: Setting = Setting::text(
     "output",
     "Output format",
-    "Output format of inspect, diff, validate and the sync summary: table or json",
+    "Output format of inspect, diff, validate and the sync summary: table, json (baton's \
+     shapes), csv (a header row, one row per item) or jsonl (one JSON object per row, the csv \
+     columns)",
 )
 .short('o')
 .default("table")
-.choices(&["table", "json"])
+.choices(&["table", "json", "csv", "jsonl"])
 .value_name("FORMAT")
 .flag_only();
+
+/// The largest database inspect and diff decompress (baton's
+/// `BATON_DECODER_MAX_DECODED_SIZE_MB`).
+pub const MAX_DECODED_SIZE_MB: Setting = Setting::int(
+    "max-decoded-size-mb",
+    "Max decoded size",
+    "Largest decompressed database inspect and diff read, in MiB; a larger .c1z is refused",
+)
+.default("2048")
+.min(1)
+.value_name("MB")
+.ops();
 
 /// The YAML config file (also `BATON_CONFIG_PATH`).
 pub const CONFIG: Setting = Setting::text(
@@ -123,9 +137,20 @@ pub const STANDARD: &[Setting] = &[
     WORKERS,
     HTTP_TIMEOUT_SECONDS,
     KEEP_SYNCS,
+    MAX_DECODED_SIZE_MB,
     OUTPUT,
     CONFIG,
     CHECKPOINT_INTERVAL_SECONDS,
+];
+
+/// The standard settings `inspect` and `diff` read; their help shows only these.
+pub const READ: &[Setting] = &[
+    FILE,
+    OUTPUT,
+    MAX_DECODED_SIZE_MB,
+    LOG_LEVEL,
+    LOG_FORMAT,
+    CONFIG,
 ];
 
 /// Log line format.
@@ -145,6 +170,10 @@ pub enum OutputFormat {
     Table,
     /// JSON shaped like baton's `-o json` outputs.
     Json,
+    /// CSV: a header row of column keys, then one row per item.
+    Csv,
+    /// JSON Lines: one object per item, keyed by the CSV columns.
+    Jsonl,
 }
 
 /// The standard settings, validated. Nothing here needs the network or a credential.
@@ -168,6 +197,8 @@ pub struct Settings {
     pub output: OutputFormat,
     /// Least time between two checkpoints of a sync.
     pub checkpoint_interval: Duration,
+    /// The largest database inspect and diff decompress, in bytes.
+    pub max_decoded_bytes: u64,
 }
 
 impl Default for Settings {
@@ -203,6 +234,8 @@ impl Settings {
         };
         let output = match text(&OUTPUT).as_str() {
             "json" => OutputFormat::Json,
+            "csv" => OutputFormat::Csv,
+            "jsonl" => OutputFormat::Jsonl,
             _ => OutputFormat::Table,
         };
         Ok(Settings {
@@ -215,6 +248,7 @@ impl Settings {
             http_timeout: Duration::from_secs(int(&HTTP_TIMEOUT_SECONDS)),
             output,
             checkpoint_interval: Duration::from_secs(int(&CHECKPOINT_INTERVAL_SECONDS)),
+            max_decoded_bytes: int(&MAX_DECODED_SIZE_MB).saturating_mul(1 << 20),
         })
     }
 }
@@ -233,6 +267,7 @@ mod tests {
         assert_eq!(s.log_format, LogFormat::Console);
         assert_eq!((s.workers, s.keep_syncs, s.resource_types), (8, 3, None));
         assert_eq!(s.http_timeout, Duration::from_secs(30));
+        assert_eq!(s.max_decoded_bytes, c1z::DEFAULT_MAX_DECODED_MB << 20);
         let piped = Settings::from_values(&values, false).unwrap();
         assert_eq!(piped.log_format, LogFormat::Json);
     }
@@ -247,6 +282,7 @@ mod tests {
             ("BATON_KEEP_SYNCS", "5"),
             ("BATON_WORKERS", "2"),
             ("BATON_HTTP_TIMEOUT_SECONDS", "60"),
+            ("BATON_MAX_DECODED_SIZE_MB", "64"),
         ];
         let env = Layer::from_env(STANDARD, |name| {
             vars.iter()
@@ -265,6 +301,7 @@ mod tests {
         );
         assert_eq!((s.keep_syncs, s.workers), (5, 2));
         assert_eq!(s.http_timeout, Duration::from_secs(60));
+        assert_eq!(s.max_decoded_bytes, 64 << 20);
     }
 
     #[test]

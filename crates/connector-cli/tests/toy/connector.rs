@@ -7,9 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connector_cli::{About, Error, Program, Result, Setting, Values};
 use connector_sdk::{
-    Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext,
-    Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait, UserTrait,
-    ValidationReport,
+    Annotation, Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GrantSources,
+    GroupTrait, ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer,
+    ResourceType, Trait, UserTrait, ValidationReport,
 };
 use secrecy::ExposeSecret;
 
@@ -35,6 +35,15 @@ pub const DELAY_MS: Setting = Setting::int("toy-delay-ms", "Delay", "Millisecond
     .default("0")
     .value_name("MS");
 pub const PANIC: Setting = Setting::bool("toy-panic", "Panic", "Panic while building").hidden();
+pub const PROJECTS: Setting = Setting::int(
+    "toy-projects",
+    "Projects",
+    "Projects under each group (children of the group; its members view them through it)",
+)
+.default("0")
+.value_name("N");
+pub const NO_MFA: Setting =
+    Setting::list("toy-no-mfa", "No MFA", "Users without MFA (ids)").value_name("IDS");
 
 /// The toy as a program.
 pub struct Toy;
@@ -52,7 +61,9 @@ impl Program for Toy {
     }
 
     fn settings(&self) -> Vec<Setting> {
-        vec![TOKEN, USERS, GROUPS, DENY, DELAY_MS, PANIC]
+        vec![
+            TOKEN, USERS, GROUPS, DENY, DELAY_MS, PANIC, PROJECTS, NO_MFA,
+        ]
     }
 
     fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
@@ -76,6 +87,11 @@ impl Program for Toy {
                     .map(<[String]>::to_vec)
                     .unwrap_or_default(),
                 delay: Duration::from_millis(values.int(&DELAY_MS).unwrap_or(0)),
+                projects: values.int(&PROJECTS).unwrap_or(0),
+                no_mfa: values
+                    .list(&NO_MFA)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
             }),
         }))
     }
@@ -94,6 +110,29 @@ struct Data {
     users: u64,
     groups: Vec<String>,
     delay: Duration,
+    projects: u64,
+    no_mfa: Vec<String>,
+}
+
+impl Data {
+    /// User `n`: MFA on unless listed in `no_mfa`; SSO on for even users, unknown for odd.
+    fn user(&self, n: u64) -> Resource {
+        let id = format!("u{n}");
+        let mut t = UserTrait::new()
+            .with_email(format!("user{n}@toy.example"), true)
+            .with_mfa(!self.no_mfa.contains(&id));
+        if n.is_multiple_of(2) {
+            t = t.with_sso(true);
+        }
+        user(n).with_annotation(t)
+    }
+
+    /// The members of group `group`: the first group holds every user, the others every
+    /// second user.
+    fn members(&self, group: &str) -> impl Iterator<Item = u64> + '_ {
+        let first = self.groups.first().is_some_and(|g| g == group);
+        (0..self.users).filter(move |n| first || n % 2 == 0)
+    }
 }
 
 pub struct ToyConnector {
@@ -140,6 +179,7 @@ impl Connector for ToyConnector {
         vec![
             Arc::new(Users(self.data.clone())),
             Arc::new(Groups(self.data.clone())),
+            Arc::new(Projects(self.data.clone())),
         ]
     }
 }
@@ -152,6 +192,11 @@ fn group_type() -> ResourceType {
     ResourceType::new("group", "Group", &[Trait::Group])
 }
 
+fn project_type() -> ResourceType {
+    ResourceType::new("project", "Project", &[])
+}
+
+/// User `n` without its user trait (grants name principals by id only).
 fn user(n: u64) -> Resource {
     let name = match n {
         0 => "Ada Lovelace with a display name far longer than any terminal is wide, so tables \
@@ -160,7 +205,6 @@ fn user(n: u64) -> Resource {
         n => format!("User {n}"),
     };
     Resource::new(&user_type(), format!("u{n}"), name)
-        .with_annotation(UserTrait::new().with_email(format!("user{n}@toy.example"), true))
 }
 
 struct Users(Arc<Data>);
@@ -173,7 +217,9 @@ impl ResourceSyncer for Users {
 
     async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
-        Ok(Page::last((0..self.0.users).map(user).collect()))
+        Ok(Page::last(
+            (0..self.0.users).map(|n| self.0.user(n)).collect(),
+        ))
     }
 }
 
@@ -188,8 +234,12 @@ impl ResourceSyncer for Groups {
     async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
         let groups = self.0.groups.iter().map(|g| {
-            Resource::new(&group_type(), g.as_str(), g.as_str())
-                .with_annotation(GroupTrait::default())
+            let group = Resource::new(&group_type(), g.as_str(), g.as_str())
+                .with_annotation(GroupTrait::default());
+            match self.0.projects {
+                0 => group,
+                _ => group.with_annotation(Annotation::child_resource_type("project")),
+            }
         });
         Ok(Page::last(groups.collect()))
     }
@@ -204,20 +254,63 @@ impl ResourceSyncer for Groups {
         Ok(Page::last(vec![member]))
     }
 
-    /// The first group holds every user, the others every second user.
     async fn grants(
         &self,
         cx: ResourceContext,
     ) -> std::result::Result<Page<Grant>, ConnectorError> {
         tokio::time::sleep(self.0.delay).await;
-        let first = self
+        let grants = self
             .0
-            .groups
-            .first()
-            .is_some_and(|g| *g == cx.resource.id.resource);
-        let grants = (0..self.0.users)
-            .filter(|n| first || n % 2 == 0)
+            .members(&cx.resource.id.resource)
             .map(|n| Grant::new(&cx.resource, "member", user(n).id));
+        Ok(Page::last(grants.collect()))
+    }
+}
+
+/// `--toy-projects` projects under each group; the group's members view them, a grant that
+/// records the group membership as its source (as grant expansion would).
+struct Projects(Arc<Data>);
+
+#[async_trait]
+impl ResourceSyncer for Projects {
+    fn resource_type(&self) -> ResourceType {
+        project_type()
+    }
+
+    async fn list(&self, cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
+        let Some(group) = cx.parent else {
+            return Ok(Page::empty());
+        };
+        let projects = (1..=self.0.projects).map(|p| {
+            let id = format!("{}-p{p}", group.resource);
+            Resource::new(&project_type(), id.as_str(), id.as_str()).with_parent(group.clone())
+        });
+        Ok(Page::last(projects.collect()))
+    }
+
+    async fn entitlements(
+        &self,
+        cx: ResourceContext,
+    ) -> std::result::Result<Page<Entitlement>, ConnectorError> {
+        let viewer =
+            Entitlement::permission(&cx.resource, "viewer").with_grantable_to(&[&user_type()]);
+        Ok(Page::last(vec![viewer]))
+    }
+
+    async fn grants(
+        &self,
+        cx: ResourceContext,
+    ) -> std::result::Result<Page<Grant>, ConnectorError> {
+        let Some(group) = cx.resource.parent.clone() else {
+            return Ok(Page::empty());
+        };
+        let source = format!("{group}:member");
+        let grants = self.0.members(&group.resource).map(|n| Grant {
+            sources: Some(GrantSources {
+                sources: [(source.clone(), true)].into(),
+            }),
+            ..Grant::new(&cx.resource, "viewer", user(n).id)
+        });
         Ok(Page::last(grants.collect()))
     }
 }

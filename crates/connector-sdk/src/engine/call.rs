@@ -1,6 +1,7 @@
 //! One connector call, retried while it fails transiently.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
 
@@ -54,6 +55,20 @@ pub(crate) struct CallEnv {
     pub(crate) cancel: CancellationToken,
     pub(crate) retry: EngineRetry,
     pub(crate) observer: Option<Arc<dyn Observer>>,
+    /// First pages of top-level listings, by resource type, that the scope check of a partial
+    /// sync fetched: each answers its call once, so no page is fetched twice.
+    pub(crate) fetched: Arc<Mutex<HashMap<String, Page<Resource>>>>,
+}
+
+impl CallEnv {
+    /// The page fetched earlier for `action`, if it is a top-level listing's first call.
+    fn take_fetched(&self, action: &Action) -> Option<Page<Resource>> {
+        if action.op != Op::List || action.parent.is_some() || action.token.is_some() {
+            return None;
+        }
+        let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        fetched.remove(&action.resource_type)
+    }
 }
 
 /// The result of a call and how many retries it took.
@@ -70,6 +85,13 @@ pub(crate) async fn run(
     action: Action,
     env: CallEnv,
 ) -> Outcome {
+    if let Some(page) = env.take_fetched(&action) {
+        return Outcome {
+            id,
+            retries: 0,
+            result: Ok(Output::Resources(page)),
+        };
+    }
     let mut retries = 0;
     let mut attempt = 1;
     loop {

@@ -18,6 +18,18 @@
 //! Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
 //! are left out of the matching phases.
 //!
+//! # Partial syncs
+//!
+//! A sync restricted by [`SyncOptions::resource_types`] to some of the connector's types is
+//! started with [`SyncType::Partial`](crate::SyncType) (baton's `partial`), so that readers do not
+//! take the types it leaves out for removed; otherwise it is `Full`. Before the store is touched,
+//! the filter is checked for child types whose parent type it leaves out (which would sync
+//! none of them): the first page of each selected type's top-level listing is asked for, and a
+//! selected type with no top-level resources that no selected parent announces is looked for
+//! under the left-out types; if one announces it, the sync fails with
+//! [`Error::InvalidOptions`](crate::Error::InvalidOptions) naming the types to add. This costs
+//! at most two calls per resource type, only in a partial sync.
+//!
 //! # Concurrency
 //!
 //! Independent calls run at the same time, at most [`SyncOptions::workers`] of them: the child
@@ -58,6 +70,7 @@
 
 pub(crate) mod call;
 mod run;
+mod scope;
 pub(crate) mod state;
 
 use std::collections::BTreeMap;
@@ -76,8 +89,9 @@ pub struct SyncOptions {
     /// Calls in flight at most (default 8). Must be at least 1.
     pub workers: usize,
     /// Sync only these resource types (baton's `--sync-resource-types`); `None` or an empty list
-    /// syncs all. An id that no syncer provides is an error. Child listings of filtered-out types
-    /// are skipped too.
+    /// syncs all. An id that no syncer provides is an error, and so is leaving out the parent
+    /// type of a type kept (see [Partial syncs](self#partial-syncs)). Child listings of
+    /// filtered-out types are skipped too.
     pub resource_types: Option<Vec<String>>,
     /// Least time between two periodic checkpoints (default 10 s, baton's).
     pub checkpoint_interval: Duration,

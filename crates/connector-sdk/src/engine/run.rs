@@ -46,6 +46,7 @@ pub async fn sync(
         cancel: options.cancel.child_token(),
         retry: options.retry,
         observer: options.observer.clone(),
+        fetched: Default::default(),
     };
     let validate_retries = call::validate(connector, &env).await.map_err(|source| {
         if options.cancel.is_cancelled() {
@@ -57,8 +58,15 @@ pub async fn sync(
         }
     })?;
 
-    let start = store.begin_sync().await?;
+    let scope = super::scope::check(connector, options.resource_types.as_deref(), &env).await?;
+    let start = store.begin_sync_of(scope.sync_type).await?;
+    // What the scope check's calls cached joins the sync's session: their pages may answer
+    // the sync's own first calls.
+    let probed = env.session.take_dirty();
     env.session = SessionCache::from_entries(start.session);
+    for (key, value) in probed {
+        env.session.put(key, value);
+    }
     let type_ids: Vec<String> = plan.types.iter().map(|t| t.id.clone()).collect();
     let (mut state, resumed) = match &start.checkpoint {
         Some(json) => (
@@ -69,7 +77,7 @@ pub async fn sync(
     };
     state.stats.retries += validate_retries;
 
-    let engine = Engine {
+    let mut engine = Engine {
         store,
         next_checkpoint: Instant::now() + options.checkpoint_interval,
         options,
@@ -90,6 +98,9 @@ pub async fn sync(
         fanout_turn: false,
         started,
     };
+    for warning in scope.warnings {
+        engine.warn(warning);
+    }
     engine.run().await
 }
 
