@@ -95,6 +95,35 @@ async fn tokens_and_rate_limit_flags() {
     assert_eq!(default.status(), 401, "--token replaces the default token");
 }
 
+#[tokio::test]
+async fn rolling_minute_and_other_consumer_flags() {
+    let (_running, url) = start(&[
+        "--preset",
+        "small",
+        "--rate-limit",
+        "6",
+        "--rate-limit-model",
+        "rolling-minute",
+        "--other-consumer-rpm",
+        "3",
+        "--retry-after",
+        "absent",
+    ]);
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let reply = client
+            .get(format!("{url}/v1/organizations"))
+            .header("Authorization", default_auth())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(reply.status().as_u16());
+    }
+    // The other consumer already holds half of the rolling minute.
+    assert_eq!(statuses, [200, 200, 200, 429]);
+}
+
 #[test]
 fn dump_data_writes_the_generated_dataset() {
     let dir = tempfile::tempdir().unwrap();

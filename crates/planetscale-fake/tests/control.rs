@@ -42,6 +42,7 @@ async fn requests_and_stats() {
             "unauthorized": 1,
             "by_status": {"200": 2, "401": 1, "404": 1},
             "by_endpoint": {"members": 1, "organizations": 2, "unknown": 1},
+            "other_consumer": {"served": 0, "refused": 0},
         })
     );
 
@@ -121,6 +122,29 @@ async fn rate_limit_over_http() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn a_rolling_minute_shared_with_another_consumer_over_http() {
+    let fake = Fake::small().await;
+    // The other consumer takes all 6 a minute: nothing is left for the sync.
+    let limit = json!({
+        "requests_per_minute": 6,
+        "burst": 6,
+        "retry_after": "absent",
+        "model": "rolling-minute",
+        "other_consumer_per_minute": 6,
+    });
+    let put = fake
+        .control(Method::PUT, "/__fake/rate-limit")
+        .json(&limit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    let limited = fake.get("/v1/organizations").await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.get("retry-after").is_none());
 }
 
 #[tokio::test]

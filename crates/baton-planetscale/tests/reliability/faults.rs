@@ -135,9 +135,9 @@ pub fn rows() -> Vec<Row> {
             dataset: small,
             inject: |s| {
                 s.set_rate_limit(Some(RateLimitConfig {
-                    requests_per_minute: 1_200,
                     burst: 2,
                     retry_after: RetryAfterStyle::Absent,
+                    ..RateLimitConfig::new(1_200)
                 }))
             },
             args: &[],
