@@ -144,6 +144,20 @@ pub fn rows() -> Vec<Row> {
             outcome: Outcome::Same(Evidence::Status(429)),
         },
         Row {
+            name: "429 without Retry-After, half the quota taken by another consumer",
+            dataset: small,
+            inject: |s| {
+                s.set_rate_limit(Some(RateLimitConfig {
+                    burst: 5,
+                    retry_after: RetryAfterStyle::Absent,
+                    other_consumer_per_minute: 300,
+                    ..RateLimitConfig::new(600)
+                }))
+            },
+            args: &[],
+            outcome: Outcome::Same(Evidence::Status(429)),
+        },
+        Row {
             name: "next_page_url on a foreign origin, every list",
             dataset: paged,
             inject: |s| {
