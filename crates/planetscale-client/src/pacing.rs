@@ -101,8 +101,10 @@ struct State {
     interval: Option<Duration>,
     /// When the next request would be due at `interval` (GCRA's theoretical arrival time).
     next_due: Option<Instant>,
-    /// Nothing goes out before this.
-    held_until: Option<Instant>,
+    /// The latest stretch of holds, overlapping ones merged: nothing goes out before its end.
+    hold: Option<Hold>,
+    /// The time held back before that stretch.
+    held_before: Duration,
     /// When the latest hold began: answers to requests sent earlier are old news.
     hold_began: Option<Instant>,
     /// The server's refusals since the last request it accepted.
@@ -111,8 +113,13 @@ struct State {
     sends: VecDeque<Instant>,
     /// Requests the server accepted over the last minute.
     accepted: MinuteCount,
-    /// The total time the client was held back, holds merged where they overlap.
-    held_total: Duration,
+}
+
+/// A stretch of time in which nothing goes out.
+#[derive(Clone, Copy, Debug)]
+struct Hold {
+    from: Instant,
+    until: Instant,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -139,12 +146,12 @@ impl Pacer {
             state: Mutex::new(State {
                 interval: ceiling,
                 next_due: None,
-                held_until: None,
+                hold: None,
+                held_before: Duration::ZERO,
                 hold_began: None,
                 refusal: None,
                 sends: VecDeque::new(),
                 accepted: MinuteCount::new(Instant::now()),
-                held_total: Duration::ZERO,
             }),
         }
     }
@@ -261,13 +268,23 @@ impl Pacer {
         }
     }
 
-    /// The total time the client has been held back by the server's quota.
+    /// The time the client has been held back by the server's quota so far, overlapping holds
+    /// counted once.
     pub(crate) fn held_total(&self) -> Duration {
-        self.state().held_total
+        let state = self.state();
+        let current = state.hold.map_or(Duration::ZERO, |hold| {
+            hold.until
+                .min(Instant::now())
+                .saturating_duration_since(hold.from)
+        });
+        state.held_before.saturating_add(current)
     }
 
     fn allowed_at(&self, state: &State, now: Instant) -> Option<Instant> {
-        let after_hold = state.held_until.filter(|until| *until > now);
+        let after_hold = state
+            .hold
+            .map(|hold| hold.until)
+            .filter(|until| *until > now);
         let paced = match (state.interval, state.next_due) {
             (Some(_), Some(due)) => due.checked_sub(self.tolerance_at(state)),
             _ => None,
@@ -289,11 +306,19 @@ impl Pacer {
         let Some(until) = now.checked_add(wait) else {
             return;
         };
-        let from = state.held_until.map_or(now, |held| held.max(now));
-        state.held_total = state
-            .held_total
-            .saturating_add(until.saturating_duration_since(from));
-        state.held_until = Some(state.held_until.map_or(until, |held| held.max(until)));
+        state.hold = Some(match state.hold {
+            Some(hold) if hold.until >= now => Hold {
+                until: hold.until.max(until),
+                ..hold
+            },
+            Some(hold) => {
+                state.held_before = state
+                    .held_before
+                    .saturating_add(hold.until.saturating_duration_since(hold.from));
+                Hold { from: now, until }
+            }
+            None => Hold { from: now, until },
+        });
         state.hold_began = Some(now);
         if let Some(resume) = until.checked_add(self.tolerance_at(state)) {
             state.next_due = Some(state.next_due.map_or(resume, |due| due.max(resume)));
@@ -328,8 +353,9 @@ impl State {
     }
 
     fn held_for(&self, now: Instant) -> Duration {
-        self.held_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
+        self.hold.map_or(Duration::ZERO, |hold| {
+            hold.until.saturating_duration_since(now)
+        })
     }
 
     /// Multiplicative decrease, from the lower of the current rate and the rate actually sent.
@@ -661,15 +687,19 @@ mod tests {
         pacer.refused(now, Some(Duration::from_secs(4)));
         tokio::time::advance(Duration::from_secs(1)).await;
         pacer.refused(Instant::now(), Some(Duration::from_secs(4)));
-        assert_eq!(pacer.held_total(), Duration::from_secs(5));
+        // Only what has passed counts.
+        assert_eq!(pacer.held_total(), Duration::from_secs(1));
         // Beyond the budget: not held, and the request is told the whole wait.
         let wait = pacer.refused(Instant::now(), Some(Duration::MAX));
         assert_eq!(wait, Duration::MAX);
+        let resumes_in = pacer.snapshot().quota_wait.unwrap().resumes_in;
+        assert_eq!(resumes_in, Duration::from_secs(4));
+        tokio::time::advance(Duration::from_secs(10)).await;
         assert_eq!(pacer.held_total(), Duration::from_secs(5));
-        assert_eq!(
-            pacer.snapshot().quota_wait.unwrap().resumes_in,
-            Duration::from_secs(4)
-        );
+        // A later hold adds to it.
+        pacer.refused(Instant::now(), Some(Duration::from_secs(2)));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(pacer.held_total(), Duration::from_secs(7));
     }
 
     #[test]
