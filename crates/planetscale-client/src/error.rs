@@ -221,7 +221,7 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 }
 
 /// A duration as a person reads it: `850 ms`, `42 s`, `15 min`, `2 min 5 s`, `3 h 20 min`.
-pub(crate) fn human(duration: Duration) -> String {
+fn human(duration: Duration) -> String {
     let secs = duration.as_secs();
     match secs {
         0 => format!("{} ms", duration.as_millis()),

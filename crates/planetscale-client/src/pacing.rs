@@ -9,11 +9,12 @@
 //!   form with a burst of 10. `None` sets no ceiling.
 //! - **Decrease.** A 429 holds back every request of the client, not only the refused one, and
 //!   the first 429 after a success lowers the rate to 60% of the lower of the current rate and
-//!   the rate the client was actually sending at over the last 5 s.
+//!   the rate the client was actually sending at over the last 5 s (a lone request measures no
+//!   rate, and lowers nothing).
 //! - **Hold.** Nothing goes out until the server's `Retry-After` (or `RateLimit-Reset`) has
 //!   passed; without either, for a cool-down of 1 s that doubles with each further 429 up to 8 s,
 //!   with jitter. The first request after a hold probes the quota.
-//! - **Long refusals.** A hold of 5 s or more means the quota is counted over a longer window
+//! - **Long refusals.** Refusals lasting 5 s or more mean the quota is counted over a longer window
 //!   than a token bucket refills in (PlanetScale says "per minute"), so once a request succeeds
 //!   again the rate is also capped at what the server accepted over the last minute.
 //! - **Increase.** Each success adds ln 2 / 40 (about 0.017) requests a second to the rate, which
@@ -24,8 +25,9 @@
 //!
 //! The rate never falls below one request a minute. A stated wait longer than the rate-limit
 //! budget is not waited at all (the request fails at once), so one absurd `Retry-After` cannot
-//! freeze every request of the client. `BENCHMARKS.md` (`storm-bare`, `shared`)
-//! measures the result against a token bucket, a rolling minute and a second consumer.
+//! freeze every request of the client. [`Client::pacing`](crate::Client::pacing) shows the state
+//! at any moment. `BENCHMARKS.md` (`storm-bare`, `shared`) measures the result against a token
+//! bucket, a rolling minute and a second consumer.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
