@@ -29,6 +29,9 @@ struct Options {
     memory_members: Vec<usize>,
     memory_teams: usize,
     latency_ms: u64,
+    /// Members and teams of the largest organization in `storm-bare` and `shared`.
+    storm_bare_size: (usize, usize),
+    shared_size: (usize, usize),
 }
 
 impl Options {
@@ -44,6 +47,8 @@ impl Options {
                 memory_members: vec![500, 1_000],
                 memory_teams: 20,
                 latency_ms: 5,
+                storm_bare_size: (300, 10),
+                shared_size: (300, 10),
             }
         } else {
             Options {
@@ -55,6 +60,8 @@ impl Options {
                 memory_members: vec![25_000, 50_000, 100_000],
                 memory_teams: 2_000,
                 latency_ms: 30,
+                storm_bare_size: (3_000, 150),
+                shared_size: (10_000, 400),
             }
         };
         let mut it = args.iter();
@@ -81,9 +88,18 @@ impl Options {
             }
         }
         if o.scenarios.is_empty() {
-            o.scenarios = ["requests", "latency", "rate", "storm", "store", "memory"]
-                .map(str::to_owned)
-                .to_vec();
+            o.scenarios = [
+                "requests",
+                "latency",
+                "rate",
+                "storm",
+                "store",
+                "memory",
+                "storm-bare",
+                "shared",
+            ]
+            .map(str::to_owned)
+            .to_vec();
         }
         Ok(o)
     }
@@ -124,6 +140,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "latency" => latency(&options, &out_dir)?,
             "rate" => rate(&options, &out_dir)?,
             "storm" => storm(&options, &out_dir, baseline.as_deref())?,
+            "storm-bare" => quota(&options, &out_dir, &STORM_BARE)?,
+            "shared" => quota(&options, &out_dir, &SHARED)?,
             "store" => store(&options)?,
             "memory" => memory(&options, &out_dir)?,
             other => return Err(format!("unknown scenario `{other}`")),
@@ -131,7 +149,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let took = scenario_started.elapsed().as_secs_f64();
         result["scenario_s"] = json!(took);
         println!(
-            "{scenario:>9}: {} [{took:.0} s]",
+            "{scenario:>10}: {} [{took:.0} s]",
             result["line"].as_str().unwrap_or_default()
         );
         results.insert(scenario.clone(), result);
@@ -256,6 +274,111 @@ fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, Stri
     Ok(
         json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
               "served": served, "status_429": throttled, "identical": identical}),
+    )
+}
+
+/// A server quota as PlanetScale really enforces it: 429 without `Retry-After`.
+struct Quota {
+    name: &'static str,
+    /// The token's quota, and how the fake counts it.
+    server_rpm: u32,
+    model: &'static str,
+    /// What another consumer of the same token takes of it.
+    other_rpm: u32,
+    size: fn(&Options) -> (usize, usize),
+}
+
+impl Quota {
+    /// The requests a second left for the sync.
+    fn share_per_s(&self) -> f64 {
+        f64::from(self.server_rpm - self.other_rpm) / 60.0
+    }
+}
+
+/// Scenario 7: 120 a minute (a token bucket with a burst of 12), no `Retry-After`.
+const STORM_BARE: Quota = Quota {
+    name: "storm-bare",
+    server_rpm: 120,
+    model: "token-bucket",
+    other_rpm: 0,
+    size: |o| o.storm_bare_size,
+};
+
+/// Scenario 8: 600 in any rolling minute, no `Retry-After`, half of it taken by another consumer
+/// of the same token.
+const SHARED: Quota = Quota {
+    name: "shared",
+    server_rpm: 600,
+    model: "rolling-minute",
+    other_rpm: 300,
+    size: |o| o.shared_size,
+};
+
+/// Scenarios 7 and 8: the client at its defaults against a quota that answers 429 without
+/// saying when to come back. The sync must complete with the content of an unthrottled sync of
+/// the same data, near the rate the quota leaves it, meeting few 429s.
+fn quota(o: &Options, out: &Path, quota: &Quota) -> Result<Value, String> {
+    let (members, teams) = (quota.size)(o);
+    let data = [
+        "--preset".to_owned(),
+        "bench".to_owned(),
+        "--members".to_owned(),
+        members.to_string(),
+        "--teams".to_owned(),
+        teams.to_string(),
+    ];
+    let baseline = out.join(format!("{}-baseline.c1z", quota.name));
+    let unthrottled = Fake::start(&data, &["--rate-limit", "0"])?;
+    sync(&unthrottled, &baseline, &["--requests-per-minute", "0"])?;
+    drop(unthrottled);
+
+    let limits = [
+        "--rate-limit".to_owned(),
+        quota.server_rpm.to_string(),
+        "--rate-limit-model".to_owned(),
+        quota.model.to_owned(),
+        "--other-consumer-rpm".to_owned(),
+        quota.other_rpm.to_string(),
+        "--retry-after".to_owned(),
+        "absent".to_owned(),
+    ];
+    let limits: Vec<&str> = limits.iter().map(String::as_str).collect();
+    let fake = Fake::start(&data, &limits)?;
+    let file = out.join(format!("{}.c1z", quota.name));
+    let sync = sync(&fake, &file, &[])?;
+    let stats = fake.stats()?;
+    let total = stats["total"].as_u64().unwrap_or(0);
+    let throttled = stats["by_status"]["429"].as_u64().unwrap_or(0);
+    let served = total - throttled;
+    let bound = served as f64 / quota.share_per_s();
+    let ratio = sync.wall.as_secs_f64() / bound;
+    let throttled_share = throttled as f64 / total.max(1) as f64;
+    let identical = same_content(&baseline, &file)?;
+    if !identical {
+        return Err(format!(
+            "{}: the synced content differs from an unthrottled sync",
+            quota.name
+        ));
+    }
+    let other = &stats["other_consumer"];
+    let other_line = match quota.other_rpm {
+        0 => String::new(),
+        _ => format!(
+            "; the other consumer: {} served, {} refused",
+            other["served"], other["refused"]
+        ),
+    };
+    let line = format!(
+        "{:.2} s / ({served} requests at {:.0} per s = {bound:.2} s) = {ratio:.2} (target <= 1.30); {throttled} x 429 = {:.1}% of {total} requests (target <= 10%){other_line}; content identical: {identical}",
+        sync.wall.as_secs_f64(),
+        quota.share_per_s(),
+        100.0 * throttled_share,
+    );
+    Ok(
+        json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
+              "served": served, "requests": total, "status_429": throttled,
+              "status_429_share": throttled_share, "identical": identical,
+              "other_consumer": other.clone()}),
     )
 }
 

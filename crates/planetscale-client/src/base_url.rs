@@ -12,10 +12,11 @@ pub(crate) const DEFAULT_BASE_URL: &str = "https://api.planetscale.com/v1/";
 /// Checks `input` and normalises it so that it ends in `/v1/`: `https://api.planetscale.com`,
 /// `…/v1` and `…/v1/` all give `https://api.planetscale.com/v1/`.
 ///
-/// Plain `http` is accepted only for a loopback host (`127.0.0.0/8`, `::1`, `localhost`) or
-/// when `allow_insecure_http` is set, because the token would otherwise cross the network in
-/// clear text. URLs with credentials, a query or a fragment are refused. Errors never repeat
-/// the input, which may hold credentials.
+/// Plain `http` is accepted only for a loopback IP address (`127.0.0.0/8`, `::1`) or when
+/// `allow_insecure_http` is set, because the token would otherwise cross the network in clear
+/// text. A name, even `localhost`, is not loopback: DNS or `/etc/hosts` decides where it goes.
+/// URLs with credentials, a query or a fragment are refused. Errors never repeat the input,
+/// which may hold credentials.
 pub(crate) fn normalize_base_url(input: &str, allow_insecure_http: bool) -> Result<Url> {
     let mut url = Url::parse(input.trim()).map_err(|error| match error {
         url::ParseError::RelativeUrlWithoutBase => {
@@ -26,13 +27,26 @@ pub(crate) fn normalize_base_url(input: &str, allow_insecure_http: bool) -> Resu
     })?;
     match url.scheme() {
         "https" => {}
-        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" if allow_insecure_http || is_loopback_ip(&url) => {}
         "http" => {
-            return Err(invalid(
-                "plain http sends the token in clear text; use https or a loopback host, or \
-                 allow insecure http explicitly (ClientBuilder::allow_insecure_http; \
-                 --allow-insecure-http for baton-planetscale)",
-            ));
+            let instead = match url.host() {
+                Some(Host::Domain(name)) if name.eq_ignore_ascii_case("localhost") => {
+                    let port = url
+                        .port()
+                        .map(|port| format!(":{port}"))
+                        .unwrap_or_default();
+                    format!(
+                        "; localhost is a name that DNS or /etc/hosts could point elsewhere: \
+                         write http://127.0.0.1{port} instead"
+                    )
+                }
+                _ => String::new(),
+            };
+            return Err(invalid(format!(
+                "plain http sends the token in clear text{instead}; use https or a loopback IP \
+                 address, or allow insecure http explicitly (ClientBuilder::allow_insecure_http; \
+                 --allow-insecure-http for baton-planetscale)"
+            )));
         }
         other => {
             return Err(invalid(format!(
@@ -105,12 +119,18 @@ pub(crate) fn endpoint_url(base: &Url, path_segments: &[&str]) -> Result<Url> {
     Ok(url)
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url` is plain http to a loopback IP address: the one case where the token never
+/// leaves the machine, so it must not go to a proxy either.
+pub(crate) fn is_plain_loopback(url: &Url) -> bool {
+    url.scheme() == "http" && is_loopback_ip(url)
+}
+
+/// Whether the host is a loopback IP literal; names are not resolved, so never loopback.
+fn is_loopback_ip(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
+        Some(Host::Domain(_)) | None => false,
     }
 }
 
@@ -164,7 +184,27 @@ mod tests {
         check(
             "http://localhost:3000/",
             false,
+            Err(
+                "localhost is a name that DNS or /etc/hosts could point elsewhere: write \
+                 http://127.0.0.1:3000 instead",
+            ),
+        );
+        check(
+            "http://LOCALHOST",
+            false,
+            Err("write http://127.0.0.1 instead"),
+        );
+        check("http://localhost.", false, Err("plain http"));
+        check("http://127.0.0.1.nip.io", false, Err("plain http"));
+        check(
+            "http://localhost:3000",
+            true,
             Ok("http://localhost:3000/v1/"),
+        );
+        check(
+            "https://localhost:3000",
+            false,
+            Ok("https://localhost:3000/v1/"),
         );
         check("http://fake.internal", true, Ok("http://fake.internal/v1/"));
         check("http://api.planetscale.com", false, Err("plain http"));

@@ -7,13 +7,13 @@ use std::time::Duration;
 use reqwest::redirect;
 use tokio::sync::Semaphore;
 
-use crate::base_url::{DEFAULT_BASE_URL, normalize_base_url};
+use crate::base_url::{DEFAULT_BASE_URL, is_plain_loopback, normalize_base_url};
 use crate::client::{Client, Inner};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::pacing::{DEFAULT_BURST, Pacer};
 use crate::retry::RetryPolicy;
 use crate::stats::Counters;
-use crate::throttle::{DEFAULT_BURST, Throttle};
 
 /// The `User-Agent` the client sends.
 pub(crate) const USER_AGENT: &str = concat!("planetscale-client/", env!("CARGO_PKG_VERSION"));
@@ -26,6 +26,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
     retry_policy: RetryPolicy,
+    rate_limit_budget: Duration,
     requests_per_minute: Option<u32>,
     max_in_flight: usize,
     timeout: Duration,
@@ -41,6 +42,7 @@ impl ClientBuilder {
             allow_insecure_http: false,
             http_client: None,
             retry_policy: RetryPolicy::default(),
+            rate_limit_budget: Duration::from_secs(15 * 60),
             requests_per_minute: Some(600),
             max_in_flight: 16,
             timeout: Duration::from_secs(30),
@@ -50,7 +52,8 @@ impl ClientBuilder {
     }
 
     /// The API base URL, `https://api.planetscale.com/v1/` by default. With or without `/v1`
-    /// and a trailing slash; plain `http` only for loopback hosts unless
+    /// and a trailing slash; plain `http` only to a loopback IP address (`127.0.0.1`, `[::1]`;
+    /// not `localhost`, a name that DNS or `/etc/hosts` could point anywhere) unless
     /// [`allow_insecure_http`](ClientBuilder::allow_insecure_http) is set.
     pub fn base_url(mut self, url: &str) -> Self {
         self.base_url = Some(url.to_owned());
@@ -66,7 +69,9 @@ impl ClientBuilder {
 
     /// Uses this HTTP client instead of the default one. It should not follow redirects
     /// (`redirect::Policy::none()`); responses from another origin are refused either way.
-    /// The client still sets its own per-request timeout and headers.
+    /// The client still sets its own per-request timeout and headers. Its proxy settings are
+    /// its own: the default client ignores proxy variables for plain http to loopback, this one
+    /// does what it was built to do.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -78,8 +83,20 @@ impl ClientBuilder {
         self
     }
 
-    /// The client-side rate limit shared by all clones, 600 a minute by default (the API's
-    /// documented limit) with a burst of 10. `None` disables it.
+    /// How long one request may keep waiting on the server's rate limit (429s) before it fails
+    /// with [`Error::QuotaExhausted`]; 15 minutes by default. A 429 never uses up a retry
+    /// attempt: while this budget lasts, the client slows down and waits for the quota (see
+    /// [`Pacing`](crate::Pacing)). A server asking for a longer wait than this fails the request
+    /// at once. Zero fails a request at its first 429.
+    pub fn rate_limit_budget(mut self, budget: Duration) -> Self {
+        self.rate_limit_budget = budget;
+        self
+    }
+
+    /// The client-side rate ceiling shared by all clones, 600 a minute by default (the API's
+    /// documented limit) with a burst of 10. The client starts at this rate, slows down when
+    /// the server answers 429, and probes back up to it while requests succeed. `None` sets no
+    /// ceiling; 429s slow the client down all the same.
     pub fn requests_per_minute(mut self, rpm: Option<u32>) -> Self {
         self.requests_per_minute = rpm;
         self
@@ -116,15 +133,16 @@ impl ClientBuilder {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             self.allow_insecure_http,
         )?;
-        let throttle = match self.requests_per_minute {
-            Some(0) => {
-                return Err(config(
-                    "requests_per_minute must be at least 1; use None to disable",
-                ));
-            }
-            Some(rpm) => Some(Throttle::new(rpm, DEFAULT_BURST)),
-            None => None,
-        };
+        if self.requests_per_minute == Some(0) {
+            return Err(config(
+                "requests_per_minute must be at least 1; use None for no ceiling",
+            ));
+        }
+        let pacer = Pacer::new(
+            self.requests_per_minute,
+            DEFAULT_BURST,
+            self.rate_limit_budget,
+        );
         if self.max_in_flight == 0 {
             return Err(config("max_in_flight must be at least 1"));
         }
@@ -144,7 +162,7 @@ impl ClientBuilder {
         }
         let http = match self.http_client {
             Some(http) => http,
-            None => default_http_client()?,
+            None => default_http_client(is_plain_loopback(&base_url))?,
         };
         let authorization = self.credentials.authorization_header()?;
         let inner = Inner {
@@ -153,8 +171,8 @@ impl ClientBuilder {
             authorization,
             token_id: self.credentials.token_id().to_owned(),
             retry: self.retry_policy,
-            requests_per_minute: self.requests_per_minute,
-            throttle,
+            rate_limit_budget: self.rate_limit_budget,
+            pacer,
             in_flight: Semaphore::new(self.max_in_flight),
             max_in_flight: self.max_in_flight,
             timeout: self.timeout,
@@ -182,6 +200,7 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("retry_policy", &self.retry_policy)
+            .field("rate_limit_budget", &self.rate_limit_budget)
             .field("requests_per_minute", &self.requests_per_minute)
             .field("max_in_flight", &self.max_in_flight)
             .field("timeout", &self.timeout)
@@ -191,14 +210,19 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-/// The default HTTP client never follows redirects, so that credentials never go to
-/// another origin.
-fn default_http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// The default HTTP client never follows redirects, so that credentials never go to another
+/// origin. For plain http to a loopback address it also ignores the proxy variables
+/// (`HTTP_PROXY`, `ALL_PROXY`, …): a proxy would receive the token in clear text, for a request
+/// that never needed to leave the machine.
+fn default_http_client(plain_loopback: bool) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
         .redirect(redirect::Policy::none())
-        .user_agent(USER_AGENT)
-        .build()
-        .map_err(Error::HttpClient)
+        .user_agent(USER_AGENT);
+    let builder = match plain_loopback {
+        true => builder.no_proxy(),
+        false => builder,
+    };
+    builder.build().map_err(Error::HttpClient)
 }
 
 fn config(reason: &str) -> Error {

@@ -1,12 +1,14 @@
-//! The client and its one request primitive: throttle, bound, send, retry, read, decode.
+//! The client and its request primitives: pace, bound, send, retry, read, decode.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::Stream;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, USER_AGENT};
 use reqwest::{Response, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
@@ -15,16 +17,24 @@ use crate::base_url::endpoint_url;
 use crate::builder::{self, ClientBuilder};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::page::Page;
-use crate::retry::{RetryPolicy, retry_after};
+use crate::pacing::{Pacer, Pacing};
+use crate::page::{Page, item_stream};
+use crate::quota::QuotaHeaders;
+use crate::retry::RetryPolicy;
 use crate::stats::{ClientStats, Counters};
-use crate::throttle::Throttle;
+
+/// The most of an error body read: its `code` and `message` come first, and nothing else of it
+/// is kept.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+/// The most memory reserved up front for a body, whatever length the server declares.
+const MAX_PREALLOCATION: usize = 1024 * 1024;
 
 /// An async client for the PlanetScale REST API.
 ///
-/// Cheap to clone: clones share the HTTP connection pool, the throttle, the in-flight bound
-/// and the statistics. Typed methods (`list_*`, `get_*`, and the item streams) sit on one
-/// primitive, [`Client::get_json`], which callers may use for endpoints not covered here.
+/// Cheap to clone: clones share the HTTP connection pool, the pacing, the in-flight bound and
+/// the statistics. Typed methods (`get_*`, `list_*` and the item streams) sit on three
+/// primitives callers may use for endpoints not covered here: [`Client::get_json`] for one
+/// object, [`Client::get_page`] for one page of a list and [`Client::get_all`] for all its items.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -38,14 +48,23 @@ pub(crate) struct Inner {
     pub(crate) authorization: HeaderValue,
     pub(crate) token_id: String,
     pub(crate) retry: RetryPolicy,
-    pub(crate) requests_per_minute: Option<u32>,
-    pub(crate) throttle: Option<Throttle>,
+    pub(crate) rate_limit_budget: Duration,
+    pub(crate) pacer: Pacer,
     pub(crate) in_flight: Semaphore,
     pub(crate) max_in_flight: usize,
     pub(crate) timeout: Duration,
     pub(crate) per_page: u32,
     pub(crate) max_response_bytes: usize,
     pub(crate) counters: Counters,
+}
+
+/// What one attempt came to.
+struct Outcome {
+    /// When the request went out, which tells fresh answers from old news.
+    sent_at: Instant,
+    /// What the response's headers said about the quota.
+    quota: QuotaHeaders,
+    result: Result<Vec<u8>>,
 }
 
 impl Client {
@@ -61,14 +80,33 @@ impl Client {
 
     /// A snapshot of the counters shared by this client and its clones.
     pub fn stats(&self) -> ClientStats {
-        self.inner.counters.snapshot()
+        self.inner.counters.snapshot(self.inner.pacer.held_total())
+    }
+
+    /// How the client paces its requests right now: its current rate, its ceiling, and whether
+    /// the server's quota is holding requests back (since when, until when). Cheap: a lock and a
+    /// copy, fit for a progress display polled several times a second.
+    ///
+    /// ```no_run
+    /// # fn show(client: &planetscale_client::Client) {
+    /// if let Some(wait) = client.pacing().quota_wait {
+    ///     eprintln!(
+    ///         "waiting for PlanetScale's rate limit for {} s (next try in {} s)",
+    ///         wait.waited.as_secs(),
+    ///         wait.resumes_in.as_secs()
+    ///     );
+    /// }
+    /// # }
+    /// ```
+    pub fn pacing(&self) -> Pacing {
+        self.inner.pacer.snapshot()
     }
 
     /// GETs `path_segments` under the base URL (each segment percent-encoded; empty, `.` and
     /// `..` refused) with `query`, and decodes the JSON body into `T`.
     ///
-    /// Throttled, bounded in flight, retried per the [`RetryPolicy`], and size-limited like
-    /// every typed method.
+    /// Paced, bounded in flight, retried per the [`RetryPolicy`], and size-limited like every
+    /// typed method.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         path_segments: &[&str],
@@ -78,11 +116,45 @@ impl Client {
         self.fetch_json(&url, is_sensitive(path_segments)).await
     }
 
-    /// Fetches page `page` (1-based) of a list endpoint with the configured `per_page`, and
-    /// refuses a `next_page` that does not move forward.
-    pub(crate) async fn get_page<T: DeserializeOwned>(
+    /// GETs page `page` (1-based) of a list endpoint: `path_segments` under the base URL, with
+    /// `query` and the client's `page` and `per_page`, decoded into a [`Page`] of `T`. A
+    /// `next_page` that does not move forward is an error rather than a loop.
+    ///
+    /// Every typed `list_*` method is this call. Use it for list endpoints this crate does not
+    /// wrap yet, and [`Client::get_all`] for all their items:
+    ///
+    /// ```no_run
+    /// use planetscale_client::{Client, Page};
+    /// use serde::Deserialize;
+    ///
+    /// /// The fields of a database this program needs; the others are ignored.
+    /// #[derive(Deserialize)]
+    /// struct Database {
+    ///     id: String,
+    ///     name: String,
+    /// }
+    ///
+    /// # async fn run(client: &Client) -> planetscale_client::Result<()> {
+    /// let mut page_number = 1;
+    /// loop {
+    ///     let page: Page<Database> = client
+    ///         .get_page(&["organizations", "acme", "databases"], &[], page_number)
+    ///         .await?;
+    ///     for database in &page.items {
+    ///         println!("{} {}", database.id, database.name);
+    ///     }
+    ///     match page.next() {
+    ///         Some(next) => page_number = next,
+    ///         None => break,
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_page<T: DeserializeOwned>(
         &self,
         path_segments: &[&str],
+        query: &[(&str, String)],
         page: u32,
     ) -> Result<Page<T>> {
         if page == 0 {
@@ -90,11 +162,22 @@ impl Client {
                 reason: "page numbers start at 1".into(),
             });
         }
-        let query = [
+        if query
+            .iter()
+            .any(|(key, _)| matches!(*key, "page" | "per_page"))
+        {
+            return Err(Error::InvalidArgument {
+                reason: "page and per_page are set by the client; leave them out of the query"
+                    .into(),
+            });
+        }
+        let paging = [
             ("page", page.to_string()),
             ("per_page", self.inner.per_page.to_string()),
         ];
-        let url = self.url(path_segments, &query)?;
+        let mut url = self.url(path_segments, query)?;
+        url.query_pairs_mut()
+            .extend_pairs(paging.iter().map(|(k, v)| (k, v.as_str())));
         let fetched: Page<T> = self.fetch_json(&url, is_sensitive(path_segments)).await?;
         match fetched.next_page {
             Some(next_page) if next_page <= page => Err(Error::Pagination {
@@ -104,6 +187,49 @@ impl Client {
             }),
             _ => Ok(fetched),
         }
+    }
+
+    /// Every item of a list endpoint: [`Client::get_page`] for page 1, then for each next page,
+    /// fetched as the stream is polled. An error ends the stream after it is yielded.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # use planetscale_client::Client;
+    /// # #[derive(serde::Deserialize)]
+    /// # struct Database { name: String }
+    ///
+    /// # async fn run(client: &Client) -> planetscale_client::Result<()> {
+    /// let databases: Vec<Database> = client
+    ///     .get_all(&["organizations", "acme", "databases"], &[])
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_all<'a, T>(
+        &'a self,
+        path_segments: &[&str],
+        query: &[(&str, String)],
+    ) -> impl Stream<Item = Result<T>> + Send + use<'a, T>
+    where
+        T: DeserializeOwned + Send + 'a,
+    {
+        let path: Vec<String> = path_segments.iter().map(|s| (*s).to_owned()).collect();
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), value.clone()))
+            .collect();
+        item_stream(move |page| {
+            let (path, query) = (path.clone(), query.clone());
+            async move {
+                let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                let query: Vec<(&str, String)> = query
+                    .iter()
+                    .map(|(key, value)| (key.as_str(), value.clone()))
+                    .collect();
+                self.get_page(&path, &query, page).await
+            }
+        })
     }
 
     fn url(&self, path_segments: &[&str], query: &[(&str, String)]) -> Result<Url> {
@@ -123,55 +249,90 @@ impl Client {
         })
     }
 
-    /// Sends the GET until it succeeds, fails for good, or the retry budget runs out; see
+    /// Sends the GET until it succeeds, fails for good, or a budget runs out; see
     /// [`RetryPolicy`] for the decision table.
     async fn get_with_retries(&self, url: &Url) -> Result<Vec<u8>> {
-        let policy = &self.inner.retry;
-        let mut waited = Duration::ZERO;
-        let mut attempt = 1;
-        // Attempts that count against `max_attempts`: all but the 429s that said when to retry.
+        let inner = &*self.inner;
+        let policy = &inner.retry;
+        let mut attempt: u32 = 0;
+        // Failed attempts and the time slept after them; 429s are counted apart.
         let mut failures = 0;
+        let mut backed_off = Duration::ZERO;
+        let mut refusals = 0;
+        let mut refused_since = None;
         loop {
-            let (error, server_wait) = match self.attempt(url, attempt).await {
-                Ok(body) => return Ok(body),
-                Err(failure) => failure,
+            attempt = attempt.saturating_add(1);
+            let outcome = self.attempt(url, attempt).await;
+            let error = match outcome.result {
+                Ok(body) => {
+                    inner
+                        .pacer
+                        .accepted(outcome.sent_at, outcome.quota.wait_after_success());
+                    return Ok(body);
+                }
+                Err(error) => error,
             };
-            let scheduled =
-                server_wait.is_some() && error.status() == Some(StatusCode::TOO_MANY_REQUESTS);
-            if !scheduled {
+            if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) {
+                // The quota is the client's, not this request's: the pacer holds every request
+                // back, and the next attempt waits there.
+                let server_wait = outcome.quota.wait_after_refusal();
+                let wait = inner.pacer.refused(outcome.sent_at, server_wait);
+                refusals += 1;
+                let waited = refused_since.get_or_insert_with(Instant::now).elapsed();
+                if waited.saturating_add(wait) > inner.rate_limit_budget {
+                    tracing::debug!(
+                        path = url.path(),
+                        ?waited,
+                        ?wait,
+                        "rate-limit budget exhausted"
+                    );
+                    return Err(Error::QuotaExhausted {
+                        endpoint: endpoint(url),
+                        refusals,
+                        waited,
+                        budget: inner.rate_limit_budget,
+                        server_wait: server_wait.filter(|asked| *asked > inner.rate_limit_budget),
+                        requests_per_minute: self.pacing().requests_per_minute,
+                    });
+                }
+                tracing::debug!(
+                    path = url.path(),
+                    attempt,
+                    ?wait,
+                    "rate limited; the client holds back"
+                );
+            } else {
                 failures += 1;
+                if !error.is_retryable() || failures >= policy.max_attempts {
+                    return Err(error);
+                }
+                let wait = outcome
+                    .quota
+                    .retry_after
+                    .unwrap_or_else(|| policy.backoff(failures));
+                if backed_off.saturating_add(wait) > policy.max_total_wait {
+                    tracing::debug!(path = url.path(), ?wait, "retry budget exhausted");
+                    return Err(error);
+                }
+                tracing::debug!(path = url.path(), attempt, ?wait, error = %error, "retrying");
+                tokio::time::sleep(wait).await;
+                backed_off = backed_off.saturating_add(wait);
             }
-            if !error.is_retryable() || failures >= policy.max_attempts {
-                return Err(error);
-            }
-            let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt));
-            if waited + wait > policy.max_total_wait {
-                tracing::debug!(path = url.path(), ?wait, "retry budget exhausted");
-                return Err(error);
-            }
-            if scheduled && let Some(throttle) = &self.inner.throttle {
-                // The limit is the client's, not this request's: every clone holds back.
-                throttle.hold(wait).await;
-            }
-            tracing::debug!(path = url.path(), attempt, ?wait, error = %error, "retrying");
-            tokio::time::sleep(wait).await;
-            waited += wait;
-            attempt += 1;
-            self.inner.counters.count_retry();
+            inner.counters.count_retry();
         }
     }
 
-    /// One attempt. A failure comes with the wait the server asked for in `Retry-After`.
-    async fn attempt(&self, url: &Url, attempt: u32) -> Result<Vec<u8>, (Error, Option<Duration>)> {
+    /// One attempt: its turn in the pacer, a place in flight, the GET, and the answer.
+    async fn attempt(&self, url: &Url, attempt: u32) -> Outcome {
         let inner = &*self.inner;
-        if let Some(throttle) = &inner.throttle {
-            inner.counters.add_throttle_wait(throttle.acquire().await);
-        }
+        inner
+            .counters
+            .add_throttle_wait(inner.pacer.acquire().await);
         // The semaphore is never closed, so acquiring cannot fail; if it somehow did, the
         // request would merely go out unbounded.
         let _permit = inner.in_flight.acquire().await.ok();
         inner.counters.count_request();
-        let started = Instant::now();
+        let sent_at = Instant::now();
         let result = inner
             .http
             .get(url.clone())
@@ -181,12 +342,13 @@ impl Client {
             .timeout(inner.timeout)
             .send()
             .await;
-        let (status, outcome) = match result {
+        let (status, quota, result) = match result {
             Ok(response) => (
                 response.status().as_u16(),
+                QuotaHeaders::read(response.headers(), SystemTime::now()),
                 self.read_response(url, response).await,
             ),
-            Err(source) => (0, Err((transport(url, source), None))),
+            Err(source) => (0, QuotaHeaders::default(), Err(transport(url, source))),
         };
         tracing::debug!(
             method = "GET",
@@ -194,54 +356,48 @@ impl Client {
             query = url.query().unwrap_or(""),
             status,
             attempt,
-            elapsed_ms = started.elapsed().as_millis() as u64,
+            elapsed_ms = sent_at.elapsed().as_millis() as u64,
             "planetscale request"
         );
-        outcome
+        Outcome {
+            sent_at,
+            quota,
+            result,
+        }
     }
 
-    async fn read_response(
-        &self,
-        url: &Url,
-        response: Response,
-    ) -> Result<Vec<u8>, (Error, Option<Duration>)> {
+    async fn read_response(&self, url: &Url, response: Response) -> Result<Vec<u8>> {
         let status = response.status();
         if response.url().origin() != self.inner.base_url.origin() {
-            return Err((
-                Error::ForeignOrigin {
-                    endpoint: endpoint(url),
-                },
-                None,
-            ));
+            return Err(Error::ForeignOrigin {
+                endpoint: endpoint(url),
+            });
         }
         if status.is_redirection() {
-            return Err((
-                Error::Redirect {
-                    endpoint: endpoint(url),
-                    status,
-                },
-                None,
-            ));
+            return Err(Error::Redirect {
+                endpoint: endpoint(url),
+                status,
+            });
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             self.inner.counters.count_rate_limited();
         }
-        let server_wait = retry_after(response.headers(), SystemTime::now());
-        let body = self.read_body(url, response).await;
         if status.is_success() {
-            return body.map_err(|error| (error, None));
+            return self.read_body(url, response).await;
         }
         // An error body that cannot be read is no reason to hide the status.
-        let (code, message) = body.map(|body| error_fields(&body)).unwrap_or_default();
+        let (code, message) = read_up_to(url, response, MAX_ERROR_BODY_BYTES)
+            .await
+            .map(|(body, _)| error_fields(&body))
+            .unwrap_or_default();
         let code = code.map(|code| tidy_server_text(&self.scrub(&code)));
         let message = message.map(|message| tidy_server_text(&self.scrub(&message)));
-        let error = Error::Api {
+        Err(Error::Api {
             endpoint: endpoint(url),
             status,
             code,
             message,
-        };
-        Err((error, server_wait))
+        })
     }
 
     /// Replaces the token in text that came from the server, in case a server (or a proxy)
@@ -258,29 +414,20 @@ impl Client {
         text.replace(token, "[redacted]")
     }
 
-    /// Reads the body chunk by chunk, stopping as soon as it passes `max_response_bytes`.
-    async fn read_body(&self, url: &Url, mut response: Response) -> Result<Vec<u8>> {
+    /// Reads a success body whole, or fails as soon as it passes `max_response_bytes`.
+    async fn read_body(&self, url: &Url, response: Response) -> Result<Vec<u8>> {
         let limit = self.inner.max_response_bytes;
         let too_large = || Error::ResponseTooLarge {
             endpoint: endpoint(url),
             limit,
         };
-        let declared = response.content_length().unwrap_or(0);
-        if declared > limit as u64 {
+        if response.content_length().unwrap_or(0) > limit as u64 {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(declared as usize);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport(url, error))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
+        match read_up_to(url, response, limit).await? {
+            (body, true) => Ok(body),
+            (_, false) => Err(too_large()),
         }
-        Ok(body)
     }
 }
 
@@ -292,12 +439,13 @@ impl fmt::Debug for Client {
             .field("token_id", &inner.token_id)
             .field("token", &format_args!("[redacted]"))
             .field("retry", &inner.retry)
-            .field("requests_per_minute", &inner.requests_per_minute)
+            .field("rate_limit_budget", &inner.rate_limit_budget)
+            .field("pacing", &inner.pacer.snapshot())
             .field("max_in_flight", &inner.max_in_flight)
             .field("timeout", &inner.timeout)
             .field("per_page", &inner.per_page)
             .field("max_response_bytes", &inner.max_response_bytes)
-            .field("stats", &inner.counters.snapshot())
+            .field("stats", &self.stats())
             .finish()
     }
 }
@@ -345,14 +493,59 @@ fn describe_decode_error(error: &serde_json::Error, sensitive: bool) -> String {
     )
 }
 
-/// The `code` and `message` of an error body, when it is a JSON object holding strings;
-/// anything else (`{}`, HTML, empty) gives neither, and the status speaks alone.
+/// Reads at most `limit` bytes of the body, chunk by chunk; the flag says whether that was all
+/// of it.
+async fn read_up_to(url: &Url, mut response: Response, limit: usize) -> Result<(Vec<u8>, bool)> {
+    let declared = response.content_length().unwrap_or(0);
+    let reserve = usize::try_from(declared).unwrap_or(usize::MAX);
+    let mut body = Vec::with_capacity(reserve.min(limit).min(MAX_PREALLOCATION));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| transport(url, error))?
+    {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
+}
+
+/// The `code` and `message` of an error body, when it is a JSON object holding them as strings;
+/// anything else (`{}`, HTML, empty, cut short) gives neither, and the status speaks alone.
+/// Other fields are skipped, never built into a value.
 fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_slice(body) else {
-        return (None, None);
-    };
-    let text = |key: &str| fields.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    (text("code"), text("message"))
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        #[serde(default)]
+        code: Text,
+        #[serde(default)]
+        message: Text,
+    }
+    /// A string, or nothing when the field holds anything else.
+    #[derive(Default)]
+    struct Text(Option<String>);
+    impl<'de> Deserialize<'de> for Text {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            #[derive(Deserialize)]
+            #[serde(untagged)]
+            enum StringOrOther {
+                String(String),
+                Other(IgnoredAny),
+            }
+            Ok(Text(match StringOrOther::deserialize(deserializer)? {
+                StringOrOther::String(text) => Some(text),
+                StringOrOther::Other(_) => None,
+            }))
+        }
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(fields) => (fields.code.0, fields.message.0),
+        Err(_) => (None, None),
+    }
 }
 
 /// Keeps server text printable and short, since it ends up in terminals and logs.

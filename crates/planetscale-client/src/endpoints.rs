@@ -1,19 +1,19 @@
-//! The typed endpoints and item streams, each a thin layer over [`Client::get_json`] and
-//! [`Client::get_page`].
+//! The typed endpoints and item streams, each a thin layer over [`Client::get_json`],
+//! [`Client::get_page`] and [`Client::get_all`].
 
 use futures::Stream;
 
 use crate::client::Client;
 use crate::error::Result;
 use crate::models::{Invitation, Member, Organization, ServiceToken, Team, TeamMember};
-use crate::page::{Page, item_stream};
+use crate::page::Page;
 
 const ORGANIZATIONS: &str = "organizations";
 
 impl Client {
     /// `GET /organizations`: one page of the organizations the token can see (1-based).
     pub async fn list_organizations(&self, page: u32) -> Result<Page<Organization>> {
-        self.get_page(&[ORGANIZATIONS], page).await
+        self.get_page(&[ORGANIZATIONS], &[], page).await
     }
 
     /// `GET /organizations/{org}`: one organization by name.
@@ -23,7 +23,8 @@ impl Client {
 
     /// `GET /organizations/{org}/members`: one page of an organization's members.
     pub async fn list_members(&self, org: &str, page: u32) -> Result<Page<Member>> {
-        self.get_page(&[ORGANIZATIONS, org, "members"], page).await
+        self.get_page(&[ORGANIZATIONS, org, "members"], &[], page)
+            .await
     }
 
     /// `GET /organizations/{org}/members/{user_id}`: one membership, by the member's
@@ -35,7 +36,8 @@ impl Client {
 
     /// `GET /organizations/{org}/teams`: one page of an organization's teams.
     pub async fn list_teams(&self, org: &str, page: u32) -> Result<Page<Team>> {
-        self.get_page(&[ORGANIZATIONS, org, "teams"], page).await
+        self.get_page(&[ORGANIZATIONS, org, "teams"], &[], page)
+            .await
     }
 
     /// `GET /organizations/{org}/teams/{team_slug}`: one team by slug.
@@ -52,37 +54,41 @@ impl Client {
         team_slug: &str,
         page: u32,
     ) -> Result<Page<TeamMember>> {
-        self.get_page(&[ORGANIZATIONS, org, "teams", team_slug, "members"], page)
-            .await
+        self.get_page(
+            &[ORGANIZATIONS, org, "teams", team_slug, "members"],
+            &[],
+            page,
+        )
+        .await
     }
 
     /// `GET /organizations/{org}/service-tokens`: one page of an organization's service
     /// tokens (needs the `read_service_tokens` access).
     pub async fn list_service_tokens(&self, org: &str, page: u32) -> Result<Page<ServiceToken>> {
-        self.get_page(&[ORGANIZATIONS, org, "service-tokens"], page)
+        self.get_page(&[ORGANIZATIONS, org, "service-tokens"], &[], page)
             .await
     }
 
     /// `GET /organizations/{org}/invitations`: one page of pending invitations (needs the
     /// `write_members` access).
     pub async fn list_invitations(&self, org: &str, page: u32) -> Result<Page<Invitation>> {
-        self.get_page(&[ORGANIZATIONS, org, "invitations"], page)
+        self.get_page(&[ORGANIZATIONS, org, "invitations"], &[], page)
             .await
     }
 
     /// Every organization the token can see, fetched page by page as the stream is polled.
     pub fn organizations(&self) -> impl Stream<Item = Result<Organization>> + Send + '_ {
-        item_stream(move |page| self.list_organizations(page))
+        self.get_all(&[ORGANIZATIONS], &[])
     }
 
     /// Every member of `org`, fetched page by page as the stream is polled.
     pub fn members<'a>(&'a self, org: &'a str) -> impl Stream<Item = Result<Member>> + Send + 'a {
-        item_stream(move |page| self.list_members(org, page))
+        self.get_all(&[ORGANIZATIONS, org, "members"], &[])
     }
 
     /// Every team of `org`, fetched page by page as the stream is polled.
     pub fn teams<'a>(&'a self, org: &'a str) -> impl Stream<Item = Result<Team>> + Send + 'a {
-        item_stream(move |page| self.list_teams(org, page))
+        self.get_all(&[ORGANIZATIONS, org, "teams"], &[])
     }
 
     /// Every member of a team, fetched page by page as the stream is polled.
@@ -91,7 +97,7 @@ impl Client {
         org: &'a str,
         team_slug: &'a str,
     ) -> impl Stream<Item = Result<TeamMember>> + Send + 'a {
-        item_stream(move |page| self.list_team_members(org, team_slug, page))
+        self.get_all(&[ORGANIZATIONS, org, "teams", team_slug, "members"], &[])
     }
 
     /// Every service token of `org`, fetched page by page as the stream is polled.
@@ -99,7 +105,7 @@ impl Client {
         &'a self,
         org: &'a str,
     ) -> impl Stream<Item = Result<ServiceToken>> + Send + 'a {
-        item_stream(move |page| self.list_service_tokens(org, page))
+        self.get_all(&[ORGANIZATIONS, org, "service-tokens"], &[])
     }
 
     /// Every pending invitation of `org`, fetched page by page as the stream is polled.
@@ -107,6 +113,6 @@ impl Client {
         &'a self,
         org: &'a str,
     ) -> impl Stream<Item = Result<Invitation>> + Send + 'a {
-        item_stream(move |page| self.list_invitations(org, page))
+        self.get_all(&[ORGANIZATIONS, org, "invitations"], &[])
     }
 }

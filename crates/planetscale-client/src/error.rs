@@ -1,5 +1,7 @@
 //! The crate's one error type and its predicates.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use crate::credentials::CredentialsError;
@@ -103,6 +105,34 @@ pub enum Error {
         /// category and position.
         detail: String,
     },
+    /// The server's rate limit kept refusing a request (429) for longer than the rate-limit
+    /// budget allows, or asked for a longer wait than that: the token's quota is used up, by
+    /// this client or by others sharing the token. Not retryable: the budget was the retrying.
+    #[error(
+        "{endpoint} was refused by the rate limit (429) {refusals} {} over {}{}, past the \
+         rate-limit budget of {}: the service token's request quota is used up{}, perhaps by \
+         other tools sharing the token; run again later, or allow a longer wait (a larger \
+         rate-limit budget)",
+        if *refusals == 1 { "time" } else { "times" },
+        human(*waited),
+        server_wait.map(|wait| format!(" and the server asked to wait {} more", human(wait))).unwrap_or_default(),
+        human(*budget),
+        requests_per_minute.map(|rpm| format!(" (the client had slowed to {rpm} requests a minute)")).unwrap_or_default(),
+    )]
+    QuotaExhausted {
+        /// The method and path, without the query.
+        endpoint: String,
+        /// The 429 answers this request met.
+        refusals: u32,
+        /// The time since its first 429.
+        waited: Duration,
+        /// The configured rate-limit budget.
+        budget: Duration,
+        /// The wait the server asked for, when it asked for more than the budget.
+        server_wait: Option<Duration>,
+        /// The pace the client had slowed to, per minute, if it was paced.
+        requests_per_minute: Option<u32>,
+    },
     /// The server's pagination did not move forward, so following it would loop.
     #[error(
         "{endpoint} answered page {requested} with next_page {next_page}, which does not move \
@@ -123,13 +153,14 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::QuotaExhausted { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::Transport { source, .. } => source.status(),
             _ => None,
         }
     }
 
     /// Whether repeating the same GET may succeed: 408, 429, 500, 502, 503, 504, and failures
-    /// to connect or time-outs.
+    /// to connect or time-outs; not [`Error::QuotaExhausted`], whose budget was the retrying.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
@@ -149,6 +180,12 @@ impl Error {
     /// the access, so this never means "empty".
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the server's rate limit refused a request past the rate-limit budget
+    /// ([`Error::QuotaExhausted`]).
+    pub fn is_quota_exhausted(&self) -> bool {
+        matches!(self, Error::QuotaExhausted { .. })
     }
 
     /// Whether the server answered 401: the token is missing, malformed or revoked.
@@ -181,6 +218,18 @@ impl Error {
 /// Statuses worth repeating a GET for: time-outs, rate limits and transient server failures.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A duration as a person reads it: `850 ms`, `42 s`, `15 min`, `2 min 5 s`, `3 h 20 min`.
+fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        0 => format!("{} ms", duration.as_millis()),
+        1..120 => format!("{secs} s"),
+        120..7200 if secs.is_multiple_of(60) => format!("{} min", secs / 60),
+        120..7200 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
 }
 
 fn describe_server_error(code: Option<&str>, message: Option<&str>) -> String {
@@ -219,6 +268,60 @@ mod tests {
         for status in [400, 401, 403, 404, 409, 422, 501] {
             assert!(!api(status, None, None).is_retryable(), "{status}");
         }
+    }
+
+    #[test]
+    fn durations_read_well() {
+        let cases = [
+            (Duration::from_millis(850), "850 ms"),
+            (Duration::from_secs(42), "42 s"),
+            (Duration::from_secs(119), "119 s"),
+            (Duration::from_secs(900), "15 min"),
+            (Duration::from_secs(125), "2 min 5 s"),
+            (Duration::from_secs(12_000), "3 h 20 min"),
+            (Duration::MAX, "5124095576030431 h 0 min"),
+        ];
+        for (duration, expected) in cases {
+            assert_eq!(human(duration), expected);
+        }
+    }
+
+    #[test]
+    fn an_exhausted_quota_says_by_how_much_and_what_to_do() {
+        let error = Error::QuotaExhausted {
+            endpoint: "GET /v1/organizations/acme/members".into(),
+            refusals: 41,
+            waited: Duration::from_secs(902),
+            budget: Duration::from_secs(900),
+            server_wait: None,
+            requests_per_minute: Some(4),
+        };
+        assert_eq!(
+            error.to_string(),
+            "GET /v1/organizations/acme/members was refused by the rate limit (429) 41 times over \
+             15 min 2 s, past the rate-limit budget of 15 min: the service token's request quota \
+             is used up (the client had slowed to 4 requests a minute), perhaps by other tools \
+             sharing the token; run again later, or allow a longer wait (a larger rate-limit \
+             budget)"
+        );
+        assert!(error.is_quota_exhausted());
+        assert!(!error.is_retryable());
+        assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        let asked = Error::QuotaExhausted {
+            endpoint: "GET /v1/organizations".into(),
+            refusals: 1,
+            waited: Duration::ZERO,
+            budget: Duration::from_secs(900),
+            server_wait: Some(Duration::from_secs(3600)),
+            requests_per_minute: None,
+        };
+        assert!(
+            asked.to_string().contains(
+                "refused by the rate limit (429) 1 time over 0 ms and the server asked to wait \
+                 60 min more, past"
+            ),
+            "{asked}"
+        );
     }
 
     #[test]

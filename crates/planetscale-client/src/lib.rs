@@ -2,10 +2,13 @@
 //! needs: organizations, members, teams, team members, service tokens and invitations.
 //!
 //! The client authenticates with a service token (`Authorization: <token-id>:<token-value>`),
-//! pages through lists (one method per page, and lazy item streams built on the pages),
-//! throttles itself below the API's rate limit, retries transient failures honouring
-//! `Retry-After`, and never sends the token anywhere but the configured origin. It knows
-//! nothing of syncing.
+//! pages through lists (one method per page, and lazy item streams built on the pages), paces
+//! itself to the API's rate limit (a ceiling, adapted to the 429s the server answers, with or
+//! without `Retry-After`; see [`Pacing`]), retries transient failures, and never sends the token
+//! anywhere but the configured origin. It knows nothing of syncing.
+//!
+//! Endpoints it does not wrap are reachable through the primitives every typed method uses:
+//! [`Client::get_json`], [`Client::get_page`] and [`Client::get_all`].
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -34,10 +37,11 @@ mod endpoints;
 mod error;
 mod lenient;
 mod models;
+mod pacing;
 mod page;
+mod quota;
 mod retry;
 mod stats;
-mod throttle;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -47,6 +51,7 @@ pub use models::{
     Invitation, Member, Organization, Role, ServiceToken, ServiceTokenAccess, Team, TeamMember,
     User,
 };
+pub use pacing::{Pacing, QuotaWait};
 pub use page::Page;
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;

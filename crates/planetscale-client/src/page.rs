@@ -22,6 +22,9 @@ pub struct Page<T> {
     /// The next page's number; `None` on the last page.
     #[serde(default)]
     pub next_page: Option<u32>,
+    /// The number of items a full page holds, as the server says.
+    #[serde(default)]
+    pub per_page: Option<u32>,
     /// The number of items in all pages, on the endpoints that report it.
     #[serde(default)]
     pub total_count: Option<u64>,

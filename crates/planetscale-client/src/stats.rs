@@ -12,8 +12,13 @@ pub struct ClientStats {
     pub retries: u64,
     /// Responses with status 429.
     pub rate_limited: u64,
-    /// Time spent waiting for the client-side throttle.
+    /// Time requests spent waiting for their turn to go out (at the ceiling, at a rate lowered
+    /// after 429s, or held back by the server's quota), summed over requests: two requests
+    /// waiting one second each count two seconds.
     pub throttle_wait: Duration,
+    /// Wall-clock time the whole client was held back by the server's quota (after a 429, or a
+    /// `RateLimit-Remaining: 0`); overlapping holds count once.
+    pub rate_limit_wait: Duration,
 }
 
 /// The live counters behind [`ClientStats`].
@@ -26,12 +31,14 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    pub(crate) fn snapshot(&self) -> ClientStats {
+    /// The counters, with `rate_limit_wait` as the pacer measured it.
+    pub(crate) fn snapshot(&self, rate_limit_wait: Duration) -> ClientStats {
         ClientStats {
             requests: self.requests.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             throttle_wait: Duration::from_nanos(self.throttle_wait_nanos.load(Ordering::Relaxed)),
+            rate_limit_wait,
         }
     }
 

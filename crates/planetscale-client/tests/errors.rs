@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::support::*;
 
 /// The error a GET of `/organizations/acme` gets when the server answers `status` with `body`
-/// (JSON when it parses, raw text otherwise).
+/// (JSON when it parses, raw text otherwise), with no retries and no waiting on a 429.
 async fn error_for(status: u16, body: &str) -> Error {
     let server = MockServer::start_async().await;
     let body = body.to_owned();
@@ -19,6 +19,7 @@ async fn error_for(status: u16, body: &str) -> Error {
         .await;
     let client = builder_for(&server.base_url())
         .retry_policy(RetryPolicy::none())
+        .rate_limit_budget(std::time::Duration::ZERO)
         .build()
         .unwrap();
     client.get_organization("acme").await.unwrap_err()
@@ -261,4 +262,44 @@ fn client_and_error_are_send_sync_and_static() {
     check::<Error>();
     check::<planetscale_client::CredentialsError>();
     check::<planetscale_client::Page<planetscale_client::Member>>();
+}
+
+/// A server that answers `status` with a body declared as 1 MiB, sends 100 KiB of it, and then
+/// stalls with the connection open.
+async fn stalling_server(status: u16) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = socket.read(&mut [0u8; 4096]).await;
+                let start = format!(
+                    "HTTP/1.1 {status} Stalled\r\ncontent-length: 1048576\r\n\r\n{{\"code\":\"x\",\"pad\":\""
+                );
+                let _ = socket.write_all(start.as_bytes()).await;
+                let _ = socket.write_all(&vec![b'a'; 100 * 1024]).await;
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn an_error_body_is_read_no_further_than_64_kib() {
+    let base = stalling_server(500).await;
+    // Were the whole declared body awaited, the attempt would end in the 2 s time-out.
+    let client = builder_for(&base)
+        .retry_policy(RetryPolicy::none())
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+
+    let error = client.get_organization("acme").await.unwrap_err();
+
+    assert!(matches!(error, Error::Api { .. }), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    // Cut short, the body is not JSON: the status speaks alone.
+    assert_eq!(error.code(), None);
 }

@@ -1,4 +1,10 @@
-//! Credentials go only to the configured origin: redirects, foreign origins, plain http.
+//! Credentials go only to the configured origin: redirects, foreign origins, plain http,
+//! proxies.
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use httpmock::MockServer;
 use planetscale_client::{Client, Error};
@@ -75,10 +81,17 @@ fn plain_http_is_refused_unless_loopback_or_opted_in() {
         "http://127.0.0.1:4000",
         "http://127.9.9.9",
         "http://[::1]:4000",
-        "http://localhost",
     ] {
         build(loopback, false).unwrap();
     }
+    // A name is not loopback, whatever it resolves to today.
+    let error = build("http://localhost:4000", false).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("write http://127.0.0.1:4000 instead"),
+        "{error}"
+    );
     let opted_in = build("http://fake.internal:8080/", true).unwrap();
     assert_eq!(
         opted_in.base_url().as_str(),
@@ -142,4 +155,58 @@ fn base_url_normalisation_table() {
         );
         assert!(message.contains(needle), "{input}: {message}");
     }
+}
+
+/// Proxy variables are read for the whole process when an HTTP client is built, so the client
+/// runs in a child process of this test binary, started with them pointing at a listener that
+/// counts connections.
+#[test]
+fn plain_http_to_loopback_ignores_proxy_variables() {
+    const CHILD: &str = "PLANETSCALE_CLIENT_TEST_BASE_URL";
+    if let Ok(base_url) = std::env::var(CHILD) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = builder_for(&base_url).build().unwrap();
+        runtime.block_on(client.get_organization("acme")).unwrap();
+        return;
+    }
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    std::thread::spawn(move || {
+        // Each connection is counted and closed at once, so a proxied request fails fast.
+        for stream in proxy.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let server = MockServer::start();
+    let api = server.mock(|when, then| {
+        when.path("/v1/organizations/acme");
+        then.status(200).json_body(organization());
+    });
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "origin::plain_http_to_loopback_ignores_proxy_variables",
+            "--exact",
+        ])
+        .env(CHILD, server.base_url())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    for name in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        child.env(name, &proxy_url);
+    }
+    let output = child.output().unwrap();
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 0, "the proxy was used");
+    api.assert_calls(1);
 }

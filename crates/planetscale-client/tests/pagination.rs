@@ -327,3 +327,69 @@ async fn streams_are_send_and_can_be_spawned() {
     });
     assert_eq!(task.await.unwrap().unwrap(), 1);
 }
+
+/// An endpoint the client does not wrap, paged through the public primitives its typed methods
+/// use.
+#[tokio::test]
+async fn get_page_and_get_all_reach_endpoints_the_client_does_not_wrap() {
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Database {
+        name: String,
+    }
+    let database = |name: &str| json!({"id": name.to_uppercase(), "name": name, "state": "ready"});
+    let server = MockServer::start_async().await;
+    let page = |n: u32, body: serde_json::Value| {
+        let server = &server;
+        async move {
+            server
+                .mock_async(move |when, then| {
+                    when.method("GET")
+                        .path("/v1/organizations/acme/databases")
+                        .query_param("q", "ord")
+                        .query_param("page", n.to_string())
+                        .query_param("per_page", "100")
+                        .header("authorization", AUTHORIZATION);
+                    then.status(200).json_body(body);
+                })
+                .await
+        }
+    };
+    let page1 = page(1, envelope(vec![database("orders")], 1, Some(2))).await;
+    let page2 = page(2, envelope(vec![database("orders-archive")], 2, None)).await;
+    let catch_all = catch_all(&server).await;
+    let client = client_for(&server);
+    let path = ["organizations", "acme", "databases"];
+    let query = [("q", "ord".to_owned())];
+
+    let first: planetscale_client::Page<Database> =
+        client.get_page(&path, &query, 1).await.unwrap();
+    let all: Vec<Database> = client.get_all(&path, &query).try_collect().await.unwrap();
+
+    assert_eq!(
+        first.items,
+        [Database {
+            name: "orders".into()
+        }]
+    );
+    assert_eq!((first.next(), first.per_page), (Some(2), Some(100)));
+    let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["orders", "orders-archive"]);
+    page1.assert_calls_async(2).await;
+    page2.assert_calls_async(1).await;
+    catch_all.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn get_page_leaves_paging_to_the_client() {
+    let server = MockServer::start_async().await;
+    let catch_all = catch_all(&server).await;
+    let client = client_for(&server);
+    for key in ["page", "per_page"] {
+        let error = client
+            .get_page::<serde_json::Value>(&["organizations"], &[(key, "7".to_owned())], 1)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidArgument { .. }), "{error:?}");
+    }
+    catch_all.assert_calls_async(0).await;
+}

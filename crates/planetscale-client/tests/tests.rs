@@ -8,15 +8,17 @@ mod support;
 mod endpoints;
 /// Error kinds, predicates and messages.
 mod errors;
-/// Redirects, foreign origins, plain http, and base URL normalisation.
+/// Redirects, foreign origins, plain http, proxies, and base URL normalisation.
 mod origin;
 /// Pages, streams, and servers whose pagination does not move forward.
 mod pagination;
 /// Decoding arbitrary JSON never panics.
 mod proptests;
-/// Retries, `Retry-After` and their bounds.
+/// 429s: holding back the whole client, the rate-limit budget, the quota headers.
+mod rate_limits;
+/// Retries of failures, `Retry-After` and their bounds.
 mod retries;
 /// The token never shows up in output.
 mod secrets;
-/// The client-side throttle and the in-flight bound, shared by clones.
+/// The client-side pacing and the in-flight bound, shared by clones.
 mod throttle;

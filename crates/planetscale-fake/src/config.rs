@@ -98,28 +98,59 @@ impl fmt::Debug for TokenConfig {
     }
 }
 
-/// A token bucket per service token: `burst` requests at once, refilled at
-/// `requests_per_minute`.
+/// A quota per service token: `requests_per_minute`, counted by a token bucket or over a rolling
+/// minute, optionally shared with another consumer of the same token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateLimitConfig {
     /// The sustained rate; PlanetScale documents 600.
     pub requests_per_minute: u32,
-    /// The bucket size: how many requests may arrive at once (at least 1 is used).
+    /// The token bucket's size: how many requests may arrive at once (at least 1 is used).
+    /// A rolling minute allows its whole quota at once, whatever this says.
     pub burst: u32,
     /// How a 429 says when to come back.
     pub retry_after: RetryAfterStyle,
+    /// How requests are counted.
+    #[serde(default)]
+    pub model: RateLimitModel,
+    /// Requests a minute that another client of the same token (Terraform, a CI job, a second
+    /// sync) sends at a steady pace, drawing on the same quota; 0 for none. It was already at
+    /// work a minute before the quota's first use, and its refused requests are lost, not
+    /// repeated. Counted in [`Stats::other_consumer`](crate::Stats::other_consumer).
+    #[serde(default)]
+    pub other_consumer_per_minute: u32,
 }
 
 impl RateLimitConfig {
+    /// A token bucket of `requests_per_minute` with a burst of a tenth of it (at least 1),
+    /// `Retry-After` in seconds, and no other consumer.
+    pub fn new(requests_per_minute: u32) -> Self {
+        RateLimitConfig {
+            requests_per_minute,
+            burst: (requests_per_minute / 10).max(1),
+            retry_after: RetryAfterStyle::Seconds,
+            model: RateLimitModel::TokenBucket,
+            other_consumer_per_minute: 0,
+        }
+    }
+
     /// PlanetScale's documented 600 requests per minute, with a burst of 60 and `Retry-After`
     /// in seconds.
     pub fn planetscale() -> Self {
-        RateLimitConfig {
-            requests_per_minute: 600,
-            burst: 60,
-            retry_after: RetryAfterStyle::Seconds,
-        }
+        RateLimitConfig::new(600)
     }
+}
+
+/// How a quota counts requests. PlanetScale documents "600 requests per minute" without saying
+/// which.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RateLimitModel {
+    /// A bucket of `burst` requests, refilled continuously at the rate.
+    #[default]
+    TokenBucket,
+    /// At most `requests_per_minute` requests in any 60 s: the whole quota may go at once, and
+    /// then none until the minute rolls on.
+    RollingMinute,
 }
 
 /// The form of the `Retry-After` header on a 429 (PlanetScale documents none).

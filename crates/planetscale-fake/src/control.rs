@@ -38,7 +38,7 @@ async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Json<Stats> {
-    Json(Stats::of(&shared.requests()))
+    Json(shared.stats())
 }
 
 async fn set_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {

@@ -3,8 +3,10 @@
 //! It serves the read endpoints a governance connector uses (organizations, members, teams,
 //! team members, service tokens, invitations) in the real wire format, from a seeded,
 //! realistic [`Dataset`] or a JSON file, with PlanetScale's pagination envelope, service-token
-//! auth (`Authorization: <id>:<token>`, 404 for a missing access), a per-token rate limit,
-//! latency and injected [`FaultRule`]s. It shares no code with the client it tests.
+//! auth (`Authorization: <id>:<token>`, 404 for a missing access), a per-token rate limit (a
+//! token bucket or a rolling minute, with or without `Retry-After`, optionally shared with
+//! another consumer: [`RateLimitConfig`]), latency and injected [`FaultRule`]s. It shares no
+//! code with the client it tests.
 //!
 //! ```no_run
 //! use planetscale_fake::{DataSpec, FakeConfig, FakeServer, DEFAULT_TOKEN, DEFAULT_TOKEN_ID};
@@ -41,7 +43,7 @@ mod words;
 
 pub use config::{
     ALL_ACCESSES, DEFAULT_TOKEN, DEFAULT_TOKEN_ID, FakeConfig, Latency, RateLimitConfig,
-    RetryAfterStyle, TokenConfig,
+    RateLimitModel, RetryAfterStyle, TokenConfig,
 };
 pub use dataset::{Dataset, OrgData, TeamData};
 pub use endpoint::EndpointKind;
@@ -49,5 +51,5 @@ pub use error::{Error, Result};
 pub use fault::{DataChange, FaultMatch, FaultRule, RepeatStyle, Times};
 pub use generate::{DataSpec, TeamSizes};
 pub use page::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
-pub use record::{RequestRecord, Stats};
+pub use record::{OtherConsumer, RequestRecord, Stats};
 pub use server::FakeServer;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use planetscale_fake::{
     DataSpec, Dataset, Error, FakeConfig, FakeServer, FaultRule, Latency, RateLimitConfig,
-    RetryAfterStyle, TokenConfig,
+    RateLimitModel, RetryAfterStyle, TokenConfig,
 };
 
 /// A fake PlanetScale API server with realistic data, pagination, auth, rate limits and faults.
@@ -43,12 +43,20 @@ struct Args {
     /// Requests per minute per token; 0 turns the limit off.
     #[arg(long, default_value_t = 600, value_name = "RPM")]
     rate_limit: u32,
-    /// Requests a token may send at once before the rate applies (default: a tenth of RPM).
+    /// Requests a token may send at once before the rate applies (default: a tenth of RPM);
+    /// token bucket only.
     #[arg(long)]
     burst: Option<u32>,
     /// How a 429 says when to retry.
     #[arg(long, value_enum, default_value_t = RetryAfter::Seconds)]
     retry_after: RetryAfter,
+    /// How the rate limit counts requests: a token bucket, or at most RPM in any 60 s.
+    #[arg(long, value_enum, default_value_t = Model::TokenBucket)]
+    rate_limit_model: Model,
+    /// Requests a minute another client of the same token sends (Terraform, CI, a second
+    /// sync), drawing on the same quota; 0 for none.
+    #[arg(long, default_value_t = 0, value_name = "RPM")]
+    other_consumer_rpm: u32,
     /// Delay before every answer, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency_ms: u64,
@@ -78,6 +86,12 @@ enum RetryAfter {
     Seconds,
     HttpDate,
     Absent,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Model {
+    TokenBucket,
+    RollingMinute,
 }
 
 fn main() -> ExitCode {
@@ -160,6 +174,11 @@ fn config(args: &Args, dataset: Dataset) -> Result<FakeConfig, Error> {
             RetryAfter::HttpDate => RetryAfterStyle::HttpDate,
             RetryAfter::Absent => RetryAfterStyle::Absent,
         },
+        model: match args.rate_limit_model {
+            Model::TokenBucket => RateLimitModel::TokenBucket,
+            Model::RollingMinute => RateLimitModel::RollingMinute,
+        },
+        other_consumer_per_minute: args.other_consumer_rpm,
     });
     let (latency, jitter) = (
         Duration::from_millis(args.latency_ms),

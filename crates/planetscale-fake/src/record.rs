@@ -34,10 +34,24 @@ pub struct Stats {
     pub by_status: BTreeMap<u16, usize>,
     /// Requests per endpoint kind (snake-case names such as `members`, `unknown`).
     pub by_endpoint: BTreeMap<String, usize>,
+    /// What the rate limit's other consumer got
+    /// ([`RateLimitConfig::other_consumer_per_minute`](crate::RateLimitConfig)); its requests are
+    /// not recorded.
+    #[serde(default)]
+    pub other_consumer: OtherConsumer,
+}
+
+/// The requests of the rate limit's other consumer, served and refused, since the limit was set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherConsumer {
+    /// Requests the quota allowed.
+    pub served: u64,
+    /// Requests refused because the quota was spent.
+    pub refused: u64,
 }
 
 impl Stats {
-    /// Counts `records`.
+    /// Counts `records` (the other consumer is left at zero).
     pub fn of(records: &[RequestRecord]) -> Stats {
         let mut stats = Stats {
             total: records.len(),

@@ -90,9 +90,10 @@ impl FakeServer {
         self.shared.request_count()
     }
 
-    /// Counts by status and endpoint over the requests served so far.
+    /// Counts by status and endpoint over the requests served so far, and what the rate
+    /// limit's other consumer got.
     pub fn stats(&self) -> Stats {
-        Stats::of(&self.shared.requests())
+        self.shared.stats()
     }
 
     /// Forgets the requests served so far.

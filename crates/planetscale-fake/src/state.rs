@@ -14,7 +14,7 @@ use crate::generate::timestamp;
 use crate::index::Index;
 use crate::limiter::RateLimiter;
 use crate::{DataChange, Dataset, FakeConfig, FaultRule, Latency, OrgData, RateLimitConfig};
-use crate::{RequestRecord, TeamData, TokenConfig};
+use crate::{RequestRecord, Stats, TeamData, TokenConfig};
 
 /// Everything a request may read or change.
 #[derive(Debug)]
@@ -140,6 +140,14 @@ impl Shared {
 
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.records).clone()
+    }
+
+    /// Counts over the requests served so far, and what the rate limit's other consumer got.
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            other_consumer: lock(&self.limiter).other_consumer(),
+            ..Stats::of(&self.requests())
+        }
     }
 
     pub(crate) fn request_count(&self) -> usize {

@@ -37,20 +37,24 @@ fn start(args: &[&str]) -> (Running, String) {
     (running, url.to_string())
 }
 
+/// GETs the organization list from the binary at `url` with `auth`.
+async fn organizations(url: &str, auth: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{url}/v1/organizations"))
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn serves_and_announces_its_url() {
     let (_running, url) = start(&["--preset", "small", "--rate-limit", "0"]);
-    let client = reqwest::Client::new();
-    let reply = client
-        .get(format!("{url}/v1/organizations"))
-        .header("Authorization", default_auth())
-        .send()
-        .await
-        .unwrap();
+    let reply = organizations(&url, &default_auth()).await;
     assert_eq!(reply.status(), 200);
     let body: serde_json::Value = reply.json().await.unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), 3);
-    let stats: serde_json::Value = client
+    let stats: serde_json::Value = reqwest::Client::new()
         .get(format!("{url}/__fake/stats"))
         .send()
         .await
@@ -75,24 +79,34 @@ async fn tokens_and_rate_limit_flags() {
         "--retry-after",
         "absent",
     ]);
-    let client = reqwest::Client::new();
-    let get = |auth: &'static str| {
-        client
-            .get(format!("{url}/v1/organizations"))
-            .header("Authorization", auth)
-            .send()
-    };
-    assert_eq!(get("id1:secret1").await.unwrap().status(), 200);
-    let limited = get("id1:secret1").await.unwrap();
+    assert_eq!(organizations(&url, "id1:secret1").await.status(), 200);
+    let limited = organizations(&url, "id1:secret1").await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().get("retry-after").is_none());
-    let default = client
-        .get(format!("{url}/v1/organizations"))
-        .header("Authorization", default_auth())
-        .send()
-        .await
-        .unwrap();
+    let default = organizations(&url, &default_auth()).await;
     assert_eq!(default.status(), 401, "--token replaces the default token");
+}
+
+#[tokio::test]
+async fn rolling_minute_and_other_consumer_flags() {
+    let (_running, url) = start(&[
+        "--preset",
+        "small",
+        "--rate-limit",
+        "6",
+        "--rate-limit-model",
+        "rolling-minute",
+        "--other-consumer-rpm",
+        "3",
+        "--retry-after",
+        "absent",
+    ]);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(organizations(&url, &default_auth()).await.status().as_u16());
+    }
+    // The other consumer already holds half of the rolling minute.
+    assert_eq!(statuses, [200, 200, 200, 429]);
 }
 
 #[test]

@@ -42,6 +42,7 @@ async fn requests_and_stats() {
             "unauthorized": 1,
             "by_status": {"200": 2, "401": 1, "404": 1},
             "by_endpoint": {"members": 1, "organizations": 2, "unknown": 1},
+            "other_consumer": {"served": 0, "refused": 0},
         })
     );
 
@@ -58,24 +59,14 @@ async fn requests_and_stats() {
 async fn faults_over_http() {
     let fake = Fake::small().await;
     let rules = json!([{"fault": "status", "status": 503, "on": {"endpoint": "organizations", "times": 2}}]);
-    let put = fake
-        .control(Method::PUT, "/__fake/faults")
-        .json(&rules)
-        .send()
-        .await
-        .unwrap();
+    let put = fake.put("/__fake/faults", rules.to_string()).await;
     assert_eq!(put.status(), 204);
     assert_eq!(fake.get("/v1/organizations").await.status, 503);
     assert_eq!(fake.get("/v1/organizations").await.status, 503);
     assert_eq!(fake.get("/v1/organizations").await.status, 200);
 
     let typo = json!([{"fault": "status", "status": 503, "on": {"endpoint": "organisations"}}]);
-    let put = fake
-        .control(Method::PUT, "/__fake/faults")
-        .json(&typo)
-        .send()
-        .await
-        .unwrap();
+    let put = fake.put("/__fake/faults", typo.to_string()).await;
     assert_eq!(put.status(), 400);
     let body: Value = put.json().await.unwrap();
     assert_eq!(body["code"], "bad_request");
@@ -90,12 +81,7 @@ async fn faults_over_http() {
 async fn rate_limit_over_http() {
     let fake = Fake::small().await;
     let limit = json!({"requests_per_minute": 6, "burst": 1, "retry_after": "http-date"});
-    let put = fake
-        .control(Method::PUT, "/__fake/rate-limit")
-        .json(&limit)
-        .send()
-        .await
-        .unwrap();
+    let put = fake.put("/__fake/rate-limit", limit.to_string()).await;
     assert_eq!(put.status(), 204);
     fake.get("/v1/organizations").await;
     let limited = fake.get("/v1/organizations").await;
@@ -106,21 +92,29 @@ async fn rate_limit_over_http() {
             .unwrap()
             .ends_with(" GMT")
     );
-    let off = fake
-        .control(Method::PUT, "/__fake/rate-limit")
-        .body("null")
-        .send()
-        .await
-        .unwrap();
+    let off = fake.put("/__fake/rate-limit", "null").await;
     assert_eq!(off.status(), 204);
     assert_eq!(fake.get("/v1/organizations").await.status, 200);
-    let bad = fake
-        .control(Method::PUT, "/__fake/rate-limit")
-        .body("{\"rpm\": 1}")
-        .send()
-        .await
-        .unwrap();
+    let bad = fake.put("/__fake/rate-limit", "{\"rpm\": 1}").await;
     assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn a_rolling_minute_shared_with_another_consumer_over_http() {
+    let fake = Fake::small().await;
+    // The other consumer takes all 6 a minute: nothing is left for the sync.
+    let limit = json!({
+        "requests_per_minute": 6,
+        "burst": 6,
+        "retry_after": "absent",
+        "model": "rolling-minute",
+        "other_consumer_per_minute": 6,
+    });
+    let put = fake.put("/__fake/rate-limit", limit.to_string()).await;
+    assert_eq!(put.status(), 204);
+    let limited = fake.get("/v1/organizations").await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.get("retry-after").is_none());
 }
 
 #[tokio::test]

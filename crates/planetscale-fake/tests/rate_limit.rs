@@ -1,15 +1,17 @@
 use std::time::{Duration, SystemTime};
 
-use planetscale_fake::{DataSpec, FakeConfig, RateLimitConfig, RetryAfterStyle, TokenConfig};
+use planetscale_fake::{
+    DataSpec, FakeConfig, RateLimitConfig, RateLimitModel, RetryAfterStyle, TokenConfig,
+};
 
 use crate::support::Fake;
 
 async fn limited(requests_per_minute: u32, burst: u32, retry_after: RetryAfterStyle) -> Fake {
     let mut config = FakeConfig::new(DataSpec::small().generate());
     config.rate_limit = Some(RateLimitConfig {
-        requests_per_minute,
         burst,
         retry_after,
+        ..RateLimitConfig::new(requests_per_minute)
     });
     config.tokens.push(TokenConfig::full_access(
         "pscale_tkn_other",
@@ -99,9 +101,8 @@ async fn the_limit_changes_while_running() {
     let fake = Fake::small().await;
     assert!(all_ok(&fake, 20).await, "no limit by default");
     let config = RateLimitConfig {
-        requests_per_minute: 6,
         burst: 1,
-        retry_after: RetryAfterStyle::Seconds,
+        ..RateLimitConfig::new(6)
     };
     fake.server.set_rate_limit(Some(config));
     assert_eq!(fake.get(PATH).await.status, 200);
@@ -117,4 +118,50 @@ async fn all_ok(fake: &Fake, n: usize) -> bool {
         }
     }
     true
+}
+
+#[tokio::test]
+async fn a_rolling_minute_lets_the_quota_go_at_once_then_says_when_it_rolls() {
+    let fake = Fake::small().await;
+    fake.server.set_rate_limit(Some(RateLimitConfig {
+        burst: 1,
+        model: RateLimitModel::RollingMinute,
+        ..RateLimitConfig::new(6)
+    }));
+    // The burst setting does not apply: all 6 go at once.
+    assert!(all_ok(&fake, 6).await);
+    let limited = fake.get(PATH).await;
+    assert_eq!(limited.status, 429);
+    let seconds: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((59..=60).contains(&seconds), "{seconds}");
+}
+
+#[tokio::test]
+async fn another_consumer_shares_the_token_quota_and_is_counted() {
+    // 120 a minute, of which the other consumer sends 60 (one a second); the bucket of 2 is
+    // spent by the sync, so the other consumer's requests meet an empty bucket too.
+    let fake = Fake::small().await;
+    fake.server.set_rate_limit(Some(RateLimitConfig {
+        burst: 2,
+        other_consumer_per_minute: 60,
+        ..RateLimitConfig::new(120)
+    }));
+    let mut served = 0;
+    for _ in 0..150 {
+        served += usize::from(fake.get(PATH).await.status == 200);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let other = fake.server.stats().other_consumer;
+    assert!(other.served + other.refused >= 2, "{other:?}");
+    // Without the other consumer the sync would get about 2 + 2 a second.
+    assert!(served >= 2, "{served}");
+    assert_eq!(
+        fake.server.stats().by_status.get(&200),
+        Some(&served),
+        "the other consumer's requests are not recorded"
+    );
 }

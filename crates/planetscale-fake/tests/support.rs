@@ -78,6 +78,15 @@ impl Fake {
             .request(method, format!("{}{path}", self.server.url()))
     }
 
+    /// `PUT`s `body` to a control endpoint and returns the answer.
+    pub async fn put(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.control(reqwest::Method::PUT, path)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The answer's JSON with this server's origin replaced by `http://fake`, so snapshots
     /// do not depend on the port.
     pub fn portless(&self, reply: &Reply) -> Value {

@@ -135,9 +135,23 @@ pub fn rows() -> Vec<Row> {
             dataset: small,
             inject: |s| {
                 s.set_rate_limit(Some(RateLimitConfig {
-                    requests_per_minute: 1_200,
                     burst: 2,
                     retry_after: RetryAfterStyle::Absent,
+                    ..RateLimitConfig::new(1_200)
+                }))
+            },
+            args: &[],
+            outcome: Outcome::Same(Evidence::Status(429)),
+        },
+        Row {
+            name: "429 without Retry-After, half the quota taken by another consumer",
+            dataset: small,
+            inject: |s| {
+                s.set_rate_limit(Some(RateLimitConfig {
+                    burst: 5,
+                    retry_after: RetryAfterStyle::Absent,
+                    other_consumer_per_minute: 300,
+                    ..RateLimitConfig::new(600)
                 }))
             },
             args: &[],

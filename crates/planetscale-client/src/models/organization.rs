@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::lenient::string_or_number;
 
 /// An organization. Its `name` is the slug the other endpoints take in their paths.
+///
+/// Free-form fields (`features`) are not modelled: decoding skips them rather than building a
+/// tree of values a server could make as large as the response limit.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Organization {
     /// The organization's ID: its stable identity.
@@ -37,8 +40,6 @@ pub struct Organization {
     pub database_count: Option<u64>,
     /// The SSO portal URL.
     pub sso_portal_url: Option<String>,
-    /// Feature flags, free-form.
-    pub features: Option<serde_json::Value>,
     /// The invoice budget; a string in responses, read from a number too.
     #[serde(default, deserialize_with = "string_or_number")]
     pub invoice_budget_amount: Option<String>,
@@ -48,4 +49,26 @@ pub struct Organization {
     pub has_card: Option<bool>,
     /// Whether payment information is required.
     pub payment_info_required: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_form_fields_are_skipped_not_kept() {
+        let features: serde_json::Map<String, serde_json::Value> = (0..10_000)
+            .map(|n| {
+                (
+                    format!("flag_{n}"),
+                    serde_json::json!({"on": true, "rollout": [n]}),
+                )
+            })
+            .collect();
+        let body = serde_json::json!({"id": "k7w2m9d1qz4e", "name": "acme", "features": features});
+        let organization: Organization = serde_json::from_value(body).unwrap();
+        let kept = serde_json::to_value(&organization).unwrap();
+        assert!(kept.get("features").is_none(), "{kept}");
+        assert_eq!(organization.name, "acme");
+    }
 }
