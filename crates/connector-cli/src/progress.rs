@@ -34,7 +34,7 @@ struct State {
     /// The spinner of the phase running now (terminal mode).
     bar: Option<ProgressBar>,
     phase: Option<Phase>,
-    /// How much longer requests wait for the rate limit, when they do.
+    /// How long the rate limit has been holding requests back, when it is.
     waiting: Option<Duration>,
 }
 
@@ -54,19 +54,21 @@ impl Progress {
         }
     }
 
-    /// Says how much longer requests are held back by the rate limit (`None`: they are not).
-    /// On a terminal the spinner shows it; in logs, each wait of a second or more is one line.
+    /// Says how long the rate limit has been holding requests back (`None`: it is not). On a
+    /// terminal the spinner shows it; in logs, each wait that began is one line.
     pub fn waiting(&self, waiting: Option<Duration>) {
         let mut state = self.lock();
         let started = state.waiting.is_none() && waiting.is_some();
+        let ended = state.waiting.filter(|_| waiting.is_none());
         state.waiting = waiting;
         match (&state.bar, state.phase, waiting) {
             (Some(bar), Some(phase), _) => bar.set_message(message(&state, phase)),
-            (None, _, Some(wait)) if started && wait >= Duration::from_secs(1) => {
-                tracing::info!(
-                    seconds = wait.as_secs(),
-                    "waiting for the API's rate limit before the next requests"
-                );
+            (None, _, Some(_)) if started => {
+                tracing::info!("the API's rate limit holds requests back: waiting for its quota");
+            }
+            (None, _, None) if ended.is_some_and(|w| w >= Duration::from_secs(1)) => {
+                let seconds = ended.unwrap_or_default().as_secs();
+                tracing::info!(seconds, "the API's rate limit let requests through again");
             }
             _ => {}
         }
@@ -171,8 +173,8 @@ fn message(state: &State, phase: Phase) -> String {
     let totals = describe(&state.totals, phase);
     match state.waiting {
         Some(wait) => format!(
-            "{totals} — waiting {} s for the API's rate limit",
-            wait.as_secs().max(1)
+            "{totals} — held back by the API's rate limit for {} s",
+            wait.as_secs()
         ),
         None => totals,
     }
@@ -247,7 +249,7 @@ mod tests {
         state.waiting = Some(Duration::from_millis(12_400));
         assert_eq!(
             message(&state, Phase::Resources),
-            "user 25 (2 pages) — waiting 12 s for the API's rate limit"
+            "user 25 (2 pages) — held back by the API's rate limit for 12 s"
         );
     }
 }

@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Unimplemented,
     /// The sync was cancelled.
     Cancelled,
+    /// A quota is used up (gRPC `ResourceExhausted`): the connector already waited as long as
+    /// it was allowed to, so the engine does not retry.
+    ResourceExhausted,
     /// Anything else; a bug or an unexpected answer.
     Internal,
 }

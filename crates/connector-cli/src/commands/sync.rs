@@ -105,10 +105,10 @@ pub(crate) async fn main(
     }
 }
 
-/// Tells `progress`, once a second, whether the connector's requests are waiting for the
+/// Tells `progress`, four times a second, whether the connector's requests are waiting for the
 /// remote's rate limit.
 async fn watch_rate_limit(connector: Arc<dyn Connector>, progress: Arc<Progress>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
         progress.waiting(connector.usage().and_then(|u| u.waiting));
