@@ -56,7 +56,10 @@
 //! before the checkpoint are not made again, calls in flight at the time are replayed from their
 //! page token (writes are upserts, so replaying is harmless).
 
+mod buffers;
 pub(crate) mod call;
+mod checks;
+mod plan;
 mod run;
 pub(crate) mod state;
 

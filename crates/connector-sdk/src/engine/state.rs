@@ -85,6 +85,14 @@ impl Action {
         }
     }
 
+    /// The resource an entitlements or grants call is about, as `<type>:<id>`; empty otherwise.
+    pub(crate) fn subject(&self) -> String {
+        self.resource
+            .as_ref()
+            .map(|r| r.id.to_string())
+            .unwrap_or_default()
+    }
+
     /// Whether `NotFound` from this call is a warning rather than a failure: baton's rule for
     /// per-resource calls. Top-level listings must never read a 404 as "empty".
     pub(crate) fn not_found_is_warning(&self) -> bool {
