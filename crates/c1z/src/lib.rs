@@ -29,11 +29,14 @@ mod container;
 mod convert;
 mod error;
 mod ksuid;
+mod migrate;
 mod proto;
 mod reader;
+mod retention;
 mod schema;
 mod sql;
 mod worker;
+mod working;
 mod writer;
 
 pub use error::{Error, Result};

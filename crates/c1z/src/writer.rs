@@ -15,9 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::container;
 use crate::convert;
 use crate::error::{Error, Result};
-use crate::worker::{
-    Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker, partial_path,
-};
+use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
+use crate::working::partial_path;
 
 /// How many batches may wait for the writer thread before `put_*` calls wait in turn.
 const CHANNEL_BATCHES: usize = 8;
