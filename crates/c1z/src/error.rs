@@ -146,6 +146,19 @@ pub enum Error {
         /// The output file.
         path: PathBuf,
     },
+    /// The working database or its journal may hold someone else's data: it is a symbolic
+    /// link, not a regular file, owned by another user or writable by other users.
+    #[error(
+        "{} is {reason}, so the unfinished sync in it is not resumed (it could hold someone \
+         else's data); check where it came from, then delete it to start a new sync",
+        .path.display()
+    )]
+    UnsafeWorkingFile {
+        /// The working file.
+        path: PathBuf,
+        /// What is wrong with it, e.g. `owned by another user`.
+        reason: &'static str,
+    },
     /// The writer's background thread stopped.
     #[error("{}: the writer thread stopped unexpectedly", .path.display())]
     WriterGone {

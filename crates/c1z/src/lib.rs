@@ -30,6 +30,7 @@ mod convert;
 mod error;
 mod ksuid;
 mod migrate;
+mod private;
 mod proto;
 mod reader;
 mod retention;

@@ -11,12 +11,12 @@ use rusqlite::{Connection, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use crate::migrate::{bulk_pragmas, ensure_schema};
+use crate::migrate::{bulk_pragmas, create_missing, create_schema};
 use crate::retention::finish_sync;
 use crate::schema;
 use crate::working::{
-    find_resumable, is_busy, open_working, partial_path, prepare_working_db, publish,
-    remove_working_files,
+    WORKING_PRAGMAS, check_working_files, create_working, find_resumable, is_busy, open_working,
+    partial_path, previous_database, publish, remove_working_files,
 };
 use crate::writer::WriterOptions;
 use crate::{clock, ksuid};
@@ -248,10 +248,15 @@ impl Worker {
             return Ok(start);
         }
         remove_working_files(&self.partial);
-        prepare_working_db(&self.path, &self.partial)?;
-        let conn = open_working(&self.partial)?;
-        ensure_schema(&conn, schema::DEFERRED_INDEXES)
-            .map_err(self.sqlite("creating the schema"))?;
+        let conn = create_working(&self.partial)?;
+        let previous = previous_database(&self.path, &self.partial)?;
+        let created = create_schema(&conn, schema::DEFERRED_INDEXES, previous.as_deref());
+        if let Some(previous) = &previous {
+            remove_working_files(previous);
+        }
+        created
+            .and_then(|()| conn.execute_batch(WORKING_PRAGMAS))
+            .map_err(self.sqlite("creating the schema and carrying the previous syncs over"))?;
         let sync_id = ksuid::new_ksuid();
         conn.execute_batch("PRAGMA synchronous = FULL")
             .and_then(|()| {
@@ -274,8 +279,10 @@ impl Worker {
     }
 
     /// Resumes the unfinished full sync in `<path>.partial` if it started less than 7 days ago.
-    /// A working database another writer holds is an error, never discarded.
+    /// A working database another writer holds, or one someone else could have written, is an
+    /// error, never discarded.
     fn try_resume(&mut self) -> Result<Option<SyncStart>> {
+        check_working_files(&self.partial)?;
         if !self.partial.exists() {
             return Ok(None);
         }
@@ -488,7 +495,8 @@ impl Worker {
             .map_err(self.sqlite("finishing the sync"))?;
         conn.execute_batch(&bulk_pragmas())
             .map_err(self.sqlite("configuring"))?;
-        ensure_schema(conn, &[]).map_err(self.sqlite("building the grant indexes"))?;
+        create_missing(conn, schema::DEFERRED_INDEXES)
+            .map_err(self.sqlite("building the grant indexes"))?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "grant indexes built"

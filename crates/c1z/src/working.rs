@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use connector_sdk::SyncStart;
 use rusqlite::{Connection, OptionalExtension};
+use tempfile::TempPath;
 
-use crate::clock;
-use crate::container;
 use crate::error::{Error, Result};
+use crate::{clock, container, private};
 
 /// An unfinished sync older than this is not resumed (baton's `unfinishedSyncMaxAge`).
 const RESUME_MAX_AGE_SECS: i64 = 7 * 24 * 3600;
@@ -21,19 +21,15 @@ pub(crate) fn partial_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Fills `partial` with the database of the existing output `path`, if there is one.
-pub(crate) fn prepare_working_db(path: &Path, partial: &Path) -> Result<()> {
+/// The database of the existing output `path`, decompressed into a temporary file (readable
+/// by its owner only) beside `partial`; `None` when there is no output yet.
+pub(crate) fn previous_database(path: &Path, partial: &Path) -> Result<Option<TempPath>> {
     if !path.exists() {
-        return Ok(());
+        return Ok(None);
     }
-    let dir = partial.parent().unwrap_or(Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
+    let dir = directory_of(partial);
     let tmp = tempfile::Builder::new()
-        .prefix(".c1z-working-")
+        .prefix(".c1z-previous-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "create a working file in", e))?;
     let mut file = tmp
@@ -41,20 +37,28 @@ pub(crate) fn prepare_working_db(path: &Path, partial: &Path) -> Result<()> {
         .try_clone()
         .map_err(|e| Error::io(tmp.path(), "open", e))?;
     container::decompress(path, &mut file, container::DEFAULT_MAX_DECODED)?;
-    file.sync_all()
-        .map_err(|e| Error::io(tmp.path(), "sync", e))?;
-    tmp.persist(partial)
-        .map_err(|e| Error::io(partial, "create", e.error))?;
-    Ok(())
+    Ok(Some(tmp.into_temp_path()))
+}
+
+/// Creates the working database `partial`, empty and readable by its owner only, and opens it.
+/// SQLite gives its journal the same permissions.
+pub(crate) fn create_working(partial: &Path) -> Result<Connection> {
+    private::create(partial)?;
+    open_working(partial)
+}
+
+/// Refuses to resume from `partial` when it, or a journal of it, may hold someone else's data.
+pub(crate) fn check_working_files(partial: &Path) -> Result<()> {
+    working_files(partial).try_for_each(|path| private::check_own(&path))
 }
 
 /// Compresses the working database `partial` beside the output `path`, syncs it and renames
 /// it into place.
+///
+/// A new output is readable by its owner only; an existing one keeps its permission bits,
+/// which someone set on purpose.
 pub(crate) fn publish(path: &Path, partial: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = directory_of(path);
     let file_name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = tempfile::Builder::new()
         .prefix(&format!("{file_name}.tmp-"))
@@ -66,6 +70,9 @@ pub(crate) fn publish(path: &Path, partial: &Path) -> Result<()> {
         .try_clone()
         .map_err(|e| Error::io(tmp.path(), "open", e))?;
     container::compress(partial, out, tmp.path())?;
+    if path.exists() {
+        private::copy_mode(path, tmp.path())?;
+    }
     tmp.persist(path)
         .map_err(|e| Error::io(path, "rename into place", e.error))?;
     sync_dir(dir);
@@ -143,7 +150,7 @@ pub(crate) fn find_resumable(conn: &Connection) -> rusqlite::Result<Option<SyncS
 }
 
 /// The connection settings while a sync runs.
-const WORKING_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
+pub(crate) const WORKING_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
      PRAGMA temp_store = MEMORY;";
 
 /// Whether `e` says another connection holds the database.
@@ -161,12 +168,27 @@ pub(crate) fn is_busy(e: &Error) -> bool {
     )
 }
 
-/// Removes the working database and its journals, if any.
+/// Removes a database and its journals, if any.
 pub(crate) fn remove_working_files(partial: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = partial.as_os_str().to_owned();
+    for path in working_files(partial) {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// A database and the journals SQLite may keep beside it.
+fn working_files(db: &Path) -> impl Iterator<Item = PathBuf> {
+    ["", "-journal", "-wal", "-shm"].into_iter().map(|suffix| {
+        let mut name = db.as_os_str().to_owned();
         name.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(name));
+        PathBuf::from(name)
+    })
+}
+
+/// The directory `path` is in.
+fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     }
 }
 

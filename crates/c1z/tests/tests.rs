@@ -15,6 +15,10 @@ mod schema;
 // Crash safety, resume and the stale-partial rule.
 mod crash;
 
+// Personal data: owner-only files, planted working files refused, nothing foreign carried over.
+#[cfg(unix)]
+mod private;
+
 // Keeping the newest syncs.
 mod retention;
 
