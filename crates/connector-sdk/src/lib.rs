@@ -74,7 +74,8 @@ pub use annotations::{
 pub use capabilities::{Capabilities, Capability, ResourceTypeCapabilities, capabilities};
 pub use connector::{Connector, Metadata};
 pub use engine::{
-    EngineRetry, Event, Observer, Phase, SyncOptions, SyncSummary, TypeCounts, WarningPolicy, sync,
+    EngineRetry, Event, ExpansionSummary, Observer, Phase, SyncOptions, SyncSummary, TypeCounts,
+    WarningPolicy, sync,
 };
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
 pub use memory::MemoryStore;
@@ -83,7 +84,7 @@ pub use model::{
     ResourceType, Status, StatusKind, Timestamp, Trait,
 };
 pub use session::SessionCache;
-pub use store::{Store, SyncStart};
+pub use store::{ExpandableGrant, Store, StorePage, SyncStart};
 pub use syncer::{CallContext, GetContext, ListContext, Page, ResourceContext, ResourceSyncer};
 pub use value::{Profile, Value};
 

@@ -21,6 +21,11 @@ pub(super) fn check_options(options: &SyncOptions) -> Result<()> {
             "batch_size must be at least 1".to_owned(),
         ));
     }
+    if options.max_expansion_depth == 0 {
+        return Err(Error::InvalidOptions(
+            "max_expansion_depth must be at least 1".to_owned(),
+        ));
+    }
     if options.retry.attempts == 0 {
         return Err(Error::InvalidOptions(
             "retry.attempts must be at least 1 (1 disables retries)".to_owned(),

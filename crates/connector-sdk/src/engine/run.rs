@@ -14,9 +14,11 @@ use tokio::time::Instant;
 use super::buffers::{self, Buffers};
 use super::call::{self, CallEnv, Outcome, Output};
 use super::checks;
+use super::expand::Expander;
 use super::plan::{Plan, check_options};
 use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
+use crate::annotations::Annotation;
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
 use crate::model::{Entitlement, Grant, Resource, ResourceId};
@@ -326,14 +328,61 @@ impl Engine<'_> {
             }
             Phase::StaticEntitlements => self.finish_phase(Phase::Entitlements).await?,
             Phase::Entitlements => self.finish_phase(Phase::Grants).await?,
+            Phase::Grants if self.options.expand_grants && self.state.needs_expansion => {
+                self.finish_phase(Phase::GrantExpansion).await?
+            }
             Phase::Grants => {
                 self.emit(Event::PhaseFinished {
                     phase: Phase::Grants,
                 });
                 return Ok(false);
             }
+            Phase::GrantExpansion => {
+                self.expand().await?;
+                self.emit(Event::PhaseFinished {
+                    phase: Phase::GrantExpansion,
+                });
+                return Ok(false);
+            }
         }
         Ok(true)
+    }
+
+    /// Runs grant expansion from where it is, a page at a time, checkpointing as other phases
+    /// do. See [`expand`](super::expand).
+    async fn expand(&mut self) -> Result<()> {
+        let batch_size = self.options.batch_size;
+        let mut expander =
+            Expander::load(self.store, batch_size, self.options.max_expansion_depth).await?;
+        expander.describe(&mut self.state.stats.expansion);
+        if let Some(warning) = expander.missing_warning() {
+            self.warn(warning);
+        }
+        let cancel = self.options.cancel.clone();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let progress = &mut self.state.expansion;
+            let Some(done) = expander.next_page(self.store, progress, batch_size).await? else {
+                return Ok(());
+            };
+            let summary = &mut self.state.stats.expansion;
+            summary.grants_created += done.created;
+            summary.grants_updated += done.updated;
+            let summary = *summary;
+            self.emit(Event::ExpansionProgress {
+                layer: done.layer,
+                layers: expander.layers(),
+                steps_done: self.state.expansion.step as u64,
+                steps: expander.steps() as u64,
+                grants_created: summary.grants_created,
+                grants_updated: summary.grants_updated,
+            });
+            if Instant::now() >= self.next_checkpoint {
+                self.checkpoint().await?;
+            }
+        }
     }
 
     async fn finish_phase(&mut self, next: Phase) -> Result<()> {
@@ -354,7 +403,7 @@ impl Engine<'_> {
                     }
                 }
             }
-            Phase::ResourceTypes | Phase::Entitlements | Phase::Grants => {}
+            Phase::ResourceTypes | Phase::Entitlements | Phase::Grants | Phase::GrantExpansion => {}
         }
         self.emit(Event::PhaseFinished { phase: done });
         self.checkpoint().await?;
@@ -508,12 +557,7 @@ impl Engine<'_> {
     }
 
     fn accept_grants(&mut self, action: &Action, items: Vec<Grant>) -> Result<()> {
-        checks::grants(
-            &self.plan,
-            self.known_entitlements.as_ref(),
-            action,
-            &items,
-        )?;
+        checks::grants(&self.plan, self.known_entitlements.as_ref(), action, &items)?;
         for grant in &items {
             let principal = &grant.principal.id;
             let unlisted = self.plan.synced.contains(&principal.resource_type)
@@ -526,6 +570,11 @@ impl Engine<'_> {
                 ));
             }
         }
+        self.state.needs_expansion |= items.iter().any(|g| {
+            g.annotations
+                .iter()
+                .any(|a| matches!(a, Annotation::GrantExpandable { .. }))
+        });
         self.count(&action.resource_type).grants += items.len() as u64;
         self.buffers.grants.extend(items);
         Ok(())
@@ -569,7 +618,12 @@ impl Engine<'_> {
     async fn checkpoint(&mut self) -> Result<()> {
         let json = self.state.to_checkpoint(self.in_flight.values().cloned());
         self.buffers
-            .checkpoint(self.store, self.options.batch_size, &self.env.session, &json)
+            .checkpoint(
+                self.store,
+                self.options.batch_size,
+                &self.env.session,
+                &json,
+            )
             .await?;
         self.next_checkpoint = Instant::now() + self.options.checkpoint_interval;
         self.emit(Event::Checkpointed);
@@ -585,6 +639,7 @@ impl Engine<'_> {
             pages: stats.pages,
             retries: stats.retries,
             warnings: stats.warnings.clone(),
+            expansion: stats.expansion,
             duration: self.started.elapsed(),
         }
     }
