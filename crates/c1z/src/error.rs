@@ -159,6 +159,14 @@ pub enum Error {
         /// What is wrong with it, e.g. `owned by another user`.
         reason: &'static str,
     },
+    /// A page token given to the writer was not one it made.
+    #[error("{}: page token {token:?} was not made by this writer; pass the `next` of the previous page", .path.display())]
+    PageToken {
+        /// The output file.
+        path: PathBuf,
+        /// The token.
+        token: String,
+    },
     /// The writer's background thread stopped.
     #[error("{}: the writer thread stopped unexpectedly", .path.display())]
     WriterGone {

@@ -33,6 +33,7 @@ mod migrate;
 mod private;
 mod proto;
 mod reader;
+mod reads;
 mod retention;
 mod schema;
 mod sql;

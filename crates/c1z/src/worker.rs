@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::migrate::{bulk_pragmas, create_missing, create_schema};
+use crate::reads;
 use crate::retention::finish_sync;
 use crate::schema;
 use crate::working::{
@@ -58,6 +59,9 @@ pub(crate) struct GrantRow {
     pub data: Vec<u8>,
 }
 
+/// A read, run on the thread; it sends its own reply.
+pub(crate) type Read = Box<dyn for<'a> FnOnce(Result<(&'a Connection, &'a str)>) + Send>;
+
 /// What the async side asks the thread to do.
 pub(crate) enum Command {
     Begin(Reply<SyncStart>),
@@ -65,9 +69,12 @@ pub(crate) enum Command {
     Resources(Vec<ResourceRow>),
     Entitlements(Vec<EntitlementRow>),
     Grants(Vec<GrantRow>),
-    ReadResources {
-        resource_type: String,
-        reply: Reply<Vec<Vec<u8>>>,
+    /// A read of the running sync: the thread calls `read` with the connection and the sync
+    /// id, or with the error that prevents the read, after building the grant index when
+    /// `grant_index` asks for it.
+    Read {
+        grant_index: bool,
+        read: Read,
     },
     Checkpoint {
         state: String,
@@ -92,6 +99,8 @@ pub(crate) struct Worker {
     error: Option<Error>,
     poisoned: bool,
     ended: bool,
+    /// Whether the grant index expansion reads through is built.
+    grant_index: bool,
 }
 
 const TYPE_UPSERT: &str = "INSERT INTO v1_resource_types (external_id, data, sync_id, discovered_at) \
@@ -144,6 +153,7 @@ impl Worker {
             error: None,
             poisoned: false,
             ended: false,
+            grant_index: false,
         }
     }
 
@@ -171,11 +181,11 @@ impl Worker {
             Command::Resources(rows) => self.write(|w| w.put_resources(&rows)),
             Command::Entitlements(rows) => self.write(|w| w.put_entitlements(&rows)),
             Command::Grants(rows) => self.write(|w| w.put_grants(&rows)),
-            Command::ReadResources {
-                resource_type,
-                reply,
-            } => {
-                let _ = reply.send(self.awaited(|w| w.read_resources(&resource_type)));
+            Command::Read { grant_index, read } => {
+                match self.awaited(|w| w.prepare_read(grant_index)) {
+                    Ok(()) => read(self.active()),
+                    Err(e) => read(Err(e)),
+                }
             }
             Command::Checkpoint { state, reply } => {
                 let _ = reply.send(self.awaited(|w| w.checkpoint(&state)));
@@ -449,21 +459,19 @@ impl Worker {
         self.wrote(entries.len())
     }
 
-    fn read_resources(&mut self, resource_type: &str) -> Result<Vec<Vec<u8>>> {
-        let (conn, sync_id) = self.active()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT data FROM v1_resources WHERE sync_id = ?1 AND resource_type_id = ?2 \
-                 ORDER BY id",
-            )
-            .map_err(self.sqlite("preparing"))?;
-        let rows = stmt
-            .query_map(params![sync_id, resource_type], |row| {
-                row.get::<_, Vec<u8>>(0)
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(self.sqlite("reading resources back"))?;
-        Ok(rows)
+    /// Builds the grant index expansion reads through, the first time it is asked for.
+    fn prepare_read(&mut self, grant_index: bool) -> Result<()> {
+        if !grant_index || self.grant_index {
+            return Ok(());
+        }
+        self.commit()?;
+        let (conn, _) = self.active()?;
+        conn.execute_batch(&bulk_pragmas())
+            .and_then(|()| create_missing(conn, &[reads::GRANT_BY_ENTITLEMENT]))
+            .and_then(|()| conn.execute_batch(WORKING_PRAGMAS))
+            .map_err(self.sqlite("building the grant index for expansion"))?;
+        self.grant_index = true;
+        Ok(())
     }
 
     /// Commits everything, then stores the state with a synced commit.

@@ -9,12 +9,17 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
-use connector_sdk::{Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart};
+use connector_sdk::{
+    Entitlement, ExpandableGrant, Grant, Resource, ResourceId, ResourceType, Store, StoreError,
+    StorePage, SyncStart,
+};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::container;
 use crate::convert;
 use crate::error::{Error, Result};
+use crate::reads::{self, PrincipalKey, StoredGrant};
 use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
 use crate::working::partial_path;
 
@@ -107,6 +112,65 @@ impl C1zWriter {
             path: self.path.clone(),
         })?
     }
+
+    /// Runs `read` on the writer thread, after the writes sent before it; `grant_index` asks
+    /// for the grant index expansion reads through.
+    async fn read<T: Send + 'static>(
+        &self,
+        grant_index: bool,
+        context: &'static str,
+        read: impl FnOnce(&Connection, &str) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let partial = self.partial_path();
+        self.call(|reply: Reply<T>| Command::Read {
+            grant_index,
+            read: Box::new(move |db| {
+                let result = db.and_then(|(conn, sync_id)| {
+                    read(conn, sync_id).map_err(|e| Error::sqlite(&partial, context, e))
+                });
+                let _ = reply.send(result);
+            }),
+        })
+        .await
+    }
+
+    fn decode_grants(&self, rows: impl IntoIterator<Item = StoredGrant>) -> Result<Vec<Grant>> {
+        rows.into_iter()
+            .map(|row| {
+                convert::decode_grant(&row.data, row.expansion.as_deref()).map_err(|source| {
+                    self.decode_error(
+                        "v1_grants",
+                        &row.external_id,
+                        "c1.connector.v2.Grant",
+                        source,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn decode_error(
+        &self,
+        table: &'static str,
+        external_id: &str,
+        message: &'static str,
+        source: prost::DecodeError,
+    ) -> Error {
+        Error::Decode {
+            path: self.partial_path(),
+            table,
+            external_id: external_id.to_owned(),
+            message,
+            source,
+        }
+    }
+
+    fn bad_token(&self, token: &str) -> Error {
+        Error::PageToken {
+            path: self.path.clone(),
+            token: token.to_owned(),
+        }
+    }
 }
 
 impl Drop for C1zWriter {
@@ -189,23 +253,121 @@ impl Store for C1zWriter {
     async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError> {
         let resource_type = resource_type.to_owned();
         let blobs = self
-            .call(|reply| Command::ReadResources {
-                resource_type,
-                reply,
+            .read(false, "reading resources back", move |conn, sync_id| {
+                reads::resources(conn, sync_id, &resource_type)
             })
             .await?;
         let decoded = blobs
             .iter()
             .map(|b| convert::decode_resource(b))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| Error::Decode {
-                path: self.partial_path(),
-                table: "v1_resources",
-                external_id: String::new(),
-                message: "c1.connector.v2.Resource",
-                source,
+            .map_err(|source| {
+                self.decode_error("v1_resources", "", "c1.connector.v2.Resource", source)
             })?;
         Ok(decoded)
+    }
+
+    /// In row order; the `next` token is the last row id.
+    async fn expandable_grants(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<ExpandableGrant>, StoreError> {
+        let limit = limit.max(1);
+        let after = match after {
+            Some(token) => token.parse::<i64>().map_err(|_| self.bad_token(token))?,
+            None => 0,
+        };
+        let mut rows = self
+            .read(false, "reading expandable grants", move |conn, sync_id| {
+                reads::expandable_grants(conn, sync_id, after, limit + 1)
+            })
+            .await?;
+        let next = (rows.len() > limit).then(|| rows[limit - 1].0.to_string());
+        rows.truncate(limit);
+        let grants = self.decode_grants(rows.into_iter().map(|(_, g)| g))?;
+        Ok(StorePage {
+            items: grants.iter().filter_map(ExpandableGrant::of).collect(),
+            next,
+        })
+    }
+
+    async fn entitlements_by_id(&self, ids: &[String]) -> Result<Vec<Entitlement>, StoreError> {
+        let ids = ids.to_vec();
+        let blobs = self
+            .read(false, "reading entitlements", move |conn, sync_id| {
+                reads::entitlements(conn, sync_id, &ids)
+            })
+            .await?;
+        let decoded = blobs
+            .iter()
+            .map(|b| convert::decode_entitlement(b))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| {
+                self.decode_error("v1_entitlements", "", "c1.connector.v2.Entitlement", source)
+            })?;
+        Ok(decoded)
+    }
+
+    /// In principal order; the `next` token is the JSON of the last principal and row id.
+    async fn grants_of_entitlement(
+        &self,
+        entitlement_id: &str,
+        principal_types: &[String],
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<Grant>, StoreError> {
+        let limit = limit.max(1);
+        let after: PrincipalKey = match after {
+            Some(token) => serde_json::from_str(token).map_err(|_| self.bad_token(token))?,
+            None => (String::new(), String::new(), i64::MIN),
+        };
+        let (entitlement_id, types) = (entitlement_id.to_owned(), principal_types.to_vec());
+        let mut rows = self
+            .read(
+                true,
+                "reading the grants of an entitlement",
+                move |conn, sync_id| {
+                    reads::grants_of_entitlement(
+                        conn,
+                        sync_id,
+                        &entitlement_id,
+                        &types,
+                        &after,
+                        limit + 1,
+                    )
+                },
+            )
+            .await?;
+        let next = match rows.len() > limit {
+            true => serde_json::to_string(&rows[limit - 1].0).ok(),
+            false => None,
+        };
+        rows.truncate(limit);
+        let items = self.decode_grants(rows.into_iter().map(|(_, g)| g))?;
+        Ok(StorePage { items, next })
+    }
+
+    async fn grants_of_principals(
+        &self,
+        entitlement_id: &str,
+        principals: &[ResourceId],
+    ) -> Result<Vec<Grant>, StoreError> {
+        let entitlement_id = entitlement_id.to_owned();
+        let principals: Vec<(String, String)> = principals
+            .iter()
+            .map(|p| (p.resource_type.clone(), p.resource.clone()))
+            .collect();
+        let rows = self
+            .read(
+                true,
+                "reading the grants of principals",
+                move |conn, sync_id| {
+                    reads::grants_of_principals(conn, sync_id, &entitlement_id, &principals)
+                },
+            )
+            .await?;
+        Ok(self.decode_grants(rows)?)
     }
 
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError> {

@@ -12,6 +12,9 @@ mod roundtrip;
 // The schema we create equals baton's, statement for statement.
 mod schema;
 
+// Grant expansion proved against baton's own expanded file, and resumed.
+mod expansion;
+
 // Crash safety, resume and the stale-partial rule.
 mod crash;
 

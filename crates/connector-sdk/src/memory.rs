@@ -278,6 +278,7 @@ impl Store for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<StorePage<ExpandableGrant>, StoreError> {
+        let limit = limit.max(1);
         let start = match after {
             Some(token) => token.parse::<usize>().map_err(|_| bad_token(token))?,
             None => 0,
@@ -310,6 +311,7 @@ impl Store for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<StorePage<Grant>, StoreError> {
+        let limit = limit.max(1);
         let after: Option<Holder> = after
             .map(|token| serde_json::from_str(token).map_err(|_| bad_token(token)))
             .transpose()?;
