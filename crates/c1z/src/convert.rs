@@ -58,42 +58,77 @@ pub(crate) fn decode_entitlement(data: &[u8]) -> Result<Entitlement, prost::Deco
 }
 
 /// Encodes a grant, moving a `GrantExpandable` annotation out of the blob as baton does.
+#[cfg(test)]
 pub(crate) fn encode_grant(g: &Grant) -> GrantBlob {
-    let mut expansion = None;
-    let annotations = g
-        .annotations
-        .iter()
-        .filter(|a| match a {
-            Annotation::GrantExpandable {
-                entitlement_ids,
-                shallow,
-                resource_type_ids,
-            } => {
-                // baton keeps the first one it picks and strips them all.
-                if expansion.is_none() {
-                    let valid = entitlement_ids.iter().any(|id| !id.trim().is_empty());
-                    expansion = Some(match valid {
-                        true => grant_expandable(entitlement_ids, *shallow, resource_type_ids)
-                            .encode_to_vec(),
-                        false => Vec::new(),
-                    });
+    GrantEncoder::default().encode(g)
+}
+
+/// Encodes grants, each distinct embedded entitlement once: the grants of a batch mostly
+/// embed one (those of one resource, or the hundreds grant expansion gives one entitlement),
+/// and encoding it is most of the work.
+#[derive(Default)]
+pub(crate) struct GrantEncoder {
+    /// The last entitlement encoded, and its encoding as field 1 of a `Grant`.
+    last: Option<(Entitlement, Vec<u8>)>,
+}
+
+impl GrantEncoder {
+    /// Encodes `g`, moving a `GrantExpandable` annotation out of the blob as baton does.
+    pub(crate) fn encode(&mut self, g: &Grant) -> GrantBlob {
+        let mut expansion = None;
+        let annotations = g
+            .annotations
+            .iter()
+            .filter(|a| match a {
+                Annotation::GrantExpandable {
+                    entitlement_ids,
+                    shallow,
+                    resource_type_ids,
+                } => {
+                    // baton keeps the first one it picks and strips them all.
+                    if expansion.is_none() {
+                        let valid = entitlement_ids.iter().any(|id| !id.trim().is_empty());
+                        expansion = Some(match valid {
+                            true => grant_expandable(entitlement_ids, *shallow, resource_type_ids)
+                                .encode_to_vec(),
+                            false => Vec::new(),
+                        });
+                    }
+                    false
                 }
-                false
+                _ => true,
+            })
+            .map(annotation_to_any)
+            .collect();
+        // Fields are written in number order, so the entitlement (field 1) comes first.
+        let rest = proto::Grant {
+            entitlement: None,
+            principal: non_empty(resource_to_proto(&g.principal)),
+            id: g.id.clone(),
+            annotations,
+            sources: g.sources.as_ref().map(grant_sources_to_proto),
+        };
+        let entitlement = self.entitlement_field(&g.entitlement);
+        let mut data = Vec::with_capacity(entitlement.len() + rest.encoded_len());
+        data.extend_from_slice(entitlement);
+        rest.encode(&mut data)
+            .expect("a Vec grows to hold any message");
+        GrantBlob { data, expansion }
+    }
+
+    /// `entitlement` encoded as field 1 of a `Grant`; empty when it encodes to nothing.
+    fn entitlement_field(&mut self, entitlement: &Entitlement) -> &[u8] {
+        let fresh = !matches!(&self.last, Some((last, _)) if last == entitlement);
+        if fresh {
+            let mut field = Vec::new();
+            if let Some(message) = non_empty(entitlement_to_proto(entitlement)) {
+                prost::encoding::message::encode(1, &message, &mut field);
             }
-            _ => true,
-        })
-        .map(annotation_to_any)
-        .collect();
-    let msg = proto::Grant {
-        entitlement: non_empty(entitlement_to_proto(&g.entitlement)),
-        principal: non_empty(resource_to_proto(&g.principal)),
-        id: g.id.clone(),
-        annotations,
-        sources: g.sources.as_ref().map(grant_sources_to_proto),
-    };
-    GrantBlob {
-        data: msg.encode_to_vec(),
-        expansion,
+            self.last = Some((entitlement.clone(), field));
+        }
+        self.last
+            .as_ref()
+            .map_or(&[], |(_, field)| field.as_slice())
     }
 }
 

@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::container;
-use crate::convert;
+use crate::convert::{self, GrantEncoder};
 use crate::error::{Error, Result};
 use crate::reads::{self, PrincipalKey, StoredGrant};
 use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
@@ -231,17 +231,18 @@ impl Store for C1zWriter {
     }
 
     async fn put_grants(&self, items: Vec<Grant>) -> Result<(), StoreError> {
+        let mut encoder = GrantEncoder::default();
         let rows = items
-            .iter()
+            .into_iter()
             .map(|g| {
-                let blob = convert::encode_grant(g);
+                let blob = encoder.encode(&g);
                 GrantRow {
-                    resource_type_id: g.entitlement.resource.id.resource_type.clone(),
-                    resource_id: g.entitlement.resource.id.resource.clone(),
-                    entitlement_id: g.entitlement.id.clone(),
-                    principal_type: g.principal.id.resource_type.clone(),
-                    principal_id: g.principal.id.resource.clone(),
-                    external_id: g.id.clone(),
+                    resource_type_id: g.entitlement.resource.id.resource_type,
+                    resource_id: g.entitlement.resource.id.resource,
+                    entitlement_id: g.entitlement.id,
+                    principal_type: g.principal.id.resource_type,
+                    principal_id: g.principal.id.resource,
+                    external_id: g.id,
                     expansion: blob.expansion,
                     data: blob.data,
                 }

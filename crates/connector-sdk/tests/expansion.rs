@@ -93,8 +93,9 @@ fn role(r: &str, principal: ResourceId) -> Grant {
 }
 
 /// The directory: eng ⊃ {alice, bob, web}, web ⊃ {carol}, ops ⊃ {dave, sre}, sre ⊃ {erin,
-/// ops} (a cycle). Roles: admin to eng and to alice, deploy to eng's direct members only,
-/// auditor to eng's users only, viewer to ops.
+/// ops} (a cycle), qa ⊃ {dave, frank}, and team zeta ⊃ {web}. Roles: admin to eng and to
+/// alice, deploy to eng's direct members only, auditor to eng's users only, viewer to ops and
+/// to qa, access to zeta.
 fn directory(extra: Vec<Grant>) -> TestConnector {
     let mut grants = vec![
         member("eng", user("alice")),
@@ -105,6 +106,8 @@ fn directory(extra: Vec<Grant>) -> TestConnector {
         member("ops", group("sre")),
         member("sre", user("erin")),
         member("sre", group("ops")),
+        member("qa", user("dave")),
+        member("qa", user("frank")),
         role("admin", group("eng")).with_annotation(expandable(&["group:eng:member"], false, &[])),
         role("admin", user("alice")),
         role("deploy", group("eng")).with_annotation(expandable(&["group:eng:member"], true, &[])),
@@ -114,6 +117,17 @@ fn directory(extra: Vec<Grant>) -> TestConnector {
             &["user"],
         )),
         role("viewer", group("ops")).with_annotation(expandable(&["group:ops:member"], false, &[])),
+        role("viewer", group("qa")).with_annotation(expandable(&["group:qa:member"], false, &[])),
+        Grant::new(&resource("team", "zeta"), "member", group("web")).with_annotation(expandable(
+            &["group:web:member"],
+            false,
+            &[],
+        )),
+        role("access", ResourceId::new("team", "zeta")).with_annotation(expandable(
+            &["team:zeta:member"],
+            false,
+            &[],
+        )),
     ];
     grants.extend(extra);
     let of_type = |kind: &str| -> Vec<Grant> {
@@ -134,22 +148,23 @@ fn directory(extra: Vec<Grant>) -> TestConnector {
     TestConnector::new(vec![
         syncer(
             "user",
-            &["alice", "bob", "carol", "dave", "erin"],
+            &["alice", "bob", "carol", "dave", "erin", "frank"],
             None,
             Vec::new(),
         ),
         syncer(
             "group",
-            &["eng", "web", "ops", "sre"],
+            &["eng", "web", "ops", "sre", "qa"],
             Some("member"),
             of_type("group"),
         ),
         syncer(
             "role",
-            &["admin", "deploy", "auditor", "viewer"],
+            &["access", "admin", "deploy", "auditor", "viewer"],
             Some("assignment"),
             of_type("role"),
         ),
+        syncer("team", &["zeta"], Some("member"), of_type("team")),
     ])
 }
 
@@ -188,17 +203,23 @@ async fn expand(connector: &TestConnector, options: SyncOptions) -> (MemoryStore
 }
 
 const EXPANDED: &[&str] = &[
+    // carol is in web, which is in eng and in zeta.
     "group:eng:member:group:web",
     "group:eng:member:user:alice",
     "group:eng:member:user:bob",
-    // carol is in web, which is in eng.
     "group:eng:member:user:carol {group:web:member=direct} immutable",
     // ops and sre are a cycle, collapsed: their members do not flow into each other.
     "group:ops:member:group:sre",
     "group:ops:member:user:dave",
+    "group:qa:member:user:dave",
+    "group:qa:member:user:frank",
     "group:sre:member:group:ops",
     "group:sre:member:user:erin",
     "group:web:member:user:carol",
+    // zeta's members, written last in the first level, read first in the second.
+    "role:access:assignment:group:web {team:zeta:member=direct} immutable",
+    "role:access:assignment:team:zeta",
+    "role:access:assignment:user:carol {team:zeta:member=indirect} immutable",
     // eng's members, carol through web (so not a direct member of eng), and alice's own grant.
     "role:admin:assignment:group:eng",
     "role:admin:assignment:group:web {group:eng:member=direct} immutable",
@@ -215,11 +236,15 @@ const EXPANDED: &[&str] = &[
     "role:deploy:assignment:group:web {group:eng:member=direct} immutable",
     "role:deploy:assignment:user:alice {group:eng:member=direct} immutable",
     "role:deploy:assignment:user:bob {group:eng:member=direct} immutable",
-    // Members of either side of the cycle; ops itself is a member of sre.
+    // Members of either side of the cycle (ops itself is a member of sre), and of qa.
     "role:viewer:assignment:group:ops {group:sre:member=direct, role:viewer:assignment=direct}",
+    "role:viewer:assignment:group:qa",
     "role:viewer:assignment:group:sre {group:ops:member=direct} immutable",
-    "role:viewer:assignment:user:dave {group:ops:member=direct} immutable",
+    "role:viewer:assignment:user:dave {group:ops:member=direct, group:qa:member=direct} immutable",
     "role:viewer:assignment:user:erin {group:sre:member=direct} immutable",
+    "role:viewer:assignment:user:frank {group:qa:member=direct} immutable",
+    "team:zeta:member:group:web",
+    "team:zeta:member:user:carol {group:web:member=direct} immutable",
 ];
 
 #[tokio::test]
@@ -227,8 +252,9 @@ async fn groups_expand_into_roles_through_nesting_cycles_and_filters() {
     let (store, summary) = expand(&directory(Vec::new()), SyncOptions::default()).await;
     assert_eq!(grant_lines(&store), EXPANDED);
     let e = summary.expansion;
-    assert_eq!((e.grants_created, e.grants_updated), (13, 2));
-    assert_eq!((e.edges, e.cycles, e.layers), (7, 1, 2));
+    // dave's viewer grant, created from ops, is updated from qa before it is even written.
+    assert_eq!((e.grants_created, e.grants_updated), (17, 3));
+    assert_eq!((e.edges, e.cycles, e.layers), (10, 1, 2));
     assert_eq!(e.missing_entitlements, 0);
     assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
     // The expanded grants embed the whole destination entitlement, as baton's do.
@@ -268,8 +294,8 @@ async fn the_phase_reports_its_progress() {
             _ => None,
         })
         .collect();
-    assert_eq!(progress.first(), Some(&[1, 2, 1, 5]));
-    assert_eq!(progress.last(), Some(&[2, 2, 5, 5]));
+    assert_eq!(progress.first(), Some(&[1, 2, 0, 9]));
+    assert_eq!(progress.last(), Some(&[2, 2, 9, 9]));
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
     let last = recorder.events().into_iter().rev().find_map(|e| match e {
         Event::ExpansionProgress {
@@ -279,7 +305,7 @@ async fn the_phase_reports_its_progress() {
         } => Some((grants_created, grants_updated)),
         _ => None,
     });
-    assert_eq!(last, Some((13, 2)));
+    assert_eq!(last, Some((17, 3)));
 }
 
 #[tokio::test]
@@ -321,7 +347,7 @@ async fn a_cancelled_expansion_resumes_to_the_same_grants() {
     let summary = sync(&connector, &store, options).await.unwrap();
     assert!(summary.resumed);
     assert_eq!(grant_lines(&store), EXPANDED);
-    assert_eq!(summary.expansion.grants_created, 13);
+    assert_eq!(summary.expansion.grants_created, 17);
 }
 
 #[tokio::test]
@@ -361,14 +387,14 @@ async fn expansion_can_be_left_to_the_host() {
         ..SyncOptions::default()
     };
     let (store, summary) = expand(&directory(Vec::new()), options).await;
-    assert_eq!(store.grants().len(), 13);
+    assert_eq!(store.grants().len(), 18);
     assert_eq!(summary.expansion, Default::default());
     let expandable = store
         .grants()
         .iter()
         .filter(|g| connector_sdk::ExpandableGrant::of(g).is_some())
         .count();
-    assert_eq!(expandable, 7, "kept for the host to expand");
+    assert_eq!(expandable, 10, "kept for the host to expand");
     assert!(!recorder.events().iter().any(|e| matches!(
         e,
         Event::PhaseStarted {

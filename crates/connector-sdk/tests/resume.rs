@@ -318,6 +318,7 @@ async fn data_and_session_are_saved_before_each_checkpoint() {
             "put_grants",
             "checkpoint", // grants done
             "put_grants", // expanded grants
+            "checkpoint", // grant expansion done
             "end_sync",
         ]
     );

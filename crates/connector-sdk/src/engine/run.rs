@@ -365,7 +365,8 @@ impl Engine<'_> {
             }
             let progress = &mut self.state.expansion;
             let Some(done) = expander.next_page(self.store, progress, batch_size).await? else {
-                return Ok(());
+                // As at every phase end: a failure while the store finishes resumes after this.
+                return self.checkpoint().await;
             };
             let summary = &mut self.state.stats.expansion;
             summary.grants_created += done.created;

@@ -1,6 +1,11 @@
 //! The entitlement graph of grant expansion, built as baton builds it (`pkg/sync/expand`): an
 //! edge S → D for each source S of an expandable grant of D, parallel edges merged; every cycle
 //! collapsed into one node; then the steps that expand it, level by level.
+//!
+//! baton expands source by source; these steps go destination by destination within a level
+//! (the result is the same: merging sources into a grant does not depend on their order). The
+//! grants of one destination are then written one after the other, into one part of each index,
+//! instead of scattered over all of them: a transaction copies far fewer pages to its journal.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -35,16 +40,16 @@ pub(super) struct Graph {
     edges: BTreeMap<(usize, usize), Spec>,
 }
 
-/// One unit of expansion: the grants of `source` (held by `principal_types`, all when empty)
-/// are read once and fanned out to every destination.
+/// One unit of expansion, one edge: the holders of `source` (of `principal_types`, all when
+/// empty; only direct ones when `shallow`) get `destination`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Step {
     /// The level, from 1: every step of a level reads grants the earlier levels completed.
     pub(super) layer: u64,
+    pub(super) destination: String,
     pub(super) source: String,
+    pub(super) shallow: bool,
     pub(super) principal_types: Vec<String>,
-    /// Destination entitlement ids and whether only direct grants of the source reach them.
-    pub(super) destinations: Vec<(String, bool)>,
 }
 
 /// The steps of an expansion, in order, and what the graph looked like.
@@ -119,32 +124,25 @@ impl Graph {
         }
 
         let layer = layers(components.count, condensed.keys().copied());
-        let mut sources: Vec<usize> = condensed.keys().map(|&(cu, _)| cu).collect();
-        sources.dedup();
-        sources.sort_by_key(|&c| (layer[c], members[c][0]));
-
         let mut steps = Vec::new();
-        for &c in &sources {
-            // Destinations grouped by filter: one read of the source serves a group.
-            let mut groups: BTreeMap<Vec<String>, Vec<(String, bool)>> = BTreeMap::new();
-            for (&(_, cv), spec) in condensed.range((c, 0)..(c + 1, 0)) {
-                let filter = spec.principal_types.iter().flatten().cloned().collect();
-                let group = groups.entry(filter).or_default();
-                group.extend(members[cv].iter().map(|d| ((*d).to_owned(), spec.shallow)));
-            }
-            for source in &members[c] {
-                for (filter, destinations) in &groups {
-                    let mut destinations = destinations.clone();
-                    destinations.sort();
+        for (&(cu, cv), spec) in &condensed {
+            let principal_types: Vec<String> =
+                spec.principal_types.iter().flatten().cloned().collect();
+            for source in &members[cu] {
+                for destination in &members[cv] {
                     steps.push(Step {
-                        layer: layer[c],
+                        layer: layer[cu],
+                        destination: (*destination).to_owned(),
                         source: (*source).to_owned(),
-                        principal_types: filter.clone(),
-                        destinations,
+                        shallow: spec.shallow,
+                        principal_types: principal_types.clone(),
                     });
                 }
             }
         }
+        steps.sort_by(|a, b| {
+            (a.layer, &a.destination, &a.source).cmp(&(b.layer, &b.destination, &b.source))
+        });
         Schedule {
             layers: steps.iter().map(|s| s.layer).max().unwrap_or(0),
             cycles: cyclic.iter().filter(|&&c| c).count() as u64,
@@ -252,15 +250,13 @@ mod tests {
         g
     }
 
-    fn step(layer: u64, source: &str, types: &[&str], destinations: &[(&str, bool)]) -> Step {
+    fn step(layer: u64, source: &str, destination: &str, shallow: bool, types: &[&str]) -> Step {
         Step {
             layer,
+            destination: destination.to_owned(),
             source: source.to_owned(),
+            shallow,
             principal_types: types.iter().map(|t| (*t).to_owned()).collect(),
-            destinations: destinations
-                .iter()
-                .map(|(d, s)| ((*d).to_owned(), *s))
-                .collect(),
         }
     }
 
@@ -269,10 +265,7 @@ mod tests {
         let schedule = graph(&[("b", "c", false, &[]), ("a", "b", true, &[])]).schedule();
         assert_eq!(
             schedule.steps,
-            [
-                step(1, "a", &[], &[("b", true)]),
-                step(2, "b", &[], &[("c", false)])
-            ]
+            [step(1, "a", "b", true, &[]), step(2, "b", "c", false, &[])]
         );
         assert_eq!(
             (schedule.layers, schedule.cycles, schedule.edges),
@@ -292,8 +285,8 @@ mod tests {
         assert_eq!(
             schedule.steps,
             [
-                step(1, "a", &[], &[("c", false)]),
-                step(1, "a", &["group", "user"], &[("b", true)]),
+                step(1, "a", "b", true, &["group", "user"]),
+                step(1, "a", "c", false, &[]),
             ]
         );
     }
@@ -312,9 +305,10 @@ mod tests {
         assert_eq!(
             schedule.steps,
             [
-                step(1, "x", &[], &[("b", false), ("c", false)]),
-                step(2, "b", &[], &[("y", true)]),
-                step(2, "c", &[], &[("y", true)]),
+                step(1, "x", "b", false, &[]),
+                step(1, "x", "c", false, &[]),
+                step(2, "b", "y", true, &[]),
+                step(2, "c", "y", true, &[]),
             ]
         );
         assert_eq!((schedule.layers, schedule.cycles), (2, 2));
@@ -331,7 +325,7 @@ mod tests {
         .schedule();
         assert_eq!(
             schedule.steps,
-            [step(1, "a", &[], &[("b", true), ("c", true)])]
+            [step(1, "a", "b", true, &[]), step(1, "a", "c", true, &[])]
         );
     }
 
@@ -344,12 +338,15 @@ mod tests {
             ("c", "d", false, &[]),
         ])
         .schedule();
-        let order: Vec<(u64, &str)> = schedule
+        let order: Vec<(u64, &str, &str)> = schedule
             .steps
             .iter()
-            .map(|s| (s.layer, s.source.as_str()))
+            .map(|s| (s.layer, s.source.as_str(), s.destination.as_str()))
             .collect();
-        assert_eq!(order, [(1, "a"), (2, "b"), (3, "c")]);
+        assert_eq!(
+            order,
+            [(1, "a", "b"), (1, "a", "c"), (2, "b", "c"), (3, "c", "d")]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! nodes ([`graph`]); it is expanded level by level, at most
 //! [`SyncOptions::max_expansion_depth`](crate::SyncOptions::max_expansion_depth) levels.
 //!
-//! Expanding an edge S → D reads S's grants a page at a time (only those held by principals of
+//! Expanding an edge S → D (a step) reads S's grants a page at a time (only those held by principals of
 //! `resource_type_ids`, when given; only direct ones, when `shallow`) and for each holder:
 //!
 //! - without a grant of D: creates one, with baton's id `<D>:<type>:<id>`, D's entitlement,
@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use self::graph::{Graph, Schedule, Step};
+use self::graph::{Graph, Schedule};
 use super::ExpansionSummary;
 use crate::annotations::Annotation;
 use crate::error::{Error, Result};
@@ -49,14 +49,12 @@ pub(super) struct Expander {
     schedule: Schedule,
     /// Entitlement ids that expandable grants name but no entitlement has.
     missing: BTreeSet<String>,
-    /// The current step's destinations, once read.
-    destinations: Option<(usize, Vec<Destination>)>,
+    /// The current step's destination entitlement, once read (`None` inside: it does not
+    /// exist).
+    destination: Option<(String, Option<Entitlement>)>,
+    /// The page worked out last, written on the next call.
+    pending: Option<Pending>,
     page_size: usize,
-}
-
-struct Destination {
-    entitlement: Entitlement,
-    shallow: bool,
 }
 
 /// What one page did.
@@ -145,7 +143,8 @@ impl Expander {
         Ok(Expander {
             schedule,
             missing,
-            destinations: None,
+            destination: None,
+            pending: None,
             page_size,
         })
     }
@@ -183,94 +182,153 @@ impl Expander {
         self.schedule.layers
     }
 
-    /// Expands the next page at `progress` and moves it on; `None` when everything is done.
+    /// Expands the next page and writes the one before it, moving `progress` past the pages
+    /// written; `None` when everything is written.
+    ///
+    /// A page's writes go to the store just after the next page is read, so a store that
+    /// writes in the background (the `.c1z` writer) writes one page while the next is worked
+    /// out. The next page's reads therefore miss the unwritten page's grants of the same
+    /// destination; they are laid over what the store returns. A level reads what the levels
+    /// before it wrote, so everything is written before a level starts.
     pub(super) async fn next_page(
         &mut self,
         store: &dyn Store,
         progress: &mut Progress,
         batch_size: usize,
     ) -> Result<Option<PageDone>> {
-        let Some(step) = self.schedule.steps.get(progress.step) else {
-            return Ok(None);
+        let at = match &self.pending {
+            Some(pending) => pending.after.clone(),
+            None => progress.clone(),
         };
-        if self.destinations.as_ref().map(|(s, _)| *s) != Some(progress.step) {
-            let ids: Vec<String> = step.destinations.iter().map(|(d, _)| d.clone()).collect();
-            let mut found: HashMap<String, Entitlement> = store
-                .entitlements_by_id(&ids)
-                .await?
-                .into_iter()
-                .map(|e| (e.id.clone(), e))
-                .collect();
-            let destinations = step
-                .destinations
-                .iter()
-                .filter_map(|(id, shallow)| {
-                    Some(Destination {
-                        entitlement: found.remove(id)?,
-                        shallow: *shallow,
-                    })
-                })
-                .collect();
-            self.destinations = Some((progress.step, destinations));
+        let Some(step) = self.schedule.steps.get(at.step).cloned() else {
+            return self.write_pending(store, progress, batch_size).await;
+        };
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.done.layer != step.layer)
+        {
+            return self.write_pending(store, progress, batch_size).await;
         }
-        let destinations = self.destinations.as_ref().map_or(&[][..], |(_, d)| d);
-        let page = store
-            .grants_of_entitlement(
-                &step.source,
-                &step.principal_types,
-                progress.cursor.as_deref(),
-                self.page_size,
-            )
-            .await?;
+        if self.destination.as_ref().map(|(id, _)| id) != Some(&step.destination) {
+            let found = store
+                .entitlements_by_id(std::slice::from_ref(&step.destination))
+                .await?;
+            self.destination = Some((step.destination.clone(), found.into_iter().next()));
+        }
         let mut done = PageDone {
             layer: step.layer,
             ..PageDone::default()
         };
-        let holders: Vec<(&Grant, bool)> = page
-            .items
-            .iter()
-            .map(|g| (g, is_direct(g, &step.source)))
-            .collect();
-        for destination in destinations {
-            let eligible: Vec<(&Grant, bool)> = holders
-                .iter()
-                .copied()
-                .filter(|(_, direct)| *direct || !destination.shallow)
-                .collect();
-            if eligible.is_empty() {
-                continue;
-            }
-            let principals: Vec<ResourceId> = eligible
-                .iter()
-                .map(|(g, _)| &g.principal.id)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .cloned()
-                .collect();
-            let held = store
-                .grants_of_principals(&destination.entitlement.id, &principals)
+        let mut next = Progress {
+            step: at.step + 1,
+            cursor: None,
+        };
+        let mut writes = Vec::new();
+        if let Some((_, Some(destination))) = &self.destination {
+            let page = store
+                .grants_of_entitlement(
+                    &step.source,
+                    &step.principal_types,
+                    at.cursor.as_deref(),
+                    self.page_size,
+                )
                 .await?;
-            let writes = fan_out(destination, step, &eligible, held, &mut done);
-            for batch in writes.chunks(batch_size.max(1)) {
-                store.put_grants(batch.to_vec()).await?;
+            if let Some(cursor) = page.next {
+                next = Progress {
+                    step: at.step,
+                    cursor: Some(cursor),
+                };
+            }
+            let eligible: Vec<(&Grant, bool)> = page
+                .items
+                .iter()
+                .map(|g| (g, is_direct(g, &step.source)))
+                .filter(|(_, direct)| *direct || !step.shallow)
+                .collect();
+            let principals: BTreeSet<&ResourceId> =
+                eligible.iter().map(|(g, _)| &g.principal.id).collect();
+            if !principals.is_empty() {
+                let wanted: Vec<ResourceId> = principals.iter().map(|p| (*p).clone()).collect();
+                let mut held = store.grants_of_principals(&destination.id, &wanted).await?;
+                if let Some(pending) = &self.pending
+                    && pending.destination == destination.id
+                {
+                    held = overlay(held, &pending.writes, &principals);
+                }
+                writes = fan_out(destination, &step.source, &eligible, held, &mut done);
             }
         }
-        match page.next {
-            Some(next) => progress.cursor = Some(next),
-            None => {
-                progress.step += 1;
-                progress.cursor = None;
-            }
+        let written = self.write_pending(store, progress, batch_size).await?;
+        self.pending = Some(Pending {
+            destination: step.destination,
+            writes,
+            done,
+            after: next,
+        });
+        Ok(Some(written.unwrap_or(PageDone {
+            layer: done.layer,
+            ..PageDone::default()
+        })))
+    }
+
+    /// Writes the page worked out last, if any, and moves `progress` past it.
+    async fn write_pending(
+        &mut self,
+        store: &dyn Store,
+        progress: &mut Progress,
+        batch_size: usize,
+    ) -> Result<Option<PageDone>> {
+        let Some(Pending {
+            mut writes,
+            done,
+            after,
+            ..
+        }) = self.pending.take()
+        else {
+            return Ok(None);
+        };
+        while !writes.is_empty() {
+            let rest = writes.split_off(writes.len().min(batch_size.max(1)));
+            store
+                .put_grants(std::mem::replace(&mut writes, rest))
+                .await?;
         }
+        *progress = after;
         Ok(Some(done))
     }
 }
 
-/// Applies one page of `step`'s source grants to `destination`, given the grants of it that
-/// their principals already hold; returns the grants to write.
+/// A page worked out and not yet written.
+struct Pending {
+    destination: String,
+    writes: Vec<Grant>,
+    done: PageDone,
+    /// Where the expansion is once they are written.
+    after: Progress,
+}
+
+/// The grants of `principals` as the store will hold them once `pending` is written: `held`
+/// (read from the store) with `pending`'s versions in place of theirs, and `pending`'s new ones.
+fn overlay(held: Vec<Grant>, pending: &[Grant], principals: &BTreeSet<&ResourceId>) -> Vec<Grant> {
+    let newer: HashMap<&str, &Grant> = pending
+        .iter()
+        .filter(|g| principals.contains(&g.principal.id))
+        .map(|g| (g.id.as_str(), g))
+        .collect();
+    let mut grants: Vec<Grant> = held
+        .into_iter()
+        .filter(|g| !newer.contains_key(g.id.as_str()))
+        .collect();
+    grants.extend(newer.into_values().cloned());
+    grants
+}
+
+/// Applies one page of `source`'s grants to `destination`, given the grants of it that their
+/// principals already hold; returns the grants to write.
 fn fan_out(
-    destination: &Destination,
-    step: &Step,
+    destination: &Entitlement,
+    source: &str,
     eligible: &[(&Grant, bool)],
     held: Vec<Grant>,
     done: &mut PageDone,
@@ -285,22 +343,17 @@ fn fan_out(
             .or_default()
             .push(i);
     }
-    let destination_id = &destination.entitlement.id;
     for (source_grant, direct) in eligible {
         match by_principal.get(&source_grant.principal.id) {
             Some(indexes) => {
                 for &i in indexes {
                     let (grant, _, changed) = &mut grants[i];
-                    *changed |= add_source(grant, destination_id, &step.source, *direct);
+                    *changed |= add_source(grant, &destination.id, source, *direct);
                 }
             }
             None => {
-                let grant = expanded_grant(
-                    &destination.entitlement,
-                    source_grant.principal.clone(),
-                    &step.source,
-                    *direct,
-                );
+                let grant =
+                    expanded_grant(destination, source_grant.principal.clone(), source, *direct);
                 by_principal.insert(source_grant.principal.id.clone(), vec![grants.len()]);
                 grants.push((grant, true, true));
             }
