@@ -1,9 +1,10 @@
 //! Build baton-compatible identity-governance connectors in Rust.
 //!
 //! A connector describes each resource type it syncs with a [`ResourceSyncer`]; the engine
-//! ([`sync`]) walks resource types, resources, entitlements and grants in baton's order and
-//! writes them to a [`Store`]: a [`MemoryStore`] here, a `.c1z` file with the `c1z` crate. This
-//! crate knows nothing of any particular system, of HTTP or of SQLite.
+//! ([`sync`]) walks resource types, resources, entitlements and grants in baton's order, writes
+//! them to a [`Store`] (a [`MemoryStore`] here, a `.c1z` file with the `c1z` crate), and expands
+//! the grants that say so ([`Annotation::GrantExpandable`]) as baton does. This crate knows
+//! nothing of any particular system, of HTTP or of SQLite.
 //!
 //! ```
 //! use std::sync::Arc;
