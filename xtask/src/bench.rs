@@ -89,8 +89,8 @@ impl Options {
             o.scenarios = [
                 "requests", "latency", "rate", "storm", "store", "expand", "memory",
             ]
-                .map(str::to_owned)
-                .to_vec();
+            .map(str::to_owned)
+            .to_vec();
         }
         Ok(o)
     }

@@ -9,7 +9,8 @@
 //! about 1,500 expanded grants a group, in two levels, with some users reaching a role twice
 //! (their grant's `sources` grow instead). The expansion phase is timed from its
 //! `PhaseStarted` to its `PhaseFinished` event (it ends with a checkpoint, so every write is
-//! committed); the rate is expanded grants created per second. The sync runs `--runs` times
+//! committed); the rate is expanded grants created per second, and the process's CPU time
+//! during the phase (both threads) is reported too. The sync runs `--runs` times
 //! (default 3) and the run of median expansion time is reported. Peak RSS (`VmHWM`) is read
 //! before the baseline runs. The plain-rusqlite baseline (`plain.rs`) inserts every grant row
 //! the writer produced, as the `store` bench does.
@@ -88,13 +89,14 @@ fn main() {
     if json {
         println!(
             "{{\"groups\":{groups},\"listed_grants\":{},\"expanded_grants\":{},\"updated_grants\":{},\
-             \"expansion_secs\":{:.3},\"expansion_grants_per_sec\":{rate:.0},\
+             \"expansion_secs\":{:.3},\"expansion_cpu_secs\":{:.3},\"expansion_grants_per_sec\":{rate:.0},\
              \"rusqlite_grants_per_sec\":{plain_rate:.0},\"ratio\":{ratio:.3},\
              \"end_sync_secs\":{:.3},\"peak_rss_mb\":{peak_rss_mb:.1},\"runs_secs\":[{}]}}",
             run.listed,
             run.created,
             run.updated,
             run.expansion.as_secs_f64(),
+            run.cpu.as_secs_f64(),
             run.end.as_secs_f64(),
             all_secs.join(",")
         );
@@ -114,6 +116,11 @@ fn main() {
         baseline_time.as_secs_f64()
     );
     println!("ratio:             {ratio:>12.3}");
+    println!(
+        "expansion CPU:     {:.2} s ({:.1} µs a grant, both threads)",
+        run.cpu.as_secs_f64(),
+        run.cpu.as_secs_f64() * 1e6 / run.created.max(1) as f64
+    );
     println!("end_sync:          {:.2} s", run.end.as_secs_f64());
     println!("peak RSS:          {peak_rss_mb:.0} MB");
 }
@@ -121,6 +128,8 @@ fn main() {
 /// What one sync took and made.
 struct Run {
     expansion: Duration,
+    /// CPU time of the whole process (engine and writer threads) during the expansion.
+    cpu: Duration,
     end: Duration,
     listed: u64,
     created: u64,
@@ -129,7 +138,7 @@ struct Run {
 
 async fn sync(directory: &Arc<Directory>, out: &std::path::Path) -> Run {
     let writer = C1zWriter::open(out, WriterOptions::default()).expect("open writer");
-    let marks: Arc<Mutex<HashMap<&'static str, Instant>>> = Arc::default();
+    let marks: Arc<Mutex<HashMap<&'static str, (Instant, Duration)>>> = Arc::default();
     let observer = {
         let marks = Arc::clone(&marks);
         move |e: &Event| {
@@ -142,7 +151,10 @@ async fn sync(directory: &Arc<Directory>, out: &std::path::Path) -> Run {
                 } => "finished",
                 _ => return,
             };
-            marks.lock().unwrap().insert(mark, Instant::now());
+            marks
+                .lock()
+                .unwrap()
+                .insert(mark, (Instant::now(), cpu_time()));
         }
     };
     let options = SyncOptions {
@@ -155,9 +167,12 @@ async fn sync(directory: &Arc<Directory>, out: &std::path::Path) -> Run {
         .expect("sync");
     let done = Instant::now();
     let marks = marks.lock().unwrap();
+    let (started, cpu_started) = marks["started"];
+    let (finished, cpu_finished) = marks["finished"];
     Run {
-        expansion: marks["finished"] - marks["started"],
-        end: done - marks["finished"],
+        expansion: finished - started,
+        cpu: cpu_finished - cpu_started,
+        end: done - finished,
         listed: summary.grants(),
         created: summary.expansion.grants_created,
         updated: summary.expansion.grants_updated,
@@ -368,6 +383,26 @@ impl ResourceSyncer for Kind {
         };
         Ok(Page::last(grants))
     }
+}
+
+/// CPU time the process has used, user and system; zero where `/proc` has none.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name, which is in parentheses, utime and stime are the 12th and 13th
+    // fields, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((tick(11) + tick(12)) * 10)
 }
 
 /// The process's peak resident set (`VmHWM`), in KiB; 0 where `/proc` has none.

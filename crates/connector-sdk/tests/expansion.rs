@@ -466,3 +466,68 @@ async fn a_graph_deeper_than_the_limit_fails_the_sync() {
          limit of 1; raise SyncOptions::max_expansion_depth if the chains are meant to be that long"
     );
 }
+
+#[tokio::test]
+async fn a_destination_held_by_many_is_looked_up_page_by_page() {
+    // Role "all" is assigned to users 0 to 149 and to group "big", whose members are users 75
+    // to 224. With pages of one grant, its 151 holders are more than the 100 pages' worth the
+    // expansion keeps in memory, so it asks the store about every page's principals instead.
+    let users: Vec<String> = (0..225).map(|i| format!("u{i:03}")).collect();
+    let all = resource("role", "all");
+    let mut role_grants: Vec<Grant> = users[..150]
+        .iter()
+        .map(|u| Grant::new(&all, "assignment", user(u)))
+        .collect();
+    role_grants.push(
+        Grant::new(&all, "assignment", group("big")).with_annotation(expandable(
+            &["group:big:member"],
+            false,
+            &[],
+        )),
+    );
+    let big = resource("group", "big");
+    let member_grants = users[75..]
+        .iter()
+        .map(|u| Grant::new(&big, "member", user(u)))
+        .collect();
+    let kind = |kind: &str, resources: Vec<Resource>, name, grants| -> Arc<dyn ResourceSyncer> {
+        Arc::new(Static {
+            resource_type: rt(kind),
+            resources,
+            entitlement: name,
+            grants,
+        })
+    };
+    let connector = TestConnector::new(vec![
+        kind(
+            "user",
+            users.iter().map(|u| resource("user", u)).collect(),
+            None,
+            Vec::new(),
+        ),
+        kind("group", vec![big.clone()], Some("member"), member_grants),
+        kind("role", vec![all.clone()], Some("assignment"), role_grants),
+    ]);
+    let mut results = Vec::new();
+    for batch_size in [1, 1000] {
+        let options = SyncOptions {
+            batch_size,
+            ..SyncOptions::default()
+        };
+        let (store, summary) = expand(&connector, options).await;
+        let e = summary.expansion;
+        assert_eq!(
+            (e.grants_created, e.grants_updated),
+            (75, 75),
+            "{batch_size}"
+        );
+        results.push(grant_lines(&store));
+    }
+    assert_eq!(results[0], results[1]);
+    assert!(
+        results[0].contains(
+            &"role:all:assignment:user:u100 {group:big:member=direct, role:all:assignment=direct}"
+                .to_owned()
+        )
+    );
+}

@@ -24,7 +24,7 @@
 
 mod graph;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,9 +49,8 @@ pub(super) struct Expander {
     schedule: Schedule,
     /// Entitlement ids that expandable grants name but no entitlement has.
     missing: BTreeSet<String>,
-    /// The current step's destination entitlement, once read (`None` inside: it does not
-    /// exist).
-    destination: Option<(String, Option<Entitlement>)>,
+    /// The current step's destination, once read.
+    destination: Option<Destination>,
     /// The page worked out last, written on the next call.
     pending: Option<Pending>,
     page_size: usize,
@@ -210,11 +209,9 @@ impl Expander {
         {
             return self.write_pending(store, progress, batch_size).await;
         }
-        if self.destination.as_ref().map(|(id, _)| id) != Some(&step.destination) {
-            let found = store
-                .entitlements_by_id(std::slice::from_ref(&step.destination))
-                .await?;
-            self.destination = Some((step.destination.clone(), found.into_iter().next()));
+        if self.destination.as_ref().map(|d| &d.id) != Some(&step.destination) {
+            self.destination =
+                Some(Destination::load(store, &step.destination, self.page_size).await?);
         }
         let mut done = PageDone {
             layer: step.layer,
@@ -225,7 +222,12 @@ impl Expander {
             cursor: None,
         };
         let mut writes = Vec::new();
-        if let Some((_, Some(destination))) = &self.destination {
+        if let Some(Destination {
+            entitlement: Some(destination),
+            holders,
+            ..
+        }) = &mut self.destination
+        {
             let page = store
                 .grants_of_entitlement(
                     &step.source,
@@ -248,15 +250,31 @@ impl Expander {
                 .collect();
             let principals: BTreeSet<&ResourceId> =
                 eligible.iter().map(|(g, _)| &g.principal.id).collect();
-            if !principals.is_empty() {
-                let wanted: Vec<ResourceId> = principals.iter().map(|p| (*p).clone()).collect();
-                let mut held = store.grants_of_principals(&destination.id, &wanted).await?;
-                if let Some(pending) = &self.pending
-                    && pending.destination == destination.id
-                {
-                    held = overlay(held, &pending.writes, &principals);
+            // Only principals that hold the destination have grants of it to read.
+            let holding: Vec<ResourceId> = principals
+                .iter()
+                .filter(|p| holders.as_ref().is_none_or(|h| h.contains(**p)))
+                .map(|p| (*p).clone())
+                .collect();
+            let mut held = match holding.is_empty() {
+                true => Vec::new(),
+                false => {
+                    store
+                        .grants_of_principals(&destination.id, &holding)
+                        .await?
                 }
-                writes = fan_out(destination, &step.source, &eligible, held, &mut done);
+            };
+            if let Some(pending) = &self.pending
+                && pending.destination == destination.id
+            {
+                held = overlay(held, &pending.writes, &principals);
+            }
+            writes = fan_out(destination, &step.source, &eligible, held, &mut done);
+            if let Some(set) = holders {
+                set.extend(writes.iter().map(|g| g.principal.id.clone()));
+                if set.len() > MAX_HOLDER_PAGES * self.page_size {
+                    *holders = None;
+                }
             }
         }
         let written = self.write_pending(store, progress, batch_size).await?;
@@ -296,6 +314,51 @@ impl Expander {
         }
         *progress = after;
         Ok(Some(done))
+    }
+}
+
+/// Principals of a destination kept in memory at most, in pages (100,000 principals, about
+/// 10 MB, at the default page size); a destination held by more is asked about the principals
+/// of every page instead.
+const MAX_HOLDER_PAGES: usize = 100;
+
+/// The destination of the current steps.
+struct Destination {
+    id: String,
+    /// `None`: no entitlement has the id; its steps write nothing.
+    entitlement: Option<Entitlement>,
+    /// The principals holding it, kept up to date as grants are created, so that only they are
+    /// looked up; `None` when more than [`MAX_HOLDER_PAGES`] pages of them do.
+    holders: Option<HashSet<ResourceId>>,
+}
+
+impl Destination {
+    async fn load(store: &dyn Store, id: &str, page_size: usize) -> Result<Destination> {
+        let entitlement = store
+            .entitlements_by_id(&[id.to_owned()])
+            .await?
+            .into_iter()
+            .next();
+        let mut holders = Some(HashSet::new());
+        let mut after: Option<String> = None;
+        while let (Some(set), Some(_)) = (&mut holders, &entitlement) {
+            let page = store
+                .grants_of_entitlement(id, &[], after.as_deref(), page_size)
+                .await?;
+            set.extend(page.items.into_iter().map(|g| g.principal.id));
+            if set.len() > MAX_HOLDER_PAGES * page_size {
+                holders = None;
+            }
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(Destination {
+            id: id.to_owned(),
+            entitlement,
+            holders,
+        })
     }
 }
 
