@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::container;
-use crate::convert::{self, GrantEncoder};
+use crate::convert::{self, GrantDecoder, GrantEncoder};
 use crate::error::{Error, Result};
 use crate::reads::{self, PrincipalKey, StoredGrant};
 use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
@@ -135,16 +135,19 @@ impl C1zWriter {
     }
 
     fn decode_grants(&self, rows: impl IntoIterator<Item = StoredGrant>) -> Result<Vec<Grant>> {
+        let mut decoder = GrantDecoder::default();
         rows.into_iter()
             .map(|row| {
-                convert::decode_grant(&row.data, row.expansion.as_deref()).map_err(|source| {
-                    self.decode_error(
-                        "v1_grants",
-                        &row.external_id,
-                        "c1.connector.v2.Grant",
-                        source,
-                    )
-                })
+                decoder
+                    .decode(&row.data, row.expansion.as_deref())
+                    .map_err(|source| {
+                        self.decode_error(
+                            "v1_grants",
+                            &row.external_id,
+                            "c1.connector.v2.Grant",
+                            source,
+                        )
+                    })
             })
             .collect()
     }
