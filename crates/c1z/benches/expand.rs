@@ -12,10 +12,10 @@
 //! committed); the rate is expanded grants created per second, and the process's CPU time
 //! during the phase (both threads) is reported too. The sync runs `--runs` times
 //! (default 3) and the run of median expansion time is reported. Peak RSS (`VmHWM`) is read
-//! before the baseline runs. The plain-rusqlite baseline (`plain.rs`) inserts every grant row
+//! before the baseline runs. The plain-rusqlite baseline (`common.rs`) inserts every grant row
 //! the writer produced, as the `store` bench does.
 
-mod plain;
+mod common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -35,25 +35,8 @@ const GROUPS_PER_DEPARTMENT: usize = 20;
 const DEPARTMENT_ROLES: usize = 2;
 
 fn main() {
-    let mut groups = 720usize;
-    let mut runs = 3usize;
-    let mut json = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> usize {
-            args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
-                eprintln!("{flag} needs a number");
-                std::process::exit(2)
-            })
-        };
-        match arg.as_str() {
-            "--groups" => groups = number("--groups").max(GROUPS_PER_DEPARTMENT),
-            "--runs" => runs = number("--runs").max(1),
-            "--json" => json = true,
-            // cargo passes `--bench` to harness-less benches.
-            _ => {}
-        }
-    }
+    let common::Args { size, runs, json } = common::args("--groups", 720);
+    let groups = size.max(GROUPS_PER_DEPARTMENT);
 
     let directory = Arc::new(Directory::new(groups));
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -76,7 +59,7 @@ fn main() {
         .collect();
     timings.sort_by_key(|r| r.expansion);
     let run = &timings[timings.len() / 2];
-    let (baseline_time, rows) = plain::write_with_rusqlite(&out, dir.path());
+    let (baseline_time, rows) = common::write_with_rusqlite(&out, dir.path());
     assert_eq!(
         rows,
         run.listed + run.created,

@@ -8,12 +8,12 @@
 //! (until an awaited `checkpoint`) is reported too. The writer runs `--runs` times (default 3)
 //! into a fresh file each time and the run of median total time is reported, so one hiccup of
 //! a shared machine does not make the figure.
-//! The plain-rusqlite side (`plain.rs`, shared with the `expand` bench) inserts exactly the
+//! The plain-rusqlite side (`common.rs`, shared with the `expand` bench) inserts exactly the
 //! rows the writer produced.
 
 use std::time::{Duration, Instant};
 
-mod plain;
+mod common;
 
 use c1z::{C1zWriter, WriterOptions};
 use connector_sdk::{Entitlement, Grant, Purpose, Resource, ResourceId, ResourceType, Store};
@@ -21,25 +21,11 @@ use connector_sdk::{Entitlement, Grant, Purpose, Resource, ResourceId, ResourceT
 const BATCH: usize = 1000;
 
 fn main() {
-    let mut grants = 1_000_000usize;
-    let mut runs = 3usize;
-    let mut json = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> usize {
-            args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
-                eprintln!("{flag} needs a number");
-                std::process::exit(2)
-            })
-        };
-        match arg.as_str() {
-            "--grants" => grants = number("--grants"),
-            "--runs" => runs = number("--runs").max(1),
-            "--json" => json = true,
-            // cargo passes `--bench` to harness-less benches.
-            _ => {}
-        }
-    }
+    let common::Args {
+        size: grants,
+        runs,
+        json,
+    } = common::args("--grants", 1_000_000);
 
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("bench.c1z");
@@ -60,7 +46,7 @@ fn main() {
     timings.sort_by_key(|(put, end)| *put + *end);
     let (put_time, end_time) = timings[timings.len() / 2];
     let writer_time = put_time + end_time;
-    let (baseline_time, rows) = plain::write_with_rusqlite(&out, dir.path());
+    let (baseline_time, rows) = common::write_with_rusqlite(&out, dir.path());
     assert_eq!(
         rows, grants as u64,
         "the writer must have written every grant"

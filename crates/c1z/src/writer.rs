@@ -282,14 +282,13 @@ impl Store for C1zWriter {
             Some(token) => token.parse::<i64>().map_err(|_| self.bad_token(token))?,
             None => 0,
         };
-        let mut rows = self
+        let rows = self
             .read(false, "reading expandable grants", move |conn, sync_id| {
                 reads::expandable_grants(conn, sync_id, after, limit + 1)
             })
             .await?;
-        let next = (rows.len() > limit).then(|| rows[limit - 1].0.to_string());
-        rows.truncate(limit);
-        let grants = self.decode_grants(rows.into_iter().map(|(_, g)| g))?;
+        let (rows, next) = page(rows, limit, |id| Some(id.to_string()));
+        let grants = self.decode_grants(rows)?;
         Ok(StorePage {
             items: grants.iter().filter_map(ExpandableGrant::of).collect(),
             next,
@@ -327,7 +326,7 @@ impl Store for C1zWriter {
             None => (String::new(), String::new(), i64::MIN),
         };
         let (entitlement_id, types) = (entitlement_id.to_owned(), principal_types.to_vec());
-        let mut rows = self
+        let rows = self
             .read(
                 true,
                 "reading the grants of an entitlement",
@@ -343,12 +342,8 @@ impl Store for C1zWriter {
                 },
             )
             .await?;
-        let next = match rows.len() > limit {
-            true => serde_json::to_string(&rows[limit - 1].0).ok(),
-            false => None,
-        };
-        rows.truncate(limit);
-        let items = self.decode_grants(rows.into_iter().map(|(_, g)| g))?;
+        let (rows, next) = page(rows, limit, |key| serde_json::to_string(key).ok());
+        let items = self.decode_grants(rows)?;
         Ok(StorePage { items, next })
     }
 
@@ -390,6 +385,21 @@ impl Store for C1zWriter {
     async fn end_sync(&self) -> Result<(), StoreError> {
         Ok(self.call(Command::End).await?)
     }
+}
+
+/// The first `limit` of `rows` (read `limit + 1` at a time), and the token of the next page
+/// when there is one: the key of the last row kept.
+fn page<K, T>(
+    mut rows: Vec<(K, T)>,
+    limit: usize,
+    token: impl Fn(&K) -> Option<String>,
+) -> (impl Iterator<Item = T>, Option<String>) {
+    let next = match rows.len() > limit {
+        true => token(&rows[limit - 1].0),
+        false => None,
+    };
+    rows.truncate(limit);
+    (rows.into_iter().map(|(_, row)| row), next)
 }
 
 /// Checks that the output's directory exists and that files can be created in it.

@@ -1,9 +1,45 @@
-//! The plain-rusqlite baseline of the `store` and `expand` benches: the grant rows a writer
-//! produced (read back from its output, untimed) inserted into a fresh database with the same
-//! schema and pragmas, with one prepared statement in one transaction; only the inserts and the
-//! commit are timed.
+//! What the `store` and `expand` benches share: their command line, and the plain-rusqlite
+//! baseline: the grant rows a writer produced (read back from its output, untimed) inserted into
+//! a fresh database with the same schema and pragmas, with one prepared statement in one
+//! transaction; only the inserts and the commit are timed.
 
 use std::time::{Duration, Instant};
+
+/// A bench's command line: `[<size flag> N] [--runs N] [--json]`.
+pub struct Args {
+    /// The number after the size flag (`--grants`, `--groups`).
+    pub size: usize,
+    /// Runs of the measured part (default 3, at least 1).
+    pub runs: usize,
+    /// Print one JSON line instead of a table.
+    pub json: bool,
+}
+
+/// Reads the command line; a flag without a number exits with status 2.
+pub fn args(size_flag: &str, default_size: usize) -> Args {
+    let mut out = Args {
+        size: default_size,
+        runs: 3,
+        json: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |flag: &str| -> usize {
+            args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
+                eprintln!("{flag} needs a number");
+                std::process::exit(2)
+            })
+        };
+        match arg.as_str() {
+            "--runs" => out.runs = number("--runs").max(1),
+            "--json" => out.json = true,
+            flag if flag == size_flag => out.size = number(size_flag),
+            // cargo passes `--bench` to harness-less benches.
+            _ => {}
+        }
+    }
+    out
+}
 
 const READ_CHUNK: i64 = 100_000;
 
