@@ -134,6 +134,19 @@ impl C1zWriter {
         .await
     }
 
+    fn decode_all<T>(
+        &self,
+        blobs: &[Vec<u8>],
+        table: &'static str,
+        message: &'static str,
+        decode: fn(&[u8]) -> Result<T, prost::DecodeError>,
+    ) -> Result<Vec<T>> {
+        blobs
+            .iter()
+            .map(|b| decode(b).map_err(|source| self.decode_error(table, "", message, source)))
+            .collect()
+    }
+
     fn decode_grants(&self, rows: impl IntoIterator<Item = StoredGrant>) -> Result<Vec<Grant>> {
         let mut decoder = GrantDecoder::default();
         rows.into_iter()
@@ -261,14 +274,8 @@ impl Store for C1zWriter {
                 reads::resources(conn, sync_id, &resource_type)
             })
             .await?;
-        let decoded = blobs
-            .iter()
-            .map(|b| convert::decode_resource(b))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| {
-                self.decode_error("v1_resources", "", "c1.connector.v2.Resource", source)
-            })?;
-        Ok(decoded)
+        let decode = convert::decode_resource;
+        Ok(self.decode_all(&blobs, "v1_resources", "c1.connector.v2.Resource", decode)?)
     }
 
     /// In row order; the `next` token is the last row id.
@@ -302,14 +309,13 @@ impl Store for C1zWriter {
                 reads::entitlements(conn, sync_id, &ids)
             })
             .await?;
-        let decoded = blobs
-            .iter()
-            .map(|b| convert::decode_entitlement(b))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| {
-                self.decode_error("v1_entitlements", "", "c1.connector.v2.Entitlement", source)
-            })?;
-        Ok(decoded)
+        let decode = convert::decode_entitlement;
+        Ok(self.decode_all(
+            &blobs,
+            "v1_entitlements",
+            "c1.connector.v2.Entitlement",
+            decode,
+        )?)
     }
 
     /// In principal order; the `next` token is the JSON of the last principal and row id.
