@@ -351,9 +351,8 @@ impl Engine<'_> {
     /// Runs grant expansion from where it is, a page at a time, checkpointing as other phases
     /// do. See [`expand`](super::expand).
     async fn expand(&mut self) -> Result<()> {
-        let batch_size = self.options.batch_size;
-        let mut expander =
-            Expander::load(self.store, batch_size, self.options.max_expansion_depth).await?;
+        let (page_size, max_depth) = (self.options.batch_size, self.options.max_expansion_depth);
+        let mut expander = Expander::load(self.store, page_size, max_depth).await?;
         expander.describe(&mut self.state.stats.expansion);
         if let Some(warning) = expander.missing_warning() {
             self.warn(warning);
@@ -364,7 +363,7 @@ impl Engine<'_> {
                 return Err(Error::Cancelled);
             }
             let progress = &mut self.state.expansion;
-            let Some(done) = expander.next_page(self.store, progress, batch_size).await? else {
+            let Some(done) = expander.next_page(self.store, progress).await? else {
                 // As at every phase end: a failure while the store finishes resumes after this.
                 return self.checkpoint().await;
             };

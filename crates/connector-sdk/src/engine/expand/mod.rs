@@ -8,8 +8,9 @@
 //! nodes ([`graph`]); it is expanded level by level, at most
 //! [`SyncOptions::max_expansion_depth`](crate::SyncOptions::max_expansion_depth) levels.
 //!
-//! Expanding an edge S → D (a step) reads S's grants a page at a time (only those held by principals of
-//! `resource_type_ids`, when given; only direct ones, when `shallow`) and for each holder:
+//! Expanding an edge S → D (a step) reads S's grants a page at a time (only those held by
+//! principals of `resource_type_ids`, when given; only direct ones, when `shallow`) and for each
+//! holder:
 //!
 //! - without a grant of D: creates one, with baton's id `<D>:<type>:<id>`, D's entitlement,
 //!   the source grant's principal, a `GrantImmutable` annotation and `sources` `{S: direct}`;
@@ -65,7 +66,8 @@ pub(super) struct PageDone {
 }
 
 impl Expander {
-    /// Reads the expandable grants and the entitlements they name, and plans the expansion.
+    /// Reads the expandable grants and the entitlements they name, and plans the expansion;
+    /// it then reads and writes `page_size` grants at a time.
     ///
     /// # Errors
     ///
@@ -105,8 +107,10 @@ impl Expander {
                         }
                         Some(on) if !same_resource(on, &grant.principal) => {
                             return Err(Error::Contract(format!(
-                                "grant {} expands from entitlement {source}, which is on {on}, not on the grant's principal {}; \
-                                 a GrantExpandable source is an entitlement of the principal (e.g. the member entitlement of a group granted a role)",
+                                "grant {} expands from entitlement {source}, which is on {on}, \
+                                 not on the grant's principal {}; a GrantExpandable source is an \
+                                 entitlement of the principal (e.g. the member entitlement of a \
+                                 group granted a role)",
                                 grant.grant_id, grant.principal
                             )));
                         }
@@ -134,8 +138,9 @@ impl Expander {
         let schedule = graph.schedule();
         if schedule.layers > max_depth as u64 {
             return Err(Error::Expansion(format!(
-                "the expandable grants form chains of {} levels, more than the limit of {max_depth}; \
-                 raise SyncOptions::max_expansion_depth if the chains are meant to be that long",
+                "the expandable grants form chains of {} levels, more than the limit of \
+                 {max_depth}; raise SyncOptions::max_expansion_depth if the chains are meant to be \
+                 that long",
                 schedule.layers
             )));
         }
@@ -164,7 +169,8 @@ impl Expander {
         }
         (!self.missing.is_empty()).then(|| {
             format!(
-                "grant expansion: {} entitlement(s) named by expandable grants do not exist ({}); their edges are not expanded",
+                "grant expansion: {} entitlement(s) named by expandable grants do not exist ({}); \
+                 their edges are not expanded",
                 self.missing.len(),
                 names.join(", ")
             )
@@ -193,21 +199,20 @@ impl Expander {
         &mut self,
         store: &dyn Store,
         progress: &mut Progress,
-        batch_size: usize,
     ) -> Result<Option<PageDone>> {
         let at = match &self.pending {
             Some(pending) => pending.after.clone(),
             None => progress.clone(),
         };
         let Some(step) = self.schedule.steps.get(at.step).cloned() else {
-            return self.write_pending(store, progress, batch_size).await;
+            return self.write_pending(store, progress).await;
         };
         if self
             .pending
             .as_ref()
             .is_some_and(|p| p.done.layer != step.layer)
         {
-            return self.write_pending(store, progress, batch_size).await;
+            return self.write_pending(store, progress).await;
         }
         if self.destination.as_ref().map(|d| &d.id) != Some(&step.destination) {
             self.destination =
@@ -277,7 +282,7 @@ impl Expander {
                 }
             }
         }
-        let written = self.write_pending(store, progress, batch_size).await?;
+        let written = self.write_pending(store, progress).await?;
         self.pending = Some(Pending {
             destination: step.destination,
             writes,
@@ -295,7 +300,6 @@ impl Expander {
         &mut self,
         store: &dyn Store,
         progress: &mut Progress,
-        batch_size: usize,
     ) -> Result<Option<PageDone>> {
         let Some(Pending {
             mut writes,
@@ -307,7 +311,7 @@ impl Expander {
             return Ok(None);
         };
         while !writes.is_empty() {
-            let rest = writes.split_off(writes.len().min(batch_size.max(1)));
+            let rest = writes.split_off(writes.len().min(self.page_size));
             store
                 .put_grants(std::mem::replace(&mut writes, rest))
                 .await?;
