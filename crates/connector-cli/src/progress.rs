@@ -185,7 +185,7 @@ fn describe(totals: &BTreeMap<String, [u64; 4]>, phase: Phase) -> String {
     let column = match phase {
         Phase::ResourceTypes | Phase::Resources => 0,
         Phase::StaticEntitlements | Phase::Entitlements => 1,
-        Phase::Grants => 2,
+        Phase::Grants | Phase::GrantExpansion => 2,
     };
     let parts: Vec<String> = totals
         .iter()

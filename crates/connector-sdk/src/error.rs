@@ -166,6 +166,9 @@ pub enum Error {
     /// The sync options are invalid (an unknown resource type in the filter, zero workers …).
     #[error("invalid sync options: {0}")]
     InvalidOptions(String),
+    /// Grant expansion cannot run as asked (a graph deeper than the depth limit).
+    #[error("grant expansion failed: {0}")]
+    Expansion(String),
     /// The checkpoint of the sync being resumed cannot be used.
     #[error("cannot resume the unfinished sync: {0}")]
     Checkpoint(String),
