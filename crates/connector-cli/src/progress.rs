@@ -36,6 +36,8 @@ struct State {
     phase: Option<Phase>,
     /// How long the rate limit has been holding requests back, when it is.
     waiting: Option<Duration>,
+    /// Grant expansion's latest progress, once it runs.
+    expansion: Option<String>,
 }
 
 impl Progress {
@@ -98,7 +100,11 @@ impl Progress {
     }
 
     fn finish_phase(&self, state: &mut State, phase: Phase) {
-        let message = describe(&state.totals, phase);
+        let message = match (phase, &state.expansion) {
+            (Phase::GrantExpansion, Some(expansion)) => expansion.clone(),
+            (Phase::GrantExpansion, None) => "nothing to expand".to_owned(),
+            _ => describe(&state.totals, phase),
+        };
         match state.bar.take() {
             Some(bar) => {
                 // A finished phase becomes a plain line above the bars, so it stays on screen
@@ -154,6 +160,24 @@ impl Observer for Progress {
                 error,
             } => {
                 tracing::info!(call = %context, attempt, error = %error, "retrying a transient failure");
+            }
+            Event::ExpansionProgress {
+                layer,
+                layers,
+                steps_done,
+                steps,
+                grants_created,
+                ..
+            } => {
+                let text = format!(
+                    "level {layer} of {layers}, step {steps_done} of {steps}: {grants_created} \
+                     grants derived"
+                );
+                match &state.bar {
+                    Some(bar) => bar.set_message(text.clone()),
+                    None => tracing::debug!(progress = %text, "grant expansion"),
+                }
+                state.expansion = Some(text);
             }
             // The engine logs each warning once as it happens; the summary lists them again.
             Event::Warning { .. } => {}
