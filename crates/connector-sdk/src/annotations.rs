@@ -89,6 +89,24 @@ impl Annotation {
     pub fn external_link(url: impl Into<String>) -> Self {
         Annotation::ExternalLink { url: url.into() }
     }
+
+    /// baton's `GrantAlreadyExists`: a grant asked for was held already (an empty message).
+    pub fn grant_already_exists() -> Self {
+        Annotation::empty_message("GrantAlreadyExists")
+    }
+
+    /// baton's `GrantAlreadyRevoked`: a revoke asked for found the grant gone (an empty message).
+    pub fn grant_already_revoked() -> Self {
+        Annotation::empty_message("GrantAlreadyRevoked")
+    }
+
+    /// The `c1.connector.v2` message `name`, which has no fields.
+    fn empty_message(name: &str) -> Self {
+        Annotation::Other {
+            type_url: format!("type.googleapis.com/c1.connector.v2.{name}"),
+            value: Vec::new(),
+        }
+    }
 }
 
 macro_rules! annotation_from {

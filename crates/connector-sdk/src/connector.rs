@@ -42,6 +42,15 @@ pub trait Connector: Send + Sync {
         })
     }
 
+    /// The checks of what provisioning needs — each write access, where, and whether the
+    /// credentials have it — made without changing anything. `validate` adds them to
+    /// [`report`](Self::report)'s when provisioning is enabled. A check that cannot be made
+    /// without a change is [`CheckStatus::Unknown`], its remedy saying how to check by hand.
+    /// The default has none.
+    async fn report_provisioning(&self) -> Result<Vec<Check>, ConnectorError> {
+        Ok(Vec::new())
+    }
+
     /// What the connector's transport has done so far (requests, rate limits met), for progress
     /// and summaries; `None` when it does not say. Cheap: called while a sync runs.
     fn usage(&self) -> Option<Usage> {
@@ -158,15 +167,18 @@ pub enum CheckStatus {
     Missing,
     /// Not checked (the feature that needs it is off).
     Skipped,
+    /// Cannot be known without making a change; the remedy says how to check.
+    Unknown,
 }
 
 impl CheckStatus {
-    /// `ok`, `missing` or `skipped`.
+    /// `ok`, `missing`, `skipped` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             CheckStatus::Ok => "ok",
             CheckStatus::Missing => "missing",
             CheckStatus::Skipped => "skipped",
+            CheckStatus::Unknown => "unknown",
         }
     }
 }

@@ -23,3 +23,6 @@ mod conformance;
 
 // Capabilities derived from syncers.
 mod capabilities;
+
+// Grant, revoke and account creation: dispatch, dry runs, refusals, capabilities.
+mod provision;
