@@ -180,7 +180,7 @@ pub enum Outcome {
     Created {
         /// The account, when the provisioner says.
         #[serde(skip_serializing_if = "Option::is_none")]
-        resource: Option<Resource>,
+        resource: Option<Box<Resource>>,
     },
     /// Nothing was sent; the plan says what would have been.
     DryRun {
