@@ -278,7 +278,7 @@ async fn a_dry_run_only_plans() {
     );
     // The plan serialises as the JSON reports print it.
     assert_eq!(
-        serde_json::to_value(&done_json()).unwrap(),
+        serde_json::to_value(done_json()).unwrap(),
         json!({"outcome": "dry-run", "plan": {"requests": [{"method": "PUT", "url": "/x"}]}})
     );
 }
