@@ -273,7 +273,9 @@ impl Client {
 
     async fn fetch_json<T: DeserializeOwned>(&self, url: &Url, sensitive: bool) -> Result<T> {
         let request = Outgoing::get(url);
-        let body = self.send_with_retries(&request, Error::is_retryable).await?;
+        let body = self
+            .send_with_retries(&request, Error::is_retryable)
+            .await?;
         self.decode(&request, &body, sensitive)
     }
 

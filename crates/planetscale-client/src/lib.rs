@@ -59,9 +59,9 @@ pub use models::{
 };
 pub use pacing::{Pacing, QuotaWait};
 pub use page::Page;
+pub use reqwest::Method;
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use stats::ClientStats;
 pub use url::Url;
 pub use writes::{PreparedWrite, Write};
-pub use reqwest::Method;

@@ -197,7 +197,12 @@ impl Client {
 
     /// `DELETE /organizations/{org}/teams/{team_slug}/members/{user_id}`: removes the member
     /// from the team.
-    pub async fn remove_team_member(&self, org: &str, team_slug: &str, user_id: &str) -> Result<()> {
+    pub async fn remove_team_member(
+        &self,
+        org: &str,
+        team_slug: &str,
+        user_id: &str,
+    ) -> Result<()> {
         self.send(&Write::RemoveTeamMember {
             org: org.to_owned(),
             team: team_slug.to_owned(),

@@ -102,7 +102,10 @@ async fn prepare_shows_the_request_send_makes_and_sends_nothing() {
     assert_eq!(prepared.method, Method::PATCH);
     assert_eq!(
         prepared.url.as_str(),
-        format!("{}/v1/organizations/acme%20corp/members/u1", server.base_url())
+        format!(
+            "{}/v1/organizations/acme%20corp/members/u1",
+            server.base_url()
+        )
     );
     assert_eq!(prepared.body, Some(json!({"role": "admin"})));
     assert_eq!(any.calls_async().await, 0);
