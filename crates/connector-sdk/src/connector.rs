@@ -150,6 +150,18 @@ impl Check {
         }
     }
 
+    /// A check that cannot be made without changing something, with how to check by hand.
+    pub fn unknown(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        remedy: impl Into<String>,
+    ) -> Self {
+        Check {
+            status: CheckStatus::Unknown,
+            ..Check::missing(scope, name, remedy)
+        }
+    }
+
     /// Sets what was found.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
@@ -158,7 +170,7 @@ impl Check {
 }
 
 /// The outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     /// The credentials have the access.

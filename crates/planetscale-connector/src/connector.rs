@@ -215,6 +215,13 @@ impl Connector for PlanetScaleConnector {
         Ok(ValidationReport { checks, details })
     }
 
+    /// One check per write access (`write_organization`, `write_teams`, `write_members`) per
+    /// organization: read from the token's own accesses when it has `read_service_tokens`,
+    /// else unknown, with how to check by hand.
+    async fn report_provisioning(&self) -> Result<Vec<Check>, ConnectorError> {
+        crate::provision::access::report(&self.api).await
+    }
+
     fn usage(&self) -> Option<Usage> {
         let stats = self.api.client.stats();
         Some(Usage {

@@ -56,6 +56,7 @@
 
 mod cache;
 mod connector;
+mod provision;
 mod syncers;
 
 pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach, map_client_error};
