@@ -25,3 +25,5 @@ mod hostile;
 mod review;
 // Cancellation through the library's sync call, then resume.
 mod cancel;
+// Grants, revokes and accounts: --provisioning, the task flags, dry runs, exit codes, the log.
+mod provision;
