@@ -16,3 +16,5 @@ mod schemas;
 mod diff;
 // The access review: admins without MFA, shared people, CSV, partial syncs, MFA turned off.
 mod review;
+// Grants, revokes and invitations through the binary: the next sync, dry runs, refusals.
+mod provision;
