@@ -224,7 +224,7 @@ fn refusals_are_named_with_batons_exit_codes() {
         .code(1);
     let text = outputs(out.get_output());
     assert!(
-        text.contains(&format!("error: grant failed: adding "))
+        text.contains("error: grant failed: adding ")
             && text.contains(&format!("team {slug} is managed by your identity provider")),
         "{text}"
     );
