@@ -164,8 +164,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
-            // Every request is a GET, so a connection that broke before the whole answer
-            // arrived (reset, closed early) is as safe to repeat as one that never opened.
+            // A GET changes nothing, so a connection that broke before the whole answer arrived
+            // (reset, closed early) is as safe to repeat as one that never opened. Writes are
+            // not repeated on this: see `is_outcome_unknown`.
             Error::Transport { source, .. } => {
                 source.is_connect()
                     || source.is_timeout()

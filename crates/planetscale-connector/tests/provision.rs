@@ -413,6 +413,11 @@ async fn a_lost_answer_is_read_back_and_the_change_sent_again_only_if_it_was_not
         ]
     );
 
+    // Made by someone else just before ours, which PlanetScale refuses: the change stands.
+    lose(EndpointKind::AddTeamMember, Some(422));
+    assert_eq!(outcome(&run.grant(&entitlement, &user).await), "granted");
+    assert_eq!(run.writes().len(), 3);
+
     // Not made (a 503 before it was applied): read back, then sent again.
     let (org, members) = run.org("globex", "member");
     run.server.set_faults(vec![FaultRule::Status {

@@ -50,8 +50,10 @@ pub(crate) enum Sent {
 }
 
 /// Sends `write` ("`what`" in messages). When the answer is lost, reads the state back with
-/// `made` and sends again only if the change was not made. An error when the outcome stays
-/// unknown (every answer lost, or the read failing).
+/// `made` and sends again only if the change was not made. When PlanetScale refuses it as
+/// invalid (400, 409, 422), reads back too: someone may have made the same change since the
+/// state was read, and then the change stands. An error when the outcome stays unknown (every
+/// answer lost, or the read failing).
 pub(crate) async fn send_confirmed<F, Fut>(
     client: &Client,
     write: &Write,
@@ -68,6 +70,12 @@ where
         let lost = match client.send(write).await {
             Ok(()) => return Ok(Sent::Made),
             Err(e) if e.is_outcome_unknown() => e,
+            Err(e) if e.is_refused() => {
+                return match made().await {
+                    Ok(true) => Ok(Sent::Made),
+                    _ => Ok(Sent::Refused(e)),
+                };
+            }
             Err(e) => return Ok(Sent::Refused(e)),
         };
         let applied = made().await.map_err(|e| {
@@ -80,7 +88,8 @@ where
             )
             .with_source(e)
         })?;
-        tracing::info!(
+        // Each change has one info line (see `connector_sdk::provision`); this one is detail.
+        tracing::debug!(
             what,
             applied,
             sends,
