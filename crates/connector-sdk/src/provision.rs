@@ -22,6 +22,7 @@
 //! `GrantAlreadyExists` and `GrantAlreadyRevoked` annotations), and a change whose answer was
 //! lost is read back rather than sent blindly again.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -247,11 +248,8 @@ pub async fn grant(
     cx: GrantContext,
     mode: Mode,
 ) -> Result<Provisioned, ConnectorError> {
-    let principal = cx.principal.id.to_string();
-    let entitlement = cx.entitlement.id.clone();
-    let result = grant_with(connector, cx, mode).await;
-    log("grant", &principal, &entitlement, &result);
-    result
+    let (who, what) = (cx.principal.id.to_string(), cx.entitlement.id.clone());
+    logged("grant", who, what, grant_with(connector, cx, mode)).await
 }
 
 async fn grant_with(
@@ -290,11 +288,8 @@ pub async fn revoke(
     cx: RevokeContext,
     mode: Mode,
 ) -> Result<Provisioned, ConnectorError> {
-    let principal = cx.grant.principal.id.to_string();
-    let grant = cx.grant.id.clone();
-    let result = revoke_with(connector, cx, mode).await;
-    log("revoke", &principal, &grant, &result);
-    result
+    let (who, what) = (cx.grant.principal.id.to_string(), cx.grant.id.clone());
+    logged("revoke", who, what, revoke_with(connector, cx, mode)).await
 }
 
 async fn revoke_with(
@@ -324,9 +319,8 @@ pub async fn create_account(
 ) -> Result<Provisioned, ConnectorError> {
     let who = cx.account.email().unwrap_or_default().to_owned();
     let what = resource_type.unwrap_or_default().to_owned();
-    let result = create_account_with(connector, resource_type, cx, mode).await;
-    log("create-account", &who, &what, &result);
-    result
+    let change = create_account_with(connector, resource_type, cx, mode);
+    logged("create-account", who, what, change).await
 }
 
 async fn create_account_with(
@@ -393,10 +387,16 @@ fn provisioner_of<'a>(
         })
 }
 
-/// The one line each change leaves: who, what, and how it ended. Identifiers and the
-/// connector's own messages only, which never hold a credential.
-fn log(action: &str, who: &str, what: &str, result: &Result<Provisioned, ConnectorError>) {
-    match result {
+/// Runs `change` and leaves the one line each change leaves: who, what, and how it ended.
+/// Identifiers and the connector's own messages only, which never hold a credential.
+async fn logged(
+    action: &str,
+    who: String,
+    what: String,
+    change: impl Future<Output = Result<Provisioned, ConnectorError>>,
+) -> Result<Provisioned, ConnectorError> {
+    let result = change.await;
+    match &result {
         Ok(done) => tracing::info!(
             target: "provisioning",
             action,
@@ -417,4 +417,5 @@ fn log(action: &str, who: &str, what: &str, result: &Result<Provisioned, Connect
             "provisioning failed"
         ),
     }
+    result
 }

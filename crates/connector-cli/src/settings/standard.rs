@@ -247,18 +247,9 @@ pub const STANDARD: &[Setting] = &[
     DRY_RUN,
 ];
 
-/// The task flags: each runs a change instead of a sync.
-pub const TASKS: &[Setting] = &[
-    GRANT_ENTITLEMENT,
-    GRANT_PRINCIPAL,
-    GRANT_PRINCIPAL_TYPE,
-    REVOKE_GRANT,
-    CREATE_ACCOUNT_LOGIN,
-    CREATE_ACCOUNT_EMAIL,
-    CREATE_ACCOUNT_PROFILE,
-    CREATE_ACCOUNT_RESOURCE_TYPE,
-    DRY_RUN,
-];
+/// The task flags, each of which runs a change instead of a sync: the standard settings after
+/// `--provisioning`, which ends [`STANDARD`] with them.
+pub const TASKS: &[Setting] = STANDARD.split_at(STANDARD.len() - 9).1;
 
 /// The standard settings `inspect` and `diff` read; their help shows only these.
 pub const READ: &[Setting] = &[
@@ -435,6 +426,8 @@ mod tests {
         .unwrap();
         let values = Values::resolve(STANDARD, &[env]).unwrap();
         assert!(TASKS.iter().all(|task| task.flag_only));
+        assert_eq!((TASKS[0], TASKS[8]), (GRANT_ENTITLEMENT, DRY_RUN));
+        assert_eq!(STANDARD[STANDARD.len() - 10], PROVISIONING);
         assert_eq!(values.text(&GRANT_ENTITLEMENT), None);
         assert!(!values.bool(&DRY_RUN));
         assert!(!Settings::from_values(&values, false).unwrap().provisioning);

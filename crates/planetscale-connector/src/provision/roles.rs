@@ -43,11 +43,7 @@ impl Roles {
 
     /// Gives the member `role`, confirming a lost answer by reading the role back.
     async fn set_role(&self, t: &Target<'_>, role: Role, what: &str) -> Result<(), ConnectorError> {
-        let write = Write::SetMemberRole {
-            org: t.org.clone(),
-            user_id: t.user_id.to_owned(),
-            role: role.clone(),
-        };
+        let write = t.set_role(&role);
         let holds = || async { Ok(self.member_role(t).await?.as_ref() == Some(&role)) };
         match send_confirmed(&self.api.client, &write, what, holds).await? {
             Sent::Made => Ok(()),
@@ -84,14 +80,9 @@ impl ResourceProvisioner for Roles {
             }
             role => {
                 grantable(role)?;
-                let write = Write::SetMemberRole {
-                    org: t.org.clone(),
-                    user_id: t.user_id.to_owned(),
-                    role: role.clone(),
-                };
                 plan(
                     client,
-                    &[write],
+                    &[t.set_role(role)],
                     format!(
                         "The real run first reads {} and the membership of {}, and sends nothing \
                          if they are {role} already; it refuses if the identity provider manages \
@@ -148,10 +139,7 @@ impl ResourceProvisioner for Roles {
         let t = target(&cx.grant.entitlement, &cx.grant.principal)?;
         let (write, note) = match &t.role {
             Role::Member => (
-                Write::RemoveMember {
-                    org: t.org.clone(),
-                    user_id: t.user_id.to_owned(),
-                },
+                t.remove(),
                 format!(
                     "Removes {} from {} and from all its teams. The real run first reads their \
                      membership and sends nothing if they are not a member.",
@@ -159,11 +147,7 @@ impl ResourceProvisioner for Roles {
                 ),
             ),
             role => (
-                Write::SetMemberRole {
-                    org: t.org.clone(),
-                    user_id: t.user_id.to_owned(),
-                    role: Role::Member,
-                },
+                t.set_role(&Role::Member),
                 format!(
                     "The real run first reads {} and the membership of {}, and sends nothing if \
                      they are not {role}; it refuses if the identity provider manages {}'s roles.",
@@ -217,10 +201,7 @@ impl ResourceProvisioner for Roles {
 impl Roles {
     /// Removes the member, confirming a lost answer by reading the membership back.
     async fn remove(&self, t: &Target<'_>, what: &str) -> Result<(), ConnectorError> {
-        let write = Write::RemoveMember {
-            org: t.org.clone(),
-            user_id: t.user_id.to_owned(),
-        };
+        let write = t.remove();
         let gone = || async { Ok(self.member_role(t).await?.is_none()) };
         match send_confirmed(&self.api.client, &write, what, gone).await? {
             Sent::Made => Ok(()),
@@ -228,6 +209,25 @@ impl Roles {
                 let member = || async { Ok(self.member_role(t).await?.is_some()) };
                 Err(refusal_after(e, what, &write, member).await)
             }
+        }
+    }
+}
+
+impl Target<'_> {
+    /// The write that gives the member `role`.
+    fn set_role(&self, role: &Role) -> Write {
+        Write::SetMemberRole {
+            org: self.org.clone(),
+            user_id: self.user_id.to_owned(),
+            role: role.clone(),
+        }
+    }
+
+    /// The write that removes the member from the organization.
+    fn remove(&self) -> Write {
+        Write::RemoveMember {
+            org: self.org.clone(),
+            user_id: self.user_id.to_owned(),
         }
     }
 }

@@ -69,17 +69,7 @@ impl TeamMembers {
 impl ResourceProvisioner for TeamMembers {
     fn plan_grant(&self, cx: &GrantContext) -> Result<Plan, ConnectorError> {
         let t = target(&cx.entitlement, &cx.principal)?;
-        let write = Write::AddTeamMember {
-            org: t.org.clone(),
-            team: t.team.clone(),
-            user_id: t.user_id.to_owned(),
-        };
-        let note = format!(
-            "The real run first reads team {} and whether {} is in it, and sends nothing if they \
-             are; it refuses if an identity provider manages the team.",
-            t.team, t.who
-        );
-        plan(&self.api.client, &[write], note)
+        plan(&self.api.client, &[t.add()], t.note("are"))
     }
 
     async fn grant(&self, cx: GrantContext) -> Result<Provisioned, ConnectorError> {
@@ -99,11 +89,7 @@ impl ResourceProvisioner for TeamMembers {
             ));
         }
         changeable(&team, &what)?;
-        let write = Write::AddTeamMember {
-            org: t.org.clone(),
-            team: t.team.clone(),
-            user_id: t.user_id.to_owned(),
-        };
+        let write = t.add();
         let joined = || self.in_team(&t);
         match send_confirmed(&self.api.client, &write, &what, joined).await? {
             Sent::Made => Ok(Provisioned::new(
@@ -128,17 +114,7 @@ impl ResourceProvisioner for TeamMembers {
 
     fn plan_revoke(&self, cx: &RevokeContext) -> Result<Plan, ConnectorError> {
         let t = target(&cx.grant.entitlement, &cx.grant.principal)?;
-        let write = Write::RemoveTeamMember {
-            org: t.org.clone(),
-            team: t.team.clone(),
-            user_id: t.user_id.to_owned(),
-        };
-        let note = format!(
-            "The real run first reads team {} and whether {} is in it, and sends nothing if they \
-             are not; it refuses if an identity provider manages the team.",
-            t.team, t.who
-        );
-        plan(&self.api.client, &[write], note)
+        plan(&self.api.client, &[t.remove()], t.note("are not"))
     }
 
     async fn revoke(&self, cx: RevokeContext) -> Result<Provisioned, ConnectorError> {
@@ -156,11 +132,7 @@ impl ResourceProvisioner for TeamMembers {
             return gone(format!("{} is not in team {} of {}", t.who, t.team, t.org));
         }
         changeable(&team, &what)?;
-        let write = Write::RemoveTeamMember {
-            org: t.org.clone(),
-            team: t.team.clone(),
-            user_id: t.user_id.to_owned(),
-        };
+        let write = t.remove();
         let left = || async { Ok(!self.in_team(&t).await?) };
         match send_confirmed(&self.api.client, &write, &what, left).await? {
             Sent::Made => Ok(Provisioned::new(
@@ -172,6 +144,35 @@ impl ResourceProvisioner for TeamMembers {
                 Err(refusal_after(e, &what, &write, still_in).await)
             }
         }
+    }
+}
+
+impl Target<'_> {
+    /// The write that adds the user to the team.
+    fn add(&self) -> Write {
+        Write::AddTeamMember {
+            org: self.org.clone(),
+            team: self.team.clone(),
+            user_id: self.user_id.to_owned(),
+        }
+    }
+
+    /// The write that removes the user from the team.
+    fn remove(&self) -> Write {
+        Write::RemoveTeamMember {
+            org: self.org.clone(),
+            team: self.team.clone(),
+            user_id: self.user_id.to_owned(),
+        }
+    }
+
+    /// What a dry run says the real run does first; `held` is when it sends nothing.
+    fn note(&self, held: &str) -> String {
+        format!(
+            "The real run first reads team {} and whether {} is in it, and sends nothing if they \
+             {held}; it refuses if an identity provider manages the team.",
+            self.team, self.who
+        )
     }
 }
 
