@@ -3,9 +3,9 @@
 //! `AccountManager` do.
 //!
 //! A syncer whose type's entitlements can be granted and revoked returns a
-//! [`ResourceProvisioner`] from [`ResourceSyncer::provisioner`](crate::ResourceSyncer::provisioner);
+//! [`ResourceProvisioner`] from [`ResourceSyncer::provisioner`];
 //! one whose type's accounts can be created returns an [`AccountManager`] from
-//! [`ResourceSyncer::account_manager`](crate::ResourceSyncer::account_manager). A connector
+//! [`ResourceSyncer::account_manager`]. A connector
 //! without either is unchanged: it syncs, and its [capabilities](crate::capabilities) say so.
 //!
 //! [`grant`], [`revoke`] and [`create_account`] are the calls a program or a host makes. As in
@@ -39,7 +39,7 @@ use crate::value::Profile;
 /// Grants and revokes the entitlements of one resource type (baton's `ResourceProvisionerV2`).
 ///
 /// Object-safe; a syncer hands it out from
-/// [`ResourceSyncer::provisioner`](crate::ResourceSyncer::provisioner).
+/// [`ResourceSyncer::provisioner`].
 #[async_trait]
 pub trait ResourceProvisioner: Send + Sync {
     /// What [`grant`](Self::grant) would send, worked out without sending anything.

@@ -50,8 +50,8 @@
 //!
 //! Roles an identity provider manages (`idp_managed_roles`), teams it manages, and what
 //! PlanetScale refuses (the last admin, a service token inviting an admin) are errors that say
-//! why. [`Connector::report_provisioning`] reports each write access per organization, read from
-//! the token's own accesses when it has `read_service_tokens`.
+//! why. [`connector_sdk::Connector::report_provisioning`] reports each write access per
+//! organization, read from the token's own accesses when it has `read_service_tokens`.
 //!
 //! ```no_run
 //! use connector_sdk::Connector;
