@@ -15,7 +15,9 @@ const TOKEN: Setting = Setting::secret(
     "planetscale-service-token",
     "Service token",
     "The PlanetScale service token, written <token-id>:<token-value>. It needs the \
-     read_organization access on every organization to sync",
+     read_organization access on every organization to sync; to provision, also \
+     write_organization (roles, removals), write_teams (team members) and write_members \
+     (invitations), and read_service_tokens lets validate -p check those",
 )
 .required()
 .from_file()
@@ -73,7 +75,9 @@ impl Program for PlanetScale {
             display_name: "PlanetScale",
             summary: "Sync who has access to what in PlanetScale into a baton .c1z file",
             description: "A sync covers every organization the service token reaches: its \
-                          members and their roles, and its teams with their members.",
+                          members and their roles, and its teams with their members. With \
+                          --provisioning it also grants and revokes organization roles and \
+                          team membership, and invites people.",
             help_url: "https://planetscale.com/docs/concepts/service-tokens",
         }
     }

@@ -18,3 +18,5 @@ mod diff;
 mod review;
 // PlanetScale's 429s without Retry-After: the wait shown, the summary's figures.
 mod rate_limits;
+// Grants, revokes and invitations through the binary: the next sync, dry runs, refusals.
+mod provision;

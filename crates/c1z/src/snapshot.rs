@@ -8,7 +8,8 @@ use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType, Type
 
 use crate::error::{Error, Result};
 use crate::reader::{
-    C1zReader, ENTITLEMENTS, EntitlementFilter, GrantFilter, RESOURCES, ResourceFilter, SyncRun,
+    C1zReader, ENTITLEMENTS, EntitlementFilter, GRANTS, GrantFilter, RESOURCES, ResourceFilter,
+    SyncRun,
 };
 
 /// One sync of an open file.
@@ -112,6 +113,11 @@ impl<'r> Snapshot<'r> {
     /// The entitlement with id `id`, if the sync has it.
     pub fn entitlement(&self, id: &str) -> Result<Option<Entitlement>> {
         self.reader.by_external_id(&ENTITLEMENTS, &self.run.id, id)
+    }
+
+    /// The grant with id `id`, if the sync has it.
+    pub fn grant(&self, id: &str) -> Result<Option<Grant>> {
+        self.reader.by_external_id(&GRANTS, &self.run.id, id)
     }
 
     /// Every principal holding entitlement `entitlement_id`, in write order of the grants.

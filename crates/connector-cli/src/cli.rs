@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::exit;
 use crate::program::About;
-use crate::settings::standard::READ;
+use crate::settings::standard::{PROVISIONING, READ, TASKS};
 use crate::settings::{Kind, Layer, Origin, Setting, Value};
 
 /// The subcommands; the settings' flags are added at run time.
@@ -210,17 +210,23 @@ pub(crate) fn command(
         }
     }
     for setting in standard {
+        let heading = match *setting == PROVISIONING || TASKS.contains(setting) {
+            true => "Provisioning options",
+            false => "Global options",
+        };
         for arg in args(setting, resource_types) {
-            cmd = cmd.arg(arg.help_heading("Global options"));
+            cmd = cmd.arg(arg.help_heading(heading));
         }
     }
     // The read-only commands take every flag, but their help shows only the ones they read:
     // a hidden copy of each other flag on the subcommand takes the place of the global one.
+    // The copies have no short form: `inspect review -p` is its principal filter, not
+    // `--provisioning`.
     let unread: Vec<Arg> = connector_settings
         .iter()
         .chain(standard.iter().filter(|s| !READ.contains(s)))
         .flat_map(|s| args(s, resource_types))
-        .map(|a| a.hide(true))
+        .map(|a| a.hide(true).short(None))
         .collect();
     for name in ["inspect", "diff"] {
         cmd = cmd.mut_subcommand(name, |sub| sub.args(unread.clone()));

@@ -51,6 +51,15 @@ pub enum Error {
     /// The sync failed.
     #[error("sync failed")]
     Sync(#[source] connector_sdk::Error),
+    /// A grant, revoke or account creation failed.
+    #[error("{action} failed")]
+    Provision {
+        /// `grant`, `revoke` or `create-account`.
+        action: &'static str,
+        /// The connector's error.
+        #[source]
+        source: connector_sdk::ConnectorError,
+    },
     /// The sync was interrupted after saving its progress.
     #[error("sync interrupted: its progress was saved; run the same command again to resume it")]
     Cancelled,

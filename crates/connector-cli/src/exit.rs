@@ -29,7 +29,7 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
     0    success
     1    any other failure (one `error:` line on stderr says what)
-    2    invalid command line
+    2    invalid command line (a grant, revoke or create-account flag without --provisioning too)
     7    permission denied: the credentials lack an access the connector needs (validate says which)
     16   unauthenticated: the credentials were refused
     101  internal error (a bug; the `error:` line says where, please report it)
@@ -40,7 +40,7 @@ pub fn code(error: &Error) -> u8 {
     let kind = match error {
         Error::Cancelled => return CANCELLED,
         Error::Usage(_) => return USAGE,
-        Error::Validate(e) => Some(e.kind()),
+        Error::Validate(e) | Error::Provision { source: e, .. } => Some(e.kind()),
         Error::Sync(e) => e.connector_kind(),
         _ => None,
     };
@@ -147,6 +147,20 @@ mod tests {
             source: connector_sdk::ConnectorError::new(ErrorKind::PermissionDenied, "no"),
         };
         assert_eq!(code(&Error::Sync(denied)), PERMISSION_DENIED);
+        let provision = |kind| Error::Provision {
+            action: "grant",
+            source: connector_sdk::ConnectorError::new(kind, "no"),
+        };
+        assert_eq!(
+            code(&provision(ErrorKind::PermissionDenied)),
+            PERMISSION_DENIED
+        );
+        assert_eq!(
+            code(&provision(ErrorKind::Unauthenticated)),
+            UNAUTHENTICATED
+        );
+        assert_eq!(code(&provision(ErrorKind::FailedPrecondition)), FAILURE);
+        assert_eq!(code(&Error::Usage("x".into())), USAGE);
     }
 
     #[test]

@@ -12,11 +12,18 @@
 //!   `c1.config.v1.Configuration`), `inspect` (with `inspect review`, the access review) and
 //!   `diff` (the questions are answered by `c1z`; this crate resolves the names given and renders
 //!   the answers as tables, baton-shaped JSON, CSV or JSON Lines);
+//! - provisioning, for a connector whose syncers hand out a
+//!   [`ResourceProvisioner`](connector_sdk::ResourceProvisioner) or an
+//!   [`AccountManager`](connector_sdk::AccountManager): baton's `--grant-entitlement`,
+//!   `--revoke-grant` and `--create-account-*`, which run only with `--provisioning` (`-p`), look
+//!   their names up in the last sync of `--file`, and with `--dry-run` print the request a change
+//!   would send and send nothing; `validate -p` also checks the write accesses;
 //! - progress on a terminal or as log lines, logging, exit codes (16 and 7 as baton's gRPC
 //!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
 //!
 //! Embedders that want a piece without the program call it directly: [`commands::sync::run`]
-//! syncs a connector into a `.c1z`; [`commands::inspect::print`] prints what a file holds, and
+//! syncs a connector into a `.c1z`; [`commands::provision::run`] makes (or shows) one change
+//! named against it; [`commands::inspect::print`] prints what a file holds, and
 //! [`c1z::Snapshot`] and [`c1z::diff`] answer the read-side questions.
 //!
 //! See [`Program`] for a complete example.

@@ -27,3 +27,5 @@ mod review;
 mod cancel;
 // Grant expansion on by default, off with --skip-expand-grants.
 mod expansion;
+// Grants, revokes and accounts: --provisioning, the task flags, dry runs, exit codes, the log.
+mod provision;

@@ -103,6 +103,23 @@ impl Annotation {
     pub fn is_grant_immutable(&self) -> bool {
         matches!(self, Annotation::Other { type_url, .. } if type_url == GRANT_IMMUTABLE)
     }
+    /// baton's `GrantAlreadyExists`: a grant asked for was held already (an empty message).
+    pub fn grant_already_exists() -> Self {
+        Annotation::empty_message("GrantAlreadyExists")
+    }
+
+    /// baton's `GrantAlreadyRevoked`: a revoke asked for found the grant gone (an empty message).
+    pub fn grant_already_revoked() -> Self {
+        Annotation::empty_message("GrantAlreadyRevoked")
+    }
+
+    /// The `c1.connector.v2` message `name`, which has no fields.
+    fn empty_message(name: &str) -> Self {
+        Annotation::Other {
+            type_url: format!("type.googleapis.com/c1.connector.v2.{name}"),
+            value: Vec::new(),
+        }
+    }
 }
 
 /// The type URL of baton's `GrantImmutable` message.

@@ -1,10 +1,15 @@
 //! Capabilities derived from a connector, as baton's `capabilities` subcommand prints them.
 //!
 //! baton derives capabilities from the interfaces each syncer implements; here every syncer can
-//! sync (`CAPABILITY_SYNC`), and one whose [`supports_get`](crate::ResourceSyncer::supports_get)
-//! is true can also serve targeted syncs (`CAPABILITY_TARGETED_SYNC`). The connector-wide list is
-//! the union. [`Capabilities::to_json`] prints the protojson of
-//! `c1.connector.v2.ConnectorCapabilities` that connectors commit as `baton_capabilities.json`.
+//! sync (`CAPABILITY_SYNC`), one whose [`supports_get`](crate::ResourceSyncer::supports_get) is
+//! true can also serve targeted syncs (`CAPABILITY_TARGETED_SYNC`), one with a
+//! [`provisioner`](crate::ResourceSyncer::provisioner) can grant and revoke its entitlements
+//! (`CAPABILITY_PROVISION`), and one with an
+//! [`account_manager`](crate::ResourceSyncer::account_manager) can create accounts
+//! (`CAPABILITY_ACCOUNT_PROVISIONING`, with `NO_PASSWORD` as its credential option). The
+//! connector-wide list is the union, in baton's enum order. [`Capabilities::to_json`] prints the
+//! protojson of `c1.connector.v2.ConnectorCapabilities` that connectors commit as
+//! `baton_capabilities.json`.
 
 use serde_json::{Map, Value, json};
 
@@ -12,13 +17,17 @@ use crate::annotations::Annotation;
 use crate::connector::Connector;
 use crate::model::ResourceType;
 
-/// What a connector can do (`c1.connector.v2.Capability`).
+/// What a connector can do (`c1.connector.v2.Capability`), ordered as baton's enum numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Capability {
-    /// Full syncs.
+    /// Grant and revoke entitlements (1).
+    Provision,
+    /// Full syncs (2).
     Sync,
-    /// Syncs of chosen resources (`--sync-resources`).
+    /// Create accounts (5).
+    AccountProvisioning,
+    /// Syncs of chosen resources, `--sync-resources` (11).
     TargetedSync,
 }
 
@@ -26,11 +35,26 @@ impl Capability {
     /// baton's enum name, as in `CAPABILITY_SYNC`.
     pub fn as_baton_str(self) -> &'static str {
         match self {
+            Capability::Provision => "CAPABILITY_PROVISION",
             Capability::Sync => "CAPABILITY_SYNC",
+            Capability::AccountProvisioning => "CAPABILITY_ACCOUNT_PROVISIONING",
             Capability::TargetedSync => "CAPABILITY_TARGETED_SYNC",
         }
     }
+
+    /// baton's enum value.
+    pub fn number(self) -> i32 {
+        match self {
+            Capability::Provision => 1,
+            Capability::Sync => 2,
+            Capability::AccountProvisioning => 5,
+            Capability::TargetedSync => 11,
+        }
+    }
 }
+
+/// The one credential option of account creation here: accounts are created without a secret.
+const NO_PASSWORD: &str = "CAPABILITY_DETAIL_CREDENTIAL_OPTION_NO_PASSWORD";
 
 /// The capabilities of one resource type.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,9 +80,16 @@ pub fn capabilities(connector: &dyn Connector) -> Capabilities {
         .syncers()
         .iter()
         .map(|syncer| {
+            // The order baton lists a type's capabilities in.
             let mut capabilities = vec![Capability::Sync];
             if syncer.supports_get() {
                 capabilities.push(Capability::TargetedSync);
+            }
+            if syncer.provisioner().is_some() {
+                capabilities.push(Capability::Provision);
+            }
+            if syncer.account_manager().is_some() {
+                capabilities.push(Capability::AccountProvisioning);
             }
             ResourceTypeCapabilities {
                 resource_type: syncer.resource_type(),
@@ -111,6 +142,17 @@ impl Capabilities {
         }
         if !connector.is_empty() {
             out.insert("connectorCapabilities".into(), json!(connector));
+        }
+        if self.connector.contains(&Capability::AccountProvisioning) {
+            out.insert(
+                "credentialDetails".into(),
+                json!({
+                    "capabilityAccountProvisioning": {
+                        "supportedCredentialOptions": [NO_PASSWORD],
+                        "preferredCredentialOption": NO_PASSWORD,
+                    }
+                }),
+            );
         }
         Value::Object(out)
     }

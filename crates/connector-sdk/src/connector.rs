@@ -42,6 +42,15 @@ pub trait Connector: Send + Sync {
         })
     }
 
+    /// The checks of what provisioning needs — each write access, where, and whether the
+    /// credentials have it — made without changing anything. `validate` adds them to
+    /// [`report`](Self::report)'s when provisioning is enabled. A check that cannot be made
+    /// without a change is [`CheckStatus::Unknown`], its remedy saying how to check by hand.
+    /// The default has none.
+    async fn report_provisioning(&self) -> Result<Vec<Check>, ConnectorError> {
+        Ok(Vec::new())
+    }
+
     /// What the connector's transport has done so far (requests, rate limits met), for progress
     /// and summaries; `None` when it does not say. Cheap: called while a sync runs.
     fn usage(&self) -> Option<Usage> {
@@ -141,6 +150,18 @@ impl Check {
         }
     }
 
+    /// A check that cannot be made without changing something, with how to check by hand.
+    pub fn unknown(
+        scope: impl Into<String>,
+        name: impl Into<String>,
+        remedy: impl Into<String>,
+    ) -> Self {
+        Check {
+            status: CheckStatus::Unknown,
+            ..Check::missing(scope, name, remedy)
+        }
+    }
+
     /// Sets what was found.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
@@ -149,7 +170,7 @@ impl Check {
 }
 
 /// The outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     /// The credentials have the access.
@@ -158,15 +179,18 @@ pub enum CheckStatus {
     Missing,
     /// Not checked (the feature that needs it is off).
     Skipped,
+    /// Cannot be known without making a change; the remedy says how to check.
+    Unknown,
 }
 
 impl CheckStatus {
-    /// `ok`, `missing` or `skipped`.
+    /// `ok`, `missing`, `skipped` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             CheckStatus::Ok => "ok",
             CheckStatus::Missing => "missing",
             CheckStatus::Skipped => "skipped",
+            CheckStatus::Unknown => "unknown",
         }
     }
 }

@@ -18,6 +18,9 @@ pub enum ErrorKind {
     Unavailable,
     /// The request or configuration is invalid.
     InvalidArgument,
+    /// The system's state does not allow the change (a team managed by an identity provider,
+    /// the last admin): changing the request will not help, changing the state may.
+    FailedPrecondition,
     /// The operation is not supported by this connector.
     Unimplemented,
     /// The sync was cancelled.

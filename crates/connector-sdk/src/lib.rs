@@ -62,6 +62,7 @@ pub mod ids;
 mod memory;
 mod model;
 pub mod paging;
+pub mod provision;
 mod session;
 mod store;
 mod syncer;
@@ -84,6 +85,10 @@ pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,
     ResourceType, Status, StatusKind, Timestamp, Trait,
+};
+pub use provision::{
+    AccountContext, AccountInfo, AccountManager, GrantContext, Mode, Outcome, Plan, PlannedRequest,
+    Provisioned, ResourceProvisioner, RevokeContext,
 };
 pub use session::SessionCache;
 pub use store::{ExpandableGrant, Store, StorePage, SyncStart, SyncType};

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::ConnectorError;
 use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use crate::provision::{AccountManager, ResourceProvisioner};
 use crate::session::SessionCache;
 
 /// One page of results, and the token that fetches the next (`None` when this is the last).
@@ -173,6 +174,18 @@ pub trait ResourceSyncer: Send + Sync {
             cx.id.resource_type
         )))
     }
+
+    /// What grants and revokes this type's entitlements, if anything (enables baton's
+    /// `PROVISION` capability). See [`crate::provision`].
+    fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+        None
+    }
+
+    /// What creates accounts of this type, if anything (enables baton's
+    /// `ACCOUNT_PROVISIONING` capability). See [`crate::provision`].
+    fn account_manager(&self) -> Option<&dyn AccountManager> {
+        None
+    }
 }
 
 /// Smart pointers to a syncer are syncers, so `Box<dyn ResourceSyncer>` and
@@ -207,6 +220,12 @@ macro_rules! forward_syncer {
             }
             async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
                 (**self).get(cx).await
+            }
+            fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+                (**self).provisioner()
+            }
+            fn account_manager(&self) -> Option<&dyn AccountManager> {
+                (**self).account_manager()
             }
         }
     };

@@ -26,3 +26,6 @@ mod conformance;
 
 // Capabilities derived from syncers.
 mod capabilities;
+
+// Grant, revoke and account creation: dispatch, dry runs, refusals, capabilities.
+mod provision;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures::Stream;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, USER_AGENT};
-use reqwest::{Response, StatusCode};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use tokio::sync::Semaphore;
@@ -58,6 +58,30 @@ pub(crate) struct Inner {
     pub(crate) counters: Counters,
 }
 
+/// One request as the attempt loop sends it: a GET, or a write with its JSON body.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+impl Outgoing {
+    pub(crate) fn get(url: &Url) -> Self {
+        Outgoing {
+            method: Method::GET,
+            url: url.clone(),
+            body: None,
+        }
+    }
+
+    /// `<METHOD> <path>`: how errors name an endpoint. The query is left out to keep messages
+    /// short.
+    pub(crate) fn endpoint(&self) -> String {
+        format!("{} {}", self.method, self.url.path())
+    }
+}
+
 /// What one attempt came to.
 struct Outcome {
     /// When the request went out, which tells fresh answers from old news.
@@ -76,6 +100,12 @@ impl Client {
     /// The normalised base URL; it ends in `/v1/`.
     pub fn base_url(&self) -> &Url {
         &self.inner.base_url
+    }
+
+    /// The service token's id (its public half), e.g. to read the token's own accesses with
+    /// [`Client::get_service_token`].
+    pub fn token_id(&self) -> &str {
+        &self.inner.token_id
     }
 
     /// A snapshot of the counters shared by this client and its clones.
@@ -181,7 +211,7 @@ impl Client {
         let fetched: Page<T> = self.fetch_json(&url, is_sensitive(path_segments)).await?;
         match fetched.next_page {
             Some(next_page) if next_page <= page => Err(Error::Pagination {
-                endpoint: endpoint(&url),
+                endpoint: Outgoing::get(&url).endpoint(),
                 requested: page,
                 next_page,
             }),
@@ -232,7 +262,7 @@ impl Client {
         })
     }
 
-    fn url(&self, path_segments: &[&str], query: &[(&str, String)]) -> Result<Url> {
+    pub(crate) fn url(&self, path_segments: &[&str], query: &[(&str, String)]) -> Result<Url> {
         let mut url = endpoint_url(&self.inner.base_url, path_segments)?;
         if !query.is_empty() {
             url.query_pairs_mut()
@@ -242,16 +272,38 @@ impl Client {
     }
 
     async fn fetch_json<T: DeserializeOwned>(&self, url: &Url, sensitive: bool) -> Result<T> {
-        let body = self.get_with_retries(url).await?;
-        serde_json::from_slice(&body).map_err(|error| Error::Decode {
-            endpoint: endpoint(url),
+        let request = Outgoing::get(url);
+        let body = self
+            .send_with_retries(&request, Error::is_retryable)
+            .await?;
+        self.decode(&request, &body, sensitive)
+    }
+
+    /// `body`, the answer to `request`, decoded; a decode error quotes the body only when the
+    /// endpoint's bodies hold no secret.
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        request: &Outgoing,
+        body: &[u8],
+        sensitive: bool,
+    ) -> Result<T> {
+        serde_json::from_slice(body).map_err(|error| Error::Decode {
+            endpoint: request.endpoint(),
             detail: self.scrub(&describe_decode_error(&error, sensitive)),
         })
     }
 
-    /// Sends the GET until it succeeds, fails for good, or a budget runs out; see
-    /// [`RetryPolicy`] for the decision table.
-    async fn get_with_retries(&self, url: &Url) -> Result<Vec<u8>> {
+    /// Sends `request` until it succeeds, fails for good, or a budget runs out. A 429 always
+    /// waits and repeats (the server refused the request, so nothing happened); another failure
+    /// repeats only when `repeatable` says so: any transient failure for a GET
+    /// ([`Error::is_retryable`], see [`RetryPolicy`] for the decision table), only a failure to
+    /// connect for a write, whose outcome is otherwise unknown.
+    pub(crate) async fn send_with_retries(
+        &self,
+        request: &Outgoing,
+        repeatable: fn(&Error) -> bool,
+    ) -> Result<Vec<u8>> {
+        let url = &request.url;
         let inner = &*self.inner;
         let policy = &inner.retry;
         let mut attempt: u32 = 0;
@@ -262,7 +314,7 @@ impl Client {
         let mut refused_since = None;
         loop {
             attempt = attempt.saturating_add(1);
-            let outcome = self.attempt(url, attempt).await;
+            let outcome = self.attempt(request, attempt).await;
             let error = match outcome.result {
                 Ok(body) => {
                     inner
@@ -287,7 +339,7 @@ impl Client {
                         "rate-limit budget exhausted"
                     );
                     return Err(Error::QuotaExhausted {
-                        endpoint: endpoint(url),
+                        endpoint: request.endpoint(),
                         refusals,
                         waited,
                         budget: inner.rate_limit_budget,
@@ -303,7 +355,7 @@ impl Client {
                 );
             } else {
                 failures += 1;
-                if !error.is_retryable() || failures >= policy.max_attempts {
+                if !repeatable(&error) || failures >= policy.max_attempts {
                     return Err(error);
                 }
                 let wait = outcome
@@ -322,9 +374,10 @@ impl Client {
         }
     }
 
-    /// One attempt: its turn in the pacer, a place in flight, the GET, and the answer.
-    async fn attempt(&self, url: &Url, attempt: u32) -> Outcome {
+    /// One attempt: its turn in the pacer, a place in flight, the request, and the answer.
+    async fn attempt(&self, request: &Outgoing, attempt: u32) -> Outcome {
         let inner = &*self.inner;
+        let url = &request.url;
         inner
             .counters
             .add_throttle_wait(inner.pacer.acquire().await);
@@ -333,25 +386,28 @@ impl Client {
         let _permit = inner.in_flight.acquire().await.ok();
         inner.counters.count_request();
         let sent_at = Instant::now();
-        let result = inner
+        let mut builder = inner
             .http
-            .get(url.clone())
+            .request(request.method.clone(), url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(USER_AGENT, HeaderValue::from_static(builder::USER_AGENT))
-            .timeout(inner.timeout)
-            .send()
-            .await;
-        let (status, quota, result) = match result {
+            .timeout(inner.timeout);
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone());
+        }
+        let (status, quota, result) = match builder.send().await {
             Ok(response) => (
                 response.status().as_u16(),
                 QuotaHeaders::read(response.headers(), SystemTime::now()),
-                self.read_response(url, response).await,
+                self.read_response(request, response).await,
             ),
-            Err(source) => (0, QuotaHeaders::default(), Err(transport(url, source))),
+            Err(source) => (0, QuotaHeaders::default(), Err(transport(request, source))),
         };
         tracing::debug!(
-            method = "GET",
+            method = request.method.as_str(),
             path = url.path(),
             query = url.query().unwrap_or(""),
             status,
@@ -366,16 +422,16 @@ impl Client {
         }
     }
 
-    async fn read_response(&self, url: &Url, response: Response) -> Result<Vec<u8>> {
+    async fn read_response(&self, request: &Outgoing, response: Response) -> Result<Vec<u8>> {
         let status = response.status();
         if response.url().origin() != self.inner.base_url.origin() {
             return Err(Error::ForeignOrigin {
-                endpoint: endpoint(url),
+                endpoint: request.endpoint(),
             });
         }
         if status.is_redirection() {
             return Err(Error::Redirect {
-                endpoint: endpoint(url),
+                endpoint: request.endpoint(),
                 status,
             });
         }
@@ -383,17 +439,17 @@ impl Client {
             self.inner.counters.count_rate_limited();
         }
         if status.is_success() {
-            return self.read_body(url, response).await;
+            return self.read_body(request, response).await;
         }
         // An error body that cannot be read is no reason to hide the status.
-        let (code, message) = read_up_to(url, response, MAX_ERROR_BODY_BYTES)
+        let (code, message) = read_up_to(request, response, MAX_ERROR_BODY_BYTES)
             .await
             .map(|(body, _)| error_fields(&body))
             .unwrap_or_default();
         let code = code.map(|code| tidy_server_text(&self.scrub(&code)));
         let message = message.map(|message| tidy_server_text(&self.scrub(&message)));
         Err(Error::Api {
-            endpoint: endpoint(url),
+            endpoint: request.endpoint(),
             status,
             code,
             message,
@@ -415,16 +471,16 @@ impl Client {
     }
 
     /// Reads a success body whole, or fails as soon as it passes `max_response_bytes`.
-    async fn read_body(&self, url: &Url, response: Response) -> Result<Vec<u8>> {
+    async fn read_body(&self, request: &Outgoing, response: Response) -> Result<Vec<u8>> {
         let limit = self.inner.max_response_bytes;
         let too_large = || Error::ResponseTooLarge {
-            endpoint: endpoint(url),
+            endpoint: request.endpoint(),
             limit,
         };
         if response.content_length().unwrap_or(0) > limit as u64 {
             return Err(too_large());
         }
-        match read_up_to(url, response, limit).await? {
+        match read_up_to(request, response, limit).await? {
             (body, true) => Ok(body),
             (_, false) => Err(too_large()),
         }
@@ -450,15 +506,11 @@ impl fmt::Debug for Client {
     }
 }
 
-/// `GET <path>`: how errors name an endpoint. The query is left out to keep messages short.
-fn endpoint(url: &Url) -> String {
-    format!("GET {}", url.path())
-}
-
-fn transport(url: &Url, source: reqwest::Error) -> Error {
+fn transport(request: &Outgoing, source: reqwest::Error) -> Error {
+    let url = &request.url;
     let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     Error::Transport {
-        endpoint: endpoint(url),
+        endpoint: request.endpoint(),
         host: format!("{}{port}", url.host_str().unwrap_or_default()),
         source: source.without_url(),
     }
@@ -467,7 +519,7 @@ fn transport(url: &Url, source: reqwest::Error) -> Error {
 /// Whether bodies of this endpoint may hold secrets, so decode errors must not quote them:
 /// team memberships embed database branch passwords, and service tokens may carry their
 /// plaintext value.
-fn is_sensitive(path_segments: &[&str]) -> bool {
+pub(crate) fn is_sensitive(path_segments: &[&str]) -> bool {
     let team_members = path_segments
         .windows(3)
         .any(|w| w[0] == "teams" && w[2] == "members");
@@ -497,14 +549,18 @@ fn describe_decode_error(error: &serde_json::Error, sensitive: bool) -> String {
 
 /// Reads at most `limit` bytes of the body, chunk by chunk; the flag says whether that was all
 /// of it.
-async fn read_up_to(url: &Url, mut response: Response, limit: usize) -> Result<(Vec<u8>, bool)> {
+async fn read_up_to(
+    request: &Outgoing,
+    mut response: Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool)> {
     let declared = response.content_length().unwrap_or(0);
     let reserve = usize::try_from(declared).unwrap_or(usize::MAX);
     let mut body = Vec::with_capacity(reserve.min(limit).min(MAX_PREALLOCATION));
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|error| transport(url, error))?
+        .map_err(|error| transport(request, error))?
     {
         let room = limit - body.len();
         if chunk.len() > room {

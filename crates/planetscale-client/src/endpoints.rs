@@ -62,10 +62,33 @@ impl Client {
         .await
     }
 
+    /// `GET /organizations/{org}/teams/{team_slug}/members/{user_id}`: one team membership, by
+    /// the member's user id. Its database passwords are dropped while decoding.
+    pub async fn get_team_member(
+        &self,
+        org: &str,
+        team_slug: &str,
+        user_id: &str,
+    ) -> Result<TeamMember> {
+        self.get_json(
+            &[ORGANIZATIONS, org, "teams", team_slug, "members", user_id],
+            &[],
+        )
+        .await
+    }
+
     /// `GET /organizations/{org}/service-tokens`: one page of an organization's service
     /// tokens (needs the `read_service_tokens` access).
     pub async fn list_service_tokens(&self, org: &str, page: u32) -> Result<Page<ServiceToken>> {
         self.get_page(&[ORGANIZATIONS, org, "service-tokens"], &[], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/service-tokens/{id}`: one service token with its accesses
+    /// (needs `read_service_tokens`); with [`Client::token_id`], what this client's own token may
+    /// do.
+    pub async fn get_service_token(&self, org: &str, id: &str) -> Result<ServiceToken> {
+        self.get_json(&[ORGANIZATIONS, org, "service-tokens", id], &[])
             .await
     }
 

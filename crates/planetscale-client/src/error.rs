@@ -200,14 +200,34 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => is_retryable_status(*status),
-            // Every request is a GET, so a connection that broke before the whole answer
-            // arrived (reset, closed early) is as safe to repeat as one that never opened.
+            // A GET changes nothing, so a connection that broke before the whole answer arrived
+            // (reset, closed early) is as safe to repeat as one that never opened. Writes are
+            // not repeated on this: see `is_outcome_unknown`.
             Error::Transport { source, .. } => {
                 source.is_connect()
                     || source.is_timeout()
                     || source.is_request()
                     || source.is_body()
             }
+            _ => false,
+        }
+    }
+
+    /// Whether the request never left: the connection could not be made. Even a write is safe
+    /// to send again then.
+    pub fn is_unsent(&self) -> bool {
+        matches!(self, Error::Transport { source, .. } if source.is_connect())
+    }
+
+    /// Whether a write that failed this way may all the same have been applied: the connection
+    /// broke or timed out after the request may have gone out, or the server or a proxy in front
+    /// of it answered 408 or 5xx, which says nothing of whether the change was made. Read the
+    /// state back before sending it again. A refusal (4xx but 408, or 429) and a failure to
+    /// connect were not applied.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { .. } => !self.is_unsent(),
+            Error::Api { status, .. } => status.is_server_error() || status.as_u16() == 408,
             _ => false,
         }
     }
@@ -232,6 +252,13 @@ impl Error {
     /// Whether the server answered 403: the token lacks a permission.
     pub fn is_forbidden(&self) -> bool {
         self.status() == Some(StatusCode::FORBIDDEN)
+    }
+
+    /// Whether the server refused the request as invalid for the state it is in (400 or 422):
+    /// a team managed by the identity provider, the last admin, a role a service token may not
+    /// give. [`Error::server_message`] says why.
+    pub fn is_refused(&self) -> bool {
+        matches!(self.status().map(|s| s.as_u16()), Some(400 | 409 | 422))
     }
 
     /// The server's `code` field (for example `not_found`), when the error body had one.
@@ -304,6 +331,21 @@ mod tests {
         for status in [400, 401, 403, 404, 409, 422, 501] {
             assert!(!api(status, None, None).is_retryable(), "{status}");
         }
+    }
+
+    #[test]
+    fn a_lost_answer_is_an_unknown_outcome_and_a_refusal_is_not() {
+        for status in [500, 502, 503, 504, 408] {
+            assert!(api(status, None, None).is_outcome_unknown(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 422, 429] {
+            assert!(!api(status, None, None).is_outcome_unknown(), "{status}");
+        }
+        for status in [400, 409, 422] {
+            assert!(api(status, None, None).is_refused(), "{status}");
+        }
+        assert!(!api(404, None, None).is_refused());
+        assert!(!api(502, None, None).is_unsent());
     }
 
     #[test]

@@ -10,6 +10,11 @@
 //! Endpoints it does not wrap are reachable through the primitives every typed method uses:
 //! [`Client::get_json`], [`Client::get_page`] and [`Client::get_all`].
 //!
+//! The changes a governance tool makes (roles, membership, team membership, invitations) are
+//! [`Write`]s: [`Client::prepare`] shows one as it would go out, [`Client::send`] and the typed
+//! methods send it, paced like a GET but never repeated once its outcome is unknown (see
+//! [`Error::is_outcome_unknown`]).
+//!
 //! ```no_run
 //! use futures::TryStreamExt;
 //! use planetscale_client::{Client, Credentials, SecretString};
@@ -42,6 +47,7 @@ mod page;
 mod quota;
 mod retry;
 mod stats;
+mod writes;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -53,7 +59,9 @@ pub use models::{
 };
 pub use pacing::{Pacing, QuotaWait};
 pub use page::Page;
+pub use reqwest::Method;
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;
 pub use stats::ClientStats;
 pub use url::Url;
+pub use writes::{PreparedWrite, Write};

@@ -6,7 +6,8 @@ use rand::Rng;
 
 /// How often and how patiently a failed GET is repeated.
 ///
-/// The client only sends GETs, which are safe to repeat. The decision table:
+/// A GET is safe to repeat. A write is repeated only after a 429 or a failure to connect, which
+/// left nothing applied (see [`Write`](crate::Write)). The decision table for GETs:
 ///
 /// | outcome | retried? | wait |
 /// |---|---|---|

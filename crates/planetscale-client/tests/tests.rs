@@ -22,3 +22,5 @@ mod retries;
 mod secrets;
 /// The client-side pacing and the in-flight bound, shared by clones.
 mod throttle;
+/// Writes: what each sends, dry-run previews, and which failures are repeated.
+mod writes;

@@ -20,7 +20,9 @@ const VALIDATION_CONCURRENCY: usize = 8;
 /// The PlanetScale connector: syncs every organization the service token reaches, its members
 /// as users with their organization roles, and its teams with their members.
 ///
-/// Read-only: the token needs the `read_organization` access on each organization.
+/// A sync needs only the `read_organization` access on each organization; provisioning
+/// (organization roles, team membership, invitations: see the crate docs) needs the write
+/// accesses, which [`report_provisioning`](Connector::report_provisioning) checks.
 /// [`validate`](Connector::validate) keeps the pages it fetches (the organization list and page 1
 /// of each organization's members) for the sync that follows, so a whole run fetches each page
 /// once.
@@ -153,7 +155,9 @@ impl Connector for PlanetScaleConnector {
             display_name: "PlanetScale".to_owned(),
             description: "Syncs PlanetScale organizations with their member, admin and analyst \
                           roles, the organization members as users, and teams with their members. \
-                          Read-only: the service token needs read_organization."
+                          A sync needs read_organization; provisioning (roles, team \
+                          membership, invitations) needs write_organization, write_teams and \
+                          write_members."
                 .to_owned(),
         }
     }
@@ -213,6 +217,13 @@ impl Connector for PlanetScaleConnector {
             serde_json::Value::Array(organizations),
         );
         Ok(ValidationReport { checks, details })
+    }
+
+    /// One check per write access (`write_organization`, `write_teams`, `write_members`) per
+    /// organization: read from the token's own accesses when it has `read_service_tokens`,
+    /// else unknown, with how to check by hand.
+    async fn report_provisioning(&self) -> Result<Vec<Check>, ConnectorError> {
+        crate::provision::access::report(&self.api).await
     }
 
     fn usage(&self) -> Option<Usage> {

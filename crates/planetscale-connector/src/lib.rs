@@ -9,7 +9,7 @@
 //! | `user` | the member's `user.id`, one resource per person across organizations | none | none |
 //! | `team` | the team's `id`, child of its organization | `member` (assignment) | one per team member |
 //!
-//! It is read-only and needs only the `read_organization` access. Every API page is fetched once
+//! A sync needs only the `read_organization` access. Every API page is fetched once
 //! per sync, validation included: validation lists the organizations and fetches page 1 of each
 //! one's members (the `read_organization` check) and the sync starts from those pages; the member
 //! pages the user listing fetches are cached and feed the organizations' entitlements and grants.
@@ -38,6 +38,21 @@
 //! - A 404 while listing fails the sync, because PlanetScale answers a missing permission with
 //!   404 and an empty list would read as everyone losing access.
 //!
+//! With provisioning it also changes what a review finds wrong, each change safe to repeat
+//! (read first; a lost answer read back, never blindly sent again):
+//!
+//! | entitlement | grant | revoke | access |
+//! |---|---|---|---|
+//! | `organization:<id>:admin`, `:analyst` | the member's one role set to it | the role set back to `member` | `write_organization` |
+//! | `organization:<id>:member` | an invitation to the user's email | removal from the organization and its teams | `write_members` / `write_organization` |
+//! | `team:<id>:member` | added to the team | removed from the team | `write_teams` |
+//! | an account (`user`) | an invitation by email, with a role | — | `write_members` |
+//!
+//! Roles an identity provider manages (`idp_managed_roles`), teams it manages, and what
+//! PlanetScale refuses (the last admin, a service token inviting an admin) are errors that say
+//! why. [`connector_sdk::Connector::report_provisioning`] reports each write access per
+//! organization, read from the token's own accesses when it has `read_service_tokens`.
+//!
 //! ```no_run
 //! use connector_sdk::Connector;
 //! use planetscale_client::{Client, Credentials};
@@ -56,6 +71,7 @@
 
 mod cache;
 mod connector;
+mod provision;
 mod syncers;
 
 pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach, map_client_error};

@@ -15,3 +15,6 @@ mod changes;
 
 /// A broken or hostile API's paging: bounded, never looping, never dropping a page.
 mod paging;
+
+/// Grants, revokes and invitations: the next sync, repeats, refusals, lost answers, dry runs.
+mod provision;

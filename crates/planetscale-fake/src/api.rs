@@ -14,6 +14,7 @@ use crate::index::{Index, OrgIndex};
 use crate::limiter::retry_after_seconds;
 use crate::page::{Envelope, PageMath, PageParams, page_url};
 use crate::state::Shared;
+use crate::writes;
 use crate::{EndpointKind, FaultRule, RepeatStyle, RequestRecord, RetryAfterStyle, TokenConfig};
 
 /// The error that makes hyper close the connection without answering.
@@ -28,20 +29,31 @@ impl std::fmt::Display for Reset {
 
 impl std::error::Error for Reset {}
 
+/// The largest request body read; a write's body is a few dozen bytes.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// Answers one API request and records it.
-pub(crate) async fn handle<B>(
+pub(crate) async fn handle(
     shared: &Shared,
-    request: Request<B>,
+    request: Request<Body>,
 ) -> Result<Response<Body>, Reset> {
     let method = request.method().as_str().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     let caller = shared.caller(request.headers());
+    let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await;
     let delay = shared.latency().sample();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let answer = answer(shared, &method, &path, &query, caller.token).await;
+    let answer = match &body {
+        Ok(body) => answer(shared, &method, &path, &query, body, caller.token).await,
+        Err(_) => Ok(Answer::error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the request body could not be read or is too large",
+        )),
+    };
     shared.record(RequestRecord {
         method,
         path,
@@ -58,6 +70,7 @@ async fn answer(
     method: &str,
     path: &str,
     query: &str,
+    body: &[u8],
     token: Option<&TokenConfig>,
 ) -> Result<Answer, Reset> {
     let endpoint = Endpoint::parse(method, path);
@@ -97,10 +110,21 @@ async fn answer(
         params,
         fault: fault.as_ref(),
     };
-    let respond = || serve(&shared.index(), &endpoint, token, &listing);
+    let respond = || match endpoint.kind.is_write() {
+        true => writes::answer(shared, &endpoint, token, body),
+        false => serve(&shared.index(), &endpoint, token, &listing),
+    };
     match &fault {
         Some(FaultRule::Status { status, .. }) => Ok(Answer::fault_status(*status)),
         Some(FaultRule::Reset { .. }) => Err(Reset),
+        Some(FaultRule::LostAnswer { status, .. }) => {
+            // The change is made; only its answer is lost.
+            respond();
+            match status {
+                Some(status) => Ok(Answer::fault_status(*status)),
+                None => Err(Reset),
+            }
+        }
         Some(FaultRule::Slow { delay_ms, .. }) => {
             tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
             Ok(respond())
@@ -161,15 +185,59 @@ fn serve(index: &Index, endpoint: &Endpoint, token: &TokenConfig, listing: &List
         (EndpointKind::Teams, _) => list(&org.teams, true, listing),
         (EndpointKind::Team, Some(t)) => Answer::json(&org.teams[t]),
         (EndpointKind::TeamMembers, Some(t)) => list(&org.team_members[t], true, listing),
+        (EndpointKind::TeamMember, Some(t)) => {
+            match endpoint
+                .user
+                .as_deref()
+                .and_then(|id| org.team_member(t, id))
+            {
+                Some(member) => Answer::json(member),
+                None => Answer::not_found(),
+            }
+        }
         (EndpointKind::ServiceTokens, _) => list(&org.service_tokens, true, listing),
+        (EndpointKind::ServiceToken, _) => match endpoint.user.as_deref() {
+            Some(id) if id == token.id => Answer::json(&own_token(token, org)),
+            Some(id) => match org.service_token(id) {
+                Some(found) => Answer::json(found),
+                None => Answer::not_found(),
+            },
+            None => Answer::not_found(),
+        },
         (EndpointKind::Invitations, _) => list(&org.invitations, true, listing),
         _ => Answer::not_found(),
     }
 }
 
+/// The calling token as `GET …/service-tokens/{its id}` shows it: its accesses on `org`.
+fn own_token(token: &TokenConfig, org: &OrgIndex) -> serde_json::Value {
+    let accesses: Vec<serde_json::Value> = token
+        .accesses
+        .iter()
+        .enumerate()
+        .map(|(i, access)| {
+            serde_json::json!({
+                "id": format!("{}-access-{i}", token.id),
+                "access": access,
+                "description": access.replace('_', " "),
+                "resource_name": org.name,
+                "resource_id": org.id,
+                "resource_type": "Organization",
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": token.id,
+        "name": token.id,
+        "display_name": token.id,
+        "token": null,
+        "service_token_accesses": accesses,
+    })
+}
+
 /// The endpoint's organization, if it exists and the token may use this endpoint on it;
 /// PlanetScale answers 404 rather than 403 when a token lacks access.
-fn reachable_org<'a>(
+pub(crate) fn reachable_org<'a>(
     index: &'a Index,
     endpoint: &Endpoint,
     token: &TokenConfig,
@@ -241,8 +309,8 @@ fn list<T: Borrow<RawValue>>(items: &[T], totals: bool, listing: &Listing<'_>) -
 
 /// A response before it becomes one: easy to truncate or corrupt.
 #[derive(Debug)]
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     content_type: &'static str,
     body: Vec<u8>,
     retry_after: Option<String>,
@@ -251,7 +319,7 @@ struct Answer {
 const JSON: &str = "application/json; charset=utf-8";
 
 impl Answer {
-    fn json<T: Serialize + ?Sized>(value: &T) -> Answer {
+    pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Answer {
         // The values served are `RawValue`s and plain structs, which always serialise.
         let body = serde_json::to_vec(value).unwrap_or_default();
         Answer {
@@ -262,7 +330,7 @@ impl Answer {
         }
     }
 
-    fn error(status: StatusCode, code: &str, message: &str) -> Answer {
+    pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Answer {
         let body = serde_json::json!({ "code": code, "message": message });
         Answer {
             status,
@@ -270,7 +338,17 @@ impl Answer {
         }
     }
 
-    fn not_found() -> Answer {
+    /// 204, as a DELETE answers.
+    pub(crate) fn no_content() -> Answer {
+        Answer {
+            status: StatusCode::NO_CONTENT,
+            content_type: JSON,
+            body: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn not_found() -> Answer {
         Answer::error(StatusCode::NOT_FOUND, "not_found", "Not Found")
     }
 

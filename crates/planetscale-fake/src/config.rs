@@ -13,8 +13,14 @@ pub const DEFAULT_TOKEN_ID: &str = "pscale_tkn_fake0000000001";
 /// The secret of the token [`FakeConfig::new`] accepts.
 pub const DEFAULT_TOKEN: &str = "pscale_tok_fakesecret0000000000000001";
 
-/// The accesses a full-access token holds.
-pub const ALL_ACCESSES: [&str; 3] = ["read_organization", "read_service_tokens", "write_members"];
+/// The accesses a full-access token holds: every one the fake checks, reads and writes.
+pub const ALL_ACCESSES: [&str; 5] = [
+    "read_organization",
+    "read_service_tokens",
+    "write_members",
+    "write_organization",
+    "write_teams",
+];
 
 /// Everything a [`FakeServer`](crate::FakeServer) starts with.
 #[derive(Clone, Debug)]
@@ -57,7 +63,8 @@ pub struct TokenConfig {
     pub token: String,
     /// The organization names the token reaches; `None` reaches all of them.
     pub organizations: Option<Vec<String>>,
-    /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`.
+    /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`,
+    /// `write_organization` and `write_teams`.
     pub accesses: Vec<String>,
 }
 

@@ -24,6 +24,20 @@ pub enum EndpointKind {
     ServiceTokens,
     /// `GET /v1/organizations/{org}/invitations`
     Invitations,
+    /// `GET /v1/organizations/{org}/service-tokens/{id}`
+    ServiceToken,
+    /// `GET /v1/organizations/{org}/teams/{slug}/members/{id}`
+    TeamMember,
+    /// `PATCH /v1/organizations/{org}/members/{user_id}`
+    UpdateMember,
+    /// `DELETE /v1/organizations/{org}/members/{user_id}`
+    RemoveMember,
+    /// `POST /v1/organizations/{org}/teams/{slug}/members`
+    AddTeamMember,
+    /// `DELETE /v1/organizations/{org}/teams/{slug}/members/{id}`
+    RemoveTeamMember,
+    /// `POST /v1/organizations/{org}/invitations`
+    CreateInvitation,
     /// Any other path or method: answered 404.
     Unknown,
 }
@@ -41,6 +55,13 @@ impl EndpointKind {
             EndpointKind::TeamMembers => "team_members",
             EndpointKind::ServiceTokens => "service_tokens",
             EndpointKind::Invitations => "invitations",
+            EndpointKind::ServiceToken => "service_token",
+            EndpointKind::TeamMember => "team_member",
+            EndpointKind::UpdateMember => "update_member",
+            EndpointKind::RemoveMember => "remove_member",
+            EndpointKind::AddTeamMember => "add_team_member",
+            EndpointKind::RemoveTeamMember => "remove_team_member",
+            EndpointKind::CreateInvitation => "create_invitation",
             EndpointKind::Unknown => "unknown",
         }
     }
@@ -58,12 +79,26 @@ impl EndpointKind {
         )
     }
 
+    /// Whether the endpoint changes the data.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            EndpointKind::UpdateMember
+                | EndpointKind::RemoveMember
+                | EndpointKind::AddTeamMember
+                | EndpointKind::RemoveTeamMember
+                | EndpointKind::CreateInvitation
+        )
+    }
+
     /// The service-token access the endpoint needs, if any.
     pub fn access(self) -> Option<&'static str> {
         match self {
             EndpointKind::Organizations | EndpointKind::Unknown => None,
-            EndpointKind::ServiceTokens => Some("read_service_tokens"),
-            EndpointKind::Invitations => Some("write_members"),
+            EndpointKind::ServiceTokens | EndpointKind::ServiceToken => Some("read_service_tokens"),
+            EndpointKind::Invitations | EndpointKind::CreateInvitation => Some("write_members"),
+            EndpointKind::UpdateMember | EndpointKind::RemoveMember => Some("write_organization"),
+            EndpointKind::AddTeamMember | EndpointKind::RemoveTeamMember => Some("write_teams"),
             _ => Some("read_organization"),
         }
     }
@@ -79,7 +114,8 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses a `GET` path; anything else is [`EndpointKind::Unknown`].
+    /// Parses a method and path; anything the fake does not serve is [`EndpointKind::Unknown`].
+    /// `user` holds the last path id: a user id, a team membership id or a service token id.
     pub(crate) fn parse(method: &str, path: &str) -> Endpoint {
         let unknown = Endpoint {
             kind: EndpointKind::Unknown,
@@ -87,9 +123,6 @@ impl Endpoint {
             team: None,
             user: None,
         };
-        if method != "GET" {
-            return unknown;
-        }
         let Some(rest) = path.strip_prefix("/v1/organizations") else {
             return unknown;
         };
@@ -98,18 +131,32 @@ impl Endpoint {
             return unknown;
         }
         let owned = |s: &str| Some(s.to_string());
-        let (kind, org, team, user) = match segments.as_slice() {
-            [] if rest.is_empty() || rest == "/" => (EndpointKind::Organizations, None, None, None),
-            [org] => (EndpointKind::Organization, owned(org), None, None),
-            [org, "members"] => (EndpointKind::Members, owned(org), None, None),
-            [org, "members", user] => (EndpointKind::Member, owned(org), None, owned(user)),
-            [org, "teams"] => (EndpointKind::Teams, owned(org), None, None),
-            [org, "teams", team] => (EndpointKind::Team, owned(org), owned(team), None),
-            [org, "teams", team, "members"] => {
-                (EndpointKind::TeamMembers, owned(org), owned(team), None)
+        use EndpointKind::*;
+        let (kind, org, team, user) = match (method, segments.as_slice()) {
+            ("GET", []) if rest.is_empty() || rest == "/" => (Organizations, None, None, None),
+            ("GET", [org]) => (Organization, owned(org), None, None),
+            ("GET", [org, "members"]) => (Members, owned(org), None, None),
+            ("GET", [org, "members", user]) => (Member, owned(org), None, owned(user)),
+            ("PATCH", [org, "members", user]) => (UpdateMember, owned(org), None, owned(user)),
+            ("DELETE", [org, "members", user]) => (RemoveMember, owned(org), None, owned(user)),
+            ("GET", [org, "teams"]) => (Teams, owned(org), None, None),
+            ("GET", [org, "teams", team]) => (Team, owned(org), owned(team), None),
+            ("GET", [org, "teams", team, "members"]) => {
+                (TeamMembers, owned(org), owned(team), None)
             }
-            [org, "service-tokens"] => (EndpointKind::ServiceTokens, owned(org), None, None),
-            [org, "invitations"] => (EndpointKind::Invitations, owned(org), None, None),
+            ("POST", [org, "teams", team, "members"]) => {
+                (AddTeamMember, owned(org), owned(team), None)
+            }
+            ("GET", [org, "teams", team, "members", id]) => {
+                (TeamMember, owned(org), owned(team), owned(id))
+            }
+            ("DELETE", [org, "teams", team, "members", id]) => {
+                (RemoveTeamMember, owned(org), owned(team), owned(id))
+            }
+            ("GET", [org, "service-tokens"]) => (ServiceTokens, owned(org), None, None),
+            ("GET", [org, "service-tokens", id]) => (ServiceToken, owned(org), None, owned(id)),
+            ("GET", [org, "invitations"]) => (Invitations, owned(org), None, None),
+            ("POST", [org, "invitations"]) => (CreateInvitation, owned(org), None, None),
             _ => return unknown,
         };
         Endpoint {
@@ -196,9 +243,57 @@ mod tests {
     }
 
     #[test]
+    fn parses_every_write_and_the_reads_by_id() {
+        use EndpointKind::*;
+        let members = "/v1/organizations/acme/members/u1";
+        check("PATCH", members, UpdateMember, Some("acme"), None);
+        check("DELETE", members, RemoveMember, Some("acme"), None);
+        let team = "/v1/organizations/acme/teams/sre/members";
+        check("POST", team, AddTeamMember, Some("acme"), Some("sre"));
+        check(
+            "GET",
+            &format!("{team}/u1"),
+            TeamMember,
+            Some("acme"),
+            Some("sre"),
+        );
+        check(
+            "DELETE",
+            &format!("{team}/u1"),
+            RemoveTeamMember,
+            Some("acme"),
+            Some("sre"),
+        );
+        let invitations = "/v1/organizations/acme/invitations";
+        check("POST", invitations, CreateInvitation, Some("acme"), None);
+        let token = "/v1/organizations/acme/service-tokens/t1";
+        check("GET", token, ServiceToken, Some("acme"), None);
+        assert_eq!(
+            Endpoint::parse("DELETE", members).user.as_deref(),
+            Some("u1")
+        );
+        assert!(RemoveMember.is_write() && !Member.is_write());
+        assert_eq!(AddTeamMember.access(), Some("write_teams"));
+    }
+
+    #[test]
     fn everything_else_is_unknown() {
         use EndpointKind::Unknown;
         check("POST", "/v1/organizations", Unknown, None, None);
+        check(
+            "PUT",
+            "/v1/organizations/acme/members/u1",
+            Unknown,
+            None,
+            None,
+        );
+        check(
+            "DELETE",
+            "/v1/organizations/acme/teams/sre",
+            Unknown,
+            None,
+            None,
+        );
         check("GET", "/organizations", Unknown, None, None);
         check("GET", "/v1/organizationsx", Unknown, None, None);
         check("GET", "/v1/organizations//members", Unknown, None, None);

@@ -83,6 +83,17 @@ pub enum FaultRule {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         total_count: Option<u64>,
     },
+    /// On writes: make the change, then lose its answer, as when the network or a proxy fails
+    /// after PlanetScale acted: close the connection without answering (no `status`), or answer
+    /// `status` (a 502 from the proxy, a 504 time-out) with its usual body.
+    LostAnswer {
+        /// Which requests (only writes ever match).
+        #[serde(default)]
+        on: FaultMatch,
+        /// The status answered instead of the true answer; none closes the connection.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+    },
     /// On page 1 of a list (an organization's members or teams, or a team's members): change
     /// the listed data right after the page is served, so later pages shift.
     ChangeBetweenPages {
@@ -268,6 +279,7 @@ impl FaultRule {
             | FaultRule::RepeatPage { on, .. }
             | FaultRule::ForeignNextUrl { on, .. }
             | FaultRule::Paging { on, .. }
+            | FaultRule::LostAnswer { on, .. }
             | FaultRule::ChangeBetweenPages { on, .. } => on,
         }
     }
@@ -281,6 +293,7 @@ impl FaultRule {
             FaultRule::ChangeBetweenPages { change, .. } => {
                 endpoint.kind == change.list() && page == 1
             }
+            FaultRule::LostAnswer { .. } => endpoint.kind.is_write(),
             _ => true,
         }
     }

@@ -19,13 +19,17 @@ pub(crate) struct Index {
 #[derive(Debug)]
 pub(crate) struct OrgIndex {
     pub(crate) name: String,
+    pub(crate) id: String,
     pub(crate) organization: Box<RawValue>,
     pub(crate) members: Vec<Box<RawValue>>,
     member_by_user: HashMap<String, usize>,
     pub(crate) teams: Vec<Box<RawValue>>,
     team_by_slug: HashMap<String, usize>,
     pub(crate) team_members: Vec<Vec<Box<RawValue>>>,
+    /// Per team, its memberships by membership id and by user id.
+    team_member_by_id: Vec<HashMap<String, usize>>,
     pub(crate) service_tokens: Vec<Box<RawValue>>,
+    service_token_by_id: HashMap<String, usize>,
     pub(crate) invitations: Vec<Box<RawValue>>,
 }
 
@@ -72,15 +76,36 @@ impl OrgIndex {
             .enumerate()
             .map(|(i, t)| (t.slug().to_string(), i))
             .collect();
+        let team_member_by_id = org
+            .teams
+            .iter()
+            .map(|t| {
+                let ids = t.members.iter().enumerate().flat_map(|(i, m)| {
+                    [&m["id"], &m["user"]["id"]]
+                        .into_iter()
+                        .filter_map(move |id| Some((id.as_str()?.to_string(), i)))
+                });
+                ids.collect()
+            })
+            .collect();
+        let service_token_by_id = org
+            .service_tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t["id"].as_str()?.to_string(), i)))
+            .collect();
         OrgIndex {
             name: org.name().to_string(),
+            id: org.id().to_string(),
             organization: raw(&org.organization),
             members: raw_all(&org.members),
             member_by_user,
             teams: org.teams.iter().map(|t| raw(&t.team)).collect(),
             team_by_slug,
             team_members: org.teams.iter().map(|t| raw_all(&t.members)).collect(),
+            team_member_by_id,
             service_tokens: raw_all(&org.service_tokens),
+            service_token_by_id,
             invitations: raw_all(&org.invitations),
         }
     }
@@ -91,6 +116,19 @@ impl OrgIndex {
 
     pub(crate) fn team(&self, slug: &str) -> Option<usize> {
         self.team_by_slug.get(slug).copied()
+    }
+
+    /// The membership of team number `team` whose id or user id is `id`.
+    pub(crate) fn team_member(&self, team: usize, id: &str) -> Option<&RawValue> {
+        let i = *self.team_member_by_id.get(team)?.get(id)?;
+        Some(&*self.team_members[team][i])
+    }
+
+    /// The service token with id `id`.
+    pub(crate) fn service_token(&self, id: &str) -> Option<&RawValue> {
+        self.service_token_by_id
+            .get(id)
+            .map(|&i| &*self.service_tokens[i])
     }
 }
 

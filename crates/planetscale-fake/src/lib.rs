@@ -8,6 +8,12 @@
 //! another consumer: [`RateLimitConfig`]), latency and injected [`FaultRule`]s. It shares no
 //! code with the client it tests.
 //!
+//! It also serves the writes a connector provisions with — a member's role, removing a member,
+//! adding and removing team members, invitations — with state (a later read shows the change),
+//! PlanetScale's refusals (roles the identity provider manages, the last admin, a managed team, a
+//! service token inviting anything but a member), and [`FaultRule::LostAnswer`], which makes the
+//! change and then loses its answer.
+//!
 //! ```no_run
 //! use planetscale_fake::{DataSpec, FakeConfig, FakeServer, DEFAULT_TOKEN, DEFAULT_TOKEN_ID};
 //!
@@ -40,6 +46,7 @@ mod record;
 mod server;
 mod state;
 mod words;
+mod writes;
 
 pub use config::{
     ALL_ACCESSES, DEFAULT_TOKEN, DEFAULT_TOKEN_ID, FakeConfig, Latency, RateLimitConfig,

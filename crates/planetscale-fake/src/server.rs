@@ -191,5 +191,5 @@ async fn route(
         let response = control.oneshot(request.map(Body::new)).await;
         return Ok(response.unwrap_or_else(|never| match never {}));
     }
-    api::handle(&shared, request).await
+    api::handle(&shared, request.map(Body::new)).await
 }

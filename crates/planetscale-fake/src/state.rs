@@ -27,7 +27,7 @@ pub(crate) struct Shared {
     limiter: Mutex<RateLimiter>,
     latency: Mutex<Latency>,
     records: Mutex<Vec<RequestRecord>>,
-    /// How many members [`DataChange::AddMember`] has added, for their ids.
+    /// How many objects faults and writes have made, for their ids.
     joined: AtomicU64,
 }
 
@@ -158,24 +158,56 @@ impl Shared {
         lock(&self.records).clear();
     }
 
-    /// Applies `change` to organization `org` (its members, its teams, or the members of its
-    /// team `team`) and re-indexes that organization.
-    pub(crate) fn change_data(&self, org: &str, team: Option<&str>, change: DataChange) {
+    /// A number no other object the fake made has, for new ids.
+    pub(crate) fn next_number(&self) -> u64 {
+        self.joined.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Runs `change` on the data of organization `org` and re-indexes that organization;
+    /// `None` when there is no such organization.
+    pub(crate) fn update_org<T>(
+        &self,
+        org: &str,
+        change: impl FnOnce(&mut OrgData) -> T,
+    ) -> Option<T> {
         let mut data = write(&self.data);
         let Data { dataset, index } = &mut *data;
         // Copies the dataset only while someone else holds the previous one.
         let dataset = Arc::make_mut(dataset);
-        let Some(org_data) = dataset.organizations.iter_mut().find(|o| o.name() == org) else {
-            return;
-        };
+        let org_data = dataset.organizations.iter_mut().find(|o| o.name() == org)?;
+        let result = change(org_data);
+        *index = Arc::new(index.with_org(org, org_data));
+        Some(result)
+    }
+
+    /// Applies `change` to organization `org` (its members, its teams, or the members of its
+    /// team `team`) and re-indexes that organization.
+    pub(crate) fn change_data(&self, org: &str, team: Option<&str>, change: DataChange) {
+        self.update_org(org, |org_data| {
+            self.apply_change(org_data, org, team, change)
+        });
+    }
+
+    fn apply_change(
+        &self,
+        org_data: &mut OrgData,
+        org: &str,
+        team: Option<&str>,
+        change: DataChange,
+    ) {
         match change {
             DataChange::AddMember => {
-                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                let n = self.next_number();
                 org_data.members.insert(0, late_member(org, n));
             }
-            DataChange::RemoveMember => remove_first_member(org_data),
+            DataChange::RemoveMember => {
+                let first = org_data.user_ids().next().map(str::to_owned);
+                if let Some(id) = first {
+                    remove_member(org_data, &id);
+                }
+            }
             DataChange::AddTeam => {
-                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                let n = self.next_number();
                 if let Some(team) = late_team(org_data, n) {
                     org_data.teams.insert(0, team);
                 }
@@ -186,30 +218,24 @@ impl Shared {
                 }
             }
             DataChange::AddTeamMember => {
-                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                let n = self.next_number();
                 add_team_member(org_data, team, n);
             }
             DataChange::RemoveTeamMember => {
-                if let Some(team) = org_data.teams.iter_mut().find(|t| Some(slug(t)) == team)
-                    && !team.members.is_empty()
-                {
-                    let removed = team.members.remove(0);
-                    if let Some(users) = team.team["members"].as_array_mut() {
-                        users.retain(|u| u["id"] != removed["user"]["id"]);
+                if let Some(team) = org_data.teams.iter_mut().find(|t| Some(slug(t)) == team) {
+                    let first = team.user_ids().next().map(str::to_owned);
+                    if let Some(id) = first {
+                        leave_team(team, &id);
                     }
                 }
             }
         }
-        *index = Arc::new(index.with_org(org, org_data));
     }
 }
 
 /// A member who joins while a client is paging.
 fn late_member(org: &str, n: u64) -> Value {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let now = timestamp(i64::try_from(now.as_millis()).unwrap_or_default());
+    let now = now();
     let name = format!("Late Joiner {n}");
     json!({
         "id": format!("zz{n:010}"),
@@ -266,37 +292,62 @@ fn add_team_member(org: &mut OrgData, team_slug: Option<&str>, n: u64) {
     else {
         return;
     };
-    let joined = &user["created_at"];
+    let joined = user["created_at"].clone();
+    join_team(team, user, format!("zm{n:010}"), joined);
+}
+
+/// `user` (a User object) joins `team` at the head of its list, with membership id `id`, at
+/// time `at`; the membership.
+pub(crate) fn join_team(team: &mut TeamData, user: Value, id: String, at: Value) -> Value {
     let membership = json!({
-        "id": format!("zm{n:010}"),
+        "id": id,
         "user": user,
-        "created_at": joined,
-        "updated_at": joined,
+        "created_at": at,
+        "updated_at": at,
         "passwords": [],
     });
     if let Some(users) = team.team["members"].as_array_mut() {
         users.insert(0, user);
     }
-    team.members.insert(0, membership);
+    team.members.insert(0, membership.clone());
+    membership
 }
 
-fn slug(team: &TeamData) -> &str {
+/// User `user_id` leaves `team`; whether they were in it.
+pub(crate) fn leave_team(team: &mut TeamData, user_id: &str) -> bool {
+    let before = team.members.len();
+    team.members.retain(|m| m["user"]["id"] != user_id);
+    if let Some(users) = team.team["members"].as_array_mut() {
+        users.retain(|u| u["id"] != user_id);
+    }
+    team.members.len() != before
+}
+
+pub(crate) fn slug(team: &TeamData) -> &str {
     team.team["slug"].as_str().unwrap_or_default()
 }
 
-/// Removes the first member from the organization and from its teams.
-fn remove_first_member(org: &mut OrgData) {
-    if org.members.is_empty() {
-        return;
-    }
-    let removed = org.members.remove(0);
-    let id = &removed["user"]["id"];
+/// Removes user `user_id` from the organization and from its teams; whether they were a member.
+pub(crate) fn remove_member(org: &mut OrgData, user_id: &str) -> bool {
+    let before = org.members.len();
+    org.members.retain(|m| m["user"]["id"] != user_id);
     for team in &mut org.teams {
-        team.members.retain(|m| &m["user"]["id"] != id);
-        if let Some(users) = team.team["members"].as_array_mut() {
-            users.retain(|u| &u["id"] != id);
-        }
+        leave_team(team, user_id);
     }
+    org.members.len() != before
+}
+
+/// Now, as the API writes timestamps.
+pub(crate) fn now() -> Value {
+    json!(timestamp(now_millis()))
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_millis() -> i64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or_default()
 }
 
 // A panic in one request must not wedge the server, so poisoned locks are used as they are.

@@ -19,3 +19,5 @@ mod pagination;
 mod rate_limit;
 /// Wire format snapshots of every endpoint and error body.
 mod wire;
+/// The write endpoints: state, refusals, missing accesses, lost answers.
+mod writes;

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod inspect;
+pub mod provision;
 pub mod sync;
 pub mod validate;
 
@@ -45,18 +46,27 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
     let terminal = std::io::stderr().is_terminal();
     let values = load(&all, invocation.flags, |name| std::env::var(name).ok())?;
     let settings = Settings::from_values(&values, terminal)?;
+    let task = provision::Task::from_values(&values)?;
+    if task.is_some() && invocation.command.is_some() {
+        return Err(Error::Usage(
+            "a grant, revoke or create-account flag runs instead of a sync: leave out the \
+             subcommand"
+                .into(),
+        ));
+    }
     logging::init(settings.log_level, settings.log_format, terminal);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
     let result = runtime.block_on(async {
-        match invocation.command {
-            None => sync::main(program, &values, &settings, terminal).await,
-            Some(Command::Validate) => validate::main(program, &values, &settings).await,
-            Some(Command::Inspect(args)) => inspect::run(&settings, &args),
-            Some(Command::Diff(args)) => diff::run(&settings, &args),
-            Some(Command::Capabilities | Command::Config) => Ok(()),
+        match (invocation.command, &task) {
+            (None, Some(task)) => provision::main(program, &values, &settings, task).await,
+            (None, None) => sync::main(program, &values, &settings, terminal).await,
+            (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
+            (Some(Command::Inspect(args)), _) => inspect::run(&settings, &args),
+            (Some(Command::Diff(args)), _) => diff::run(&settings, &args),
+            (Some(Command::Capabilities | Command::Config), _) => Ok(()),
         }
     });
     // Background tasks (a signal watcher, a stuck request) must not hold the exit.

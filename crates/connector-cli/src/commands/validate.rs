@@ -1,5 +1,6 @@
 //! `validate`: checks the credentials and prints what the connector's report says — each
-//! access checked, where, and whether the credentials have it.
+//! access checked, where, and whether the credentials have it; with `--provisioning`, also each
+//! write access provisioning needs (some may be `unknown`: not knowable without a change).
 
 use connector_sdk::ValidationReport;
 
@@ -18,7 +19,11 @@ pub(crate) async fn main(
 ) -> Result<()> {
     values.check_required(&program.settings())?;
     let connector = program.connector(values)?;
-    let report = connector.report().await.map_err(Error::Validate)?;
+    let mut report = connector.report().await.map_err(Error::Validate)?;
+    if settings.provisioning {
+        let writes = connector.report_provisioning().await;
+        report.checks.extend(writes.map_err(Error::Validate)?);
+    }
     match settings.output {
         OutputFormat::Json => output::print_json(&report)?,
         format => table(&report).print(format, "Nothing to check.")?,

@@ -137,6 +137,100 @@ pub const CHECKPOINT_INTERVAL_SECONDS: Setting = Setting::int(
 .hidden()
 .flag_only();
 
+/// baton's `--provisioning`: nothing is changed unless it is on.
+pub const PROVISIONING: Setting = Setting::bool(
+    "provisioning",
+    "Provisioning",
+    "Allow changes: the grant, revoke and create-account flags run only with it, and validate \
+     then also checks the write accesses",
+)
+.short('p')
+.ops();
+
+/// baton's `--grant-entitlement`.
+pub const GRANT_ENTITLEMENT: Setting = Setting::text(
+    "grant-entitlement",
+    "Grant entitlement",
+    "Grant this entitlement to --grant-principal instead of syncing: its id, or a resource and a \
+     slug (acme:admin), as in the last sync of --file; needs --provisioning",
+)
+.value_name("ENTITLEMENT")
+.flag_only();
+
+/// baton's `--grant-principal`.
+pub const GRANT_PRINCIPAL: Setting = Setting::text(
+    "grant-principal",
+    "Grant principal",
+    "Who --grant-entitlement goes to: type:id, an id, an email or a name, as in the last sync of \
+     --file",
+)
+.value_name("PRINCIPAL")
+.flag_only();
+
+/// baton's `--grant-principal-type`.
+pub const GRANT_PRINCIPAL_TYPE: Setting = Setting::text(
+    "grant-principal-type",
+    "Grant principal type",
+    "The resource type of --grant-principal, when its name alone is ambiguous",
+)
+.value_name("TYPE")
+.flag_only();
+
+/// baton's `--revoke-grant`.
+pub const REVOKE_GRANT: Setting = Setting::text(
+    "revoke-grant",
+    "Revoke grant",
+    "Revoke this grant instead of syncing: its id as inspect grants lists it, from the last sync \
+     of --file; needs --provisioning",
+)
+.value_name("GRANT")
+.flag_only();
+
+/// baton's `--create-account-login`.
+pub const CREATE_ACCOUNT_LOGIN: Setting = Setting::text(
+    "create-account-login",
+    "Account login",
+    "Create an account with this login instead of syncing; needs --provisioning",
+)
+.value_name("LOGIN")
+.flag_only();
+
+/// baton's `--create-account-email`.
+pub const CREATE_ACCOUNT_EMAIL: Setting = Setting::text(
+    "create-account-email",
+    "Account email",
+    "Create an account with this email instead of syncing; needs --provisioning",
+)
+.value_name("EMAIL")
+.flag_only();
+
+/// baton's `--create-account-profile`.
+pub const CREATE_ACCOUNT_PROFILE: Setting = Setting::text(
+    "create-account-profile",
+    "Account profile",
+    "The account's details as a JSON object, e.g. where to create it and with which role",
+)
+.value_name("JSON")
+.flag_only();
+
+/// baton's `--create-account-resource-type`.
+pub const CREATE_ACCOUNT_RESOURCE_TYPE: Setting = Setting::text(
+    "create-account-resource-type",
+    "Account resource type",
+    "The resource type of the account to create, when the connector creates several",
+)
+.value_name("TYPE")
+.flag_only();
+
+/// Show a change without making it.
+pub const DRY_RUN: Setting = Setting::bool(
+    "dry-run",
+    "Dry run",
+    "With a grant, revoke or create-account flag: print the exact request the change would send \
+     (method, URL, JSON body) and send nothing",
+)
+.flag_only();
+
 /// Every standard setting, in the order help and the schema list them (after the connector's).
 pub const STANDARD: &[Setting] = &[
     FILE,
@@ -151,7 +245,21 @@ pub const STANDARD: &[Setting] = &[
     OUTPUT,
     CONFIG,
     CHECKPOINT_INTERVAL_SECONDS,
+    PROVISIONING,
+    GRANT_ENTITLEMENT,
+    GRANT_PRINCIPAL,
+    GRANT_PRINCIPAL_TYPE,
+    REVOKE_GRANT,
+    CREATE_ACCOUNT_LOGIN,
+    CREATE_ACCOUNT_EMAIL,
+    CREATE_ACCOUNT_PROFILE,
+    CREATE_ACCOUNT_RESOURCE_TYPE,
+    DRY_RUN,
 ];
+
+/// The task flags, each of which runs a change instead of a sync: the standard settings after
+/// `--provisioning`, which ends [`STANDARD`] with them.
+pub const TASKS: &[Setting] = STANDARD.split_at(STANDARD.len() - 9).1;
 
 /// The standard settings `inspect` and `diff` read; their help shows only these.
 pub const READ: &[Setting] = &[
@@ -211,6 +319,8 @@ pub struct Settings {
     pub max_decoded_bytes: u64,
     /// Whether a sync expands grants (its last phase).
     pub expand_grants: bool,
+    /// Whether changes are allowed (`--provisioning`).
+    pub provisioning: bool,
 }
 
 impl Default for Settings {
@@ -262,6 +372,7 @@ impl Settings {
             checkpoint_interval: Duration::from_secs(int(&CHECKPOINT_INTERVAL_SECONDS)),
             max_decoded_bytes: int(&MAX_DECODED_SIZE_MB).saturating_mul(1 << 20),
             expand_grants: !values.bool(&SKIP_EXPAND_GRANTS),
+            provisioning: values.bool(&PROVISIONING),
         })
     }
 }
@@ -296,6 +407,7 @@ mod tests {
             ("BATON_WORKERS", "2"),
             ("BATON_HTTP_TIMEOUT_SECONDS", "60"),
             ("BATON_MAX_DECODED_SIZE_MB", "64"),
+            ("BATON_PROVISIONING", "true"),
         ];
         let env = Layer::from_env(STANDARD, |name| {
             vars.iter()
@@ -315,6 +427,23 @@ mod tests {
         assert_eq!((s.keep_syncs, s.workers), (5, 2));
         assert_eq!(s.http_timeout, Duration::from_secs(60));
         assert_eq!(s.max_decoded_bytes, 64 << 20);
+        assert!(s.provisioning);
+    }
+
+    #[test]
+    fn the_task_flags_are_flags_only() {
+        let env = Layer::from_env(STANDARD, |name| match name {
+            "BATON_GRANT_ENTITLEMENT" | "BATON_REVOKE_GRANT" | "BATON_DRY_RUN" => Some("x".into()),
+            _ => None,
+        })
+        .unwrap();
+        let values = Values::resolve(STANDARD, &[env]).unwrap();
+        assert!(TASKS.iter().all(|task| task.flag_only));
+        assert_eq!((TASKS[0], TASKS[8]), (GRANT_ENTITLEMENT, DRY_RUN));
+        assert_eq!(STANDARD[STANDARD.len() - 10], PROVISIONING);
+        assert_eq!(values.text(&GRANT_ENTITLEMENT), None);
+        assert!(!values.bool(&DRY_RUN));
+        assert!(!Settings::from_values(&values, false).unwrap().provisioning);
     }
 
     #[test]

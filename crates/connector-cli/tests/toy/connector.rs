@@ -7,9 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connector_cli::{About, Error, Program, Result, Setting, Values};
 use connector_sdk::{
-    Annotation, Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait,
-    ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait,
-    UserTrait, ValidationReport,
+    AccountContext, AccountManager, Annotation, Check, Connector, ConnectorError, Entitlement,
+    ErrorKind, Grant, GrantContext, GroupTrait, ListContext, Metadata, Outcome, Page, Plan,
+    PlannedRequest, Provisioned, Resource, ResourceContext, ResourceProvisioner, ResourceSyncer,
+    ResourceType, RevokeContext, Trait, UserTrait, ValidationReport,
 };
 use secrecy::ExposeSecret;
 
@@ -154,6 +155,13 @@ impl Connector for ToyConnector {
         self.report().await?.verdict()
     }
 
+    async fn report_provisioning(&self) -> std::result::Result<Vec<Check>, ConnectorError> {
+        Ok(vec![match self.deny {
+            true => Check::missing("toy", "write_groups", "grant write_groups to the token"),
+            false => Check::ok("toy", "write_groups", "to change group members"),
+        }])
+    }
+
     async fn report(&self) -> std::result::Result<ValidationReport, ConnectorError> {
         if !self.token {
             return Err(ConnectorError::new(
@@ -178,7 +186,14 @@ impl Connector for ToyConnector {
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
         vec![
             Arc::new(Users(self.data.clone())),
-            Arc::new(Groups(self.data.clone())),
+            Arc::new(Groups {
+                data: self.data.clone(),
+                refuse: match (self.token, self.deny) {
+                    (false, _) => Some(ErrorKind::Unauthenticated),
+                    (true, true) => Some(ErrorKind::PermissionDenied),
+                    (true, false) => None,
+                },
+            }),
             Arc::new(Projects(self.data.clone())),
         ]
     }
@@ -210,9 +225,42 @@ fn user(n: u64) -> Resource {
 struct Users(Arc<Data>);
 
 #[async_trait]
+impl AccountManager for Users {
+    fn plan_create_account(
+        &self,
+        cx: &AccountContext,
+    ) -> std::result::Result<Plan, ConnectorError> {
+        Ok(Plan {
+            requests: vec![PlannedRequest {
+                method: "POST".into(),
+                url: "https://toy.example/users".into(),
+                body: Some(serde_json::json!({"email": cx.account.email()})),
+            }],
+            note: String::new(),
+        })
+    }
+
+    async fn create_account(
+        &self,
+        cx: AccountContext,
+    ) -> std::result::Result<Provisioned, ConnectorError> {
+        let email = cx.account.email().unwrap_or_default().to_owned();
+        let known = (0..self.0.users).any(|n| email == format!("user{n}@toy.example"));
+        Ok(match known {
+            true => Provisioned::new(Outcome::AlreadyExists, format!("{email} has an account")),
+            false => Provisioned::new(Outcome::Invited, format!("{email} was invited")),
+        })
+    }
+}
+
+#[async_trait]
 impl ResourceSyncer for Users {
     fn resource_type(&self) -> ResourceType {
         user_type()
+    }
+
+    fn account_manager(&self) -> Option<&dyn AccountManager> {
+        Some(self)
     }
 
     async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
@@ -223,7 +271,94 @@ impl ResourceSyncer for Users {
     }
 }
 
-struct Groups(Arc<Data>);
+/// The toy's groups; their membership can be changed (the toy keeps no change: each run sees
+/// its fixed data, so a grant to a member already exists and one to anyone else is granted).
+struct Groups {
+    data: Arc<Data>,
+    /// How a change is refused: the token is refused, or (`--toy-deny`) lacks the write access.
+    refuse: Option<ErrorKind>,
+}
+
+impl Groups {
+    /// Whether user `user` is in group `group`, and the request a change would send.
+    fn member(&self, group: &Resource, user: &Resource) -> (bool, PlannedRequest, String) {
+        let n: u64 = user
+            .id
+            .resource
+            .trim_start_matches('u')
+            .parse()
+            .unwrap_or(u64::MAX);
+        let held = self.data.members(&group.id.resource).any(|m| m == n);
+        let request = PlannedRequest {
+            method: "PUT".into(),
+            url: format!(
+                "https://toy.example/groups/{}/members/{}",
+                group.id.resource, user.id.resource
+            ),
+            body: Some(serde_json::json!({"member": true})),
+        };
+        let who = format!("{} in {}", user.display_name, group.display_name);
+        (held, request, who)
+    }
+
+    fn check_access(&self) -> std::result::Result<(), ConnectorError> {
+        match self.refuse {
+            Some(ErrorKind::Unauthenticated) => Err(ConnectorError::new(
+                ErrorKind::Unauthenticated,
+                "the toy token was refused",
+            )),
+            Some(kind) => Err(ConnectorError::new(
+                kind,
+                "the toy token lacks write_groups: grant it to the token",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceProvisioner for Groups {
+    fn plan_grant(&self, cx: &GrantContext) -> std::result::Result<Plan, ConnectorError> {
+        let (_, request, _) = self.member(&cx.entitlement.resource, &cx.principal);
+        Ok(Plan {
+            requests: vec![request],
+            note: "The real run sends nothing to a member.".into(),
+        })
+    }
+
+    async fn grant(&self, cx: GrantContext) -> std::result::Result<Provisioned, ConnectorError> {
+        self.check_access()?;
+        let (held, _, who) = self.member(&cx.entitlement.resource, &cx.principal);
+        Ok(match held {
+            true => Provisioned::new(Outcome::AlreadyExists, format!("{who} already")),
+            false => Provisioned::new(
+                Outcome::Granted {
+                    grants: vec![Grant::of(&cx.entitlement, cx.principal.id.clone())],
+                },
+                format!("{who} now"),
+            ),
+        })
+    }
+
+    fn plan_revoke(&self, cx: &RevokeContext) -> std::result::Result<Plan, ConnectorError> {
+        let (_, mut request, _) = self.member(&cx.grant.entitlement.resource, &cx.grant.principal);
+        request.method = "DELETE".into();
+        request.body = None;
+        Ok(Plan {
+            requests: vec![request],
+            note: String::new(),
+        })
+    }
+
+    async fn revoke(&self, cx: RevokeContext) -> std::result::Result<Provisioned, ConnectorError> {
+        self.check_access()?;
+        let (held, _, who) = self.member(&cx.grant.entitlement.resource, &cx.grant.principal);
+        Ok(match held {
+            true => Provisioned::new(Outcome::Revoked, format!("{who} no more")),
+            false => Provisioned::new(Outcome::AlreadyRevoked, format!("{who} was not")),
+        })
+    }
+}
 
 #[async_trait]
 impl ResourceSyncer for Groups {
@@ -231,12 +366,16 @@ impl ResourceSyncer for Groups {
         group_type()
     }
 
+    fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+        Some(self)
+    }
+
     async fn list(&self, _cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
-        tokio::time::sleep(self.0.delay).await;
-        let groups = self.0.groups.iter().map(|g| {
+        tokio::time::sleep(self.data.delay).await;
+        let groups = self.data.groups.iter().map(|g| {
             let group = Resource::new(&group_type(), g.as_str(), g.as_str())
                 .with_annotation(GroupTrait::default());
-            match self.0.projects {
+            match self.data.projects {
                 0 => group,
                 _ => group.with_annotation(Annotation::child_resource_type("project")),
             }
@@ -248,7 +387,7 @@ impl ResourceSyncer for Groups {
         &self,
         cx: ResourceContext,
     ) -> std::result::Result<Page<Entitlement>, ConnectorError> {
-        tokio::time::sleep(self.0.delay).await;
+        tokio::time::sleep(self.data.delay).await;
         let member =
             Entitlement::assignment(&cx.resource, "member").with_grantable_to(&[&user_type()]);
         Ok(Page::last(vec![member]))
@@ -258,9 +397,9 @@ impl ResourceSyncer for Groups {
         &self,
         cx: ResourceContext,
     ) -> std::result::Result<Page<Grant>, ConnectorError> {
-        tokio::time::sleep(self.0.delay).await;
+        tokio::time::sleep(self.data.delay).await;
         let grants = self
-            .0
+            .data
             .members(&cx.resource.id.resource)
             .map(|n| Grant::new(&cx.resource, "member", user(n).id));
         Ok(Page::last(grants.collect()))

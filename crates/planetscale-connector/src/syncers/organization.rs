@@ -8,12 +8,13 @@ use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
     Annotation, ConnectorError, Entitlement, Grant, ListContext, Page, Profile, Resource,
-    ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache,
+    ResourceContext, ResourceId, ResourceProvisioner, ResourceSyncer, ResourceType, SessionCache,
 };
 use planetscale_client::Organization;
 
 use super::{Api, console_url, org_entry, put, team, timestamp, user};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
+use crate::provision::Roles;
 
 pub(crate) const ID: &str = "organization";
 
@@ -40,11 +41,13 @@ pub(crate) fn resource_type() -> ResourceType {
 #[derive(Debug)]
 pub(crate) struct OrganizationSyncer {
     api: Api,
+    roles: Roles,
 }
 
 impl OrganizationSyncer {
     pub(crate) fn new(api: Api) -> Self {
-        OrganizationSyncer { api }
+        let roles = Roles::new(api.clone());
+        OrganizationSyncer { api, roles }
     }
 
     /// The roles the connector does not know among `org`'s members, each with who holds it,
@@ -113,6 +116,10 @@ impl OrganizationSyncer {
 impl ResourceSyncer for OrganizationSyncer {
     fn resource_type(&self) -> ResourceType {
         resource_type()
+    }
+
+    fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+        Some(&self.roles)
     }
 
     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {

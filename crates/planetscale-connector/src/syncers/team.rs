@@ -5,13 +5,15 @@ use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
     ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext, Page, Profile,
-    Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache, Trait,
+    Resource, ResourceContext, ResourceId, ResourceProvisioner, ResourceSyncer, ResourceType,
+    SessionCache, Trait,
 };
 use planetscale_client::{Team, TeamMember};
 
 use super::{Api, fetched, listing_error, non_blank, put, timestamp, user};
 use crate::cache::{self, OrgEntry, TeamEntry};
 use crate::connector::map_client_error;
+use crate::provision::TeamMembers;
 
 pub(crate) const ID: &str = "team";
 
@@ -29,11 +31,13 @@ pub(crate) fn resource_type() -> ResourceType {
 #[derive(Debug)]
 pub(crate) struct TeamSyncer {
     api: Api,
+    members: TeamMembers,
 }
 
 impl TeamSyncer {
     pub(crate) fn new(api: Api) -> Self {
-        TeamSyncer { api }
+        let members = TeamMembers::new(api.clone());
+        TeamSyncer { api, members }
     }
 }
 
@@ -41,6 +45,10 @@ impl TeamSyncer {
 impl ResourceSyncer for TeamSyncer {
     fn resource_type(&self) -> ResourceType {
         resource_type()
+    }
+
+    fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+        Some(&self.members)
     }
 
     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {

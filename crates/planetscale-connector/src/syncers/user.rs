@@ -9,12 +9,13 @@
 use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
-    Annotation, ConnectorError, ListContext, Page, Profile, Resource, ResourceSyncer, ResourceType,
-    Trait, UserTrait,
+    AccountManager, Annotation, ConnectorError, ListContext, Page, Profile, Resource,
+    ResourceSyncer, ResourceType, Trait, UserTrait,
 };
 use planetscale_client::User;
 
 use super::{Api, non_blank, put, timestamp};
+use crate::provision::Invitations;
 
 pub(crate) const ID: &str = "user";
 
@@ -30,11 +31,13 @@ pub(crate) fn resource_type() -> ResourceType {
 #[derive(Debug)]
 pub(crate) struct UserSyncer {
     api: Api,
+    invitations: Invitations,
 }
 
 impl UserSyncer {
     pub(crate) fn new(api: Api) -> Self {
-        UserSyncer { api }
+        let invitations = Invitations::new(api.clone());
+        UserSyncer { api, invitations }
     }
 }
 
@@ -42,6 +45,10 @@ impl UserSyncer {
 impl ResourceSyncer for UserSyncer {
     fn resource_type(&self) -> ResourceType {
         resource_type()
+    }
+
+    fn account_manager(&self) -> Option<&dyn AccountManager> {
+        Some(&self.invitations)
     }
 
     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
