@@ -13,8 +13,15 @@ pub const DEFAULT_TOKEN_ID: &str = "pscale_tkn_fake0000000001";
 /// The secret of the token [`FakeConfig::new`] accepts.
 pub const DEFAULT_TOKEN: &str = "pscale_tok_fakesecret0000000000000001";
 
-/// The accesses a full-access token holds.
-pub const ALL_ACCESSES: [&str; 3] = ["read_organization", "read_service_tokens", "write_members"];
+/// The accesses a full-access token holds: one for each kind of endpoint the fake serves.
+pub const ALL_ACCESSES: [&str; 6] = [
+    "read_organization",
+    "read_service_tokens",
+    "write_members",
+    "read_database",
+    "read_oauth_applications",
+    "read_oauth_tokens",
+];
 
 /// Everything a [`FakeServer`](crate::FakeServer) starts with.
 #[derive(Clone, Debug)]
@@ -57,7 +64,8 @@ pub struct TokenConfig {
     pub token: String,
     /// The organization names the token reaches; `None` reaches all of them.
     pub organizations: Option<Vec<String>>,
-    /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`.
+    /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`,
+    /// `read_database`, `read_oauth_applications`, `read_oauth_tokens`.
     pub accesses: Vec<String>,
 }
 

@@ -22,6 +22,16 @@ pub enum EndpointKind {
     TeamMembers,
     /// `GET /v1/organizations/{org}/service-tokens`
     ServiceTokens,
+    /// `GET /v1/organizations/{org}/service-tokens/{id}`
+    ServiceToken,
+    /// `GET /v1/organizations/{org}/databases`
+    Databases,
+    /// `GET /v1/organizations/{org}/oauth-applications`
+    OAuthApplications,
+    /// `GET /v1/organizations/{org}/oauth-applications/{app}/tokens`
+    OAuthTokens,
+    /// `GET /v1/organizations/{org}/oauth-applications/{app}/tokens/{id}`
+    OAuthToken,
     /// `GET /v1/organizations/{org}/invitations`
     Invitations,
     /// Any other path or method: answered 404.
@@ -40,6 +50,11 @@ impl EndpointKind {
             EndpointKind::Team => "team",
             EndpointKind::TeamMembers => "team_members",
             EndpointKind::ServiceTokens => "service_tokens",
+            EndpointKind::ServiceToken => "service_token",
+            EndpointKind::Databases => "databases",
+            EndpointKind::OAuthApplications => "oauth_applications",
+            EndpointKind::OAuthTokens => "oauth_tokens",
+            EndpointKind::OAuthToken => "oauth_token",
             EndpointKind::Invitations => "invitations",
             EndpointKind::Unknown => "unknown",
         }
@@ -54,20 +69,59 @@ impl EndpointKind {
                 | EndpointKind::Teams
                 | EndpointKind::TeamMembers
                 | EndpointKind::ServiceTokens
+                | EndpointKind::Databases
+                | EndpointKind::OAuthApplications
+                | EndpointKind::OAuthTokens
                 | EndpointKind::Invitations
         )
     }
 
-    /// The service-token access the endpoint needs, if any.
-    pub fn access(self) -> Option<&'static str> {
+    /// The service-token accesses of which the endpoint needs one; empty when it needs none.
+    pub fn accesses(self) -> &'static [&'static str] {
         match self {
-            EndpointKind::Organizations | EndpointKind::Unknown => None,
-            EndpointKind::ServiceTokens => Some("read_service_tokens"),
-            EndpointKind::Invitations => Some("write_members"),
-            _ => Some("read_organization"),
+            EndpointKind::Organizations | EndpointKind::Unknown => &[],
+            EndpointKind::ServiceTokens | EndpointKind::ServiceToken => &["read_service_tokens"],
+            EndpointKind::Databases => DATABASE_ACCESSES,
+            EndpointKind::OAuthApplications => &["read_oauth_applications"],
+            EndpointKind::OAuthTokens | EndpointKind::OAuthToken => &["read_oauth_tokens"],
+            EndpointKind::Invitations => &["write_members"],
+            _ => &["read_organization"],
         }
     }
 }
+
+/// The accesses any of which lets a service token list an organization's databases (the
+/// reference's `list_databases` operation accepts each).
+pub const DATABASE_ACCESSES: &[&str] = &[
+    "read_database",
+    "delete_database",
+    "write_database",
+    "read_branch",
+    "delete_branch",
+    "create_branch",
+    "promote_branches",
+    "demote_branches",
+    "delete_production_branch",
+    "connect_branch",
+    "connect_production_branch",
+    "connect_production_read_only_branch",
+    "delete_branch_password",
+    "delete_production_branch_password",
+    "delete_production_read_only_branch_password",
+    "read_deploy_request",
+    "create_deploy_request",
+    "approve_deploy_request",
+    "read_comment",
+    "create_comment",
+    "restore_backup",
+    "restore_production_branch_backup",
+    "read_backups",
+    "write_backups",
+    "delete_backups",
+    "delete_production_branch_backups",
+    "write_branch_vschema",
+    "write_production_branch_vschema",
+];
 
 /// A parsed request path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +130,10 @@ pub(crate) struct Endpoint {
     pub(crate) org: Option<String>,
     pub(crate) team: Option<String>,
     pub(crate) user: Option<String>,
+    /// The OAuth application of the OAuth token endpoints.
+    pub(crate) app: Option<String>,
+    /// The service token or OAuth token of the endpoints that answer one.
+    pub(crate) id: Option<String>,
 }
 
 impl Endpoint {
@@ -86,6 +144,8 @@ impl Endpoint {
             org: None,
             team: None,
             user: None,
+            app: None,
+            id: None,
         };
         if method != "GET" {
             return unknown;
@@ -98,6 +158,12 @@ impl Endpoint {
             return unknown;
         }
         let owned = |s: &str| Some(s.to_string());
+        let (app, id) = match segments.as_slice() {
+            [_, "service-tokens", id] => (None, owned(id)),
+            [_, "oauth-applications", app, "tokens", id] => (owned(app), owned(id)),
+            [_, "oauth-applications", app, "tokens"] => (owned(app), None),
+            _ => (None, None),
+        };
         let (kind, org, team, user) = match segments.as_slice() {
             [] if rest.is_empty() || rest == "/" => (EndpointKind::Organizations, None, None, None),
             [org] => (EndpointKind::Organization, owned(org), None, None),
@@ -109,6 +175,17 @@ impl Endpoint {
                 (EndpointKind::TeamMembers, owned(org), owned(team), None)
             }
             [org, "service-tokens"] => (EndpointKind::ServiceTokens, owned(org), None, None),
+            [org, "service-tokens", _] => (EndpointKind::ServiceToken, owned(org), None, None),
+            [org, "databases"] => (EndpointKind::Databases, owned(org), None, None),
+            [org, "oauth-applications"] => {
+                (EndpointKind::OAuthApplications, owned(org), None, None)
+            }
+            [org, "oauth-applications", _, "tokens"] => {
+                (EndpointKind::OAuthTokens, owned(org), None, None)
+            }
+            [org, "oauth-applications", _, "tokens", _] => {
+                (EndpointKind::OAuthToken, owned(org), None, None)
+            }
             [org, "invitations"] => (EndpointKind::Invitations, owned(org), None, None),
             _ => return unknown,
         };
@@ -117,6 +194,8 @@ impl Endpoint {
             org,
             team,
             user,
+            app,
+            id,
         }
     }
 }
@@ -193,6 +272,38 @@ mod tests {
             Some("acme"),
             None,
         );
+        check(
+            "GET",
+            "/v1/organizations/acme/databases",
+            Databases,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/oauth-applications",
+            OAuthApplications,
+            Some("acme"),
+            None,
+        );
+        let token = Endpoint::parse("GET", "/v1/organizations/acme/service-tokens/t1");
+        assert_eq!(
+            (token.kind, token.id.as_deref()),
+            (ServiceToken, Some("t1"))
+        );
+        let tokens = Endpoint::parse("GET", "/v1/organizations/acme/oauth-applications/a1/tokens");
+        assert_eq!(
+            (tokens.kind, tokens.app.as_deref()),
+            (OAuthTokens, Some("a1"))
+        );
+        let one = Endpoint::parse(
+            "GET",
+            "/v1/organizations/acme/oauth-applications/a1/tokens/k1",
+        );
+        assert_eq!(
+            (one.kind, one.app.as_deref(), one.id.as_deref()),
+            (OAuthToken, Some("a1"), Some("k1"))
+        );
     }
 
     #[test]
@@ -204,7 +315,7 @@ mod tests {
         check("GET", "/v1/organizations//members", Unknown, None, None);
         check(
             "GET",
-            "/v1/organizations/acme/databases",
+            "/v1/organizations/acme/databases/orders",
             Unknown,
             None,
             None,
