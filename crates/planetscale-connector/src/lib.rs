@@ -58,4 +58,6 @@ mod cache;
 mod connector;
 mod syncers;
 
-pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach, map_client_error};
+pub use connector::{
+    Options, OrgAccess, OrgReach, Part, PartReach, PlanetScaleConnector, Reach, map_client_error,
+};
