@@ -26,6 +26,8 @@ struct Options {
     members: usize,
     teams: usize,
     store_grants: usize,
+    /// Groups of the `expand` scenario's directory (about 1,500 expanded grants a group).
+    expand_groups: usize,
     memory_members: Vec<usize>,
     memory_teams: usize,
     latency_ms: u64,
@@ -44,6 +46,7 @@ impl Options {
                 members: 600,
                 teams: 24,
                 store_grants: 20_000,
+                expand_groups: 20,
                 memory_members: vec![500, 1_000],
                 memory_teams: 20,
                 latency_ms: 5,
@@ -57,6 +60,7 @@ impl Options {
                 members: 20_000,
                 teams: 800,
                 store_grants: 1_000_000,
+                expand_groups: 720,
                 memory_members: vec![25_000, 50_000, 100_000],
                 memory_teams: 2_000,
                 latency_ms: 30,
@@ -78,6 +82,7 @@ impl Options {
                 "--members" => o.members = number(&value("--members")?)?,
                 "--teams" => o.teams = number(&value("--teams")?)?,
                 "--store-grants" => o.store_grants = number(&value("--store-grants")?)?,
+                "--expand-groups" => o.expand_groups = number(&value("--expand-groups")?)?,
                 "--memory-members" => {
                     o.memory_members = value("--memory-members")?
                         .split(',')
@@ -94,6 +99,7 @@ impl Options {
                 "rate",
                 "storm",
                 "store",
+                "expand",
                 "memory",
                 "storm-bare",
                 "shared",
@@ -143,6 +149,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "storm-bare" => quota(&options, &out_dir, &STORM_BARE)?,
             "shared" => quota(&options, &out_dir, &SHARED)?,
             "store" => store(&options)?,
+            "expand" => expand(&options)?,
             "memory" => memory(&options, &out_dir)?,
             other => return Err(format!("unknown scenario `{other}`")),
         };
@@ -384,23 +391,7 @@ fn quota(o: &Options, out: &Path, quota: &Quota) -> Result<Value, String> {
 
 /// Scenario 5: the `.c1z` writer against plain rusqlite, in one process (the c1z crate's bench).
 fn store(o: &Options) -> Result<Value, String> {
-    let output = cargo()
-        .args(["bench", "--quiet", "-p", "c1z", "--bench", "store", "--"])
-        .args(["--grants", &o.store_grants.to_string(), "--json"])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("running the store bench: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("the store bench failed with {}", output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let json_line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-        .ok_or("the store bench printed no JSON line")?;
-    let mut value: Value =
-        serde_json::from_str(json_line).map_err(|e| format!("store bench JSON: {e}"))?;
+    let mut value = cargo_bench("store", &["--grants", &o.store_grants.to_string()])?;
     let writer = value["c1z_grants_per_sec"].as_f64().unwrap_or(0.0);
     let raw = value["rusqlite_grants_per_sec"].as_f64().unwrap_or(0.0);
     let puts = value["put_phase_grants_per_sec"].as_f64().unwrap_or(0.0);
@@ -410,6 +401,45 @@ fn store(o: &Options) -> Result<Value, String> {
     );
     value["line"] = Value::String(line);
     Ok(value)
+}
+
+/// Scenario 5b: grant expansion into a `.c1z`, against the plain rusqlite rate of scenario 5.
+fn expand(o: &Options) -> Result<Value, String> {
+    let groups = o.expand_groups.to_string();
+    let runs = if o.quick { "1" } else { "3" };
+    let mut value = cargo_bench("expand", &["--groups", &groups, "--runs", runs])?;
+    let rate = value["expansion_grants_per_sec"].as_f64().unwrap_or(0.0);
+    let raw = value["rusqlite_grants_per_sec"].as_f64().unwrap_or(0.0);
+    let line = format!(
+        "expansion {rate:.0} grants/s ({} grants expanded in {:.2} s) / raw rusqlite {raw:.0} grants/s = {:.2} (target >= 0.50); peak RSS {:.0} MB (target <= 150)",
+        value["expanded_grants"],
+        value["expansion_secs"].as_f64().unwrap_or(0.0),
+        value["ratio"].as_f64().unwrap_or(0.0),
+        value["peak_rss_mb"].as_f64().unwrap_or(0.0),
+    );
+    value["line"] = Value::String(line);
+    Ok(value)
+}
+
+/// Runs a bench of the `c1z` crate with `--json` and returns the JSON line it printed last.
+fn cargo_bench(name: &str, args: &[&str]) -> Result<Value, String> {
+    let output = cargo()
+        .args(["bench", "--quiet", "-p", "c1z", "--bench", name, "--"])
+        .args(args)
+        .arg("--json")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("running the {name} bench: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("the {name} bench failed with {}", output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json_line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or(format!("the {name} bench printed no JSON line"))?;
+    serde_json::from_str(json_line).map_err(|e| format!("{name} bench JSON: {e}"))
 }
 
 /// Scenario 6: peak memory and CPU of the binary as the organization grows.

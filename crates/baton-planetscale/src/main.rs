@@ -35,10 +35,22 @@ const ALLOW_INSECURE_HTTP: Setting = Setting::bool(
 const REQUESTS_PER_MINUTE: Setting = Setting::int(
     "requests-per-minute",
     "Requests per minute",
-    "Client-side budget of API requests per minute, 0 for none",
+    "Most API requests per minute; 0 for no ceiling (PlanetScale's 429s still slow the client \
+     down)",
 )
 .default("600")
 .value_name("N")
+.ops();
+
+const RATE_LIMIT_BUDGET_MINUTES: Setting = Setting::int(
+    "rate-limit-budget-minutes",
+    "Rate-limit budget",
+    "Most minutes one request may wait while PlanetScale's rate limit refuses it (429) before \
+     the sync fails, saying the quota is used up",
+)
+.default("15")
+.min(1)
+.value_name("MINUTES")
 .ops();
 
 const MAX_IN_FLIGHT: Setting = Setting::int(
@@ -73,6 +85,7 @@ impl Program for PlanetScale {
             ALLOW_INSECURE_HTTP,
             REQUESTS_PER_MINUTE,
             MAX_IN_FLIGHT,
+            RATE_LIMIT_BUDGET_MINUTES,
         ]
     }
 
@@ -81,6 +94,7 @@ impl Program for PlanetScale {
         let credentials = Credentials::parse(token.expose_secret())
             .map_err(|e| Error::setup("the service token is invalid", e))?;
         let seconds = values.int(&standard::HTTP_TIMEOUT_SECONDS).unwrap_or(30);
+        let budget = values.int(&RATE_LIMIT_BUDGET_MINUTES).unwrap_or(15);
         let rpm = values
             .int(&REQUESTS_PER_MINUTE)
             .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
@@ -93,8 +107,16 @@ impl Program for PlanetScale {
             .requests_per_minute(rpm.filter(|n| *n > 0))
             .max_in_flight(in_flight)
             .timeout(Duration::from_secs(seconds))
+            .rate_limit_budget(Duration::from_secs(60 * budget))
             .build()
-            .map_err(|e| Error::setup("invalid PlanetScale API settings", e))?;
+            .map_err(|e| match e {
+                planetscale_client::Error::InvalidBaseUrl { .. } => Error::setup(
+                    "planetscale-api-url cannot be used (plain http to a host other than \
+                     127.0.0.1 needs --allow-insecure-http)",
+                    e,
+                ),
+                e => Error::setup("invalid PlanetScale API settings", e),
+            })?;
         Ok(Box::new(PlanetScaleConnector::new(client)))
     }
 

@@ -16,3 +16,5 @@ mod schemas;
 mod diff;
 // The access review: admins without MFA, shared people, CSV, partial syncs, MFA turned off.
 mod review;
+// PlanetScale's 429s without Retry-After: the wait shown, the summary's figures.
+mod rate_limits;

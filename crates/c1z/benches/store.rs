@@ -8,38 +8,24 @@
 //! (until an awaited `checkpoint`) is reported too. The writer runs `--runs` times (default 3)
 //! into a fresh file each time and the run of median total time is reported, so one hiccup of
 //! a shared machine does not make the figure.
-//! The plain-rusqlite side inserts exactly the rows the writer produced (read back from its
-//! output, untimed) into a fresh database with the same schema and pragmas, with one prepared
-//! statement in one transaction; only the inserts and the commit are timed.
+//! The plain-rusqlite side (`common.rs`, shared with the `expand` bench) inserts exactly the
+//! rows the writer produced.
 
 use std::time::{Duration, Instant};
+
+mod common;
 
 use c1z::{C1zWriter, WriterOptions};
 use connector_sdk::{Entitlement, Grant, Purpose, Resource, ResourceId, ResourceType, Store};
 
 const BATCH: usize = 1000;
-const READ_CHUNK: i64 = 100_000;
 
 fn main() {
-    let mut grants = 1_000_000usize;
-    let mut runs = 3usize;
-    let mut json = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> usize {
-            args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| {
-                eprintln!("{flag} needs a number");
-                std::process::exit(2)
-            })
-        };
-        match arg.as_str() {
-            "--grants" => grants = number("--grants"),
-            "--runs" => runs = number("--runs").max(1),
-            "--json" => json = true,
-            // cargo passes `--bench` to harness-less benches.
-            _ => {}
-        }
-    }
+    let common::Args {
+        size: grants,
+        runs,
+        json,
+    } = common::args("--grants", 1_000_000);
 
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("bench.c1z");
@@ -60,7 +46,7 @@ fn main() {
     timings.sort_by_key(|(put, end)| *put + *end);
     let (put_time, end_time) = timings[timings.len() / 2];
     let writer_time = put_time + end_time;
-    let (baseline_time, rows) = write_with_rusqlite(&out, dir.path());
+    let (baseline_time, rows) = common::write_with_rusqlite(&out, dir.path());
     assert_eq!(
         rows, grants as u64,
         "the writer must have written every grant"
@@ -132,109 +118,4 @@ async fn write_with_c1z(out: &std::path::Path, n: usize) -> (Duration, Duration)
     let started = Instant::now();
     writer.end_sync().await.expect("end_sync");
     (written, started.elapsed())
-}
-
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Vec<u8>,
-    String,
-    String,
-);
-
-fn write_with_rusqlite(c1z: &std::path::Path, dir: &std::path::Path) -> (Duration, u64) {
-    let source_path = dir.join("source.db");
-    let bytes = std::fs::read(c1z).expect("read the writer's output");
-    std::fs::write(
-        &source_path,
-        zstd::decode_all(&bytes[5..]).expect("decompress"),
-    )
-    .expect("write the source database");
-    let source = rusqlite::Connection::open(&source_path).expect("open the source database");
-
-    let target = rusqlite::Connection::open(dir.join("plain.db")).expect("open the target");
-    // The writer's own settings (page size, journal, locking, durability), so the comparison is
-    // of the write path and not of tuning; the page cache is 4x the writer's.
-    target
-        .query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
-        .expect("locking mode");
-    target
-        .execute_batch("PRAGMA page_size = 16384")
-        .expect("page size");
-    target
-        .query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
-        .expect("journal mode");
-    target
-        .execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;",
-        )
-        .expect("pragmas");
-    let schema: Vec<String> = source
-        .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("schema");
-    for sql in schema {
-        target.execute_batch(&sql).expect("create schema");
-    }
-
-    let mut elapsed = Duration::ZERO;
-    let mut total = 0u64;
-    let mut last_id = 0i64;
-    target.execute_batch("BEGIN").expect("begin");
-    let mut insert = target
-        .prepare(
-            "INSERT INTO v1_grants (resource_type_id, resource_id, entitlement_id, \
-             principal_resource_type_id, principal_resource_id, external_id, data, sync_id, \
-             discovered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .expect("prepare");
-    loop {
-        let chunk: Vec<(i64, Row)> = source
-            .prepare(
-                "SELECT id, resource_type_id, resource_id, entitlement_id, \
-                 principal_resource_type_id, principal_resource_id, external_id, data, sync_id, \
-                 discovered_at FROM v1_grants WHERE id > ?1 ORDER BY id LIMIT ?2",
-            )
-            .and_then(|mut s| {
-                s.query_map([last_id, READ_CHUNK], |r| {
-                    Ok((
-                        r.get(0)?,
-                        (
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                        ),
-                    ))
-                })?
-                .collect()
-            })
-            .expect("read rows");
-        let Some((id, _)) = chunk.last() else { break };
-        last_id = *id;
-        let started = Instant::now();
-        for (_, r) in &chunk {
-            insert
-                .execute(rusqlite::params![
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8
-                ])
-                .expect("insert");
-        }
-        elapsed += started.elapsed();
-        total += chunk.len() as u64;
-    }
-    drop(insert);
-    let started = Instant::now();
-    target.execute_batch("COMMIT").expect("commit");
-    elapsed += started.elapsed();
-    (elapsed, total)
 }

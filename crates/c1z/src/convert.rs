@@ -58,42 +58,77 @@ pub(crate) fn decode_entitlement(data: &[u8]) -> Result<Entitlement, prost::Deco
 }
 
 /// Encodes a grant, moving a `GrantExpandable` annotation out of the blob as baton does.
+#[cfg(test)]
 pub(crate) fn encode_grant(g: &Grant) -> GrantBlob {
-    let mut expansion = None;
-    let annotations = g
-        .annotations
-        .iter()
-        .filter(|a| match a {
-            Annotation::GrantExpandable {
-                entitlement_ids,
-                shallow,
-                resource_type_ids,
-            } => {
-                // baton keeps the first one it picks and strips them all.
-                if expansion.is_none() {
-                    let valid = entitlement_ids.iter().any(|id| !id.trim().is_empty());
-                    expansion = Some(match valid {
-                        true => grant_expandable(entitlement_ids, *shallow, resource_type_ids)
-                            .encode_to_vec(),
-                        false => Vec::new(),
-                    });
+    GrantEncoder::default().encode(g)
+}
+
+/// Encodes grants, each distinct embedded entitlement once: the grants of a batch mostly
+/// embed one (those of one resource, or the hundreds grant expansion gives one entitlement),
+/// and encoding it is most of the work.
+#[derive(Default)]
+pub(crate) struct GrantEncoder {
+    /// The last entitlement encoded, and its encoding as field 1 of a `Grant`.
+    last: Option<(Entitlement, Vec<u8>)>,
+}
+
+impl GrantEncoder {
+    /// Encodes `g`, moving a `GrantExpandable` annotation out of the blob as baton does.
+    pub(crate) fn encode(&mut self, g: &Grant) -> GrantBlob {
+        let mut expansion = None;
+        let annotations = g
+            .annotations
+            .iter()
+            .filter(|a| match a {
+                Annotation::GrantExpandable {
+                    entitlement_ids,
+                    shallow,
+                    resource_type_ids,
+                } => {
+                    // baton keeps the first one it picks and strips them all.
+                    if expansion.is_none() {
+                        let valid = entitlement_ids.iter().any(|id| !id.trim().is_empty());
+                        expansion = Some(match valid {
+                            true => grant_expandable(entitlement_ids, *shallow, resource_type_ids)
+                                .encode_to_vec(),
+                            false => Vec::new(),
+                        });
+                    }
+                    false
                 }
-                false
+                _ => true,
+            })
+            .map(annotation_to_any)
+            .collect();
+        // Fields are written in number order, so the entitlement (field 1) comes first.
+        let rest = proto::Grant {
+            entitlement: None,
+            principal: non_empty(resource_to_proto(&g.principal)),
+            id: g.id.clone(),
+            annotations,
+            sources: g.sources.as_ref().map(grant_sources_to_proto),
+        };
+        let entitlement = self.entitlement_field(&g.entitlement);
+        let mut data = Vec::with_capacity(entitlement.len() + rest.encoded_len());
+        data.extend_from_slice(entitlement);
+        rest.encode(&mut data)
+            .expect("a Vec grows to hold any message");
+        GrantBlob { data, expansion }
+    }
+
+    /// `entitlement` encoded as field 1 of a `Grant`; empty when it encodes to nothing.
+    fn entitlement_field(&mut self, entitlement: &Entitlement) -> &[u8] {
+        let fresh = !matches!(&self.last, Some((last, _)) if last == entitlement);
+        if fresh {
+            let mut field = Vec::new();
+            if let Some(message) = non_empty(entitlement_to_proto(entitlement)) {
+                prost::encoding::message::encode(1, &message, &mut field);
             }
-            _ => true,
-        })
-        .map(annotation_to_any)
-        .collect();
-    let msg = proto::Grant {
-        entitlement: non_empty(entitlement_to_proto(&g.entitlement)),
-        principal: non_empty(resource_to_proto(&g.principal)),
-        id: g.id.clone(),
-        annotations,
-        sources: g.sources.as_ref().map(grant_sources_to_proto),
-    };
-    GrantBlob {
-        data: msg.encode_to_vec(),
-        expansion,
+            self.last = Some((entitlement.clone(), field));
+        }
+        self.last
+            .as_ref()
+            .map_or(&[], |(_, field)| field.as_slice())
     }
 }
 
@@ -102,7 +137,59 @@ pub(crate) fn decode_grant(
     data: &[u8],
     expansion: Option<&[u8]>,
 ) -> Result<Grant, prost::DecodeError> {
-    let mut grant = grant_from_proto(proto::Grant::decode(data)?);
+    with_expansion(grant_from_proto(proto::Grant::decode(data)?), expansion)
+}
+
+/// Decodes grants, each distinct embedded entitlement once: what [`GrantEncoder`] saves on the
+/// way in, for the pages of one entitlement's grants read back.
+#[derive(Default)]
+pub(crate) struct GrantDecoder {
+    /// The last entitlement decoded, and its bytes.
+    last: Option<(Vec<u8>, Entitlement)>,
+}
+
+impl GrantDecoder {
+    /// As [`decode_grant`].
+    pub(crate) fn decode(
+        &mut self,
+        data: &[u8],
+        expansion: Option<&[u8]>,
+    ) -> Result<Grant, prost::DecodeError> {
+        // Writers put the entitlement (field 1) first; anything else decodes the plain way.
+        let Some((field, rest)) = first_message_field(data) else {
+            return decode_grant(data, expansion);
+        };
+        let rest = proto::Grant::decode(rest)?;
+        if rest.entitlement.is_some() {
+            return decode_grant(data, expansion);
+        }
+        let entitlement = match &self.last {
+            Some((bytes, entitlement)) if bytes == field => entitlement.clone(),
+            _ => {
+                let entitlement = entitlement_from_proto(proto::Entitlement::decode(field)?);
+                self.last = Some((field.to_vec(), entitlement.clone()));
+                entitlement
+            }
+        };
+        let grant = Grant {
+            entitlement,
+            ..grant_from_proto(rest)
+        };
+        with_expansion(grant, expansion)
+    }
+}
+
+/// The bytes of field 1 when `data` starts with it as a length-delimited field, and the rest.
+fn first_message_field(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut tail = data.strip_prefix(&[0x0a])?;
+    let len = prost::encoding::decode_varint(&mut tail).ok()?;
+    let len = usize::try_from(len).ok().filter(|&n| n <= tail.len())?;
+    Some(tail.split_at(len))
+}
+
+/// `grant` with a non-empty `expansion` column as its `GrantExpandable` annotation, unless it
+/// carries one already.
+fn with_expansion(mut grant: Grant, expansion: Option<&[u8]>) -> Result<Grant, prost::DecodeError> {
     let Some(expansion) = expansion.filter(|e| !e.is_empty()) else {
         return Ok(grant);
     };
@@ -691,6 +778,39 @@ mod tests {
         );
         let back = decode_grant(&blob.data, None).unwrap();
         assert_eq!(back, grant);
+    }
+
+    #[test]
+    fn the_decoder_decodes_as_decode_grant_does() {
+        let resource = Resource::new(&ResourceType::new("group", "Group", &[]), "g", "G");
+        let member = Entitlement::new(&resource, "member", Purpose::Assignment);
+        let other = Entitlement::new(&resource, "admin", Purpose::Assignment);
+        let grants = [
+            Grant::of(&member, ResourceId::new("user", "a")),
+            Grant::of(&member, ResourceId::new("user", "b")),
+            Grant::of(&other, ResourceId::new("user", "a")),
+            Grant::of(&member, ResourceId::new("user", "c")),
+        ];
+        let mut blobs: Vec<Vec<u8>> = grants.iter().map(|g| encode_grant(g).data).collect();
+        // The entitlement after the id, and twice (the occurrences merge): decoded plainly.
+        let late = proto::Grant {
+            id: "late".into(),
+            ..Default::default()
+        };
+        let mut reordered = late.encode_to_vec();
+        reordered.extend(&blobs[0]);
+        blobs.push(reordered.clone());
+        reordered.extend(&blobs[2]);
+        blobs.push(reordered);
+        let mut decoder = GrantDecoder::default();
+        for blob in &blobs {
+            let expected = decode_grant(blob, None).unwrap();
+            assert_eq!(decoder.decode(blob, None).unwrap(), expected);
+        }
+        assert_eq!(
+            decoder.decode(&blobs[1], None).unwrap().entitlement.id,
+            "group:g:member"
+        );
     }
 
     #[test]

@@ -267,6 +267,27 @@ pub enum Error {
         /// The output file.
         path: PathBuf,
     },
+    /// The working database or its journal may hold someone else's data: it is a symbolic
+    /// link, not a regular file, owned by another user or writable by other users.
+    #[error(
+        "{} is {reason}, so the unfinished sync in it is not resumed (it could hold someone \
+         else's data); check where it came from, then delete it to start a new sync",
+        .path.display()
+    )]
+    UnsafeWorkingFile {
+        /// The working file.
+        path: PathBuf,
+        /// What is wrong with it, e.g. `owned by another user`.
+        reason: &'static str,
+    },
+    /// A page token given to the writer was not one it made.
+    #[error("{}: page token {token:?} was not made by this writer; pass the `next` of the previous page", .path.display())]
+    PageToken {
+        /// The output file.
+        path: PathBuf,
+        /// The token.
+        token: String,
+    },
     /// The writer's background thread stopped.
     #[error("{}: the writer thread stopped unexpectedly", .path.display())]
     WriterGone {

@@ -26,6 +26,27 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Files
+//!
+//! A `.c1z` holds personal data (every user's email, every role), so:
+//!
+//! - The working database `<file>.partial` and its journal are created readable and writable by
+//!   their owner only (0600), before SQLite opens them; so is a new output file.
+//! - An existing output file keeps its permission bits when a sync replaces it: someone set
+//!   them on purpose.
+//! - A working file that is a symbolic link, not a regular file, owned by another user or
+//!   writable by others is refused ([`Error::UnsafeWorkingFile`]), never resumed: resuming it
+//!   would publish someone else's data as this sync's.
+//! - A new sync carries the previous output's syncs over table by table and column by column into
+//!   a database with baton's schema, so nothing else of the previous file (a trigger, a view, a
+//!   constraint) comes along.
+//!
+//! # Grant expansion
+//!
+//! [`C1zWriter`] answers the reads grant expansion makes through the `Store` trait, and stores
+//! expandable grants as baton does: the `GrantExpandable` annotation moved out of the grant's blob
+//! into the `expansion` column, with `needs_expansion` set.
 
 mod clock;
 mod container;
@@ -34,17 +55,22 @@ mod diff;
 mod error;
 mod ksuid;
 mod label;
+mod migrate;
 mod output;
 mod principal;
+mod private;
 mod proto;
 pub mod protojson;
 mod reader;
+mod reads;
 mod resolve;
+mod retention;
 mod review;
 mod schema;
 mod snapshot;
 mod sql;
 mod worker;
+mod working;
 mod writer;
 
 pub use diff::{AccessChange, AttributeChange, Diff, PrincipalChanges, ResourceRef, SyncRef, diff};

@@ -4,21 +4,23 @@
 //! Writes are batched into transactions of `batch_size` rows with cached prepared statements.
 //! A failed fire-and-forget write poisons the sync: the next awaited command returns the error.
 
-use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use connector_sdk::{SyncStart, SyncType};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::container;
 use crate::error::{Error, Result};
+use crate::migrate::{bulk_pragmas, create_missing, create_schema};
+use crate::reads;
+use crate::retention::finish_sync;
 use crate::schema;
+use crate::working::{
+    WORKING_PRAGMAS, check_working_files, create_working, find_resumable, is_busy, open_working,
+    partial_path, previous_database, publish, remove_working_files,
+};
 use crate::writer::WriterOptions;
 use crate::{clock, ksuid};
-
-/// An unfinished sync older than this is not resumed (baton's `unfinishedSyncMaxAge`).
-const RESUME_MAX_AGE_SECS: i64 = 7 * 24 * 3600;
 
 /// The reply half of an awaited command.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T>>;
@@ -57,6 +59,9 @@ pub(crate) struct GrantRow {
     pub data: Vec<u8>,
 }
 
+/// A read, run on the thread; it sends its own reply.
+pub(crate) type Read = Box<dyn for<'a> FnOnce(Result<(&'a Connection, &'a str)>) + Send>;
+
 /// What the async side asks the thread to do.
 pub(crate) enum Command {
     Begin(SyncType, Reply<SyncStart>),
@@ -64,9 +69,12 @@ pub(crate) enum Command {
     Resources(Vec<ResourceRow>),
     Entitlements(Vec<EntitlementRow>),
     Grants(Vec<GrantRow>),
-    ReadResources {
-        resource_type: String,
-        reply: Reply<Vec<Vec<u8>>>,
+    /// A read of the running sync: the thread calls `read` with the connection and the sync
+    /// id, or with the error that prevents the read, after building the grant index when
+    /// `grant_index` asks for it.
+    Read {
+        grant_index: bool,
+        read: Read,
     },
     Checkpoint {
         state: String,
@@ -77,13 +85,6 @@ pub(crate) enum Command {
         reply: Reply<()>,
     },
     End(Reply<()>),
-}
-
-/// `<path>.partial`: the working database beside the output file.
-pub(crate) fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".partial");
-    PathBuf::from(name)
 }
 
 /// The thread's state.
@@ -98,6 +99,8 @@ pub(crate) struct Worker {
     error: Option<Error>,
     poisoned: bool,
     ended: bool,
+    /// Whether the grant index expansion reads through is built.
+    grant_index: bool,
 }
 
 const TYPE_UPSERT: &str = "INSERT INTO v1_resource_types (external_id, data, sync_id, discovered_at) \
@@ -137,17 +140,6 @@ const GRANT_UPSERT: &str = "INSERT INTO v1_grants (resource_type_id, resource_id
 const SESSION_UPSERT: &str = "INSERT INTO v1_connector_sessions (sync_id, key, value) \
      VALUES (?1, ?2, ?3) ON CONFLICT (sync_id, key) DO UPDATE SET value = excluded.value";
 
-/// Every table that holds rows of a sync, for retention.
-const SYNC_TABLES: &[&str] = &[
-    "v1_resource_types",
-    "v1_resources",
-    "v1_entitlements",
-    "v1_grants",
-    "v1_assets",
-    "v1_connector_sessions",
-    "v1_sync_runs",
-];
-
 impl Worker {
     pub(crate) fn new(path: PathBuf, options: WriterOptions) -> Self {
         Worker {
@@ -161,6 +153,7 @@ impl Worker {
             error: None,
             poisoned: false,
             ended: false,
+            grant_index: false,
         }
     }
 
@@ -188,11 +181,11 @@ impl Worker {
             Command::Resources(rows) => self.write(|w| w.put_resources(&rows)),
             Command::Entitlements(rows) => self.write(|w| w.put_entitlements(&rows)),
             Command::Grants(rows) => self.write(|w| w.put_grants(&rows)),
-            Command::ReadResources {
-                resource_type,
-                reply,
-            } => {
-                let _ = reply.send(self.awaited(|w| w.read_resources(&resource_type)));
+            Command::Read { grant_index, read } => {
+                match self.awaited(|w| w.prepare_read(grant_index)) {
+                    Ok(()) => read(self.active()),
+                    Err(e) => read(Err(e)),
+                }
             }
             Command::Checkpoint { state, reply } => {
                 let _ = reply.send(self.awaited(|w| w.checkpoint(&state)));
@@ -265,10 +258,15 @@ impl Worker {
             return Ok(start);
         }
         remove_working_files(&self.partial);
-        self.prepare_working_db()?;
-        let conn = open_working(&self.partial)?;
-        ensure_schema(&conn, schema::DEFERRED_INDEXES)
-            .map_err(self.sqlite("creating the schema"))?;
+        let conn = create_working(&self.partial)?;
+        let previous = previous_database(&self.path, &self.partial)?;
+        let created = create_schema(&conn, schema::DEFERRED_INDEXES, previous.as_deref());
+        if let Some(previous) = &previous {
+            remove_working_files(previous);
+        }
+        created
+            .and_then(|()| conn.execute_batch(WORKING_PRAGMAS))
+            .map_err(self.sqlite("creating the schema and carrying the previous syncs over"))?;
         let sync_id = ksuid::new_ksuid();
         conn.execute_batch("PRAGMA synchronous = FULL")
             .and_then(|()| {
@@ -294,8 +292,10 @@ impl Worker {
     }
 
     /// Resumes the unfinished sync of `sync_type` in `<path>.partial` if it started less than
-    /// 7 days ago. A working database another writer holds is an error, never discarded.
+    /// 7 days ago. A working database another writer holds, or one someone else could have
+    /// written, is an error, never discarded.
     fn try_resume(&mut self, sync_type: SyncType) -> Result<Option<SyncStart>> {
+        check_working_files(&self.partial)?;
         if !self.partial.exists() {
             return Ok(None);
         }
@@ -320,33 +320,6 @@ impl Worker {
                 Ok(None)
             }
         }
-    }
-
-    /// Fills `<path>.partial` with the existing output's database, if there is one.
-    fn prepare_working_db(&self) -> Result<()> {
-        if !self.path.exists() {
-            return Ok(());
-        }
-        let dir = self.partial.parent().unwrap_or(Path::new("."));
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".c1z-working-")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, "create a working file in", e))?;
-        let mut file = tmp
-            .as_file()
-            .try_clone()
-            .map_err(|e| Error::io(tmp.path(), "open", e))?;
-        container::decompress(&self.path, &mut file, container::DEFAULT_MAX_DECODED)?;
-        file.sync_all()
-            .map_err(|e| Error::io(tmp.path(), "sync", e))?;
-        tmp.persist(&self.partial)
-            .map_err(|e| Error::io(&self.partial, "create", e.error))?;
-        Ok(())
     }
 
     fn begin_tx(&mut self) -> Result<()> {
@@ -489,21 +462,19 @@ impl Worker {
         self.wrote(entries.len())
     }
 
-    fn read_resources(&mut self, resource_type: &str) -> Result<Vec<Vec<u8>>> {
-        let (conn, sync_id) = self.active()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT data FROM v1_resources WHERE sync_id = ?1 AND resource_type_id = ?2 \
-                 ORDER BY id",
-            )
-            .map_err(self.sqlite("preparing"))?;
-        let rows = stmt
-            .query_map(params![sync_id, resource_type], |row| {
-                row.get::<_, Vec<u8>>(0)
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(self.sqlite("reading resources back"))?;
-        Ok(rows)
+    /// Builds the grant index expansion reads through, the first time it is asked for.
+    fn prepare_read(&mut self, grant_index: bool) -> Result<()> {
+        if !grant_index || self.grant_index {
+            return Ok(());
+        }
+        self.commit()?;
+        let (conn, _) = self.active()?;
+        conn.execute_batch(&bulk_pragmas())
+            .and_then(|()| create_missing(conn, &[reads::GRANT_BY_ENTITLEMENT]))
+            .and_then(|()| conn.execute_batch(WORKING_PRAGMAS))
+            .map_err(self.sqlite("building the grant index for expansion"))?;
+        self.grant_index = true;
+        Ok(())
     }
 
     /// Commits everything, then stores the state with a synced commit.
@@ -535,7 +506,8 @@ impl Worker {
             .map_err(self.sqlite("finishing the sync"))?;
         conn.execute_batch(&bulk_pragmas())
             .map_err(self.sqlite("configuring"))?;
-        ensure_schema(conn, &[]).map_err(self.sqlite("building the grant indexes"))?;
+        create_missing(conn, schema::DEFERRED_INDEXES)
+            .map_err(self.sqlite("building the grant indexes"))?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "grant indexes built"
@@ -558,260 +530,12 @@ impl Worker {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "database closed"
         );
-        self.publish()?;
+        publish(&self.path, &self.partial)?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "output published"
         );
         remove_working_files(&self.partial);
         Ok(())
-    }
-
-    /// Compresses the working database beside the output, syncs it and renames it into place.
-    fn publish(&self) -> Result<()> {
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let file_name = self.path.file_name().unwrap_or_default().to_string_lossy();
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("{file_name}.tmp-"))
-            .rand_bytes(8)
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, "create a temporary file in", e))?;
-        let out = tmp
-            .as_file()
-            .try_clone()
-            .map_err(|e| Error::io(tmp.path(), "open", e))?;
-        container::compress(&self.partial, out, tmp.path())?;
-        tmp.persist(&self.path)
-            .map_err(|e| Error::io(&self.path, "rename into place", e.error))?;
-        sync_dir(dir);
-        Ok(())
-    }
-}
-
-fn open_working(partial: &Path) -> Result<Connection> {
-    let conn = Connection::open(partial).map_err(|e| Error::sqlite(partial, "opening", e))?;
-    conn.busy_timeout(std::time::Duration::from_millis(500))
-        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
-    // Exclusive locking: a second writer on the same path fails with "database is locked"
-    // instead of interleaving with this one.
-    conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))
-        .map_err(|e| Error::sqlite(partial, "locking", e))?;
-    // 16 KiB pages: a quarter of the pages, B-tree splits and page writes of 4 KiB ones, and
-    // SQLite reads any page size. A new database takes it now; baton's 4 KiB files keep theirs
-    // until a retention `VACUUM` rewrites them.
-    conn.execute_batch("PRAGMA page_size = 16384")
-        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
-    // A rollback journal while the sync runs: grant rows fill new pages, which it does not copy,
-    // so each page is written once (WAL writes it twice: to the log, then the checkpoint). A
-    // kill is as safe: SQLite rolls a hot journal back when the database is next opened.
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
-        .map_err(|e| Error::sqlite(partial, "choosing the journal mode", e))?;
-    tracing::debug!(%mode, "working database opened");
-    conn.execute_batch(WORKING_PRAGMAS)
-        .map_err(|e| Error::sqlite(partial, "configuring", e))?;
-    conn.set_prepared_statement_cache_capacity(32);
-    Ok(conn)
-}
-
-/// The newest sync in the working database, if it is an unfinished sync of `wanted` started
-/// less than seven days ago.
-fn find_resumable(conn: &Connection, wanted: SyncType) -> rusqlite::Result<Option<SyncStart>> {
-    let newest = conn
-        .query_row(
-            "SELECT sync_id, started_at, ended_at IS NULL, sync_type, sync_token \
-             FROM v1_sync_runs ORDER BY id DESC LIMIT 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    crate::sql::text_of(r.get_ref(1)?),
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((sync_id, started_at, unfinished, sync_type, token)) = newest else {
-        return Ok(None);
-    };
-    let (now, _) = clock::unix_now();
-    let fresh = clock::parse_unix_seconds(&started_at)
-        .is_some_and(|t| (now as i64).saturating_sub(t) < RESUME_MAX_AGE_SECS);
-    if !unfinished || sync_type != wanted.as_baton_str() || !fresh {
-        return Ok(None);
-    }
-    let mut stmt = conn
-        .prepare("SELECT key, value FROM v1_connector_sessions WHERE sync_id = ?1 ORDER BY id")?;
-    let session = stmt
-        .query_map([&sync_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let checkpoint = (!token.is_empty()).then_some(token);
-    Ok(Some(SyncStart {
-        sync_id,
-        checkpoint,
-        session,
-    }))
-}
-
-/// Creates what is missing of baton's schema, adding the columns older files lack first;
-/// the indexes named in `deferred` are dropped instead, to be built when the sync ends.
-fn ensure_schema(conn: &Connection, deferred: &[&str]) -> rusqlite::Result<()> {
-    let tx = conn.unchecked_transaction()?;
-    let added: &[(&str, &str, &str)] = &[
-        ("v1_grants", "expansion", "expansion blob"),
-        (
-            "v1_grants",
-            "needs_expansion",
-            "needs_expansion integer not null default 0",
-        ),
-        (
-            "v1_sync_runs",
-            "sync_type",
-            "sync_type text not null default 'full'",
-        ),
-        (
-            "v1_sync_runs",
-            "parent_sync_id",
-            "parent_sync_id text not null default ''",
-        ),
-        (
-            "v1_sync_runs",
-            "linked_sync_id",
-            "linked_sync_id text not null default ''",
-        ),
-        (
-            "v1_sync_runs",
-            "supports_diff",
-            "supports_diff integer not null default 0",
-        ),
-        (
-            "v1_sync_runs",
-            "grants_backfilled",
-            "grants_backfilled integer not null default 0",
-        ),
-    ];
-    for (table, column, definition) in added {
-        let columns = crate::sql::columns(conn, table)?;
-        if !columns.is_empty() && !columns.iter().any(|c| c == column) {
-            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {definition}"))?;
-        }
-    }
-    for (name, sql) in schema::STATEMENTS {
-        if deferred.contains(name) {
-            tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
-            continue;
-        }
-        let exists: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )?;
-        if !exists {
-            tx.execute_batch(sql)?;
-        }
-    }
-    tx.commit()
-}
-
-/// The connection settings while a sync runs.
-const WORKING_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; \
-     PRAGMA temp_store = MEMORY;";
-
-/// The connection settings for `end_sync`'s bulk work: building the deferred grant indexes and
-/// `VACUUM`.
-///
-/// Building an index is mostly sorting its keys. SQLite's sorter sorts runs on helper threads
-/// while it scans the table, but only with temporary files (not in memory) and when the keys
-/// overflow its buffer, which is the page cache's size: hence a 4 MiB cache, temporary files,
-/// and one helper per other core. That halves the build at a million grants (BENCHMARKS.md).
-/// Temporary files also keep `VACUUM`'s copy of the database out of memory.
-fn bulk_pragmas() -> String {
-    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(2, 4) - 1);
-    format!("PRAGMA temp_store = FILE; PRAGMA cache_size = -4096; PRAGMA threads = {helpers};")
-}
-
-/// Sets `ended_at`, drops the sync's session rows and deletes syncs beyond retention.
-/// Returns whether any sync was deleted.
-fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Result<bool> {
-    conn.execute_batch("PRAGMA synchronous = FULL")?;
-    let tx = conn.unchecked_transaction()?;
-    tx.execute(
-        "UPDATE v1_sync_runs SET ended_at = ?1 WHERE sync_id = ?2",
-        params![clock::now_text(), sync_id],
-    )?;
-    tx.execute(
-        "DELETE FROM v1_connector_sessions WHERE sync_id = ?1",
-        [sync_id],
-    )?;
-    let runs: Vec<(i64, String, bool)> = {
-        let mut stmt = tx.prepare(
-            "SELECT id, sync_id, ended_at IS NOT NULL AND sync_type = 'full' \
-             FROM v1_sync_runs ORDER BY id DESC",
-        )?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?
-    };
-    let kept: Vec<&(i64, String, bool)> = runs
-        .iter()
-        .filter(|(_, _, finished_full)| *finished_full)
-        .take(keep.max(1))
-        .collect();
-    let oldest_kept = kept.iter().map(|(id, _, _)| *id).min().unwrap_or(i64::MAX);
-    let doomed: Vec<&str> = runs
-        .iter()
-        .filter(|(id, sid, finished_full)| {
-            sid != sync_id
-                && !kept.iter().any(|(_, k, _)| k == sid)
-                && (*finished_full || *id < oldest_kept)
-        })
-        .map(|(_, sid, _)| sid.as_str())
-        .collect();
-    for doomed_id in &doomed {
-        for table in SYNC_TABLES {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE sync_id = ?1"),
-                [doomed_id],
-            )?;
-        }
-    }
-    tx.commit()?;
-    conn.execute_batch("PRAGMA synchronous = NORMAL")?;
-    Ok(!doomed.is_empty())
-}
-
-fn is_busy(e: &Error) -> bool {
-    let Error::Sqlite {
-        source: rusqlite::Error::SqliteFailure(f, _),
-        ..
-    } = e
-    else {
-        return false;
-    };
-    matches!(
-        f.code,
-        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-    )
-}
-
-fn remove_working_files(partial: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = partial.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = fs::remove_file(PathBuf::from(name));
-    }
-}
-
-/// Syncs a directory so a rename in it survives a power loss (best effort: not every platform
-/// can open a directory).
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
     }
 }

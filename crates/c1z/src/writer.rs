@@ -9,16 +9,18 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Entitlement, Grant, Resource, ResourceType, Store, StoreError, SyncStart, SyncType,
+    Entitlement, ExpandableGrant, Grant, Resource, ResourceId, ResourceType, Store, StoreError,
+    StorePage, SyncStart, SyncType,
 };
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::convert;
+use crate::convert::{self, GrantDecoder, GrantEncoder};
 use crate::error::{Error, Result};
 use crate::output::check_output;
-use crate::worker::{
-    Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker, partial_path,
-};
+use crate::reads::{self, PrincipalKey, StoredGrant};
+use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
+use crate::working::partial_path;
 
 /// How many batches may wait for the writer thread before `put_*` calls wait in turn.
 const CHANNEL_BATCHES: usize = 8;
@@ -102,6 +104,81 @@ impl C1zWriter {
             path: self.path.clone(),
         })?
     }
+
+    /// Runs `read` on the writer thread, after the writes sent before it; `grant_index` asks
+    /// for the grant index expansion reads through.
+    async fn read<T: Send + 'static>(
+        &self,
+        grant_index: bool,
+        context: &'static str,
+        read: impl FnOnce(&Connection, &str) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let partial = self.partial_path();
+        self.call(|reply: Reply<T>| Command::Read {
+            grant_index,
+            read: Box::new(move |db| {
+                let result = db.and_then(|(conn, sync_id)| {
+                    read(conn, sync_id).map_err(|e| Error::sqlite(&partial, context, e))
+                });
+                let _ = reply.send(result);
+            }),
+        })
+        .await
+    }
+
+    fn decode_all<T>(
+        &self,
+        blobs: &[Vec<u8>],
+        table: &'static str,
+        message: &'static str,
+        decode: fn(&[u8]) -> Result<T, prost::DecodeError>,
+    ) -> Result<Vec<T>> {
+        blobs
+            .iter()
+            .map(|b| decode(b).map_err(|source| self.decode_error(table, "", message, source)))
+            .collect()
+    }
+
+    fn decode_grants(&self, rows: impl IntoIterator<Item = StoredGrant>) -> Result<Vec<Grant>> {
+        let mut decoder = GrantDecoder::default();
+        rows.into_iter()
+            .map(|row| {
+                decoder
+                    .decode(&row.data, row.expansion.as_deref())
+                    .map_err(|source| {
+                        self.decode_error(
+                            "v1_grants",
+                            &row.external_id,
+                            "c1.connector.v2.Grant",
+                            source,
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    fn decode_error(
+        &self,
+        table: &'static str,
+        external_id: &str,
+        message: &'static str,
+        source: prost::DecodeError,
+    ) -> Error {
+        Error::Decode {
+            path: self.partial_path(),
+            table,
+            external_id: external_id.to_owned(),
+            message,
+            source,
+        }
+    }
+
+    fn bad_token(&self, token: &str) -> Error {
+        Error::PageToken {
+            path: self.path.clone(),
+            token: token.to_owned(),
+        }
+    }
 }
 
 impl Drop for C1zWriter {
@@ -168,17 +245,18 @@ impl Store for C1zWriter {
     }
 
     async fn put_grants(&self, items: Vec<Grant>) -> Result<(), StoreError> {
+        let mut encoder = GrantEncoder::default();
         let rows = items
-            .iter()
+            .into_iter()
             .map(|g| {
-                let blob = convert::encode_grant(g);
+                let blob = encoder.encode(&g);
                 GrantRow {
-                    resource_type_id: g.entitlement.resource.id.resource_type.clone(),
-                    resource_id: g.entitlement.resource.id.resource.clone(),
-                    entitlement_id: g.entitlement.id.clone(),
-                    principal_type: g.principal.id.resource_type.clone(),
-                    principal_id: g.principal.id.resource.clone(),
-                    external_id: g.id.clone(),
+                    resource_type_id: g.entitlement.resource.id.resource_type,
+                    resource_id: g.entitlement.resource.id.resource,
+                    entitlement_id: g.entitlement.id,
+                    principal_type: g.principal.id.resource_type,
+                    principal_id: g.principal.id.resource,
+                    external_id: g.id,
                     expansion: blob.expansion,
                     data: blob.data,
                 }
@@ -190,23 +268,109 @@ impl Store for C1zWriter {
     async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError> {
         let resource_type = resource_type.to_owned();
         let blobs = self
-            .call(|reply| Command::ReadResources {
-                resource_type,
-                reply,
+            .read(false, "reading resources back", move |conn, sync_id| {
+                reads::resources(conn, sync_id, &resource_type)
             })
             .await?;
-        let decoded = blobs
+        let decode = convert::decode_resource;
+        Ok(self.decode_all(&blobs, "v1_resources", "c1.connector.v2.Resource", decode)?)
+    }
+
+    /// In row order; the `next` token is the last row id.
+    async fn expandable_grants(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<ExpandableGrant>, StoreError> {
+        let limit = limit.max(1);
+        let after = match after {
+            Some(token) => token.parse::<i64>().map_err(|_| self.bad_token(token))?,
+            None => 0,
+        };
+        let rows = self
+            .read(false, "reading expandable grants", move |conn, sync_id| {
+                reads::expandable_grants(conn, sync_id, after, limit + 1)
+            })
+            .await?;
+        let (rows, next) = page(rows, limit, |id| Some(id.to_string()));
+        let grants = self.decode_grants(rows)?;
+        Ok(StorePage {
+            items: grants.iter().filter_map(ExpandableGrant::of).collect(),
+            next,
+        })
+    }
+
+    async fn entitlements_by_id(&self, ids: &[String]) -> Result<Vec<Entitlement>, StoreError> {
+        let ids = ids.to_vec();
+        let blobs = self
+            .read(false, "reading entitlements", move |conn, sync_id| {
+                reads::entitlements(conn, sync_id, &ids)
+            })
+            .await?;
+        let decode = convert::decode_entitlement;
+        Ok(self.decode_all(
+            &blobs,
+            "v1_entitlements",
+            "c1.connector.v2.Entitlement",
+            decode,
+        )?)
+    }
+
+    /// In principal order; the `next` token is the JSON of the last principal and row id.
+    async fn grants_of_entitlement(
+        &self,
+        entitlement_id: &str,
+        principal_types: &[String],
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<Grant>, StoreError> {
+        let limit = limit.max(1);
+        let after: PrincipalKey = match after {
+            Some(token) => serde_json::from_str(token).map_err(|_| self.bad_token(token))?,
+            None => (String::new(), String::new(), i64::MIN),
+        };
+        let (entitlement_id, types) = (entitlement_id.to_owned(), principal_types.to_vec());
+        let rows = self
+            .read(
+                true,
+                "reading the grants of an entitlement",
+                move |conn, sync_id| {
+                    reads::grants_of_entitlement(
+                        conn,
+                        sync_id,
+                        &entitlement_id,
+                        &types,
+                        &after,
+                        limit + 1,
+                    )
+                },
+            )
+            .await?;
+        let (rows, next) = page(rows, limit, |key| serde_json::to_string(key).ok());
+        let items = self.decode_grants(rows)?;
+        Ok(StorePage { items, next })
+    }
+
+    async fn grants_of_principals(
+        &self,
+        entitlement_id: &str,
+        principals: &[ResourceId],
+    ) -> Result<Vec<Grant>, StoreError> {
+        let entitlement_id = entitlement_id.to_owned();
+        let principals: Vec<(String, String)> = principals
             .iter()
-            .map(|b| convert::decode_resource(b))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| Error::Decode {
-                path: self.partial_path(),
-                table: "v1_resources",
-                external_id: String::new(),
-                message: "c1.connector.v2.Resource",
-                source,
-            })?;
-        Ok(decoded)
+            .map(|p| (p.resource_type.clone(), p.resource.clone()))
+            .collect();
+        let rows = self
+            .read(
+                true,
+                "reading the grants of principals",
+                move |conn, sync_id| {
+                    reads::grants_of_principals(conn, sync_id, &entitlement_id, &principals)
+                },
+            )
+            .await?;
+        Ok(self.decode_grants(rows)?)
     }
 
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError> {
@@ -225,4 +389,19 @@ impl Store for C1zWriter {
     async fn end_sync(&self) -> Result<(), StoreError> {
         Ok(self.call(Command::End).await?)
     }
+}
+
+/// The first `limit` of `rows` (read `limit + 1` at a time), and the token of the next page
+/// when there is one: the key of the last row kept.
+fn page<K, T>(
+    mut rows: Vec<(K, T)>,
+    limit: usize,
+    token: impl Fn(&K) -> Option<String>,
+) -> (impl Iterator<Item = T>, Option<String>) {
+    let next = match rows.len() > limit {
+        true => token(&rows[limit - 1].0),
+        false => None,
+    };
+    rows.truncate(limit);
+    (rows.into_iter().map(|(_, row)| row), next)
 }

@@ -12,8 +12,15 @@ mod roundtrip;
 // The schema we create equals baton's, statement for statement.
 mod schema;
 
+// Grant expansion proved against baton's own expanded file, and resumed.
+mod expansion;
+
 // Crash safety, resume and the stale-partial rule.
 mod crash;
+
+// Personal data: owner-only files, planted working files refused, nothing foreign carried over.
+#[cfg(unix)]
+mod private;
 
 // Keeping the newest syncs.
 mod retention;

@@ -34,8 +34,10 @@ struct State {
     /// The spinner of the phase running now (terminal mode).
     bar: Option<ProgressBar>,
     phase: Option<Phase>,
-    /// How much longer requests wait for the rate limit, when they do.
+    /// How long the rate limit has been holding requests back, when it is.
     waiting: Option<Duration>,
+    /// Grant expansion's latest progress, once it runs.
+    expansion: Option<String>,
 }
 
 impl Progress {
@@ -54,19 +56,21 @@ impl Progress {
         }
     }
 
-    /// Says how much longer requests are held back by the rate limit (`None`: they are not).
-    /// On a terminal the spinner shows it; in logs, each wait of a second or more is one line.
+    /// Says how long the rate limit has been holding requests back (`None`: it is not). On a
+    /// terminal the spinner shows it; in logs, each wait that began is one line.
     pub fn waiting(&self, waiting: Option<Duration>) {
         let mut state = self.lock();
         let started = state.waiting.is_none() && waiting.is_some();
+        let ended = state.waiting.filter(|_| waiting.is_none());
         state.waiting = waiting;
         match (&state.bar, state.phase, waiting) {
             (Some(bar), Some(phase), _) => bar.set_message(message(&state, phase)),
-            (None, _, Some(wait)) if started && wait >= Duration::from_secs(1) => {
-                tracing::info!(
-                    seconds = wait.as_secs(),
-                    "waiting for the API's rate limit before the next requests"
-                );
+            (None, _, Some(_)) if started => {
+                tracing::info!("the API's rate limit holds requests back: waiting for its quota");
+            }
+            (None, _, None) if ended.is_some_and(|w| w >= Duration::from_secs(1)) => {
+                let seconds = ended.unwrap_or_default().as_secs();
+                tracing::info!(seconds, "the API's rate limit let requests through again");
             }
             _ => {}
         }
@@ -96,7 +100,11 @@ impl Progress {
     }
 
     fn finish_phase(&self, state: &mut State, phase: Phase) {
-        let message = describe(&state.totals, phase);
+        let message = match (phase, &state.expansion) {
+            (Phase::GrantExpansion, Some(expansion)) => expansion.clone(),
+            (Phase::GrantExpansion, None) => "nothing to expand".to_owned(),
+            _ => describe(&state.totals, phase),
+        };
         match state.bar.take() {
             Some(bar) => {
                 // A finished phase becomes a plain line above the bars, so it stays on screen
@@ -153,6 +161,24 @@ impl Observer for Progress {
             } => {
                 tracing::info!(call = %context, attempt, error = %error, "retrying a transient failure");
             }
+            Event::ExpansionProgress {
+                layer,
+                layers,
+                steps_done,
+                steps,
+                grants_created,
+                ..
+            } => {
+                let text = format!(
+                    "level {layer} of {layers}, step {steps_done} of {steps}: {grants_created} \
+                     grants derived"
+                );
+                match &state.bar {
+                    Some(bar) => bar.set_message(text.clone()),
+                    None => tracing::debug!(progress = %text, "grant expansion"),
+                }
+                state.expansion = Some(text);
+            }
             // The engine logs each warning once as it happens; the summary lists them again.
             Event::Warning { .. } => {}
             Event::Checkpointed => tracing::debug!("checkpoint saved"),
@@ -171,8 +197,8 @@ fn message(state: &State, phase: Phase) -> String {
     let totals = describe(&state.totals, phase);
     match state.waiting {
         Some(wait) => format!(
-            "{totals} — waiting {} s for the API's rate limit",
-            wait.as_secs().max(1)
+            "{totals} — held back by the API's rate limit for {} s",
+            wait.as_secs()
         ),
         None => totals,
     }
@@ -183,7 +209,7 @@ fn describe(totals: &BTreeMap<String, [u64; 4]>, phase: Phase) -> String {
     let column = match phase {
         Phase::ResourceTypes | Phase::Resources => 0,
         Phase::StaticEntitlements | Phase::Entitlements => 1,
-        Phase::Grants => 2,
+        Phase::Grants | Phase::GrantExpansion => 2,
     };
     let parts: Vec<String> = totals
         .iter()
@@ -247,7 +273,7 @@ mod tests {
         state.waiting = Some(Duration::from_millis(12_400));
         assert_eq!(
             message(&state, Phase::Resources),
-            "user 25 (2 pages) — waiting 12 s for the API's rate limit"
+            "user 25 (2 pages) — held back by the API's rate limit for 12 s"
         );
     }
 }

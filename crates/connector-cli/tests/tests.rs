@@ -25,3 +25,5 @@ mod hostile;
 mod review;
 // Cancellation through the library's sync call, then resume.
 mod cancel;
+// Grant expansion on by default, off with --skip-expand-grants.
+mod expansion;

@@ -89,7 +89,24 @@ impl Annotation {
     pub fn external_link(url: impl Into<String>) -> Self {
         Annotation::ExternalLink { url: url.into() }
     }
+
+    /// baton's empty `GrantImmutable`, which grant expansion puts on the grants it creates:
+    /// they follow from other grants and cannot be revoked on their own.
+    pub fn grant_immutable() -> Self {
+        Annotation::Other {
+            type_url: GRANT_IMMUTABLE.to_owned(),
+            value: Vec::new(),
+        }
+    }
+
+    /// Whether this is a `GrantImmutable` annotation.
+    pub fn is_grant_immutable(&self) -> bool {
+        matches!(self, Annotation::Other { type_url, .. } if type_url == GRANT_IMMUTABLE)
+    }
 }
+
+/// The type URL of baton's `GrantImmutable` message.
+const GRANT_IMMUTABLE: &str = "type.googleapis.com/c1.connector.v2.GrantImmutable";
 
 macro_rules! annotation_from {
     ($($ty:ident),*) => {$(

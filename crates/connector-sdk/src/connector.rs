@@ -185,8 +185,8 @@ pub struct Usage {
     /// Time spent waiting for the remote's rate limit in all.
     #[serde(with = "seconds")]
     pub rate_limit_wait: Duration,
-    /// How much longer requests are held back for the remote's rate limit right now; `None`
-    /// when they are not.
+    /// How long the remote's rate limit has been holding requests back, when it is now;
+    /// `None` when it is not.
     #[serde(skip)]
     pub waiting: Option<Duration>,
 }

@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Unimplemented,
     /// The sync was cancelled.
     Cancelled,
+    /// A quota is used up (gRPC `ResourceExhausted`): the connector already waited as long as
+    /// it was allowed to, so the engine does not retry.
+    ResourceExhausted,
     /// Anything else; a bug or an unexpected answer.
     Internal,
 }
@@ -163,6 +166,9 @@ pub enum Error {
     /// The sync options are invalid (an unknown resource type in the filter, zero workers …).
     #[error("invalid sync options: {0}")]
     InvalidOptions(String),
+    /// Grant expansion cannot run as asked (a graph deeper than the depth limit).
+    #[error("grant expansion failed: {0}")]
+    Expansion(String),
     /// The checkpoint of the sync being resumed cannot be used.
     #[error("cannot resume the unfinished sync: {0}")]
     Checkpoint(String),

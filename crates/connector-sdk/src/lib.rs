@@ -1,9 +1,10 @@
 //! Build baton-compatible identity-governance connectors in Rust.
 //!
 //! A connector describes each resource type it syncs with a [`ResourceSyncer`]; the engine
-//! ([`sync`]) walks resource types, resources, entitlements and grants in baton's order and
-//! writes them to a [`Store`]: a [`MemoryStore`] here, a `.c1z` file with the `c1z` crate. This
-//! crate knows nothing of any particular system, of HTTP or of SQLite.
+//! ([`sync`]) walks resource types, resources, entitlements and grants in baton's order, writes
+//! them to a [`Store`] (a [`MemoryStore`] here, a `.c1z` file with the `c1z` crate), and expands
+//! the grants that say so ([`Annotation::GrantExpandable`]) as baton does. This crate knows
+//! nothing of any particular system, of HTTP or of SQLite.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -75,7 +76,8 @@ pub use annotations::{
 pub use capabilities::{Capabilities, Capability, ResourceTypeCapabilities, capabilities};
 pub use connector::{Check, CheckStatus, Connector, Metadata, Usage, ValidationReport};
 pub use engine::{
-    EngineRetry, Event, Observer, Phase, SyncOptions, SyncSummary, TypeCounts, WarningPolicy, sync,
+    EngineRetry, Event, ExpansionSummary, Observer, Phase, SyncOptions, SyncSummary, TypeCounts,
+    WarningPolicy, sync,
 };
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
 pub use memory::MemoryStore;
@@ -84,7 +86,7 @@ pub use model::{
     ResourceType, Status, StatusKind, Timestamp, Trait,
 };
 pub use session::SessionCache;
-pub use store::{Store, SyncStart, SyncType};
+pub use store::{ExpandableGrant, Store, StorePage, SyncStart, SyncType};
 pub use syncer::{CallContext, GetContext, ListContext, Page, ResourceContext, ResourceSyncer};
 pub use value::{Profile, Value};
 

@@ -3,15 +3,17 @@
 //! Writes are upserts keyed by baton's external id (resource `<type>:<id>`, entitlement id,
 //! grant id); an upsert replaces the item in place, so items keep the order they were first
 //! written in. Clones share the same contents; [`MemoryStore::fork`] makes an independent copy.
+//! Grants are also indexed by entitlement and principal, for grant expansion's reads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::model::{Entitlement, Grant, Resource, ResourceType};
-use crate::store::{Store, SyncStart};
+use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use crate::store::{ExpandableGrant, Store, StorePage, SyncStart};
 
 /// An in-memory [`Store`] holding one sync. A `begin_sync` after an unfinished sync resumes it
 /// (returning its last checkpoint and session); after a finished one it starts afresh.
@@ -29,6 +31,8 @@ struct Contents {
     resources: Upserts<Resource>,
     entitlements: Upserts<Entitlement>,
     grants: Upserts<Grant>,
+    /// Entitlement id → (principal, position in `grants`) of its grants.
+    holders: HashMap<String, BTreeSet<Holder>>,
     checkpoint: Option<String>,
     checkpoints: u64,
     session: BTreeMap<String, Vec<u8>>,
@@ -53,14 +57,36 @@ impl<T> Default for Upserts<T> {
 }
 
 impl<T> Upserts<T> {
-    fn upsert(&mut self, key: String, item: T) {
+    /// Stores `item` under `key`; returns its position and the item it replaced, if any.
+    fn upsert(&mut self, key: String, item: T) -> (usize, Option<T>) {
         match self.index.get(&key) {
-            Some(&i) => self.items[i] = item,
+            Some(&i) => (i, Some(std::mem::replace(&mut self.items[i], item))),
             None => {
                 self.index.insert(key, self.items.len());
                 self.items.push(item);
+                (self.items.len() - 1, None)
             }
         }
+    }
+}
+
+/// A grant's principal and its position in `Contents::grants`.
+type Holder = (ResourceId, usize);
+
+impl Contents {
+    fn put_grant(&mut self, grant: Grant) {
+        let principal = grant.principal.id.clone();
+        let entitlement = grant.entitlement.id.clone();
+        let (position, replaced) = self.grants.upsert(grant.id.clone(), grant);
+        if let Some(old) = replaced
+            && let Some(holders) = self.holders.get_mut(&old.entitlement.id)
+        {
+            holders.remove(&(old.principal.id, position));
+        }
+        self.holders
+            .entry(entitlement)
+            .or_default()
+            .insert((principal, position));
     }
 }
 
@@ -199,34 +225,30 @@ impl Store for MemoryStore {
 
     async fn put_resource_types(&self, items: Vec<ResourceType>) -> Result<(), StoreError> {
         self.put(|c| {
-            items
-                .into_iter()
-                .for_each(|t| c.resource_types.upsert(t.id.clone(), t))
+            items.into_iter().for_each(|t| {
+                c.resource_types.upsert(t.id.clone(), t);
+            })
         })
     }
 
     async fn put_resources(&self, items: Vec<Resource>) -> Result<(), StoreError> {
         self.put(|c| {
-            items
-                .into_iter()
-                .for_each(|r| c.resources.upsert(r.id.to_string(), r))
+            items.into_iter().for_each(|r| {
+                c.resources.upsert(r.id.to_string(), r);
+            })
         })
     }
 
     async fn put_entitlements(&self, items: Vec<Entitlement>) -> Result<(), StoreError> {
         self.put(|c| {
-            items
-                .into_iter()
-                .for_each(|e| c.entitlements.upsert(e.id.clone(), e))
+            items.into_iter().for_each(|e| {
+                c.entitlements.upsert(e.id.clone(), e);
+            })
         })
     }
 
     async fn put_grants(&self, items: Vec<Grant>) -> Result<(), StoreError> {
-        self.put(|c| {
-            items
-                .into_iter()
-                .for_each(|g| c.grants.upsert(g.id.clone(), g))
-        })
+        self.put(|c| items.into_iter().for_each(|g| c.put_grant(g)))
     }
 
     async fn resources(&self, resource_type: &str) -> Result<Vec<Resource>, StoreError> {
@@ -249,6 +271,88 @@ impl Store for MemoryStore {
                 .map(|e| e.id.clone())
                 .collect(),
         ))
+    }
+
+    async fn expandable_grants(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<ExpandableGrant>, StoreError> {
+        let limit = limit.max(1);
+        let start = match after {
+            Some(token) => token.parse::<usize>().map_err(|_| bad_token(token))?,
+            None => 0,
+        };
+        let contents = self.lock();
+        let mut found = contents.grants.items[start.min(contents.grants.items.len())..]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| Some((start + i, ExpandableGrant::of(g)?)));
+        let items: Vec<ExpandableGrant> = found.by_ref().take(limit).map(|(_, e)| e).collect();
+        let next = found.next().map(|(i, _)| i.to_string());
+        Ok(StorePage { items, next })
+    }
+
+    async fn entitlements_by_id(&self, ids: &[String]) -> Result<Vec<Entitlement>, StoreError> {
+        let contents = self.lock();
+        let entitlements = &contents.entitlements;
+        Ok(ids
+            .iter()
+            .filter_map(|id| entitlements.index.get(id))
+            .map(|&i| entitlements.items[i].clone())
+            .collect())
+    }
+
+    /// In principal order; the `next` token is the JSON of the last principal and position.
+    async fn grants_of_entitlement(
+        &self,
+        entitlement_id: &str,
+        principal_types: &[String],
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<Grant>, StoreError> {
+        let limit = limit.max(1);
+        let after: Option<Holder> = after
+            .map(|token| serde_json::from_str(token).map_err(|_| bad_token(token)))
+            .transpose()?;
+        let contents = self.lock();
+        let Some(holders) = contents.holders.get(entitlement_id) else {
+            return Ok(StorePage {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let lower = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+        let mut found = holders.range((lower, Bound::Unbounded)).filter(|(p, _)| {
+            principal_types.is_empty() || principal_types.contains(&p.resource_type)
+        });
+        let page: Vec<&Holder> = found.by_ref().take(limit).collect();
+        let next = match (found.next(), page.last()) {
+            (Some(_), Some(last)) => serde_json::to_string(last).ok(),
+            _ => None,
+        };
+        let items = page
+            .iter()
+            .map(|(_, i)| contents.grants.items[*i].clone())
+            .collect();
+        Ok(StorePage { items, next })
+    }
+
+    async fn grants_of_principals(
+        &self,
+        entitlement_id: &str,
+        principals: &[ResourceId],
+    ) -> Result<Vec<Grant>, StoreError> {
+        let contents = self.lock();
+        let Some(holders) = contents.holders.get(entitlement_id) else {
+            return Ok(Vec::new());
+        };
+        let principals: BTreeSet<&ResourceId> = principals.iter().collect();
+        Ok(principals
+            .into_iter()
+            .flat_map(|p| holders.range((p.clone(), 0)..=(p.clone(), usize::MAX)))
+            .map(|(_, i)| contents.grants.items[*i].clone())
+            .collect())
     }
 
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError> {
@@ -274,6 +378,12 @@ impl Store for MemoryStore {
         contents.checkpoint = None;
         Ok(())
     }
+}
+
+fn bad_token(token: &str) -> StoreError {
+    StoreError::new(format!(
+        "page token {token:?} was not made by this store; pass the `next` of the previous page"
+    ))
 }
 
 #[cfg(test)]

@@ -8,11 +8,20 @@
 //!
 //! Writes are upserts keyed by baton's external id (resource `<type>:<id>`, entitlement id,
 //! grant id) within the sync, so replaying a page after a resume never duplicates a row.
+//!
+//! Grant expansion, the sync's last phase, reads the sync back a page at a time: the
+//! expandable grants ([`Store::expandable_grants`]), entitlements by id
+//! ([`Store::entitlements_by_id`]), the grants of a source entitlement
+//! ([`Store::grants_of_entitlement`]) and the grants some principals hold of a destination
+//! ([`Store::grants_of_principals`]); it writes new grants and updated `sources` with
+//! [`Store::put_grants`]. A store that does not implement these fails a sync that has grants to
+//! expand, unless [`SyncOptions::expand_grants`](crate::SyncOptions::expand_grants) is off.
 
 use async_trait::async_trait;
 
+use crate::annotations::Annotation;
 use crate::error::StoreError;
-use crate::model::{Entitlement, Grant, Resource, ResourceType};
+use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
 
 /// How a sync started.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +55,58 @@ impl SyncType {
             SyncType::Partial => "partial",
         }
     }
+}
+
+/// A grant that carries a [`Annotation::GrantExpandable`], as grant expansion reads it: holders
+/// of any source entitlement also hold the entitlement this grant grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpandableGrant {
+    /// The grant's id.
+    pub grant_id: String,
+    /// The entitlement the grant grants: the expansion's destination.
+    pub entitlement_id: String,
+    /// Who holds it. Every source entitlement must be on this resource.
+    pub principal: ResourceId,
+    /// The source entitlement ids (`GrantExpandable.entitlement_ids`).
+    pub source_entitlement_ids: Vec<String>,
+    /// Only direct grants of the sources propagate.
+    pub shallow: bool,
+    /// Only grants held by principals of these resource types propagate; all when empty.
+    pub principal_types: Vec<String>,
+}
+
+impl ExpandableGrant {
+    /// The expansion `grant` asks for: its first `GrantExpandable` annotation, if that names at
+    /// least one non-blank entitlement id (the grants baton marks `needs_expansion`).
+    pub fn of(grant: &Grant) -> Option<ExpandableGrant> {
+        let (ids, shallow, types) = grant.annotations.iter().find_map(|a| match a {
+            Annotation::GrantExpandable {
+                entitlement_ids,
+                shallow,
+                resource_type_ids,
+            } => Some((entitlement_ids, *shallow, resource_type_ids)),
+            _ => None,
+        })?;
+        ids.iter()
+            .any(|id| !id.trim().is_empty())
+            .then(|| ExpandableGrant {
+                grant_id: grant.id.clone(),
+                entitlement_id: grant.entitlement.id.clone(),
+                principal: grant.principal.id.clone(),
+                source_entitlement_ids: ids.clone(),
+                shallow,
+                principal_types: types.clone(),
+            })
+    }
+}
+
+/// One page of what a store read, and the token of the next page (`None` after the last).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorePage<T> {
+    /// The items, at most the `limit` asked for.
+    pub items: Vec<T>,
+    /// Pass it as `after` to read the next page; `None` when there is no more.
+    pub next: Option<String>,
 }
 
 /// Where a sync writes. Implemented by `MemoryStore` here and by `c1z::C1zWriter`.
@@ -85,6 +146,50 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
+    /// The grants of the current sync that ask for expansion ([`ExpandableGrant::of`]), `limit`
+    /// at a time, in an order that writes of grants without `GrantExpandable` and rewrites of
+    /// these grants leave unchanged; `after` is the previous page's `next` token.
+    async fn expandable_grants(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<ExpandableGrant>, StoreError> {
+        let _ = (after, limit);
+        Err(cannot_expand())
+    }
+
+    /// The entitlements of the current sync with these ids, in any order; ids not found are
+    /// left out.
+    async fn entitlements_by_id(&self, ids: &[String]) -> Result<Vec<Entitlement>, StoreError> {
+        let _ = ids;
+        Err(cannot_expand())
+    }
+
+    /// The grants of entitlement `entitlement_id` in the current sync held by principals of
+    /// `principal_types` (all when empty), `limit` at a time, in an order that writes of other
+    /// entitlements' grants leave unchanged; `after` is the previous page's `next` token.
+    async fn grants_of_entitlement(
+        &self,
+        entitlement_id: &str,
+        principal_types: &[String],
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<StorePage<Grant>, StoreError> {
+        let _ = (entitlement_id, principal_types, after, limit);
+        Err(cannot_expand())
+    }
+
+    /// The grants of entitlement `entitlement_id` in the current sync held by any of
+    /// `principals`, in any order. Everything written before the call is included.
+    async fn grants_of_principals(
+        &self,
+        entitlement_id: &str,
+        principals: &[ResourceId],
+    ) -> Result<Vec<Grant>, StoreError> {
+        let _ = (entitlement_id, principals);
+        Err(cannot_expand())
+    }
+
     /// Saves the engine's opaque checkpoint state. Everything written before this call must be
     /// durable when it returns.
     async fn checkpoint(&self, state: &str) -> Result<(), StoreError>;
@@ -94,4 +199,11 @@ pub trait Store: Send + Sync {
 
     /// Marks the sync finished and makes the output final.
     async fn end_sync(&self) -> Result<(), StoreError>;
+}
+
+fn cannot_expand() -> StoreError {
+    StoreError::new(
+        "this store cannot read grants back, which grant expansion needs: implement the Store \
+         methods it uses, or turn SyncOptions::expand_grants off and expand the grants elsewhere",
+    )
 }

@@ -86,7 +86,9 @@ async fn walks_types_children_entitlements_and_grants_in_baton_order() {
         (0, 0, false)
     );
     assert_eq!(store.all_resources().len(), 15);
-    assert_eq!(store.grants().len(), 20);
+    // The 20 listed grants, and the members of each project's team as its viewers (expanded).
+    assert_eq!(summary.expansion.grants_created, 12);
+    assert_eq!(store.grants().len(), 32);
     let types: Vec<String> = store.resource_types().into_iter().map(|t| t.id).collect();
     assert_eq!(types, ["org", "team", "project", "user"]);
 }
@@ -721,6 +723,8 @@ async fn events_report_phases_progress_and_the_summary() {
             "-Entitlements",
             "+Grants",
             "-Grants",
+            "+GrantExpansion",
+            "-GrantExpansion",
             "finish",
         ]
     );

@@ -80,6 +80,8 @@ async fn a_filtered_sync_is_partial_and_an_unfiltered_one_full() {
         let options = SyncOptions {
             workers: 1,
             resource_types: filter.map(|f| f.iter().map(|t| (*t).to_owned()).collect()),
+            // This store records the sync type only; it cannot read grants back to expand them.
+            expand_grants: false,
             ..SyncOptions::default()
         };
         sync(&TestConnector::toy(&world), &store, options)

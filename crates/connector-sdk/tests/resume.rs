@@ -227,6 +227,40 @@ impl connector_sdk::Store for Logged {
     ) -> Result<Vec<connector_sdk::Resource>, connector_sdk::StoreError> {
         self.inner.resources(resource_type).await
     }
+    async fn expandable_grants(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<connector_sdk::StorePage<connector_sdk::ExpandableGrant>, connector_sdk::StoreError>
+    {
+        self.inner.expandable_grants(after, limit).await
+    }
+    async fn entitlements_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<connector_sdk::Entitlement>, connector_sdk::StoreError> {
+        self.inner.entitlements_by_id(ids).await
+    }
+    async fn grants_of_entitlement(
+        &self,
+        entitlement_id: &str,
+        principal_types: &[String],
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<connector_sdk::StorePage<connector_sdk::Grant>, connector_sdk::StoreError> {
+        self.inner
+            .grants_of_entitlement(entitlement_id, principal_types, after, limit)
+            .await
+    }
+    async fn grants_of_principals(
+        &self,
+        entitlement_id: &str,
+        principals: &[connector_sdk::ResourceId],
+    ) -> Result<Vec<connector_sdk::Grant>, connector_sdk::StoreError> {
+        self.inner
+            .grants_of_principals(entitlement_id, principals)
+            .await
+    }
     async fn checkpoint(&self, state: &str) -> Result<(), connector_sdk::StoreError> {
         self.note("checkpoint");
         self.inner.checkpoint(state).await
@@ -282,6 +316,9 @@ async fn data_and_session_are_saved_before_each_checkpoint() {
             "put_entitlements",
             "checkpoint", // entitlements done
             "put_grants",
+            "checkpoint", // grants done
+            "put_grants", // expanded grants
+            "checkpoint", // grant expansion done
             "end_sync",
         ]
     );

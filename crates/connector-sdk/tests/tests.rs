@@ -6,6 +6,9 @@ mod toy;
 // The engine: order, paging, children, enqueued tokens, checks, warnings, retries, options.
 mod engine;
 
+// Grant expansion: nesting, cycles, shallow, filters, resume, options.
+mod expansion;
+
 // Cancellation, crashes and resume.
 mod resume;
 

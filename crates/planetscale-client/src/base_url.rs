@@ -44,8 +44,7 @@ pub(crate) fn normalize_base_url(input: &str, allow_insecure_http: bool) -> Resu
             };
             return Err(invalid(format!(
                 "plain http sends the token in clear text{instead}; use https or a loopback IP \
-                 address, or allow insecure http explicitly (ClientBuilder::allow_insecure_http; \
-                 --allow-insecure-http for baton-planetscale)"
+                 address, or allow insecure http explicitly"
             )));
         }
         other => {

@@ -456,8 +456,10 @@ fn endpoint(url: &Url) -> String {
 }
 
 fn transport(url: &Url, source: reqwest::Error) -> Error {
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
     Error::Transport {
         endpoint: endpoint(url),
+        host: format!("{}{port}", url.host_str().unwrap_or_default()),
         source: source.without_url(),
     }
 }

@@ -6,6 +6,38 @@ use reqwest::StatusCode;
 
 use crate::credentials::CredentialsError;
 
+/// What a transport failure most likely means, in the words of someone fixing a URL.
+fn describe_transport(host: &str, source: &reqwest::Error) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut refused = false;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    // hyper and rustls say these only in text: a DNS failure, and a TLS handshake answered by
+    // a plain-http server (its first bytes are not a TLS record).
+    let says = |text: &str| chain.iter().any(|m| m.contains(text));
+    if refused {
+        format!(
+            ": nothing accepts connections at {host} (connection refused): check the API URL's \
+             host and port, and that the server runs"
+        )
+    } else if says("dns error") {
+        format!(": the host name in {host} does not resolve: check the API URL and the DNS")
+    } else if says("InvalidContentType") || says("wrong version number") {
+        format!(
+            ": the server at {host} answered in plain http, not https: check the API URL's \
+             scheme and port"
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -69,26 +101,30 @@ pub enum Error {
     /// The response came from another origin than the base URL (an injected HTTP client
     /// followed a redirect).
     #[error(
-        "{endpoint} was answered from another origin than the base url; configure the http \
-         client with redirect::Policy::none()"
+        "{endpoint} was answered from another origin than the base url; an injected http \
+         client must not follow redirects"
     )]
     ForeignOrigin {
         /// The method and path, without the query.
         endpoint: String,
     },
-    /// The request could not be sent or the response could not be read.
-    #[error("{endpoint} failed")]
+    /// The request could not be sent or the response could not be read. The message says
+    /// which of the common causes it was, when it can tell: a refused connection, a host name
+    /// that does not resolve, or an https request answered in plain http.
+    #[error("{endpoint} failed{}", describe_transport(host, source))]
     Transport {
         /// The method and path, without the query.
         endpoint: String,
+        /// The host and port asked.
+        host: String,
         /// The underlying error, stripped of its URL.
         #[source]
         source: reqwest::Error,
     },
     /// The response body was larger than the configured limit.
     #[error(
-        "the response of {endpoint} is larger than {limit} bytes; raise \
-         ClientBuilder::max_response_bytes if this is expected"
+        "the response of {endpoint} is larger than {limit} bytes, the most the client reads of \
+         one response"
     )]
     ResponseTooLarge {
         /// The method and path, without the query.

@@ -167,7 +167,11 @@ async fn a_body_past_the_limit_is_refused() {
         matches!(error, Error::ResponseTooLarge { limit: 64, .. }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("max_response_bytes"));
+    assert!(
+        error
+            .to_string()
+            .contains("the most the client reads of one response")
+    );
 }
 
 #[tokio::test]
@@ -302,4 +306,70 @@ async fn an_error_body_is_read_no_further_than_64_kib() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     // Cut short, the body is not JSON: the status speaks alone.
     assert_eq!(error.code(), None);
+}
+
+/// A GET of the organization list through `base_url`, with no retries, as the error it fails
+/// with, in words.
+async fn transport_error(base_url: &str, http: Option<reqwest::Client>) -> String {
+    let mut builder = builder_for(base_url).retry_policy(RetryPolicy::none());
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    let error = builder
+        .build()
+        .unwrap()
+        .list_organizations(1)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    error.to_string()
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_nothing_listens_there() {
+    // A port that was free a moment ago: nothing accepts connections on it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let message = transport_error(&format!("http://127.0.0.1:{port}"), None).await;
+    assert_eq!(
+        message,
+        format!(
+            "GET /v1/organizations failed: nothing accepts connections at 127.0.0.1:{port} \
+             (connection refused): check the API URL's host and port, and that the server runs"
+        )
+    );
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_says_so() {
+    let server = MockServer::start_async().await;
+    let https = server.base_url().replace("http://", "https://");
+    let message = transport_error(&https, None).await;
+    assert!(
+        message.contains("answered in plain http, not https: check the API URL's scheme"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_name_that_does_not_resolve_says_so() {
+    /// A resolver that knows no name, so no lookup leaves the machine.
+    struct Nowhere;
+    impl reqwest::dns::Resolve for Nowhere {
+        fn resolve(&self, _name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async { Err("no such host".into()) })
+        }
+    }
+    let http = reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(Nowhere))
+        .build()
+        .unwrap();
+    let message = transport_error("https://api.planetscale.example", Some(http)).await;
+    assert!(
+        message.contains("the host name in api.planetscale.example does not resolve"),
+        "{message}"
+    );
 }

@@ -76,7 +76,10 @@ fn plain_http_is_refused_unless_loopback_or_opted_in() {
     };
     let error = build("http://api.planetscale.com", false).unwrap_err();
     assert!(matches!(error, Error::InvalidBaseUrl { .. }));
-    assert!(error.to_string().contains("allow_insecure_http"), "{error}");
+    assert!(
+        error.to_string().contains("allow insecure http explicitly"),
+        "{error}"
+    );
     for loopback in [
         "http://127.0.0.1:4000",
         "http://127.9.9.9",

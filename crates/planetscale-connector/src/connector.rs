@@ -482,7 +482,8 @@ impl Connector for PlanetScaleConnector {
             requests: stats.requests,
             retries: stats.retries,
             rate_limited: stats.rate_limited,
-            ..Default::default()
+            rate_limit_wait: stats.rate_limit_wait,
+            waiting: self.api.client.pacing().quota_wait.map(|w| w.waited),
         })
     }
 
@@ -574,7 +575,16 @@ pub fn map_client_error(e: planetscale_client::Error, context: &str) -> Connecto
         Some(status) => format!("HTTP {status}"),
         None => "no HTTP answer".to_owned(),
     };
-    let (kind, detail) = if e.is_unauthorized() {
+    let (kind, detail) = if e.is_quota_exhausted() {
+        // Not `Unavailable`: the client already waited out its whole rate-limit budget, and
+        // the engine's retries would wait it out again.
+        (
+            ErrorKind::ResourceExhausted,
+            "PlanetScale's rate limit refused requests for longer than the rate-limit budget \
+             (rate-limit-budget-minutes)"
+                .to_owned(),
+        )
+    } else if e.is_unauthorized() {
         (
             ErrorKind::Unauthenticated,
             "the service token was refused (401 Unauthorized): check planetscale-service-token \
@@ -605,4 +615,29 @@ pub fn map_client_error(e: planetscale_client::Error, context: &str) -> Connecto
         )
     };
     ConnectorError::new(kind, format!("{context}: {detail}")).with_source(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn an_exhausted_quota_is_not_retried_and_names_the_budget() {
+        let e = planetscale_client::Error::QuotaExhausted {
+            endpoint: "GET /v1/organizations/acme/members".into(),
+            refusals: 40,
+            waited: Duration::from_secs(900),
+            budget: Duration::from_secs(900),
+            server_wait: None,
+            requests_per_minute: Some(60),
+        };
+        let mapped = map_client_error(e, "listing the members of organization acme");
+        assert_eq!(mapped.kind(), ErrorKind::ResourceExhausted);
+        assert!(
+            mapped.message().contains("rate-limit-budget-minutes"),
+            "{mapped}"
+        );
+    }
 }

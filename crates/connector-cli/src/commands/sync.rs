@@ -55,6 +55,7 @@ pub async fn run(
         workers: settings.workers,
         resource_types: settings.resource_types.clone(),
         checkpoint_interval: settings.checkpoint_interval,
+        expand_grants: settings.expand_grants,
         cancel,
         observer,
         ..Default::default()
@@ -105,10 +106,10 @@ pub(crate) async fn main(
     }
 }
 
-/// Tells `progress`, once a second, whether the connector's requests are waiting for the
+/// Tells `progress`, four times a second, whether the connector's requests are waiting for the
 /// remote's rate limit.
 async fn watch_rate_limit(connector: Arc<dyn Connector>, progress: Arc<Progress>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
         progress.waiting(connector.usage().and_then(|u| u.waiting));
@@ -165,8 +166,18 @@ impl SyncReport {
             }
             None => format!("{} pages, {} retries", s.pages, self.retries()),
         };
+        let expansion = match (s.expansion.grants_created, s.expansion.grants_updated) {
+            (0, 0) => String::new(),
+            (created, 0) => {
+                format!("Grant expansion: {created} grants derived through groups and roles.\n")
+            }
+            (created, updated) => format!(
+                "Grant expansion: {created} grants derived through groups and roles; {updated} \
+                 direct grants also held through them.\n"
+            ),
+        };
         let mut text = format!(
-            "Synced into {} ({how} {}, {}).\n\n{}\n{work}, {} warnings.\n",
+            "Synced into {} ({how} {}, {}).\n\n{}\n{expansion}{work}, {} warnings.\n",
             self.file.display(),
             s.sync_id,
             seconds(s.duration),

@@ -82,6 +82,15 @@ pub const HTTP_TIMEOUT_SECONDS: Setting = Setting::int(
 .value_name("SECONDS")
 .ops();
 
+/// Leave grant expansion to a host that expands grants itself (baton's `SkipExpandGrants`).
+pub const SKIP_EXPAND_GRANTS: Setting = Setting::bool(
+    "skip-expand-grants",
+    "Skip grant expansion",
+    "Do not expand grants: write only the grants the connector lists, with their expandable \
+     annotations, for a host that expands them itself (as ConductorOne does)",
+)
+.ops();
+
 /// How results are printed.
 pub const OUTPUT: Setting = Setting::text(
     "output",
@@ -137,6 +146,7 @@ pub const STANDARD: &[Setting] = &[
     WORKERS,
     HTTP_TIMEOUT_SECONDS,
     KEEP_SYNCS,
+    SKIP_EXPAND_GRANTS,
     MAX_DECODED_SIZE_MB,
     OUTPUT,
     CONFIG,
@@ -199,6 +209,8 @@ pub struct Settings {
     pub checkpoint_interval: Duration,
     /// The largest database inspect and diff decompress, in bytes.
     pub max_decoded_bytes: u64,
+    /// Whether a sync expands grants (its last phase).
+    pub expand_grants: bool,
 }
 
 impl Default for Settings {
@@ -249,6 +261,7 @@ impl Settings {
             output,
             checkpoint_interval: Duration::from_secs(int(&CHECKPOINT_INTERVAL_SECONDS)),
             max_decoded_bytes: int(&MAX_DECODED_SIZE_MB).saturating_mul(1 << 20),
+            expand_grants: !values.bool(&SKIP_EXPAND_GRANTS),
         })
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connector_cli::{About, Error, Program, Result, Setting, Values};
 use connector_sdk::{
-    Annotation, Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GrantSources,
-    GroupTrait, ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer,
-    ResourceType, Trait, UserTrait, ValidationReport,
+    Annotation, Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait,
+    ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait,
+    UserTrait, ValidationReport,
 };
 use secrecy::ExposeSecret;
 
@@ -267,8 +267,8 @@ impl ResourceSyncer for Groups {
     }
 }
 
-/// `--toy-projects` projects under each group; the group's members view them, a grant that
-/// records the group membership as its source (as grant expansion would).
+/// `--toy-projects` projects under each group; the group views them, and through grant
+/// expansion so does each of its members (their grants record the membership as their source).
 struct Projects(Arc<Data>);
 
 #[async_trait]
@@ -292,8 +292,8 @@ impl ResourceSyncer for Projects {
         &self,
         cx: ResourceContext,
     ) -> std::result::Result<Page<Entitlement>, ConnectorError> {
-        let viewer =
-            Entitlement::permission(&cx.resource, "viewer").with_grantable_to(&[&user_type()]);
+        let viewer = Entitlement::permission(&cx.resource, "viewer")
+            .with_grantable_to(&[&user_type(), &group_type()]);
         Ok(Page::last(vec![viewer]))
     }
 
@@ -304,13 +304,13 @@ impl ResourceSyncer for Projects {
         let Some(group) = cx.resource.parent.clone() else {
             return Ok(Page::empty());
         };
-        let source = format!("{group}:member");
-        let grants = self.0.members(&group.resource).map(|n| Grant {
-            sources: Some(GrantSources {
-                sources: [(source.clone(), true)].into(),
-            }),
-            ..Grant::new(&cx.resource, "viewer", user(n).id)
-        });
-        Ok(Page::last(grants.collect()))
+        let viewer = Grant::new(&cx.resource, "viewer", group.clone()).with_annotation(
+            Annotation::GrantExpandable {
+                entitlement_ids: vec![format!("{group}:member")],
+                shallow: false,
+                resource_type_ids: Vec::new(),
+            },
+        );
+        Ok(Page::last(vec![viewer]))
     }
 }

@@ -14,6 +14,11 @@
 //! 4. Static entitlements, one call chain per type.
 //! 5. Entitlements, one call chain per stored resource (`Store::resources`), many at once.
 //! 6. Grants, likewise.
+//! 7. Grant expansion, when a grant carries
+//!    [`Annotation::GrantExpandable`](crate::Annotation::GrantExpandable) and
+//!    [`SyncOptions::expand_grants`] is on (the default): holders of the source entitlements
+//!    get grants of the expandable grant's entitlement, as baton's syncer gives them; see
+//!    below. No connector call is made.
 //!
 //! Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
 //! are left out of the matching phases.
@@ -48,6 +53,32 @@
 //! and a user who joins between the user listing and the membership listing is normal on a live
 //! system); such warnings do not count towards the warning policy.
 //!
+//! # Grant expansion
+//!
+//! A grant of entitlement D to principal P with `GrantExpandable { entitlement_ids: [S…],
+//! shallow, resource_type_ids }` means that whoever holds a source S also holds D; each S must
+//! be an entitlement of P (e.g. the `member` entitlement of a group granted a role), else the
+//! sync fails with [`Error::Contract`](crate::Error::Contract). Sources and destinations form a
+//! graph; each cycle in it is collapsed into one node, whose entitlements then share their
+//! incoming and outgoing edges but do not expand into each other, and the graph is expanded
+//! level by level, sources before what they reach. More levels than
+//! [`SyncOptions::max_expansion_depth`] fail the sync with
+//! [`Error::Expansion`](crate::Error::Expansion). An entitlement id that no entitlement has is
+//! dropped with a warning.
+//!
+//! Expanding S → D gives every holder of S (only direct holders when `shallow`, only principals
+//! of `resource_type_ids` when given) a grant of D: a new one with baton's id
+//! `<D>:<principal type>:<principal id>`, D's entitlement, a `GrantImmutable` annotation and
+//! `sources = {S: direct}`; or, when the holder already has one, S merged into its `sources`
+//! (with D itself, as direct, in a grant that had none). A grant of S is *direct* when it has
+//! no `sources` or they name S. The expansion reads and writes through the [`Store`](crate::Store)
+//! a page at a time, so the grants are never all in memory.
+//!
+//! A host that expands grants itself (as ConductorOne does for connectors in service mode)
+//! turns [`SyncOptions::expand_grants`] off; the grants are stored with their
+//! `GrantExpandable` as always (in a `.c1z`, in the `expansion` column with `needs_expansion`
+//! set).
+//!
 //! # Warnings, retries and failures
 //!
 //! `NotFound` from a per-resource call (a child listing, entitlements, grants) is a warning: the
@@ -60,7 +91,7 @@
 //! # Checkpoints and resume
 //!
 //! The engine's pending work (phase, queued calls with their page tokens, calls in flight with
-//! their current tokens) is saved as JSON through `Store::checkpoint` at most every
+//! their current tokens, the expansion's step and page token) is saved as JSON through `Store::checkpoint` at most every
 //! [`SyncOptions::checkpoint_interval`], at every phase end, on cancellation and (best effort) when
 //! the sync fails. Before each checkpoint all buffered writes are flushed and the session cache's
 //! new entries are saved, so neither the data nor the session is ever older than the checkpoint.
@@ -68,7 +99,11 @@
 //! before the checkpoint are not made again, calls in flight at the time are replayed from their
 //! page token (writes are upserts, so replaying is harmless).
 
+mod buffers;
 pub(crate) mod call;
+mod checks;
+mod expand;
+mod plan;
 mod run;
 mod scope;
 pub(crate) mod state;
@@ -103,8 +138,16 @@ pub struct SyncOptions {
     pub warning_policy: WarningPolicy,
     /// Retries of transient (`Unavailable`) connector errors.
     pub retry: EngineRetry,
-    /// Items per store write (default 1000). Must be at least 1.
+    /// Items per store write, and grants per page read back by grant expansion (default 1000).
+    /// Must be at least 1.
     pub batch_size: usize,
+    /// Run grant expansion as the last phase (default `true`). Turn it off when the host
+    /// expands grants itself (baton's `WithDontExpandGrants`): expandable grants are stored
+    /// with their `GrantExpandable` either way.
+    pub expand_grants: bool,
+    /// Levels of expandable grants expanded at most (default 20, baton's); a deeper graph
+    /// fails the sync. Must be at least 1.
+    pub max_expansion_depth: usize,
 }
 
 impl Default for SyncOptions {
@@ -118,6 +161,8 @@ impl Default for SyncOptions {
             warning_policy: WarningPolicy::default(),
             retry: EngineRetry::default(),
             batch_size: 1000,
+            expand_grants: true,
+            max_expansion_depth: 20,
         }
     }
 }
@@ -133,6 +178,8 @@ impl fmt::Debug for SyncOptions {
             .field("warning_policy", &self.warning_policy)
             .field("retry", &self.retry)
             .field("batch_size", &self.batch_size)
+            .field("expand_grants", &self.expand_grants)
+            .field("max_expansion_depth", &self.max_expansion_depth)
             .finish()
     }
 }
@@ -251,6 +298,22 @@ pub enum Event {
         /// What happened.
         message: String,
     },
+    /// Grant expansion stored a page: where it is and what it did so far.
+    ExpansionProgress {
+        /// The level being expanded, from 1.
+        layer: u64,
+        /// Levels in all.
+        layers: u64,
+        /// Steps done: each reads one source entitlement's grants and gives their holders
+        /// the entitlements it expands into.
+        steps_done: u64,
+        /// Steps in all.
+        steps: u64,
+        /// Grants created so far.
+        grants_created: u64,
+        /// Existing grants whose `sources` grew so far.
+        grants_updated: u64,
+    },
     /// The engine's state was checkpointed to the store.
     Checkpointed,
     /// A phase finished.
@@ -279,6 +342,8 @@ pub enum Phase {
     Entitlements,
     /// Listing each resource's grants.
     Grants,
+    /// Expanding grants (no connector calls).
+    GrantExpansion,
 }
 
 impl fmt::Display for Phase {
@@ -289,6 +354,7 @@ impl fmt::Display for Phase {
             Phase::StaticEntitlements => "static entitlements",
             Phase::Entitlements => "entitlements",
             Phase::Grants => "grants",
+            Phase::GrantExpansion => "grant expansion",
         })
     }
 }
@@ -309,6 +375,8 @@ pub struct SyncSummary {
     pub retries: u64,
     /// Every warning, in the order they happened.
     pub warnings: Vec<String>,
+    /// What grant expansion did (all zero when it did not run).
+    pub expansion: ExpansionSummary,
     /// How long this run took (since the last resume, for a resumed sync).
     pub duration: Duration,
 }
@@ -328,6 +396,23 @@ impl SyncSummary {
     pub fn grants(&self) -> u64 {
         self.resource_types.values().map(|c| c.grants).sum()
     }
+}
+
+/// What grant expansion did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpansionSummary {
+    /// Grants created: each carries `GrantImmutable` and the `sources` it follows from.
+    pub grants_created: u64,
+    /// Existing grants whose `sources` grew.
+    pub grants_updated: u64,
+    /// Source → destination edges, parallel ones merged.
+    pub edges: u64,
+    /// Cycles collapsed into one node each.
+    pub cycles: u64,
+    /// Levels expanded one after the other.
+    pub layers: u64,
+    /// Entitlement ids named by expandable grants that no entitlement has (see the warnings).
+    pub missing_entitlements: u64,
 }
 
 /// Items synced for one resource type.

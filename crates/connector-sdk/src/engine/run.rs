@@ -1,5 +1,5 @@
-//! The coordinator: schedules calls on a bounded set of tasks, checks and stores their pages,
-//! moves through the phases, and checkpoints.
+//! The coordinator: schedules calls on a bounded set of tasks, applies their pages (checked in
+//! `checks`, buffered in `buffers`), moves through the phases, and checkpoints.
 //!
 //! Calls run as tokio tasks, so they keep going while the coordinator awaits the store. Only the
 //! coordinator touches the state, the buffers and the store: a call's page is applied (items
@@ -7,20 +7,23 @@
 //! is what makes every checkpoint consistent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::buffers::{self, Buffers};
 use super::call::{self, CallEnv, Outcome, Output};
+use super::checks;
+use super::expand::Expander;
+use super::plan::{Plan, check_options};
 use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
+use crate::annotations::Annotation;
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
-use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
 use crate::store::Store;
-use crate::syncer::ResourceSyncer;
 
 /// Syncs `connector` into `store`. See the [module docs](crate::engine) for the order, the
 /// checks, the warning policy, retries, checkpoints and resume.
@@ -104,97 +107,6 @@ pub async fn sync(
     engine.run().await
 }
 
-fn check_options(options: &SyncOptions) -> Result<()> {
-    if options.workers == 0 {
-        return Err(Error::InvalidOptions(
-            "workers must be at least 1".to_owned(),
-        ));
-    }
-    if options.batch_size == 0 {
-        return Err(Error::InvalidOptions(
-            "batch_size must be at least 1".to_owned(),
-        ));
-    }
-    if options.retry.attempts == 0 {
-        return Err(Error::InvalidOptions(
-            "retry.attempts must be at least 1 (1 disables retries)".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
-/// The connector's syncers, checked, and the types this sync covers.
-struct Plan {
-    /// The synced types, in the order the connector returns its syncers.
-    types: Vec<ResourceType>,
-    /// Every type the connector provides, synced or filtered out.
-    all: HashMap<String, (ResourceType, Arc<dyn ResourceSyncer>)>,
-    synced: HashSet<String>,
-}
-
-impl Plan {
-    fn new(connector: &dyn Connector, filter: Option<&[String]>) -> Result<Self> {
-        let mut all = HashMap::new();
-        let mut ordered = Vec::new();
-        for syncer in connector.syncers() {
-            let rt = syncer.resource_type();
-            if rt.id.is_empty() {
-                return Err(Error::Contract(format!(
-                    "a syncer returned resource type {:?} with an empty id",
-                    rt.display_name
-                )));
-            }
-            if all.contains_key(&rt.id) {
-                return Err(Error::Contract(format!(
-                    "resource type {} is provided by two syncers; resource type ids must be unique",
-                    rt.id
-                )));
-            }
-            ordered.push(rt.clone());
-            all.insert(rt.id.clone(), (rt, syncer));
-        }
-        let filter = filter.filter(|f| !f.is_empty());
-        let unknown = filter.and_then(|f| f.iter().find(|id| !all.contains_key(*id)));
-        if let Some(unknown) = unknown {
-            let known: Vec<&str> = ordered.iter().map(|t| t.id.as_str()).collect();
-            return Err(Error::InvalidOptions(format!(
-                "unknown resource type {unknown:?} in the resource type filter; the connector syncs: {}",
-                known.join(", ")
-            )));
-        }
-        let types: Vec<ResourceType> = match filter {
-            Some(filter) => ordered
-                .into_iter()
-                .filter(|t| filter.contains(&t.id))
-                .collect(),
-            None => ordered,
-        };
-        let synced = types.iter().map(|t| t.id.clone()).collect();
-        Ok(Plan { types, all, synced })
-    }
-
-    fn resource_type(&self, id: &str) -> Option<&ResourceType> {
-        self.all.get(id).map(|(rt, _)| rt)
-    }
-
-    fn syncer(&self, id: &str) -> Result<Arc<dyn ResourceSyncer>> {
-        match self.all.get(id) {
-            Some((_, syncer)) => Ok(Arc::clone(syncer)),
-            None => Err(Error::Contract(format!(
-                "no syncer provides resource type {id}"
-            ))),
-        }
-    }
-}
-
-/// Items of completed calls not yet written.
-#[derive(Default)]
-struct Buffers {
-    resources: Vec<Resource>,
-    entitlements: Vec<Entitlement>,
-    grants: Vec<Grant>,
-}
-
 struct Engine<'a> {
     store: &'a dyn Store,
     options: SyncOptions,
@@ -250,11 +162,10 @@ impl Engine<'_> {
                 return Err(e);
             }
         }
-        self.flush_all().await?;
-        let entries = self.env.session.take_dirty();
-        if !entries.is_empty() {
-            self.store.save_session(entries).await?;
-        }
+        self.buffers
+            .flush_all(self.store, self.options.batch_size)
+            .await?;
+        buffers::save_session(self.store, &self.env.session).await?;
         self.store.end_sync().await?;
         let summary = self.summary();
         self.emit(Event::SyncFinished {
@@ -428,14 +339,61 @@ impl Engine<'_> {
             }
             Phase::StaticEntitlements => self.finish_phase(Phase::Entitlements).await?,
             Phase::Entitlements => self.finish_phase(Phase::Grants).await?,
+            Phase::Grants if self.options.expand_grants && self.state.needs_expansion => {
+                self.finish_phase(Phase::GrantExpansion).await?
+            }
             Phase::Grants => {
                 self.emit(Event::PhaseFinished {
                     phase: Phase::Grants,
                 });
                 return Ok(false);
             }
+            Phase::GrantExpansion => {
+                self.expand().await?;
+                self.emit(Event::PhaseFinished {
+                    phase: Phase::GrantExpansion,
+                });
+                return Ok(false);
+            }
         }
         Ok(true)
+    }
+
+    /// Runs grant expansion from where it is, a page at a time, checkpointing as other phases
+    /// do. See [`expand`](super::expand).
+    async fn expand(&mut self) -> Result<()> {
+        let (page_size, max_depth) = (self.options.batch_size, self.options.max_expansion_depth);
+        let mut expander = Expander::load(self.store, page_size, max_depth).await?;
+        expander.describe(&mut self.state.stats.expansion);
+        if let Some(warning) = expander.missing_warning() {
+            self.warn(warning);
+        }
+        let cancel = self.options.cancel.clone();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let progress = &mut self.state.expansion;
+            let Some(done) = expander.next_page(self.store, progress).await? else {
+                // As at every phase end: a failure while the store finishes resumes after this.
+                return self.checkpoint().await;
+            };
+            let summary = &mut self.state.stats.expansion;
+            summary.grants_created += done.created;
+            summary.grants_updated += done.updated;
+            let summary = *summary;
+            self.emit(Event::ExpansionProgress {
+                layer: done.layer,
+                layers: expander.layers(),
+                steps_done: self.state.expansion.step as u64,
+                steps: expander.steps() as u64,
+                grants_created: summary.grants_created,
+                grants_updated: summary.grants_updated,
+            });
+            if Instant::now() >= self.next_checkpoint {
+                self.checkpoint().await?;
+            }
+        }
     }
 
     async fn finish_phase(&mut self, next: Phase) -> Result<()> {
@@ -456,7 +414,7 @@ impl Engine<'_> {
                     }
                 }
             }
-            Phase::ResourceTypes | Phase::Entitlements | Phase::Grants => {}
+            Phase::ResourceTypes | Phase::Entitlements | Phase::Grants | Phase::GrantExpansion => {}
         }
         self.emit(Event::PhaseFinished { phase: done });
         self.checkpoint().await?;
@@ -503,7 +461,7 @@ impl Engine<'_> {
                 });
             }
         };
-        check_tokens(&action, &output)?;
+        checks::tokens(&action, &output)?;
         let next = output.next_token().map(str::to_owned);
         let enqueued: Vec<String> = output
             .enqueued()
@@ -549,7 +507,9 @@ impl Engine<'_> {
             grants: counts.grants,
             pages,
         });
-        self.flush_full().await
+        self.buffers
+            .flush_full(self.store, self.options.batch_size)
+            .await
     }
 
     fn not_found(&mut self, action: &Action, error: &ConnectorError) -> Result<()> {
@@ -571,37 +531,7 @@ impl Engine<'_> {
     }
 
     fn accept_resources(&mut self, action: &Action, items: Vec<Resource>) -> Result<()> {
-        let Some(rt) = self.plan.resource_type(&action.resource_type) else {
-            return Ok(());
-        };
-        for resource in &items {
-            if resource.id.resource_type != rt.id {
-                return Err(Error::Contract(format!(
-                    "the {} syncer returned resource {} while {}; a syncer lists only resources of its own type",
-                    rt.id,
-                    resource.id,
-                    action.context()
-                )));
-            }
-            if let Some(missing) = rt.traits.iter().find(|t| !resource.has_trait(**t)) {
-                return Err(Error::Contract(format!(
-                    "resource {} is missing the {} annotation that resource type {} requires ({})",
-                    resource.id,
-                    missing.message_name(),
-                    rt.id,
-                    missing.as_baton_str()
-                )));
-            }
-            if let Some(child) = resource
-                .child_resource_types()
-                .find(|c| !self.plan.all.contains_key(*c))
-            {
-                return Err(Error::Contract(format!(
-                    "resource {} announces child resource type {child}, which no syncer provides",
-                    resource.id
-                )));
-            }
-        }
+        checks::resources(&self.plan, action, &items)?;
         for resource in &items {
             for child in resource.child_resource_types() {
                 if !self.plan.synced.contains(child) {
@@ -628,14 +558,7 @@ impl Engine<'_> {
     }
 
     fn accept_entitlements(&mut self, action: &Action, items: Vec<Entitlement>) -> Result<()> {
-        if let Some(empty) = items.iter().find(|e| e.id.is_empty()) {
-            return Err(Error::Contract(format!(
-                "an entitlement named {:?} on {} has an empty id while {}",
-                empty.slug,
-                empty.resource.id,
-                action.context()
-            )));
-        }
+        checks::entitlements(action, &items)?;
         if let Some(known) = &mut self.known_entitlements {
             known.extend(items.iter().map(|e| e.id.clone()));
         }
@@ -645,46 +568,24 @@ impl Engine<'_> {
     }
 
     fn accept_grants(&mut self, action: &Action, items: Vec<Grant>) -> Result<()> {
-        let subject = action
-            .resource
-            .as_ref()
-            .map(|r| r.id.to_string())
-            .unwrap_or_default();
-        for grant in &items {
-            let principal = &grant.principal.id;
-            if !self.plan.all.contains_key(&principal.resource_type) {
-                return Err(Error::Contract(format!(
-                    "grant {} on {subject} has principal {principal} of resource type {}, which no syncer provides",
-                    grant.id, principal.resource_type
-                )));
-            }
-            let Some(known) = &self.known_entitlements else {
-                continue;
-            };
-            let entitlement_type = &grant.entitlement.resource.id.resource_type;
-            let checked = self.plan.synced.contains(entitlement_type)
-                && self
-                    .plan
-                    .resource_type(entitlement_type)
-                    .is_some_and(|rt| !skips(&rt.annotations, Op::Entitlements));
-            if checked && !known.contains(&grant.entitlement.id) {
-                return Err(Error::Contract(format!(
-                    "grant {} on {subject} refers to entitlement {}, which no entitlements call returned",
-                    grant.id, grant.entitlement.id
-                )));
-            }
-        }
+        checks::grants(&self.plan, self.known_entitlements.as_ref(), action, &items)?;
         for grant in &items {
             let principal = &grant.principal.id;
             let unlisted = self.plan.synced.contains(&principal.resource_type)
                 && !self.listed.contains(principal);
             if unlisted && self.warned_principals.insert(principal.clone()) {
                 self.warn(format!(
-                    "grant {} on {subject} has principal {principal}, which no list call returned",
-                    grant.id
+                    "grant {} on {} has principal {principal}, which no list call returned",
+                    grant.id,
+                    action.subject()
                 ));
             }
         }
+        self.state.needs_expansion |= items.iter().any(|g| {
+            g.annotations
+                .iter()
+                .any(|a| matches!(a, Annotation::GrantExpandable { .. }))
+        });
         self.count(&action.resource_type).grants += items.len() as u64;
         self.buffers.grants.extend(items);
         Ok(())
@@ -724,54 +625,17 @@ impl Engine<'_> {
         }
     }
 
-    /// Writes full batches.
-    async fn flush_full(&mut self) -> Result<()> {
-        let size = self.options.batch_size;
-        while self.buffers.resources.len() >= size {
-            let batch = self.buffers.resources.drain(..size).collect();
-            self.store.put_resources(batch).await?;
-        }
-        while self.buffers.entitlements.len() >= size {
-            let batch = self.buffers.entitlements.drain(..size).collect();
-            self.store.put_entitlements(batch).await?;
-        }
-        while self.buffers.grants.len() >= size {
-            let batch = self.buffers.grants.drain(..size).collect();
-            self.store.put_grants(batch).await?;
-        }
-        Ok(())
-    }
-
-    /// Writes everything buffered, in batches.
-    async fn flush_all(&mut self) -> Result<()> {
-        self.flush_full().await?;
-        if !self.buffers.resources.is_empty() {
-            self.store
-                .put_resources(std::mem::take(&mut self.buffers.resources))
-                .await?;
-        }
-        if !self.buffers.entitlements.is_empty() {
-            self.store
-                .put_entitlements(std::mem::take(&mut self.buffers.entitlements))
-                .await?;
-        }
-        if !self.buffers.grants.is_empty() {
-            self.store
-                .put_grants(std::mem::take(&mut self.buffers.grants))
-                .await?;
-        }
-        Ok(())
-    }
-
     /// Flushes the buffers, saves the session's new entries, then the state.
     async fn checkpoint(&mut self) -> Result<()> {
-        self.flush_all().await?;
-        let entries = self.env.session.take_dirty();
-        if !entries.is_empty() {
-            self.store.save_session(entries).await?;
-        }
         let json = self.state.to_checkpoint(self.in_flight.values().cloned());
-        self.store.checkpoint(&json).await?;
+        self.buffers
+            .checkpoint(
+                self.store,
+                self.options.batch_size,
+                &self.env.session,
+                &json,
+            )
+            .await?;
         self.next_checkpoint = Instant::now() + self.options.checkpoint_interval;
         self.emit(Event::Checkpointed);
         Ok(())
@@ -786,6 +650,7 @@ impl Engine<'_> {
             pages: stats.pages,
             retries: stats.retries,
             warnings: stats.warnings.clone(),
+            expansion: stats.expansion,
             duration: self.started.elapsed(),
         }
     }
@@ -795,24 +660,4 @@ impl Engine<'_> {
             observer.on_event(&event);
         }
     }
-}
-
-/// baton's unchanged-token guard, also for enqueued tokens.
-fn check_tokens(action: &Action, output: &Output) -> Result<()> {
-    let Some(given) = action.token.as_deref() else {
-        return Ok(());
-    };
-    if output.next_token() == Some(given) {
-        return Err(Error::Contract(format!(
-            "next page token unchanged while {}: the call given token {given:?} returned it as the next token, likely a connector bug",
-            action.context()
-        )));
-    }
-    if output.enqueued().iter().any(|t| t == given) {
-        return Err(Error::Contract(format!(
-            "enqueued page token unchanged while {}: the call given token {given:?} enqueued it again, likely a connector bug",
-            action.context()
-        )));
-    }
-    Ok(())
 }

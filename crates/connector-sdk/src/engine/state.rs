@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Phase, TypeCounts};
+use super::expand::Progress;
+use super::{ExpansionSummary, Phase, TypeCounts};
 use crate::annotations::Annotation;
 use crate::model::{Resource, ResourceId};
 
@@ -85,6 +86,14 @@ impl Action {
         }
     }
 
+    /// The resource an entitlements or grants call is about, as `<type>:<id>`; empty otherwise.
+    pub(crate) fn subject(&self) -> String {
+        self.resource
+            .as_ref()
+            .map(|r| r.id.to_string())
+            .unwrap_or_default()
+    }
+
     /// Whether `NotFound` from this call is a warning rather than a failure: baton's rule for
     /// per-resource calls. Top-level listings must never read a 404 as "empty".
     pub(crate) fn not_found_is_warning(&self) -> bool {
@@ -138,7 +147,19 @@ pub(crate) struct State {
     /// (child type, parent) pairs already scheduled in the resources phase, so a parent listed
     /// twice is not walked twice.
     pub(crate) scheduled_children: BTreeSet<(String, ResourceId)>,
+    /// Whether a grant carried `GrantExpandable` (as baton's token's `needs_expansion`). A
+    /// checkpoint without it (an earlier engine's) reads as `true`: the expansion phase then
+    /// finds out from the store.
+    #[serde(default = "yes")]
+    pub(crate) needs_expansion: bool,
+    /// Grant expansion phase: where it is.
+    #[serde(default)]
+    pub(crate) expansion: Progress,
     pub(crate) stats: Stats,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Counters carried across a resume so the summary covers the whole sync.
@@ -153,6 +174,8 @@ pub(crate) struct Stats {
     /// Not-found warnings (the warning ratio's numerator).
     pub(crate) not_found: u64,
     pub(crate) warnings: Vec<String>,
+    #[serde(default)]
+    pub(crate) expansion: ExpansionSummary,
 }
 
 impl State {
@@ -171,6 +194,8 @@ impl State {
             pending: VecDeque::new(),
             deferred: Vec::new(),
             scheduled_children: BTreeSet::new(),
+            needs_expansion: false,
+            expansion: Progress::default(),
             stats: Stats {
                 counts,
                 ..Stats::default()
