@@ -27,3 +27,5 @@ mod review;
 mod cancel;
 // Grant expansion on by default, off with --skip-expand-grants.
 mod expansion;
+// Paths of expanded access in access, members and diff; credentials' expiry and last use.
+mod paths;
