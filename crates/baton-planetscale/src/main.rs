@@ -156,7 +156,9 @@ impl Program for PlanetScale {
             oauth_applications: values.bool(&SYNC_OAUTH_APPLICATIONS),
             invitations: values.bool(&SYNC_INVITATIONS),
         };
-        Ok(Box::new(PlanetScaleConnector::with_options(client, options)))
+        Ok(Box::new(PlanetScaleConnector::with_options(
+            client, options,
+        )))
     }
 
     fn describe(&self) -> Box<dyn Connector> {

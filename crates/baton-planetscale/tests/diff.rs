@@ -147,7 +147,10 @@ fn diff_shows_members_added_removed_and_promoted() {
         .collect();
     let lost_dbs = through(&by_principal(&diff, &removed)["lost"]);
     assert_eq!(
-        lost_dbs.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        lost_dbs
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
         {
             let mut ids: Vec<String> = databases("databases", &their_teams)
                 .into_iter()

@@ -64,12 +64,17 @@ fn sync_then_inspect_counts_match_the_dataset() {
         .flat_map(|o| o.teams.iter())
         .flat_map(|t| {
             let named = |field: &str| t.team[field].as_array().cloned().unwrap_or_default();
-            named("databases").into_iter().chain(named("analyst_databases"))
+            named("databases")
+                .into_iter()
+                .chain(named("analyst_databases"))
         })
         .map(|d| d["id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(types["database"]["resources"], databases.len() as u64);
-    assert_eq!(types["database"]["entitlements"], 2 * databases.len() as u64);
+    assert_eq!(
+        types["database"]["entitlements"],
+        2 * databases.len() as u64
+    );
     assert_eq!(stats["totals"]["resourceTypes"], 4);
 
     let users_json =

@@ -18,3 +18,5 @@ mod diff;
 mod review;
 // PlanetScale's 429s without Retry-After: the wait shown, the summary's figures.
 mod rate_limits;
+// Who can administer which database; tokens, applications and invitations when asked.
+mod access;
