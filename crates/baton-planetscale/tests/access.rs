@@ -8,14 +8,6 @@ use serde_json::Value;
 
 use crate::support::{Fake, json, outputs};
 
-/// Every optional part, as flags.
-const ALL: [&str; 4] = [
-    "--planetscale-list-databases",
-    "--planetscale-sync-service-tokens",
-    "--planetscale-sync-oauth-applications",
-    "--planetscale-sync-invitations",
-];
-
 /// `type:id` of each principal in an `inspect members -o json` answer, with its `via`.
 fn holders(members: &Value) -> BTreeSet<(String, Vec<String>)> {
     members["principals"]
