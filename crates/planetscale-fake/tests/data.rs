@@ -292,7 +292,10 @@ fn the_small_dataset_holds_every_access_case() {
         .flat_map(|t| t["service_token_accesses"].as_array().unwrap())
         .collect();
     for kind in ["Organization", "Database"] {
-        assert!(accesses.iter().any(|a| a["resource_type"] == kind), "{kind}");
+        assert!(
+            accesses.iter().any(|a| a["resource_type"] == kind),
+            "{kind}"
+        );
     }
     assert!(accesses.iter().any(|a| a["access"] == "manage_webhooks"));
     assert!(
