@@ -81,13 +81,23 @@ impl DatabaseSyncer {
         let mut listed: BTreeMap<String, Database> = BTreeMap::new();
         if self.api.options.list_databases {
             let list = self.api.databases_list(org);
-            let pages = list
+            let fetch = |page| self.api.fetch_databases(org, page);
+            let mut pages = list
                 .paged
-                .fetch_all(|page| {
-                    self.api
-                        .first_or(&list.key, page, |page| self.api.fetch_databases(org, page))
-                })
+                .fetch_all(|page| self.api.first_or(&list.key, page, fetch))
                 .await?;
+            // A list that changed between its pages is listed again, as every list is.
+            let changed = (1..pages.len()).find(|&i| pages[i].total_count != pages[0].total_count);
+            if let Some(i) = changed {
+                list.paged.recheck(session, 1, &pages[0], fetch).await?;
+                let fresh = list
+                    .paged
+                    .recheck(session, i as u32 + 1, &pages[i], fetch)
+                    .await?;
+                if !fresh.is_empty() {
+                    pages = fresh;
+                }
+            }
             for d in pages.into_iter().flat_map(|p| p.items) {
                 let named = DatabaseRef {
                     id: d.id.clone(),
