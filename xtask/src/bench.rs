@@ -612,7 +612,8 @@ impl Fake {
     /// parts, per organization also max(1, ceil(D/100)) for the databases, max(1, ceil(S/100))
     /// for the service tokens plus S when their list leaves the accesses out,
     /// max(1, ceil(A/100)) + Σ max(1, ceil(k_a/100)) for the OAuth applications and their
-    /// tokens, and max(1, ceil(I/100)) for the invitations.
+    /// tokens plus each token listed without its accesses, and max(1, ceil(I/100)) for the
+    /// invitations.
     fn minimum_requests(&self, opt_ins: bool) -> Result<u64, String> {
         let data = self.get_json("/__fake/dataset")?;
         let orgs = data["organizations"]
@@ -639,7 +640,17 @@ impl Fake {
                 .cloned()
                 .unwrap_or_default();
             total += pages(apps.len());
-            total += apps.iter().map(|a| pages(len(&a["tokens"]))).sum::<u64>();
+            for tokens in apps.iter().filter_map(|a| a["tokens"].as_array()) {
+                total += pages(tokens.len());
+                // A token listed without its accesses is read on its own.
+                total += tokens
+                    .iter()
+                    .filter(|t| {
+                        t["service_token_accesses"].is_null()
+                            && t["oauth_accesses_by_resource"].is_null()
+                    })
+                    .count() as u64;
+            }
         }
         Ok(total)
     }

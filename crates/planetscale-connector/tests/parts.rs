@@ -160,8 +160,12 @@ async fn every_part_costs_exactly_the_formula_with_and_without_validation() {
         invitations_per_org: vec![102, 1, 0],
         ..DataSpec::small()
     };
+    let mut dataset = spec.generate();
+    // And one OAuth token listed without its accesses: it too is read on its own.
+    dataset.organizations[0].oauth_applications[0].tokens[0]["oauth_accesses_by_resource"] =
+        serde_json::Value::Null;
     for validated in [true, false] {
-        let server = start(spec.generate()).await;
+        let server = start(dataset.clone()).await;
         let connector = connector_with(&server, Options::all());
         let (store, result) = match validated {
             true => sync_memory(&connector).await,
@@ -170,6 +174,11 @@ async fn every_part_costs_exactly_the_formula_with_and_without_validation() {
         result.unwrap();
         let dataset = server.dataset();
         assert!(dataset.organizations[1].service_token_list_omits_accesses);
+        assert!(
+            api_requests(&server)
+                .iter()
+                .any(|r| r.path.contains("/oauth-applications/") && r.path.contains("/tokens/"))
+        );
         assert_eq!(
             api_requests(&server).len(),
             expected_requests_with(&dataset, &dataset.org_names(), Options::all()),

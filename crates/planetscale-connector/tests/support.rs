@@ -163,7 +163,7 @@ pub fn expected_requests(dataset: &Dataset, orgs: &[&str]) -> usize {
 /// The request formula with the optional parts `options` turns on, each adding per
 /// organization: every database max(1, ⌈D/100⌉); service tokens max(1, ⌈S/100⌉), plus S when
 /// the list leaves their accesses out; OAuth applications max(1, ⌈A/100⌉) + Σ over applications
-/// max(1, ⌈kᵢ/100⌉); invitations max(1, ⌈I/100⌉).
+/// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉).
 pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options) -> usize {
     let pages = |n: usize| n.div_ceil(100).max(1);
     let per_org: usize = orgs
@@ -186,6 +186,12 @@ pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options
                 let apps = &org.oauth_applications;
                 n += pages(apps.len());
                 n += apps.iter().map(|a| pages(a.tokens.len())).sum::<usize>();
+                // A token listed without its accesses is read on its own.
+                let bare = |t: &&serde_json::Value| {
+                    t["service_token_accesses"].is_null()
+                        && t["oauth_accesses_by_resource"].is_null()
+                };
+                n += apps.iter().flat_map(|a| &a.tokens).filter(bare).count();
             }
             if options.invitations {
                 n += pages(org.invitations.len());
