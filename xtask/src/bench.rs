@@ -221,6 +221,7 @@ fn requests_result(fake: &Fake, sync: &SyncRun, opt_ins: bool) -> Result<Value, 
 }
 
 /// Scenario 2: with 30 ms per request and no rate limit, wall time against perfect overlap.
+/// Grant expansion, local work that no concurrency of requests hides, is scenario 9's.
 fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let latency = o.latency_ms.to_string();
     let fake = Fake::start(
@@ -230,7 +231,7 @@ fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let sync = sync(
         &fake,
         &out.join("latency.c1z"),
-        &["--requests-per-minute", "0"],
+        &["--requests-per-minute", "0", "--skip-expand-grants"],
     )?;
     let requests = fake.total_requests()?;
     let minimum = fake.minimum_requests(false)?;

@@ -171,12 +171,13 @@ impl DataSpec {
             sso_team_share: 0.1,
             null_name_share: 0.05,
             unknown_role_share: 0.002,
-            // About one database for every 80 members, at least a handful: 250 in the largest
-            // bench organization, so its database list spans three pages.
+            // About one database for every 400 members, at least a handful: 50 in the largest
+            // bench organization. Every one of its 1,000 admins and analysts holds access to
+            // each through their role, which grant expansion writes out.
             databases_per_org: vec![
-                (largest_members / 80).max(8),
-                (largest_members / 320).max(4),
-                (largest_members / 800).max(2),
+                (largest_members / 400).max(8),
+                (largest_members / 1_000).max(4),
+                (largest_members / 1_000).max(2),
             ],
             service_tokens_per_org: vec![
                 (largest_members / 130).max(6),
