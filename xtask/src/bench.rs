@@ -95,6 +95,7 @@ impl Options {
         if o.scenarios.is_empty() {
             o.scenarios = [
                 "requests",
+                "requests-opt-ins",
                 "latency",
                 "rate",
                 "storm",
@@ -143,6 +144,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 baseline = Some(file);
                 result
             }
+            "requests-opt-ins" => requests_opt_ins(&options, &out_dir)?,
             "latency" => latency(&options, &out_dir)?,
             "rate" => rate(&options, &out_dir)?,
             "storm" => storm(&options, &out_dir, baseline.as_deref())?,
@@ -181,21 +183,45 @@ fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), String> {
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
     let file = out.join("requests.c1z");
     let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
-    let minimum = fake.minimum_requests()?;
+    let result = requests_result(&fake, &sync, false)?;
+    Ok((result, file))
+}
+
+/// The flags of every optional part of a sync.
+const OPT_INS: [&str; 4] = [
+    "--planetscale-list-databases",
+    "--planetscale-sync-service-tokens",
+    "--planetscale-sync-oauth-applications",
+    "--planetscale-sync-invitations",
+];
+
+/// Scenario 1b: scenario 1 with every optional part on (every database, service tokens, some
+/// listed without their accesses, OAuth applications and their tokens, invitations).
+fn requests_opt_ins(o: &Options, out: &Path) -> Result<Value, String> {
+    let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
+    let mut args = vec!["--requests-per-minute", "0"];
+    args.extend(OPT_INS);
+    let sync = sync(&fake, &out.join("requests-opt-ins.c1z"), &args)?;
+    requests_result(&fake, &sync, true)
+}
+
+/// Requests made against the formula's minimum, with or without the optional parts.
+fn requests_result(fake: &Fake, sync: &SyncRun, opt_ins: bool) -> Result<Value, String> {
+    let minimum = fake.minimum_requests(opt_ins)?;
     let made = fake.total_requests()?;
     let ratio = made as f64 / minimum as f64;
     let line = format!(
         "{made} requests / {minimum} minimum = {ratio:.2} (target 1.00); {:.1} s",
         sync.wall.as_secs_f64()
     );
-    Ok((
+    Ok(
         json!({"line": line, "requests": made, "minimum": minimum, "ratio": ratio,
-               "wall_s": sync.wall.as_secs_f64()}),
-        file,
-    ))
+              "wall_s": sync.wall.as_secs_f64()}),
+    )
 }
 
 /// Scenario 2: with 30 ms per request and no rate limit, wall time against perfect overlap.
+/// Grant expansion, local work that no concurrency of requests hides, is scenario 9's.
 fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let latency = o.latency_ms.to_string();
     let fake = Fake::start(
@@ -205,10 +231,10 @@ fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let sync = sync(
         &fake,
         &out.join("latency.c1z"),
-        &["--requests-per-minute", "0"],
+        &["--requests-per-minute", "0", "--skip-expand-grants"],
     )?;
     let requests = fake.total_requests()?;
-    let minimum = fake.minimum_requests()?;
+    let minimum = fake.minimum_requests(false)?;
     let workers = default_workers();
     let bound = minimum as f64 * (o.latency_ms as f64 / 1000.0) / workers as f64;
     let ratio = sync.wall.as_secs_f64() / bound;
@@ -581,23 +607,51 @@ impl Fake {
             .unwrap_or(0))
     }
 
-    /// The connector's minimum: max(1, ceil(O/100)) for the organization list, then per
-    /// organization max(1, ceil(N/100)) + max(1, ceil(T/100)) + Σ max(1, ceil(s_i/100)).
-    fn minimum_requests(&self) -> Result<u64, String> {
+    /// The connector's minimum (the formula in `planetscale-connector`'s docs):
+    /// max(1, ceil(O/100)) for the organization list, then per organization
+    /// max(1, ceil(N/100)) + max(1, ceil(T/100)) + Σ max(1, ceil(s_i/100)); with the optional
+    /// parts, per organization also max(1, ceil(D/100)) for the databases, max(1, ceil(S/100))
+    /// for the service tokens plus S when their list leaves the accesses out,
+    /// max(1, ceil(A/100)) + Σ max(1, ceil(k_a/100)) for the OAuth applications and their
+    /// tokens plus each token listed without its accesses, and max(1, ceil(I/100)) for the
+    /// invitations.
+    fn minimum_requests(&self, opt_ins: bool) -> Result<u64, String> {
         let data = self.get_json("/__fake/dataset")?;
         let orgs = data["organizations"]
             .as_array()
             .ok_or("fake dataset lacks organizations")?;
         let pages = |n: usize| n.div_ceil(100).max(1) as u64;
+        let len = |v: &Value| v.as_array().map_or(0, Vec::len);
         let mut total = pages(orgs.len());
         for org in orgs {
-            let members = org["members"].as_array().map_or(0, Vec::len);
             let teams = org["teams"].as_array().cloned().unwrap_or_default();
-            total += pages(members) + pages(teams.len());
-            total += teams
-                .iter()
-                .map(|t| pages(t["members"].as_array().map_or(0, Vec::len)))
-                .sum::<u64>();
+            total += pages(len(&org["members"])) + pages(teams.len());
+            total += teams.iter().map(|t| pages(len(&t["members"]))).sum::<u64>();
+            if !opt_ins {
+                continue;
+            }
+            let tokens = len(&org["service_tokens"]);
+            total +=
+                pages(len(&org["databases"])) + pages(tokens) + pages(len(&org["invitations"]));
+            if org["service_token_list_omits_accesses"] == true {
+                total += tokens as u64;
+            }
+            let apps = org["oauth_applications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            total += pages(apps.len());
+            for tokens in apps.iter().filter_map(|a| a["tokens"].as_array()) {
+                total += pages(tokens.len());
+                // A token listed without its accesses is read on its own.
+                total += tokens
+                    .iter()
+                    .filter(|t| {
+                        t["service_token_accesses"].is_null()
+                            && t["oauth_accesses_by_resource"].is_null()
+                    })
+                    .count() as u64;
+            }
         }
         Ok(total)
     }

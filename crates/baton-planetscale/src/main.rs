@@ -8,7 +8,7 @@ use std::time::Duration;
 use connector_cli::{About, Error, Program, Result, Setting, Values, standard};
 use connector_sdk::Connector;
 use planetscale_client::{Client, Credentials};
-use planetscale_connector::PlanetScaleConnector;
+use planetscale_connector::{Options, PlanetScaleConnector};
 use secrecy::ExposeSecret;
 
 const TOKEN: Setting = Setting::secret(
@@ -55,6 +55,32 @@ const RATE_LIMIT_BUDGET_MINUTES: Setting = Setting::int(
 .value_name("MINUTES")
 .ops();
 
+const LIST_DATABASES: Setting = Setting::bool(
+    "planetscale-list-databases",
+    "List every database",
+    "Also list every database of each organization, not only those teams and tokens name; \
+     needs the read_database access",
+);
+
+const SYNC_SERVICE_TOKENS: Setting = Setting::bool(
+    "planetscale-sync-service-tokens",
+    "Sync service tokens",
+    "Sync service tokens and their accesses; needs the read_service_tokens access",
+);
+
+const SYNC_OAUTH_APPLICATIONS: Setting = Setting::bool(
+    "planetscale-sync-oauth-applications",
+    "Sync OAuth applications",
+    "Sync OAuth applications, their tokens and the tokens' accesses; needs the \
+     read_oauth_applications and read_oauth_tokens accesses",
+);
+
+const SYNC_INVITATIONS: Setting = Setting::bool(
+    "planetscale-sync-invitations",
+    "Sync invitations",
+    "Sync pending invitations and the roles they will grant; needs the write_members access",
+);
+
 const MAX_IN_FLIGHT: Setting = Setting::int(
     "max-in-flight",
     "Requests in flight",
@@ -75,8 +101,11 @@ impl Program for PlanetScale {
             display_name: "PlanetScale",
             summary: "Sync who has access to what in PlanetScale into a baton .c1z file",
             description: "A sync covers every organization the service token reaches: its \
-                          members and their roles, and its teams with their members. With \
-                          --provisioning it also grants and revokes organization roles and \
+                          members and their roles, its teams with their members, and the \
+                          databases teams and tokens name with who administers and reads them. \
+                          Each of every database, service tokens, OAuth applications and \
+                          invitations is an option of its own, since each needs one more access. \
+                          With --provisioning it also grants and revokes organization roles and \
                           team membership, and invites people.",
             help_url: "https://planetscale.com/docs/concepts/service-tokens",
         }
@@ -90,6 +119,10 @@ impl Program for PlanetScale {
             REQUESTS_PER_MINUTE,
             MAX_IN_FLIGHT,
             RATE_LIMIT_BUDGET_MINUTES,
+            LIST_DATABASES,
+            SYNC_SERVICE_TOKENS,
+            SYNC_OAUTH_APPLICATIONS,
+            SYNC_INVITATIONS,
         ]
     }
 
@@ -121,7 +154,15 @@ impl Program for PlanetScale {
                 ),
                 e => Error::setup("invalid PlanetScale API settings", e),
             })?;
-        Ok(Box::new(PlanetScaleConnector::new(client)))
+        let options = Options {
+            list_databases: values.bool(&LIST_DATABASES),
+            service_tokens: values.bool(&SYNC_SERVICE_TOKENS),
+            oauth_applications: values.bool(&SYNC_OAUTH_APPLICATIONS),
+            invitations: values.bool(&SYNC_INVITATIONS),
+        };
+        Ok(Box::new(PlanetScaleConnector::with_options(
+            client, options,
+        )))
     }
 
     fn describe(&self) -> Box<dyn Connector> {
@@ -130,7 +171,8 @@ impl Program for PlanetScale {
         let client = Client::builder(credentials)
             .build()
             .expect("the default URL is valid");
-        Box::new(PlanetScaleConnector::new(client))
+        // Every optional part, so that capabilities name every resource type.
+        Box::new(PlanetScaleConnector::with_options(client, Options::all()))
     }
 }
 

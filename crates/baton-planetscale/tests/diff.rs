@@ -41,15 +41,34 @@ fn by_principal<'a>(diff: &'a Value, user: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no change for {user} in {diff:#}"))
 }
 
+/// The slugs of the changes on organizations and teams (those on databases come through them).
 fn slugs(changes: &Value) -> Vec<String> {
     let mut slugs: Vec<String> = changes
         .as_array()
         .unwrap()
         .iter()
+        .filter(|c| c["resource"]["resourceType"] != "database")
         .map(|c| c["entitlement"].as_str().unwrap().to_owned())
         .collect();
     slugs.sort();
     slugs
+}
+
+/// The database changes: (entitlement id, via), sorted.
+fn through(changes: &Value) -> Vec<(String, Vec<String>)> {
+    let mut through: Vec<(String, Vec<String>)> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["resource"]["resourceType"] == "database")
+        .map(|c| {
+            let via = c["via"].as_array().unwrap();
+            let via = via.iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+            (c["entitlementId"].as_str().unwrap().to_owned(), via)
+        })
+        .collect();
+    through.sort();
+    through
 }
 
 #[test]
@@ -72,7 +91,7 @@ fn diff_shows_members_added_removed_and_promoted() {
     });
     let dir = tempfile::tempdir().unwrap();
     {
-        let fake = Fake::dataset(base);
+        let fake = Fake::dataset(base.clone());
         fake.cmd(dir.path()).assert().success();
     }
     std::fs::copy(dir.path().join("sync.c1z"), dir.path().join("old.c1z")).unwrap();
@@ -92,6 +111,66 @@ fn diff_shows_members_added_removed_and_promoted() {
     let lost = slugs(&by_principal(&diff, &removed)["lost"]);
     assert_eq!(lost.len(), 1 + removed_teams, "{lost:?}");
     assert!(lost.contains(&"member".to_owned()));
+    // The promoted member is now an administrator of every database of the organization, as
+    // its admin; the removed one lost the databases of their teams, through those teams.
+    let org = &base.organizations[0];
+    let databases = |field: &str, teams: &[&planetscale_fake::TeamData]| {
+        let mut ids: Vec<String> = teams
+            .iter()
+            .flat_map(|t| t.team[field].as_array().unwrap().iter())
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let all_teams: Vec<&planetscale_fake::TeamData> = org.teams.iter().collect();
+    let mut every: Vec<String> = databases("databases", &all_teams);
+    every.extend(databases("analyst_databases", &all_teams));
+    every.sort();
+    every.dedup();
+    let via_admin = format!("admin of organization {}", org.name());
+    let gained_admin: Vec<(String, Vec<String>)> = every
+        .iter()
+        .map(|d| (format!("database:{d}:admin"), vec![via_admin.clone()]))
+        .collect();
+    let promoted_dbs = through(&by_principal(&diff, &promoted)["gained"]);
+    // Databases the member already administered through a team are not gained again.
+    assert!(
+        promoted_dbs.iter().all(|c| gained_admin.contains(c)) && !promoted_dbs.is_empty(),
+        "{promoted_dbs:?}"
+    );
+    let their_teams: Vec<&planetscale_fake::TeamData> = org
+        .teams
+        .iter()
+        .filter(|t| t.user_ids().any(|u| u == removed))
+        .collect();
+    let lost_dbs = through(&by_principal(&diff, &removed)["lost"]);
+    assert_eq!(
+        lost_dbs
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
+        {
+            let mut ids: Vec<String> = databases("databases", &their_teams)
+                .into_iter()
+                .map(|d| format!("database:{d}:admin"))
+                .chain(
+                    databases("analyst_databases", &their_teams)
+                        .into_iter()
+                        .map(|d| format!("database:{d}:analyst")),
+                )
+                .collect();
+            ids.sort();
+            ids
+        }
+    );
+    assert!(
+        lost_dbs
+            .iter()
+            .all(|(_, via)| !via.is_empty() && via.iter().all(|v| v.starts_with("team "))),
+        "{lost_dbs:?}"
+    );
     assert_eq!(diff["access"].as_array().unwrap().len(), 3);
     let added_ids: Vec<&Value> = diff["resourcesAdded"]
         .as_array()

@@ -239,6 +239,7 @@ fn validate_with_provisioning_reports_the_write_accesses() {
     let checks = report["checks"].as_array().unwrap();
     let writes: Vec<(&str, &str)> = checks
         .iter()
+        .filter(|c| c["scope"].as_str().unwrap().starts_with("organization "))
         .filter(|c| c["name"].as_str().unwrap().starts_with("write_"))
         .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
         .collect();
@@ -256,11 +257,55 @@ fn validate_with_provisioning_reports_the_write_accesses() {
         .assert()
         .success();
     let text = outputs(out.get_output());
-    assert!(text.contains("write_teams         unknown"), "{text}");
+    let row = |access: &str| {
+        text.lines()
+            .find(|l| l.starts_with("organization acme") && l.contains(access))
+            .map(|l| l.split_whitespace().nth(3))
+    };
+    assert_eq!(row("write_teams"), Some(Some("unknown")), "{text}");
     assert!(
         text.contains("cannot be checked without making a change"),
         "{text}"
     );
+    // Without -p, validate reports no write access of any organization.
     let plain: Value = json(fake.cmd(dir.path()).args(["validate", "-o", "json"]));
-    assert_eq!(plain["checks"].as_array().unwrap().len(), 3);
+    let write_rows = plain["checks"].as_array().unwrap().iter().filter(|c| {
+        c["scope"].as_str().unwrap().starts_with("organization ")
+            && c["name"].as_str().unwrap().starts_with("write_")
+    });
+    assert_eq!(write_rows.count(), 0, "{plain}");
+}
+
+#[test]
+fn access_through_a_team_or_a_role_is_revoked_where_it_comes_from() {
+    let fake = Fake::small();
+    let dir = tempfile::tempdir().unwrap();
+    fake.cmd(dir.path()).assert().success();
+    let grants = json(
+        fake.cmd(dir.path())
+            .args(["inspect", "grants", "-t", "database", "-o", "json"]),
+    );
+    let derived = grants["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["grant"])
+        .find(|g| g["principal"]["id"]["resourceType"] == "user")
+        .expect("a person's database access, derived by grant expansion");
+    let id = derived["id"].as_str().unwrap();
+    let out = fake
+        .cmd(dir.path())
+        .args(["-p", "--revoke-grant", id])
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(
+        text.contains("through grant expansion and cannot be revoked on its own"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":member") || text.contains(":admin") || text.contains(":analyst"),
+        "the message names what the access comes through: {text}"
+    );
+    assert!(writes(&fake).is_empty());
 }

@@ -57,7 +57,25 @@ fn sync_then_inspect_counts_match_the_dataset() {
     assert_eq!(types["user"]["resources"], users);
     assert_eq!(types["team"]["resources"], teams as u64);
     assert_eq!(types["team"]["grants"], team_grants as u64);
-    assert_eq!(stats["totals"]["resourceTypes"], 3);
+    // Databases are those the teams name, each with its administrators and analysts.
+    let databases: std::collections::BTreeSet<String> = data
+        .organizations
+        .iter()
+        .flat_map(|o| o.teams.iter())
+        .flat_map(|t| {
+            let named = |field: &str| t.team[field].as_array().cloned().unwrap_or_default();
+            named("databases")
+                .into_iter()
+                .chain(named("analyst_databases"))
+        })
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types["database"]["resources"], databases.len() as u64);
+    assert_eq!(
+        types["database"]["entitlements"],
+        2 * databases.len() as u64
+    );
+    assert_eq!(stats["totals"]["resourceTypes"], 4);
 
     let users_json =
         json(

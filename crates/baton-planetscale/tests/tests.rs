@@ -20,3 +20,5 @@ mod review;
 mod rate_limits;
 // Grants, revokes and invitations through the binary: the next sync, dry runs, refusals.
 mod provision;
+// Who can administer which database; tokens, applications and invitations when asked.
+mod access;

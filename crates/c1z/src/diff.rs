@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::label::{entitlement_name, short_name};
+use crate::path::Paths;
 use crate::principal::Attributes;
 use crate::reader::{C1zReader, GRANTS, RESOURCES, SyncRun};
 use crate::snapshot::{Names, Snapshot};
@@ -42,6 +43,9 @@ pub struct Diff {
     pub access: Vec<PrincipalChanges>,
     /// Attributes of people in both syncs that changed, sorted by principal, then attribute.
     pub attributes_changed: Vec<AttributeChange>,
+    /// People removed whose email a person added has: an invitation accepted (the invitation
+    /// goes, the member comes), an account made again. Sorted by the removed one.
+    pub replaced: Vec<Replacement>,
 }
 
 impl Diff {
@@ -113,6 +117,18 @@ pub struct PrincipalChanges {
     pub lost: Vec<AccessChange>,
 }
 
+/// A person removed and the person added with the same email.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replacement {
+    /// The email both have.
+    pub email: String,
+    /// Who went (e.g. the invitation).
+    pub old: ResourceRef,
+    /// Who came (e.g. the member who accepted it).
+    pub new: ResourceRef,
+}
+
 /// One grant gained or lost.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -125,6 +141,9 @@ pub struct AccessChange {
     pub entitlement: String,
     /// The resource the entitlement is on.
     pub resource: ResourceRef,
+    /// What grant expansion derived it through (`team Payments`, `admin of organization
+    /// acme`); empty when it is granted directly.
+    pub via: Vec<String>,
 }
 
 /// One security attribute of a person that changed.
@@ -154,29 +173,42 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
     let types = compared_types.as_deref();
 
     let (added, removed) = merge_ids(old, new, RESOURCES.name, types)?;
-    let resource = |snapshot: &Snapshot<'_>, external_id: String| -> Result<ResourceRef> {
+    // Each resource, and the email of a person.
+    let resource = |snapshot: &Snapshot<'_>,
+                    external_id: String|
+     -> Result<(ResourceRef, String)> {
         let found = snapshot
             .reader()
             .by_external_id(&RESOURCES, snapshot.id(), &external_id)?;
         Ok(match found {
-            Some(r) => ResourceRef::of(&r.id, r.display_name),
-            None => ResourceRef {
-                resource: external_id,
-                ..Default::default()
-            },
+            Some(r) => {
+                let email = Attributes::of(&r).map(|a| a.email).unwrap_or_default();
+                (ResourceRef::of(&r.id, r.display_name), email)
+            }
+            None => (
+                ResourceRef {
+                    resource: external_id,
+                    ..Default::default()
+                },
+                String::new(),
+            ),
         })
     };
-    let resources_added = added
+    let added = added
         .into_iter()
         .map(|id| resource(new, id))
         .collect::<Result<Vec<_>>>()?;
-    let resources_removed = removed
+    let removed = removed
         .into_iter()
         .map(|id| resource(old, id))
         .collect::<Result<Vec<_>>>()?;
+    let replaced = replacements(&removed, &added);
+    let resources_added = added.into_iter().map(|(r, _)| r).collect();
+    let resources_removed = removed.into_iter().map(|(r, _)| r).collect();
 
     let (gained, lost) = merge_ids(old, new, GRANTS.name, types)?;
     let mut slugs: BTreeMap<String, String> = BTreeMap::new();
+    let mut paths = Paths::of(vec![new, old]);
     let mut access: BTreeMap<ResourceId, PrincipalChanges> = BTreeMap::new();
     for (snapshot, ids, is_gain) in [(new, gained, true), (old, lost, false)] {
         for external_id in ids {
@@ -187,7 +219,7 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
             else {
                 continue;
             };
-            let change = change(&grant, &mut names, &mut slugs, [new, old])?;
+            let change = change(&grant, &mut names, &mut slugs, &mut paths, [new, old])?;
             let entry = access.entry(grant.principal.id.clone()).or_default();
             match is_gain {
                 true => entry.gained.push(change),
@@ -214,7 +246,43 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
         resources_removed,
         access,
         attributes_changed,
+        replaced,
     })
+}
+
+/// Pairs each removed person with the added person of the same (non-empty) email, when one
+/// email names exactly one of each.
+fn replacements(
+    removed: &[(ResourceRef, String)],
+    added: &[(ResourceRef, String)],
+) -> Vec<Replacement> {
+    let once = |side: &[(ResourceRef, String)]| -> BTreeMap<String, Option<ResourceRef>> {
+        let mut by_email: BTreeMap<String, Option<ResourceRef>> = BTreeMap::new();
+        for (r, email) in side.iter().filter(|(_, e)| !e.is_empty()) {
+            let key = email.to_lowercase();
+            match by_email.get_mut(&key) {
+                Some(slot) => *slot = None,
+                None => {
+                    by_email.insert(key, Some(r.clone()));
+                }
+            }
+        }
+        by_email
+    };
+    let (gone, came) = (once(removed), once(added));
+    let mut out: Vec<Replacement> = gone
+        .into_iter()
+        .filter_map(|(email, old)| {
+            let new = came.get(&email)?.clone()?;
+            Some(Replacement {
+                email,
+                old: old?,
+                new,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.old.cmp(&b.old));
+    out
 }
 
 impl ResourceRef {
@@ -237,11 +305,12 @@ fn common_types(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<String>> {
 }
 
 /// One grant as a change, named: the entitlement by its slug (from the newer sync, else the
-/// older), the resource by its display name.
+/// older), the resource by its display name, and what it was derived through.
 fn change(
     grant: &Grant,
     names: &mut Names<'_, '_>,
     slugs: &mut BTreeMap<String, String>,
+    paths: &mut Paths<'_, '_>,
     snapshots: [&Snapshot<'_>; 2],
 ) -> Result<AccessChange> {
     let entitlement_id = grant.entitlement.id.clone();
@@ -261,6 +330,7 @@ fn change(
         entitlement: slugs[&entitlement_id].clone(),
         entitlement_id,
         resource: ResourceRef::of(on, names.display_name(on)?),
+        via: paths.of_grant(grant)?.via,
     })
 }
 

@@ -57,6 +57,7 @@ mod ksuid;
 mod label;
 mod migrate;
 mod output;
+mod path;
 mod principal;
 mod private;
 mod proto;
@@ -73,11 +74,14 @@ mod worker;
 mod working;
 mod writer;
 
-pub use diff::{AccessChange, AttributeChange, Diff, PrincipalChanges, ResourceRef, SyncRef, diff};
+pub use diff::{
+    AccessChange, AttributeChange, Diff, PrincipalChanges, Replacement, ResourceRef, SyncRef, diff,
+};
 pub use error::{Error, Result};
 pub use label::{entitlement_name, label, short_name};
 pub use output::check_output;
-pub use principal::{AttributeDelta, Attributes, flag};
+pub use path::{Path, Paths};
+pub use principal::{AttributeDelta, Attributes, Lifetime, date_or_never, flag};
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,

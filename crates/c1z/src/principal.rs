@@ -1,7 +1,8 @@
 //! [`Attributes`]: what an access review reads about a person besides their access — email,
-//! MFA, SSO, account status — from baton's user trait.
+//! MFA, SSO, account status — from baton's user trait; [`Lifetime`]: when a credential (a
+//! service token, an API key) expires and was last used, from baton's secret trait.
 
-use connector_sdk::{Resource, StatusKind};
+use connector_sdk::{Annotation, Resource, StatusKind, Timestamp};
 use serde::Serialize;
 
 /// The security attributes of a principal with the user trait.
@@ -68,6 +69,47 @@ impl Attributes {
     }
 }
 
+/// When a credential expires and was last used: a resource with baton's secret trait (its
+/// `expires_at` and `last_used_at`; the last use falls back to the user trait's `last_login`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lifetime {
+    /// When it expires; `None`: never.
+    pub expires_at: Option<Timestamp>,
+    /// When it was last used; `None`: never, as far as the source system says.
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl Lifetime {
+    /// The lifetime of `resource`, or `None` when it has no secret trait.
+    pub fn of(resource: &Resource) -> Option<Lifetime> {
+        let secret = resource.annotations.iter().find_map(|a| match a {
+            Annotation::SecretTrait(s) => Some(s),
+            _ => None,
+        })?;
+        let last_login = resource.user_trait().and_then(|t| t.last_login);
+        Some(Lifetime {
+            expires_at: secret.expires_at,
+            last_used_at: secret.last_used_at.or(last_login),
+        })
+    }
+
+    /// Whether it was last used before `cutoff`, or never.
+    pub fn unused_since(&self, cutoff: Timestamp) -> bool {
+        self.last_used_at.is_none_or(|used| used < cutoff)
+    }
+}
+
+/// A date as listings show it (`2026-08-01`), or `never`.
+pub fn date_or_never(at: Option<Timestamp>) -> String {
+    let Some(at) = at else {
+        return "never".to_owned();
+    };
+    match jiff::Timestamp::from_second(at.seconds) {
+        Ok(t) => t.strftime("%Y-%m-%d").to_string(),
+        Err(_) => format!("{}s", at.seconds),
+    }
+}
+
 /// `on`, `off` or `unknown`.
 pub fn flag(value: Option<bool>) -> &'static str {
     match value {
@@ -105,6 +147,42 @@ mod tests {
         assert_eq!(on.status, Some("enabled"));
         let rt = ResourceType::new("group", "Group", &[Trait::Group]);
         assert!(Attributes::of(&Resource::new(&rt, "g", "G")).is_none());
+    }
+
+    #[test]
+    fn a_lifetime_reads_the_secret_trait_and_falls_back_to_the_last_login() {
+        use connector_sdk::SecretTrait;
+        let rt = ResourceType::new("token", "Token", &[Trait::User, Trait::Secret]);
+        let at = |s| Some(Timestamp::from_unix(s, 0));
+        let token = |secret: SecretTrait, last_login| {
+            let mut user = UserTrait::new();
+            user.last_login = last_login;
+            Resource::new(&rt, "t1", "ci")
+                .with_annotation(user)
+                .with_annotation(secret)
+        };
+        let used = token(
+            SecretTrait {
+                expires_at: at(2_000_000_000),
+                last_used_at: at(1_700_000_000),
+                ..SecretTrait::default()
+            },
+            None,
+        );
+        let l = Lifetime::of(&used).unwrap();
+        assert_eq!(date_or_never(l.expires_at), "2033-05-18");
+        assert!(l.unused_since(Timestamp::from_unix(1_800_000_000, 0)));
+        assert!(!l.unused_since(Timestamp::from_unix(1_600_000_000, 0)));
+        let logged_in = token(SecretTrait::default(), at(1_700_000_000));
+        let l = Lifetime::of(&logged_in).unwrap();
+        assert_eq!((l.expires_at, l.last_used_at), (None, at(1_700_000_000)));
+        assert_eq!(date_or_never(None), "never");
+        assert!(Lifetime::of(&user(UserTrait::new())).is_none());
+        assert!(
+            Lifetime::of(&token(SecretTrait::default(), None))
+                .unwrap()
+                .unused_since(Timestamp::from_unix(0, 0))
+        );
     }
 
     #[test]

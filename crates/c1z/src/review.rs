@@ -13,6 +13,7 @@ use connector_sdk::{Grant, Resource, ResourceId, Trait};
 
 use crate::error::Result;
 use crate::label::{entitlement_name, short_name};
+use crate::path::{Path, Paths};
 use crate::principal::Attributes;
 use crate::snapshot::{Names, Snapshot};
 
@@ -49,17 +50,21 @@ pub struct Held {
     pub entitlement_id: String,
     /// Whether it is granted directly (not only derived by grant expansion).
     pub direct: bool,
-    /// The resources whose entitlements it is derived from, by name (e.g. the team).
+    /// What it is derived through, as [`Path`](crate::Path) names it (`team Security`).
     pub via: Vec<String>,
 }
 
 impl Held {
     /// `slug`, `slug (via A, B)`, or `slug (direct, via A)`.
     pub fn describe(&self) -> String {
-        match (self.via.is_empty(), self.direct) {
-            (true, _) => self.slug.clone(),
-            (false, false) => format!("{} (via {})", self.slug, self.via.join(", ")),
-            (false, true) => format!("{} (direct, via {})", self.slug, self.via.join(", ")),
+        let path = Path {
+            direct: self.direct,
+            via: self.via.clone(),
+        }
+        .describe();
+        match path.is_empty() {
+            true => self.slug.clone(),
+            false => format!("{} ({path})", self.slug),
         }
     }
 }
@@ -88,9 +93,9 @@ impl Snapshot<'_> {
                     .is_some_and(|ts| ts.contains(&t))
         };
         let mut names = Names::new(self);
+        let mut paths = Paths::new(self);
         let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
-        // Entitlement id → its slug, and the name of the resource it is on (for `via`).
-        let mut entitlements: HashMap<String, (String, String)> = HashMap::new();
+        let mut slugs: HashMap<String, String> = HashMap::new();
         let mut rows: BTreeMap<(ResourceId, ResourceId), Acc> = BTreeMap::new();
         self.for_each_grant(Default::default(), |grant| {
             let principal = names.resource_or_id(&grant.principal)?;
@@ -99,7 +104,7 @@ impl Snapshot<'_> {
             }
             let on = names.resource_or_id(&grant.entitlement.resource)?;
             let top = top_of(&on.id, &mut names, &mut tops)?;
-            let held = held(self, &grant, &on, &mut names, &mut entitlements)?;
+            let held = held(self, &grant, &on, &mut slugs, &mut paths)?;
             let acc = rows.entry((top.clone(), principal.id.clone())).or_default();
             match (on.id == top, has(&on, Trait::Group)) {
                 (true, _) => acc.roles.push(held),
@@ -163,47 +168,29 @@ fn top_of(
     Ok(current)
 }
 
-/// `grant` as the review names it; `entitlements` remembers each entitlement's slug and the
-/// name of its resource, read once from the sync (a grant's copy may lack them).
+/// `grant` as the review names it; `slugs` remembers each entitlement's slug, read once from
+/// the sync (a grant's copy may lack it).
 fn held(
     snapshot: &Snapshot<'_>,
     grant: &Grant,
     on: &Resource,
-    names: &mut Names<'_, '_>,
-    entitlements: &mut HashMap<String, (String, String)>,
+    slugs: &mut HashMap<String, String>,
+    paths: &mut Paths<'_, '_>,
 ) -> Result<Held> {
-    let mut named = |id: &str, names: &mut Names<'_, '_>| -> Result<(String, String)> {
-        if !entitlements.contains_key(id) {
-            let found = match snapshot.entitlement(id)? {
-                Some(e) => (
-                    entitlement_name(&e).to_owned(),
-                    short_name(&names.resource_or_id(&e.resource)?),
-                ),
-                None => (
-                    entitlement_name(&grant.entitlement).to_owned(),
-                    id.to_owned(),
-                ),
-            };
-            entitlements.insert(id.to_owned(), found);
-        }
-        Ok(entitlements[id].clone())
-    };
     let id = &grant.entitlement.id;
-    let (slug, _) = named(id, names)?;
-    let (mut direct, mut via) = (true, Vec::new());
-    if let Some(s) = grant.sources.as_ref().filter(|s| !s.sources.is_empty()) {
-        direct = s.sources.contains_key(id);
-        for source in s.sources.keys().filter(|source| *source != id) {
-            via.push(named(source, names)?.1);
-        }
-        via.sort();
-        via.dedup();
+    if !slugs.contains_key(id) {
+        let slug = match snapshot.entitlement(id)? {
+            Some(e) => entitlement_name(&e).to_owned(),
+            None => entitlement_name(&grant.entitlement).to_owned(),
+        };
+        slugs.insert(id.clone(), slug);
     }
+    let path = paths.of_grant(grant)?;
     Ok(Held {
         resource: short_name(on),
-        slug,
+        slug: slugs[id].clone(),
         entitlement_id: id.clone(),
-        direct,
-        via,
+        direct: path.direct,
+        via: path.via,
     })
 }

@@ -392,7 +392,7 @@ fn the_review_groups_access_per_person_per_top_level_resource() {
         summary,
         [
             "acme | Ann | admin, member |  | ",
-            "acme | Bob | member | Security | prod: reader (via Security)",
+            "acme | Bob | member | Security | prod: reader (via team Security)",
         ]
     );
     assert_eq!(rows[0].attributes.email, "u1@acme.example");
@@ -440,4 +440,86 @@ fn diff_reports_changed_attributes_with_the_permissions_held() {
     );
     assert_eq!(c[0].permissions, ["acme: admin"]);
     assert!(!d.is_empty());
+}
+
+#[test]
+fn diff_says_what_access_came_through_and_which_person_replaced_whom() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paths.c1z");
+    let team_type = ResourceType::new("team", "Team", &[Trait::Group]);
+    let db_type = ResourceType::new("database", "Database", &[]);
+    let invitation_type = ResourceType::new("invitation", "Invitation", &[Trait::User]);
+    let team = Resource::new(&team_type, "t1", "Payments").with_parent(org().id);
+    let db = Resource::new(&db_type, "d1", "orders").with_parent(org().id);
+    let with_db = |c: &mut Content| {
+        c.resource_types
+            .extend([team_type.clone(), db_type.clone(), invitation_type.clone()]);
+        c.resources.extend([team.clone(), db.clone()]);
+        c.entitlements
+            .push(Entitlement::assignment(&team, "member"));
+        c.entitlements.push(Entitlement::permission(&db, "admin"));
+    };
+    // Before: Ann is in Payments, so admin of orders through it; Dee is only invited.
+    let mut old = content(&[("u1", "Ann")], &[("member", "u1")]);
+    with_db(&mut old);
+    old.resources.push(
+        Resource::new(&invitation_type, "i1", "dee@acme.example")
+            .with_annotation(UserTrait::new().with_email("u4@acme.example", true)),
+    );
+    old.grants.push(Grant::new(
+        &org(),
+        "member",
+        ResourceId::new("invitation", "i1"),
+    ));
+    old.grants
+        .push(Grant::new(&team, "member", ResourceId::new("user", "u1")));
+    old.grants.push(Grant {
+        sources: Some(GrantSources {
+            sources: [("team:t1:member".to_owned(), false)].into(),
+        }),
+        ..Grant::new(&db, "admin", ResourceId::new("user", "u1"))
+    });
+    // After: Ann left the team; Dee accepted and is a member.
+    let mut new = content(
+        &[("u1", "Ann"), ("u4", "Dee")],
+        &[("member", "u1"), ("member", "u4")],
+    );
+    with_db(&mut new);
+    let rt = runtime();
+    rt.block_on(write_content(&path, &old));
+    rt.block_on(write_content(&path, &new));
+    let reader = C1zReader::open(&path).unwrap();
+    let syncs = reader.syncs().unwrap();
+    let d = c1z::diff(
+        &reader.snapshot(Some(&syncs[0].id)).unwrap(),
+        &reader.snapshot(Some(&syncs[1].id)).unwrap(),
+    )
+    .unwrap();
+    let ann = d
+        .access
+        .iter()
+        .find(|p| p.principal.resource == "u1")
+        .unwrap();
+    let lost: Vec<(&str, &[String])> = ann
+        .lost
+        .iter()
+        .map(|c| (c.entitlement_id.as_str(), c.via.as_slice()))
+        .collect();
+    assert_eq!(
+        lost,
+        [
+            ("database:d1:admin", &["team Payments".to_owned()][..]),
+            ("team:t1:member", &[][..]),
+        ]
+    );
+    assert_eq!(d.replaced.len(), 1, "{:?}", d.replaced);
+    let r = &d.replaced[0];
+    assert_eq!(
+        (
+            r.email.as_str(),
+            r.old.resource.as_str(),
+            r.new.resource.as_str()
+        ),
+        ("u4@acme.example", "i1", "u4")
+    );
 }

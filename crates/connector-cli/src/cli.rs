@@ -60,11 +60,14 @@ pub struct InspectArgs {
 pub enum InspectCommand {
     /// Resource types.
     ResourceTypes,
-    /// Resources; people with their email, MFA, SSO and status.
+    /// Resources; people with their email, MFA, SSO and status; credentials (service tokens,
+    /// API keys: the secret trait) with when they expire and were last used.
     Resources {
         /// Only resources of this type (its id or name).
         #[arg(short = 't', long, value_name = "TYPE")]
         resource_type: Option<String>,
+        #[command(flatten)]
+        credentials: CredentialFilters,
     },
     /// Entitlements.
     Entitlements {
@@ -113,6 +116,26 @@ pub enum InspectCommand {
     Syncs,
     /// Totals of one sync, per resource type.
     Stats,
+}
+
+/// Filters on credentials: resources with baton's secret trait, read from its `expires_at`
+/// and `last_used_at` (the last use falls back to the user trait's `last_login`). Either one
+/// lists credentials only.
+#[derive(Debug, Default, Args)]
+pub struct CredentialFilters {
+    /// Only credentials that never expire.
+    #[arg(long)]
+    pub no_expiry: bool,
+    /// Only credentials not used for at least this many days (or never used).
+    #[arg(long, value_name = "DAYS")]
+    pub unused_days: Option<u64>,
+}
+
+impl CredentialFilters {
+    /// Whether any filter is set.
+    pub fn any(&self) -> bool {
+        self.no_expiry || self.unused_days.is_some()
+    }
 }
 
 /// `inspect review` filters; a row must pass all of them.

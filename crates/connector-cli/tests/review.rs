@@ -223,7 +223,7 @@ fn the_review_has_a_row_per_person_per_top_level_resource_and_filters() {
     assert_eq!(u0["roles"], serde_json::json!(["member"]));
     assert_eq!(
         u0["access"],
-        serde_json::json!(["admins-p1: viewer (via admins)"])
+        serde_json::json!(["admins-p1: viewer (via group admins)"])
     );
     assert_eq!(
         (&u0["mfa"], &u0["resources"]),
@@ -306,10 +306,10 @@ fn diff_names_its_syncs_with_dates_and_reports_mfa_turned_off() {
     let csv = stdout(&toy(d).args(["diff", "-o", "csv"]).output().unwrap());
     assert_eq!(
         csv,
-        "change,principal,resource,entitlement,entitlement_id,attribute,old,new,permissions\n\
+        "change,principal,resource,entitlement,entitlement_id,attribute,old,new,permissions,via\n\
          changed,\"user:u0 (Ada Lovelace with a display name far longer than any terminal is \
          wide, so tables must cut it to fit)\",,,,mfa,on,off,\"admins-p1: viewer, staff-p1: \
-         viewer\"\n"
+         viewer\",\n"
     );
 
     // The two syncs by their first characters, either way round.

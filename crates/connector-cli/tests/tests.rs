@@ -29,3 +29,5 @@ mod cancel;
 mod expansion;
 // Grants, revokes and accounts: --provisioning, the task flags, dry runs, exit codes, the log.
 mod provision;
+// Paths of expanded access in access, members and diff; credentials' expiry and last use.
+mod paths;

@@ -282,7 +282,10 @@ async fn grant_with(
 /// Revokes `cx.grant` through the provisioner of its entitlement's resource type, or (in a dry
 /// run) says what that would send.
 ///
-/// Fails with [`ErrorKind::Unimplemented`] when that type has no provisioner.
+/// Fails with [`ErrorKind::Unimplemented`] when that type has no provisioner, and with
+/// [`ErrorKind::FailedPrecondition`] for a grant that grant expansion derived (baton's
+/// `GrantImmutable`): it holds only as long as the grants it comes through, so those are what
+/// to revoke.
 pub async fn revoke(
     connector: &dyn Connector,
     cx: RevokeContext,
@@ -297,6 +300,14 @@ async fn revoke_with(
     cx: RevokeContext,
     mode: Mode,
 ) -> Result<Provisioned, ConnectorError> {
+    if cx
+        .grant
+        .annotations
+        .iter()
+        .any(Annotation::is_grant_immutable)
+    {
+        return Err(derived(&cx.grant));
+    }
     let syncers = connector.syncers();
     let resource_type = &cx.grant.entitlement.resource.id.resource_type;
     let provisioner = provisioner_of(&syncers, resource_type, "revoke")?;
@@ -367,6 +378,29 @@ fn dry_run(plan: Result<Plan, ConnectorError>) -> Result<Provisioned, ConnectorE
         Outcome::DryRun { plan: plan? },
         "dry run: nothing was sent",
     ))
+}
+
+/// The refusal to revoke a derived grant, naming the entitlements it comes through.
+fn derived(grant: &Grant) -> ConnectorError {
+    let through: Vec<&str> = grant
+        .sources
+        .iter()
+        .flat_map(|s| s.sources.keys())
+        .map(String::as_str)
+        .filter(|source| *source != grant.entitlement.id)
+        .collect();
+    let through = match through.as_slice() {
+        [] => "other grants".to_owned(),
+        sources => sources.join(", "),
+    };
+    ConnectorError::new(
+        ErrorKind::FailedPrecondition,
+        format!(
+            "grant {} follows from {through} through grant expansion and cannot be revoked on \
+             its own: revoke {}'s grant of what it comes through instead",
+            grant.id, grant.principal.id
+        ),
+    )
 }
 
 /// The provisioner of `resource_type`, which baton dispatches grants and revokes by.

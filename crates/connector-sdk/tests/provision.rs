@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use connector_sdk::provision::{create_account, grant, revoke};
 use connector_sdk::{
     AccountContext, AccountInfo, AccountManager, Annotation, CancellationToken, Capability,
-    ConnectorError, Entitlement, ErrorKind, Grant, GrantContext, ListContext, Mode, Outcome, Page,
-    Plan, PlannedRequest, Provisioned, Resource, ResourceId, ResourceProvisioner, ResourceSyncer,
-    ResourceType, RevokeContext, Trait, Value, capabilities,
+    ConnectorError, Entitlement, ErrorKind, Grant, GrantContext, GrantSources, ListContext, Mode,
+    Outcome, Page, Plan, PlannedRequest, Provisioned, Resource, ResourceId, ResourceProvisioner,
+    ResourceSyncer, ResourceType, RevokeContext, Trait, Value, capabilities,
 };
 use serde_json::json;
 
@@ -237,6 +237,30 @@ async fn grants_and_revokes_go_to_the_entitlements_type_and_repeat_safely() {
             "revoke group:g1:member:user:u1"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_grant_that_expansion_derived_is_not_revoked_but_named_through_its_sources() {
+    let (groups, users) = (Arc::<Groups>::default(), Arc::<Users>::default());
+    let connector = connector(&groups, &users);
+    let mut derived = Grant::of(&membership(), ResourceId::new("user", "u1"));
+    derived.annotations.push(Annotation::grant_immutable());
+    derived.sources = Some(GrantSources {
+        sources: [("team:t1:member".to_owned(), true)].into(),
+    });
+    for mode in [Mode::Apply, Mode::DryRun] {
+        let error = revoke(&connector, revoke_cx(derived.clone()), mode)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::FailedPrecondition);
+        assert_eq!(
+            error.message(),
+            "grant group:g1:member:user:u1 follows from team:t1:member through grant expansion \
+             and cannot be revoked on its own: revoke user:u1's grant of what it comes through \
+             instead"
+        );
+    }
+    assert!(groups.calls().is_empty(), "nothing reached the provisioner");
 }
 
 #[tokio::test]

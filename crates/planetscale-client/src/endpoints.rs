@@ -5,7 +5,9 @@ use futures::Stream;
 
 use crate::client::Client;
 use crate::error::Result;
-use crate::models::{Invitation, Member, Organization, ServiceToken, Team, TeamMember};
+use crate::models::{
+    Database, Invitation, Member, OAuthApplication, Organization, ServiceToken, Team, TeamMember,
+};
 use crate::page::Page;
 
 const ORGANIZATIONS: &str = "organizations";
@@ -92,6 +94,50 @@ impl Client {
             .await
     }
 
+    /// `GET /organizations/{org}/databases`: one page of an organization's databases (needs
+    /// one of the database accesses, such as `read_database`).
+    pub async fn list_databases(&self, org: &str, page: u32) -> Result<Page<Database>> {
+        self.get_page(&[ORGANIZATIONS, org, "databases"], &[], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/oauth-applications`: one page of the OAuth applications
+    /// authorised in an organization (needs the `read_oauth_applications` access).
+    pub async fn list_oauth_applications(
+        &self,
+        org: &str,
+        page: u32,
+    ) -> Result<Page<OAuthApplication>> {
+        self.get_page(&[ORGANIZATIONS, org, "oauth-applications"], &[], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/oauth-applications/{app}/tokens`: one page of an OAuth
+    /// application's tokens (needs the `read_oauth_tokens` access).
+    pub async fn list_oauth_tokens(
+        &self,
+        org: &str,
+        app: &str,
+        page: u32,
+    ) -> Result<Page<ServiceToken>> {
+        self.get_page(
+            &[ORGANIZATIONS, org, "oauth-applications", app, "tokens"],
+            &[],
+            page,
+        )
+        .await
+    }
+
+    /// `GET /organizations/{org}/oauth-applications/{app}/tokens/{id}`: one token of an OAuth
+    /// application, with its accesses (needs the `read_oauth_tokens` access).
+    pub async fn get_oauth_token(&self, org: &str, app: &str, id: &str) -> Result<ServiceToken> {
+        self.get_json(
+            &[ORGANIZATIONS, org, "oauth-applications", app, "tokens", id],
+            &[],
+        )
+        .await
+    }
+
     /// `GET /organizations/{org}/invitations`: one page of pending invitations (needs the
     /// `write_members` access).
     pub async fn list_invitations(&self, org: &str, page: u32) -> Result<Page<Invitation>> {
@@ -129,6 +175,34 @@ impl Client {
         org: &'a str,
     ) -> impl Stream<Item = Result<ServiceToken>> + Send + 'a {
         self.get_all(&[ORGANIZATIONS, org, "service-tokens"], &[])
+    }
+
+    /// Every database of `org`, fetched page by page as the stream is polled.
+    pub fn databases<'a>(
+        &'a self,
+        org: &'a str,
+    ) -> impl Stream<Item = Result<Database>> + Send + 'a {
+        self.get_all(&[ORGANIZATIONS, org, "databases"], &[])
+    }
+
+    /// Every OAuth application of `org`, fetched page by page as the stream is polled.
+    pub fn oauth_applications<'a>(
+        &'a self,
+        org: &'a str,
+    ) -> impl Stream<Item = Result<OAuthApplication>> + Send + 'a {
+        self.get_all(&[ORGANIZATIONS, org, "oauth-applications"], &[])
+    }
+
+    /// Every token of an OAuth application, fetched page by page as the stream is polled.
+    pub fn oauth_tokens<'a>(
+        &'a self,
+        org: &'a str,
+        app: &'a str,
+    ) -> impl Stream<Item = Result<ServiceToken>> + Send + 'a {
+        self.get_all(
+            &[ORGANIZATIONS, org, "oauth-applications", app, "tokens"],
+            &[],
+        )
     }
 
     /// Every pending invitation of `org`, fetched page by page as the stream is polled.

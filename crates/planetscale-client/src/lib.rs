@@ -1,5 +1,6 @@
 //! A typed async client for the parts of the PlanetScale REST API that identity governance
-//! needs: organizations, members, teams, team members, service tokens and invitations.
+//! needs: organizations, members, teams, team members, databases, service tokens, OAuth
+//! applications and their tokens, and invitations.
 //!
 //! The client authenticates with a service token (`Authorization: <token-id>:<token-value>`),
 //! pages through lists (one method per page, and lazy item streams built on the pages), paces
@@ -54,8 +55,9 @@ pub use client::Client;
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{Error, Result};
 pub use models::{
-    Invitation, Member, Organization, Role, ServiceToken, ServiceTokenAccess, Team, TeamMember,
-    User,
+    Database, DatabaseRef, Invitation, Member, OAuthAccess, OAuthAccesses, OAuthApplication,
+    OAuthResource, OAuthScope, Organization, Region, Role, ServiceToken, ServiceTokenAccess, Team,
+    TeamMember, User,
 };
 pub use pacing::{Pacing, QuotaWait};
 pub use page::Page;

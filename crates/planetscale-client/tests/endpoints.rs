@@ -186,8 +186,108 @@ async fn list_service_tokens_reads_the_accesses() {
         .await
         .unwrap();
     mock.assert_calls_async(1).await;
-    assert_eq!(page.items[0].accesses.len(), 1);
+    assert_eq!(page.items[0].accesses.as_ref().map(Vec::len), Some(1));
     insta::assert_debug_snapshot!(page);
+}
+
+#[tokio::test]
+async fn a_service_token_without_accesses_in_the_list_has_them_on_its_own() {
+    let server = MockServer::start_async().await;
+    let mut listed = service_token();
+    listed
+        .as_object_mut()
+        .unwrap()
+        .remove("service_token_accesses");
+    let list = page_mock(
+        &server,
+        "/v1/organizations/acme/service-tokens",
+        1,
+        envelope(vec![listed], 1, None),
+    )
+    .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method("GET")
+                .path("/v1/organizations/acme/service-tokens/txhc257pxjuc");
+            then.status(200).json_body(service_token());
+        })
+        .await;
+    catch_all(&server).await;
+    let client = client_for(&server);
+    let page = client.list_service_tokens("acme", 1).await.unwrap();
+    assert_eq!(page.items[0].accesses, None);
+    assert!(!page.items[0].has_accesses());
+    let single = client
+        .get_service_token("acme", "txhc257pxjuc")
+        .await
+        .unwrap();
+    list.assert_calls_async(1).await;
+    get.assert_calls_async(1).await;
+    assert_eq!(single.accesses.map(|a| a.len()), Some(1));
+}
+
+#[tokio::test]
+async fn list_databases() {
+    let server = MockServer::start_async().await;
+    let mock = page_mock(
+        &server,
+        "/v1/organizations/acme/databases",
+        1,
+        envelope(vec![database()], 1, None),
+    )
+    .await;
+    catch_all(&server).await;
+    let page = client_for(&server).list_databases("acme", 1).await.unwrap();
+    mock.assert_calls_async(1).await;
+    insta::assert_debug_snapshot!(page);
+}
+
+#[tokio::test]
+async fn oauth_applications_and_their_tokens_without_secrets() {
+    let server = MockServer::start_async().await;
+    let apps = page_mock(
+        &server,
+        "/v1/organizations/acme/oauth-applications",
+        1,
+        envelope(vec![oauth_application()], 1, None),
+    )
+    .await;
+    let tokens = page_mock(
+        &server,
+        "/v1/organizations/acme/oauth-applications/app4r8t2k6m0/tokens",
+        1,
+        envelope(vec![oauth_token()], 1, None),
+    )
+    .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method("GET")
+                .path("/v1/organizations/acme/oauth-applications/app4r8t2k6m0/tokens/oat7y3u9i1o5");
+            then.status(200).json_body(oauth_token());
+        })
+        .await;
+    catch_all(&server).await;
+    let client = client_for(&server);
+    let apps_page = client.list_oauth_applications("acme", 1).await.unwrap();
+    let tokens_page = client
+        .list_oauth_tokens("acme", "app4r8t2k6m0", 1)
+        .await
+        .unwrap();
+    let single = client
+        .get_oauth_token("acme", "app4r8t2k6m0", "oat7y3u9i1o5")
+        .await
+        .unwrap();
+    for mock in [&apps, &tokens, &get] {
+        mock.assert_calls_async(1).await;
+    }
+    assert_eq!(tokens_page.items, [single]);
+    let debug = format!("{apps_page:?}{tokens_page:?}");
+    let serialized = serde_json::to_string(&tokens_page).unwrap();
+    for output in [&debug, &serialized] {
+        assert!(!output.contains(OAUTH_TOKEN_SECRET), "{output}");
+        assert!(!output.contains(OAUTH_REFRESH_SECRET), "{output}");
+    }
+    insta::assert_debug_snapshot!((apps_page, tokens_page));
 }
 
 #[tokio::test]

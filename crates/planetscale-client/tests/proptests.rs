@@ -1,6 +1,9 @@
 //! Properties: decoding arbitrary JSON never panics, whatever the envelope holds.
 
-use planetscale_client::{Invitation, Member, Organization, Page, ServiceToken, Team, TeamMember};
+use planetscale_client::{
+    Database, Invitation, Member, OAuthApplication, Organization, Page, ServiceToken, Team,
+    TeamMember,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -17,6 +20,9 @@ fn json() -> impl Strategy<Value = Value> {
         Just("next_page".to_owned()),
         Just("current_page".to_owned()),
         Just("service_token_accesses".to_owned()),
+        Just("oauth_accesses_by_resource".to_owned()),
+        Just("databases".to_owned()),
+        Just("accesses".to_owned()),
         Just("invoice_budget_amount".to_owned()),
         "[a-z_]{1,12}",
     ];
@@ -44,6 +50,8 @@ fn decode_everything(value: &Value) {
     let _ = serde_json::from_value::<Page<TeamMember>>(value.clone());
     let _ = serde_json::from_value::<Page<ServiceToken>>(value.clone());
     let _ = serde_json::from_value::<Page<Invitation>>(value.clone());
+    let _ = serde_json::from_value::<Page<Database>>(value.clone());
+    let _ = serde_json::from_value::<Page<OAuthApplication>>(value.clone());
     let _ = serde_json::from_value::<Member>(value.clone());
     let _ = serde_json::from_slice::<Page<Member>>(value.to_string().as_bytes());
 }
@@ -85,6 +93,8 @@ proptest! {
         let _ = serde_json::from_slice::<Page<TeamMember>>(&bytes);
         let _ = serde_json::from_slice::<Page<ServiceToken>>(&bytes);
         let _ = serde_json::from_slice::<Page<Invitation>>(&bytes);
+        let _ = serde_json::from_slice::<Page<Database>>(&bytes);
+        let _ = serde_json::from_slice::<Page<OAuthApplication>>(&bytes);
     }
 
     #[test]

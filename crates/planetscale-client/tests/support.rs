@@ -346,6 +346,88 @@ pub fn service_token() -> Value {
     })
 }
 
+/// Secrets an OAuth token body may carry, which the models must drop.
+pub const OAUTH_TOKEN_SECRET: &str = "pscale_oauth_T0K3N_S3CR3T_77cd";
+pub const OAUTH_REFRESH_SECRET: &str = "pscale_oauth_refresh_R3FR3SH_S3CR3T_88ef";
+
+pub fn database() -> Value {
+    json!({
+        "id": "d0a6s3k8j2lp",
+        "url": "https://api.planetscale.com/v1/organizations/acme/databases/orders",
+        "branches_url": "https://api.planetscale.com/v1/organizations/acme/databases/orders/branches",
+        "branches_count": 3,
+        "production_branches_count": 1,
+        "development_branches_count": 2,
+        "ready": true,
+        "multiple_admins_required_for_deletion": true,
+        "data_import": null,
+        "region": {"id": "us-east", "provider": "AWS", "enabled": true, "public_ip_addresses": ["3.3.3.3"],
+                   "display_name": "AWS us-east-1", "location": "Ashburn, Virginia", "slug": "us-east",
+                   "current_default": true},
+        "html_url": "https://app.planetscale.com/acme/orders",
+        "name": "orders",
+        "state": "ready",
+        "sharded": false,
+        "default_branch": "main",
+        "require_approval_for_deploy": true,
+        "deletion_protected": true,
+        "plan": "scaler_pro",
+        "created_at": "2024-04-01T09:00:00.000Z",
+        "updated_at": "2026-07-01T09:00:00.000Z",
+        "schema_last_updated_at": null,
+        "kind": "mysql"
+    })
+}
+
+pub fn oauth_application() -> Value {
+    json!({
+        "id": "app4r8t2k6m0",
+        "name": "Schema Insights",
+        "redirect_uri": "https://insights.example/callback",
+        "domain": "insights.example",
+        "created_at": "2025-03-01T00:00:00.000Z",
+        "updated_at": "2025-03-01T00:00:00.000Z",
+        "scopes": "read_databases read_branches",
+        "avatar": "",
+        "client_id": "pscale_app_client_public01",
+        "tokens": 1,
+        "dcr": false,
+        "single_org_authorization": true,
+        "requires_org_scope": true,
+        "scopes_by_resource": {},
+        "all_scopes_by_resource": {}
+    })
+}
+
+pub fn oauth_token() -> Value {
+    json!({
+        "id": "oat7y3u9i1o5",
+        "name": null,
+        "display_name": "Schema Insights",
+        "token": OAUTH_TOKEN_SECRET,
+        "plain_text_refresh_token": OAUTH_REFRESH_SECRET,
+        "avatar_url": "",
+        "created_at": "2025-03-02T00:00:00.000Z",
+        "updated_at": "2025-03-02T00:00:00.000Z",
+        "expires_at": "2026-11-02T00:00:00.000Z",
+        "last_used_at": null,
+        "actor_id": "b5t0y7c2h9mq",
+        "actor_display_name": "Ada Lovelace",
+        "actor_type": "User",
+        "oauth_accesses_by_resource": {
+            "database": {
+                "databases": [{"name": "orders", "id": "d0a6s3k8j2lp", "organization": "acme",
+                               "url": "https://api.planetscale.com/v1/organizations/acme/databases/orders"}],
+                "accesses": [{"name": "read_databases", "description": "Read databases"}]
+            },
+            "organization": {"organizations": [{"name": "acme", "id": "k7w2m9d1qz4e", "url": ""}], "accesses": []},
+            "branch": {"branches": [], "accesses": []},
+            "user": {"users": [{"name": "Ada Lovelace", "id": "b5t0y7c2h9mq"}],
+                     "accesses": [{"name": "read_user", "description": "Read user"}]}
+        }
+    })
+}
+
 pub fn invitation() -> Value {
     json!({
         "id": "i5n7v1t3e9ab",

@@ -249,7 +249,7 @@ async fn the_token_reads_its_own_accesses_and_team_members_one_by_one() {
         .await
         .unwrap();
     assert_eq!(
-        token.accesses[0].access.as_deref(),
+        token.accesses.unwrap()[0].access.as_deref(),
         Some("read_organization")
     );
     let member = client

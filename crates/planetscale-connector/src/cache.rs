@@ -12,6 +12,10 @@
 //! | `members:<org id>:<n>` | page `n` of the organization's members, reduced to user id, role and (for a role the connector does not know) email |
 //! | `roles:<org id>` | the roles the connector does not know in that organization, each with who holds it |
 //! | `team:<team id>` | the team's organization name and slug (API paths use both) |
+//! | `page:<list>:<n>` | page `n` of a list several syncers read, as the API sent it (`<list>` is `teams:<org id>`, `service-tokens:<org id>`, `oauth-apps:<org id>` or `oauth-tokens:<app id>`; service tokens with their accesses filled in) |
+//! | `accesses:<org id>` | every access the organization's service tokens and OAuth tokens hold, and where |
+//! | `database:<database id>` | the database's organization, name, teams and token accesses |
+//! | `oauth-app:<app id>` | the OAuth application's organization and name |
 //!
 //! [`connector_sdk::paging`] keeps the `total_count` of each paged list under `paging:…` keys.
 
@@ -20,10 +24,13 @@ use std::collections::BTreeMap;
 use connector_sdk::SessionCache;
 use connector_sdk::paging::FetchedPage;
 use planetscale_client::{Member, Role};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::syncers::access::Held;
+
 /// One organization: the id identifies it, the name goes in API paths.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OrgEntry {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -84,6 +91,69 @@ pub(crate) type UnknownRoles = BTreeMap<String, Vec<String>>;
 pub(crate) struct TeamEntry {
     pub(crate) org_name: String,
     pub(crate) slug: String,
+}
+
+/// What the syncers know of one database.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DatabaseEntry {
+    /// Its organization.
+    pub(crate) org: OrgEntry,
+    /// Its name.
+    pub(crate) name: String,
+    /// The teams whose members are its Database Administrators, by id.
+    pub(crate) admin_teams: Vec<String>,
+    /// The teams whose members are its Database Analysts, by id.
+    pub(crate) analyst_teams: Vec<String>,
+    /// The accesses tokens hold on it.
+    pub(crate) accesses: Vec<Held>,
+}
+
+/// An OAuth application: its organization, and its name for the tokens' profiles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AppEntry {
+    pub(crate) org: OrgEntry,
+    pub(crate) name: String,
+}
+
+pub(crate) fn page<T: DeserializeOwned>(
+    session: &SessionCache,
+    list: &str,
+    page: u32,
+) -> Option<FetchedPage<T>> {
+    session.get_json(&format!("page:{list}:{page}"))
+}
+
+pub(crate) fn put_page<T: Serialize>(
+    session: &SessionCache,
+    list: &str,
+    page: u32,
+    fetched: &FetchedPage<T>,
+) {
+    session.put_json(format!("page:{list}:{page}"), fetched);
+}
+
+pub(crate) fn accesses(session: &SessionCache, org_id: &str) -> Option<Vec<Held>> {
+    session.get_json(&format!("accesses:{org_id}"))
+}
+
+pub(crate) fn put_accesses(session: &SessionCache, org_id: &str, held: &[Held]) {
+    session.put_json(format!("accesses:{org_id}"), &held);
+}
+
+pub(crate) fn database(session: &SessionCache, id: &str) -> Option<DatabaseEntry> {
+    session.get_json(&format!("database:{id}"))
+}
+
+pub(crate) fn put_database(session: &SessionCache, id: &str, entry: &DatabaseEntry) {
+    session.put_json(format!("database:{id}"), entry);
+}
+
+pub(crate) fn oauth_app(session: &SessionCache, id: &str) -> Option<AppEntry> {
+    session.get_json(&format!("oauth-app:{id}"))
+}
+
+pub(crate) fn put_oauth_app(session: &SessionCache, id: &str, entry: &AppEntry) {
+    session.put_json(format!("oauth-app:{id}"), entry);
 }
 
 pub(crate) fn org_page(session: &SessionCache, page: u32) -> Option<FetchedPage<OrgEntry>> {

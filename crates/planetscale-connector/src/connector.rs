@@ -1,34 +1,140 @@
-//! The [`Connector`]: metadata, validation of the service token, and the list of syncers.
+//! The [`Connector`]: metadata, the optional parts, validation of the service token, and the
+//! list of syncers.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
-    Check, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage, ValidationReport,
+    Check, CheckStatus, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
+    ValidationReport,
 };
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
 
-use crate::syncers::{Api, OrganizationSyncer, Prefetch, Shared, TeamSyncer, UserSyncer, fetched};
+use crate::cache::OrgEntry;
+use crate::syncers::lists::app_entry;
+use crate::syncers::{
+    Api, DatabaseSyncer, InvitationSyncer, OAuthApplicationSyncer, OAuthTokenSyncer,
+    OrganizationSyncer, Prefetch, READ_ORGANIZATION, ServiceTokenSyncer, Shared, TeamSyncer,
+    UserSyncer, database, fetched, invitation, members_key, oauth_token, service_token,
+};
 
-/// The access every organization needs.
-const READ_ORGANIZATION: &str = "read_organization";
-
-/// How many organizations' first member pages validation fetches at once.
+/// How many organizations validation checks at once.
 const VALIDATION_CONCURRENCY: usize = 8;
 
 /// The PlanetScale connector: syncs every organization the service token reaches, its members
-/// as users with their organization roles, and its teams with their members.
+/// as users with their organization roles, its teams with their members, and the databases
+/// teams and tokens name with who administers and reads them; and, as [`Options`] choose, every
+/// database, service tokens, OAuth applications with their tokens, and pending invitations.
 ///
-/// A sync needs only the `read_organization` access on each organization; provisioning
-/// (organization roles, team membership, invitations: see the crate docs) needs the write
-/// accesses, which [`report_provisioning`](Connector::report_provisioning) checks.
-/// [`validate`](Connector::validate) keeps the pages it fetches (the organization list and page 1
-/// of each organization's members) for the sync that follows, so a whole run fetches each page
+/// A sync needs the `read_organization` access on each organization, and each option the access
+/// it names; provisioning (organization roles, team membership, invitations: see the crate docs)
+/// needs the write accesses, which [`report_provisioning`](Connector::report_provisioning)
+/// checks. [`validate`](Connector::validate) keeps the pages it fetches (the organization list
+/// and page 1 of each list it checks) for the sync that follows, so a whole run fetches each page
 /// once.
 #[derive(Clone, Debug)]
 pub struct PlanetScaleConnector {
     api: Api,
+}
+
+/// The optional parts of a sync, each off by default because it needs an access beyond
+/// `read_organization` (see [`Part::access`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// List every database of each organization (`read_database`), not only those teams and
+    /// tokens name.
+    pub list_databases: bool,
+    /// Sync service tokens and their accesses (`read_service_tokens`).
+    pub service_tokens: bool,
+    /// Sync OAuth applications, their tokens and the tokens' accesses
+    /// (`read_oauth_applications`, `read_oauth_tokens`).
+    pub oauth_applications: bool,
+    /// Sync pending invitations (`write_members`).
+    pub invitations: bool,
+}
+
+impl Options {
+    /// Every part.
+    pub fn all() -> Options {
+        Options {
+            list_databases: true,
+            service_tokens: true,
+            oauth_applications: true,
+            invitations: true,
+        }
+    }
+
+    /// Whether the sync covers `part`.
+    pub fn covers(&self, part: Part) -> bool {
+        match part {
+            Part::Databases => self.list_databases,
+            Part::ServiceTokens => self.service_tokens,
+            Part::OAuthApplications | Part::OAuthTokens => self.oauth_applications,
+            Part::Invitations => self.invitations,
+        }
+    }
+}
+
+/// A list an optional part of the sync reads, and the access it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Part {
+    /// `GET /organizations/{org}/databases`.
+    Databases,
+    /// `GET /organizations/{org}/service-tokens`.
+    ServiceTokens,
+    /// `GET /organizations/{org}/oauth-applications`.
+    OAuthApplications,
+    /// `GET /organizations/{org}/oauth-applications/{app}/tokens`.
+    OAuthTokens,
+    /// `GET /organizations/{org}/invitations`.
+    Invitations,
+}
+
+impl Part {
+    /// Every part, in the order validation reports them.
+    pub const ALL: [Part; 5] = [
+        Part::Databases,
+        Part::ServiceTokens,
+        Part::OAuthApplications,
+        Part::OAuthTokens,
+        Part::Invitations,
+    ];
+
+    /// The service-token access its list needs (for databases, the least of the accesses any
+    /// of which lists them).
+    pub fn access(self) -> &'static str {
+        match self {
+            Part::Databases => database::LIST_ACCESS,
+            Part::ServiceTokens => service_token::ACCESS,
+            Part::OAuthApplications => oauth_token::APPLICATIONS_ACCESS,
+            Part::OAuthTokens => oauth_token::TOKENS_ACCESS,
+            Part::Invitations => invitation::ACCESS,
+        }
+    }
+
+    /// The setting that turns it on.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Part::Databases => "planetscale-list-databases",
+            Part::ServiceTokens => "planetscale-sync-service-tokens",
+            Part::OAuthApplications | Part::OAuthTokens => "planetscale-sync-oauth-applications",
+            Part::Invitations => "planetscale-sync-invitations",
+        }
+    }
+
+    /// What its list holds, in the plural.
+    pub fn items(self) -> &'static str {
+        match self {
+            Part::Databases => "databases",
+            Part::ServiceTokens => "service tokens",
+            Part::OAuthApplications => "OAuth applications",
+            Part::OAuthTokens => "OAuth tokens",
+            Part::Invitations => "invitations",
+        }
+    }
 }
 
 /// What the service token reaches: each organization, and whether `read_organization` works there.
@@ -49,6 +155,22 @@ pub struct OrgReach {
     pub access: OrgAccess,
     /// The member count the first member page reported, when it could be read.
     pub members: Option<u64>,
+    /// The optional parts the sync covers, each checked (only where `access` is
+    /// [`OrgAccess::Ok`]).
+    pub parts: Vec<PartReach>,
+}
+
+/// Whether the service token can read one optional part in one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartReach {
+    /// The part.
+    pub part: Part,
+    /// `Some(true)` when its list answered, `Some(false)` when it answered 404 or 403 (the
+    /// access is missing), `None` when there was nothing to check it on (OAuth tokens of an
+    /// organization without applications).
+    pub readable: Option<bool>,
+    /// How many items page 1 counted, when it said.
+    pub count: Option<u64>,
 }
 
 /// Whether the service token can sync one organization.
@@ -71,12 +193,19 @@ impl Reach {
 }
 
 impl PlanetScaleConnector {
-    /// A connector that reads PlanetScale through `client`.
+    /// A connector that reads PlanetScale through `client`, without the optional parts.
     pub fn new(client: Client) -> Self {
+        PlanetScaleConnector::with_options(client, Options::default())
+    }
+
+    /// A connector that reads PlanetScale through `client`, with the optional parts `options`
+    /// turns on.
+    pub fn with_options(client: Client, options: Options) -> Self {
         PlanetScaleConnector {
             api: Api {
                 client,
                 shared: Arc::new(Shared::default()),
+                options,
             },
         }
     }
@@ -86,16 +215,22 @@ impl PlanetScaleConnector {
         &self.api.client
     }
 
+    /// The optional parts this connector syncs.
+    pub fn options(&self) -> Options {
+        self.api.options
+    }
+
     /// What the token reaches: lists the organizations and fetches page 1 of each one's members,
-    /// which is exactly the `read_organization` check. Those pages are kept for the next sync's
-    /// first requests.
+    /// which is exactly the `read_organization` check, and page 1 of each list the options add
+    /// (the check of its access). Those pages are kept for the next sync's first requests.
     ///
-    /// A refused token is an [`ErrorKind::Unauthenticated`] error; an organization without
-    /// `read_organization` is reported in the result, not as an error.
+    /// A refused token is an [`ErrorKind::Unauthenticated`] error; an organization without an
+    /// access is reported in the result, not as an error.
     pub async fn reach(&self) -> Result<Reach, ConnectorError> {
         let client = &self.api.client;
         let mut prefetch = Prefetch::default();
-        let pages = (self.api.orgs_list())
+        let key = self.api.orgs_list();
+        let pages = key
             .fetch_all(|page| async move {
                 client
                     .list_organizations(page)
@@ -108,43 +243,147 @@ impl PlanetScaleConnector {
             .await?;
         let mut orgs = Vec::new();
         for (number, page) in (1..).zip(pages) {
-            orgs.extend(page.items.iter().map(|o| (o.id.clone(), o.name.clone())));
-            prefetch.org_pages.insert(number, page);
+            orgs.extend(page.items.iter().map(|o| OrgEntry {
+                id: o.id.clone(),
+                name: o.name.clone(),
+            }));
+            prefetch.put(crate::syncers::ORGS, number, page);
         }
-
-        let first_pages: Vec<_> = futures::stream::iter(orgs)
-            .map(|(id, name)| async move {
-                match client.list_members(&name, 1).await {
-                    Ok(page) => Ok((id, name, Some(fetched(page)))),
-                    Err(e) if e.is_not_found() || e.is_forbidden() => Ok((id, name, None)),
-                    Err(e) => Err(map_client_error(
-                        e,
-                        &format!("checking read_organization on organization {name}"),
-                    )),
-                }
-            })
+        let checked: Vec<(OrgReach, Prefetch)> = futures::stream::iter(orgs)
+            .map(|org| self.check_org(org))
             .buffered(VALIDATION_CONCURRENCY)
             .try_collect()
             .await?;
-
         let mut reach = Reach::default();
-        for (id, name, page) in first_pages {
-            let (access, members) = match &page {
-                Some(page) => (OrgAccess::Ok, page.total_count),
-                None => (OrgAccess::MissingReadOrganization, None),
-            };
-            reach.organizations.push(OrgReach {
-                id: id.clone(),
-                name,
-                access,
-                members,
-            });
-            if let Some(page) = page {
-                prefetch.first_member_pages.insert(id, page);
-            }
+        for (org, pages) in checked {
+            reach.organizations.push(org);
+            prefetch.extend(pages);
         }
         self.api.shared.set_prefetch(prefetch);
         Ok(reach)
+    }
+
+    /// Page 1 of each list `org` needs: its members (`read_organization`), then, when that
+    /// works, each optional part's; the pages read are returned for the sync.
+    async fn check_org(&self, org: OrgEntry) -> Result<(OrgReach, Prefetch), ConnectorError> {
+        let api = &self.api;
+        let mut prefetch = Prefetch::default();
+        let mut reach = OrgReach {
+            id: org.id.clone(),
+            name: org.name.clone(),
+            access: OrgAccess::MissingReadOrganization,
+            members: None,
+            parts: Vec::new(),
+        };
+        let members = match api.client.list_members(&org.name, 1).await {
+            Ok(page) => fetched(page),
+            Err(e) if e.is_not_found() || e.is_forbidden() => return Ok((reach, prefetch)),
+            Err(e) => {
+                let context = format!("checking read_organization on organization {}", org.name);
+                return Err(map_client_error(e, &context));
+            }
+        };
+        reach.access = OrgAccess::Ok;
+        reach.members = members.total_count;
+        prefetch.put(&members_key(&org), 1, members);
+        let options = api.options;
+        if options.list_databases {
+            let list = api.databases_list(&org);
+            let page = probed(api.fetch_databases(&org, 1).await)?;
+            reach
+                .parts
+                .push(PartReach::of(Part::Databases, page.as_ref()));
+            if let Some(page) = page {
+                prefetch.put(&list.key, 1, page);
+            }
+        }
+        if options.service_tokens {
+            let list = api.service_tokens_list(&org);
+            let page = probed(api.fetch_service_tokens(&org, 1).await)?;
+            reach
+                .parts
+                .push(PartReach::of(Part::ServiceTokens, page.as_ref()));
+            if let Some(page) = page {
+                prefetch.put(&list.key, 1, page);
+            }
+        }
+        if options.oauth_applications {
+            let list = api.oauth_apps_list(&org);
+            let apps = probed(api.fetch_oauth_apps(&org, 1).await)?;
+            reach
+                .parts
+                .push(PartReach::of(Part::OAuthApplications, apps.as_ref()));
+            let first = apps.as_ref().and_then(|page| page.items.first()).cloned();
+            let tokens = match &first {
+                Some(app) => {
+                    let entry = app_entry(app, &org);
+                    let tokens = probed(api.fetch_oauth_tokens(&app.id, &entry, 1).await)?;
+                    reach
+                        .parts
+                        .push(PartReach::of(Part::OAuthTokens, tokens.as_ref()));
+                    tokens.map(|page| (api.oauth_tokens_list(&app.id, &entry).key, page))
+                }
+                None => {
+                    reach.parts.push(PartReach {
+                        part: Part::OAuthTokens,
+                        readable: None,
+                        count: None,
+                    });
+                    None
+                }
+            };
+            if let Some(page) = apps {
+                prefetch.put(&list.key, 1, page);
+            }
+            if let Some((key, page)) = tokens {
+                prefetch.put(&key, 1, page);
+            }
+        }
+        if options.invitations {
+            let list = api.invitations_list(&org);
+            let page = probed(
+                api.client
+                    .list_invitations(&org.name, 1)
+                    .await
+                    .map(fetched)
+                    .map_err(|e| {
+                        crate::syncers::listing_error(
+                            e,
+                            "invitations",
+                            &org.name,
+                            invitation::ACCESS,
+                        )
+                    }),
+            )?;
+            reach
+                .parts
+                .push(PartReach::of(Part::Invitations, page.as_ref()));
+            if let Some(page) = page {
+                prefetch.put(&list.key, 1, page);
+            }
+        }
+        Ok((reach, prefetch))
+    }
+}
+
+impl PartReach {
+    fn of<T>(part: Part, page: Option<&FetchedPage<T>>) -> PartReach {
+        PartReach {
+            part,
+            readable: Some(page.is_some()),
+            count: page.and_then(|p| p.total_count.or(Some(p.items.len() as u64))),
+        }
+    }
+}
+
+/// A list's first page, or `None` when the access it needs is missing (PlanetScale's 404).
+fn probed<T>(
+    result: Result<FetchedPage<T>, ConnectorError>,
+) -> Result<Option<FetchedPage<T>>, ConnectorError> {
+    match result {
+        Ok(page) => Ok(Some(page)),
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -154,10 +393,12 @@ impl Connector for PlanetScaleConnector {
         Metadata {
             display_name: "PlanetScale".to_owned(),
             description: "Syncs PlanetScale organizations with their member, admin and analyst \
-                          roles, the organization members as users, and teams with their members. \
-                          A sync needs read_organization; provisioning (roles, team \
-                          membership, invitations) needs write_organization, write_teams and \
-                          write_members."
+                          roles, the organization members as users, teams with their members, \
+                          and databases with their administrators and analysts; optionally \
+                          every database, service tokens, OAuth applications with their tokens, \
+                          and pending invitations. A sync needs read_organization, and each \
+                          option the access it names; provisioning (roles, team membership, \
+                          invitations) needs write_organization, write_teams and write_members."
                 .to_owned(),
         }
     }
@@ -166,8 +407,9 @@ impl Connector for PlanetScaleConnector {
         self.report().await?.verdict()
     }
 
-    /// One check per organization the token reaches: whether `read_organization` works there
-    /// (and how many members it has). JSON scripts also get `organizations`, as before.
+    /// One check per organization the token reaches (whether `read_organization` works there,
+    /// and how many members it has) and per optional part there; a row per part that is off,
+    /// and one for what the API cannot show. JSON scripts also get `organizations`.
     async fn report(&self) -> Result<ValidationReport, ConnectorError> {
         let reach = self.reach().await?;
         if reach.organizations.is_empty() {
@@ -178,37 +420,55 @@ impl Connector for PlanetScaleConnector {
                  each organization to sync",
             ));
         }
-        let checks = reach
-            .organizations
-            .iter()
-            .map(|o| {
-                let scope = format!("organization {}", o.name);
-                match o.access {
-                    OrgAccess::Ok => Check::ok(scope, READ_ORGANIZATION, "").with_detail(
-                        o.members
-                            .map(|n| format!("{n} members"))
-                            .unwrap_or_default(),
-                    ),
-                    _ => Check::missing(
-                        scope,
-                        READ_ORGANIZATION,
-                        "PlanetScale answered 404 on its members: open the organization's \
-                         Organization settings → Service tokens and add the read_organization \
-                         access to the token",
-                    ),
-                }
-            })
+        let mut checks = Vec::new();
+        for o in &reach.organizations {
+            let scope = format!("organization {}", o.name);
+            checks.push(match o.access {
+                OrgAccess::Ok => Check::ok(&scope, READ_ORGANIZATION, "").with_detail(
+                    o.members
+                        .map(|n| format!("{n} members"))
+                        .unwrap_or_default(),
+                ),
+                _ => Check::missing(
+                    &scope,
+                    READ_ORGANIZATION,
+                    "PlanetScale answered 404 on its members: open the organization's \
+                     Organization settings → Service tokens and add the read_organization \
+                     access to the token",
+                ),
+            });
+            checks.extend(o.parts.iter().map(|p| part_check(&scope, &o.name, p)));
+        }
+        let options = self.api.options;
+        let mut off: Vec<Part> = Part::ALL
+            .into_iter()
+            .filter(|p| !options.covers(*p))
             .collect();
+        off.dedup_by_key(|p| p.setting());
+        checks.extend(off.into_iter().map(off_check));
+        checks.push(Check {
+            scope: "databases".to_owned(),
+            name: "Database Administrator granted to one person".to_owned(),
+            status: CheckStatus::Skipped,
+            detail: "not visible through PlanetScale's API: database access is synced through \
+                     teams and organization roles only"
+                .to_owned(),
+            remedy: String::new(),
+        });
         let organizations = reach
             .organizations
             .iter()
             .map(|o| {
-                serde_json::json!({
+                let mut json = serde_json::json!({
                     "id": o.id,
                     "name": o.name,
                     "readOrganization": o.access == OrgAccess::Ok,
                     "members": o.members,
-                })
+                });
+                for p in &o.parts {
+                    json[p.part.access()] = serde_json::json!(p.readable);
+                }
+                json
             })
             .collect();
         let mut details = serde_json::Map::new();
@@ -237,12 +497,80 @@ impl Connector for PlanetScaleConnector {
         })
     }
 
+    /// The organizations first and the databases last: the database listing reads the pages
+    /// the team, token and application listings fetched (see `syncers::database`).
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![
-            Arc::new(OrganizationSyncer::new(self.api.clone())),
-            Arc::new(UserSyncer::new(self.api.clone())),
-            Arc::new(TeamSyncer::new(self.api.clone())),
-        ]
+        let api = &self.api;
+        let options = api.options;
+        let mut syncers: Vec<Arc<dyn ResourceSyncer>> = vec![
+            Arc::new(OrganizationSyncer::new(api.clone())),
+            Arc::new(UserSyncer::new(api.clone())),
+            Arc::new(TeamSyncer::new(api.clone())),
+        ];
+        if options.service_tokens {
+            syncers.push(Arc::new(ServiceTokenSyncer::new(api.clone())));
+        }
+        if options.oauth_applications {
+            syncers.push(Arc::new(OAuthApplicationSyncer::new(api.clone())));
+            syncers.push(Arc::new(OAuthTokenSyncer::new(api.clone())));
+        }
+        if options.invitations {
+            syncers.push(Arc::new(InvitationSyncer::new(api.clone())));
+        }
+        syncers.push(Arc::new(DatabaseSyncer::new(api.clone())));
+        syncers
+    }
+}
+
+/// The check of one optional part in organization `org`.
+fn part_check(scope: &str, org: &str, p: &PartReach) -> Check {
+    let (access, items) = (p.part.access(), p.part.items());
+    match p.readable {
+        Some(true) => Check::ok(scope, access, "")
+            .with_detail(p.count.map(|n| format!("{n} {items}")).unwrap_or_default()),
+        Some(false) => Check::missing(
+            scope,
+            access,
+            format!(
+                "PlanetScale answered 404 on its {items}: open {org}'s Organization settings → \
+                 Service tokens and add the {access} access to the token, or turn off {}",
+                p.part.setting()
+            ),
+        ),
+        None => Check {
+            scope: scope.to_owned(),
+            name: access.to_owned(),
+            status: CheckStatus::Skipped,
+            detail: format!("no OAuth application to check {access} on"),
+            remedy: String::new(),
+        },
+    }
+}
+
+/// The row of an optional part that is off, naming the accesses its setting needs.
+fn off_check(part: Part) -> Check {
+    let needs: Vec<&str> = Part::ALL
+        .into_iter()
+        .filter(|p| p.setting() == part.setting())
+        .map(Part::access)
+        .collect();
+    let (setting, needs) = (part.setting(), needs.join(" and "));
+    let detail = match part {
+        Part::Databases => format!(
+            "only the databases teams and tokens name are synced: turn on {setting} to sync \
+             every database (needs {needs})"
+        ),
+        _ => format!(
+            "{} are not synced: turn on {setting} to sync them (needs {needs})",
+            part.items()
+        ),
+    };
+    Check {
+        scope: "all organizations".to_owned(),
+        name: part.access().to_owned(),
+        status: CheckStatus::Skipped,
+        detail,
+        remedy: String::new(),
     }
 }
 

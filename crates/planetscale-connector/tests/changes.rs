@@ -137,3 +137,41 @@ async fn team_members_changing_between_pages_are_never_missed() {
         }
     }
 }
+
+/// The same for the database list: a database created right after page 1 is served. Every
+/// database the organization holds at the end is synced.
+#[tokio::test]
+async fn databases_changing_between_pages_are_never_missed() {
+    let spec = DataSpec {
+        organizations: 1,
+        databases_per_org: vec![150],
+        ..DataSpec::small()
+    };
+    let server = start(spec.generate()).await;
+    server.set_faults(vec![FaultRule::ChangeBetweenPages {
+        on: FaultMatch::endpoint(EndpointKind::Databases).times(1),
+        change: DataChange::AddDatabase,
+    }]);
+    let options = planetscale_connector::Options {
+        list_databases: true,
+        ..planetscale_connector::Options::default()
+    };
+    let (store, result) = sync_memory(&crate::support::connector_with(&server, options)).await;
+    result.unwrap();
+    let now = server.dataset();
+    let mut expected: Vec<&str> = now.organizations[0]
+        .databases
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(expected.len(), 151);
+    let (resources, _, _) = contents(&store);
+    let mut synced: Vec<&str> = resources
+        .iter()
+        .filter(|r| r.id.resource_type == "database")
+        .map(|r| r.id.resource.as_str())
+        .collect();
+    synced.sort_unstable();
+    assert_eq!(synced, expected);
+}

@@ -9,7 +9,7 @@ use connector_sdk::{
     ResourceSyncer, SyncOptions, SyncSummary,
 };
 use planetscale_client::{Client, ClientBuilder, Credentials, RetryPolicy};
-use planetscale_connector::PlanetScaleConnector;
+use planetscale_connector::{Options, PlanetScaleConnector};
 use planetscale_fake::{
     DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, Dataset, EndpointKind, FakeConfig, FakeServer,
     FaultMatch, FaultRule, Times, TokenConfig,
@@ -66,6 +66,11 @@ fn builder(server: &FakeServer, token_id: &str, token: &str) -> ClientBuilder {
 /// The connector with the default token.
 pub fn connector(server: &FakeServer) -> PlanetScaleConnector {
     PlanetScaleConnector::new(client(server, DEFAULT_TOKEN_ID, DEFAULT_TOKEN))
+}
+
+/// The connector with the default token and the optional parts `options` turns on.
+pub fn connector_with(server: &FakeServer, options: Options) -> PlanetScaleConnector {
+    PlanetScaleConnector::with_options(client(server, DEFAULT_TOKEN_ID, DEFAULT_TOKEN), options)
 }
 
 /// The connector with the default token, its client asking for `per_page` items a page, so that
@@ -148,16 +153,50 @@ pub fn assert_no_page_fetched_twice(server: &FakeServer) {
     }
 }
 
-/// The brief's request formula for a sync of the organizations `orgs` of `dataset`:
-/// max(1, ⌈O/100⌉) + Σ over orgs of max(1, ⌈N/100⌉) + max(1, ⌈T/100⌉) + Σ max(1, ⌈sᵢ/100⌉).
+/// The request formula for a sync of the organizations `orgs` of `dataset` without the
+/// optional parts: max(1, ⌈O/100⌉) + Σ over orgs of max(1, ⌈N/100⌉) + max(1, ⌈T/100⌉)
+/// + Σ max(1, ⌈sᵢ/100⌉).
 pub fn expected_requests(dataset: &Dataset, orgs: &[&str]) -> usize {
+    expected_requests_with(dataset, orgs, Options::default())
+}
+
+/// The request formula with the optional parts `options` turns on, each adding per
+/// organization: every database max(1, ⌈D/100⌉); service tokens max(1, ⌈S/100⌉), plus S when
+/// the list leaves their accesses out; OAuth applications max(1, ⌈A/100⌉) + Σ over applications
+/// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉).
+pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options) -> usize {
     let pages = |n: usize| n.div_ceil(100).max(1);
     let per_org: usize = orgs
         .iter()
         .map(|name| {
             let org = dataset.org(name).unwrap();
             let teams: usize = org.teams.iter().map(|t| pages(t.members.len())).sum();
-            pages(org.members.len()) + pages(org.teams.len()) + teams
+            let mut n = pages(org.members.len()) + pages(org.teams.len()) + teams;
+            if options.list_databases {
+                n += pages(org.databases.len());
+            }
+            if options.service_tokens {
+                let tokens = org.service_tokens.len();
+                n += pages(tokens);
+                if org.service_token_list_omits_accesses {
+                    n += tokens;
+                }
+            }
+            if options.oauth_applications {
+                let apps = &org.oauth_applications;
+                n += pages(apps.len());
+                n += apps.iter().map(|a| pages(a.tokens.len())).sum::<usize>();
+                // A token listed without its accesses is read on its own.
+                let bare = |t: &&serde_json::Value| {
+                    t["service_token_accesses"].is_null()
+                        && t["oauth_accesses_by_resource"].is_null()
+                };
+                n += apps.iter().flat_map(|a| &a.tokens).filter(bare).count();
+            }
+            if options.invitations {
+                n += pages(org.invitations.len());
+            }
+            n
         })
         .sum();
     pages(orgs.len()) + per_org

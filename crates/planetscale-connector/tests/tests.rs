@@ -10,6 +10,9 @@ mod sync;
 /// Validation and access failures: refused tokens, missing access, 404s while listing.
 mod access;
 
+/// Databases, and the optional parts: every database, tokens, applications, invitations.
+mod parts;
+
 /// Data changing between the pages of one listing: nobody is missed.
 mod changes;
 

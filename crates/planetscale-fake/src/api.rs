@@ -176,34 +176,28 @@ fn serve(index: &Index, endpoint: &Endpoint, token: &TokenConfig, listing: &List
     match (endpoint.kind, team) {
         (EndpointKind::Organization, _) => Answer::json(&org.organization),
         (EndpointKind::Members, _) => list(&org.members, true, listing),
-        (EndpointKind::Member, _) => {
-            match endpoint.user.as_deref().and_then(|user| org.member(user)) {
-                Some(member) => Answer::json(member),
-                None => Answer::not_found(),
-            }
-        }
+        (EndpointKind::Member, _) => one(endpoint.user.as_deref().and_then(|u| org.member(u))),
         (EndpointKind::Teams, _) => list(&org.teams, true, listing),
         (EndpointKind::Team, Some(t)) => Answer::json(&org.teams[t]),
         (EndpointKind::TeamMembers, Some(t)) => list(&org.team_members[t], true, listing),
-        (EndpointKind::TeamMember, Some(t)) => {
-            match endpoint
-                .user
-                .as_deref()
-                .and_then(|id| org.team_member(t, id))
-            {
-                Some(member) => Answer::json(member),
-                None => Answer::not_found(),
-            }
-        }
-        (EndpointKind::ServiceTokens, _) => list(&org.service_tokens, true, listing),
-        (EndpointKind::ServiceToken, _) => match endpoint.user.as_deref() {
+        (EndpointKind::TeamMember, Some(t)) => one(endpoint
+            .user
+            .as_deref()
+            .and_then(|id| org.team_member(t, id))),
+        (EndpointKind::ServiceTokens, _) => list(&org.service_token_list, true, listing),
+        (EndpointKind::ServiceToken, _) => match endpoint.id.as_deref() {
             Some(id) if id == token.id => Answer::json(&own_token(token, org)),
-            Some(id) => match org.service_token(id) {
-                Some(found) => Answer::json(found),
-                None => Answer::not_found(),
-            },
+            id => one(org.service_token(id)),
+        },
+        (EndpointKind::Databases, _) => list(&org.databases, true, listing),
+        (EndpointKind::OAuthApplications, _) => list(&org.oauth_applications, false, listing),
+        (EndpointKind::OAuthTokens, _) => match org.oauth_app(endpoint.app.as_deref()) {
+            Some(app) => list(&org.oauth_tokens[app], true, listing),
             None => Answer::not_found(),
         },
+        (EndpointKind::OAuthToken, _) => {
+            one(org.oauth_token(endpoint.app.as_deref(), endpoint.id.as_deref()))
+        }
         (EndpointKind::Invitations, _) => list(&org.invitations, true, listing),
         _ => Answer::not_found(),
     }
@@ -243,8 +237,18 @@ pub(crate) fn reachable_org<'a>(
     token: &TokenConfig,
 ) -> Option<&'a OrgIndex> {
     let name = endpoint.org.as_deref()?;
-    let allowed = token.reaches(name) && endpoint.kind.access().is_none_or(|a| token.has_access(a));
+    let accesses = endpoint.kind.accesses();
+    let allowed = token.reaches(name)
+        && (accesses.is_empty() || accesses.iter().any(|a| token.has_access(a)));
     allowed.then(|| index.org(name)).flatten()
+}
+
+/// One object, or 404 when there is none.
+fn one(object: Option<&RawValue>) -> Answer {
+    match object {
+        Some(object) => Answer::json(object),
+        None => Answer::not_found(),
+    }
 }
 
 fn list<T: Borrow<RawValue>>(items: &[T], totals: bool, listing: &Listing<'_>) -> Answer {

@@ -14,9 +14,12 @@ pub const DEFAULT_TOKEN_ID: &str = "pscale_tkn_fake0000000001";
 pub const DEFAULT_TOKEN: &str = "pscale_tok_fakesecret0000000000000001";
 
 /// The accesses a full-access token holds: every one the fake checks, reads and writes.
-pub const ALL_ACCESSES: [&str; 5] = [
+pub const ALL_ACCESSES: [&str; 8] = [
     "read_organization",
     "read_service_tokens",
+    "read_database",
+    "read_oauth_applications",
+    "read_oauth_tokens",
     "write_members",
     "write_organization",
     "write_teams",
@@ -64,7 +67,8 @@ pub struct TokenConfig {
     /// The organization names the token reaches; `None` reaches all of them.
     pub organizations: Option<Vec<String>>,
     /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`,
-    /// `write_organization` and `write_teams`.
+    /// `read_database`, `read_oauth_applications`, `read_oauth_tokens`, `write_organization` and
+    /// `write_teams`.
     pub accesses: Vec<String>,
 }
 

@@ -25,12 +25,32 @@ pub struct OrgData {
     /// The teams, in listing order.
     #[serde(default)]
     pub teams: Vec<TeamData>,
-    /// ServiceToken objects.
+    /// Database objects, as `GET …/databases` lists them; teams name some of them.
+    #[serde(default)]
+    pub databases: Vec<Value>,
+    /// ServiceToken objects, each with its `service_token_accesses`.
     #[serde(default)]
     pub service_tokens: Vec<Value>,
+    /// Whether `GET …/service-tokens` leaves out each token's `service_token_accesses`, which
+    /// then only `GET …/service-tokens/{id}` shows (the reference allows a list to omit them).
+    #[serde(default)]
+    pub service_token_list_omits_accesses: bool,
+    /// The OAuth applications authorised in the organization, with their tokens.
+    #[serde(default)]
+    pub oauth_applications: Vec<OAuthAppData>,
     /// Invitation objects.
     #[serde(default)]
     pub invitations: Vec<Value>,
+}
+
+/// One OAuth application and its tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OAuthAppData {
+    /// The OAuthApplication object.
+    pub application: Value,
+    /// Its tokens: ServiceToken-shaped objects with `oauth_accesses_by_resource`.
+    #[serde(default)]
+    pub tokens: Vec<Value>,
 }
 
 /// One team and its memberships.
@@ -77,8 +97,9 @@ impl Dataset {
     }
 
     /// Checks what the server relies on: every organization has a unique `name`, every
-    /// membership a `user.id` (unique in its org), every team a unique `slug`, and every team
-    /// member is a member of the team's organization.
+    /// membership a `user.id` (unique in its org), every team a unique `slug`, every team
+    /// member is a member of the team's organization, and service tokens and OAuth
+    /// applications have unique ids in their organization.
     pub fn validate(&self) -> Result<()> {
         let mut names = HashSet::new();
         for (i, org) in self.organizations.iter().enumerate() {
@@ -170,6 +191,11 @@ impl OrgData {
         self.teams.iter().find(|t| t.slug() == slug)
     }
 
+    /// The database with id `id`.
+    pub fn database(&self, id: &str) -> Option<&Value> {
+        self.databases.iter().find(|d| d["id"] == id)
+    }
+
     /// Each team's slug and member count, in listing order.
     pub fn team_sizes(&self) -> Vec<(&str, usize)> {
         self.teams
@@ -213,7 +239,34 @@ impl OrgData {
                 }
             }
         }
+        let apps = self.oauth_applications.iter().map(|a| &a.application);
+        for (what, objects) in [
+            (
+                "service token",
+                self.service_tokens.iter().collect::<Vec<_>>(),
+            ),
+            ("OAuth application", apps.collect()),
+        ] {
+            let mut ids = HashSet::new();
+            for object in objects {
+                let Some(id) = object["id"].as_str() else {
+                    return Err(invalid(format!(
+                        "a {what} of {name:?} has no string \"id\""
+                    )));
+                };
+                if !ids.insert(id) {
+                    return Err(invalid(format!("{what} {id:?} appears twice in {name:?}")));
+                }
+            }
+        }
         Ok(())
+    }
+}
+
+impl OAuthAppData {
+    /// The application's id ("" if missing).
+    pub fn id(&self) -> &str {
+        self.application["id"].as_str().unwrap_or_default()
     }
 }
 

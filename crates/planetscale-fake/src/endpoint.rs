@@ -22,10 +22,18 @@ pub enum EndpointKind {
     TeamMembers,
     /// `GET /v1/organizations/{org}/service-tokens`
     ServiceTokens,
-    /// `GET /v1/organizations/{org}/invitations`
-    Invitations,
     /// `GET /v1/organizations/{org}/service-tokens/{id}`
     ServiceToken,
+    /// `GET /v1/organizations/{org}/databases`
+    Databases,
+    /// `GET /v1/organizations/{org}/oauth-applications`
+    OAuthApplications,
+    /// `GET /v1/organizations/{org}/oauth-applications/{app}/tokens`
+    OAuthTokens,
+    /// `GET /v1/organizations/{org}/oauth-applications/{app}/tokens/{id}`
+    OAuthToken,
+    /// `GET /v1/organizations/{org}/invitations`
+    Invitations,
     /// `GET /v1/organizations/{org}/teams/{slug}/members/{id}`
     TeamMember,
     /// `PATCH /v1/organizations/{org}/members/{user_id}`
@@ -54,8 +62,12 @@ impl EndpointKind {
             EndpointKind::Team => "team",
             EndpointKind::TeamMembers => "team_members",
             EndpointKind::ServiceTokens => "service_tokens",
-            EndpointKind::Invitations => "invitations",
             EndpointKind::ServiceToken => "service_token",
+            EndpointKind::Databases => "databases",
+            EndpointKind::OAuthApplications => "oauth_applications",
+            EndpointKind::OAuthTokens => "oauth_tokens",
+            EndpointKind::OAuthToken => "oauth_token",
+            EndpointKind::Invitations => "invitations",
             EndpointKind::TeamMember => "team_member",
             EndpointKind::UpdateMember => "update_member",
             EndpointKind::RemoveMember => "remove_member",
@@ -75,6 +87,9 @@ impl EndpointKind {
                 | EndpointKind::Teams
                 | EndpointKind::TeamMembers
                 | EndpointKind::ServiceTokens
+                | EndpointKind::Databases
+                | EndpointKind::OAuthApplications
+                | EndpointKind::OAuthTokens
                 | EndpointKind::Invitations
         )
     }
@@ -91,18 +106,54 @@ impl EndpointKind {
         )
     }
 
-    /// The service-token access the endpoint needs, if any.
-    pub fn access(self) -> Option<&'static str> {
+    /// The service-token accesses of which the endpoint needs one; empty when it needs none.
+    pub fn accesses(self) -> &'static [&'static str] {
         match self {
-            EndpointKind::Organizations | EndpointKind::Unknown => None,
-            EndpointKind::ServiceTokens | EndpointKind::ServiceToken => Some("read_service_tokens"),
-            EndpointKind::Invitations | EndpointKind::CreateInvitation => Some("write_members"),
-            EndpointKind::UpdateMember | EndpointKind::RemoveMember => Some("write_organization"),
-            EndpointKind::AddTeamMember | EndpointKind::RemoveTeamMember => Some("write_teams"),
-            _ => Some("read_organization"),
+            EndpointKind::Organizations | EndpointKind::Unknown => &[],
+            EndpointKind::ServiceTokens | EndpointKind::ServiceToken => &["read_service_tokens"],
+            EndpointKind::Databases => DATABASE_ACCESSES,
+            EndpointKind::OAuthApplications => &["read_oauth_applications"],
+            EndpointKind::OAuthTokens | EndpointKind::OAuthToken => &["read_oauth_tokens"],
+            EndpointKind::Invitations | EndpointKind::CreateInvitation => &["write_members"],
+            EndpointKind::UpdateMember | EndpointKind::RemoveMember => &["write_organization"],
+            EndpointKind::AddTeamMember | EndpointKind::RemoveTeamMember => &["write_teams"],
+            _ => &["read_organization"],
         }
     }
 }
+
+/// The accesses any of which lets a service token list an organization's databases (the
+/// reference's `list_databases` operation accepts each).
+pub const DATABASE_ACCESSES: &[&str] = &[
+    "read_database",
+    "delete_database",
+    "write_database",
+    "read_branch",
+    "delete_branch",
+    "create_branch",
+    "promote_branches",
+    "demote_branches",
+    "delete_production_branch",
+    "connect_branch",
+    "connect_production_branch",
+    "connect_production_read_only_branch",
+    "delete_branch_password",
+    "delete_production_branch_password",
+    "delete_production_read_only_branch_password",
+    "read_deploy_request",
+    "create_deploy_request",
+    "approve_deploy_request",
+    "read_comment",
+    "create_comment",
+    "restore_backup",
+    "restore_production_branch_backup",
+    "read_backups",
+    "write_backups",
+    "delete_backups",
+    "delete_production_branch_backups",
+    "write_branch_vschema",
+    "write_production_branch_vschema",
+];
 
 /// A parsed request path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,6 +162,10 @@ pub(crate) struct Endpoint {
     pub(crate) org: Option<String>,
     pub(crate) team: Option<String>,
     pub(crate) user: Option<String>,
+    /// The OAuth application of the OAuth token endpoints.
+    pub(crate) app: Option<String>,
+    /// The service token or OAuth token of the endpoints that answer one.
+    pub(crate) id: Option<String>,
 }
 
 impl Endpoint {
@@ -122,6 +177,8 @@ impl Endpoint {
             org: None,
             team: None,
             user: None,
+            app: None,
+            id: None,
         };
         let Some(rest) = path.strip_prefix("/v1/organizations") else {
             return unknown;
@@ -131,6 +188,12 @@ impl Endpoint {
             return unknown;
         }
         let owned = |s: &str| Some(s.to_string());
+        let (app, id) = match segments.as_slice() {
+            [_, "service-tokens", id] => (None, owned(id)),
+            [_, "oauth-applications", app, "tokens", id] => (owned(app), owned(id)),
+            [_, "oauth-applications", app, "tokens"] => (owned(app), None),
+            _ => (None, None),
+        };
         use EndpointKind::*;
         let (kind, org, team, user) = match (method, segments.as_slice()) {
             ("GET", []) if rest.is_empty() || rest == "/" => (Organizations, None, None, None),
@@ -154,7 +217,15 @@ impl Endpoint {
                 (RemoveTeamMember, owned(org), owned(team), owned(id))
             }
             ("GET", [org, "service-tokens"]) => (ServiceTokens, owned(org), None, None),
-            ("GET", [org, "service-tokens", id]) => (ServiceToken, owned(org), None, owned(id)),
+            ("GET", [org, "service-tokens", _]) => (ServiceToken, owned(org), None, None),
+            ("GET", [org, "databases"]) => (Databases, owned(org), None, None),
+            ("GET", [org, "oauth-applications"]) => (OAuthApplications, owned(org), None, None),
+            ("GET", [org, "oauth-applications", _, "tokens"]) => {
+                (OAuthTokens, owned(org), None, None)
+            }
+            ("GET", [org, "oauth-applications", _, "tokens", _]) => {
+                (OAuthToken, owned(org), None, None)
+            }
             ("GET", [org, "invitations"]) => (Invitations, owned(org), None, None),
             ("POST", [org, "invitations"]) => (CreateInvitation, owned(org), None, None),
             _ => return unknown,
@@ -164,6 +235,8 @@ impl Endpoint {
             org,
             team,
             user,
+            app,
+            id,
         }
     }
 }
@@ -240,6 +313,38 @@ mod tests {
             Some("acme"),
             None,
         );
+        check(
+            "GET",
+            "/v1/organizations/acme/databases",
+            Databases,
+            Some("acme"),
+            None,
+        );
+        check(
+            "GET",
+            "/v1/organizations/acme/oauth-applications",
+            OAuthApplications,
+            Some("acme"),
+            None,
+        );
+        let token = Endpoint::parse("GET", "/v1/organizations/acme/service-tokens/t1");
+        assert_eq!(
+            (token.kind, token.id.as_deref()),
+            (ServiceToken, Some("t1"))
+        );
+        let tokens = Endpoint::parse("GET", "/v1/organizations/acme/oauth-applications/a1/tokens");
+        assert_eq!(
+            (tokens.kind, tokens.app.as_deref()),
+            (OAuthTokens, Some("a1"))
+        );
+        let one = Endpoint::parse(
+            "GET",
+            "/v1/organizations/acme/oauth-applications/a1/tokens/k1",
+        );
+        assert_eq!(
+            (one.kind, one.app.as_deref(), one.id.as_deref()),
+            (OAuthToken, Some("a1"), Some("k1"))
+        );
     }
 
     #[test]
@@ -266,14 +371,12 @@ mod tests {
         );
         let invitations = "/v1/organizations/acme/invitations";
         check("POST", invitations, CreateInvitation, Some("acme"), None);
-        let token = "/v1/organizations/acme/service-tokens/t1";
-        check("GET", token, ServiceToken, Some("acme"), None);
         assert_eq!(
             Endpoint::parse("DELETE", members).user.as_deref(),
             Some("u1")
         );
         assert!(RemoveMember.is_write() && !Member.is_write());
-        assert_eq!(AddTeamMember.access(), Some("write_teams"));
+        assert_eq!(AddTeamMember.accesses(), ["write_teams"]);
     }
 
     #[test]
@@ -299,7 +402,7 @@ mod tests {
         check("GET", "/v1/organizations//members", Unknown, None, None);
         check(
             "GET",
-            "/v1/organizations/acme/databases",
+            "/v1/organizations/acme/databases/orders",
             Unknown,
             None,
             None,

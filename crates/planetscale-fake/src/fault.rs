@@ -168,6 +168,9 @@ pub enum DataChange {
     AddTeamMember,
     /// The team's first member leaves it.
     RemoveTeamMember,
+    /// A new database (a copy of the first, with a new id and name) is created at the head of
+    /// the database list.
+    AddDatabase,
 }
 
 impl DataChange {
@@ -177,6 +180,7 @@ impl DataChange {
             DataChange::AddMember | DataChange::RemoveMember => EndpointKind::Members,
             DataChange::AddTeam | DataChange::RemoveTeam => EndpointKind::Teams,
             DataChange::AddTeamMember | DataChange::RemoveTeamMember => EndpointKind::TeamMembers,
+            DataChange::AddDatabase => EndpointKind::Databases,
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::words;
-use crate::{Dataset, OrgData, TeamData};
+use crate::{Dataset, OAuthAppData, OrgData, TeamData};
 
 /// The size and shape of a generated [`Dataset`]. Shares are fractions in `0.0..=1.0`; a
 /// positive share always yields at least one case, so small datasets still hold every special
@@ -39,6 +39,24 @@ pub struct DataSpec {
     pub null_name_share: f64,
     /// Share of members with a role the reference does not list (`billing`).
     pub unknown_role_share: f64,
+    /// Databases of each organization, cycled; teams name some of them.
+    #[serde(default)]
+    pub databases_per_org: Vec<usize>,
+    /// Service tokens of each organization, cycled.
+    #[serde(default)]
+    pub service_tokens_per_org: Vec<usize>,
+    /// Whether each organization's service token list leaves the accesses out, cycled.
+    #[serde(default)]
+    pub token_list_omits_accesses: Vec<bool>,
+    /// OAuth applications of each organization, cycled.
+    #[serde(default)]
+    pub oauth_apps_per_org: Vec<usize>,
+    /// Tokens of each OAuth application, cycled over an organization's applications.
+    #[serde(default)]
+    pub oauth_tokens_per_app: Vec<usize>,
+    /// Pending (and some expired) invitations of each organization, cycled.
+    #[serde(default)]
+    pub invitations_per_org: Vec<usize>,
 }
 
 /// A skewed team-size distribution: most teams have `1..=small_max` members (smaller sizes
@@ -90,6 +108,12 @@ impl DataSpec {
             sso_team_share: 0.2,
             null_name_share: 0.1,
             unknown_role_share: 0.05,
+            databases_per_org: vec![9, 3, 1],
+            service_tokens_per_org: vec![6, 3, 1],
+            token_list_omits_accesses: vec![false, true, false],
+            oauth_apps_per_org: vec![2, 1, 0],
+            oauth_tokens_per_app: vec![3, 1],
+            invitations_per_org: vec![3, 1, 0],
         }
     }
 
@@ -113,6 +137,12 @@ impl DataSpec {
             sso_team_share: 0.15,
             null_name_share: 0.05,
             unknown_role_share: 0.0,
+            databases_per_org: vec![12, 2],
+            service_tokens_per_org: vec![5, 1],
+            token_list_omits_accesses: vec![false],
+            oauth_apps_per_org: vec![2, 0],
+            oauth_tokens_per_app: vec![2, 1],
+            invitations_per_org: vec![3, 0],
         }
     }
 
@@ -141,6 +171,27 @@ impl DataSpec {
             sso_team_share: 0.1,
             null_name_share: 0.05,
             unknown_role_share: 0.002,
+            // About one database for every 400 members, at least a handful: 50 in the largest
+            // bench organization. Every one of its 1,000 admins and analysts holds access to
+            // each through their role, which grant expansion writes out.
+            databases_per_org: vec![
+                (largest_members / 400).max(8),
+                (largest_members / 1_000).max(4),
+                (largest_members / 1_000).max(2),
+            ],
+            service_tokens_per_org: vec![
+                (largest_members / 130).max(6),
+                (largest_members / 500).max(3),
+                (largest_members / 1_000).max(2),
+            ],
+            token_list_omits_accesses: vec![false, true, false],
+            oauth_apps_per_org: vec![6, 2, 1],
+            oauth_tokens_per_app: vec![(largest_members / 130).max(3), 12, 4],
+            invitations_per_org: vec![
+                (largest_members / 70).max(3),
+                (largest_members / 500).max(2),
+                (largest_members / 4_000).max(1),
+            ],
         }
     }
 
@@ -208,10 +259,8 @@ impl<'a> Generator<'a> {
         let id = self.id();
         let created_ms = self.rng.random_range(START_MS..START_MS + 3 * 365 * DAY_MS);
         let updated_ms = self.rng.random_range(created_ms..END_MS);
-        let db_count = self.rng.random_range(1..=6);
-        let databases: Vec<Value> = (0..db_count)
-            .map(|d| self.database(&name, words::DATABASES[d]))
-            .collect();
+        let db_count = cycled(&self.spec.databases_per_org, i);
+        let databases: Vec<Value> = (0..db_count).map(|d| self.database(&name, d)).collect();
         let organization = json!({
             "id": id,
             "name": name,
@@ -255,24 +304,89 @@ impl<'a> Generator<'a> {
         let team_count = cycled(&self.spec.teams_per_org, i);
         let teams = self.teams(team_count, &ctx);
         let service_tokens = self.service_tokens(&ctx, i);
+        let oauth_applications = self.oauth_applications(&ctx, i);
         let invitations = self.invitations(&ctx, i);
         OrgData {
             organization,
             members,
             teams,
+            databases: ctx.databases,
             service_tokens,
+            service_token_list_omits_accesses: self
+                .spec
+                .token_list_omits_accesses
+                .get(i % self.spec.token_list_omits_accesses.len().max(1))
+                .copied()
+                .unwrap_or(false),
+            oauth_applications,
             invitations,
         }
     }
 
-    fn database(&mut self, org: &str, name: &str) -> Value {
+    /// The `d`th database of organization `org`, as the database list sends it.
+    fn database(&mut self, org: &str, d: usize) -> Value {
+        let base = words::DATABASES[d % words::DATABASES.len()];
+        let name = match d / words::DATABASES.len() {
+            0 => base.to_string(),
+            round => format!("{base}-{}", round + 1),
+        };
         let url = format!("https://api.planetscale.com/v1/organizations/{org}/databases/{name}");
-        json!({
+        let created = self.rng.random_range(START_MS..END_MS - 30 * DAY_MS);
+        let branches = self.rng.random_range(1..=6);
+        let mut database = json!({
             "id": self.id(),
-            "name": name,
-            "branches_url": format!("{url}/branches"),
+            "type": "Database",
             "url": url,
-        })
+            "branches_url": format!("{url}/branches"),
+            "branches_count": branches,
+            "open_schema_recommendations_count": d % 3,
+            "development_branches_count": branches - 1,
+            "production_branches_count": 1,
+            "issues_count": null,
+            "multiple_admins_required_for_deletion": d.is_multiple_of(4),
+            "ready": true,
+            "at_backup_restore_branches_limit": false,
+            "at_development_branch_usage_limit": false,
+            "data_import": null,
+            "region": {"id": "us-east", "provider": "AWS", "enabled": true, "public_ip_addresses": [],
+                       "display_name": "AWS us-east-1", "location": "Ashburn, Virginia", "slug": "us-east",
+                       "current_default": true, "mysql_supported": true, "postgresql_supported": true},
+            "html_url": format!("https://app.planetscale.com/{org}/{name}"),
+            "name": name,
+            "state": if d % 9 == 8 { "sleeping" } else { "ready" },
+            "kind": if d % 4 == 3 { "postgresql" } else { "mysql" },
+            "plan": words::PLANS[d % words::PLANS.len()],
+            "created_at": timestamp(created),
+            "updated_at": timestamp(self.rng.random_range(created..END_MS)),
+        });
+        // The settings, in a second object: one `json!` of every field is too deep a macro.
+        let settings = json!({
+            "sharded": false,
+            "default_branch_shard_count": 1,
+            "default_branch_read_only_regions_count": 0,
+            "default_branch_table_count": 12 + d % 40,
+            "default_branch": "main",
+            "require_approval_for_deploy": d.is_multiple_of(2),
+            "deletion_protected": d.is_multiple_of(3),
+            "resizing": false,
+            "resize_queued": false,
+            "config_changing": false,
+            "config_change_queued": false,
+            "allow_data_branching": true,
+            "foreign_keys_enabled": true,
+            "automatic_migrations": null,
+            "restrict_branch_region": false,
+            "insights_raw_queries": false,
+            "insights_enabled": true,
+            "production_branch_web_console": d.is_multiple_of(5),
+            "migration_table_name": null,
+            "migration_framework": null,
+            "schema_last_updated_at": null,
+        });
+        if let (Some(map), Value::Object(settings)) = (database.as_object_mut(), settings) {
+            map.extend(settings);
+        }
+        database
     }
 
     fn members(&mut self, org_index: usize, ctx: &mut OrgContext) -> Vec<Value> {
@@ -534,11 +648,17 @@ impl<'a> Generator<'a> {
         TeamData { team, members }
     }
 
+    /// Up to two databases, as a team names them. The last database of an organization with
+    /// several is never picked, so every such organization has one that no team names.
     fn pick_databases(&mut self, ctx: &OrgContext) -> Vec<Value> {
-        let n = self.rng.random_range(0..=ctx.databases.len().min(2));
-        index::sample(&mut self.rng, ctx.databases.len(), n)
+        let pool = match ctx.databases.len() {
+            n if n > 1 => n - 1,
+            n => n,
+        };
+        let n = self.rng.random_range(0..=pool.min(2));
+        index::sample(&mut self.rng, pool, n)
             .into_iter()
-            .map(|d| ctx.databases[d].clone())
+            .map(|d| database_ref(&ctx.databases[d]))
             .collect()
     }
 
@@ -573,19 +693,50 @@ impl<'a> Generator<'a> {
         })
     }
 
+    /// Tokens with and without expiry, used lately, long ago or never, with accesses on the
+    /// organization and on its databases; the fourth holds an access name PlanetScale does not
+    /// publish.
     fn service_tokens(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
-        let count = 1 + (org_index + self.rng.random_range(0..3)) % 3;
+        let count = cycled(&self.spec.service_tokens_per_org, org_index);
         (0..count)
             .map(|t| {
                 let id = self.id();
-                let name = match t {
-                    2 => Value::Null,
-                    _ => json!(words::TOKEN_NAMES[(org_index + t) % words::TOKEN_NAMES.len()]),
+                let base = words::TOKEN_NAMES[(org_index + t) % words::TOKEN_NAMES.len()];
+                let name = match (t % 7, t / words::TOKEN_NAMES.len()) {
+                    (2, _) => Value::Null,
+                    (_, 0) => json!(base),
+                    (_, round) => json!(format!("{base}-{}", round + 1)),
                 };
                 let created = self.rng.random_range(ctx.created_ms..END_MS);
-                let access_id = self.id();
+                let mut accesses = Vec::new();
+                let org_accesses: &[&str] = match t % 4 {
+                    0 => &["read_organization"],
+                    1 => &[
+                        "read_organization",
+                        "read_service_tokens",
+                        "read_audit_logs",
+                    ],
+                    2 => &["write_teams"],
+                    _ => &["read_organization", "manage_webhooks"],
+                };
+                for access in org_accesses {
+                    accesses.push(self.token_access(access, "Organization", &ctx.reference));
+                }
+                if !ctx.databases.is_empty() && t % 4 != 0 {
+                    let d = self.rng.random_range(0..ctx.databases.len());
+                    let database = ctx.databases[d].clone();
+                    let db_accesses: &[&str] = match t % 3 {
+                        0 => &["read_database", "connect_branch"],
+                        1 => &["connect_production_branch", "delete_production_branch"],
+                        _ => &["create_deploy_request", "read_branch", "promote_branches"],
+                    };
+                    for access in db_accesses {
+                        accesses.push(self.token_access(access, "Database", &database));
+                    }
+                }
                 json!({
                     "id": id,
+                    "type": "ServiceToken",
                     "name": name,
                     "display_name": name.as_str().unwrap_or(&id),
                     "token": null,
@@ -593,35 +744,172 @@ impl<'a> Generator<'a> {
                     "avatar_url": FALLBACK_AVATAR,
                     "created_at": timestamp(created),
                     "updated_at": timestamp(created),
-                    "expires_at": if t == 1 { json!(timestamp(END_MS + 90 * DAY_MS)) } else { Value::Null },
-                    "last_used_at": if t == 0 { json!(timestamp(END_MS - DAY_MS)) } else { Value::Null },
+                    "expires_at": match t % 3 {
+                        1 => json!(timestamp(END_MS + 90 * DAY_MS)),
+                        2 if t % 2 == 1 => json!(timestamp(END_MS - 10 * DAY_MS)),
+                        _ => Value::Null,
+                    },
+                    "last_used_at": match t % 5 {
+                        0 => json!(timestamp(END_MS - DAY_MS)),
+                        1 | 4 => json!(timestamp(END_MS - 200 * DAY_MS)),
+                        2 => json!(timestamp(END_MS - 20 * DAY_MS)),
+                        _ => Value::Null,
+                    },
                     "actor_id": ctx.admin_actor["id"],
                     "actor_display_name": ctx.admin_actor["display_name"],
                     "actor_type": "User",
-                    "service_token_accesses": [{
-                        "id": access_id,
-                        "access": "read_organization",
-                        "description": "Read organization",
-                        "resource_name": ctx.name,
-                        "resource_id": ctx.reference["id"],
-                        "resource_type": "Organization",
-                        "resource": ctx.reference,
-                    }],
+                    "service_token_accesses": accesses,
                     "oauth_accesses_by_resource": null,
                 })
             })
             .collect()
     }
 
-    fn invitations(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
-        let count = match org_index {
-            0 => 2,
-            _ => self.rng.random_range(0..=2),
+    /// One `service_token_accesses` item: `access` on `resource` (an organization reference
+    /// or a database object) of type `kind`.
+    fn token_access(&mut self, access: &str, kind: &str, resource: &Value) -> Value {
+        json!({
+            "id": self.id(),
+            "access": access,
+            "description": describe(access),
+            "resource_name": resource["name"],
+            "resource_id": resource["id"],
+            "resource_type": kind,
+            "resource": {
+                "id": resource["id"],
+                "name": resource["name"],
+                "created_at": resource["created_at"],
+                "updated_at": resource["updated_at"],
+                "deleted_at": null,
+            },
+        })
+    }
+
+    /// Applications with several tokens each, every token acting for one member, with
+    /// accesses on databases, the organization, a branch and the member's own account.
+    fn oauth_applications(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<OAuthAppData> {
+        let count = cycled(&self.spec.oauth_apps_per_org, org_index);
+        (0..count)
+            .map(|a| {
+                let id = self.id();
+                let name = words::OAUTH_APPS[(org_index + a) % words::OAUTH_APPS.len()];
+                let domain = format!("{}.example", name.to_lowercase().replace(' ', "-"));
+                let token_count = cycled(&self.spec.oauth_tokens_per_app, a);
+                let created = self.rng.random_range(ctx.created_ms..END_MS);
+                let tokens = (0..token_count)
+                    .map(|k| self.oauth_token(ctx, name, k))
+                    .collect();
+                let application = json!({
+                    "id": id,
+                    "name": name,
+                    "redirect_uri": format!("https://{domain}/oauth/callback"),
+                    "domain": domain,
+                    "created_at": timestamp(created),
+                    "updated_at": timestamp(created),
+                    "scopes": "read_databases read_branches read_organization",
+                    "avatar": "",
+                    "client_id": format!("pscale_app_{id}"),
+                    "tokens": token_count,
+                    "dcr": false,
+                    "single_org_authorization": true,
+                    "requires_org_scope": true,
+                    "scopes_by_resource": {},
+                    "all_scopes_by_resource": {},
+                });
+                OAuthAppData {
+                    application,
+                    tokens,
+                }
+            })
+            .collect()
+    }
+
+    /// The `k`th token of application `app`, acting for a member of the organization.
+    fn oauth_token(&mut self, ctx: &OrgContext, app: &str, k: usize) -> Value {
+        let id = self.id();
+        let (user, created) = match ctx.member_users.len() {
+            0 => (ctx.admin_user.clone(), END_MS - DAY_MS),
+            n => {
+                let (user, joined) = ctx.member_users[self.rng.random_range(0..n)];
+                (
+                    self.users[user].0.clone(),
+                    self.rng.random_range(joined..=END_MS),
+                )
+            }
         };
+        let databases: Vec<Value> = match (k % 3, ctx.databases.len()) {
+            (2, _) | (_, 0) => Vec::new(),
+            (_, n) => vec![oauth_resource(
+                &ctx.databases[self.rng.random_range(0..n)],
+                &ctx.name,
+            )],
+        };
+        let branches: Vec<Value> = match (k % 2, ctx.databases.first()) {
+            (1, Some(database)) => vec![json!({
+                "name": "main",
+                "id": self.id(),
+                "database": database["name"],
+                "organization": ctx.name,
+                "url": format!("{}/branches/main", database["url"].as_str().unwrap_or_default()),
+            })],
+            _ => Vec::new(),
+        };
+        let scope = |resources: Value, accesses: &[&str]| {
+            let accesses: Vec<Value> = accesses
+                .iter()
+                .map(|a| json!({"name": a, "description": describe(a)}))
+                .collect();
+            json!({"resources": resources, "accesses": accesses})
+        };
+        let rename = |mut scope: Value, field: &str| {
+            if let Some(map) = scope.as_object_mut()
+                && let Some(resources) = map.remove("resources")
+            {
+                map.insert(field.to_string(), resources);
+            }
+            scope
+        };
+        let organization_accesses: &[&str] = match k % 2 {
+            0 => &["read_organization"],
+            _ => &[],
+        };
+        json!({
+            "id": id,
+            "type": "OauthToken",
+            "name": null,
+            "display_name": app,
+            "token": null,
+            "plain_text_refresh_token": null,
+            "avatar_url": "",
+            "created_at": timestamp(created),
+            "updated_at": timestamp(created),
+            "expires_at": timestamp(created + 30 * DAY_MS),
+            "last_used_at": if k % 4 == 3 { Value::Null } else { json!(timestamp(self.rng.random_range(created..=END_MS))) },
+            "actor_id": user["id"],
+            "actor_display_name": user["display_name"],
+            "actor_type": "User",
+            "service_token_accesses": null,
+            "oauth_accesses_by_resource": {
+                "database": rename(scope(json!(databases), &["read_databases", "read_branch"]), "databases"),
+                "organization": rename(scope(json!([oauth_resource(&ctx.reference, &ctx.name)]), organization_accesses), "organizations"),
+                "branch": rename(scope(json!(branches), &["connect_branch"]), "branches"),
+                "user": rename(scope(json!([{"name": user["display_name"], "id": user["id"]}]), &["read_user"]), "users"),
+            },
+        })
+    }
+
+    fn invitations(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
+        let count = cycled(&self.spec.invitations_per_org, org_index);
         (0..count)
             .map(|k| {
                 let email = self.email(&format!("new.hire{k}+invite"), &ctx.name);
-                let created = self.rng.random_range(END_MS - 30 * DAY_MS..END_MS);
+                // An expired invitation was sent more than a week ago; the others lately.
+                let created = match k % 4 {
+                    1 => self
+                        .rng
+                        .random_range(END_MS - 60 * DAY_MS..END_MS - 8 * DAY_MS),
+                    _ => self.rng.random_range(END_MS - 6 * DAY_MS..END_MS),
+                };
                 let recipient = match (k, self.users.len()) {
                     (0, _) | (_, 0) => Value::Null,
                     (_, n) => self.users[self.rng.random_range(0..n)].0.clone(),
@@ -629,10 +917,10 @@ impl<'a> Generator<'a> {
                 json!({
                     "id": self.id(),
                     "email": email,
-                    "role": if k == 1 { "analyst" } else { "member" },
+                    "role": match k % 4 { 1 => "analyst", 2 => "admin", _ => "member" },
                     "sender": ctx.admin_user,
                     "recipient": recipient,
-                    "expired": k == 1,
+                    "expired": k % 4 == 1,
                     "expires_at": timestamp(created + 7 * DAY_MS),
                     "created_at": timestamp(created),
                     "avatar_url": FALLBACK_AVATAR,
@@ -664,6 +952,36 @@ impl<'a> Generator<'a> {
         };
         self.rng.random_bool(p)
     }
+}
+
+/// An access name as PlanetScale describes it: `read_branch` is "Read branch".
+fn describe(access: &str) -> String {
+    let words = access.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// A database as a team names it.
+fn database_ref(database: &Value) -> Value {
+    json!({
+        "id": database["id"],
+        "name": database["name"],
+        "url": database["url"],
+        "branches_url": database["branches_url"],
+    })
+}
+
+/// A database or organization as an OAuth token's accesses name it.
+fn oauth_resource(resource: &Value, org: &str) -> Value {
+    json!({
+        "name": resource["name"],
+        "id": resource["id"],
+        "organization": org,
+        "url": resource["url"],
+    })
 }
 
 /// The `{id, display_name, avatar_url}` object that names who did something.

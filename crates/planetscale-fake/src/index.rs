@@ -28,8 +28,17 @@ pub(crate) struct OrgIndex {
     pub(crate) team_members: Vec<Vec<Box<RawValue>>>,
     /// Per team, its memberships by membership id and by user id.
     team_member_by_id: Vec<HashMap<String, usize>>,
-    pub(crate) service_tokens: Vec<Box<RawValue>>,
-    service_token_by_id: HashMap<String, usize>,
+    /// The service tokens as the list shows them (without accesses when the org says so).
+    pub(crate) service_token_list: Vec<Box<RawValue>>,
+    /// The full service tokens, by id.
+    service_tokens: HashMap<String, Box<RawValue>>,
+    pub(crate) databases: Vec<Box<RawValue>>,
+    pub(crate) oauth_applications: Vec<Box<RawValue>>,
+    app_by_id: HashMap<String, usize>,
+    /// Each application's tokens, in the order of `oauth_applications`.
+    pub(crate) oauth_tokens: Vec<Vec<Box<RawValue>>>,
+    /// Every OAuth token, by `<application id>/<token id>`.
+    oauth_token_by_id: HashMap<String, Box<RawValue>>,
     pub(crate) invitations: Vec<Box<RawValue>>,
 }
 
@@ -88,12 +97,6 @@ impl OrgIndex {
                 ids.collect()
             })
             .collect();
-        let service_token_by_id = org
-            .service_tokens
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| Some((t["id"].as_str()?.to_string(), i)))
-            .collect();
         OrgIndex {
             name: org.name().to_string(),
             id: org.id().to_string(),
@@ -104,10 +107,57 @@ impl OrgIndex {
             team_by_slug,
             team_members: org.teams.iter().map(|t| raw_all(&t.members)).collect(),
             team_member_by_id,
-            service_tokens: raw_all(&org.service_tokens),
-            service_token_by_id,
+            service_token_list: org
+                .service_tokens
+                .iter()
+                .map(|t| match org.service_token_list_omits_accesses {
+                    true => raw(&without(t, "service_token_accesses")),
+                    false => raw(t),
+                })
+                .collect(),
+            service_tokens: by_id(&org.service_tokens),
+            databases: raw_all(&org.databases),
+            oauth_applications: org
+                .oauth_applications
+                .iter()
+                .map(|a| raw(&a.application))
+                .collect(),
+            app_by_id: org
+                .oauth_applications
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id().to_string(), i))
+                .collect(),
+            oauth_tokens: org
+                .oauth_applications
+                .iter()
+                .map(|a| raw_all(&a.tokens))
+                .collect(),
+            oauth_token_by_id: org
+                .oauth_applications
+                .iter()
+                .flat_map(|a| {
+                    by_id(&a.tokens)
+                        .into_iter()
+                        .map(|(id, t)| (format!("{}/{id}", a.id()), t))
+                })
+                .collect(),
             invitations: raw_all(&org.invitations),
         }
+    }
+
+    pub(crate) fn service_token(&self, id: Option<&str>) -> Option<&RawValue> {
+        self.service_tokens.get(id?).map(|t| &**t)
+    }
+
+    /// The index of the OAuth application with id `id`.
+    pub(crate) fn oauth_app(&self, id: Option<&str>) -> Option<usize> {
+        self.app_by_id.get(id?).copied()
+    }
+
+    pub(crate) fn oauth_token(&self, app: Option<&str>, id: Option<&str>) -> Option<&RawValue> {
+        let key = format!("{}/{}", app?, id?);
+        self.oauth_token_by_id.get(&key).map(|t| &**t)
     }
 
     pub(crate) fn member(&self, user_id: &str) -> Option<&RawValue> {
@@ -123,13 +173,6 @@ impl OrgIndex {
         let i = *self.team_member_by_id.get(team)?.get(id)?;
         Some(&*self.team_members[team][i])
     }
-
-    /// The service token with id `id`.
-    pub(crate) fn service_token(&self, id: &str) -> Option<&RawValue> {
-        self.service_token_by_id
-            .get(id)
-            .map(|&i| &*self.service_tokens[i])
-    }
 }
 
 fn raw(value: &Value) -> Box<RawValue> {
@@ -140,4 +183,21 @@ fn raw(value: &Value) -> Box<RawValue> {
 
 fn raw_all(values: &[Value]) -> Vec<Box<RawValue>> {
     values.iter().map(raw).collect()
+}
+
+/// Each object by its `id`.
+fn by_id(values: &[Value]) -> HashMap<String, Box<RawValue>> {
+    values
+        .iter()
+        .filter_map(|v| Some((v["id"].as_str()?.to_string(), raw(v))))
+        .collect()
+}
+
+/// `object` without `field`.
+fn without(object: &Value, field: &str) -> Value {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.remove(field);
+    }
+    object
 }

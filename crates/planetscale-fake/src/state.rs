@@ -221,6 +221,15 @@ impl Shared {
                 let n = self.next_number();
                 add_team_member(org_data, team, n);
             }
+            DataChange::AddDatabase => {
+                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(first) = org_data.databases.first() {
+                    let mut database = first.clone();
+                    database["id"] = format!("zx{n:010}").into();
+                    database["name"] = format!("late-database-{n}").into();
+                    org_data.databases.insert(0, database);
+                }
+            }
             DataChange::RemoveTeamMember => {
                 if let Some(team) = org_data.teams.iter_mut().find(|t| Some(slug(t)) == team) {
                     let first = team.user_ids().next().map(str::to_owned);

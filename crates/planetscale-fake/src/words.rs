@@ -144,6 +144,15 @@ pub(crate) const DATABASES: [&str; 8] = [
     "audit",
 ];
 
+pub(crate) const OAUTH_APPS: [&str; 6] = [
+    "Schema Insights",
+    "Grafana Cloud",
+    "Retool",
+    "Hex",
+    "Vercel",
+    "Airbyte",
+];
+
 pub(crate) const PLANS: [&str; 4] = ["scaler_pro", "enterprise", "team", "hobby"];
 
 pub(crate) const TOKEN_NAMES: [&str; 6] = [

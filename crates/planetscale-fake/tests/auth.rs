@@ -86,6 +86,8 @@ async fn unreachable_orgs_and_missing_accesses_are_404() {
         (team_members.as_str(), 200),
         ("/v1/organizations/globex/service-tokens", 404),
         ("/v1/organizations/globex/invitations", 404),
+        ("/v1/organizations/globex/databases", 404),
+        ("/v1/organizations/globex/oauth-applications", 404),
         ("/v1/organizations/acme", 404),
         ("/v1/organizations/acme/members", 404),
         ("/v1/organizations/acme/teams", 404),
@@ -98,18 +100,53 @@ async fn unreachable_orgs_and_missing_accesses_are_404() {
         }
     }
     // The full token sees what the narrow one may not.
-    assert_eq!(
-        fake.get("/v1/organizations/globex/service-tokens")
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        fake.get("/v1/organizations/globex/invitations")
-            .await
-            .status,
-        200
-    );
+    for list in [
+        "service-tokens",
+        "invitations",
+        "databases",
+        "oauth-applications",
+    ] {
+        let path = format!("/v1/organizations/globex/{list}");
+        assert_eq!(fake.get(&path).await.status, 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn any_database_access_lists_databases_and_each_oauth_list_needs_its_own() {
+    let mut config = FakeConfig::new(DataSpec::small().generate());
+    let app = config.dataset.organizations[0].oauth_applications[0]
+        .id()
+        .to_string();
+    for (id, accesses) in [
+        ("pscale_tkn_deployer", vec!["connect_production_branch"]),
+        ("pscale_tkn_apps", vec!["read_oauth_applications"]),
+        ("pscale_tkn_tokens", vec!["read_oauth_tokens"]),
+    ] {
+        config.tokens.push(TokenConfig {
+            id: id.to_string(),
+            token: "pscale_tok_x".to_string(),
+            organizations: None,
+            accesses: accesses.into_iter().map(str::to_string).collect(),
+        });
+    }
+    let fake = Fake::start(config).await;
+    let databases = "/v1/organizations/acme/databases";
+    let apps = "/v1/organizations/acme/oauth-applications";
+    let tokens = format!("{apps}/{app}/tokens");
+    let cases = [
+        ("pscale_tkn_deployer", databases, 200),
+        ("pscale_tkn_deployer", apps, 404),
+        ("pscale_tkn_apps", apps, 200),
+        ("pscale_tkn_apps", &tokens, 404),
+        ("pscale_tkn_tokens", &tokens, 200),
+        ("pscale_tkn_tokens", apps, 404),
+        ("pscale_tkn_tokens", databases, 404),
+    ];
+    for (token, path, status) in cases {
+        let auth = format!("{token}:pscale_tok_x");
+        let reply = fake.get_as(path, Some(&auth)).await;
+        assert_eq!(reply.status, status, "{token} {path}");
+    }
 }
 
 #[tokio::test]
@@ -126,7 +163,10 @@ async fn missing_objects_are_404() {
         format!("/v1/organizations/acme/members/{membership_id}"),
         "/v1/organizations/acme/teams/nope".to_string(),
         "/v1/organizations/acme/teams/nope/members".to_string(),
-        "/v1/organizations/acme/databases".to_string(),
+        "/v1/organizations/acme/databases/orders".to_string(),
+        "/v1/organizations/acme/service-tokens/nope".to_string(),
+        "/v1/organizations/acme/oauth-applications/nope/tokens".to_string(),
+        "/v1/organizations/acme/oauth-applications/nope/tokens/nope".to_string(),
     ] {
         let reply = fake.get(&path).await;
         assert_eq!(

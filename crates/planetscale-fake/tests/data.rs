@@ -253,3 +253,68 @@ async fn the_server_refuses_a_bad_dataset() {
     let error = FakeServer::start(FakeConfig::new(twice)).await.unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn the_small_dataset_holds_every_access_case() {
+    let dataset = DataSpec::small().generate();
+    let acme = dataset.org("acme").unwrap();
+    assert_eq!(
+        acme.organization["database_count"],
+        acme.databases.len(),
+        "the organization counts its databases"
+    );
+    // Teams name databases for admins and analysts, and some database no team names.
+    let named = |field: &str| -> HashSet<&str> {
+        acme.teams
+            .iter()
+            .flat_map(|t| t.team[field].as_array().unwrap())
+            .filter_map(|d| d["id"].as_str())
+            .collect()
+    };
+    let (admin, analyst) = (named("databases"), named("analyst_databases"));
+    assert!(!admin.is_empty() && !analyst.is_empty());
+    assert!(acme.databases.iter().any(|d| {
+        let id = d["id"].as_str().unwrap();
+        !admin.contains(id) && !analyst.contains(id)
+    }));
+    for id in admin.iter().chain(&analyst) {
+        assert!(acme.database(id).is_some(), "team database {id} is listed");
+    }
+
+    // Service tokens with and without expiry, never used, with accesses on the organization
+    // and on databases, and an access name PlanetScale does not publish.
+    let tokens = &acme.service_tokens;
+    assert!(tokens.iter().any(|t| t["expires_at"].is_null()));
+    assert!(tokens.iter().any(|t| t["expires_at"].is_string()));
+    assert!(tokens.iter().any(|t| t["last_used_at"].is_null()));
+    let accesses: Vec<&Value> = tokens
+        .iter()
+        .flat_map(|t| t["service_token_accesses"].as_array().unwrap())
+        .collect();
+    for kind in ["Organization", "Database"] {
+        assert!(
+            accesses.iter().any(|a| a["resource_type"] == kind),
+            "{kind}"
+        );
+    }
+    assert!(accesses.iter().any(|a| a["access"] == "manage_webhooks"));
+    assert!(
+        dataset
+            .organizations
+            .iter()
+            .any(|o| o.service_token_list_omits_accesses)
+    );
+
+    // OAuth applications with several tokens, each acting for a member.
+    assert!(acme.oauth_applications.iter().any(|a| a.tokens.len() > 1));
+    for token in acme.oauth_applications.iter().flat_map(|a| &a.tokens) {
+        let actor = token["actor_id"].as_str().unwrap();
+        assert!(acme.member(actor).is_some(), "{token}");
+        assert!(token["oauth_accesses_by_resource"]["database"]["databases"].is_array());
+    }
+
+    // Pending and expired invitations.
+    let invitations = &acme.invitations;
+    assert!(invitations.iter().any(|i| i["expired"] == true));
+    assert!(invitations.iter().any(|i| i["expired"] == false));
+}

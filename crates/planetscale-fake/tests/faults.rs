@@ -388,7 +388,16 @@ async fn teams_change_between_pages() {
 async fn team_members_change_between_pages() {
     let fake = Fake::small().await;
     let dataset = fake.server.dataset();
-    let team = dataset.org("acme").unwrap().teams[0].clone();
+    // A team of three or more, so that a second page of two exists.
+    let (slot, team) = dataset
+        .org("acme")
+        .unwrap()
+        .teams
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.members.len() >= 3)
+        .map(|(i, t)| (i, t.clone()))
+        .unwrap();
     let slug = team.slug().to_owned();
     let path = format!("/v1/organizations/acme/teams/{slug}/members");
     let on = FaultMatch::endpoint(EndpointKind::TeamMembers)
@@ -410,7 +419,7 @@ async fn team_members_change_between_pages() {
     let page2 = fake.get(&format!("{path}?per_page=2&page=2")).await;
     assert_eq!(page2.ids()[0], page1[1]);
     assert_eq!(page2.json()["total_count"], team.members.len() + 1);
-    let joined = fake.server.dataset().org("acme").unwrap().teams[0].team["members"][0].clone();
+    let joined = fake.server.dataset().org("acme").unwrap().teams[slot].team["members"][0].clone();
     assert!(team.members.iter().all(|m| m["user"]["id"] != joined["id"]));
 
     fake.server.set_faults(vec![FaultRule::ChangeBetweenPages {
@@ -418,7 +427,7 @@ async fn team_members_change_between_pages() {
         change: DataChange::RemoveTeamMember,
     }]);
     fake.get(&path).await;
-    let after = fake.server.dataset().org("acme").unwrap().teams[0].clone();
+    let after = fake.server.dataset().org("acme").unwrap().teams[slot].clone();
     assert_eq!(after.members, team.members);
     assert_eq!(after.team["members"], team.team["members"]);
 }

@@ -69,6 +69,49 @@ async fn every_endpoint_in_the_wire_format() {
     )
     .await;
     check(&fake, "invitations", "/v1/organizations/acme/invitations").await;
+    let token = acme.service_tokens[0]["id"].as_str().unwrap();
+    check(
+        &fake,
+        "service_token",
+        &format!("/v1/organizations/acme/service-tokens/{token}"),
+    )
+    .await;
+    check(
+        &fake,
+        "databases_page",
+        "/v1/organizations/acme/databases?per_page=1",
+    )
+    .await;
+    check(
+        &fake,
+        "oauth_applications",
+        "/v1/organizations/acme/oauth-applications",
+    )
+    .await;
+    let app = acme.oauth_applications[0].id();
+    let tokens = format!("/v1/organizations/acme/oauth-applications/{app}/tokens");
+    check(&fake, "oauth_tokens_page", &format!("{tokens}?per_page=1")).await;
+    let oauth_token = acme.oauth_applications[0].tokens[0]["id"].as_str().unwrap();
+    check(&fake, "oauth_token", &format!("{tokens}/{oauth_token}")).await;
+}
+
+#[tokio::test]
+async fn a_list_that_omits_accesses_leaves_them_to_the_single_token() {
+    let fake = Fake::small().await;
+    let dataset = fake.server.dataset();
+    let org = dataset
+        .organizations
+        .iter()
+        .find(|o| o.service_token_list_omits_accesses)
+        .expect("the small dataset has an organization whose list omits accesses");
+    let path = format!("/v1/organizations/{}/service-tokens", org.name());
+    let listed = fake.get(&path).await.json();
+    for token in listed["data"].as_array().unwrap() {
+        assert!(token.get("service_token_accesses").is_none(), "{token}");
+        let id = token["id"].as_str().unwrap();
+        let single = fake.get(&format!("{path}/{id}")).await.json();
+        assert!(single["service_token_accesses"].is_array(), "{single}");
+    }
 }
 
 #[tokio::test]

@@ -32,6 +32,105 @@ fn trace_logs_the_summary_and_the_c1z_hold_no_token() {
     );
 }
 
+/// Secrets the API sends inside what the connector reads — service tokens' `token` and
+/// `plain_text_refresh_token` (in the list and one by one), OAuth tokens' (in the list and one
+/// by one), branch passwords' `plain_text` — are never in a log line, the file, or what
+/// `inspect` prints: the client's models leave them out.
+#[test]
+fn secrets_the_api_sends_are_never_kept() {
+    const PLANTED: [&str; 4] = [
+        "pscale_tok_PLANTEDservicetoken0001",
+        "pscale_refresh_PLANTEDservicetoken0002",
+        "pscale_oauth_PLANTEDoauthtoken0003",
+        "pscale_oauth_refresh_PLANTEDoauthtoken0004",
+    ];
+    let mut data = DataSpec::small().generate();
+    for org in &mut data.organizations {
+        for token in &mut org.service_tokens {
+            token["token"] = PLANTED[0].into();
+            token["plain_text_refresh_token"] = PLANTED[1].into();
+        }
+        for token in org
+            .oauth_applications
+            .iter_mut()
+            .flat_map(|a| &mut a.tokens)
+        {
+            token["token"] = PLANTED[2].into();
+            token["plain_text_refresh_token"] = PLANTED[3].into();
+            // Listed without accesses, so each is also read on its own.
+            token
+                .as_object_mut()
+                .unwrap()
+                .remove("oauth_accesses_by_resource");
+        }
+    }
+    let passwords: Vec<String> = data
+        .organizations
+        .iter()
+        .flat_map(|o| &o.teams)
+        .flat_map(|t| &t.members)
+        .flat_map(|m| m["passwords"].as_array().cloned().unwrap_or_default())
+        .map(|p| p["plain_text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !passwords.is_empty(),
+        "the small dataset has a branch password"
+    );
+    let fake = Fake::new(data);
+    let dir = tempfile::tempdir().unwrap();
+    let all = [
+        "--planetscale-list-databases",
+        "--planetscale-sync-service-tokens",
+        "--planetscale-sync-oauth-applications",
+        "--planetscale-sync-invitations",
+    ];
+    let mut text = String::new();
+    let out = fake
+        .cmd(dir.path())
+        .args(all)
+        .args(["--log-level", "trace", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", outputs(&out));
+    text.push_str(&outputs(&out));
+    let requests = fake.server.requests();
+    assert!(
+        requests.iter().any(|r| r.path.contains("/service-tokens/")),
+        "service tokens were read one by one"
+    );
+    assert!(
+        requests.iter().any(|r| r.path.contains("/tokens/")),
+        "OAuth tokens too"
+    );
+    for what in [
+        vec!["inspect", "resources", "-o", "json"],
+        vec!["inspect", "grants", "-o", "json"],
+        vec!["inspect", "entitlements", "-o", "csv"],
+        vec!["inspect", "review", "-o", "jsonl"],
+        vec!["inspect", "resources", "-t", "service_token", "--no-expiry"],
+    ] {
+        let out = fake.cmd(dir.path()).args(&what).output().unwrap();
+        assert!(out.status.success(), "{what:?}: {}", outputs(&out));
+        text.push_str(&outputs(&out));
+    }
+    let db = decompress(&dir.path().join("out.c1z"));
+    assert!(
+        db.windows(12).any(|w| w == b"service_toke"),
+        "tokens are synced"
+    );
+    for secret in PLANTED
+        .iter()
+        .copied()
+        .chain(passwords.iter().map(String::as_str))
+    {
+        assert!(!text.contains(secret), "{secret} is in the output: {text}");
+        assert!(
+            !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} is in the .c1z"
+        );
+    }
+}
+
 /// Help, the schemas and every kind of error, with the token set.
 #[test]
 fn help_schemas_and_errors_hold_no_token() {

@@ -61,6 +61,14 @@ pub fn render(d: &Diff) -> String {
         d.resources_removed.len(),
         d.attributes_changed.len(),
     );
+    for r in &d.replaced {
+        text.push_str(&format!(
+            "{} is now {} (same email {}): an invitation accepted, or an account made again.\n",
+            label(&r.old),
+            label(&r.new),
+            r.email
+        ));
+    }
     if let Some(types) = &d.compared_types {
         text.push_str(&format!("Compared: {} only.\n", types.join(", ")));
     }
@@ -74,7 +82,7 @@ pub fn render(d: &Diff) -> String {
             text.push_str(&table.render(width));
         }
     };
-    let mut access = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT"]);
+    let mut access = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT", "VIA"]);
     for (change, principal, c) in access_changes(d) {
         let mark = match change {
             "gained" => "+ gained",
@@ -85,6 +93,7 @@ pub fn render(d: &Diff) -> String {
             mark.to_owned(),
             label(&c.resource),
             c.entitlement.clone(),
+            c.via.join(", "),
         ]);
     }
     section(access);
@@ -128,6 +137,7 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
         Column::from("OLD"),
         Column::from("NEW"),
         Column::from("PERMISSIONS"),
+        Column::from("VIA"),
     ];
     let mut listing = Listing::new(format, columns, "changes");
     let text = |s: &str| Cell::from(s);
@@ -138,6 +148,21 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
             Cell::from(label(&c.resource)),
             Cell::from(&c.entitlement),
             Cell::from(&c.entitlement_id),
+        ];
+        let mut cells = padded(cells);
+        cells[COLUMNS - 1] = Cell::from(c.via.clone());
+        listing.push(cells, || serde_json::Value::Null)?;
+    }
+    for r in &d.replaced {
+        let cells = vec![
+            text("replaced"),
+            Cell::from(label(&r.new)),
+            text(""),
+            text(""),
+            text(""),
+            text("email"),
+            Cell::from(label(&r.old)),
+            Cell::from(label(&r.new)),
         ];
         listing.push(padded(cells), || serde_json::Value::Null)?;
     }
@@ -162,12 +187,16 @@ fn attribute_cells(a: &AttributeChange) -> Vec<Cell> {
         Cell::from(&a.old),
         Cell::from(&a.new),
         Cell::from(a.permissions.clone()),
+        Cell::from(""),
     ]
 }
 
-/// `cells` with empty cells up to the nine columns of [`rows`].
+/// The columns of [`rows`].
+const COLUMNS: usize = 10;
+
+/// `cells` with empty cells up to the columns of [`rows`].
 fn padded(mut cells: Vec<Cell>) -> Vec<Cell> {
-    cells.resize(9, Cell::from(""));
+    cells.resize(COLUMNS, Cell::from(""));
     cells
 }
 

@@ -11,13 +11,14 @@ use std::io::Write;
 
 use c1z::protojson;
 use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Names, ResourceFilter, ReviewRow,
-    Snapshot, SyncRun, entitlement_name, label, short_name,
+    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Lifetime, Names, Paths,
+    ResourceFilter, ReviewRow, Snapshot, SyncRun, date_or_never, entitlement_name, label,
+    short_name,
 };
-use connector_sdk::{Resource, ResourceType, Trait};
+use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
 use serde_json::{Value, json};
 
-use crate::cli::{InspectArgs, InspectCommand, ReviewArgs};
+use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
 use crate::error::{Error, Result};
 use crate::output::{Cell, Column, Listing, Table, sanitize};
 use crate::settings::standard::{OutputFormat, Settings};
@@ -37,9 +38,10 @@ pub fn print(reader: &C1zReader, args: &InspectArgs, format: OutputFormat) -> Re
     let s = &snapshot;
     match &args.what {
         InspectCommand::ResourceTypes => resource_types(s, format),
-        InspectCommand::Resources { resource_type } => {
-            resources(s, resource_type.as_deref(), format)
-        }
+        InspectCommand::Resources {
+            resource_type,
+            credentials,
+        } => resources(s, resource_type.as_deref(), credentials, format),
         InspectCommand::Entitlements {
             resource_type,
             resource,
@@ -173,20 +175,44 @@ fn person_cells(r: &Resource) -> Vec<Cell> {
     }
 }
 
-fn resources(s: &Snapshot<'_>, resource_type: Option<&str>, format: OutputFormat) -> Result<()> {
+fn resources(
+    s: &Snapshot<'_>,
+    resource_type: Option<&str>,
+    credentials: &CredentialFilters,
+    format: OutputFormat,
+) -> Result<()> {
     let types = Types::of(s)?;
     let only = resource_type
         .map(|t| s.resource_type_named(t))
         .transpose()?;
-    // Listings of people show their security attributes; the columns depend on the types
-    // listed, never on the rows, so a CSV's columns are the same from one sync to the next.
-    let people = match &only {
-        Some(t) => t.traits.contains(&Trait::User),
-        None => types.0.values().any(|t| t.traits.contains(&Trait::User)),
+    // Listings of people show their security attributes, and of credentials their dates; the
+    // columns depend on the types listed, never on the rows, so a CSV's columns are the same
+    // from one sync to the next.
+    let listed = |t: Trait| match &only {
+        Some(rt) => rt.traits.contains(&t),
+        None => types.0.values().any(|rt| rt.traits.contains(&t)),
     };
+    let (people, secrets) = (listed(Trait::User), listed(Trait::Secret));
+    if credentials.any() && !secrets {
+        let what = match &only {
+            Some(rt) => format!("resource type {}", rt.id),
+            None => format!("no resource type of sync {}", s.id()),
+        };
+        return Err(Error::Usage(format!(
+            "--no-expiry and --unused-days read credentials (the secret trait), and {what} has \
+             none: drop them, or name a type of credentials with -t"
+        )));
+    }
+    let cutoff = credentials.unused_days.map(|days| {
+        let now = jiff::Timestamp::now().as_second();
+        Timestamp::from_unix(now.saturating_sub(days.saturating_mul(86_400) as i64), 0)
+    });
     let mut columns = vec!["ID", "DISPLAY NAME"];
     if people {
         columns.extend(PERSON);
+    }
+    if secrets {
+        columns.extend(["EXPIRES", "LAST USED"]);
     }
     columns.extend(["RESOURCE TYPE", "PARENT"]);
     let mut listing = Listing::new(format, columns, "resources");
@@ -196,6 +222,15 @@ fn resources(s: &Snapshot<'_>, resource_type: Option<&str>, format: OutputFormat
         ..Default::default()
     };
     s.for_each_resource(filter, |r| {
+        let lifetime = Lifetime::of(&r);
+        if credentials.any() {
+            let Some(l) = lifetime else { return Ok(()) };
+            let kept = (!credentials.no_expiry || l.expires_at.is_none())
+                && cutoff.is_none_or(|cutoff| l.unused_since(cutoff));
+            if !kept {
+                return Ok(());
+            }
+        }
         let parent = match &r.parent {
             Some(p) => names.get(p)?.cloned(),
             None => None,
@@ -209,6 +244,14 @@ fn resources(s: &Snapshot<'_>, resource_type: Option<&str>, format: OutputFormat
         if people {
             cells.extend(person_cells(&r));
         }
+        if secrets {
+            cells.extend(match lifetime {
+                Some(l) => {
+                    [date_or_never(l.expires_at), date_or_never(l.last_used_at)].map(Cell::from)
+                }
+                None => [Cell::from(""), Cell::from("")],
+            });
+        }
         cells.extend([Cell::from(&r.id.resource_type), Cell::from(parent_label)]);
         listing.push(cells, || {
             let mut item = json!({
@@ -221,7 +264,10 @@ fn resources(s: &Snapshot<'_>, resource_type: Option<&str>, format: OutputFormat
             item
         })
     })?;
-    listing.finish("No resources.")
+    listing.finish(match credentials.any() {
+        true => "No credential matches these filters.",
+        false => "No resources.",
+    })
 }
 
 /// The resource type and resource that `-t` and `-r` name, each checked against the file.
@@ -343,26 +389,39 @@ fn grants(
 fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
     let principal = s.principal_named(who)?;
     let types = Types::of(s)?;
+    let mut paths = Paths::new(s);
     let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"];
     let mut listing = Listing::new(format, columns, "access")
         .json_field("principal", protojson::resource(&principal));
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
-        let slugs: Vec<String> = access
-            .held
+        // Each entitlement with the path it comes through: `admin (via team Payments)`.
+        let mut held = Vec::with_capacity(access.held.len());
+        for (e, grant) in &access.held {
+            held.push((e, paths.of_grant(grant)?));
+        }
+        let described: Vec<String> = held
             .iter()
-            .map(|(e, _)| entitlement_name(e).to_owned())
+            .map(|(e, path)| match path.describe() {
+                how if how.is_empty() => entitlement_name(e).to_owned(),
+                how => format!("{} ({how})", entitlement_name(e)),
+            })
             .collect();
         let cells = vec![
             Cell::from(&on.resource_type),
             Cell::from(label(&access.resource)),
-            Cell::from(slugs),
+            Cell::from(described),
         ];
         listing.push(cells, || {
             json!({
                 "resource": protojson::resource(&access.resource),
                 "resourceType": types.json(&on.resource_type),
-                "entitlements": access.held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
+                "entitlements": held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
+                "paths": held.iter().map(|(e, path)| json!({
+                    "entitlementId": e.id,
+                    "direct": path.direct,
+                    "via": path.via,
+                })).collect::<Vec<_>>(),
             })
         })?;
     }
@@ -371,22 +430,35 @@ fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
 
 fn members(s: &Snapshot<'_>, name: &str, format: OutputFormat) -> Result<()> {
     let entitlement = s.entitlement_named(name, None)?;
+    let mut paths = Paths::new(s);
     let mut columns = vec!["PRINCIPAL TYPE", "PRINCIPAL", "DISPLAY NAME"];
     columns.extend(PERSON);
+    columns.push("VIA");
     let mut listing = Listing::new(format, columns, "principals")
         .json_field("entitlement", protojson::entitlement(&entitlement));
     s.for_each_holder(&entitlement.id, |holder| {
         let p = &holder.principal;
+        let path = paths.of_grant(&holder.grant)?;
         let mut cells = vec![
             Cell::from(&p.id.resource_type),
             Cell::from(&p.id.resource),
             Cell::from(&p.display_name),
         ];
         cells.extend(person_cells(p));
-        listing.push(
-            cells,
-            || json!({ "principal": protojson::resource(p), "grantId": &holder.grant.id }),
-        )
+        // Empty for a direct grant; what it comes through for a derived one.
+        let mut via = path.via.clone();
+        if path.direct && !via.is_empty() {
+            via.insert(0, "(direct)".to_owned());
+        }
+        cells.push(Cell::from(via));
+        listing.push(cells, || {
+            json!({
+                "principal": protojson::resource(p),
+                "grantId": &holder.grant.id,
+                "direct": path.direct,
+                "via": path.via,
+            })
+        })
     })?;
     listing.finish("Nobody holds this entitlement.")
 }

@@ -10,7 +10,7 @@ use connector_sdk::{
     AccountContext, AccountManager, Annotation, Check, Connector, ConnectorError, Entitlement,
     ErrorKind, Grant, GrantContext, GroupTrait, ListContext, Metadata, Outcome, Page, Plan,
     PlannedRequest, Provisioned, Resource, ResourceContext, ResourceProvisioner, ResourceSyncer,
-    ResourceType, RevokeContext, Trait, UserTrait, ValidationReport,
+    ResourceType, RevokeContext, SecretTrait, Timestamp, Trait, UserTrait, ValidationReport,
 };
 use secrecy::ExposeSecret;
 
@@ -46,6 +46,15 @@ pub const PROJECTS: Setting = Setting::int(
 pub const NO_MFA: Setting =
     Setting::list("toy-no-mfa", "No MFA", "Users without MFA (ids)").value_name("IDS");
 
+pub const KEYS: Setting = Setting::int(
+    "toy-keys",
+    "API keys",
+    "API keys of the first user: key k expires in a year when k is odd, never when even, and \
+     was last used k * 100 days ago (key 0 never)",
+)
+.default("0")
+.value_name("N");
+
 /// The toy as a program.
 pub struct Toy;
 
@@ -63,7 +72,7 @@ impl Program for Toy {
 
     fn settings(&self) -> Vec<Setting> {
         vec![
-            TOKEN, USERS, GROUPS, DENY, DELAY_MS, PANIC, PROJECTS, NO_MFA,
+            TOKEN, USERS, GROUPS, DENY, DELAY_MS, PANIC, PROJECTS, NO_MFA, KEYS,
         ]
     }
 
@@ -93,6 +102,7 @@ impl Program for Toy {
                     .list(&NO_MFA)
                     .map(<[String]>::to_vec)
                     .unwrap_or_default(),
+                keys: values.int(&KEYS).unwrap_or(0),
             }),
         }))
     }
@@ -113,6 +123,7 @@ struct Data {
     delay: Duration,
     projects: u64,
     no_mfa: Vec<String>,
+    keys: u64,
 }
 
 impl Data {
@@ -184,7 +195,7 @@ impl Connector for ToyConnector {
     }
 
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![
+        let mut syncers: Vec<Arc<dyn ResourceSyncer>> = vec![
             Arc::new(Users(self.data.clone())),
             Arc::new(Groups {
                 data: self.data.clone(),
@@ -195,7 +206,12 @@ impl Connector for ToyConnector {
                 },
             }),
             Arc::new(Projects(self.data.clone())),
-        ]
+        ];
+        // Only when asked for: the other tests' syncs keep their three types.
+        if self.data.keys > 0 {
+            syncers.push(Arc::new(Keys(self.data.clone())));
+        }
+        syncers
     }
 }
 
@@ -209,6 +225,11 @@ fn group_type() -> ResourceType {
 
 fn project_type() -> ResourceType {
     ResourceType::new("project", "Project", &[])
+}
+
+fn key_type() -> ResourceType {
+    ResourceType::new("api_key", "API key", &[Trait::Secret])
+        .with_annotation(Annotation::SkipEntitlementsAndGrants)
 }
 
 /// User `n` without its user trait (grants name principals by id only).
@@ -451,5 +472,36 @@ impl ResourceSyncer for Projects {
             },
         );
         Ok(Page::last(vec![viewer]))
+    }
+}
+
+/// `--toy-keys` API keys of user 0, with the dates of baton's secret trait.
+struct Keys(Arc<Data>);
+
+#[async_trait]
+impl ResourceSyncer for Keys {
+    fn resource_type(&self) -> ResourceType {
+        key_type()
+    }
+
+    async fn list(&self, cx: ListContext) -> std::result::Result<Page<Resource>, ConnectorError> {
+        if cx.parent.is_some() {
+            return Ok(Page::empty());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let day = 86_400;
+        let keys = (0..self.0.keys).map(|k| {
+            let secret = SecretTrait {
+                expires_at: (k % 2 == 1).then(|| Timestamp::from_unix(now + 365 * day, 0)),
+                last_used_at: (k > 0).then(|| Timestamp::from_unix(now - k as i64 * 100 * day, 0)),
+                created_by_id: Some(user(0).id),
+                ..SecretTrait::default()
+            };
+            Resource::new(&key_type(), format!("k{k}"), format!("key {k}")).with_annotation(secret)
+        });
+        Ok(Page::last(keys.collect()))
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lenient::null_as_default;
-use crate::models::Role;
+use crate::models::{Role, User};
 
 /// A pending invitation to join an organization.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -16,6 +16,10 @@ pub struct Invitation {
     /// The role the invitee will get; an absent role reads as `Other("")`.
     #[serde(default)]
     pub role: Role,
+    /// Who sent it.
+    pub sender: Option<User>,
+    /// The invitee's account, when they already have one.
+    pub recipient: Option<User>,
     /// Whether the invitation has expired.
     pub expired: Option<bool>,
     /// When the invitation expires (ISO-8601).

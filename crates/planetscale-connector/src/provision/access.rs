@@ -6,7 +6,7 @@
 
 use connector_sdk::{Check, ConnectorError};
 use futures::{StreamExt, TryStreamExt};
-use planetscale_client::{Organization, ServiceToken};
+use planetscale_client::{Organization, ServiceToken, ServiceTokenAccess};
 
 use crate::connector::map_client_error;
 use crate::syncers::Api;
@@ -35,7 +35,12 @@ pub(crate) async fn report(api: &Api) -> Result<Vec<Check>, ConnectorError> {
         .map(|org| async move {
             let own = client.get_service_token(&org.name, client.token_id()).await;
             match own {
-                Ok(token) => Ok(known(&org, &token)),
+                // A read by id carries the accesses; should one ever come without, nothing is known.
+                Ok(ServiceToken {
+                    accesses: Some(accesses),
+                    ..
+                }) => Ok(known(&org, &accesses)),
+                Ok(_) => Ok(unknown(&org, client.token_id())),
                 Err(e) if e.is_not_found() || e.is_forbidden() => {
                     Ok(unknown(&org, client.token_id()))
                 }
@@ -52,8 +57,8 @@ pub(crate) async fn report(api: &Api) -> Result<Vec<Check>, ConnectorError> {
 }
 
 /// The checks from the token's own accesses on `org`.
-fn known(org: &Organization, token: &ServiceToken) -> Vec<Check> {
-    let on_org = |access: &&planetscale_client::ServiceTokenAccess| {
+fn known(org: &Organization, accesses: &[ServiceTokenAccess]) -> Vec<Check> {
+    let on_org = |access: &&ServiceTokenAccess| {
         let names_org = access.resource_name.as_deref() == Some(org.name.as_str())
             || access.resource_id.as_deref() == Some(org.id.as_str());
         let of_org = access
@@ -62,8 +67,7 @@ fn known(org: &Organization, token: &ServiceToken) -> Vec<Check> {
             .is_none_or(|t| t.eq_ignore_ascii_case("organization"));
         names_org && of_org
     };
-    let held: Vec<&str> = token
-        .accesses
+    let held: Vec<&str> = accesses
         .iter()
         .filter(on_org)
         .filter_map(|a| a.access.as_deref())

@@ -17,11 +17,20 @@
 //!   Organization member pages are cached for the organization's entitlements and grants; a
 //!   cached page whose `total_count` is not the latest listing's is fetched again.
 
+pub(crate) mod access;
+pub(crate) mod database;
+pub(crate) mod invitation;
+pub(crate) mod lists;
+pub(crate) mod oauth_application;
+pub(crate) mod oauth_token;
 pub(crate) mod organization;
+pub(crate) mod service_token;
 pub(crate) mod team;
 pub(crate) mod user;
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use connector_sdk::paging::{FetchedPage, PagedList, Pager};
@@ -29,9 +38,14 @@ use connector_sdk::{ConnectorError, ErrorKind, Profile, SessionCache, Timestamp,
 use planetscale_client::{Client, Member, Organization, Page as ApiPage};
 
 use crate::cache::{self, MemberEntry, OrgEntry};
-use crate::connector::map_client_error;
+use crate::connector::{Options, map_client_error};
 
+pub(crate) use database::DatabaseSyncer;
+pub(crate) use invitation::InvitationSyncer;
+pub(crate) use oauth_application::OAuthApplicationSyncer;
+pub(crate) use oauth_token::OAuthTokenSyncer;
 pub(crate) use organization::OrganizationSyncer;
+pub(crate) use service_token::ServiceTokenSyncer;
 pub(crate) use team::TeamSyncer;
 pub(crate) use user::UserSyncer;
 
@@ -40,6 +54,8 @@ pub(crate) use user::UserSyncer;
 pub(crate) struct Api {
     pub(crate) client: Client,
     pub(crate) shared: Arc<Shared>,
+    /// The optional parts the sync covers.
+    pub(crate) options: Options,
 }
 
 /// State shared by the connector and its syncers.
@@ -60,13 +76,34 @@ pub(crate) struct Members {
 }
 
 /// Pages validation fetched, kept for the sync's first requests so that they are not fetched
-/// twice. Each page is taken (used once): a later sync with the same connector fetches afresh.
-#[derive(Debug, Default)]
+/// twice: by list key (`orgs`, `members:<org id>`, …) and page number. Each page is taken
+/// (used once): a later sync with the same connector fetches afresh.
+#[derive(Default)]
 pub(crate) struct Prefetch {
-    /// Pages of `GET /organizations`, by page number.
-    pub(crate) org_pages: HashMap<u32, FetchedPage<Organization>>,
-    /// Page 1 of each organization's members, by organization id.
-    pub(crate) first_member_pages: HashMap<String, FetchedPage<Member>>,
+    pages: HashMap<(String, u32), Box<dyn Any + Send>>,
+}
+
+impl Prefetch {
+    /// Adds the pages `other` keeps.
+    pub(crate) fn extend(&mut self, other: Prefetch) {
+        self.pages.extend(other.pages);
+    }
+
+    /// Keeps page `page` of list `key`.
+    pub(crate) fn put<T: Send + 'static>(&mut self, key: &str, page: u32, fetched: FetchedPage<T>) {
+        self.pages.insert((key.to_owned(), page), Box::new(fetched));
+    }
+
+    fn take<T: 'static>(&mut self, key: &str, page: u32) -> Option<FetchedPage<T>> {
+        let kept = self.pages.remove(&(key.to_owned(), page))?;
+        kept.downcast().ok().map(|page| *page)
+    }
+}
+
+impl fmt::Debug for Prefetch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.pages.keys()).finish()
+    }
 }
 
 impl Shared {
@@ -74,12 +111,13 @@ impl Shared {
         *lock(&self.prefetch) = prefetch;
     }
 
-    fn take_org_page(&self, page: u32) -> Option<FetchedPage<Organization>> {
-        lock(&self.prefetch).org_pages.remove(&page)
-    }
-
-    fn take_first_member_page(&self, org_id: &str) -> Option<FetchedPage<Member>> {
-        lock(&self.prefetch).first_member_pages.remove(org_id)
+    /// Page `page` of list `key` as validation fetched it, if it did (once).
+    pub(crate) fn take_prefetched<T: 'static>(
+        &self,
+        key: &str,
+        page: u32,
+    ) -> Option<FetchedPage<T>> {
+        lock(&self.prefetch).take(key, page)
     }
 
     /// Forgets the users seen so far: a new user listing starts.
@@ -102,20 +140,20 @@ impl Api {
 
     /// `GET /organizations`.
     pub(crate) fn orgs_list(&self) -> PagedList<'_> {
-        self.list("orgs", "the organizations the service token reaches")
+        self.list(ORGS, "the organizations the service token reaches")
     }
 
     /// `org`'s members.
     fn members_list(&self, org: &OrgEntry) -> PagedList<'_> {
         self.list(
-            format!("members:{}", org.id),
+            members_key(org),
             format!("the members of organization {}", org.name),
         )
     }
 
     /// One page of `GET /organizations`: the one validation fetched, or a request.
     async fn org_page(&self, page: u32) -> Result<FetchedPage<Organization>, ConnectorError> {
-        if let Some(prefetched) = self.shared.take_org_page(page) {
+        if let Some(prefetched) = self.shared.take_prefetched(ORGS, page) {
             return Ok(prefetched);
         }
         self.client
@@ -178,10 +216,7 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<Members, ConnectorError> {
-        let prefetched = match page {
-            1 => self.shared.take_first_member_page(&org.id),
-            _ => None,
-        };
+        let prefetched = self.shared.take_prefetched(&members_key(org), page);
         let fetched = match prefetched {
             Some(fetched) => fetched,
             None => self.fetch_members(org, page).await?,
@@ -215,7 +250,7 @@ impl Api {
             .list_members(&org.name, page)
             .await
             .map(fetched)
-            .map_err(|e| listing_error(e, "members", &org.name))
+            .map_err(|e| listing_error(e, "members", &org.name, READ_ORGANIZATION))
     }
 
     /// The compact form of page `page` of `org`'s members, as the latest listing has it:
@@ -250,6 +285,17 @@ impl Api {
     }
 }
 
+/// The list key of `GET /organizations`.
+pub(crate) const ORGS: &str = "orgs";
+
+/// The access every organization needs.
+pub(crate) const READ_ORGANIZATION: &str = "read_organization";
+
+/// The list key of `org`'s members.
+pub(crate) fn members_key(org: &OrgEntry) -> String {
+    format!("members:{}", org.id)
+}
+
 /// The client's page as the SDK's paging helpers take it.
 pub(crate) fn fetched<T>(page: ApiPage<T>) -> FetchedPage<T> {
     FetchedPage {
@@ -265,13 +311,14 @@ fn compact(page: &FetchedPage<Member>) -> FetchedPage<MemberEntry> {
     page.map_items(|m| MemberEntry::from(m))
 }
 
-/// The error for a failed list call under an organization. PlanetScale answers a missing
-/// permission with 404, so a 404 (or 403) fails the sync with what to do: read as an empty list,
-/// it would look like everyone lost access.
+/// The error for a failed list call under an organization, which needs `access`. PlanetScale
+/// answers a missing permission with 404, so a 404 (or 403) fails the sync with what to do:
+/// read as an empty list, it would look like everyone lost access.
 pub(crate) fn listing_error(
     e: planetscale_client::Error,
     what: &str,
     org_name: &str,
+    access: &str,
 ) -> ConnectorError {
     if !(e.is_not_found() || e.is_forbidden()) {
         return map_client_error(e, &format!("listing the {what} of organization {org_name}"));
@@ -285,7 +332,7 @@ pub(crate) fn listing_error(
         ErrorKind::PermissionDenied,
         format!(
             "listing the {what} of organization {org_name}: PlanetScale answered {status}, which \
-             means the service token lacks the read_organization access on {org_name} (or the \
+             means the service token lacks the {access} access on {org_name} (or the \
              organization is gone); add it in {org_name}'s Organization settings → Service tokens"
         ),
     )

@@ -12,8 +12,13 @@ use connector_sdk::{
 };
 use planetscale_client::Organization;
 
-use super::{Api, console_url, org_entry, put, team, timestamp, user};
+use super::access::{self, Held, Target};
+use super::{
+    Api, console_url, invitation, oauth_application, org_entry, put, service_token, team,
+    timestamp, user,
+};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
+use crate::connector::Options;
 use crate::provision::Roles;
 
 pub(crate) const ID: &str = "organization";
@@ -130,7 +135,12 @@ impl ResourceSyncer for OrganizationSyncer {
         let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let orgs = self.api.org_page(at.page).await?;
         cache::put_org_page(session, at.page, &orgs.map_items(org_entry));
-        let items = orgs.items.iter().map(org_resource).collect();
+        let options = self.api.options;
+        let items = orgs
+            .items
+            .iter()
+            .map(|o| org_resource(o, options))
+            .collect();
         Ok(self.api.orgs_list().plan(at, &orgs)?.into_page(items))
     }
 
@@ -141,6 +151,8 @@ impl ResourceSyncer for OrganizationSyncer {
         let mut entitlements = org_entitlements(&cx.resource);
         let unknown = roles.keys().filter(|role| !role.trim().is_empty());
         entitlements.extend(unknown.map(|role| unknown_role_entitlement(&cx.resource, role)));
+        let held = self.api.token_accesses(session, &org).await?;
+        entitlements.extend(access::entitlements(&cx.resource, on_org(&held, &org)));
         Ok(Page::last(entitlements))
     }
 
@@ -166,13 +178,50 @@ impl ResourceSyncer for OrganizationSyncer {
             for warning in self.report_unknown_roles(session, &org).await? {
                 page = page.with_warning(warning);
             }
+            // The tokens' accesses on the organization, with the first page of members.
+            let held = self.api.token_accesses(session, &org).await?;
+            for h in on_org(&held, &org) {
+                page.items.push(h.grant(&cx.resource));
+                if !h.is_known() {
+                    page = page.with_warning(h.unknown_warning(&cx.resource));
+                }
+            }
+            for h in &held {
+                if let Some(warning) = elsewhere(h, &org) {
+                    page = page.with_warning(warning);
+                }
+            }
         }
         Ok(page)
     }
 }
 
+/// The accesses in `held` that apply to `org` itself.
+fn on_org<'a>(held: &'a [Held], org: &OrgEntry) -> impl Iterator<Item = &'a Held> {
+    held.iter()
+        .filter(move |h| matches!(&h.on, Target::Organization { id } if *id == org.id))
+}
+
+/// The warning for an access of one of `org`'s tokens that no entitlement takes: on another
+/// organization, or on a kind of resource the connector does not model. Database accesses
+/// belong to the databases, the person's own account is the token's business.
+fn elsewhere(h: &Held, org: &OrgEntry) -> Option<String> {
+    let (kind, name) = match &h.on {
+        Target::Organization { id } if *id != org.id => ("organization", id.as_str()),
+        Target::Other { kind, name } => (kind.as_str(), name.as_str()),
+        _ => return None,
+    };
+    Some(format!(
+        "access {:?} of {} in organization {} applies to {kind} {name}, which the sync does not \
+         hold: not synced as a grant",
+        h.access, h.principal, org.name
+    ))
+}
+
 /// The resource of one organization: its id identifies it, its name is shown and used in links.
-pub(crate) fn org_resource(org: &Organization) -> Resource {
+/// It announces its teams, and the service tokens, OAuth applications and invitations that
+/// `options` sync.
+pub(crate) fn org_resource(org: &Organization, options: Options) -> Resource {
     let mut profile = Profile::new();
     put(&mut profile, "name", Some(org.name.as_str()));
     put(&mut profile, "plan", org.plan.as_deref());
@@ -184,6 +233,14 @@ pub(crate) fn org_resource(org: &Organization) -> Resource {
         .with_description(format!("PlanetScale organization {}", org.name))
         .with_profile(profile)
         .with_annotation(Annotation::child_resource_type(team::ID));
+    let optional = [
+        (options.service_tokens, service_token::ID),
+        (options.oauth_applications, oauth_application::ID),
+        (options.invitations, invitation::ID),
+    ];
+    for (_, child) in optional.into_iter().filter(|(on, _)| *on) {
+        resource = resource.with_annotation(Annotation::child_resource_type(child));
+    }
     if let Some(url) = console_url(&[&org.name]) {
         resource = resource.with_annotation(Annotation::external_link(url));
     }
@@ -337,7 +394,7 @@ mod tests {
 
     #[test]
     fn resource_carries_profile_link_child_type_and_creation_time() {
-        let r = org_resource(&acme());
+        let r = org_resource(&acme(), Options::default());
         assert_eq!(r.id, ResourceId::new("organization", "k7w2m9d1qz4e"));
         assert_eq!(r.display_name, "acme");
         let profile = r.profile.as_ref().unwrap();
@@ -352,8 +409,66 @@ mod tests {
     }
 
     #[test]
+    fn the_optional_parts_are_announced_when_synced() {
+        let options = Options {
+            service_tokens: true,
+            invitations: true,
+            ..Options::default()
+        };
+        let r = org_resource(&acme(), options);
+        assert_eq!(
+            r.child_resource_types().collect::<Vec<_>>(),
+            ["team", "service_token", "invitation"]
+        );
+    }
+
+    #[test]
+    fn accesses_elsewhere_are_reported_and_those_on_databases_are_not() {
+        let org = OrgEntry {
+            id: "o1".into(),
+            name: "acme".into(),
+        };
+        let held = |on: Target| Held {
+            principal: ResourceId::new("service_token", "t1"),
+            principal_name: "ci".into(),
+            access: "read_organization".into(),
+            description: None,
+            on,
+        };
+        let here = held(Target::Organization { id: "o1".into() });
+        let other = held(Target::Organization { id: "o2".into() });
+        let database = held(Target::Database {
+            id: "d1".into(),
+            name: "orders".into(),
+        });
+        let widget = held(Target::Other {
+            kind: "Widget".into(),
+            name: "w".into(),
+        });
+        let all = [
+            here.clone(),
+            other.clone(),
+            database.clone(),
+            widget.clone(),
+        ];
+        assert_eq!(on_org(&all, &org).collect::<Vec<_>>(), [&here]);
+        assert_eq!(elsewhere(&here, &org), None);
+        assert_eq!(elsewhere(&database, &org), None);
+        assert_eq!(
+            elsewhere(&other, &org).unwrap(),
+            "access \"read_organization\" of service_token:t1 in organization acme applies to \
+             organization o2, which the sync does not hold: not synced as a grant"
+        );
+        assert!(
+            elsewhere(&widget, &org)
+                .unwrap()
+                .contains("applies to Widget w")
+        );
+    }
+
+    #[test]
     fn entitlements_are_member_admin_analyst_grantable_to_users() {
-        let r = org_resource(&acme());
+        let r = org_resource(&acme(), Options::default());
         let ents = org_entitlements(&r);
         let ids: Vec<_> = ents.iter().map(|e| (e.id.as_str(), e.purpose)).collect();
         assert_eq!(
@@ -385,7 +500,7 @@ mod tests {
 
     #[test]
     fn grants_follow_roles_and_return_roles_without_an_entitlement() {
-        let r = org_resource(&acme());
+        let r = org_resource(&acme(), Options::default());
         let members = [
             member("u1", "member"),
             member("u2", "admin"),
@@ -419,7 +534,7 @@ mod tests {
 
     #[test]
     fn an_unknown_role_is_an_entitlement_that_says_so() {
-        let e = unknown_role_entitlement(&org_resource(&acme()), "billing");
+        let e = unknown_role_entitlement(&org_resource(&acme(), Options::default()), "billing");
         assert_eq!(e.id, "organization:k7w2m9d1qz4e:billing");
         assert_eq!(e.purpose, Purpose::Permission);
         assert_eq!(

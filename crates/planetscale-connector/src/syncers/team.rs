@@ -10,7 +10,7 @@ use connector_sdk::{
 };
 use planetscale_client::{Team, TeamMember};
 
-use super::{Api, fetched, listing_error, non_blank, put, timestamp, user};
+use super::{Api, fetched, non_blank, put, timestamp, user};
 use crate::cache::{self, OrgEntry, TeamEntry};
 use crate::connector::map_client_error;
 use crate::provision::TeamMembers;
@@ -59,29 +59,20 @@ impl ResourceSyncer for TeamSyncer {
         let session = &cx.call.session;
         let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let org = &self.api.org(session, &parent.resource).await?;
-        let fetch = |page| async move {
-            self.api
-                .client
-                .list_teams(&org.name, page)
-                .await
-                .map(fetched)
-                .map_err(|e| listing_error(e, "teams", &org.name))
-        };
-        let teams = fetch(at.page).await?;
-        let list = self.api.list(
-            format!("teams:{}", org.id),
-            format!("the teams of organization {}", org.name),
-        );
+        let list = self.api.teams_list(org);
         // A fresh listing after a change repeats teams of other pages: the store keeps one each.
-        let relisted = list.recheck(session, at.page, &teams, fetch).await?;
-        let relisted = relisted
-            .iter()
-            .flat_map(|p| &p.items)
-            .filter(|t| !teams.items.iter().any(|f| f.id == t.id));
+        let teams = self
+            .api
+            .listed(
+                session,
+                &list,
+                at,
+                |page| self.api.fetch_teams(org, page),
+                |t: &Team| &t.id,
+            )
+            .await?;
         let items = teams
-            .items
-            .iter()
-            .chain(relisted)
+            .items()
             .map(|t| {
                 let entry = TeamEntry {
                     org_name: org.name.clone(),
@@ -91,7 +82,7 @@ impl ResourceSyncer for TeamSyncer {
                 team_resource(t, org, &parent)
             })
             .collect();
-        Ok(list.plan(at, &teams)?.into_page(items))
+        Ok(list.paged.plan(at, &teams.page)?.into_page(items))
     }
 
     async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {

@@ -1,0 +1,422 @@
+//! The lists several syncers read — an organization's teams, service tokens and OAuth
+//! applications, and an application's tokens — each page fetched once per sync: taken from
+//! validation's prefetch or fetched by whichever syncer asks first, then kept in the session
+//! cache for the others. The database listing reads them all (the databases teams and tokens
+//! name), the organizations' entitlements and grants read the tokens' accesses.
+
+use std::future::Future;
+
+use connector_sdk::paging::{FetchedPage, PageToken, PagedList};
+use connector_sdk::{ConnectorError, ResourceId, SessionCache};
+use futures::{StreamExt, TryStreamExt};
+use planetscale_client::{Database, OAuthApplication, ServiceToken, Team};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::access::{self, Held};
+use super::{Api, READ_ORGANIZATION, fetched, listing_error, oauth_token, service_token};
+use crate::cache::{self, AppEntry, OrgEntry};
+use crate::connector::map_client_error;
+
+/// Tokens whose accesses the list left out, fetched at once one by one.
+const SINGLE_TOKEN_CONCURRENCY: usize = 8;
+
+/// A list of one organization or application, as the sync reads it.
+pub(crate) struct List<'a> {
+    /// Its session key, also the key of its cached pages.
+    pub(crate) key: String,
+    /// The paging rules.
+    pub(crate) paged: PagedList<'a>,
+}
+
+/// A page of a list for its own syncer: the page, and when the list changed and this call
+/// listed it again, the items of the fresh listing that the page does not hold.
+pub(crate) struct Listed<T> {
+    pub(crate) page: FetchedPage<T>,
+    pub(crate) relisted: Vec<T>,
+}
+
+impl<T> Listed<T> {
+    /// The page's items, then the fresh listing's others.
+    pub(crate) fn items(&self) -> impl Iterator<Item = &T> {
+        self.page.items.iter().chain(&self.relisted)
+    }
+}
+
+impl Api {
+    fn keyed(&self, key: String, what: String) -> List<'_> {
+        List {
+            paged: self.list(key.clone(), what),
+            key,
+        }
+    }
+
+    /// `org`'s teams.
+    pub(crate) fn teams_list(&self, org: &OrgEntry) -> List<'_> {
+        let what = format!("the teams of organization {}", org.name);
+        self.keyed(format!("teams:{}", org.id), what)
+    }
+
+    /// `org`'s service tokens.
+    pub(crate) fn service_tokens_list(&self, org: &OrgEntry) -> List<'_> {
+        let what = format!("the service tokens of organization {}", org.name);
+        self.keyed(format!("service-tokens:{}", org.id), what)
+    }
+
+    /// `org`'s OAuth applications.
+    pub(crate) fn oauth_apps_list(&self, org: &OrgEntry) -> List<'_> {
+        let what = format!("the OAuth applications of organization {}", org.name);
+        self.keyed(format!("oauth-apps:{}", org.id), what)
+    }
+
+    /// The tokens of OAuth application `app_id`.
+    pub(crate) fn oauth_tokens_list(&self, app_id: &str, app: &AppEntry) -> List<'_> {
+        let what = format!(
+            "the tokens of OAuth application {} in organization {}",
+            app.name, app.org.name
+        );
+        self.keyed(format!("oauth-tokens:{app_id}"), what)
+    }
+
+    /// `org`'s databases.
+    pub(crate) fn databases_list(&self, org: &OrgEntry) -> List<'_> {
+        let what = format!("the databases of organization {}", org.name);
+        self.keyed(format!("databases:{}", org.id), what)
+    }
+
+    /// `org`'s pending invitations.
+    pub(crate) fn invitations_list(&self, org: &OrgEntry) -> List<'_> {
+        let what = format!("the invitations of organization {}", org.name);
+        self.keyed(format!("invitations:{}", org.id), what)
+    }
+
+    /// Page `page` of `list`, fetched once per sync: from the session cache, from validation's
+    /// prefetch, or by `fetch`; then kept in the session cache.
+    pub(crate) async fn shared_page<T, F, Fut>(
+        &self,
+        session: &SessionCache,
+        list: &List<'_>,
+        page: u32,
+        fetch: F,
+    ) -> Result<FetchedPage<T>, ConnectorError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<FetchedPage<T>, ConnectorError>>,
+    {
+        if let Some(cached) = cache::page(session, &list.key, page) {
+            return Ok(cached);
+        }
+        let fetched = self.first_or(&list.key, page, fetch).await?;
+        cache::put_page(session, &list.key, page, &fetched);
+        Ok(fetched)
+    }
+
+    /// Page `page` of list `key` as validation fetched it, else fetched now.
+    pub(crate) async fn first_or<T, F, Fut>(
+        &self,
+        key: &str,
+        page: u32,
+        fetch: F,
+    ) -> Result<FetchedPage<T>, ConnectorError>
+    where
+        T: 'static,
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<FetchedPage<T>, ConnectorError>>,
+    {
+        match self.shared.take_prefetched(key, page) {
+            Some(prefetched) => Ok(prefetched),
+            None => fetch(page).await,
+        }
+    }
+
+    /// Page `at` of `list` for the syncer that lists its items, rechecked against page 1 (see
+    /// the module docs of `syncers`); after a fresh listing its pages replace the cached ones.
+    /// `id` identifies an item, so that the fresh listing adds only items the page lacks.
+    pub(crate) async fn listed<T, F, Fut>(
+        &self,
+        session: &SessionCache,
+        list: &List<'_>,
+        at: PageToken,
+        fetch: F,
+        id: impl Fn(&T) -> &str,
+    ) -> Result<Listed<T>, ConnectorError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<FetchedPage<T>, ConnectorError>>,
+    {
+        let page = self.shared_page(session, list, at.page, &fetch).await?;
+        let fresh = list.paged.recheck(session, at.page, &page, &fetch).await?;
+        for (number, fresh_page) in (1..).zip(&fresh) {
+            cache::put_page(session, &list.key, number, fresh_page);
+        }
+        let relisted = fresh
+            .into_iter()
+            .flat_map(|p| p.items)
+            .filter(|item| !page.items.iter().any(|held| id(held) == id(item)))
+            .collect();
+        Ok(Listed { page, relisted })
+    }
+
+    /// Every item of `list`, its pages walked from page 1 through [`shared_page`](Self::shared_page).
+    async fn shared_all<T, F, Fut>(
+        &self,
+        session: &SessionCache,
+        list: &List<'_>,
+        fetch: F,
+    ) -> Result<Vec<T>, ConnectorError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<FetchedPage<T>, ConnectorError>>,
+    {
+        let pages = list
+            .paged
+            .fetch_all(|page| self.shared_page(session, list, page, &fetch))
+            .await?;
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
+    }
+
+    /// One page of `org`'s teams from the API.
+    pub(crate) async fn fetch_teams(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<Team>, ConnectorError> {
+        self.client
+            .list_teams(&org.name, page)
+            .await
+            .map(fetched)
+            .map_err(|e| listing_error(e, "teams", &org.name, READ_ORGANIZATION))
+    }
+
+    /// Every team of `org`.
+    pub(crate) async fn teams(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<Team>, ConnectorError> {
+        let list = self.teams_list(org);
+        self.shared_all(session, &list, |page| self.fetch_teams(org, page))
+            .await
+    }
+
+    /// One page of `org`'s service tokens from the API, each with its accesses: a token whose
+    /// accesses the list left out is fetched on its own. A token deleted since the list was
+    /// served (404 on its own) is left out.
+    pub(crate) async fn fetch_service_tokens(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<ServiceToken>, ConnectorError> {
+        let listed = self
+            .client
+            .list_service_tokens(&org.name, page)
+            .await
+            .map(fetched)
+            .map_err(|e| listing_error(e, "service tokens", &org.name, service_token::ACCESS))?;
+        with_accesses(listed, "service token", &org.name, |id| async move {
+            self.client.get_service_token(&org.name, &id).await
+        })
+        .await
+    }
+
+    /// Every service token of `org`, with its accesses.
+    pub(crate) async fn service_tokens(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<ServiceToken>, ConnectorError> {
+        let list = self.service_tokens_list(org);
+        self.shared_all(session, &list, |page| self.fetch_service_tokens(org, page))
+            .await
+    }
+
+    /// One page of `org`'s OAuth applications from the API.
+    pub(crate) async fn fetch_oauth_apps(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<OAuthApplication>, ConnectorError> {
+        self.client
+            .list_oauth_applications(&org.name, page)
+            .await
+            .map(fetched)
+            .map_err(|e| {
+                listing_error(
+                    e,
+                    "OAuth applications",
+                    &org.name,
+                    oauth_token::APPLICATIONS_ACCESS,
+                )
+            })
+    }
+
+    /// One page of an OAuth application's tokens from the API, each with its accesses (a
+    /// token whose accesses the list left out is fetched on its own).
+    pub(crate) async fn fetch_oauth_tokens(
+        &self,
+        app_id: &str,
+        app: &AppEntry,
+        page: u32,
+    ) -> Result<FetchedPage<ServiceToken>, ConnectorError> {
+        let org = &app.org.name;
+        let listed = self
+            .client
+            .list_oauth_tokens(org, app_id, page)
+            .await
+            .map(fetched)
+            .map_err(|e| {
+                let what = format!("tokens of OAuth application {}", app.name);
+                listing_error(e, &what, org, oauth_token::TOKENS_ACCESS)
+            })?;
+        with_accesses(listed, "OAuth token", org, |id| async move {
+            self.client.get_oauth_token(org, app_id, &id).await
+        })
+        .await
+    }
+
+    /// Every OAuth application of `org`, each recorded for its tokens' listing.
+    pub(crate) async fn oauth_apps(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<OAuthApplication>, ConnectorError> {
+        let list = self.oauth_apps_list(org);
+        let apps = self
+            .shared_all(session, &list, |page| self.fetch_oauth_apps(org, page))
+            .await?;
+        for app in &apps {
+            cache::put_oauth_app(session, &app.id, &app_entry(app, org));
+        }
+        Ok(apps)
+    }
+
+    /// Every token of OAuth application `app_id`.
+    pub(crate) async fn oauth_tokens(
+        &self,
+        session: &SessionCache,
+        app_id: &str,
+        app: &AppEntry,
+    ) -> Result<Vec<ServiceToken>, ConnectorError> {
+        let list = self.oauth_tokens_list(app_id, app);
+        self.shared_all(session, &list, |page| {
+            self.fetch_oauth_tokens(app_id, app, page)
+        })
+        .await
+    }
+
+    /// One page of `org`'s databases from the API (needs one of the database accesses).
+    pub(crate) async fn fetch_databases(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<Database>, ConnectorError> {
+        self.client
+            .list_databases(&org.name, page)
+            .await
+            .map(fetched)
+            .map_err(|e| listing_error(e, "databases", &org.name, super::database::LIST_ACCESS))
+    }
+
+    /// Every access that `org`'s service tokens and OAuth tokens hold (those the options sync),
+    /// read once per sync and kept in the session.
+    pub(crate) async fn token_accesses(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<Held>, ConnectorError> {
+        if let Some(held) = cache::accesses(session, &org.id) {
+            return Ok(held);
+        }
+        let mut held = Vec::new();
+        if self.options.service_tokens {
+            for token in self.service_tokens(session, org).await? {
+                let principal = ResourceId::new(service_token::ID, token.id.as_str());
+                held.extend(access::held(&principal, &token_name(&token), &token));
+            }
+        }
+        if self.options.oauth_applications {
+            for app in self.oauth_apps(session, org).await? {
+                let entry = app_entry(&app, org);
+                for token in self.oauth_tokens(session, &app.id, &entry).await? {
+                    let principal = ResourceId::new(oauth_token::ID, token.id.as_str());
+                    let name = format!("{} ({})", token_name(&token), app.name);
+                    held.extend(access::held(&principal, &name, &token));
+                }
+            }
+        }
+        cache::put_accesses(session, &org.id, &held);
+        Ok(held)
+    }
+}
+
+/// `listed` with each token's accesses: a token whose accesses the list left out is fetched on
+/// its own with `get` (`kind` and `org` name it in errors). A token deleted since the list was
+/// served (404 on its own) is left out: it no longer exists.
+async fn with_accesses<F, Fut>(
+    listed: FetchedPage<ServiceToken>,
+    kind: &str,
+    org: &str,
+    get: F,
+) -> Result<FetchedPage<ServiceToken>, ConnectorError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<ServiceToken, planetscale_client::Error>>,
+{
+    let FetchedPage {
+        items,
+        next_page,
+        total_pages,
+        total_count,
+    } = listed;
+    let tokens: Vec<Option<ServiceToken>> = futures::stream::iter(items)
+        .map(|token| {
+            let get = &get;
+            async move {
+                if token.has_accesses() {
+                    return Ok(Some(token));
+                }
+                match get(token.id.clone()).await {
+                    Ok(full) => Ok(Some(full)),
+                    Err(e) if e.is_not_found() => {
+                        tracing::warn!(token = %token.id, "token deleted during the sync: left out");
+                        Ok(None)
+                    }
+                    Err(e) => Err(map_client_error(
+                        e,
+                        &format!("reading {kind} {} of organization {org}", token.id),
+                    )),
+                }
+            }
+        })
+        .buffered(SINGLE_TOKEN_CONCURRENCY)
+        .try_collect()
+        .await?;
+    Ok(FetchedPage {
+        items: tokens.into_iter().flatten().collect(),
+        next_page,
+        total_pages,
+        total_count,
+    })
+}
+
+/// The cached form of an OAuth application of `org`.
+pub(crate) fn app_entry(app: &OAuthApplication, org: &OrgEntry) -> AppEntry {
+    AppEntry {
+        org: org.clone(),
+        name: match app.name.trim().is_empty() {
+            true => app.id.clone(),
+            false => app.name.clone(),
+        },
+    }
+}
+
+/// A token's name as shown: its name, display name, else id.
+pub(crate) fn token_name(token: &ServiceToken) -> String {
+    super::non_blank(token.name.as_ref())
+        .or(super::non_blank(token.display_name.as_ref()))
+        .unwrap_or(&token.id)
+        .to_owned()
+}
