@@ -75,10 +75,35 @@ impl Snapshot<'_> {
         }
         if on.is_none()
             && let Some((resource, slug)) = name.rsplit_once(':')
-            && let Ok(r) = self.resource_named(resource, None)
-            && let Some(found) = self.entitlement(&format!("{}:{slug}", r.id))?
         {
-            return Ok(found);
+            // Of the resources the name fits, those with this slug: three databases named
+            // `orders` in three organizations are an ambiguity to show, not a miss.
+            let mut held = Vec::new();
+            for r in self.candidates(resource, None)?.found {
+                if let Some(e) = self.entitlement(&format!("{}:{slug}", r.id))? {
+                    held.push((e, r));
+                }
+            }
+            match held.len() {
+                0 => {}
+                1 => return Ok(held.remove(0).0),
+                _ => {
+                    let mut names = Names::new(self);
+                    let mut listed = Vec::new();
+                    for (e, r) in held.iter().take(LISTED) {
+                        listed.push(format!(
+                            "{} ({}{})",
+                            e.id,
+                            r.display_name,
+                            within(&mut names, r)?
+                        ));
+                    }
+                    if held.len() > LISTED {
+                        listed.push(format!("and {} more", held.len() - LISTED));
+                    }
+                    return Err(self.ambiguous("entitlement", "entitlements", name, listed));
+                }
+            }
         }
         let filter = EntitlementFilter {
             resource: on.cloned(),
@@ -140,51 +165,11 @@ impl Snapshot<'_> {
         resource_type: Option<&str>,
         prefer_users: bool,
     ) -> Result<Resource> {
-        // Listings print `type:id (display name)`: the id part is enough.
-        let id_part = match name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
-            Some((id, _)) => id,
-            None => name,
-        };
-        for external_id in [
-            Some(id_part.to_owned()),
-            resource_type.map(|t| format!("{t}:{name}")),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some((t, _)) = external_id.split_once(':')
-                && resource_type.is_none_or(|wanted| wanted == t)
-                && let Some(found) = self.resource(&external_id_of(&external_id))?
-            {
-                return Ok(found);
-            }
-        }
-        let mut best: Option<(u8, Vec<Resource>)> = None;
-        let mut near = Near::new(name);
-        let mut count = 0u64;
-        let filter = ResourceFilter {
-            resource_type: resource_type.map(str::to_owned),
-            ..Default::default()
-        };
-        self.for_each_resource(filter, |r| {
-            count += 1;
-            let tier = match_tier(&r, name);
-            match (tier, &mut best) {
-                (Some(t), Some((b, found))) if t == *b => found.push(r),
-                (Some(t), Some((b, _))) if t > *b => {}
-                (Some(t), _) => best = Some((t, vec![r])),
-                (None, _) => {
-                    let name = short_name(&r);
-                    near.offer(&r.display_name, &name);
-                    near.offer(&r.id.resource, &name);
-                    if let Some(email) = r.user_trait().and_then(|t| t.primary_email()) {
-                        near.offer(email, email);
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        let mut found = best.map(|(_, found)| found).unwrap_or_default();
+        let Candidates {
+            mut found,
+            near,
+            count,
+        } = self.candidates(name, resource_type)?;
         if prefer_users && found.len() > 1 {
             let users: Vec<Resource> = found
                 .iter()
@@ -212,11 +197,7 @@ impl Snapshot<'_> {
                 let mut names = Names::new(self);
                 let mut candidates = Vec::new();
                 for r in found.iter().take(LISTED) {
-                    let parent = match &r.parent {
-                        Some(p) => format!(" in {}", label(&names.resource_of(p)?)),
-                        None => String::new(),
-                    };
-                    candidates.push(format!("{}{parent}", label(r)));
+                    candidates.push(format!("{}{}", label(r), within(&mut names, r)?));
                 }
                 if found.len() > LISTED {
                     candidates.push(format!("and {} more", found.len() - LISTED));
@@ -224,6 +205,64 @@ impl Snapshot<'_> {
                 Err(self.ambiguous(what, plural, name, candidates))
             }
         }
+    }
+
+    /// The resources `name` fits best, of `resource_type` when given: the one its id names, else
+    /// those of the closest kind of match (email or login before display name).
+    fn candidates(&self, name: &str, resource_type: Option<&str>) -> Result<Candidates> {
+        // Listings print `type:id (display name)`: the id part is enough.
+        let id_part = match name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
+            Some((id, _)) => id,
+            None => name,
+        };
+        for external_id in [
+            Some(id_part.to_owned()),
+            resource_type.map(|t| format!("{t}:{name}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some((t, _)) = external_id.split_once(':')
+                && resource_type.is_none_or(|wanted| wanted == t)
+                && let Some(found) = self.resource(&external_id_of(&external_id))?
+            {
+                return Ok(Candidates {
+                    found: vec![found],
+                    near: Near::new(name),
+                    count: 1,
+                });
+            }
+        }
+        let mut best: Option<(u8, Vec<Resource>)> = None;
+        let mut near = Near::new(name);
+        let mut count = 0u64;
+        let filter = ResourceFilter {
+            resource_type: resource_type.map(str::to_owned),
+            ..Default::default()
+        };
+        self.for_each_resource(filter, |r| {
+            count += 1;
+            let tier = match_tier(&r, name);
+            match (tier, &mut best) {
+                (Some(t), Some((b, found))) if t == *b => found.push(r),
+                (Some(t), Some((b, _))) if t > *b => {}
+                (Some(t), _) => best = Some((t, vec![r])),
+                (None, _) => {
+                    let name = short_name(&r);
+                    near.offer(&r.display_name, &name);
+                    near.offer(&r.id.resource, &name);
+                    if let Some(email) = r.user_trait().and_then(|t| t.primary_email()) {
+                        near.offer(email, email);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Candidates {
+            found: best.map(|(_, found)| found).unwrap_or_default(),
+            near,
+            count,
+        })
     }
 
     /// The error for a `what` named `name` that is none of `candidates`: it suggests the
@@ -266,6 +305,22 @@ impl Snapshot<'_> {
             candidates,
         }
     }
+}
+
+/// The resources a name fits best, and what to suggest when it fits none.
+struct Candidates {
+    found: Vec<Resource>,
+    near: Near,
+    /// The resources searched.
+    count: u64,
+}
+
+/// ` in <parent>` for a child resource, to tell namesakes apart; empty at the top level.
+fn within(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
+    Ok(match &r.parent {
+        Some(p) => format!(" in {}", label(&names.resource_of(p)?)),
+        None => String::new(),
+    })
 }
 
 /// How `r` matches `name`: 0 by id, 1 by email or login, 2 by display name; `None` if not.

@@ -316,10 +316,11 @@ fn two_resources_of_one_name_are_an_ambiguity_listed_with_their_parents() {
     let team_type = ResourceType::new("team", "Team", &[Trait::Group]);
     c.resource_types.push(team_type.clone());
     for (id, org) in [("t1", "o1"), ("t2", "o2")] {
-        c.resources.push(
-            Resource::new(&team_type, id, "Security")
-                .with_parent(ResourceId::new("organization", org)),
-        );
+        let team = Resource::new(&team_type, id, "Security")
+            .with_parent(ResourceId::new("organization", org));
+        c.entitlements
+            .push(Entitlement::assignment(&team, "member"));
+        c.resources.push(team);
     }
     runtime().block_on(write_content(&path, &c));
     let reader = C1zReader::open(&path).unwrap();
@@ -335,6 +336,22 @@ fn two_resources_of_one_name_are_an_ambiguity_listed_with_their_parents() {
     assert_eq!(
         s.resource_named("t2", Some("team")).unwrap().id.resource,
         "t2"
+    );
+    // `<name>:<slug>` on namesakes that both have the slug: the entitlements, listed.
+    let err = s
+        .entitlement_named("Security:member", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(r#"entitlement "Security:member" names 2 entitlements"#)
+            && err.contains("team:t1:member (Security in organization:o1 (acme))")
+            && err.contains("team:t2:member (Security in organization:o2"),
+        "{err}"
+    );
+    // Only one of them has it: no ambiguity.
+    assert_eq!(
+        s.entitlement_named("acme:admin", None).unwrap().id,
+        "organization:o1:admin"
     );
 }
 
