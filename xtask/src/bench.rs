@@ -788,7 +788,11 @@ fn same_content(old: &Path, new: &Path) -> Result<bool, String> {
     let diff: Value =
         serde_json::from_slice(&output.stdout).map_err(|e| format!("diff JSON: {e}"))?;
     let empty = |key: &str| diff[key].as_array().is_some_and(Vec::is_empty);
-    Ok(empty("access") && empty("resourcesAdded") && empty("resourcesRemoved"))
+    // c1z's `Diff::is_empty`, read from the JSON: access, resources and people's attributes.
+    Ok(empty("access")
+        && empty("resourcesAdded")
+        && empty("resourcesRemoved")
+        && empty("attributesChanged"))
 }
 
 fn grant_count(file: &Path) -> Result<u64, String> {

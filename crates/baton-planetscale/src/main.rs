@@ -130,19 +130,18 @@ impl Program for PlanetScale {
         let token = values.secret(&TOKEN)?.unwrap_or_default();
         let credentials = Credentials::parse(token.expose_secret())
             .map_err(|e| Error::setup("the service token is invalid", e))?;
-        let seconds = values.int(&standard::HTTP_TIMEOUT_SECONDS).unwrap_or(30);
-        let budget = values.int(&RATE_LIMIT_BUDGET_MINUTES).unwrap_or(15);
-        let rpm = values
-            .int(&REQUESTS_PER_MINUTE)
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        let in_flight = values
-            .int(&MAX_IN_FLIGHT)
-            .map_or(16, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        // Every number here is declared with its default and bounds, so it is always set.
+        let seconds = values
+            .int(&standard::HTTP_TIMEOUT_SECONDS)
+            .unwrap_or_default();
+        let budget = values.int(&RATE_LIMIT_BUDGET_MINUTES).unwrap_or_default();
+        let rpm = values.int(&REQUESTS_PER_MINUTE).unwrap_or_default();
+        let in_flight = values.int(&MAX_IN_FLIGHT).unwrap_or_default();
         let client = Client::builder(credentials)
             .base_url(values.text(&API_URL).unwrap_or_default())
             .allow_insecure_http(values.bool(&ALLOW_INSECURE_HTTP))
-            .requests_per_minute(rpm.filter(|n| *n > 0))
-            .max_in_flight(in_flight)
+            .requests_per_minute((rpm > 0).then(|| u32::try_from(rpm).unwrap_or(u32::MAX)))
+            .max_in_flight(usize::try_from(in_flight).unwrap_or(usize::MAX))
             .timeout(Duration::from_secs(seconds))
             .rate_limit_budget(Duration::from_secs(60 * budget))
             .build()

@@ -36,7 +36,8 @@ pub struct SyncStart {
 
 /// What a sync covers, as baton records it (`v1_sync_runs.sync_type`), so that readers can tell
 /// a sync of some resource types from one of all of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum SyncType {
     /// Every resource type of the connector: baton's `full`.

@@ -215,7 +215,16 @@ impl Pacer {
             ..refusal
         };
         state.refusal = Some(refusal);
-        let wait = server_wait.unwrap_or_else(|| cool_down(refusal.fresh));
+        // A stated wait is taken as said, but one under a second (`Retry-After: 0`, a date
+        // just past) refused again is the cool-down's: repeated, it would have the client
+        // send as fast as the server answers, with no ceiling to slow it.
+        let wait = match server_wait {
+            Some(stated) if stated < FIRST_COOL_DOWN && refusal.fresh > 1 => {
+                cool_down(refusal.fresh)
+            }
+            Some(stated) => stated,
+            None => cool_down(refusal.fresh),
+        };
         if wait > self.max_hold {
             return wait;
         }
@@ -569,6 +578,21 @@ mod tests {
         let wait = pacer.snapshot().quota_wait.unwrap();
         assert_eq!(wait.refusals, 6);
         assert!(wait.waited >= Duration::from_secs(10), "{wait:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_wait_stated_again_and_again_still_holds_from_the_second_refusal() {
+        let pacer = Pacer::new(None, DEFAULT_BURST, BUDGET);
+        pacer.acquire().await;
+        assert_eq!(
+            pacer.refused(Instant::now(), Some(Duration::ZERO)),
+            Duration::ZERO
+        );
+        for ceiling in [2, 4, 8].map(Duration::from_secs) {
+            pacer.acquire().await;
+            let hold = pacer.refused(Instant::now(), Some(Duration::ZERO));
+            assert!(hold >= ceiling / 2 && hold <= ceiling, "{hold:?}");
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -31,8 +31,6 @@ pub struct SyncReport {
     pub summary: SyncSummary,
     /// What the connector's transport did, if it says.
     pub usage: Option<Usage>,
-    /// `Partial` when the resource type filter left types out.
-    pub sync_type: SyncType,
 }
 
 /// Syncs `connector` into `settings.file` (the command's work, without signal handling or
@@ -61,21 +59,10 @@ pub async fn run(
         ..Default::default()
     };
     let summary = connector_sdk::sync(connector, &store, options).await?;
-    let partial = settings.resource_types.as_ref().is_some_and(|kept| {
-        !kept.is_empty()
-            && connector
-                .syncers()
-                .iter()
-                .any(|s| !kept.contains(&s.resource_type().id))
-    });
     Ok(SyncReport {
         file: settings.file.clone(),
         summary,
         usage: connector.usage(),
-        sync_type: match partial {
-            true => SyncType::Partial,
-            false => SyncType::Full,
-        },
     })
 }
 
@@ -142,7 +129,7 @@ impl SyncReport {
     pub fn render(&self) -> String {
         let s = &self.summary;
         let table = self.counts();
-        let how = match (s.resumed, self.sync_type) {
+        let how = match (s.resumed, s.sync_type) {
             (true, SyncType::Partial) => "resumed an interrupted partial sync",
             (true, _) => "resumed an interrupted sync",
             (false, SyncType::Partial) => "new partial sync",
@@ -197,7 +184,7 @@ impl SyncReport {
         json!({
             "file": self.file.display().to_string(),
             "syncId": s.sync_id,
-            "syncType": self.sync_type.as_baton_str(),
+            "syncType": self.summary.sync_type.as_baton_str(),
             "resumed": s.resumed,
             "resourceTypes": s.resource_types,
             "totals": {

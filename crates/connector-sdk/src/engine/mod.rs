@@ -113,6 +113,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::store::SyncType;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -366,6 +367,8 @@ pub struct SyncSummary {
     pub sync_id: String,
     /// Whether an unfinished sync was resumed.
     pub resumed: bool,
+    /// Full, or partial when the resource-type filter left types out.
+    pub sync_type: SyncType,
     /// Counts per synced resource type (entitlements and grants are counted on the type of the
     /// resource they were listed for).
     pub resource_types: BTreeMap<String, TypeCounts>,

@@ -23,7 +23,7 @@ use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
 use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
-use crate::store::Store;
+use crate::store::{Store, SyncType};
 
 /// Syncs `connector` into `store`. See the [module docs](crate::engine) for the order, the
 /// checks, the warning policy, retries, checkpoints and resume.
@@ -63,13 +63,11 @@ pub async fn sync(
 
     let scope = super::scope::check(connector, options.resource_types.as_deref(), &env).await?;
     let start = store.begin_sync_of(scope.sync_type).await?;
-    // What the scope check's calls cached joins the sync's session: their pages may answer
-    // the sync's own first calls.
-    let probed = env.session.take_dirty();
-    env.session = SessionCache::from_entries(start.session);
-    for (key, value) in probed {
-        env.session.put(key, value);
-    }
+    env.session = joined_session(
+        start.session,
+        env.session.take_dirty(),
+        start.checkpoint.is_some(),
+    );
     let type_ids: Vec<String> = plan.types.iter().map(|t| t.id.clone()).collect();
     let (mut state, resumed) = match &start.checkpoint {
         Some(json) => (
@@ -88,6 +86,7 @@ pub async fn sync(
         env,
         sync_id: start.sync_id,
         resumed,
+        sync_type: scope.sync_type,
         state,
         tasks: JoinSet::new(),
         task_ids: HashMap::new(),
@@ -107,6 +106,24 @@ pub async fn sync(
     engine.run().await
 }
 
+/// The sync's session: what the store kept of it (a resumed sync's), joined by what the scope
+/// check's calls cached, whose pages may answer the sync's own first calls. A resumed sync's
+/// own entries win: they are what its listings recorded (a list's total among them), and a
+/// probe made now must not overwrite them.
+fn joined_session(
+    restored: Vec<(String, Vec<u8>)>,
+    probed: Vec<(String, Vec<u8>)>,
+    resumed: bool,
+) -> SessionCache {
+    let session = SessionCache::from_entries(restored);
+    for (key, value) in probed {
+        if !resumed || session.get(&key).is_none() {
+            session.put(key, value);
+        }
+    }
+    session
+}
+
 struct Engine<'a> {
     store: &'a dyn Store,
     options: SyncOptions,
@@ -114,6 +131,7 @@ struct Engine<'a> {
     env: CallEnv,
     sync_id: String,
     resumed: bool,
+    sync_type: SyncType,
     state: State,
     tasks: JoinSet<Outcome>,
     /// tokio task id → call id, to name the call whose task panicked.
@@ -646,6 +664,7 @@ impl Engine<'_> {
         SyncSummary {
             sync_id: self.sync_id.clone(),
             resumed: self.resumed,
+            sync_type: self.sync_type,
             resource_types: stats.counts.clone(),
             pages: stats.pages,
             retries: stats.retries,
@@ -659,5 +678,29 @@ impl Engine<'_> {
         if let Some(observer) = &self.options.observer {
             observer.on_event(&event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::joined_session;
+
+    fn entry(key: &str, value: &str) -> (String, Vec<u8>) {
+        (key.to_owned(), value.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_resumed_sync_keeps_what_its_listings_recorded_over_the_scope_checks_probes() {
+        let restored = || vec![entry("paging:total:teams", "230")];
+        let probed = || vec![entry("paging:total:teams", "231"), entry("page:1", "p")];
+        let resumed = joined_session(restored(), probed(), true);
+        assert_eq!(&*resumed.get("paging:total:teams").unwrap(), b"230");
+        assert_eq!(
+            &*resumed.get("page:1").unwrap(),
+            b"p",
+            "what it lacked joins"
+        );
+        let fresh = joined_session(Vec::new(), probed(), false);
+        assert_eq!(&*fresh.get("paging:total:teams").unwrap(), b"231");
     }
 }

@@ -127,7 +127,8 @@ where
             Ok(true) => {}
             Ok(false) => {
                 return ConnectorError::not_found(format!(
-                    "{what}: PlanetScale answered 404 Not Found, and what the change is about is                      gone; sync again to see the current state"
+                    "{what}: PlanetScale answered 404 Not Found, and what the change is about is \
+                     gone; sync again to see the current state"
                 ))
                 .with_source(e);
             }
@@ -185,7 +186,9 @@ pub(crate) async fn organization(
         ConnectorError::new(
             ErrorKind::PermissionDenied,
             format!(
-                "{what}: PlanetScale answered {} to reading organization {org}: the service                  token lacks the read_organization access on it, or the organization is gone;                  add the access in {org}'s Organization settings → Service tokens",
+                "{what}: PlanetScale answered {} to reading organization {org}: the service \
+                 token lacks the read_organization access on it, or the organization is gone; \
+                 add the access in {org}'s Organization settings → Service tokens",
                 e.status().map(|s| s.to_string()).unwrap_or_default()
             ),
         )

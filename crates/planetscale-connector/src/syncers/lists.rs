@@ -91,7 +91,9 @@ impl Api {
     }
 
     /// Page `page` of `list`, fetched once per sync: from the session cache, from validation's
-    /// prefetch, or by `fetch`; then kept in the session cache.
+    /// prefetch, or by `fetch`; then kept in the session cache. A cached page whose total is not
+    /// the latest listing's is fetched again: it was fetched before the list changed and cached
+    /// after the fresh listing that replaced it.
     pub(crate) async fn shared_page<T, F, Fut>(
         &self,
         session: &SessionCache,
@@ -104,7 +106,10 @@ impl Api {
         F: Fn(u32) -> Fut,
         Fut: Future<Output = Result<FetchedPage<T>, ConnectorError>>,
     {
-        if let Some(cached) = cache::page(session, &list.key, page) {
+        let latest = list.paged.recorded_total(session);
+        if let Some(cached) = cache::page::<T>(session, &list.key, page)
+            && (latest.is_none() || cached.total_count == latest)
+        {
             return Ok(cached);
         }
         let fetched = self.first_or(&list.key, page, fetch).await?;
@@ -419,4 +424,62 @@ pub(crate) fn token_name(token: &ServiceToken) -> String {
         .or(super::non_blank(token.display_name.as_ref()))
         .unwrap_or(&token.id)
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use planetscale_client::{Client, Credentials};
+
+    use super::*;
+    use crate::connector::Options;
+
+    fn page(items: &[&str], total: u64) -> FetchedPage<String> {
+        FetchedPage {
+            items: items.iter().map(|s| s.to_string()).collect(),
+            next_page: None,
+            total_pages: Some(3),
+            total_count: Some(total),
+        }
+    }
+
+    /// Enqueued pages run concurrently: page 3, fetched before the list changed, can be cached
+    /// after the fresh listing cached its own page 3. The next reader must not take it.
+    #[tokio::test]
+    async fn a_page_from_before_the_list_changed_is_fetched_again() {
+        let credentials = Credentials::parse("id:secret").unwrap();
+        let client = Client::builder(credentials)
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let api = Api {
+            client,
+            shared: Default::default(),
+            options: Options::default(),
+        };
+        let org = OrgEntry {
+            id: "o1".into(),
+            name: "acme".into(),
+        };
+        let list = api.teams_list(&org);
+        let session = SessionCache::default();
+        // The latest listing holds 201 items; a page of the 200-item list is cached.
+        let fresh = |_| async { Ok(page(&["fresh"], 201)) };
+        list.paged
+            .recheck(&session, 1, &page(&["first"], 201), fresh)
+            .await
+            .unwrap();
+        cache::put_page(&session, &list.key, 3, &page(&["stale"], 200));
+
+        let got = api.shared_page(&session, &list, 3, fresh).await.unwrap();
+        assert_eq!(got.items, ["fresh"]);
+        let again = api
+            .shared_page::<String, _, _>(&session, &list, 3, |_| async { unreachable!("cached") })
+            .await
+            .unwrap();
+        assert_eq!(
+            again.items,
+            ["fresh"],
+            "the fresh page replaces the stale one"
+        );
+    }
 }
