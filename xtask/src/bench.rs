@@ -607,53 +607,17 @@ impl Fake {
             .unwrap_or(0))
     }
 
-    /// The connector's minimum (the formula in `planetscale-connector`'s docs):
-    /// max(1, ceil(O/100)) for the organization list, then per organization
-    /// max(1, ceil(N/100)) + max(1, ceil(T/100)) + Σ max(1, ceil(s_i/100)); with the optional
-    /// parts, per organization also max(1, ceil(D/100)) for the databases, max(1, ceil(S/100))
-    /// for the service tokens plus S when their list leaves the accesses out,
-    /// max(1, ceil(A/100)) + Σ max(1, ceil(k_a/100)) for the OAuth applications and their
-    /// tokens plus each token listed without its accesses, and max(1, ceil(I/100)) for the
-    /// invitations.
+    /// The connector's minimum (the formula in `planetscale-connector`'s docs), with every
+    /// optional part or none, as the fake works it out from the data it serves.
     fn minimum_requests(&self, opt_ins: bool) -> Result<u64, String> {
-        let data = self.get_json("/__fake/dataset")?;
-        let orgs = data["organizations"]
-            .as_array()
-            .ok_or("fake dataset lacks organizations")?;
-        let pages = |n: usize| n.div_ceil(100).max(1) as u64;
-        let len = |v: &Value| v.as_array().map_or(0, Vec::len);
-        let mut total = pages(orgs.len());
-        for org in orgs {
-            let teams = org["teams"].as_array().cloned().unwrap_or_default();
-            total += pages(len(&org["members"])) + pages(teams.len());
-            total += teams.iter().map(|t| pages(len(&t["members"]))).sum::<u64>();
-            if !opt_ins {
-                continue;
-            }
-            let tokens = len(&org["service_tokens"]);
-            total +=
-                pages(len(&org["databases"])) + pages(tokens) + pages(len(&org["invitations"]));
-            if org["service_token_list_omits_accesses"] == true {
-                total += tokens as u64;
-            }
-            let apps = org["oauth_applications"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            total += pages(apps.len());
-            for tokens in apps.iter().filter_map(|a| a["tokens"].as_array()) {
-                total += pages(tokens.len());
-                // A token listed without its accesses is read on its own.
-                total += tokens
-                    .iter()
-                    .filter(|t| {
-                        t["service_token_accesses"].is_null()
-                            && t["oauth_accesses_by_resource"].is_null()
-                    })
-                    .count() as u64;
-            }
-        }
-        Ok(total)
+        let query = match opt_ins {
+            true => "?databases=true&service_tokens=true&oauth_applications=true&invitations=true",
+            false => "",
+        };
+        let minimum = self.get_json(&format!("/__fake/minimum-requests{query}"))?;
+        minimum
+            .as_u64()
+            .ok_or_else(|| format!("the fake's minimum is not a number: {minimum}"))
     }
 }
 

@@ -207,7 +207,6 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
     let resources_removed = removed.into_iter().map(|(r, _)| r).collect();
 
     let (gained, lost) = merge_ids(old, new, GRANTS.name, types)?;
-    let mut slugs: BTreeMap<String, String> = BTreeMap::new();
     let mut paths = Paths::of(vec![new, old]);
     let mut access: BTreeMap<ResourceId, PrincipalChanges> = BTreeMap::new();
     for (snapshot, ids, is_gain) in [(new, gained, true), (old, lost, false)] {
@@ -219,7 +218,7 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
             else {
                 continue;
             };
-            let change = change(&grant, &mut names, &mut slugs, &mut paths, [new, old])?;
+            let change = change(&grant, &mut names, &mut paths)?;
             let entry = access.entry(grant.principal.id.clone()).or_default();
             match is_gain {
                 true => entry.gained.push(change),
@@ -293,6 +292,15 @@ impl ResourceRef {
             display_name,
         }
     }
+
+    /// `type:id (display name)`, as [`label`](crate::label) names a resource.
+    pub fn label(&self) -> String {
+        let id = format!("{}:{}", self.resource_type, self.resource);
+        match self.display_name.is_empty() || self.display_name == self.resource {
+            true => id,
+            false => format!("{id} ({})", self.display_name),
+        }
+    }
 }
 
 /// The resource types both syncs hold, sorted.
@@ -309,25 +317,17 @@ fn common_types(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Vec<String>> {
 fn change(
     grant: &Grant,
     names: &mut Names<'_, '_>,
-    slugs: &mut BTreeMap<String, String>,
     paths: &mut Paths<'_, '_>,
-    snapshots: [&Snapshot<'_>; 2],
 ) -> Result<AccessChange> {
     let entitlement_id = grant.entitlement.id.clone();
-    if !slugs.contains_key(&entitlement_id) {
-        let mut name = entitlement_id.clone();
-        for snapshot in snapshots {
-            if let Some(e) = snapshot.entitlement(&entitlement_id)? {
-                name = entitlement_name(&e).to_owned();
-                break;
-            }
-        }
-        slugs.insert(entitlement_id.clone(), name);
-    }
+    let entitlement = match names.entitlement(&entitlement_id)? {
+        Some(e) => entitlement_name(e).to_owned(),
+        None => entitlement_id.clone(),
+    };
     let on = &grant.entitlement.resource.id;
     Ok(AccessChange {
         grant_id: grant.id.clone(),
-        entitlement: slugs[&entitlement_id].clone(),
+        entitlement,
         entitlement_id,
         resource: ResourceRef::of(on, names.display_name(on)?),
         via: paths.of_grant(grant)?.via,

@@ -34,7 +34,6 @@ impl Path {
 /// that has it (a diff's newer sync, then its older one).
 #[derive(Debug)]
 pub struct Paths<'s, 'r> {
-    snapshots: Vec<&'s Snapshot<'r>>,
     names: Names<'s, 'r>,
     named: HashMap<String, String>,
 }
@@ -48,8 +47,7 @@ impl<'s, 'r> Paths<'s, 'r> {
     /// Paths of grants of any of `snapshots`.
     pub fn of(snapshots: Vec<&'s Snapshot<'r>>) -> Self {
         Paths {
-            names: Names::of(snapshots.clone()),
-            snapshots,
+            names: Names::of(snapshots),
             named: HashMap::new(),
         }
     }
@@ -81,14 +79,7 @@ impl<'s, 'r> Paths<'s, 'r> {
         if let Some(named) = self.named.get(id) {
             return Ok(named.clone());
         }
-        let mut found = None;
-        for snapshot in &self.snapshots {
-            found = snapshot.entitlement(id)?;
-            if found.is_some() {
-                break;
-            }
-        }
-        let named = match found {
+        let named = match self.names.entitlement(id)?.cloned() {
             Some(e) => {
                 let on = self.names.resource_or_id(&e.resource)?;
                 let place = format!("{} {}", on.id.resource_type, short_name(&on));

@@ -230,10 +230,7 @@ impl C1zReader {
     /// [`SyncRun::is_finished`]).
     pub fn latest_sync(&self) -> Result<SyncRun> {
         let syncs = self.syncs()?;
-        let finished = syncs
-            .iter()
-            .rev()
-            .find(|s| s.is_finished() && s.sync_type == "full");
+        let finished = syncs.iter().rev().find(|s| s.is_finished() && s.is_full());
         match finished.or(syncs.last()) {
             Some(s) => Ok(s.clone()),
             None => Err(Error::NoSyncs {
@@ -381,9 +378,11 @@ impl C1zReader {
             table.name
         );
         let context = format!("reading {}", table.name);
+        // Cached: a lookup by id runs once per name or changed row, and parsing costs more
+        // than the indexed read.
         let mut stmt = self
             .conn
-            .prepare(&sql)
+            .prepare_cached(&sql)
             .map_err(|e| self.sqlite(&context, e))?;
         self.steps.start();
         let mut rows = stmt

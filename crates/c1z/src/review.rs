@@ -95,7 +95,6 @@ impl Snapshot<'_> {
         let mut names = Names::new(self);
         let mut paths = Paths::new(self);
         let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
-        let mut slugs: HashMap<String, String> = HashMap::new();
         let mut rows: BTreeMap<(ResourceId, ResourceId), Acc> = BTreeMap::new();
         self.for_each_grant(Default::default(), |grant| {
             let principal = names.resource_or_id(&grant.principal)?;
@@ -104,7 +103,7 @@ impl Snapshot<'_> {
             }
             let on = names.resource_or_id(&grant.entitlement.resource)?;
             let top = top_of(&on.id, &mut names, &mut tops)?;
-            let held = held(self, &grant, &on, &mut slugs, &mut paths)?;
+            let held = held(&grant, &on, &mut names, &mut paths)?;
             let acc = rows.entry((top.clone(), principal.id.clone())).or_default();
             match (on.id == top, has(&on, Trait::Group)) {
                 (true, _) => acc.roles.push(held),
@@ -168,27 +167,20 @@ fn top_of(
     Ok(current)
 }
 
-/// `grant` as the review names it; `slugs` remembers each entitlement's slug, read once from
-/// the sync (a grant's copy may lack it).
+/// `grant` as the review names it, its entitlement's slug read from the sync (a grant's copy
+/// may lack it).
 fn held(
-    snapshot: &Snapshot<'_>,
     grant: &Grant,
     on: &Resource,
-    slugs: &mut HashMap<String, String>,
+    names: &mut Names<'_, '_>,
     paths: &mut Paths<'_, '_>,
 ) -> Result<Held> {
     let id = &grant.entitlement.id;
-    if !slugs.contains_key(id) {
-        let slug = match snapshot.entitlement(id)? {
-            Some(e) => entitlement_name(&e).to_owned(),
-            None => entitlement_name(&grant.entitlement).to_owned(),
-        };
-        slugs.insert(id.clone(), slug);
-    }
+    let slug = entitlement_name(names.entitlement(id)?.unwrap_or(&grant.entitlement)).to_owned();
     let path = paths.of_grant(grant)?;
     Ok(Held {
         resource: short_name(on),
-        slug: slugs[id].clone(),
+        slug,
         entitlement_id: id.clone(),
         direct: path.direct,
         via: path.via,

@@ -151,21 +151,16 @@ impl<'r> Snapshot<'r> {
     /// Everything `principal` holds, per resource, in resource id order.
     pub fn access(&self, principal: &ResourceId) -> Result<Vec<Access>> {
         let mut names = Names::new(self);
-        let mut entitlements: HashMap<String, Entitlement> = HashMap::new();
         let mut held: BTreeMap<ResourceId, Vec<(Entitlement, Grant)>> = BTreeMap::new();
         let filter = GrantFilter {
             principal: Some(principal.clone()),
             ..Default::default()
         };
         self.for_each_grant(filter, |grant| {
-            let id = &grant.entitlement.id;
-            if !entitlements.contains_key(id) {
-                let found = self
-                    .entitlement(id)?
-                    .unwrap_or_else(|| grant.entitlement.clone());
-                entitlements.insert(id.clone(), found);
-            }
-            let entitlement = entitlements[id].clone();
+            let entitlement = names
+                .entitlement(&grant.entitlement.id)?
+                .cloned()
+                .unwrap_or_else(|| grant.entitlement.clone());
             held.entry(grant.entitlement.resource.id.clone())
                 .or_default()
                 .push((entitlement, grant));
@@ -213,6 +208,7 @@ impl<'r> Snapshot<'r> {
 pub struct Names<'s, 'r> {
     snapshots: Vec<&'s Snapshot<'r>>,
     cache: HashMap<ResourceId, Option<Resource>>,
+    entitlements: HashMap<String, Option<Entitlement>>,
 }
 
 impl<'s, 'r> Names<'s, 'r> {
@@ -227,6 +223,7 @@ impl<'s, 'r> Names<'s, 'r> {
         Names {
             snapshots,
             cache: HashMap::new(),
+            entitlements: HashMap::new(),
         }
     }
 
@@ -243,6 +240,21 @@ impl<'s, 'r> Names<'s, 'r> {
             self.cache.insert(id.clone(), found);
         }
         Ok(self.cache.get(id).and_then(Option::as_ref))
+    }
+
+    /// The entitlement with id `id`, if any snapshot has it.
+    pub fn entitlement(&mut self, id: &str) -> Result<Option<&Entitlement>> {
+        if !self.entitlements.contains_key(id) {
+            let mut found = None;
+            for snapshot in &self.snapshots {
+                found = snapshot.entitlement(id)?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            self.entitlements.insert(id.to_owned(), found);
+        }
+        Ok(self.entitlements.get(id).and_then(Option::as_ref))
     }
 
     /// The stored resource for `partial`'s id, or `partial` itself when none is stored.

@@ -378,11 +378,7 @@ fn args(setting: &Setting, resource_types: &[String]) -> Vec<Arg> {
 }
 
 fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err("expected true or false".to_owned()),
-    }
+    crate::settings::parse_bool(text).ok_or_else(|| "expected true or false".to_owned())
 }
 
 #[cfg(test)]

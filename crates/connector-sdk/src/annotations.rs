@@ -93,16 +93,15 @@ impl Annotation {
     /// baton's empty `GrantImmutable`, which grant expansion puts on the grants it creates:
     /// they follow from other grants and cannot be revoked on their own.
     pub fn grant_immutable() -> Self {
-        Annotation::Other {
-            type_url: GRANT_IMMUTABLE.to_owned(),
-            value: Vec::new(),
-        }
+        Annotation::empty_message("GrantImmutable")
     }
 
     /// Whether this is a `GrantImmutable` annotation.
     pub fn is_grant_immutable(&self) -> bool {
-        matches!(self, Annotation::Other { type_url, .. } if type_url == GRANT_IMMUTABLE)
+        matches!(self, Annotation::Other { type_url, .. }
+            if type_url.strip_prefix(C1_V2) == Some("GrantImmutable"))
     }
+
     /// baton's `GrantAlreadyExists`: a grant asked for was held already (an empty message).
     pub fn grant_already_exists() -> Self {
         Annotation::empty_message("GrantAlreadyExists")
@@ -116,14 +115,14 @@ impl Annotation {
     /// The `c1.connector.v2` message `name`, which has no fields.
     fn empty_message(name: &str) -> Self {
         Annotation::Other {
-            type_url: format!("type.googleapis.com/c1.connector.v2.{name}"),
+            type_url: format!("{C1_V2}{name}"),
             value: Vec::new(),
         }
     }
 }
 
-/// The type URL of baton's `GrantImmutable` message.
-const GRANT_IMMUTABLE: &str = "type.googleapis.com/c1.connector.v2.GrantImmutable";
+/// The type URL prefix of baton's `c1.connector.v2` messages.
+const C1_V2: &str = "type.googleapis.com/c1.connector.v2.";
 
 macro_rules! annotation_from {
     ($($ty:ident),*) => {$(

@@ -80,25 +80,37 @@ impl ExpandableGrant {
     /// The expansion `grant` asks for: its first `GrantExpandable` annotation, if that names at
     /// least one non-blank entitlement id (the grants baton marks `needs_expansion`).
     pub fn of(grant: &Grant) -> Option<ExpandableGrant> {
-        let (ids, shallow, types) = grant.annotations.iter().find_map(|a| match a {
-            Annotation::GrantExpandable {
-                entitlement_ids,
-                shallow,
-                resource_type_ids,
-            } => Some((entitlement_ids, *shallow, resource_type_ids)),
-            _ => None,
-        })?;
-        ids.iter()
-            .any(|id| !id.trim().is_empty())
-            .then(|| ExpandableGrant {
-                grant_id: grant.id.clone(),
-                entitlement_id: grant.entitlement.id.clone(),
-                principal: grant.principal.id.clone(),
-                source_entitlement_ids: ids.clone(),
-                shallow,
-                principal_types: types.clone(),
-            })
+        let (ids, shallow, types) = expansion(grant)?;
+        Some(ExpandableGrant {
+            grant_id: grant.id.clone(),
+            entitlement_id: grant.entitlement.id.clone(),
+            principal: grant.principal.id.clone(),
+            source_entitlement_ids: ids.clone(),
+            shallow,
+            principal_types: types.clone(),
+        })
     }
+
+    /// Whether `grant` asks for expansion, as [`of`](Self::of) reads it, without copying.
+    pub fn is_expandable(grant: &Grant) -> bool {
+        expansion(grant).is_some()
+    }
+}
+
+/// The source ids, `shallow` and principal types of `grant`'s first `GrantExpandable`
+/// annotation, if it names at least one non-blank entitlement id.
+fn expansion(grant: &Grant) -> Option<(&Vec<String>, bool, &Vec<String>)> {
+    let (ids, shallow, types) = grant.annotations.iter().find_map(|a| match a {
+        Annotation::GrantExpandable {
+            entitlement_ids,
+            shallow,
+            resource_type_ids,
+        } => Some((entitlement_ids, *shallow, resource_type_ids)),
+        _ => None,
+    })?;
+    ids.iter()
+        .any(|id| !id.trim().is_empty())
+        .then_some((ids, shallow, types))
 }
 
 /// One page of what a store read, and the token of the next page (`None` after the last).

@@ -254,9 +254,9 @@ impl Error {
         self.status() == Some(StatusCode::FORBIDDEN)
     }
 
-    /// Whether the server refused the request as invalid for the state it is in (400 or 422):
-    /// a team managed by the identity provider, the last admin, a role a service token may not
-    /// give. [`Error::server_message`] says why.
+    /// Whether the server refused the request as invalid for the state it is in (400, 409 or
+    /// 422): a team managed by the identity provider, the last admin, a role a service token may
+    /// not give. [`Error::server_message`] says why.
     pub fn is_refused(&self) -> bool {
         matches!(self.status().map(|s| s.as_u16()), Some(400 | 409 | 422))
     }

@@ -243,10 +243,7 @@ impl PlanetScaleConnector {
             .await?;
         let mut orgs = Vec::new();
         for (number, page) in (1..).zip(pages) {
-            orgs.extend(page.items.iter().map(|o| OrgEntry {
-                id: o.id.clone(),
-                name: o.name.clone(),
-            }));
+            orgs.extend(page.items.iter().map(crate::syncers::org_entry));
             prefetch.put(crate::syncers::ORGS, number, page);
         }
         let checked: Vec<(OrgReach, Prefetch)> = futures::stream::iter(orgs)
@@ -341,20 +338,7 @@ impl PlanetScaleConnector {
         }
         if options.invitations {
             let list = api.invitations_list(&org);
-            let page = probed(
-                api.client
-                    .list_invitations(&org.name, 1)
-                    .await
-                    .map(fetched)
-                    .map_err(|e| {
-                        crate::syncers::listing_error(
-                            e,
-                            "invitations",
-                            &org.name,
-                            invitation::ACCESS,
-                        )
-                    }),
-            )?;
+            let page = probed(api.fetch_invitations(&org, 1).await)?;
             reach
                 .parts
                 .push(PartReach::of(Part::Invitations, page.as_ref()));

@@ -12,7 +12,7 @@ use planetscale_client::{Client, ClientBuilder, Credentials, RetryPolicy};
 use planetscale_connector::{Options, PlanetScaleConnector};
 use planetscale_fake::{
     DEFAULT_TOKEN, DEFAULT_TOKEN_ID, DataSpec, Dataset, EndpointKind, FakeConfig, FakeServer,
-    FaultMatch, FaultRule, Times, TokenConfig,
+    FaultMatch, FaultRule, OptionalLists, Times, TokenConfig,
 };
 
 /// Serves `dataset` to the default full-access token.
@@ -165,41 +165,13 @@ pub fn expected_requests(dataset: &Dataset, orgs: &[&str]) -> usize {
 /// the list leaves their accesses out; OAuth applications max(1, ⌈A/100⌉) + Σ over applications
 /// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉).
 pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options) -> usize {
-    let pages = |n: usize| n.div_ceil(100).max(1);
-    let per_org: usize = orgs
-        .iter()
-        .map(|name| {
-            let org = dataset.org(name).unwrap();
-            let teams: usize = org.teams.iter().map(|t| pages(t.members.len())).sum();
-            let mut n = pages(org.members.len()) + pages(org.teams.len()) + teams;
-            if options.list_databases {
-                n += pages(org.databases.len());
-            }
-            if options.service_tokens {
-                let tokens = org.service_tokens.len();
-                n += pages(tokens);
-                if org.service_token_list_omits_accesses {
-                    n += tokens;
-                }
-            }
-            if options.oauth_applications {
-                let apps = &org.oauth_applications;
-                n += pages(apps.len());
-                n += apps.iter().map(|a| pages(a.tokens.len())).sum::<usize>();
-                // A token listed without its accesses is read on its own.
-                let bare = |t: &&serde_json::Value| {
-                    t["service_token_accesses"].is_null()
-                        && t["oauth_accesses_by_resource"].is_null()
-                };
-                n += apps.iter().flat_map(|a| &a.tokens).filter(bare).count();
-            }
-            if options.invitations {
-                n += pages(org.invitations.len());
-            }
-            n
-        })
-        .sum();
-    pages(orgs.len()) + per_org
+    let lists = OptionalLists {
+        databases: options.list_databases,
+        service_tokens: options.service_tokens,
+        oauth_applications: options.oauth_applications,
+        invitations: options.invitations,
+    };
+    dataset.minimum_requests(Some(orgs), lists)
 }
 
 /// Every link of an error chain, joined: what a person would see with `{:#}`.

@@ -213,7 +213,7 @@ fn own_token(token: &TokenConfig, org: &OrgIndex) -> serde_json::Value {
             serde_json::json!({
                 "id": format!("{}-access-{i}", token.id),
                 "access": access,
-                "description": access.replace('_', " "),
+                "description": crate::generate::describe(access),
                 "resource_name": org.name,
                 "resource_id": org.id,
                 "resource_type": "Organization",

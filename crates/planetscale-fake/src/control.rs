@@ -4,19 +4,19 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde_json::json;
 
 use crate::state::Shared;
-use crate::{FaultRule, RateLimitConfig, RequestRecord, Stats};
+use crate::{FaultRule, OptionalLists, RateLimitConfig, RequestRecord, Stats};
 
 /// The control routes:
 /// `GET|DELETE /__fake/requests`, `GET /__fake/stats`, `PUT /__fake/faults` (a JSON list of
-/// [`FaultRule`]), `PUT /__fake/rate-limit` (a [`RateLimitConfig`] or `null`) and
-/// `GET /__fake/dataset`.
+/// [`FaultRule`]), `PUT /__fake/rate-limit` (a [`RateLimitConfig`] or `null`),
+/// `GET /__fake/dataset` and `GET /__fake/minimum-requests`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__fake/requests", get(requests).delete(clear_requests))
@@ -24,6 +24,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/__fake/faults", axum::routing::put(set_faults))
         .route("/__fake/rate-limit", axum::routing::put(set_rate_limit))
         .route("/__fake/dataset", get(dataset))
+        .route("/__fake/minimum-requests", get(minimum_requests))
         .fallback(not_found)
         .with_state(shared)
 }
@@ -64,6 +65,15 @@ async fn set_rate_limit(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
 async fn dataset(State(shared): State<Arc<Shared>>) -> Response {
     let json = serde_json::to_vec(&*shared.dataset()).unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+}
+
+/// [`Dataset::minimum_requests`](crate::Dataset::minimum_requests) of every organization, with
+/// the optional lists the query names (`?databases=true&invitations=true`…).
+async fn minimum_requests(
+    State(shared): State<Arc<Shared>>,
+    Query(lists): Query<OptionalLists>,
+) -> Json<usize> {
+    Json(shared.dataset().minimum_requests(None, lists))
 }
 
 async fn not_found() -> Response {

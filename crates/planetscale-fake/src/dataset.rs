@@ -43,6 +43,31 @@ pub struct OrgData {
     pub invitations: Vec<Value>,
 }
 
+/// The lists a client reads besides organizations, members, teams and team members; each is
+/// an option of the connector's, needing an access of its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OptionalLists {
+    /// `GET …/databases`.
+    pub databases: bool,
+    /// `GET …/service-tokens`.
+    pub service_tokens: bool,
+    /// `GET …/oauth-applications` and each application's tokens.
+    pub oauth_applications: bool,
+    /// `GET …/invitations`.
+    pub invitations: bool,
+}
+
+impl OptionalLists {
+    /// Every optional list.
+    pub const ALL: OptionalLists = OptionalLists {
+        databases: true,
+        service_tokens: true,
+        oauth_applications: true,
+        invitations: true,
+    };
+}
+
 /// One OAuth application and its tokens.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OAuthAppData {
@@ -122,6 +147,47 @@ impl Dataset {
     /// The organization called `name`.
     pub fn org(&self, name: &str) -> Option<&OrgData> {
         self.organizations.iter().find(|o| o.name() == name)
+    }
+
+    /// The fewest requests that read every page, at 100 items a page, of the organization
+    /// list (the organizations `orgs`, else all), and of each one's members, teams, team members
+    /// and the optional `lists`; a token a list shows without its accesses is read on its own.
+    /// `planetscale-connector`'s request formula, which its tests and the benchmark check.
+    pub fn minimum_requests(&self, orgs: Option<&[&str]>, lists: OptionalLists) -> usize {
+        let pages = |n: usize| n.div_ceil(100).max(1);
+        let reached: Vec<&OrgData> = match orgs {
+            Some(names) => names.iter().filter_map(|name| self.org(name)).collect(),
+            None => self.organizations.iter().collect(),
+        };
+        let per_org = reached.iter().map(|org| {
+            let team_members: usize = org.teams.iter().map(|t| pages(t.members.len())).sum();
+            let mut n = pages(org.members.len()) + pages(org.teams.len()) + team_members;
+            if lists.databases {
+                n += pages(org.databases.len());
+            }
+            if lists.service_tokens {
+                let tokens = org.service_tokens.len();
+                n += pages(tokens);
+                if org.service_token_list_omits_accesses {
+                    n += tokens;
+                }
+            }
+            if lists.oauth_applications {
+                let apps = &org.oauth_applications;
+                n += pages(apps.len());
+                n += apps.iter().map(|a| pages(a.tokens.len())).sum::<usize>();
+                let bare = |t: &&Value| {
+                    t["service_token_accesses"].is_null()
+                        && t["oauth_accesses_by_resource"].is_null()
+                };
+                n += apps.iter().flat_map(|a| &a.tokens).filter(bare).count();
+            }
+            if lists.invitations {
+                n += pages(org.invitations.len());
+            }
+            n
+        });
+        pages(reached.len()) + per_org.sum::<usize>()
     }
 
     /// How many members the organization called `name` has.

@@ -955,7 +955,7 @@ impl<'a> Generator<'a> {
 }
 
 /// An access name as PlanetScale describes it: `read_branch` is "Read branch".
-fn describe(access: &str) -> String {
+pub(crate) fn describe(access: &str) -> String {
     let words = access.replace('_', " ");
     let mut chars = words.chars();
     match chars.next() {

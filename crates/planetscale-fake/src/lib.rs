@@ -52,7 +52,7 @@ pub use config::{
     ALL_ACCESSES, DEFAULT_TOKEN, DEFAULT_TOKEN_ID, FakeConfig, Latency, RateLimitConfig,
     RateLimitModel, RetryAfterStyle, TokenConfig,
 };
-pub use dataset::{Dataset, OAuthAppData, OrgData, TeamData};
+pub use dataset::{Dataset, OAuthAppData, OptionalLists, OrgData, TeamData};
 pub use endpoint::EndpointKind;
 pub use error::{Error, Result};
 pub use fault::{DataChange, FaultMatch, FaultRule, RepeatStyle, Times};

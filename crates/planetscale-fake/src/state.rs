@@ -222,7 +222,7 @@ impl Shared {
                 add_team_member(org_data, team, n);
             }
             DataChange::AddDatabase => {
-                let n = self.joined.fetch_add(1, Ordering::Relaxed) + 1;
+                let n = self.next_number();
                 if let Some(first) = org_data.databases.first() {
                     let mut database = first.clone();
                     database["id"] = format!("zx{n:010}").into();
@@ -231,7 +231,7 @@ impl Shared {
                 }
             }
             DataChange::RemoveTeamMember => {
-                if let Some(team) = org_data.teams.iter_mut().find(|t| Some(slug(t)) == team) {
+                if let Some(team) = org_data.teams.iter_mut().find(|t| Some(t.slug()) == team) {
                     let first = team.user_ids().next().map(str::to_owned);
                     if let Some(id) = first {
                         leave_team(team, &id);
@@ -289,7 +289,7 @@ fn late_team(org: &OrgData, n: u64) -> Option<TeamData> {
 /// The first organization member who is not in team `slug` joins it, at the head of its list.
 fn add_team_member(org: &mut OrgData, team_slug: Option<&str>, n: u64) {
     let OrgData { members, teams, .. } = org;
-    let Some(team) = teams.iter_mut().find(|t| Some(slug(t)) == team_slug) else {
+    let Some(team) = teams.iter_mut().find(|t| Some(t.slug()) == team_slug) else {
         return;
     };
     let in_team = |user: &Value| team.members.iter().any(|m| m["user"]["id"] == user["id"]);
@@ -330,10 +330,6 @@ pub(crate) fn leave_team(team: &mut TeamData, user_id: &str) -> bool {
         users.retain(|u| u["id"] != user_id);
     }
     team.members.len() != before
-}
-
-pub(crate) fn slug(team: &TeamData) -> &str {
-    team.team["slug"].as_str().unwrap_or_default()
 }
 
 /// Removes user `user_id` from the organization and from its teams; whether they were a member.

@@ -12,7 +12,7 @@ use crate::OrgData;
 use crate::api::{Answer, reachable_org};
 use crate::endpoint::{Endpoint, EndpointKind};
 use crate::generate::timestamp;
-use crate::state::{Shared, join_team, leave_team, now, now_millis, remove_member, slug};
+use crate::state::{Shared, join_team, leave_team, now, now_millis, remove_member};
 use crate::{TeamData, TokenConfig};
 
 /// The roles an organization member can hold through the API.
@@ -192,7 +192,7 @@ fn invite(org: &mut OrgData, body: &Value, number: u64) -> Written {
 
 /// The team `slug`, unless it does not exist (404) or an identity provider manages it (422).
 fn managed_check<'a>(org: &'a mut OrgData, team_slug: &str) -> Result<&'a mut TeamData, Answer> {
-    let Some(team) = org.teams.iter_mut().find(|t| slug(t) == team_slug) else {
+    let Some(team) = org.teams.iter_mut().find(|t| t.slug() == team_slug) else {
         return Err(Answer::not_found());
     };
     match team.team["managed"] == true {

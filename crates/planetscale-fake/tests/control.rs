@@ -1,7 +1,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use planetscale_fake::{Dataset, RequestRecord, Stats};
+use planetscale_fake::{Dataset, OptionalLists, RequestRecord, Stats};
 
 use crate::support::Fake;
 
@@ -134,6 +134,37 @@ async fn dataset_over_http() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn the_minimum_requests_with_and_without_the_optional_lists() {
+    let fake = Fake::small().await;
+    let dataset = fake.server.dataset();
+    let orgs = dataset.organizations.len();
+    let fake = &fake;
+    let minimum = |query: &'static str| async move {
+        let path = format!("/__fake/minimum-requests{query}");
+        let reply = fake.control(Method::GET, &path).send().await.unwrap();
+        reply.json::<usize>().await.unwrap()
+    };
+    let plain = dataset.minimum_requests(None, OptionalLists::default());
+    assert_eq!(minimum("").await, plain);
+    // Each organization: its members, its teams, and each team's members, a page each here.
+    let teams: usize = dataset.organizations.iter().map(|o| o.teams.len()).sum();
+    assert_eq!(plain, 1 + 2 * orgs + teams);
+    let invitations = dataset.minimum_requests(
+        None,
+        OptionalLists {
+            invitations: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(invitations, plain + orgs);
+    assert_eq!(minimum("?invitations=true").await, invitations);
+    let all = dataset.minimum_requests(None, OptionalLists::ALL);
+    let query = "?databases=true&service_tokens=true&oauth_applications=true&invitations=true";
+    assert_eq!(minimum(query).await, all);
+    assert!(all > invitations);
 }
 
 #[tokio::test]

@@ -64,8 +64,8 @@ pub fn render(d: &Diff) -> String {
     for r in &d.replaced {
         text.push_str(&format!(
             "{} is now {} (same email {}): an invitation accepted, or an account made again.\n",
-            label(&r.old),
-            label(&r.new),
+            r.old.label(),
+            r.new.label(),
             r.email
         ));
     }
@@ -89,9 +89,9 @@ pub fn render(d: &Diff) -> String {
             _ => "- lost",
         };
         access.row([
-            label(principal),
+            principal.label(),
             mark.to_owned(),
-            label(&c.resource),
+            c.resource.label(),
             c.entitlement.clone(),
             c.via.join(", "),
         ]);
@@ -114,7 +114,7 @@ pub fn render(d: &Diff) -> String {
     let mut attributes = Table::new(["PRINCIPAL", "ATTRIBUTE", "OLD", "NEW", "PERMISSIONS"]);
     for a in &d.attributes_changed {
         attributes.row([
-            label(&a.principal),
+            a.principal.label(),
             a.attribute.clone(),
             a.old.clone(),
             a.new.clone(),
@@ -144,8 +144,8 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
     for (change, principal, c) in access_changes(d) {
         let cells = vec![
             text(change),
-            Cell::from(label(principal)),
-            Cell::from(label(&c.resource)),
+            Cell::from(principal.label()),
+            Cell::from(c.resource.label()),
             Cell::from(&c.entitlement),
             Cell::from(&c.entitlement_id),
         ];
@@ -156,18 +156,18 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
     for r in &d.replaced {
         let cells = vec![
             text("replaced"),
-            Cell::from(label(&r.new)),
+            Cell::from(r.new.label()),
             text(""),
             text(""),
             text(""),
             text("email"),
-            Cell::from(label(&r.old)),
-            Cell::from(label(&r.new)),
+            Cell::from(r.old.label()),
+            Cell::from(r.new.label()),
         ];
         listing.push(padded(cells), || serde_json::Value::Null)?;
     }
     for (change, r) in resource_changes(d) {
-        let cells = vec![text(change), text(""), Cell::from(label(r))];
+        let cells = vec![text(change), text(""), Cell::from(r.label())];
         listing.push(padded(cells), || serde_json::Value::Null)?;
     }
     for a in &d.attributes_changed {
@@ -179,7 +179,7 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
 fn attribute_cells(a: &AttributeChange) -> Vec<Cell> {
     vec![
         Cell::from("changed"),
-        Cell::from(label(&a.principal)),
+        Cell::from(a.principal.label()),
         Cell::from(""),
         Cell::from(""),
         Cell::from(""),
@@ -221,13 +221,6 @@ fn header(sync: &SyncRef) -> String {
         None => format!("unfinished, started {}", sync.started_at),
     };
     format!("{} ({}, {when})", sync.id, sync.sync_type)
-}
-
-fn label(r: &ResourceRef) -> String {
-    match r.display_name.is_empty() || r.display_name == r.resource {
-        true => format!("{}:{}", r.resource_type, r.resource),
-        false => format!("{}:{} ({})", r.resource_type, r.resource, r.display_name),
-    }
 }
 
 /// The sync `id` names in the file, or its latest finished full sync.

@@ -409,7 +409,8 @@ fn last_sync(settings: &Settings) -> Result<c1z::C1zReader> {
     super::open(settings, file)
 }
 
-/// The last finished full sync.
+/// The sync names are looked up in: the latest finished full sync, else the latest sync (a
+/// partial one holds the names of the types it synced), which must have finished.
 fn snapshot(reader: &c1z::C1zReader) -> Result<c1z::Snapshot<'_>> {
     let snapshot = reader.snapshot(None)?;
     match snapshot.run().is_finished() {

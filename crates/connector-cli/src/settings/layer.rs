@@ -159,17 +159,22 @@ pub(crate) fn keys(setting: &Setting) -> Vec<(String, bool)> {
     keys
 }
 
+/// A boolean as flags, environment variables and config files write it.
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 /// Parses text as `setting`'s kind; on a bad value, says what was expected, never echoing the
 /// value (it may be a secret).
 pub(crate) fn parse(setting: &Setting, text: &str) -> Result<Value, &'static str> {
     match setting.kind {
         Kind::Text => Ok(Value::Text(text.to_owned())),
         Kind::Secret => Ok(Value::Secret(SecretString::from(text))),
-        Kind::Bool => match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(Value::Bool(true)),
-            "false" | "0" | "no" | "off" => Ok(Value::Bool(false)),
-            _ => Err("true or false"),
-        },
+        Kind::Bool => parse_bool(text).map(Value::Bool).ok_or("true or false"),
         Kind::Int => text
             .trim()
             .parse()

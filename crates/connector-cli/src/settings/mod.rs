@@ -19,7 +19,7 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 
-pub(crate) use layer::{Layer, Origin, clean};
+pub(crate) use layer::{Layer, Origin, clean, parse_bool};
 pub(crate) use schema::schema;
 
 /// What kind of value a setting holds.

@@ -18,12 +18,11 @@ use super::expand::Expander;
 use super::plan::{Plan, check_options};
 use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
-use crate::annotations::Annotation;
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
 use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
-use crate::store::{Store, SyncType};
+use crate::store::{ExpandableGrant, Store, SyncType};
 
 /// Syncs `connector` into `store`. See the [module docs](crate::engine) for the order, the
 /// checks, the warning policy, retries, checkpoints and resume.
@@ -599,11 +598,7 @@ impl Engine<'_> {
                 ));
             }
         }
-        self.state.needs_expansion |= items.iter().any(|g| {
-            g.annotations
-                .iter()
-                .any(|a| matches!(a, Annotation::GrantExpandable { .. }))
-        });
+        self.state.needs_expansion |= items.iter().any(ExpandableGrant::is_expandable);
         self.count(&action.resource_type).grants += items.len() as u64;
         self.buffers.grants.extend(items);
         Ok(())

@@ -13,7 +13,7 @@ use connector_sdk::{
 };
 use planetscale_client::{Invitation, Role};
 
-use super::{Api, listing_error, non_blank, organization, put, timestamp};
+use super::{Api, non_blank, organization, put, timestamp};
 
 pub(crate) const ID: &str = "invitation";
 
@@ -55,14 +55,7 @@ impl ResourceSyncer for InvitationSyncer {
         let at = PageToken::parse(cx.call.page_token.as_deref())?;
         let org = &self.api.org(session, &parent.resource).await?;
         let list = self.api.invitations_list(org);
-        let fetch = |page| async move {
-            self.api
-                .client
-                .list_invitations(&org.name, page)
-                .await
-                .map(super::fetched)
-                .map_err(|e| listing_error(e, "invitations", &org.name, ACCESS))
-        };
+        let fetch = |page| self.api.fetch_invitations(org, page);
         let page = self.api.first_or(&list.key, at.page, fetch).await?;
         let relisted = list.paged.recheck(session, at.page, &page, fetch).await?;
         let relisted = relisted

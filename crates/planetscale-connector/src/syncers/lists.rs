@@ -9,12 +9,14 @@ use std::future::Future;
 use connector_sdk::paging::{FetchedPage, PageToken, PagedList};
 use connector_sdk::{ConnectorError, ResourceId, SessionCache};
 use futures::{StreamExt, TryStreamExt};
-use planetscale_client::{Database, OAuthApplication, ServiceToken, Team};
+use planetscale_client::{Database, Invitation, OAuthApplication, ServiceToken, Team};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::access::{self, Held};
-use super::{Api, READ_ORGANIZATION, fetched, listing_error, oauth_token, service_token};
+use super::{
+    Api, READ_ORGANIZATION, fetched, invitation, listing_error, oauth_token, service_token,
+};
 use crate::cache::{self, AppEntry, OrgEntry};
 use crate::connector::map_client_error;
 
@@ -210,6 +212,19 @@ impl Api {
     /// One page of `org`'s service tokens from the API, each with its accesses: a token whose
     /// accesses the list left out is fetched on its own. A token deleted since the list was
     /// served (404 on its own) is left out.
+    /// Page `page` of `org`'s pending invitations, fetched now.
+    pub(crate) async fn fetch_invitations(
+        &self,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<Invitation>, ConnectorError> {
+        self.client
+            .list_invitations(&org.name, page)
+            .await
+            .map(fetched)
+            .map_err(|e| listing_error(e, "invitations", &org.name, invitation::ACCESS))
+    }
+
     pub(crate) async fn fetch_service_tokens(
         &self,
         org: &OrgEntry,
