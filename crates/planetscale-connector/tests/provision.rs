@@ -729,7 +729,7 @@ async fn a_change_goes_only_where_the_file_ids_are_verified_live() {
     // A team's slug now names another team of the organization.
     let teams = &dataset.org("acme").unwrap().teams;
     let (first, second) = (&teams[0], &teams[1]);
-    let team = format!("team:{}:member", first.id());
+    let team = format!("team:{}:member", first.team["id"].as_str().unwrap());
     let first_member = first.user_ids().next().unwrap().to_owned();
     let other = renamed(run.entitlement(&team), "slug", second.slug());
     stale(take(other.clone(), &first_member).await);
