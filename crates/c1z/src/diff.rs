@@ -359,7 +359,11 @@ fn attribute_changes(
         if let Side::Both(before, after) = side
             && before != after
         {
-            let decode = |data: &[u8]| crate::convert::decode_resource(data).ok().map(Capped::capped);
+            let decode = |data: &[u8]| {
+                crate::convert::decode_resource(data)
+                    .ok()
+                    .map(Capped::capped)
+            };
             if let (Some(b), Some(a)) = (decode(&before), decode(&after)) {
                 changed.push((b, a));
             }

@@ -86,11 +86,11 @@ pub use label::{entitlement_name, label, short_name};
 pub use output::check_output;
 pub use path::{Path, Paths};
 pub use principal::{AttributeDelta, Attributes, Lifetime, date_or_never, flag};
+pub use read_copy::remove_read_copies;
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,
 };
-pub use read_copy::remove_read_copies;
 pub use review::{Held, ReviewRow};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

@@ -93,7 +93,9 @@ impl Snapshot<'_> {
         self.for_each_resource(filter, |r| {
             let emails = r.user_trait().map(|t| t.emails.as_slice()).unwrap_or(&[]);
             if r.id.resource == wanted
-                || emails.iter().any(|e| e.address.trim().eq_ignore_ascii_case(wanted))
+                || emails
+                    .iter()
+                    .any(|e| e.address.trim().eq_ignore_ascii_case(wanted))
             {
                 found.push(r);
                 return Ok(());
@@ -118,9 +120,8 @@ impl Snapshot<'_> {
                                  display name: inspect resources lists them"
                     .to_owned();
                 if let Some(id) = named {
-                    known = format!(
-                        "{id} has it as display name, which its holder chooses; {known}"
-                    );
+                    known =
+                        format!("{id} has it as display name, which its holder chooses; {known}");
                 }
                 let closest: Vec<String> = closest.into_iter().map(|(_, e)| e).collect();
                 Err(Error::NoMatch {

@@ -93,8 +93,16 @@ async fn the_output_is_published_owner_only_whatever_mode_it_had() {
 async fn an_output_someone_else_could_have_written_is_refused() {
     type Plant = fn(&Path);
     let mut cases: Vec<(&str, Plant, &str)> = vec![
-        ("writable by others", |p| set_mode(p, 0o666), "is writable by other users"),
-        ("writable by the group", |p| set_mode(p, 0o664), "is writable by other users"),
+        (
+            "writable by others",
+            |p| set_mode(p, 0o666),
+            "is writable by other users",
+        ),
+        (
+            "writable by the group",
+            |p| set_mode(p, 0o664),
+            "is writable by other users",
+        ),
         (
             "a symbolic link",
             |p| {

@@ -577,7 +577,13 @@ fn display_width(s: &str) -> usize {
 /// characters would reorder or hide what follows them on the line: each becomes a space.
 pub fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() || invisible(c) { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || invisible(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -631,7 +637,11 @@ mod tests {
         let long = "é".repeat(MAX_CELL);
         t.row([long.as_str(), "b"]);
         let text = t.render(None);
-        assert!(text.lines().all(|l| l.len() <= MAX_CELL + 8), "{}", text.len());
+        assert!(
+            text.lines().all(|l| l.len() <= MAX_CELL + 8),
+            "{}",
+            text.len()
+        );
         assert!(text.contains("é…"), "{text}");
     }
 

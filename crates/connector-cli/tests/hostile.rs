@@ -178,7 +178,10 @@ fn bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, u64) {
     let toy = assert_cmd::cargo::cargo_bin("toy-connector");
     let status = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -d {} && exec \"$0\" \"$@\"", MEMORY_BOUND >> 10))
+        .arg(format!(
+            "ulimit -d {} && exec \"$0\" \"$@\"",
+            MEMORY_BOUND >> 10
+        ))
         .arg(toy)
         .args(args)
         .env_clear()
@@ -230,7 +233,13 @@ fn a_fifo_as_the_file_is_refused_by_every_reader() {
         &["inspect", "-f", "fifo.c1z", "stats"],
         &["diff", "fifo.c1z", "sync.c1z"],
         &["diff", "sync.c1z", "fifo.c1z"],
-        &["-f", "fifo.c1z", "-p", "--revoke-grant", "group:g1:member:user:u1"],
+        &[
+            "-f",
+            "fifo.c1z",
+            "-p",
+            "--revoke-grant",
+            "group:g1:member:user:u1",
+        ],
     ];
     for args in runs {
         let out = toy(dir.path())
@@ -239,7 +248,10 @@ fn a_fifo_as_the_file_is_refused_by_every_reader() {
             .assert()
             .failure();
         let text = outputs(out.get_output());
-        assert!(text.contains("it is not a regular file"), "{args:?}: {text}");
+        assert!(
+            text.contains("it is not a regular file"),
+            "{args:?}: {text}"
+        );
     }
 }
 
@@ -274,8 +286,14 @@ fn a_signal_while_reading_leaves_no_decompressed_copy() {
         };
         let started = std::time::Instant::now();
         while !copy(tmp.path()) {
-            assert!(started.elapsed() < Duration::from_secs(30), "no copy appeared");
-            assert!(child.try_wait().unwrap().is_none(), "ended before the signal");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no copy appeared"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "ended before the signal"
+            );
             std::thread::sleep(Duration::from_millis(1));
         }
         let sent = std::process::Command::new("kill")

@@ -124,10 +124,7 @@ fn grants_and_revokes_name_what_the_last_sync_holds() {
         "json",
     ]));
     assert_eq!(held["outcome"], "already-exists");
-    assert_eq!(
-        held["principal"],
-        "user0@toy.example (user:u0)"
-    );
+    assert_eq!(held["principal"], "user0@toy.example (user:u0)");
     assert_eq!(
         held["annotations"][0]["@type"],
         "type.googleapis.com/c1.connector.v2.GrantAlreadyExists"

@@ -743,11 +743,20 @@ async fn a_change_goes_only_where_the_file_ids_are_verified_live() {
     // A team the slug names no longer: not "already revoked", an error.
     let gone = renamed(run.entitlement(&team), "slug", "no-such-team");
     let result = take(gone, &first_member).await;
-    refused(result, ErrorKind::NotFound, "renamed or deleted since the sync");
+    refused(
+        result,
+        ErrorKind::NotFound,
+        "renamed or deleted since the sync",
+    );
 
     assert_eq!(run.writes(), Vec::<String>::new());
     let after = run.server.dataset();
     assert!(after.org("globex").unwrap().user_ids().eq(in_globex));
     let acme_now = after.org("acme").unwrap();
-    assert!(acme_now.members.iter().any(|m| m["user"]["id"] == admins[0].as_str() && m["role"] == "admin"));
+    assert!(
+        acme_now
+            .members
+            .iter()
+            .any(|m| m["user"]["id"] == admins[0].as_str() && m["role"] == "admin")
+    );
 }

@@ -87,10 +87,9 @@ impl Layer {
             .map(|s| s.name)
             .collect();
         if !guarded.is_empty() {
-            let holds_secret = settings
-                .iter()
-                .filter(set)
-                .any(|s| s.kind == Kind::Secret && matches!(layer.values[s.name], Value::Secret(_)));
+            let holds_secret = settings.iter().filter(set).any(|s| {
+                s.kind == Kind::Secret && matches!(layer.values[s.name], Value::Secret(_))
+            });
             super::secret::check_permissions("config file", path, &meta, holds_secret).map_err(
                 |e| {
                     Error::Config(format!(

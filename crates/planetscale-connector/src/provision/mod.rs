@@ -200,7 +200,10 @@ pub(crate) async fn organization(
     match id {
         Some(id) if found.id != id => Err(stale(
             what,
-            &format!("organization {org} is {} in PlanetScale, not {id}", found.id),
+            &format!(
+                "organization {org} is {} in PlanetScale, not {id}",
+                found.id
+            ),
         )),
         _ => Ok(found),
     }

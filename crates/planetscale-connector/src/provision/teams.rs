@@ -49,7 +49,10 @@ impl TeamMembers {
 
     /// Whether the user is in the team now (an answer about another user is not this one).
     async fn in_team(&self, t: &Target<'_>) -> planetscale_client::Result<bool> {
-        Ok(self.team_member(t).await?.is_some_and(|m| m.user.id == t.user_id))
+        Ok(self
+            .team_member(t)
+            .await?
+            .is_some_and(|m| m.user.id == t.user_id))
     }
 
     /// Whether the user is out of the team now (an answer about another user is not "out").
@@ -88,17 +91,17 @@ impl TeamMembers {
                     t.team, t.org, team.id, t.team_id
                 ),
             )),
-            Err(e) if e.is_not_found() || e.is_forbidden() => Err(ConnectorError::not_found(
-                format!(
+            Err(e) if e.is_not_found() || e.is_forbidden() => {
+                Err(ConnectorError::not_found(format!(
                     "{what}: PlanetScale has no team {} in {} (answered {}): it was renamed or \
                      deleted since the sync, or the token lacks read access to it; nothing was \
                      sent; sync again",
                     t.team,
                     t.org,
                     e.status().map(|s| s.to_string()).unwrap_or_default()
-                ),
-            )
-            .with_source(e)),
+                ))
+                .with_source(e))
+            }
             Err(e) => Err(map_client_error(e, what)),
         }
     }
@@ -227,7 +230,10 @@ fn target<'a>(
     }
     let org = profile_text(team, "organization").ok_or_else(|| unstored(team, "organization"))?;
     let slug = profile_text(team, "slug").ok_or_else(|| unstored(team, "slug"))?;
-    let parent = team.parent.as_ref().ok_or_else(|| unstored(team, "organization id"))?;
+    let parent = team
+        .parent
+        .as_ref()
+        .ok_or_else(|| unstored(team, "organization id"))?;
     Ok(Target {
         org: org.to_owned(),
         org_id: &parent.resource,
