@@ -438,7 +438,9 @@ impl State {
     /// time in between, is its refill rate. The rate is capped at a margin below it.
     fn measure(&mut self, sent_at: Instant, now: Instant) {
         if let Some((since, accepted)) = self.since_refusal
-            && let Some(span) = sent_at.checked_duration_since(since).filter(|s| !s.is_zero())
+            && let Some(span) = sent_at
+                .checked_duration_since(since)
+                .filter(|s| !s.is_zero())
         {
             let refill = f64::from(accepted) / span.as_secs_f64();
             let learned = (refill * MEASURE_MARGIN).max(SLOWEST_PER_SECOND);
