@@ -19,8 +19,17 @@ pub(crate) trait Capped {
 
 /// Cuts `text` to [`MAX_TEXT`] bytes at a character boundary, ending in `…` when cut.
 pub(crate) fn cap(text: &mut String) {
-    if text.len() > MAX_TEXT {
-        let end = text.floor_char_boundary(MAX_TEXT - '…'.len_utf8());
+    cut_text(text, MAX_TEXT);
+}
+
+/// Cuts `text` to at most `max` bytes (at least 3) at a character boundary, ending in `…` when
+/// cut, and gives back the memory it no longer needs.
+pub fn cut_text(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
         text.truncate(end);
         text.push('…');
         text.shrink_to_fit();

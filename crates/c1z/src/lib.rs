@@ -77,7 +77,7 @@ mod worker;
 mod working;
 mod writer;
 
-pub use cap::MAX_TEXT;
+pub use cap::{MAX_TEXT, cut_text};
 pub use diff::{
     AccessChange, AttributeChange, Diff, PrincipalChanges, Replacement, ResourceRef, SyncRef, diff,
 };

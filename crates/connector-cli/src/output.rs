@@ -504,11 +504,7 @@ pub const MAX_CELL: usize = 4096;
 
 /// `text`, cut to [`MAX_CELL`] bytes at a character boundary, ending in `…` when cut.
 fn capped(mut text: String) -> String {
-    if text.len() > MAX_CELL {
-        let end = text.floor_char_boundary(MAX_CELL - '…'.len_utf8());
-        text.truncate(end);
-        text.push('…');
-    }
+    c1z::cut_text(&mut text, MAX_CELL);
     text
 }
 
