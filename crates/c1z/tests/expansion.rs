@@ -286,3 +286,49 @@ async fn an_expansion_stopped_midway_resumes_to_the_same_file() {
     };
     assert_eq!(full(&out), full(&reference));
 }
+
+#[tokio::test]
+async fn a_finished_sync_carries_its_timing_where_baton_reads_it() {
+    // baton-sdk's stats code reads `step_durations_ms` and `connector_call_stats` at the top
+    // of the sync token, and caches them in `stats` with the counts: both hold them.
+    let (_, unexpanded) = legacy("legacy-unexpanded.c1z");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.c1z");
+    let summary = replay_into(&out, unexpanded, SyncOptions::default()).await;
+    let db = raw_db(&out);
+    let (token, stats): (String, String) = db
+        .conn
+        .query_row(
+            "SELECT sync_token, stats FROM v1_sync_runs WHERE sync_id = ?1",
+            [&summary.sync_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let token: serde_json::Value = serde_json::from_str(&token).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let steps = token["step_durations_ms"].as_object().unwrap();
+    for step in [
+        "list-resources",
+        "list-entitlements",
+        "list-grants",
+        "grant-expansion",
+    ] {
+        assert!(steps.contains_key(step), "{step} missing from {steps:?}");
+    }
+    let calls = token["connector_call_stats"].as_object().unwrap();
+    let grants = &calls["list-grants"];
+    let per_type: u64 = calls
+        .iter()
+        .filter(|(k, _)| k.starts_with("list-grants:"))
+        .map(|(_, c)| c["count"].as_u64().unwrap())
+        .sum();
+    assert!(per_type > 0);
+    assert_eq!(grants["count"], per_type);
+    assert!(grants["max_ms"].as_u64().unwrap_or(0) <= grants["total_ms"].as_u64().unwrap_or(0));
+    // (Zero numbers are left out of the stats, as Go's encoding leaves them out.)
+    assert_eq!(
+        stats["connector_call_stats"]["list-grants"]["count"],
+        grants["count"]
+    );
+    assert_eq!(stats["step_durations_ms"], token["step_durations_ms"]);
+}

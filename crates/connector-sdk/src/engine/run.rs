@@ -7,6 +7,7 @@
 //! is what makes every checkpoint consistent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -98,6 +99,7 @@ pub async fn sync(
         fanout: None,
         fanout_turn: false,
         started,
+        step_mark: Instant::now(),
     };
     for warning in scope.warnings {
         engine.warn(warning);
@@ -153,6 +155,8 @@ struct Engine<'a> {
     /// queued follow-ups (they take turns).
     fanout_turn: bool,
     started: Instant,
+    /// Where the current phase's time was last added up (see `time_step`).
+    step_mark: Instant,
 }
 
 impl Engine<'_> {
@@ -413,8 +417,17 @@ impl Engine<'_> {
         }
     }
 
+    /// Adds the whole milliseconds since the last mark to the current phase's time.
+    fn time_step(&mut self) {
+        let ms = self.step_mark.elapsed().as_millis();
+        self.step_mark += Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX));
+        self.state
+            .add_step(self.state.phase, u64::try_from(ms).unwrap_or(u64::MAX));
+    }
+
     async fn finish_phase(&mut self, next: Phase) -> Result<()> {
         let done = self.state.phase;
+        self.time_step();
         self.state.enter(next);
         match next {
             Phase::Resources => {
@@ -462,6 +475,8 @@ impl Engine<'_> {
             return Ok(());
         };
         self.state.stats.retries += outcome.retries;
+        let ms = u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.state.add_call(&action, ms);
         let mut output = match outcome.result {
             Ok(output) => output,
             Err(e) if e.kind() == ErrorKind::NotFound && action.not_found_is_warning() => {
@@ -640,6 +655,7 @@ impl Engine<'_> {
 
     /// Flushes the buffers, saves the session's new entries, then the state.
     async fn checkpoint(&mut self) -> Result<()> {
+        self.time_step();
         let json = self.state.to_checkpoint(self.in_flight.values().cloned());
         self.buffers
             .checkpoint(
