@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::buffers::{self, Buffers};
+use super::buffers::Buffers;
 use super::call::{self, CallEnv, Outcome, Output};
 use super::checks;
 use super::expand::Expander;
@@ -183,10 +183,9 @@ impl Engine<'_> {
                 return Err(e);
             }
         }
-        self.buffers
-            .flush_all(self.store, self.options.batch_size)
-            .await?;
-        buffers::save_session(self.store, &self.env.session).await?;
+        // The last checkpoint writes what is buffered and leaves the whole sync's timing in
+        // the token, where baton's stats code reads it.
+        self.checkpoint().await?;
         self.store.end_sync().await?;
         let summary = self.summary();
         self.emit(Event::SyncFinished {
