@@ -332,3 +332,38 @@ async fn a_finished_sync_carries_its_timing_where_baton_reads_it() {
     );
     assert_eq!(stats["step_durations_ms"], token["step_durations_ms"]);
 }
+
+#[tokio::test]
+async fn a_file_baton_sdk_v0_25_wrote_expands_through_its_nested_groups() {
+    // Written by the interop harness with baton-sdk v0.25.0's SQLite engine: engineering holds
+    // the platform group (expandable from platform's members), engineering holds the admin role
+    // (expandable from engineering's members), Bo and Cy are in platform; not expanded.
+    let reader = C1zReader::open(fixture("baton-v0.25.c1z")).unwrap();
+    let sync = reader.latest_sync().unwrap();
+    let listed = content(&reader, &sync.id);
+    assert_eq!(listed.grants.len(), 4);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.c1z");
+    let summary = replay_into(&out, listed, SyncOptions::default()).await;
+    assert_eq!(summary.expansion.grants_created, 5);
+    let grants = compared(grants_of(&out));
+    let sources = |id: &str| -> Vec<&str> {
+        let (_, _, _, sources) = &grants[id];
+        sources.iter().map(String::as_str).collect()
+    };
+    for user in ["u2", "u3"] {
+        assert_eq!(
+            sources(&format!("group:eng:member:user:{user}")),
+            ["group:platform:member"]
+        );
+        assert_eq!(
+            sources(&format!("role:admin:assigned:user:{user}")),
+            ["group:eng:member"]
+        );
+    }
+    assert_eq!(
+        sources("role:admin:assigned:group:platform"),
+        ["group:eng:member"]
+    );
+    assert_eq!(grants.len(), 9);
+}
