@@ -137,11 +137,12 @@ func RunResult(t testing.TB, bin string, env []string, args ...string) ([]byte, 
 }
 
 // Sync runs one baton-planetscale sync against the fake into dir/name (created if missing) with
-// extra flags, and returns the file's path.
+// extra flags, and returns the file's path. The client's own request ceiling is off: the fake
+// has no rate limit either.
 func (f *Fake) Sync(t testing.TB, dir, name string, flags ...string) string {
 	t.Helper()
 	file := filepath.Join(dir, name)
-	args := append([]string{"--file", file, "--log-level", "warn"}, flags...)
+	args := append([]string{"--file", file, "--log-level", "warn", "--requests-per-minute", "0"}, flags...)
 	Run(t, Bin(t, EnvBatonPlanetScaleBin), f.Env(), args...)
 	return file
 }
