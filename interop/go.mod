@@ -2,7 +2,10 @@ module baton-planetscale/interop
 
 go 1.26
 
-require github.com/conductorone/baton-sdk v0.25.0
+require (
+	github.com/conductorone/baton-sdk v0.25.0
+	google.golang.org/protobuf v1.36.11
+)
 
 require (
 	github.com/DataDog/zstd v1.5.7 // indirect
@@ -68,7 +71,6 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260526163538-3dc84a4a5aaa // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260729162451-8efbd57d26e0 // indirect
 	google.golang.org/grpc v1.83.0 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
 	modernc.org/libc v1.72.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.11.0 // indirect
