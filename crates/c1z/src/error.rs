@@ -32,10 +32,13 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
-    /// The file is a v3 (Pebble) `.c1z`, which this crate does not read or write.
+    /// The file is a v3 (Pebble) `.c1z`, which this crate does not read or write: what
+    /// baton-sdk v0.25 and later write unless told `--storage-engine sqlite`.
     #[error(
-        "{} is a baton v3 (Pebble) .c1z file, which is not supported; write v1 files with \
-         baton's `--storage-engine sqlite` or choose another file",
+        "{} is a baton v3 (Pebble) .c1z file (it starts with C1Z3: a Pebble database, what \
+         baton-sdk v0.25 and later write by default), which this program does not read; have \
+         the baton connector or tool write a v1 file with --storage-engine sqlite \
+         (BATON_STORAGE_ENGINE=sqlite), or choose another file",
         .path.display()
     )]
     V3Unsupported {

@@ -73,6 +73,7 @@ mod review;
 mod schema;
 mod snapshot;
 mod sql;
+mod sync_stats;
 mod worker;
 mod working;
 mod writer;

@@ -51,12 +51,7 @@ pub fn resource(r: &Resource) -> Value {
     put_str(&mut m, "displayName", &r.display_name);
     put_annotations(&mut m, &r.annotations);
     put_str(&mut m, "description", &r.description);
-    if let Some(profile) = &r.profile {
-        m.insert(
-            "profile".into(),
-            serde_json::to_value(profile).unwrap_or(Value::Null),
-        );
-    }
+    put_profile(&mut m, r.profile.as_ref());
     if let Some(status) = &r.status {
         let mut s = Map::new();
         if status.status != StatusKind::Unspecified {
@@ -125,12 +120,21 @@ pub fn grant(g: &Grant) -> Value {
     Value::Object(m)
 }
 
-/// A `google.protobuf.Timestamp` as RFC 3339 text.
+/// A `google.protobuf.Timestamp` as protojson writes it: RFC 3339 in UTC, with 0, 3, 6 or 9
+/// fractional digits (`2024-08-15T08:02:51.910Z`, never `.91Z`).
 pub fn timestamp(t: Timestamp) -> Value {
-    match jiff::Timestamp::new(t.seconds, t.nanos) {
-        Ok(ts) => json!(ts.to_string()),
-        Err(_) => Value::Null,
-    }
+    let Ok(ts) = jiff::Timestamp::new(t.seconds, t.nanos) else {
+        return Value::Null;
+    };
+    let whole = ts.strftime("%Y-%m-%dT%H:%M:%S");
+    let nanos = t.nanos;
+    let fraction = match nanos {
+        0 => String::new(),
+        n if n % 1_000_000 == 0 => format!(".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => format!(".{:06}", n / 1_000),
+        n => format!(".{n:09}"),
+    };
+    json!(format!("{whole}{fraction}Z"))
 }
 
 /// One annotation as a protojson `Any`.
@@ -141,21 +145,41 @@ pub fn annotation(a: &Annotation) -> Value {
             let mut m = Map::new();
             put_str(&mut m, "groupSourceType", &t.group_source_type);
             put_str(&mut m, "rawGroupSourceType", &t.raw_group_source_type);
-            if let Some(profile) = &t.profile {
-                m.insert(
-                    "profile".into(),
-                    serde_json::to_value(profile).unwrap_or(Value::Null),
-                );
-            }
+            put_profile(&mut m, t.profile.as_ref());
             ("GroupTrait", m)
         }
-        Annotation::RoleTrait(_) => ("RoleTrait", Map::new()),
+        Annotation::RoleTrait(t) => {
+            let mut m = Map::new();
+            put_profile(&mut m, t.profile.as_ref());
+            ("RoleTrait", m)
+        }
         Annotation::AppTrait(t) => {
             let mut m = Map::new();
             put_str(&mut m, "helpUrl", &t.help_url);
             ("AppTrait", m)
         }
-        Annotation::SecretTrait(_) => ("SecretTrait", Map::new()),
+        Annotation::SecretTrait(t) => {
+            let mut m = Map::new();
+            put_profile(&mut m, t.profile.as_ref());
+            for (key, at) in [
+                ("createdAt", t.created_at),
+                ("expiresAt", t.expires_at),
+                ("lastUsedAt", t.last_used_at),
+            ] {
+                if let Some(at) = at {
+                    m.insert(key.into(), timestamp(at));
+                }
+            }
+            for (key, id) in [
+                ("createdById", &t.created_by_id),
+                ("identityId", &t.identity_id),
+            ] {
+                if let Some(id) = id {
+                    m.insert(key.into(), resource_id(id));
+                }
+            }
+            ("SecretTrait", m)
+        }
         Annotation::ChildResourceType { resource_type_id } => (
             "ChildResourceType",
             object([("resourceTypeId", json!(resource_type_id))]),
@@ -192,6 +216,16 @@ pub fn annotation(a: &Annotation) -> Value {
     let mut out = object([("@type", json!(format!("{TYPE_PREFIX}{name}")))]);
     out.append(&mut body);
     Value::Object(out)
+}
+
+/// A trait's (deprecated) `profile`, a `google.protobuf.Struct`.
+fn put_profile(m: &mut Map<String, Value>, profile: Option<&connector_sdk::Profile>) {
+    if let Some(profile) = profile {
+        m.insert(
+            "profile".into(),
+            serde_json::to_value(profile).unwrap_or(Value::Null),
+        );
+    }
 }
 
 fn user_trait(t: &UserTrait) -> Map<String, Value> {
@@ -312,6 +346,15 @@ mod tests {
             })
         );
         assert_eq!(resource_type(&rt)["traits"], json!(["TRAIT_USER"]));
+    }
+
+    #[test]
+    fn timestamps_have_protojsons_fraction_digits() {
+        let at = |nanos| timestamp(Timestamp::from_unix(1_723_708_971, nanos));
+        assert_eq!(at(0), json!("2024-08-15T08:02:51Z"));
+        assert_eq!(at(910_000_000), json!("2024-08-15T08:02:51.910Z"));
+        assert_eq!(at(910_500_000), json!("2024-08-15T08:02:51.910500Z"));
+        assert_eq!(at(910_500_001), json!("2024-08-15T08:02:51.910500001Z"));
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! The v1 schema, copied verbatim from a file baton-sdk wrote (`sqlite_master.sql` of
-//! `sync-in-progress.c1z`), so that the schema of every file we create compares equal to baton's.
-//! Tabs and comments are part of the text SQLite stores.
+//! The v1 schema, copied verbatim from the files baton-sdk v0.25.0 writes (`sqlite_master.sql`),
+//! so that the schema of every file we create compares equal to baton's and baton's reader finds
+//! nothing to migrate (the interop harness, `interop/`, checks both). Tabs and comments are part
+//! of the text SQLite stores. Against the fixtures' era (`sync-in-progress.c1z`) it adds
+//! `v1_sync_runs`' `stats` and `ingest_invariant_*` columns and the grant index
+//! `idx_grants_entitlement_sync_grant_v1`; readers of that era ignore both.
 
 /// The `CREATE` statements in baton's order: `(name, sql)`.
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
@@ -75,7 +78,11 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     parent_sync_id text not null default '',
     linked_sync_id text not null default '',
     supports_diff integer not null default 0,
-    grants_backfilled integer not null default 0
+    grants_backfilled integer not null default 0,
+		stats text,
+    ingest_invariant_generation text not null default '',
+    ingest_invariant_coverage text not null default '',
+    ingest_invariant_mode text not null default ''
 )"#,
     ),
     (
@@ -114,6 +121,10 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     (
         "idx_grants_external_sync_v1",
         r#"CREATE UNIQUE INDEX idx_grants_external_sync_v1 on v1_grants (external_id, sync_id)"#,
+    ),
+    (
+        "idx_grants_entitlement_sync_grant_v1",
+        r#"CREATE INDEX idx_grants_entitlement_sync_grant_v1 on v1_grants (entitlement_id, sync_id, id)"#,
     ),
     (
         "idx_grants_sync_expansion_v1",
@@ -155,7 +166,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
 
 /// Grant indexes the writer builds when the sync ends instead of row by row.
 ///
-/// Maintaining three more B-trees per grant row made the write phase four times slower at a
+/// Maintaining four more B-trees per grant row made the write phase four times slower at a
 /// million grants; building them once with a sort at `end_sync` is several times cheaper. Nothing reads grants during a sync
 /// (the upsert needs only the unique `(external_id, sync_id)` index). The statements are the
 /// same, so the finished file has the same schema; only their rows in `sqlite_master` come
@@ -165,4 +176,5 @@ pub(crate) const DEFERRED_INDEXES: &[&str] = &[
     "idx_grants_resource_type_id_resource_id_v1",
     "idx_grants_principal_id_v1",
     "idx_grants_entitlement_id_principal_id_v1",
+    "idx_grants_entitlement_sync_grant_v1",
 ];

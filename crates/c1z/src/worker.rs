@@ -15,6 +15,7 @@ use crate::migrate::{bulk_pragmas, create_missing, create_schema};
 use crate::reads;
 use crate::retention::finish_sync;
 use crate::schema;
+use crate::sync_stats;
 use crate::working::{
     WORKING_PRAGMAS, check_working_files, create_working, find_resumable, is_busy, open_working,
     partial_path, previous_database, publish, remove_working_files,
@@ -504,6 +505,8 @@ impl Worker {
         let (conn, sync_id) = self.active()?;
         let deleted = finish_sync(conn, sync_id, self.options.keep_syncs)
             .map_err(self.sqlite("finishing the sync"))?;
+        // Before the deferred indexes: counting by type reads the tables, not those indexes.
+        sync_stats::cache(conn, sync_id).map_err(self.sqlite("caching the sync's stats"))?;
         conn.execute_batch(&bulk_pragmas())
             .map_err(self.sqlite("configuring"))?;
         create_missing(conn, schema::DEFERRED_INDEXES)

@@ -33,6 +33,11 @@ fn empty_file() {
 fn v3_magic() {
     let err = open_bytes(b"C1Z3\0\0\0\0\x10rest");
     assert!(matches!(err, Error::V3Unsupported { .. }), "{err:?}");
+    // What it is, and how to get a file this reads.
+    let message = err.to_string();
+    for said in ["v3 (Pebble)", "C1Z3", "--storage-engine sqlite"] {
+        assert!(message.contains(said), "{message}");
+    }
     assert!(err.to_string().contains("v3 (Pebble)"));
 }
 

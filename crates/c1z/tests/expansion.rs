@@ -286,3 +286,84 @@ async fn an_expansion_stopped_midway_resumes_to_the_same_file() {
     };
     assert_eq!(full(&out), full(&reference));
 }
+
+#[tokio::test]
+async fn a_finished_sync_carries_its_timing_where_baton_reads_it() {
+    // baton-sdk's stats code reads `step_durations_ms` and `connector_call_stats` at the top
+    // of the sync token, and caches them in `stats` with the counts: both hold them.
+    let (_, unexpanded) = legacy("legacy-unexpanded.c1z");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.c1z");
+    let summary = replay_into(&out, unexpanded, SyncOptions::default()).await;
+    let db = raw_db(&out);
+    let (token, stats): (String, String) = db
+        .conn
+        .query_row(
+            "SELECT sync_token, stats FROM v1_sync_runs WHERE sync_id = ?1",
+            [&summary.sync_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let token: serde_json::Value = serde_json::from_str(&token).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let steps = token["step_durations_ms"].as_object().unwrap();
+    for step in [
+        "list-resources",
+        "list-entitlements",
+        "list-grants",
+        "grant-expansion",
+    ] {
+        assert!(steps.contains_key(step), "{step} missing from {steps:?}");
+    }
+    let calls = token["connector_call_stats"].as_object().unwrap();
+    let grants = &calls["list-grants"];
+    let per_type: u64 = calls
+        .iter()
+        .filter(|(k, _)| k.starts_with("list-grants:"))
+        .map(|(_, c)| c["count"].as_u64().unwrap())
+        .sum();
+    assert!(per_type > 0);
+    assert_eq!(grants["count"], per_type);
+    assert!(grants["max_ms"].as_u64().unwrap_or(0) <= grants["total_ms"].as_u64().unwrap_or(0));
+    // (Zero numbers are left out of the stats, as Go's encoding leaves them out.)
+    assert_eq!(
+        stats["connector_call_stats"]["list-grants"]["count"],
+        grants["count"]
+    );
+    assert_eq!(stats["step_durations_ms"], token["step_durations_ms"]);
+}
+
+#[tokio::test]
+async fn a_file_baton_sdk_v0_25_wrote_expands_through_its_nested_groups() {
+    // Written by the interop harness with baton-sdk v0.25.0's SQLite engine: engineering holds
+    // the platform group (expandable from platform's members), engineering holds the admin role
+    // (expandable from engineering's members), Bo and Cy are in platform; not expanded.
+    let reader = C1zReader::open(fixture("baton-v0.25.c1z")).unwrap();
+    let sync = reader.latest_sync().unwrap();
+    let listed = content(&reader, &sync.id);
+    assert_eq!(listed.grants.len(), 4);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.c1z");
+    let summary = replay_into(&out, listed, SyncOptions::default()).await;
+    assert_eq!(summary.expansion.grants_created, 5);
+    let grants = compared(grants_of(&out));
+    let sources = |id: &str| -> Vec<&str> {
+        let (_, _, _, sources) = &grants[id];
+        sources.iter().map(String::as_str).collect()
+    };
+    for user in ["u2", "u3"] {
+        assert_eq!(
+            sources(&format!("group:eng:member:user:{user}")),
+            ["group:platform:member"]
+        );
+        assert_eq!(
+            sources(&format!("role:admin:assigned:user:{user}")),
+            ["group:eng:member"]
+        );
+    }
+    assert_eq!(
+        sources("role:admin:assigned:group:platform"),
+        ["group:eng:member"]
+    );
+    assert_eq!(grants.len(), 9);
+}

@@ -145,3 +145,29 @@ fn grant_filters() {
     );
     assert!(by_resource.len() >= by_entitlement.len());
 }
+
+#[test]
+fn baton_v0_25() {
+    // Written by the interop harness (interop/c1z_we_read_test.go) with baton-sdk v0.25.0's
+    // SQLite engine: two finished full syncs and an unfinished one, an asset, stats cached by
+    // baton, the current schema.
+    let counts = Counts {
+        resource_types: 3,
+        resources: 6,
+        entitlements: 3,
+        grants: 4,
+    };
+    check("baton-v0.25.c1z", counts, true);
+    let reader = C1zReader::open(fixture("baton-v0.25.c1z")).unwrap();
+    let syncs = reader.syncs().unwrap();
+    assert_eq!(syncs.len(), 3);
+    assert_eq!(syncs.iter().filter(|s| s.is_finished()).count(), 2);
+    let latest = reader.latest_sync().unwrap();
+    assert!(syncs.iter().any(|s| !s.is_finished() && s.id > latest.id));
+    let expandable = content(&reader, &latest.id)
+        .grants
+        .into_iter()
+        .filter(|g| connector_sdk::ExpandableGrant::of(g).is_some())
+        .count();
+    assert_eq!(expandable, 2);
+}

@@ -13,6 +13,31 @@ fn master(db: &crate::common::RawDb) -> Master {
         .unwrap()
 }
 
+/// `v1_sync_runs` as baton-sdk v0.25.0 creates it: the fixtures' table and the columns added
+/// since (`stats`, `ingest_invariant_*`), text as SQLite stores it.
+const SYNC_RUNS_NOW: &str = "CREATE TABLE v1_sync_runs (
+    id integer primary key,
+    sync_id text not null,
+    started_at datetime not null,
+    ended_at datetime,
+    sync_token text not null,
+    sync_type text not null default 'full',
+    parent_sync_id text not null default '',
+    linked_sync_id text not null default '',
+    supports_diff integer not null default 0,
+    grants_backfilled integer not null default 0,
+\t\tstats text,
+    ingest_invariant_generation text not null default '',
+    ingest_invariant_coverage text not null default '',
+    ingest_invariant_mode text not null default ''
+)";
+
+/// The grant index baton-sdk has created since v0.9.10, after the fixtures were written.
+const GRANT_INDEX_NOW: (&str, &str) = (
+    "idx_grants_entitlement_sync_grant_v1",
+    "CREATE INDEX idx_grants_entitlement_sync_grant_v1 on v1_grants (entitlement_id, sync_id, id)",
+);
+
 #[test]
 fn new_files_have_batons_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -21,12 +46,26 @@ fn new_files_have_batons_schema() {
     runtime().block_on(write_content(&out, &empty));
     let mut baton = master(&raw_db(&fixture("sync-in-progress.c1z")));
     assert_eq!(baton.len(), 22);
-    // The same 22 statements, byte for byte. The writer builds three grant indexes when the
-    // sync ends (see `schema::DEFERRED_INDEXES`), so their rows come last in `sqlite_master`.
+    // The fixture's 22 statements byte for byte, but for what baton-sdk has added since
+    // (the interop harness compares with a file baton-sdk v0.25.0 writes itself). The writer
+    // builds four grant indexes when the sync ends (see `schema::DEFERRED_INDEXES`), so their
+    // rows come last in `sqlite_master`.
+    for row in &mut baton {
+        if row.1 == "v1_sync_runs" {
+            row.3 = Some(SYNC_RUNS_NOW.to_owned());
+        }
+    }
+    baton.push((
+        "index".into(),
+        GRANT_INDEX_NOW.0.into(),
+        "v1_grants".into(),
+        Some(GRANT_INDEX_NOW.1.into()),
+    ));
     let deferred = [
         "idx_grants_resource_type_id_resource_id_v1",
         "idx_grants_principal_id_v1",
         "idx_grants_entitlement_id_principal_id_v1",
+        GRANT_INDEX_NOW.0,
     ];
     let (mut moved, kept): (Master, Master) = baton
         .drain(..)
@@ -106,4 +145,50 @@ fn sync_runs_rows_look_like_batons() {
         ("", "full", "", "")
     );
     assert_eq!((diff, backfilled), (0, 1));
+}
+
+#[test]
+fn finished_syncs_cache_batons_stats_and_older_files_carry_over() {
+    // A file of the fixtures' era (no stats or ingest columns) as the previous output: its sync
+    // is carried into the new file, the new columns taking baton's defaults.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.c1z");
+    std::fs::copy(fixture("legacy-expanded.c1z"), &out).unwrap();
+    let (old_id, content) = {
+        let reader = c1z::C1zReader::open(&out).unwrap();
+        let id = reader.latest_sync().unwrap().id;
+        let content = crate::common::content(&reader, &id);
+        (id, content)
+    };
+    let new_id = runtime().block_on(write_content(&out, &content));
+    let db = raw_db(&out);
+    let row = |id: &str| -> (Option<String>, String, String, String) {
+        db.conn
+            .query_row(
+                "SELECT stats, ingest_invariant_generation, ingest_invariant_coverage, \
+                 ingest_invariant_mode FROM v1_sync_runs WHERE sync_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+    };
+    // Not verified by ingest checks: baton's empty markers.
+    let (old_stats, g, c, m) = row(&old_id);
+    assert_eq!(
+        (old_stats, g.as_str(), c.as_str(), m.as_str()),
+        (None, "", "", "")
+    );
+    let (new_stats, g, c, m) = row(&new_id);
+    assert_eq!((g.as_str(), c.as_str(), m.as_str()), ("", "", ""));
+    let stats: serde_json::Value = serde_json::from_str(&new_stats.unwrap()).unwrap();
+    assert_eq!(stats["resource_types"], content.resource_types.len());
+    assert_eq!(stats["resources"], content.resources.len());
+    assert_eq!(stats["entitlements"], content.entitlements.len());
+    assert_eq!(stats["grants"], content.grants.len());
+    let by_type = stats["resources_by_resource_type"].as_object().unwrap();
+    assert_eq!(by_type.len(), content.resource_types.len());
+    assert_eq!(
+        by_type.values().map(|n| n.as_u64().unwrap()).sum::<u64>(),
+        content.resources.len() as u64
+    );
 }

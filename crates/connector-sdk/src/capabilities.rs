@@ -11,7 +11,8 @@
 //! protojson of `c1.connector.v2.ConnectorCapabilities` that connectors commit as
 //! `baton_capabilities.json`.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::annotations::Annotation;
 use crate::connector::Connector;
@@ -112,76 +113,109 @@ pub fn capabilities(connector: &dyn Connector) -> Capabilities {
 
 impl Capabilities {
     /// The protojson of `c1.connector.v2.ConnectorCapabilities`, wrapped as a `google.protobuf.Any`
-    /// the way baton prints it: camelCase keys, empty fields left out.
+    /// the way baton prints it: camelCase keys, empty fields left out. A `Value` sorts its
+    /// keys; [`to_protojson`](Self::to_protojson) keeps protojson's field order.
     pub fn to_json(&self) -> Value {
-        let resource_types: Vec<Value> = self
-            .resource_types
-            .iter()
-            .map(|t| {
-                let capabilities: Vec<&str> =
-                    t.capabilities.iter().map(|c| c.as_baton_str()).collect();
-                let mut entry = Map::new();
-                entry.insert("resourceType".into(), resource_type_json(&t.resource_type));
-                if !capabilities.is_empty() {
-                    entry.insert("capabilities".into(), json!(capabilities));
-                }
-                Value::Object(entry)
-            })
-            .collect();
-        let connector: Vec<&str> = self.connector.iter().map(|c| c.as_baton_str()).collect();
-        let mut out = Map::new();
-        out.insert(
-            "@type".into(),
-            json!("type.googleapis.com/c1.connector.v2.ConnectorCapabilities"),
-        );
-        if !resource_types.is_empty() {
-            out.insert(
-                "resourceTypeCapabilities".into(),
-                Value::Array(resource_types),
-            );
+        serde_json::to_value(self.message()).unwrap_or_default()
+    }
+
+    /// The same document as text, keys in protojson's order (field numbers), pretty-printed as
+    /// `capabilities` prints it and connectors commit it (`baton_capabilities.json`).
+    pub fn to_protojson(&self) -> String {
+        serde_json::to_string_pretty(&self.message()).unwrap_or_default()
+    }
+
+    fn message(&self) -> AnyCapabilities<'_> {
+        let names = |caps: &[Capability]| caps.iter().map(|c| c.as_baton_str()).collect();
+        let account = self.connector.contains(&Capability::AccountProvisioning);
+        AnyCapabilities {
+            type_url: "type.googleapis.com/c1.connector.v2.ConnectorCapabilities",
+            resource_type_capabilities: self
+                .resource_types
+                .iter()
+                .map(|t| ResourceTypeCapability {
+                    resource_type: ResourceTypeJson::of(&t.resource_type),
+                    capabilities: names(&t.capabilities),
+                })
+                .collect(),
+            connector_capabilities: names(&self.connector),
+            credential_details: account.then_some(CredentialDetails {
+                capability_account_provisioning: AccountProvisioning {
+                    supported_credential_options: vec![NO_PASSWORD],
+                    preferred_credential_option: NO_PASSWORD,
+                },
+            }),
         }
-        if !connector.is_empty() {
-            out.insert("connectorCapabilities".into(), json!(connector));
-        }
-        if self.connector.contains(&Capability::AccountProvisioning) {
-            out.insert(
-                "credentialDetails".into(),
-                json!({
-                    "capabilityAccountProvisioning": {
-                        "supportedCredentialOptions": [NO_PASSWORD],
-                        "preferredCredentialOption": NO_PASSWORD,
-                    }
-                }),
-            );
-        }
-        Value::Object(out)
     }
 }
 
-/// protojson of a `ResourceType`: proto3 leaves out empty strings, empty lists and `false`.
-fn resource_type_json(rt: &ResourceType) -> Value {
-    let mut out = Map::new();
-    if !rt.id.is_empty() {
-        out.insert("id".into(), json!(rt.id));
+// The messages in field-number order, as protojson writes them; proto3 leaves out empty
+// strings, empty lists and `false`.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AnyCapabilities<'a> {
+    #[serde(rename = "@type")]
+    type_url: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resource_type_capabilities: Vec<ResourceTypeCapability<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    connector_capabilities: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_details: Option<CredentialDetails>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceTypeCapability<'a> {
+    resource_type: ResourceTypeJson<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    capabilities: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialDetails {
+    capability_account_provisioning: AccountProvisioning,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountProvisioning {
+    supported_credential_options: Vec<&'static str>,
+    preferred_credential_option: &'static str,
+}
+
+/// `c1.connector.v2.ResourceType`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceTypeJson<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    id: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    display_name: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    traits: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    annotations: Vec<Value>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    description: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    sourced_externally: bool,
+}
+
+impl<'a> ResourceTypeJson<'a> {
+    fn of(rt: &'a ResourceType) -> Self {
+        ResourceTypeJson {
+            id: &rt.id,
+            display_name: &rt.display_name,
+            traits: rt.traits.iter().map(|t| t.as_baton_str()).collect(),
+            // One `@type` and at most one field each: sorted keys are protojson's order.
+            annotations: rt.annotations.iter().map(annotation_json).collect(),
+            description: &rt.description,
+            sourced_externally: rt.sourced_externally,
+        }
     }
-    if !rt.display_name.is_empty() {
-        out.insert("displayName".into(), json!(rt.display_name));
-    }
-    if !rt.traits.is_empty() {
-        let traits: Vec<&str> = rt.traits.iter().map(|t| t.as_baton_str()).collect();
-        out.insert("traits".into(), json!(traits));
-    }
-    if !rt.annotations.is_empty() {
-        let annotations: Vec<Value> = rt.annotations.iter().map(annotation_json).collect();
-        out.insert("annotations".into(), Value::Array(annotations));
-    }
-    if !rt.description.is_empty() {
-        out.insert("description".into(), json!(rt.description));
-    }
-    if rt.sourced_externally {
-        out.insert("sourcedExternally".into(), json!(true));
-    }
-    Value::Object(out)
 }
 
 /// protojson of an annotation as a `google.protobuf.Any`. Messages that only make sense on

@@ -319,6 +319,7 @@ async fn data_and_session_are_saved_before_each_checkpoint() {
             "checkpoint", // grants done
             "put_grants", // expanded grants
             "checkpoint", // grant expansion done
+            "checkpoint", // the last: the whole sync's timing in the token
             "end_sync",
         ]
     );

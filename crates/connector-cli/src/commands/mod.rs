@@ -35,7 +35,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
     // These two print fixed documents: no settings, no credentials, no network.
     match &invocation.command {
         Some(Command::Capabilities) => {
-            return output::print_json(&connector_sdk::capabilities(describe.as_ref()).to_json());
+            return output::print(
+                &(connector_sdk::capabilities(describe.as_ref()).to_protojson() + "\n"),
+            );
         }
         Some(Command::Config) => {
             let doc = schema(&all, &resource_types, about.display_name, about.help_url);

@@ -62,6 +62,8 @@ pub struct Setting {
     pub(crate) ops: bool,
     pub(crate) hidden: bool,
     pub(crate) flag_only: bool,
+    pub(crate) unexported: bool,
+    pub(crate) schema_choices: bool,
     pub(crate) from_file: bool,
     pub(crate) routes_credentials: bool,
     pub(crate) short: Option<char>,
@@ -89,6 +91,8 @@ impl Setting {
             ops: false,
             hidden: false,
             flag_only: false,
+            unexported: false,
+            schema_choices: true,
             from_file: false,
             routes_credentials: false,
             short: None,
@@ -178,6 +182,21 @@ impl Setting {
     /// Only a flag: not read from the environment or the config file, not in the schema.
     pub const fn flag_only(mut self) -> Setting {
         self.flag_only = true;
+        self
+    }
+
+    /// Kept out of `config`'s schema, as baton-sdk keeps its standard fields other than the
+    /// operational ones out of a connector's configuration: a host never sets it. Its flag,
+    /// `BATON_` variable and config-file key work as ever.
+    pub const fn unexported(mut self) -> Setting {
+        self.unexported = true;
+        self
+    }
+
+    /// `config`'s schema leaves its choices out (they are still checked), as baton-sdk's own
+    /// field of that name has none: a host then offers what it offers for every connector.
+    pub const fn choices_unexported(mut self) -> Setting {
+        self.schema_choices = false;
         self
     }
 

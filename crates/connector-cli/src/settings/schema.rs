@@ -8,7 +8,13 @@ use serde::Serialize;
 
 use super::{Kind, Setting, layer};
 
-/// `c1.config.v1.Configuration` for `settings` (flag-only ones are not configuration).
+/// `c1.config.v1.Configuration` for `settings`: what a baton-sdk connector exports, its own
+/// fields and baton's operational standard fields (flag-only and unexported settings are not
+/// configuration a host sets).
+///
+/// A secret read from a file has two alternatives, the value and the file: one of them is
+/// needed, not both, so a required one is exported as that pair of constraints (at least one,
+/// mutually exclusive) rather than as a required field a host could only satisfy one way.
 pub(crate) fn schema(
     settings: &[Setting],
     resource_types: &[String],
@@ -17,15 +23,24 @@ pub(crate) fn schema(
 ) -> Configuration {
     let mut fields = Vec::new();
     let mut constraints = Vec::new();
-    for setting in settings.iter().filter(|s| !s.flag_only) {
-        fields.push(field(setting, resource_types));
-        if let Some(file) = setting.file_name() {
-            fields.push(file_field(setting, &file));
+    for setting in settings.iter().filter(|s| !s.flag_only && !s.unexported) {
+        let Some(file) = setting.file_name() else {
+            fields.push(field(setting, resource_types, setting.required));
+            continue;
+        };
+        fields.push(field(setting, resource_types, false));
+        fields.push(file_field(setting, &file));
+        let pair = vec![setting.name.to_owned(), file];
+        if setting.required {
             constraints.push(Constraint {
-                kind: "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
-                field_names: vec![setting.name.to_owned(), file],
+                kind: "CONSTRAINT_KIND_AT_LEAST_ONE",
+                field_names: pair.clone(),
             });
         }
+        constraints.push(Constraint {
+            kind: "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
+            field_names: pair,
+        });
     }
     Configuration {
         fields,
@@ -140,13 +155,15 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-fn field(setting: &Setting, resource_types: &[String]) -> Field {
+/// The field of `setting`, `required` in the schema or not.
+fn field(setting: &Setting, resource_types: &[String], required: bool) -> Field {
     let default = setting.default.unwrap_or_default();
     let typed = match setting.kind {
         Kind::Text | Kind::Secret => {
+            let choices = setting.choices.iter().filter(|_| setting.schema_choices);
             let rules = StringRules {
-                one_of: setting.choices.iter().map(|c| c.to_string()).collect(),
-                is_required: setting.required,
+                one_of: choices.map(|c| c.to_string()).collect(),
+                is_required: required,
             };
             let has_rules = !rules.one_of.is_empty() || rules.is_required;
             Typed::String(StringField {
@@ -176,7 +193,7 @@ fn field(setting: &Setting, resource_types: &[String]) -> Field {
         name: setting.name.to_owned(),
         display_name: setting.display_name.to_owned(),
         description: setting.describe(resource_types),
-        is_required: setting.required,
+        is_required: required,
         is_ops: setting.ops,
         is_secret: setting.kind == Kind::Secret,
         typed,
@@ -206,7 +223,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::settings::standard::{STANDARD, WORKERS};
+    use crate::settings::standard::STANDARD;
 
     #[test]
     fn fields_are_baton_protojson() {
@@ -239,38 +256,36 @@ mod tests {
                 "name": "acme-token",
                 "displayName": "Token",
                 "description": "The token",
-                "isRequired": true,
                 "isSecret": true,
-                "stringField": { "rules": { "isRequired": true } }
+                "stringField": {}
             })
         );
         assert_eq!(fields[1]["name"], "acme-token-file");
         assert_eq!(fields[1]["stringField"], json!({}));
-        let workers = fields.iter().find(|f| f["name"] == WORKERS.name).unwrap();
+        // baton's exported standard fields, as baton exports them.
+        let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
         assert_eq!(
-            workers["intField"],
-            json!({ "defaultValue": "8", "rules": { "gte": "1" } })
+            names,
+            [
+                "acme-token",
+                "acme-token-file",
+                "log-level",
+                "http-timeout-seconds"
+            ]
         );
-        assert_eq!(workers["isOps"], true);
-        let types = fields
-            .iter()
-            .find(|f| f["name"] == "sync-resource-types")
-            .unwrap();
-        assert!(
-            types["description"]
-                .as_str()
-                .unwrap()
-                .contains("user, team")
+        let timeout = &fields[3];
+        assert_eq!(
+            timeout["intField"],
+            json!({ "defaultValue": "300", "rules": { "lte": "1800", "gte": "1" } })
         );
-        assert_eq!(types["stringSliceField"], json!({}));
-        assert!(
-            fields
-                .iter()
-                .all(|f| f["name"] != "output" && f["name"] != "config")
-        );
+        assert_eq!(timeout["isOps"], true);
+        assert_eq!(fields[2]["stringField"], json!({ "defaultValue": "info" }));
         assert_eq!(
             doc["constraints"],
             json!([{
+                "kind": "CONSTRAINT_KIND_AT_LEAST_ONE",
+                "fieldNames": ["acme-token", "acme-token-file"]
+            }, {
                 "kind": "CONSTRAINT_KIND_MUTUALLY_EXCLUSIVE",
                 "fieldNames": ["acme-token", "acme-token-file"]
             }])

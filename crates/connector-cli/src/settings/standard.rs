@@ -18,7 +18,8 @@ pub const FILE: Setting = Setting::text(
 .short('f')
 .default("sync.c1z")
 .value_name("PATH")
-.ops();
+.ops()
+.unexported();
 
 /// How much is logged.
 pub const LOG_LEVEL: Setting = Setting::text(
@@ -29,7 +30,8 @@ pub const LOG_LEVEL: Setting = Setting::text(
 .default("info")
 .choices(&["error", "warn", "info", "debug", "trace"])
 .value_name("LEVEL")
-.ops();
+.ops()
+.choices_unexported();
 
 /// How log lines look.
 pub const LOG_FORMAT: Setting =
@@ -37,7 +39,8 @@ pub const LOG_FORMAT: Setting =
         .default_help("console on a terminal, else json")
         .choices(&["json", "console"])
         .value_name("FORMAT")
-        .ops();
+        .ops()
+        .unexported();
 
 /// baton's resource type filter.
 pub const SYNC_RESOURCE_TYPES: Setting = Setting::list(
@@ -46,7 +49,8 @@ pub const SYNC_RESOURCE_TYPES: Setting = Setting::list(
     "Sync only these resource types (comma-separated: {resource_types}); all when unset",
 )
 .value_name("TYPES")
-.ops();
+.ops()
+.unexported();
 
 /// Connector calls in flight during a sync.
 pub const WORKERS: Setting = Setting::int(
@@ -57,7 +61,8 @@ pub const WORKERS: Setting = Setting::int(
 .default("8")
 .min(1)
 .value_name("N")
-.ops();
+.ops()
+.unexported();
 
 /// Finished syncs kept in the file.
 pub const KEEP_SYNCS: Setting = Setting::int(
@@ -68,15 +73,17 @@ pub const KEEP_SYNCS: Setting = Setting::int(
 .default("3")
 .min(1)
 .value_name("N")
-.ops();
+.ops()
+.unexported();
 
-/// Timeout of one request to the connected system (baton's `--http-timeout-seconds`).
+/// Timeout of one request to the connected system (baton's `--http-timeout-seconds`, with its
+/// default).
 pub const HTTP_TIMEOUT_SECONDS: Setting = Setting::int(
     "http-timeout-seconds",
     "HTTP timeout",
     "Timeout of one API request in seconds (1 to 1800)",
 )
-.default("30")
+.default("300")
 .min(1)
 .max(1800)
 .value_name("SECONDS")
@@ -89,7 +96,8 @@ pub const SKIP_EXPAND_GRANTS: Setting = Setting::bool(
     "Do not expand grants: write only the grants the connector lists, with their expandable \
      annotations, for a host that expands them itself (as ConductorOne does)",
 )
-.ops();
+.ops()
+.unexported();
 
 /// How results are printed.
 pub const OUTPUT: Setting = Setting::text(
@@ -115,7 +123,8 @@ pub const MAX_DECODED_SIZE_MB: Setting = Setting::int(
 .default("2048")
 .min(1)
 .value_name("MB")
-.ops();
+.ops()
+.unexported();
 
 /// The YAML config file (also `BATON_CONFIG_PATH`).
 pub const CONFIG: Setting = Setting::text(
@@ -145,7 +154,8 @@ pub const PROVISIONING: Setting = Setting::bool(
      then also checks the write accesses",
 )
 .short('p')
-.ops();
+.ops()
+.unexported();
 
 /// baton's `--grant-entitlement`.
 pub const GRANT_ENTITLEMENT: Setting = Setting::text(
@@ -390,7 +400,7 @@ mod tests {
         assert_eq!(s.log_level, LevelFilter::INFO);
         assert_eq!(s.log_format, LogFormat::Console);
         assert_eq!((s.workers, s.keep_syncs, s.resource_types), (8, 3, None));
-        assert_eq!(s.http_timeout, Duration::from_secs(30));
+        assert_eq!(s.http_timeout, Duration::from_secs(300));
         assert_eq!(s.max_decoded_bytes, c1z::DEFAULT_MAX_DECODED_MB << 20);
         let piped = Settings::from_values(&values, false).unwrap();
         assert_eq!(piped.log_format, LogFormat::Json);

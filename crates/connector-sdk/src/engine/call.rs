@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
@@ -71,10 +72,11 @@ impl CallEnv {
     }
 }
 
-/// The result of a call and how many retries it took.
+/// The result of a call, how many retries it took and how long, retries included.
 pub(crate) struct Outcome {
     pub(crate) id: u64,
     pub(crate) retries: u64,
+    pub(crate) elapsed: Duration,
     pub(crate) result: Result<Output, ConnectorError>,
 }
 
@@ -89,9 +91,11 @@ pub(crate) async fn run(
         return Outcome {
             id,
             retries: 0,
+            elapsed: Duration::ZERO,
             result: Ok(Output::Resources(page)),
         };
     }
+    let started = Instant::now();
     let mut retries = 0;
     let mut attempt = 1;
     loop {
@@ -102,6 +106,7 @@ pub(crate) async fn run(
                 return Outcome {
                     id,
                     retries,
+                    elapsed: started.elapsed(),
                     result,
                 };
             }
@@ -115,7 +120,8 @@ pub(crate) async fn run(
         }
         tokio::select! {
             () = env.cancel.cancelled() => {
-                return Outcome { id, retries, result: Err(ConnectorError::cancelled()) };
+                let elapsed = started.elapsed();
+                return Outcome { id, retries, elapsed, result: Err(ConnectorError::cancelled()) };
             }
             () = tokio::time::sleep(env.retry.delay(attempt)) => {}
         }

@@ -347,6 +347,20 @@ pub enum Phase {
     GrantExpansion,
 }
 
+impl Phase {
+    /// baton's name of the step (its `ActionOp`), the key of its timing in a sync token.
+    pub(crate) fn baton_step(self) -> &'static str {
+        match self {
+            Phase::ResourceTypes => "list-resource-types",
+            Phase::Resources => "list-resources",
+            Phase::StaticEntitlements => "list-static-entitlements",
+            Phase::Entitlements => "list-entitlements",
+            Phase::Grants => "list-grants",
+            Phase::GrantExpansion => "grant-expansion",
+        }
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -7,11 +7,12 @@
 //! is what makes every checkpoint consistent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::buffers::{self, Buffers};
+use super::buffers::Buffers;
 use super::call::{self, CallEnv, Outcome, Output};
 use super::checks;
 use super::expand::Expander;
@@ -98,6 +99,7 @@ pub async fn sync(
         fanout: None,
         fanout_turn: false,
         started,
+        step_mark: Instant::now(),
     };
     for warning in scope.warnings {
         engine.warn(warning);
@@ -153,6 +155,8 @@ struct Engine<'a> {
     /// queued follow-ups (they take turns).
     fanout_turn: bool,
     started: Instant,
+    /// Where the current phase's time was last added up (see `time_step`).
+    step_mark: Instant,
 }
 
 impl Engine<'_> {
@@ -179,10 +183,9 @@ impl Engine<'_> {
                 return Err(e);
             }
         }
-        self.buffers
-            .flush_all(self.store, self.options.batch_size)
-            .await?;
-        buffers::save_session(self.store, &self.env.session).await?;
+        // The last checkpoint writes what is buffered and leaves the whole sync's timing in
+        // the token, where baton's stats code reads it.
+        self.checkpoint().await?;
         self.store.end_sync().await?;
         let summary = self.summary();
         self.emit(Event::SyncFinished {
@@ -413,8 +416,17 @@ impl Engine<'_> {
         }
     }
 
+    /// Adds the whole milliseconds since the last mark to the current phase's time.
+    fn time_step(&mut self) {
+        let ms = self.step_mark.elapsed().as_millis();
+        self.step_mark += Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX));
+        self.state
+            .add_step(self.state.phase, u64::try_from(ms).unwrap_or(u64::MAX));
+    }
+
     async fn finish_phase(&mut self, next: Phase) -> Result<()> {
         let done = self.state.phase;
+        self.time_step();
         self.state.enter(next);
         match next {
             Phase::Resources => {
@@ -462,6 +474,8 @@ impl Engine<'_> {
             return Ok(());
         };
         self.state.stats.retries += outcome.retries;
+        let ms = u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX);
+        self.state.add_call(&action, ms);
         let mut output = match outcome.result {
             Ok(output) => output,
             Err(e) if e.kind() == ErrorKind::NotFound && action.not_found_is_warning() => {
@@ -640,6 +654,7 @@ impl Engine<'_> {
 
     /// Flushes the buffers, saves the session's new entries, then the state.
     async fn checkpoint(&mut self) -> Result<()> {
+        self.time_step();
         let json = self.state.to_checkpoint(self.in_flight.values().cloned());
         self.buffers
             .checkpoint(

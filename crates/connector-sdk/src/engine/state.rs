@@ -156,6 +156,32 @@ pub(crate) struct State {
     #[serde(default)]
     pub(crate) expansion: Progress,
     pub(crate) stats: Stats,
+    /// Milliseconds spent per phase, named by baton's step (`list-grants`, `grant-expansion`).
+    /// This and `connector_call_stats` are baton's own token keys, at the top level where
+    /// baton-sdk's stats code reads a sync token: a finished sync's last checkpoint gives baton
+    /// (and the stats the writer caches) its timing.
+    #[serde(default)]
+    pub(crate) step_durations_ms: BTreeMap<String, u64>,
+    /// Connector calls per method (`list-grants`) and per method and resource type
+    /// (`list-grants:team`), as baton counts them.
+    #[serde(default)]
+    pub(crate) connector_call_stats: BTreeMap<String, CallStat>,
+}
+
+/// baton's `ConnectorCallStat`: calls, their total and their longest time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CallStat {
+    pub(crate) count: u64,
+    pub(crate) total_ms: u64,
+    pub(crate) max_ms: u64,
+}
+
+impl CallStat {
+    fn add(&mut self, ms: u64) {
+        self.count += 1;
+        self.total_ms += ms;
+        self.max_ms = self.max_ms.max(ms);
+    }
 }
 
 fn yes() -> bool {
@@ -200,7 +226,30 @@ impl State {
                 counts,
                 ..Stats::default()
             },
+            step_durations_ms: BTreeMap::new(),
+            connector_call_stats: BTreeMap::new(),
         }
+    }
+
+    /// Adds `ms` to `phase`'s time.
+    pub(crate) fn add_step(&mut self, phase: Phase, ms: u64) {
+        *self
+            .step_durations_ms
+            .entry(phase.baton_step().to_owned())
+            .or_default() += ms;
+    }
+
+    /// Counts a finished call of `action` that took `ms`.
+    pub(crate) fn add_call(&mut self, action: &Action, ms: u64) {
+        let (method, resource_type) = (action.phase().baton_step(), &action.resource_type);
+        self.connector_call_stats
+            .entry(method.to_owned())
+            .or_default()
+            .add(ms);
+        self.connector_call_stats
+            .entry(format!("{method}:{resource_type}"))
+            .or_default()
+            .add(ms);
     }
 
     /// Reads a checkpoint, refusing one taken by another engine version or with other types.
