@@ -60,7 +60,6 @@ mod output;
 mod path;
 mod principal;
 mod private;
-mod proto;
 pub mod protojson;
 mod reader;
 mod reads;

@@ -220,8 +220,9 @@ async fn cancel_on_signal(cancel: CancellationToken) {
     }
 }
 
+/// Completes at the first Ctrl-C or SIGTERM.
 #[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
+pub(crate) async fn wait_for_signal() -> std::io::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         r = tokio::signal::ctrl_c() => r,
@@ -229,8 +230,9 @@ async fn wait_for_signal() -> std::io::Result<()> {
     }
 }
 
+/// Completes at the first Ctrl-C.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
+pub(crate) async fn wait_for_signal() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }
 
