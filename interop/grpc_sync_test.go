@@ -85,8 +85,9 @@ func TestGrpcBatonSyncsDirectoryAsOurEngineDoes(t *testing.T) {
 // grpcSubprocess starts `bin serve args...` as baton-sdk starts a connector subprocess: a
 // loopback listener passed as descriptor 3 (BATON_CONNECTOR_SERVICE_LISTENER_FD=3), the base64
 // ServerConfig with fresh Ed25519 mutual-TLS material on standard input. It returns the
-// address, the client's TLS credentials, the process and its standard input.
-func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (string, credentials.TransportCredentials, *exec.Cmd, func() error) {
+// address, the client's TLS credentials, the process, what closes its standard input, and the
+// file its standard error goes to.
+func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (string, credentials.TransportCredentials, *exec.Cmd, func() error, string) {
 	t.Helper()
 	ctx := context.Background()
 	listener, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -106,7 +107,8 @@ func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (str
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.Env = append(append(os.Environ(), env...), "BATON_CONNECTOR_SERVICE_LISTENER_FD=3")
 	cmd.ExtraFiles = []*os.File{file}
-	cmd.Stderr = grpcLog(t, filepath.Base(bin)+"-subprocess")
+	log := grpcLog(t, filepath.Base(bin)+"-subprocess")
+	cmd.Stderr = log
 	stdin, err := cmd.StdinPipe()
 	grpcMust(t, err, "standard input")
 	grpcMust(t, cmd.Start(), "starting %s", bin)
@@ -117,7 +119,7 @@ func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (str
 
 	tlsConfig, err := utls.ClientConfig(ctx, clientCred)
 	grpcMust(t, err, "the client's TLS")
-	return fmt.Sprintf("127.0.0.1:%d", port), credentials.NewTLS(tlsConfig), cmd, stdin.Close
+	return fmt.Sprintf("127.0.0.1:%d", port), credentials.NewTLS(tlsConfig), cmd, stdin.Close, log.Name()
 }
 
 func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
@@ -128,7 +130,7 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 	ours, theirs := filepath.Join(dir, "ours.c1z"), filepath.Join(dir, "baton.c1z")
 	grpcRun(t, bin, env, append(args, "--file", ours)...)
 
-	addr, creds, cmd, closeStdin := grpcSubprocess(t, bin, env, args...)
+	addr, creds, cmd, closeStdin, log := grpcSubprocess(t, bin, env, append(args, "--log-level", "debug")...)
 
 	// Without a client certificate the server answers nothing.
 	plain := grpcDial(t, addr, nil)
@@ -151,6 +153,13 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 		grpcMust(t, err, "the subprocess's exit")
 	case <-time.After(15 * time.Second):
 		t.Fatal("the subprocess did not stop when its standard input closed")
+	}
+	// The token reached PlanetScale only: not one debug log line holds its secret.
+	text, err := os.ReadFile(log)
+	grpcMust(t, err, "the subprocess's log")
+	secret := grpcToken[strings.Index(grpcToken, ":")+1:]
+	if strings.Contains(string(text), secret) {
+		t.Fatal("the token's secret is in the subprocess's log")
 	}
 }
 

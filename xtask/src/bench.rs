@@ -365,9 +365,11 @@ fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
          our engine's {:.2} s = {ratio:.2} (target <= 1.25); content identical: {identical}",
         own.wall.as_secs_f64()
     );
-    Ok(json!({"line": line, "requests": requests, "minimum": minimum,
+    Ok(
+        json!({"line": line, "requests": requests, "minimum": minimum,
               "baton_wall_s": baton_wall, "own_wall_s": own.wall.as_secs_f64(),
-              "ratio": ratio, "identical": identical}))
+              "ratio": ratio, "identical": identical}),
+    )
 }
 
 /// The first line `child` prints on its standard output.

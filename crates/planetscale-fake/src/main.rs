@@ -42,7 +42,12 @@ struct Args {
     tokens: Vec<String>,
     /// The accesses of the --token tokens, comma-separated (e.g. read_organization for a token
     /// that cannot change anything). Default: every access.
-    #[arg(long, value_name = "ACCESS,...", value_delimiter = ',', requires = "tokens")]
+    #[arg(
+        long,
+        value_name = "ACCESS,...",
+        value_delimiter = ',',
+        requires = "tokens"
+    )]
     token_accesses: Vec<String>,
     /// Requests per minute per token; 0 turns the limit off.
     #[arg(long, default_value_t = 600, value_name = "RPM")]
