@@ -104,6 +104,7 @@ impl Options {
                 "memory",
                 "storm-bare",
                 "shared",
+                "grpc",
             ]
             .map(str::to_owned)
             .to_vec();
@@ -153,6 +154,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "store" => store(&options)?,
             "expand" => expand(&options)?,
             "memory" => memory(&options, &out_dir)?,
+            "grpc" => grpc(&options, &out_dir)?,
             other => return Err(format!("unknown scenario `{other}`")),
         };
         let took = scenario_started.elapsed().as_secs_f64();
@@ -308,6 +310,82 @@ fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, Stri
         json!({"line": line, "wall_s": sync.wall.as_secs_f64(), "bound_s": bound, "ratio": ratio,
               "served": served, "status_429": throttled, "identical": identical}),
     )
+}
+
+/// Scenario `grpc`: baton-sdk's own syncer (the Go interop module) drives `baton-planetscale
+/// serve` on the same data as scenario 1: the requests are still the formula's minimum, the wall
+/// time within 1.25x our own engine's (same worker count), the content the same. Skipped without
+/// Go.
+fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
+    if !crate::util::has("go", "version") {
+        let line = "skipped: Go is not installed".to_owned();
+        return Ok(json!({"line": line, "skipped": true}));
+    }
+    let ours = out.join("grpc-ours.c1z");
+    let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
+    let own = sync(&fake, &ours, &["--requests-per-minute", "0"])?;
+    drop(fake);
+
+    let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
+    let theirs = out.join("grpc-baton.c1z");
+    let _ = std::fs::remove_file(&theirs);
+    let mut server = Command::new(release_bin("baton-planetscale"))
+        .args(["serve", "--planetscale-api-url", &fake.url])
+        .args(["--requests-per-minute", "0", "--log-level", "warn"])
+        .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting baton-planetscale serve: {e}"))?;
+    let addr = first_line(&mut server, "baton-planetscale serve");
+    let driven = addr.and_then(|addr| {
+        let output = Command::new("go")
+            .args(["test", "-count=1", "-v", "-run", "^TestGrpcBenchSync$", "."])
+            .current_dir(crate::util::root().join("interop"))
+            .env("GRPC_BENCH_ADDR", &addr)
+            .env("GRPC_BENCH_C1Z", &theirs)
+            .env("GRPC_BENCH_WORKERS", default_workers().to_string())
+            .output()
+            .map_err(|e| format!("running go test: {e}"))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.lines()
+            .find_map(|l| l.strip_prefix("grpc-bench wall_s="))
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("baton's sync failed:\n{text}"))
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let baton_wall = driven?;
+    let requests = fake.total_requests()?;
+    let minimum = fake.minimum_requests(false)?;
+    let identical = same_content(&ours, &theirs)?;
+    let ratio = baton_wall / own.wall.as_secs_f64();
+    let line = format!(
+        "baton's syncer: {requests} requests / {minimum} minimum (target 1.00); {baton_wall:.2} s / \
+         our engine's {:.2} s = {ratio:.2} (target <= 1.25); content identical: {identical}",
+        own.wall.as_secs_f64()
+    );
+    Ok(
+        json!({"line": line, "requests": requests, "minimum": minimum,
+              "baton_wall_s": baton_wall, "own_wall_s": own.wall.as_secs_f64(),
+              "ratio": ratio, "identical": identical}),
+    )
+}
+
+/// The first line `child` prints on its standard output.
+fn first_line(child: &mut Child, name: &str) -> Result<String, String> {
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| format!("{name} has no stdout"))?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("reading {name}'s address: {e}"))?;
+    match line.trim() {
+        "" => Err(format!("{name} printed no address")),
+        addr => Ok(addr.to_owned()),
+    }
 }
 
 /// A server quota as PlanetScale really enforces it: 429 without `Retry-After`.

@@ -62,7 +62,6 @@ mod output;
 mod path;
 mod principal;
 mod private;
-mod proto;
 pub mod protojson;
 mod read_copy;
 mod reader;

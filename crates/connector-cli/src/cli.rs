@@ -41,6 +41,37 @@ pub enum Command {
         the resource types both syncs hold are compared."
     )]
     Diff(DiffArgs),
+    /// Serve baton's connector protocol (c1.connector.v2 gRPC) for a baton host.
+    #[command(
+        alias = "_connector-service",
+        long_about = "Serve baton's connector protocol (the c1.connector.v2 gRPC services) so that \
+        a baton host — baton-sdk's syncer, ConductorOne — syncs this connector and, with \
+        --provisioning, grants, revokes and creates accounts through it.\n\nListens on --listen \
+        and prints the address it listens on (its port, when 0 asked for a free one) as one line \
+        on standard output. Plain gRPC only on a loopback address; anywhere else, mutual TLS \
+        with --tls-ca, --tls-cert and --tls-key (PEM). Stops at Ctrl-C or SIGTERM.\n\nRun by \
+        baton as a subprocess (BATON_CONNECTOR_SERVICE_LISTENER_FD set), it serves on the \
+        inherited listener with the mutual TLS of the configuration baton writes on standard \
+        input, and stops when standard input closes."
+    )]
+    Serve(ServeArgs),
+}
+
+/// `serve` arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen: IP:PORT; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Mutual TLS: the CA certificate (PEM) that signs the clients' certificates.
+    #[arg(long, value_name = "PATH", requires_all = ["tls_cert", "tls_key"])]
+    pub tls_ca: Option<PathBuf>,
+    /// Mutual TLS: the server's certificate (PEM).
+    #[arg(long, value_name = "PATH", requires_all = ["tls_ca", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// Mutual TLS: the server's private key (PEM).
+    #[arg(long, value_name = "PATH", requires_all = ["tls_ca", "tls_cert"])]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `inspect` arguments.

@@ -77,6 +77,9 @@ pub enum Error {
     /// The command's arguments do not fit together.
     #[error("{0}")]
     Usage(String),
+    /// `serve` cannot start or stopped serving (baton's handover, TLS material, the server).
+    #[error("{0}")]
+    Serve(String),
     /// Something the command names is not in the file (a principal, an entitlement, a sync).
     #[error("{0}")]
     NotFound(String),

@@ -12,6 +12,9 @@
 //!   `c1.config.v1.Configuration`), `inspect` (with `inspect review`, the access review) and
 //!   `diff` (the questions are answered by `c1z`; this crate resolves the names given and renders
 //!   the answers as tables, baton-shaped JSON, CSV or JSON Lines);
+//! - `serve`: baton's connector protocol (`c1.connector.v2` gRPC, crate `connector-grpc`), so
+//!   that a baton host drives the connector — plain on loopback, mutual TLS anywhere, and
+//!   baton's subprocess mode;
 //! - provisioning, for a connector whose syncers hand out a
 //!   [`ResourceProvisioner`](connector_sdk::ResourceProvisioner) or an
 //!   [`AccountManager`](connector_sdk::AccountManager): baton's `--grant-entitlement`,
@@ -40,7 +43,7 @@ mod settings;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs};
+pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs, ServeArgs};
 pub use error::{Error, Result};
 pub use program::{About, Program};
 pub use progress::Progress;

@@ -31,3 +31,5 @@ mod expansion;
 mod provision;
 // Paths of expanded access in access, members and diff; credentials' expiry and last use.
 mod paths;
+// `serve`: the address, answers over gRPC, plain only on loopback, SIGTERM, no token.
+mod serve;

@@ -38,6 +38,7 @@ pub enum ErrorKind {
 pub struct ConnectorError {
     kind: ErrorKind,
     message: String,
+    retry_after: Option<std::time::Duration>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -47,8 +48,21 @@ impl ConnectorError {
         ConnectorError {
             kind,
             message: message.into(),
+            retry_after: None,
             source: None,
         }
+    }
+
+    /// Says when trying again may succeed (a remote's `Retry-After`): a host that retries
+    /// transient failures, such as baton's syncer over gRPC, waits that long.
+    pub fn with_retry_after(mut self, retry_after: std::time::Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// When trying again may succeed, if the connector knows.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
     }
 
     /// Attaches the underlying error.

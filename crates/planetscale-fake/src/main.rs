@@ -40,6 +40,15 @@ struct Args {
     /// A full-access service token as ID:SECRET; repeatable. Default: the built-in fake token.
     #[arg(long = "token", value_name = "ID:SECRET")]
     tokens: Vec<String>,
+    /// The accesses of the --token tokens, comma-separated (e.g. read_organization for a token
+    /// that cannot change anything). Default: every access.
+    #[arg(
+        long,
+        value_name = "ACCESS,...",
+        value_delimiter = ',',
+        requires = "tokens"
+    )]
+    token_accesses: Vec<String>,
     /// Requests per minute per token; 0 turns the limit off.
     #[arg(long, default_value_t = 600, value_name = "RPM")]
     rate_limit: u32,
@@ -165,6 +174,11 @@ fn config(args: &Args, dataset: Dataset) -> Result<FakeConfig, Error> {
             .iter()
             .map(|t| token(t))
             .collect::<Result<_, _>>()?;
+        if !args.token_accesses.is_empty() {
+            for token in &mut config.tokens {
+                token.accesses = args.token_accesses.clone();
+            }
+        }
     }
     config.rate_limit = (args.rate_limit > 0).then(|| RateLimitConfig {
         requests_per_minute: args.rate_limit,

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connector_cli::{About, Program, Result, Setting, Values};
 use connector_sdk::{
-    Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext,
-    Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait, UserTrait,
-    ValidationReport,
+    Check, Connector, ConnectorError, Entitlement, ErrorKind, GetContext, Grant, GroupTrait,
+    ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait,
+    UserTrait, ValidationReport,
 };
 use serde::Deserialize;
 
@@ -81,12 +81,23 @@ impl ResourceSyncer for Users {
 
     async fn list(&self, _cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
         let users: Vec<User> = self.0.read("users.json")?;
-        let resources = users.into_iter().map(|u| {
-            Resource::new(&user_type(), u.id, u.name)
-                .with_annotation(UserTrait::new().with_email(u.email, true))
-        });
-        Ok(Page::last(resources.collect()))
+        Ok(Page::last(users.into_iter().map(user).collect()))
     }
+
+    // One user by id: a host's targeted sync (baton's `--sync-resources`).
+    fn supports_get(&self) -> bool {
+        true
+    }
+
+    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+        let users: Vec<User> = self.0.read("users.json")?;
+        Ok(users.into_iter().find(|u| u.id == cx.id.resource).map(user))
+    }
+}
+
+fn user(u: User) -> Resource {
+    Resource::new(&user_type(), u.id, u.name)
+        .with_annotation(UserTrait::new().with_email(u.email, true))
 }
 
 struct Groups(Files);
@@ -101,10 +112,23 @@ impl ResourceSyncer for Groups {
         let mut resources = Vec::new();
         for id in self.0.groups()? {
             let group: Group = self.0.read(&format!("groups/{id}.json"))?;
-            let resource = Resource::new(&group_type(), id, group.name);
-            resources.push(resource.with_annotation(GroupTrait::default()));
+            resources.push(group_resource(id, group.name));
         }
         Ok(Page::last(resources))
+    }
+
+    fn supports_get(&self) -> bool {
+        true
+    }
+
+    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
+        // Only a name `groups/` holds: an id is never a path of its own.
+        let id = cx.id.resource;
+        if !self.0.groups()?.contains(&id) {
+            return Ok(None);
+        }
+        let group: Group = self.0.read(&format!("groups/{id}.json"))?;
+        Ok(Some(group_resource(id, group.name)))
     }
 
     async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
@@ -126,6 +150,10 @@ impl ResourceSyncer for Groups {
         });
         Ok(Page::last(grants.collect()))
     }
+}
+
+fn group_resource(id: String, name: String) -> Resource {
+    Resource::new(&group_type(), id, name).with_annotation(GroupTrait::default())
 }
 
 struct DirectoryConnector(Files);

@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod inspect;
 pub mod provision;
+pub mod serve;
 pub mod sync;
 pub mod validate;
 
@@ -75,6 +76,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
             (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
             (Some(Command::Inspect(args)), _) => inspect::run(&settings, &args),
             (Some(Command::Diff(args)), _) => diff::run(&settings, &args),
+            (Some(Command::Serve(args)), _) => {
+                serve::main(program, &values, &settings, &args).await
+            }
             (Some(Command::Capabilities | Command::Config), _) => Ok(()),
         }
     });

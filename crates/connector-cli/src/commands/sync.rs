@@ -237,6 +237,11 @@ pub(crate) fn exit_on_signal() -> std::io::Result<impl Future<Output = ()>> {
     })
 }
 
+/// Completes at the first Ctrl-C, SIGTERM or SIGHUP (for a command that runs until stopped).
+pub(crate) async fn wait_for_signal() -> std::io::Result<()> {
+    Signals::new()?.recv().await
+}
+
 /// The signals that interrupt a command: Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal
 /// closed), each handled from the moment this is made.
 #[cfg(unix)]

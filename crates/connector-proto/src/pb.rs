@@ -8,7 +8,7 @@
 #![allow(missing_docs, reason = "one-to-one mirrors of baton's .proto files")]
 
 /// `google.protobuf.Any`.
-#[derive(Clone, PartialEq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct Any {
     #[prost(string, tag = "1")]
     pub type_url: String,
@@ -17,7 +17,7 @@ pub struct Any {
 }
 
 /// `google.protobuf.Timestamp`.
-#[derive(Clone, Copy, PartialEq, prost::Message)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, prost::Message)]
 pub struct Timestamp {
     #[prost(int64, tag = "1")]
     pub seconds: i64,
@@ -92,7 +92,7 @@ pub struct ResourceType {
     pub sourced_externally: bool,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct ResourceId {
     #[prost(string, tag = "1")]
     pub resource_type: String,
@@ -112,7 +112,7 @@ pub struct ExternalId {
     pub description: String,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct AssetRef {
     #[prost(string, tag = "1")]
     pub id: String,

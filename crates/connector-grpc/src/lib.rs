@@ -1,0 +1,86 @@
+//! baton's `c1.connector.v2` gRPC services over any [`connector_sdk`] connector: what a baton
+//! host — baton-sdk's syncer, ConductorOne's platform — drives.
+//!
+//! [`Services`] answers every call from the same [`ResourceSyncer`](connector_sdk::ResourceSyncer)s
+//! and provisioning traits the SDK's own engine uses:
+//!
+//! | service | methods |
+//! |---|---|
+//! | `ConnectorService` | `GetMetadata` (name, description, capabilities), `Validate` (the connector's validation; `sdk_version` is baton-sdk's whose protocol this is), `Cleanup` (drops the sync's session cache) |
+//! | `ResourceTypesService` | `ListResourceTypes` |
+//! | `ResourcesService`, `ResourceGetterService` | `ListResources`, `GetResource` (targeted sync) |
+//! | `EntitlementsService` | `ListEntitlements`, `ListStaticEntitlements` |
+//! | `GrantsService` | `ListGrants` |
+//! | `GrantManagerService`, `AccountManagerService` | `Grant`, `Revoke`, `CreateAccount`: only with [`Options::provisioning`], else `FailedPrecondition` as baton answers |
+//! | `AssetService` | `GetAsset`: an empty stream (no connector here serves assets) |
+//! | `EventService` | `ListEventFeeds` (none), `ListEvents` (`NotFound`), as baton answers for a connector without an event feed |
+//!
+//! Pages and page tokens are the syncers'; one session cache lives per `active_sync_id` until
+//! that sync's `Cleanup`, so a connector's "every page fetched once" holds under baton's syncer
+//! too. A page's independent tokens (`Page::enqueue`) become baton's `EnqueuePageTokens`
+//! annotation on entitlement and grant listings; baton does not read that annotation on resource
+//! listings, so there they are chained into the page tokens ([`tokens`]). Errors become the gRPC
+//! status codes baton maps the same failures to, an `Unavailable` one with a
+//! `RateLimitDescription` detail when the connector says when to retry ([`status`]).
+//!
+//! [`serve`] runs the services on a listener, plain or with mutual TLS ([`Tls`]);
+//! [`subprocess`] is baton's way of running a connector as a child process (the listener inherited
+//! as a file descriptor, the TLS material on standard input).
+
+mod inherited;
+mod server;
+pub mod status;
+pub mod subprocess;
+mod tls;
+pub mod tokens;
+
+pub use server::{Options, Services, serve};
+pub use tls::{Tls, TlsError};
+
+/// The baton-sdk version whose protocol this server speaks, reported by `Validate`. baton's
+/// syncer sends `active_sync_id` to connectors of 0.4.3 and later.
+pub const BATON_SDK_VERSION: &str = "0.25.0";
+
+/// The messages and services generated from `proto/` (the model's messages are
+/// `connector_proto::pb`'s).
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    clippy::all,
+    rustdoc::all,
+    reason = "generated code"
+)]
+pub mod pb {
+    /// baton's packages (`c1.*`), nested as prost's generated paths expect.
+    pub mod c1 {
+        /// `c1.connector`.
+        pub mod connector {
+            /// `c1.connector.v2`: the services and their envelopes.
+            pub mod v2 {
+                tonic::include_proto!("c1.connector.v2");
+            }
+        }
+        /// `c1.connector_wrapper`.
+        pub mod connector_wrapper {
+            /// `c1.connector_wrapper.v1`: what baton writes on a subprocess's standard input.
+            pub mod v1 {
+                tonic::include_proto!("c1.connector_wrapper.v1");
+            }
+        }
+        /// `c1.utls`.
+        pub mod utls {
+            /// `c1.utls.v1`: baton's mutual-TLS material.
+            pub mod v1 {
+                tonic::include_proto!("c1.utls.v1");
+            }
+        }
+    }
+    /// `google.*`.
+    pub mod google {
+        /// `google.rpc`: the status a gRPC error's details travel in.
+        pub mod rpc {
+            tonic::include_proto!("google.rpc");
+        }
+    }
+    pub use c1::connector::v2;
+}

@@ -1,0 +1,465 @@
+//! The services over a real socket, driven by tonic clients generated from the same `.proto`
+//! files: a toy connector whose syncers page, enqueue independent pages, expand grants, use the
+//! session cache, fail, and provision.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use connector_grpc::pb::v2::*;
+use connector_grpc::{Options, Services, serve};
+use connector_proto::pb;
+use connector_sdk::{
+    Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, GrantContext,
+    ListContext, Metadata, Outcome, Page, Plan, Provisioned, Resource, ResourceContext, ResourceId,
+    ResourceProvisioner, ResourceSyncer, ResourceType, RevokeContext, Trait, UserTrait,
+};
+use prost::Message;
+use tonic::Code;
+use tonic::transport::Channel;
+
+fn user_type() -> ResourceType {
+    ResourceType::new("user", "User", &[Trait::User])
+}
+
+fn team_type() -> ResourceType {
+    ResourceType::new("team", "Team", &[Trait::Group])
+}
+
+/// Users on pages `p1`, `p2`; page 1 also enqueues `e1`, whose page enqueues `e2`.
+struct Users;
+
+#[async_trait]
+impl ResourceSyncer for Users {
+    fn resource_type(&self) -> ResourceType {
+        user_type()
+    }
+
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+        let user = |id: &str| {
+            Resource::new(&user_type(), id, id)
+                .with_annotation(UserTrait::new().with_email(format!("{id}@x.example"), true))
+        };
+        let page = match cx.call.page_token.as_deref() {
+            None => Page::more(vec![user("a")], "p2").with_enqueued(["e1".to_owned()]),
+            Some("p2") => Page::last(vec![user("b")]),
+            Some("e1") => Page::last(vec![user("c")]).with_enqueued(["e2".to_owned()]),
+            Some("e2") => Page::last(vec![user("d")]),
+            Some(other) => return Err(ConnectorError::internal(format!("no page {other}"))),
+        };
+        Ok(page)
+    }
+}
+
+/// One team; its grants come on a page and an enqueued one, one of them expandable; listing
+/// counts how often the session cache was empty.
+struct Teams {
+    misses: AtomicUsize,
+}
+
+#[async_trait]
+impl ResourceSyncer for Teams {
+    fn resource_type(&self) -> ResourceType {
+        team_type()
+    }
+
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+        if cx.call.session.get("teams").is_none() {
+            self.misses.fetch_add(1, Ordering::SeqCst);
+            cx.call.session.put("teams", b"fetched".to_vec());
+        }
+        Ok(Page::last(vec![Resource::new(
+            &team_type(),
+            "t1",
+            "Team 1",
+        )]))
+    }
+
+    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
+        Ok(Page::last(vec![Entitlement::assignment(
+            &cx.resource,
+            "member",
+        )]))
+    }
+
+    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
+        let grant = |who: &str| Grant::new(&cx.resource, "member", ResourceId::new("user", who));
+        match cx.call.page_token.as_deref() {
+            None => Ok(Page::last(vec![grant("a")]).with_enqueued(["g2".to_owned()])),
+            Some("g2") => Ok(Page::last(vec![grant("b").with_annotation(
+                Annotation::GrantExpandable {
+                    entitlement_ids: vec!["team:t0:member".into()],
+                    shallow: false,
+                    resource_type_ids: vec![],
+                },
+            )])),
+            Some(other) => Err(ConnectorError::not_found(format!("no page {other}"))),
+        }
+    }
+
+    async fn static_entitlements(
+        &self,
+        _cx: CallContext,
+    ) -> Result<Page<Entitlement>, ConnectorError> {
+        Err(ConnectorError::unavailable("try later")
+            .with_retry_after(std::time::Duration::from_secs(5)))
+    }
+
+    fn provisioner(&self) -> Option<&dyn ResourceProvisioner> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl ResourceProvisioner for Teams {
+    fn plan_grant(&self, _: &GrantContext) -> Result<Plan, ConnectorError> {
+        Ok(Plan::default())
+    }
+    async fn grant(&self, cx: GrantContext) -> Result<Provisioned, ConnectorError> {
+        if cx.principal.id.resource == "held" {
+            return Ok(Provisioned::new(Outcome::AlreadyExists, "held already"));
+        }
+        let grant = Grant::of(&cx.entitlement, cx.principal.id.clone());
+        Ok(Provisioned::new(
+            Outcome::Granted {
+                grants: vec![grant],
+            },
+            "granted",
+        ))
+    }
+    fn plan_revoke(&self, _: &RevokeContext) -> Result<Plan, ConnectorError> {
+        Ok(Plan::default())
+    }
+    async fn revoke(&self, _: RevokeContext) -> Result<Provisioned, ConnectorError> {
+        Ok(Provisioned::new(Outcome::AlreadyRevoked, "gone already"))
+    }
+}
+
+struct Toy {
+    teams: Arc<Teams>,
+}
+
+#[async_trait]
+impl Connector for Toy {
+    fn metadata(&self) -> Metadata {
+        Metadata {
+            display_name: "Toy".into(),
+            description: "A toy".into(),
+        }
+    }
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        vec![Arc::new(Users), self.teams.clone()]
+    }
+}
+
+struct Running {
+    channel: Channel,
+    teams: Arc<Teams>,
+}
+
+async fn start(provisioning: bool) -> Running {
+    let teams = Arc::new(Teams {
+        misses: AtomicUsize::new(0),
+    });
+    let connector = Arc::new(Toy {
+        teams: teams.clone(),
+    });
+    let services = Services::new(connector, Options { provisioning });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    Running { channel, teams }
+}
+
+fn team() -> pb::Resource {
+    pb::Resource {
+        id: Some(pb::ResourceId {
+            resource_type: "team".into(),
+            resource: "t1".into(),
+            baton_resource: false,
+        }),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn resource_pages_and_enqueued_pages_all_arrive() {
+    let running = start(false).await;
+    let mut client = resources_service_client::ResourcesServiceClient::new(running.channel);
+    let mut token = String::new();
+    let mut ids = Vec::new();
+    loop {
+        let page = client
+            .list_resources(ResourcesServiceListResourcesRequest {
+                resource_type_id: "user".into(),
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        ids.extend(page.list.into_iter().map(|r| r.id.unwrap().resource));
+        assert!(
+            page.annotations.is_empty(),
+            "baton ignores them on resources"
+        );
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+}
+
+#[tokio::test]
+async fn grant_pages_hand_baton_their_independent_tokens() {
+    let running = start(false).await;
+    let mut client = grants_service_client::GrantsServiceClient::new(running.channel);
+    let first = client
+        .list_grants(GrantsServiceListGrantsRequest {
+            resource: Some(team()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.next_page_token, "");
+    let [any] = first.annotations.as_slice() else {
+        panic!("one annotation expected: {:?}", first.annotations);
+    };
+    assert_eq!(
+        any.type_url,
+        "type.googleapis.com/c1.connector.v2.EnqueuePageTokens"
+    );
+    let spawned = EnqueuePageTokens::decode(any.value.as_slice()).unwrap();
+    assert_eq!(spawned.page_tokens, ["g2"]);
+    let second = client
+        .list_grants(GrantsServiceListGrantsRequest {
+            resource: Some(team()),
+            page_token: "g2".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let grant = &second.list[0];
+    assert_eq!(grant.id, "team:t1:member:user:b");
+    assert_eq!(
+        grant.annotations[0].type_url, "type.googleapis.com/c1.connector.v2.GrantExpandable",
+        "the host expands grants from the annotation"
+    );
+    // A connector's NotFound stays NotFound: baton skips the resource with a warning.
+    let missing = client
+        .list_grants(GrantsServiceListGrantsRequest {
+            resource: Some(team()),
+            page_token: "nope".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn errors_carry_batons_codes_and_retry_info() {
+    let running = start(false).await;
+    let mut entitlements =
+        entitlements_service_client::EntitlementsServiceClient::new(running.channel.clone());
+    let busy = entitlements
+        .list_static_entitlements(EntitlementsServiceListStaticEntitlementsRequest {
+            resource_type_id: "team".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(busy.code(), Code::Unavailable);
+    assert!(
+        !busy.details().is_empty(),
+        "a RateLimitDescription says when"
+    );
+    let unknown = entitlements
+        .list_entitlements(EntitlementsServiceListEntitlementsRequest {
+            resource: Some(pb::Resource {
+                id: Some(pb::ResourceId {
+                    resource_type: "robot".into(),
+                    resource: "r".into(),
+                    baton_resource: false,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert!(unknown.message().contains("user, team"), "{unknown:?}");
+    let mut getter =
+        resource_getter_service_client::ResourceGetterServiceClient::new(running.channel.clone());
+    let unsupported = getter
+        .get_resource(ResourceGetterServiceGetResourceRequest {
+            resource_id: team().id,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unsupported.code(), Code::Unimplemented);
+    let mut resources = resources_service_client::ResourcesServiceClient::new(running.channel);
+    let forged = resources
+        .list_resources(ResourcesServiceListResourcesRequest {
+            resource_type_id: "user".into(),
+            page_token: "connector-grpc-chain:{".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn one_session_cache_per_sync_until_its_cleanup() {
+    let running = start(false).await;
+    let mut resources =
+        resources_service_client::ResourcesServiceClient::new(running.channel.clone());
+    let list = |sync: &str| ResourcesServiceListResourcesRequest {
+        resource_type_id: "team".into(),
+        active_sync_id: sync.into(),
+        ..Default::default()
+    };
+    for sync in ["s1", "s1", "s2", "s1"] {
+        resources.list_resources(list(sync)).await.unwrap();
+    }
+    assert_eq!(running.teams.misses.load(Ordering::SeqCst), 2);
+    let mut connector = connector_service_client::ConnectorServiceClient::new(running.channel);
+    connector
+        .cleanup(ConnectorServiceCleanupRequest {
+            active_sync_id: "s1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    resources.list_resources(list("s1")).await.unwrap();
+    assert_eq!(running.teams.misses.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn metadata_validation_assets_and_events_answer_as_batons_do() {
+    let running = start(false).await;
+    let mut connector =
+        connector_service_client::ConnectorServiceClient::new(running.channel.clone());
+    let valid = connector
+        .validate(ConnectorServiceValidateRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(valid.sdk_version, connector_grpc::BATON_SDK_VERSION);
+    let metadata = connector
+        .get_metadata(ConnectorServiceGetMetadataRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .metadata
+        .unwrap();
+    assert_eq!(metadata.display_name, "Toy");
+    let capabilities = metadata.capabilities.unwrap();
+    assert_eq!(
+        capabilities.connector_capabilities,
+        [Capability::Provision as i32, Capability::Sync as i32]
+    );
+    let mut types =
+        resource_types_service_client::ResourceTypesServiceClient::new(running.channel.clone());
+    let listed = types
+        .list_resource_types(ResourceTypesServiceListResourceTypesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let ids: Vec<&str> = listed.list.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["user", "team"]);
+
+    let mut assets = asset_service_client::AssetServiceClient::new(running.channel.clone());
+    let mut stream = assets
+        .get_asset(AssetServiceGetAssetRequest {
+            asset: Some(pb::AssetRef { id: "icon".into() }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(stream.message().await.unwrap().is_none());
+    let mut events = event_service_client::EventServiceClient::new(running.channel);
+    let feeds = events
+        .list_event_feeds(ListEventFeedsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(feeds.list.is_empty());
+    let none = events
+        .list_events(ListEventsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(none.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn provisioning_answers_only_when_enabled_and_refuses_derived_grants() {
+    let member = Entitlement {
+        id: "team:t1:member".into(),
+        resource: connector_proto::resource_from_proto(team()),
+        ..Default::default()
+    };
+    let request = |who: &str| GrantManagerServiceGrantRequest {
+        entitlement: Some(connector_proto::entitlement_to_proto(&member)),
+        principal: Some(connector_proto::resource_to_proto(&Resource {
+            id: ResourceId::new("user", who),
+            ..Default::default()
+        })),
+        annotations: Vec::new(),
+    };
+    let off = start(false).await;
+    let mut client = grant_manager_service_client::GrantManagerServiceClient::new(off.channel);
+    let refused = client.grant(request("a")).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(refused.message(), "provisioning is not enabled");
+
+    let on = start(true).await;
+    let mut client = grant_manager_service_client::GrantManagerServiceClient::new(on.channel);
+    let granted = client.grant(request("a")).await.unwrap().into_inner();
+    assert_eq!(granted.grants[0].id, "team:t1:member:user:a");
+    let held = client.grant(request("held")).await.unwrap().into_inner();
+    assert_eq!(
+        held.annotations[0].type_url,
+        "type.googleapis.com/c1.connector.v2.GrantAlreadyExists"
+    );
+    let gone = client
+        .revoke(GrantManagerServiceRevokeRequest {
+            grant: Some(connector_proto::grant_to_proto(&Grant::of(
+                &member,
+                ResourceId::new("user", "a"),
+            ))),
+            annotations: Vec::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        gone.annotations[0].type_url,
+        "type.googleapis.com/c1.connector.v2.GrantAlreadyRevoked"
+    );
+    let derived = Grant::of(&member, ResourceId::new("user", "b"))
+        .with_annotation(Annotation::grant_immutable());
+    let refused = client
+        .revoke(GrantManagerServiceRevokeRequest {
+            grant: Some(connector_proto::grant_to_proto(&derived)),
+            annotations: Vec::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(refused.message().contains("grant expansion"), "{refused:?}");
+}

@@ -1,0 +1,289 @@
+package interop
+
+// Helpers of the gRPC cases (grpc_*_test.go): baton-sdk's own syncer driving our connectors
+// through `<connector> serve`. Every name starts with grpc so that this file sits beside the
+// c1z cases' helpers.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/conductorone/baton-sdk/pkg/connectorclient"
+	"github.com/conductorone/baton-sdk/pkg/dotc1z/c1zstore"
+	batonsync "github.com/conductorone/baton-sdk/pkg/sync"
+	"github.com/conductorone/baton-sdk/pkg/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// grpcToken is the service token the fake accepts by default.
+const grpcToken = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001"
+
+// grpcBin is the binary the environment variable env names (BATON_PLANETSCALE_BIN,
+// BATON_DIRECTORY_BIN, PLANETSCALE_FAKE_BIN; `cargo xtask ci` sets them). Without it the test
+// is skipped, saying what to set.
+func grpcBin(t *testing.T, env string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Skipf("%s is not set: build the binaries and name them in BATON_PLANETSCALE_BIN, "+
+			"BATON_DIRECTORY_BIN and PLANETSCALE_FAKE_BIN (cargo xtask ci does)", env)
+	}
+	return path
+}
+
+// grpcFake is a running planetscale-fake.
+type grpcFake struct {
+	url string
+}
+
+// grpcStartFake starts the fake PlanetScale API with no rate limit, stopped when the test ends.
+func grpcStartFake(t *testing.T, args ...string) *grpcFake {
+	t.Helper()
+	bin := grpcBin(t, "PLANETSCALE_FAKE_BIN")
+	args = append([]string{"--rate-limit", "0", "--port", "0"}, args...)
+	line := grpcStart(t, exec.Command(bin, args...), "planetscale-fake")
+	url, ok := strings.CutPrefix(line, "listening on ")
+	if !ok {
+		t.Fatalf("planetscale-fake said %q, not its address", line)
+	}
+	return &grpcFake{url: url}
+}
+
+// getJSON decodes the JSON the fake answers at path (a /__fake/ control endpoint).
+func (f *grpcFake) getJSON(t *testing.T, path string, out any) {
+	t.Helper()
+	resp, err := http.Get(f.url + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// writes lists the changes the fake was sent, as "METHOD path", and forgets every request.
+func (f *grpcFake) writes(t *testing.T) []string {
+	t.Helper()
+	var requests []struct {
+		Method string `json:"method"`
+		Path   string `json:"path"`
+	}
+	f.getJSON(t, "/__fake/requests", &requests)
+	req, _ := http.NewRequest(http.MethodDelete, f.url+"/__fake/requests", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	var out []string
+	for _, r := range requests {
+		if r.Method != http.MethodGet {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// grpcPlanetScale is how baton-planetscale reaches a fake: its flags (every optional part on)
+// and its environment (the token).
+func grpcPlanetScale(f *grpcFake) (args []string, env []string) {
+	args = []string{
+		"--planetscale-api-url", f.url,
+		"--planetscale-list-databases",
+		"--planetscale-sync-service-tokens",
+		"--planetscale-sync-oauth-applications",
+		"--planetscale-sync-invitations",
+	}
+	return args, []string{"BATON_PLANETSCALE_SERVICE_TOKEN=" + grpcToken}
+}
+
+// grpcStart starts cmd, stopped (SIGTERM, then killed) when the test ends, and returns the
+// first line it prints; its standard error goes to a file in the test's directory.
+func grpcStart(t *testing.T, cmd *exec.Cmd, name string) string {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = grpcLog(t, name)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	t.Cleanup(func() { grpcStop(cmd) })
+	lines := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- strings.TrimSpace(line)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case line := <-lines:
+		if line == "" {
+			t.Fatalf("%s printed nothing; see %s.log", name, name)
+		}
+		return line
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not start within a minute", name)
+		return ""
+	}
+}
+
+// grpcStop asks cmd to stop and kills it if it has not within five seconds.
+func grpcStop(cmd *exec.Cmd) {
+	if cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// grpcLog is a file for a process's standard error, kept in the test's directory.
+func grpcLog(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			text, _ := os.ReadFile(f.Name())
+			t.Logf("%s's standard error:\n%s", name, grpcTail(string(text), 40))
+		}
+		f.Close()
+	})
+	return f
+}
+
+func grpcTail(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// grpcRun runs a connector binary to completion and returns its standard output.
+func grpcRun(t *testing.T, bin string, env []string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, grpcTail(stderr.String(), 20))
+	}
+	return out
+}
+
+// grpcServe starts `bin serve args...` and returns the address it prints.
+func grpcServe(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	return grpcStart(t, cmd, filepath.Base(bin)+"-serve")
+}
+
+// grpcDial connects baton-sdk's connector client to addr.
+func grpcDial(t *testing.T, addr string, creds credentials.TransportCredentials) types.ConnectorClient {
+	t.Helper()
+	if creds == nil {
+		creds = insecure.NewCredentials()
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", addr, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return connectorclient.NewConnectorClient(context.Background(), conn)
+}
+
+// grpcBatonSync runs baton-sdk's syncer against client into the .c1z at path (SQLite engine:
+// the v1 format our tools read) and returns how long it took.
+func grpcBatonSync(t *testing.T, client types.ConnectorClient, path string, opts ...batonsync.SyncOpt) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	opts = append([]batonsync.SyncOpt{
+		batonsync.WithC1ZPath(path),
+		batonsync.WithTmpDir(t.TempDir()),
+		batonsync.WithStorageEngine(c1zstore.EngineSQLite),
+	}, opts...)
+	started := time.Now()
+	syncer, err := batonsync.NewSyncer(ctx, client, opts...)
+	if err != nil {
+		t.Fatalf("baton's syncer: %v", err)
+	}
+	if err := syncer.Sync(ctx); err != nil {
+		_ = syncer.Close(ctx)
+		t.Fatalf("baton's sync through the gRPC protocol failed: %v", err)
+	}
+	if err := syncer.Close(ctx); err != nil {
+		t.Fatalf("closing baton's sync: %v", err)
+	}
+	return time.Since(started)
+}
+
+// grpcAssertSameAccess runs our `diff` between our own sync and baton's and fails on any
+// access gained or lost, resource added or removed, or attribute changed.
+func grpcAssertSameAccess(t *testing.T, bin, ours, theirs string) {
+	t.Helper()
+	out := grpcRun(t, bin, nil, "diff", ours, theirs, "--output", "json")
+	var diff map[string]json.RawMessage
+	if err := json.Unmarshal(out, &diff); err != nil {
+		t.Fatalf("diff printed no JSON: %v\n%s", err, out)
+	}
+	for _, key := range []string{"access", "resourcesAdded", "resourcesRemoved", "attributesChanged"} {
+		if string(diff[key]) != "[]" {
+			t.Errorf("baton's sync differs from ours in %s: %s", key, grpcTail(string(diff[key]), 30))
+		}
+	}
+}
+
+// grpcStats are the totals of the latest full sync of a file, from our `inspect stats`.
+func grpcStats(t *testing.T, bin, file string) map[string]any {
+	t.Helper()
+	var stats map[string]any
+	out := grpcRun(t, bin, nil, "inspect", "--file", file, "stats", "--output", "json")
+	if err := json.Unmarshal(out, &stats); err != nil {
+		t.Fatalf("inspect stats printed no JSON: %v", err)
+	}
+	return stats
+}
+
+// grpcGrantCount is the number of grants in the latest full sync of a file.
+func grpcGrantCount(t *testing.T, bin, file string) int {
+	t.Helper()
+	totals, _ := grpcStats(t, bin, file)["totals"].(map[string]any)
+	n, ok := totals["grants"].(float64)
+	if !ok {
+		t.Fatalf("inspect stats has no grant total: %v", totals)
+	}
+	return int(n)
+}
+
+func grpcMust(t *testing.T, err error, what string, args ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
+	}
+}
