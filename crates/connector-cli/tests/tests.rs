@@ -31,3 +31,7 @@ mod expansion;
 mod provision;
 // Paths of expanded access in access, members and diff; credentials' expiry and last use.
 mod paths;
+// Tables that fit 80 and 200 columns, -o long, the review's TYPE and sign-off columns.
+mod listings;
+// `report`: the HTML review, its sections, counts, escaping and destination.
+mod report;

@@ -2,7 +2,9 @@
 
 pub mod diff;
 pub mod inspect;
+pub(crate) mod provenance;
 pub mod provision;
+pub mod report;
 pub mod sync;
 pub mod validate;
 
@@ -64,8 +66,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
             (None, Some(task)) => provision::main(program, &values, &settings, task).await,
             (None, None) => sync::main(program, &values, &settings, terminal).await,
             (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
-            (Some(Command::Inspect(args)), _) => inspect::run(&settings, &args),
-            (Some(Command::Diff(args)), _) => diff::run(&settings, &args),
+            (Some(Command::Inspect(args)), _) => inspect::run(&about, &settings, &args),
+            (Some(Command::Diff(args)), _) => diff::run(&about, &settings, &args),
+            (Some(Command::Report(args)), _) => report::run(&about, &settings, &args),
             (Some(Command::Capabilities | Command::Config), _) => Ok(()),
         }
     });
