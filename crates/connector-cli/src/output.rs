@@ -748,13 +748,23 @@ pub fn wrap(text: &str, width: Option<usize>) -> String {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        let mut used = 0;
-        for word in body.split(' ') {
+        // An indented line keeps its indent.
+        let text = body.trim_start_matches(' ');
+        let indent = body.len() - text.len();
+        out.extend(std::iter::repeat_n(' ', indent));
+        let mut used = indent;
+        let mut first = true;
+        for word in text.split(' ') {
+            if std::mem::take(&mut first) {
+                out.push_str(word);
+                used += word.width();
+                continue;
+            }
             let w = word.width();
-            if used > 0 && used + 1 + w > width {
+            if used + 1 + w > width {
                 out.push('\n');
                 used = 0;
-            } else if used > 0 {
+            } else {
                 out.push(' ');
                 used += 1;
             }
@@ -810,6 +820,48 @@ mod tests {
         assert_eq!(
             t.render(None).lines().next().unwrap().len(),
             2 + 2 + 200 + 2 + 5
+        );
+    }
+
+    #[test]
+    fn prose_wraps_at_spaces_and_keeps_its_indent() {
+        let text = "one two three four\n  to five six\n";
+        assert_eq!(
+            wrap(text, Some(9)),
+            "one two\nthree\nfour\n  to five\nsix\n"
+        );
+        assert_eq!(wrap(text, None), text);
+        assert_eq!(wrap("averyverylongword x", Some(4)), "averyverylongword\nx");
+    }
+
+    #[test]
+    fn narrow_tables_leave_out_optional_columns_first() {
+        let mut t = Table::new([
+            Column::from("NAME"),
+            Column::from("EXTRA").optional(1),
+            Column::from("MORE").optional(2),
+        ]);
+        t.row(["a".repeat(20), "b".repeat(20), "c".repeat(20)]);
+        let (text, dropped) = t.fitted(Some(30));
+        assert_eq!(dropped, ["MORE"]);
+        assert!(text.lines().all(|l| l.width() <= 30), "{text}");
+        assert!(text.starts_with("NAME"), "{text}");
+        let (_, dropped) = t.fitted(Some(200));
+        assert!(dropped.is_empty());
+    }
+
+    #[test]
+    fn records_show_every_field_whole() {
+        let mut t = Table::new(["ID", "GROUPS"]);
+        t.row(["u1", "a, b"]);
+        assert_eq!(t.records(), "ID:     u1\nGROUPS: a, b\n");
+        let cells = [
+            Cell::from("u2"),
+            Cell::from(vec!["a".to_owned(), "b".to_owned()]),
+        ];
+        assert_eq!(
+            record(&["ID".to_owned(), "GROUPS".to_owned()], &cells),
+            "ID:     u2\nGROUPS: a\n        b\n"
         );
     }
 
