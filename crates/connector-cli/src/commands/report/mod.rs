@@ -322,7 +322,7 @@ fn write(
         let admin_roles: Vec<String> = row
             .roles
             .iter()
-            .filter(|h| h.permission)
+            .filter(|h| is_admin(h))
             .map(|h| h.slug.clone())
             .collect();
         if row.attributes.mfa == Some(false) && !admin_roles.is_empty() {
@@ -509,7 +509,7 @@ fn write(
                 h2 { "Findings" }
                 p class="note" { (thousands(total_findings)) " in all. Each kind is listed whole below." }
                 h3 { "Admins without MFA" }
-                p class="note" { "People holding a role on an organization that is a permission (not a membership) whose MFA is off. Unknown MFA is not counted." }
+                p class="note" { "People holding an administrator's role (admin, owner) on an organization whose MFA is off. Unknown MFA is not counted." }
                 (finding_table(&["Organization", "Name", "Email", "Roles"], &findings.admins_without_mfa))
                 h3 { "People in several organizations" }
                 (finding_table(&["Organizations", "Name", "Email", ""], &findings.several.values().collect::<Vec<_>>()))
@@ -590,6 +590,13 @@ fn write(
         people: people.len(),
         findings: total_findings,
     })
+}
+
+/// Whether `h` is an administrator's role: a permission named admin or owner (`admin`,
+/// `Organization Owner`, `super_admin`), the roles `inspect review --role admin` finds.
+fn is_admin(h: &Held) -> bool {
+    let slug = h.slug.to_lowercase();
+    h.permission && (slug.contains("admin") || slug.contains("owner"))
 }
 
 /// The columns of the people section.
