@@ -760,7 +760,7 @@ fn measured(mut cmd: Command, log_path: &Path) -> Result<SyncRun, String> {
     let status = child.wait().map_err(|e| e.to_string())?;
     let wall = started.elapsed();
     if !status.success() {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let log = std::fs::read_to_string(log_path).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(5).collect();
         return Err(format!(
             "baton-planetscale failed ({status}); the last lines of {}:\n{}",

@@ -316,21 +316,8 @@ fn resources(
         if secrets {
             cells.extend(match lifetime {
                 Some(l) => {
-                    let creator = match created_by(&r) {
-                        Some(id) => short_name(&names.resource_of(id)?),
-                        None => profile_text(&r, "actor_display_name")
-                            .unwrap_or_default()
-                            .to_owned(),
-                    };
-                    let accesses: Vec<String> = s
-                        .access(&r.id)?
-                        .iter()
-                        .map(|a| {
-                            let slugs: Vec<&str> =
-                                a.held.iter().map(|(e, _)| entitlement_name(e)).collect();
-                            format!("{}: {}", short_name(&a.resource), slugs.join(", "))
-                        })
-                        .collect();
+                    let creator = creator(&r, &mut names)?;
+                    let accesses = accesses(s, &r.id)?;
                     vec![
                         Cell::from(creator),
                         Cell::from(date_or_never(l.expires_at)),
@@ -373,18 +360,43 @@ fn resources(
     })
 }
 
+/// Who made a credential: the secret trait's creator by name, else the profile's
+/// `actor_display_name`.
+pub(crate) fn creator(r: &Resource, names: &mut Names<'_, '_>) -> Result<String> {
+    Ok(match created_by(r) {
+        Some(id) => short_name(&names.resource_of(id)?),
+        None => profile_text(r, "actor_display_name")
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+/// What a principal may do, one line per resource: `orders: read_branch, connect_branch`.
+pub(crate) fn accesses(
+    s: &Snapshot<'_>,
+    principal: &connector_sdk::ResourceId,
+) -> Result<Vec<String>> {
+    Ok(s.access(principal)?
+        .iter()
+        .map(|a| {
+            let slugs: Vec<&str> = a.held.iter().map(|(e, _)| entitlement_name(e)).collect();
+            format!("{}: {}", short_name(&a.resource), slugs.join(", "))
+        })
+        .collect())
+}
+
 /// An invitation as listings show it: the role it grants, who sent it, when it expires, and
 /// whether it is `pending` or `expired` — from its profile (`role`, `sender` or
 /// `sender_email`, `expires_at`, `expired`) and its status.
-struct Invitation {
-    role: String,
-    inviter: String,
-    expires: String,
-    state: &'static str,
+pub(crate) struct Invitation {
+    pub(crate) role: String,
+    pub(crate) inviter: String,
+    pub(crate) expires: String,
+    pub(crate) state: &'static str,
 }
 
 impl Invitation {
-    fn of(r: &Resource, now: Timestamp) -> Invitation {
+    pub(crate) fn of(r: &Resource, now: Timestamp) -> Invitation {
         let expires_at = profile_text(r, "expires_at").unwrap_or_default();
         let past = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.fZ", expires_at)
             .ok()

@@ -4,7 +4,7 @@ pub mod diff;
 pub mod inspect;
 pub(crate) mod provenance;
 pub mod provision;
-pub mod report;
+pub(crate) mod report;
 pub mod sync;
 pub mod validate;
 

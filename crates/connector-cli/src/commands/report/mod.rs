@@ -24,8 +24,8 @@ use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use c1z::{
-    Attributes, Diff, Held, Kind, Lifetime, Names, ReviewRow, Snapshot, created_by, date_or_never,
-    grouped, profile_text, short_name,
+    Attributes, Diff, Held, Kind, Lifetime, Names, ReviewRow, Snapshot, date_or_never, grouped,
+    short_name,
 };
 use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
 use maud::{Markup, html};
@@ -34,7 +34,7 @@ use self::graph::{Flow, plural};
 use self::html::{Chunked, flag, lines, put, table, thousands};
 use crate::cli::ReportArgs;
 use crate::commands::diff::{access_changes, header, previous_full, resource_changes};
-use crate::commands::inspect::choose;
+use crate::commands::inspect::{accesses, choose, creator};
 use crate::commands::provenance::{as_of, describe, iso};
 use crate::error::{Error, Result};
 use crate::program::About;
@@ -63,7 +63,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
         .prefix(".report-")
         .suffix(".html.partial")
         .tempfile_in(&dir)
-        .map_err(|e| Error::io(&format!("cannot write in {}", dir.display()), e))?;
+        .map_err(|e| Error::io(format!("cannot write in {}", dir.display()), e))?;
     let provenance = Provenance {
         connector: about.name.to_owned(),
         display_name: about.display_name.to_owned(),
@@ -84,7 +84,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
         .sync_all()
         .map_err(|e| Error::io("cannot write the report", e))?;
     file.persist(&out)
-        .map_err(|e| Error::io(&format!("cannot write {}", out.display()), e.error))?;
+        .map_err(|e| Error::io(format!("cannot write {}", out.display()), e.error))?;
     crate::commands::inspect::note(&format!(
         "wrote {} (sync {}: {} people, {} findings)",
         out.display(),
@@ -232,12 +232,7 @@ fn write(
             None if r.parent.is_none() => scopes.push(short_name(&r)),
             None | Some(Kind::Human) => {}
             Some(Kind::ServiceAccount) => {
-                let creator = match created_by(&r) {
-                    Some(id) => short_name(&names.resource_of(id)?),
-                    None => profile_text(&r, "actor_display_name")
-                        .unwrap_or_default()
-                        .to_owned(),
-                };
+                let creator = creator(&r, &mut names)?;
                 identities.push(Identity {
                     kind: types.name(&r.id.resource_type),
                     lifetime: Lifetime::of(&r),
@@ -248,29 +243,16 @@ fn write(
                 });
             }
             Some(Kind::Invitation) => {
-                let expired = profile_text(&r, "expired") == Some("true")
-                    || r.profile
-                        .as_ref()
-                        .and_then(|p| p.get("expired"))
-                        .and_then(|v| v.as_bool())
-                        .unwrap_or(false)
-                    || r.user_trait()
-                        .and_then(|t| t.status.as_ref())
-                        .is_some_and(|st| st.details.contains("expired"));
+                let listed = crate::commands::inspect::Invitation::of(&r, p.now);
                 let created_at = r.created_at;
                 invitations.push(Invitation {
                     email: Attributes::of(&r).map(|a| a.email).unwrap_or_default(),
                     scope,
-                    role: profile_text(&r, "role").unwrap_or_default().to_owned(),
-                    sender: profile_text(&r, "sender")
-                        .or(profile_text(&r, "sender_email"))
-                        .unwrap_or_default()
-                        .to_owned(),
+                    role: listed.role,
+                    sender: listed.inviter,
                     created: date_or_never(created_at),
-                    expires: profile_text(&r, "expires_at")
-                        .map(|t| t.chars().take(10).collect())
-                        .unwrap_or_default(),
-                    expired,
+                    expires: listed.expires,
+                    expired: listed.state == "EXPIRED",
                     old: created_at.is_some_and(|c| c < invitation_cutoff),
                 });
             }
@@ -278,17 +260,7 @@ fn write(
         Ok::<(), Error>(())
     })?;
     for identity in &mut identities {
-        for access in s.access(&identity.resource.id)? {
-            let on = short_name(&access.resource);
-            let slugs: Vec<&str> = access
-                .held
-                .iter()
-                .map(|(e, _)| c1z::entitlement_name(e))
-                .collect();
-            identity
-                .accesses
-                .push(format!("{on}: {}", slugs.join(", ")));
-        }
+        identity.accesses = accesses(s, &identity.resource.id)?;
     }
     scopes.sort_by_key(|a| a.to_lowercase());
 
