@@ -32,7 +32,8 @@ const ALLOW_INSECURE_HTTP: Setting = Setting::bool(
     "allow-insecure-http",
     "Allow insecure HTTP",
     "Allow a plain http:// API URL on a host other than loopback",
-);
+)
+.routes_credentials();
 
 const REQUESTS_PER_MINUTE: Setting = Setting::int(
     "requests-per-minute",

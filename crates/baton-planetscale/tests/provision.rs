@@ -309,3 +309,105 @@ fn access_through_a_team_or_a_role_is_revoked_where_it_comes_from() {
     );
     assert!(writes(&fake).is_empty());
 }
+
+/// Display names are chosen by their holders: a member who names themselves after an email
+/// nobody holds (with a Kelvin sign for the `k`), or a globex-only user named after an acme
+/// address, gets nothing. A change names its principal by id or exact email (ASCII case only),
+/// says the person's email and id before and after, and a miss lists the closest emails. (Before:
+/// the first was made globex's admin, and the second was invited to acme at their real address.)
+#[test]
+fn a_change_goes_to_an_email_or_id_never_to_a_display_name() {
+    let mut dataset = planetscale_fake::DataSpec::small().generate();
+    let acme_ids: Vec<String> = dataset
+        .org("acme")
+        .unwrap()
+        .user_ids()
+        .map(str::to_owned)
+        .collect();
+    let globex = dataset
+        .organizations
+        .iter_mut()
+        .find(|o| o.name() == "globex")
+        .unwrap();
+    let members = || globex.members.iter();
+    let (impostor, outsider, real) = {
+        let plain: Vec<&Value> = members().filter(|m| m["role"] == "member").collect();
+        let outsider = members()
+            .map(|m| m["user"]["id"].as_str().unwrap())
+            .find(|u| !acme_ids.iter().any(|a| a == u))
+            .unwrap()
+            .to_owned();
+        let ids: Vec<String> = plain
+            .iter()
+            .map(|m| m["user"]["id"].as_str().unwrap().to_owned())
+            .filter(|u| *u != outsider)
+            .collect();
+        (
+            ids[0].clone(),
+            outsider,
+            plain
+                .iter()
+                .find(|m| m["user"]["id"] == ids[1].as_str())
+                .unwrap()["user"]
+                .clone(),
+        )
+    };
+    for (user, name) in [
+        (&impostor, "\u{212A}im.cfo@globex.example"),
+        (&outsider, "newhire@acme.example"),
+    ] {
+        let member = globex
+            .members
+            .iter_mut()
+            .find(|m| m["user"]["id"] == user.as_str());
+        member.unwrap()["user"]["display_name"] = Value::from(name);
+    }
+    let (real_id, real_email) = (
+        real["id"].as_str().unwrap(),
+        real["email"].as_str().unwrap(),
+    );
+
+    let fake = Fake::dataset(dataset);
+    let dir = tempfile::tempdir().unwrap();
+    fake.cmd(dir.path()).assert().success();
+    let grant = |entitlement: &str, principal: &str| {
+        let mut cmd = fake.cmd(dir.path());
+        let args = [
+            "-p",
+            "--grant-entitlement",
+            entitlement,
+            "--grant-principal",
+            principal,
+        ];
+        cmd.args(args);
+        cmd
+    };
+    for (entitlement, principal) in [
+        ("globex:admin", "kim.cfo@globex.example"),
+        ("acme:member", "newhire@acme.example"),
+    ] {
+        let out = grant(entitlement, principal).assert().failure();
+        let text = outputs(out.get_output());
+        assert!(
+            text.contains(&format!("no principal with this email or id {principal:?}")),
+            "{text}"
+        );
+        assert!(text.contains("did you mean \""), "{text}");
+        assert!(text.contains("never by display name"), "{text}");
+    }
+    assert_eq!(writes(&fake), Vec::<String>::new());
+
+    // The exact email, in another ASCII case: the person's email and id, before and after.
+    let out = grant("globex:admin", &real_email.to_uppercase())
+        .assert()
+        .success();
+    let who = format!("{real_email} (user:{real_id})");
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stderr.contains(&format!("to {who} …")), "{stderr}");
+    assert!(stdout.contains(&format!("to {who}")), "{stdout}");
+    assert_eq!(
+        writes(&fake),
+        [format!("PATCH /v1/organizations/globex/members/{real_id}")]
+    );
+}

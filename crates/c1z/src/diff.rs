@@ -14,6 +14,7 @@ use connector_sdk::{Grant, Purpose, Resource, ResourceId, Trait};
 use rusqlite::types::Value as SqlValue;
 use serde::Serialize;
 
+use crate::cap::Capped;
 use crate::error::Result;
 use crate::label::{entitlement_name, qualified};
 use crate::path::Paths;
@@ -396,7 +397,11 @@ fn attribute_changes(
         if let Side::Both(before, after) = side
             && before != after
         {
-            let decode = |data: &[u8]| crate::convert::decode_resource(data).ok();
+            let decode = |data: &[u8]| {
+                crate::convert::decode_resource(data)
+                    .ok()
+                    .map(Capped::capped)
+            };
             if let (Some(b), Some(a)) = (decode(&before), decode(&after)) {
                 changed.push((b, a));
             }

@@ -280,6 +280,21 @@ pub enum Error {
         /// What is wrong with it, e.g. `owned by another user`.
         reason: &'static str,
     },
+    /// The output file may hold someone else's syncs: it is a symbolic link, owned by another
+    /// user or writable by other users. A sync would carry its syncs into the new file.
+    #[error(
+        "{} is {reason}, so a sync would carry what it holds (possibly someone else's syncs) into \
+         the new file; refusing it. If it is yours, make it yours and private (chown it to \
+         yourself, chmod 600 it; replace a symbolic link by the file), or give --file another \
+         path",
+        .path.display()
+    )]
+    UnsafeOutputFile {
+        /// The output file.
+        path: PathBuf,
+        /// What is wrong with it, e.g. `owned by another user`.
+        reason: &'static str,
+    },
     /// A page token given to the writer was not one it made.
     #[error("{}: page token {token:?} was not made by this writer; pass the `next` of the previous page", .path.display())]
     PageToken {

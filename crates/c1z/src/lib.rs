@@ -33,8 +33,9 @@
 //!
 //! - The working database `<file>.partial` and its journal are created readable and writable by
 //!   their owner only (0600), before SQLite opens them; so is a new output file.
-//! - An existing output file keeps its permission bits when a sync replaces it: someone set
-//!   them on purpose.
+//! - The output file is published 0600, also over an existing file of another mode; an existing
+//!   output that is a symbolic link, another user's or writable by others is refused
+//!   ([`Error::UnsafeOutputFile`]): its syncs would be carried into the new file.
 //! - A working file that is a symbolic link, not a regular file, owned by another user or
 //!   writable by others is refused ([`Error::UnsafeWorkingFile`]), never resumed: resuming it
 //!   would publish someone else's data as this sync's.
@@ -48,6 +49,7 @@
 //! expandable grants as baton does: the `GrantExpandable` annotation moved out of the grant's blob
 //! into the `expansion` column, with `needs_expansion` set.
 
+mod cap;
 mod clock;
 mod container;
 mod convert;
@@ -62,6 +64,7 @@ mod principal;
 mod private;
 mod proto;
 pub mod protojson;
+mod read_copy;
 mod reader;
 mod reads;
 mod resolve;
@@ -74,6 +77,7 @@ mod worker;
 mod working;
 mod writer;
 
+pub use cap::{MAX_TEXT, cut_text};
 pub use diff::{
     AccessChange, AttributeChange, Diff, PrincipalChanges, Replacement, ResourceRef, SyncRef, diff,
 };
@@ -84,6 +88,7 @@ pub use path::{Path, Paths};
 pub use principal::{
     AttributeDelta, Attributes, Kind, Lifetime, created_by, date_or_never, flag, profile_text,
 };
+pub use read_copy::remove_read_copies;
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,

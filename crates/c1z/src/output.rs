@@ -7,8 +7,9 @@ use crate::container;
 use crate::error::{Error, Result};
 
 /// Refuses, before any work, a path a sync could not write or must not replace: a missing or
-/// read-only directory, a directory, FIFO or device, or an existing file that is not a baton v1
-/// `.c1z` (such a file is never overwritten). Never opens anything but a regular file, so a FIFO
+/// read-only directory, a directory, FIFO or device, an existing file that is not a baton v1
+/// `.c1z` (such a file is never overwritten), and one that is a symbolic link, another user's or
+/// writable by others (its syncs would be carried into the new file). Never opens anything but a regular file, so a FIFO
 /// cannot make it hang.
 pub fn check_output(path: &Path) -> Result<()> {
     let dir = match path.parent() {
@@ -40,6 +41,8 @@ pub fn check_output(path: &Path) -> Result<()> {
         }
         Ok(_) => {}
     }
+    // Its syncs are carried into the next file: the working files' rule.
+    crate::private::check_own_output(path)?;
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open", e))?;
     match container::check_magic(path, &mut file) {
         Ok(()) => probe(path, &dir),

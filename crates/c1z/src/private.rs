@@ -22,26 +22,47 @@ pub(crate) fn create(path: &Path) -> Result<File> {
 /// Refuses `path` unless it is missing or a regular file of this user that no one else may
 /// write.
 pub(crate) fn check_own(path: &Path) -> Result<()> {
+    match unsafe_file(path)? {
+        Some(reason) => Err(Error::UnsafeWorkingFile {
+            path: path.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses the output `path` unless it is missing or a regular file of this user that no one
+/// else may write: its syncs are carried into the next file.
+pub(crate) fn check_own_output(path: &Path) -> Result<()> {
+    match unsafe_file(path)? {
+        Some(reason) => Err(Error::UnsafeOutputFile {
+            path: path.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why `path` may hold someone else's data, if it exists and may.
+fn unsafe_file(path: &Path) -> Result<Option<&'static str>> {
     match fs::symlink_metadata(path) {
-        Ok(meta) => match unsafe_reason(&meta, effective_uid()) {
-            Some(reason) => Err(Error::UnsafeWorkingFile {
-                path: path.to_owned(),
-                reason,
-            }),
-            None => Ok(()),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Ok(meta) => Ok(unsafe_reason(&meta, effective_uid())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, "inspect", e)),
     }
 }
 
-/// Gives `to` the permission bits of `from` (a file being replaced keeps the bits someone set
-/// on it on purpose).
-pub(crate) fn copy_mode(from: &Path, to: &Path) -> Result<()> {
-    let permissions = fs::metadata(from)
-        .map_err(|e| Error::io(from, "inspect", e))?
-        .permissions();
-    fs::set_permissions(to, permissions).map_err(|e| Error::io(to, "set the permissions of", e))
+/// Makes `path` readable and writable by its owner only.
+pub(crate) fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(path, "set the permissions of", e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Why a file with `meta` may hold someone else's data, if it may; `uid` is this process's.

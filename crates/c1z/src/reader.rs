@@ -1,7 +1,7 @@
 //! [`C1zReader`]: reads any v1 `.c1z`, ours or baton's, old or new, and never trusts it.
 //!
-//! The database is decompressed into a private temporary file (deleted when the reader is
-//! dropped), refusing more than a size limit, and opened read-only and defensively: no URI
+//! The database is decompressed into a private temporary file (unlinked once SQLite has it open
+//! on Unix, else deleted when the reader is dropped), refusing more than a size limit, and opened read-only and defensively: no URI
 //! parsing, SQLite's defensive mode, an untrusted schema (`trusted_schema` off, no views or
 //! triggers), a length limit on every value, and a time limit on every step of a query (a
 //! progress handler), so that a hostile file can neither hang nor bloat a read. The tables read
@@ -21,9 +21,11 @@ use rusqlite::limits::Limit;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 
+use crate::cap::Capped;
 use crate::container;
 use crate::convert;
 use crate::error::{Error, Result};
+use crate::read_copy::ReadCopy;
 use crate::sql::{REQUIRED_TABLES, columns, text_of};
 
 /// The default limit on the decompressed database of a file read, in MiB (2 GiB; baton's own
@@ -125,7 +127,7 @@ pub struct C1zReader {
     has_expansion: bool,
     sync_run_columns: Vec<String>,
     steps: StepClock,
-    _db: tempfile::NamedTempFile,
+    _db: ReadCopy,
 }
 
 impl C1zReader {
@@ -147,15 +149,8 @@ impl C1zReader {
         step_time_limit: Duration,
     ) -> Result<C1zReader> {
         let path = path.as_ref().to_owned();
-        let db = tempfile::Builder::new()
-            .prefix("c1z-read-")
-            .suffix(".db")
-            .tempfile()
-            .map_err(|e| Error::io(std::env::temp_dir(), "create a temporary file in", e))?;
-        let mut file = db
-            .as_file()
-            .try_clone()
-            .map_err(|e| Error::io(db.path(), "open", e))?;
+        let mut db = ReadCopy::new()?;
+        let mut file = db.writer()?;
         container::decompress(&path, &mut file, max_decoded_bytes)?;
         clear_wal_flag(&mut file).map_err(|e| Error::io(db.path(), "prepare", e))?;
         drop(file);
@@ -183,6 +178,7 @@ impl C1zReader {
             .any(|c| c == "expansion");
         let sync_run_columns =
             columns(&conn, "v1_sync_runs").map_err(sqlite("reading the schema"))?;
+        db.opened();
         Ok(C1zReader {
             conn,
             path,
@@ -687,25 +683,25 @@ type Decode<T> = fn(&[u8], Option<&[u8]>) -> std::result::Result<T, prost::Decod
 pub(crate) const RESOURCE_TYPES: Table<ResourceType> = Table {
     name: "v1_resource_types",
     message: "c1.connector.v2.ResourceType",
-    decode: |data, _| convert::decode_resource_type(data),
+    decode: |data, _| convert::decode_resource_type(data).map(Capped::capped),
 };
 
 pub(crate) const RESOURCES: Table<Resource> = Table {
     name: "v1_resources",
     message: "c1.connector.v2.Resource",
-    decode: |data, _| convert::decode_resource(data),
+    decode: |data, _| convert::decode_resource(data).map(Capped::capped),
 };
 
 pub(crate) const ENTITLEMENTS: Table<Entitlement> = Table {
     name: "v1_entitlements",
     message: "c1.connector.v2.Entitlement",
-    decode: |data, _| convert::decode_entitlement(data),
+    decode: |data, _| convert::decode_entitlement(data).map(Capped::capped),
 };
 
 pub(crate) const GRANTS: Table<Grant> = Table {
     name: "v1_grants",
     message: "c1.connector.v2.Grant",
-    decode: convert::decode_grant,
+    decode: |data, expansion| convert::decode_grant(data, expansion).map(Capped::capped),
 };
 
 fn resource_filter(sync_id: &str, filter: ResourceFilter) -> Filter {

@@ -60,9 +60,84 @@ impl Snapshot<'_> {
     }
 
     /// The principal `name` names, as [`resource_named`](Self::resource_named) finds it, but
-    /// preferring users where a name fits several resources.
+    /// preferring users where a name fits several resources. For read-only commands: a display
+    /// name is chosen by its holder, so a change names its principal with
+    /// [`principal_for_change`](Self::principal_for_change).
     pub fn principal_named(&self, name: &str) -> Result<Resource> {
         self.find_named("principal", "principals", name, None, true)
+    }
+
+    /// The principal a change goes to, of `resource_type` when given: by id only (`type:id`,
+    /// with or without the `(name)` listings print after it, or a bare id), or by an email one
+    /// user holds exactly (ignoring ASCII case only). Never by a display name or login, which
+    /// their holders choose: a member named `cfo@acme.example` is not the CFO. An email that
+    /// matches nobody is an error that lists the closest emails.
+    pub fn principal_for_change(
+        &self,
+        name: &str,
+        resource_type: Option<&str>,
+    ) -> Result<Resource> {
+        if let Some(found) = self.by_id(name, resource_type)? {
+            return Ok(found);
+        }
+        let wanted = name.trim();
+        let mut found: Vec<Resource> = Vec::new();
+        // The closest emails, however far: an email that matches nobody lists them.
+        let lowered = wanted.to_lowercase();
+        let mut closest: Vec<(usize, String)> = Vec::new();
+        let mut named = None;
+        let filter = ResourceFilter {
+            resource_type: resource_type.map(str::to_owned),
+            ..Default::default()
+        };
+        self.for_each_resource(filter, |r| {
+            let emails = r.user_trait().map(|t| t.emails.as_slice()).unwrap_or(&[]);
+            if r.id.resource == wanted
+                || emails
+                    .iter()
+                    .any(|e| e.address.trim().eq_ignore_ascii_case(wanted))
+            {
+                found.push(r);
+                return Ok(());
+            }
+            for email in emails {
+                let distance = strsim::levenshtein(&lowered, &email.address.to_lowercase());
+                if !closest.iter().any(|(_, e)| *e == email.address) {
+                    closest.push((distance, email.address.clone()));
+                    closest.sort();
+                    closest.truncate(SUGGESTED);
+                }
+            }
+            if named.is_none() && same(&r.display_name, wanted) {
+                named = Some(r.id.to_string());
+            }
+            Ok(())
+        })?;
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => {
+                let mut known = "a change names its principal by id or by exact email, never by \
+                                 display name: inspect resources lists them"
+                    .to_owned();
+                if let Some(id) = named {
+                    known =
+                        format!("{id} has it as display name, which its holder chooses; {known}");
+                }
+                let closest: Vec<String> = closest.into_iter().map(|(_, e)| e).collect();
+                Err(Error::NoMatch {
+                    what: "principal with this email or id",
+                    name: name.to_owned(),
+                    sync_id: self.id().to_owned(),
+                    hint: crate::error::hint(&closest, &known),
+                })
+            }
+            _ => Err(self.ambiguous(
+                "principal",
+                "principals",
+                name,
+                found.iter().take(LISTED).map(label).collect(),
+            )),
+        }
     }
 
     /// The entitlement `name` names: its id; on resource `on` when given, its slug or display
@@ -209,28 +284,12 @@ impl Snapshot<'_> {
     /// The resources `name` fits best, of `resource_type` when given: the one its id names, else
     /// those of the closest kind of match (email or login before display name).
     fn candidates(&self, name: &str, resource_type: Option<&str>) -> Result<Candidates> {
-        // Listings print `type:id (display name)`: the id part is enough.
-        let id_part = match name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
-            Some((id, _)) => id,
-            None => name,
-        };
-        for external_id in [
-            Some(id_part.to_owned()),
-            resource_type.map(|t| format!("{t}:{name}")),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some((t, _)) = external_id.split_once(':')
-                && resource_type.is_none_or(|wanted| wanted == t)
-                && let Some(found) = self.resource(&external_id_of(&external_id))?
-            {
-                return Ok(Candidates {
-                    found: vec![found],
-                    near: Near::new(name),
-                    count: 1,
-                });
-            }
+        if let Some(found) = self.by_id(name, resource_type)? {
+            return Ok(Candidates {
+                found: vec![found],
+                near: Near::new(name),
+                count: 1,
+            });
         }
         let mut best: Option<(u8, Vec<Resource>)> = None;
         let mut near = Near::new(name);
@@ -283,6 +342,31 @@ impl Snapshot<'_> {
             near,
             count,
         })
+    }
+
+    /// The resource a `type:id` names (as listings print it, with or without the `(name)` after
+    /// it), or an id of `resource_type`.
+    fn by_id(&self, name: &str, resource_type: Option<&str>) -> Result<Option<Resource>> {
+        // Listings print `type:id (display name)`: the id part is enough.
+        let id_part = match name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
+            Some((id, _)) => id,
+            None => name,
+        };
+        for external_id in [
+            Some(id_part.to_owned()),
+            resource_type.map(|t| format!("{t}:{name}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some((t, _)) = external_id.split_once(':')
+                && resource_type.is_none_or(|wanted| wanted == t)
+                && let Some(found) = self.resource(&external_id_of(&external_id))?
+            {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
     /// The error for a `what` named `name` that is none of `candidates`: it suggests the

@@ -53,10 +53,8 @@ pub(crate) fn check_working_files(partial: &Path) -> Result<()> {
 }
 
 /// Compresses the working database `partial` beside the output `path`, syncs it and renames
-/// it into place.
-///
-/// A new output is readable by its owner only; an existing one keeps its permission bits,
-/// which someone set on purpose.
+/// it into place, readable by its owner only (the file holds personal data; a mode someone
+/// else set on the file it replaces is not kept).
 pub(crate) fn publish(path: &Path, partial: &Path) -> Result<()> {
     let dir = directory_of(path);
     let file_name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -70,9 +68,7 @@ pub(crate) fn publish(path: &Path, partial: &Path) -> Result<()> {
         .try_clone()
         .map_err(|e| Error::io(tmp.path(), "open", e))?;
     container::compress(partial, out, tmp.path())?;
-    if path.exists() {
-        private::copy_mode(path, tmp.path())?;
-    }
+    private::owner_only(tmp.path())?;
     tmp.persist(path)
         .map_err(|e| Error::io(path, "rename into place", e.error))?;
     sync_dir(dir);

@@ -75,14 +75,79 @@ async fn the_working_file_its_journal_and_a_new_output_are_owner_only() {
 }
 
 #[tokio::test]
-async fn an_existing_output_keeps_its_permission_bits() {
+async fn the_output_is_published_owner_only_whatever_mode_it_had() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sync.c1z");
     sync_grants(&path, &["alice"]).await;
-    set_mode(&path, 0o640);
+    set_mode(&path, 0o644);
     sync_grants(&path, &["bob"]).await;
-    assert_eq!(mode(&path), 0o640);
+    assert_eq!(mode(&path), 0o600);
     assert_eq!(principals(&path), ["bob"]);
+}
+
+/// An output planted by someone else (in a shared temporary directory: another user's, or
+/// mode 0666, with their syncs in it) is refused before anything is written, and left as it
+/// is. (Before: the sync succeeded, carried the planted syncs into the new file and published
+/// it 0666.)
+#[tokio::test]
+async fn an_output_someone_else_could_have_written_is_refused() {
+    type Plant = fn(&Path);
+    let mut cases: Vec<(&str, Plant, &str)> = vec![
+        (
+            "writable by others",
+            |p| set_mode(p, 0o666),
+            "is writable by other users",
+        ),
+        (
+            "writable by the group",
+            |p| set_mode(p, 0o664),
+            "is writable by other users",
+        ),
+        (
+            "a symbolic link",
+            |p| {
+                let elsewhere = with_suffix(p, ".elsewhere");
+                fs::rename(p, &elsewhere).unwrap();
+                std::os::unix::fs::symlink(&elsewhere, p).unwrap();
+            },
+            "is a symbolic link",
+        ),
+    ];
+    // Only root can give a file away.
+    if own_uid() == 0 {
+        cases.push((
+            "another user's",
+            |p| std::os::unix::fs::chown(p, Some(4242), Some(4242)).unwrap(),
+            "is owned by another user",
+        ));
+    }
+    for (case, plant, reason) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rev.c1z");
+        sync_grants(&path, &["mallory"]).await;
+        plant(&path);
+        let before = fs::read(&path).unwrap();
+        let message = match C1zWriter::open(&path, WriterOptions::default()) {
+            Err(e) => {
+                assert!(matches!(e, Error::UnsafeOutputFile { .. }), "{case}: {e}");
+                e.to_string()
+            }
+            Ok(_) => panic!("{case}: accepted"),
+        };
+        assert!(
+            message.contains(reason) && message.contains("chmod 600"),
+            "{case}: {message}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), before, "{case}");
+        assert!(!with_suffix(&path, ".partial").exists(), "{case}");
+    }
+}
+
+/// This process's effective user id, from the owner of a file it creates.
+fn own_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    file.as_file().metadata().unwrap().uid()
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ pub const USAGE: u8 = 2;
 pub const PERMISSION_DENIED: u8 = 7;
 /// The token was refused (gRPC `Unauthenticated`).
 pub const UNAUTHENTICATED: u8 = 16;
-/// Interrupted by Ctrl-C or SIGTERM (128 + SIGINT); a sync resumes when run again.
+/// Interrupted by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT); a sync resumes when run again.
 pub const CANCELLED: u8 = 130;
 
 /// The exit code table shown at the end of `--help`.
@@ -33,7 +33,7 @@ Exit codes:
     7    permission denied: the credentials lack an access the connector needs (validate says which)
     16   unauthenticated: the credentials were refused
     101  internal error (a bug; the `error:` line says where, please report it)
-    130  interrupted (Ctrl-C or SIGTERM); run the same command again to resume the sync";
+    130  interrupted (Ctrl-C, SIGTERM or SIGHUP); run the same command again to resume the sync";
 
 /// The exit code for `error`.
 pub fn code(error: &Error) -> u8 {

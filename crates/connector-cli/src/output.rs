@@ -178,13 +178,15 @@ impl Table {
         }
     }
 
-    /// Adds a row; missing cells print empty.
+    /// Adds a row; missing cells print empty. A cell is cut to [`MAX_CELL`] bytes (with `…`)
+    /// before anything measures it: a table holds its rows until it is printed.
     pub fn row<I, S>(&mut self, cells: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+        let cells = cells.into_iter().map(|c| capped(c.into()));
+        self.rows.push(cells.collect());
     }
 
     /// Number of rows, the header excluded.
@@ -646,6 +648,16 @@ fn record(titles: &[String], cells: &[Cell]) -> String {
 }
 
 /// `text` cut to `width` columns, ending in `…` when cut.
+/// The most bytes a table cell holds; what is longer is cut, ending in `…`. Text read from a
+/// `.c1z` is capped as long when it is decoded; this holds for cells built of several.
+pub const MAX_CELL: usize = 4096;
+
+/// `text`, cut to [`MAX_CELL`] bytes at a character boundary, ending in `…` when cut.
+fn capped(mut text: String) -> String {
+    c1z::cut_text(&mut text, MAX_CELL);
+    text
+}
+
 fn cut(text: &str, width: usize) -> String {
     if text.width() <= width {
         return text.to_owned();
@@ -781,11 +793,34 @@ fn display_width(s: &str) -> usize {
 }
 
 /// Control characters (a newline in a display name, an escape sequence a server sent) would
-/// break the alignment or drive the terminal: each becomes a space.
+/// break the alignment or drive the terminal, and bidirectional controls and zero-width
+/// characters would reorder or hide what follows them on the line: each becomes a space.
 pub fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || invisible(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// The bidirectional controls (embeddings, overrides, isolates, the marks) and the zero-width
+/// characters: a name holding one can visually reorder or hide the rest of a line.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]
@@ -806,6 +841,28 @@ mod tests {
         let mut t = Table::new(["A", "B"]);
         t.row(["x\ny", "z\u{1b}[31m"]);
         assert_eq!(t.render(None), "A    B\nx y  z [31m\n");
+    }
+
+    /// A name holding U+202E (right-to-left override) or U+200B (zero-width space) would
+    /// reorder or hide the rest of its line: both are spaces in tables, CSV and error lines.
+    #[test]
+    fn bidirectional_and_zero_width_characters_are_sanitized() {
+        let hostile = "ada\u{202E}nimda\u{200B}\u{2066}x\u{2069}\u{200E}\u{200F}\u{061C}\u{200D}\u{2060}\u{FEFF}";
+        let clean = sanitize(hostile);
+        assert_eq!(clean, "ada nimda  x       ");
+        let mut t = Table::new(["A", "B"]);
+        t.row([hostile, "b"]);
+        assert!(!t.render(None).chars().any(invisible));
+        assert!(!csv_line([hostile]).chars().any(invisible));
+        let long = "é".repeat(MAX_CELL);
+        t.row([long.as_str(), "b"]);
+        let text = t.render(None);
+        assert!(
+            text.lines().all(|l| l.len() <= MAX_CELL + 8),
+            "{}",
+            text.len()
+        );
+        assert!(text.contains("é…"), "{text}");
     }
 
     #[test]

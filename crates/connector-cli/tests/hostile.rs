@@ -149,3 +149,159 @@ fn text_from_a_file_never_reaches_the_terminal_raw() {
     );
     assert!(!text.contains('\u{1b}'), "{text:?}");
 }
+
+/// The most memory (peak resident set) a read-side command may use on any file under the
+/// decompressed-size limit, as the README documents it.
+const MEMORY_BOUND: u64 = 200 << 20;
+
+/// Sets the display name of the first `users` users to 30 MiB of `N`: a protobuf field 3
+/// (display_name) appended to each blob, which a decoder takes over the first.
+fn long_names(path: &std::path::Path, users: usize) {
+    // 0x1a: field 3, length-delimited; 80 80 80 0f: the varint of 30 MiB.
+    rewrite(
+        path,
+        &format!(
+            "UPDATE v1_resources SET data = data || x'1a8080800f' ||
+               CAST(replace(hex(zeroblob(15728640)), '0', 'N') AS BLOB)
+             WHERE id IN (SELECT id FROM v1_resources WHERE resource_type_id = 'user'
+                          ORDER BY id LIMIT {users});"
+        ),
+    );
+}
+
+/// Runs the toy with `args` in `dir` under a data-segment limit of [`MEMORY_BOUND`] (`ulimit
+/// -d`: the heap and every private writable mapping), so that going past the bound fails the
+/// command (an allocation fails, the process aborts) rather than the machine. Its exit code and
+/// the bytes it wrote to stdout.
+fn bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, u64) {
+    let stdout = tempfile::tempfile().unwrap();
+    let toy = assert_cmd::cargo::cargo_bin("toy-connector");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -d {} && exec \"$0\" \"$@\"",
+            MEMORY_BOUND >> 10
+        ))
+        .arg(toy)
+        .args(args)
+        .env_clear()
+        .current_dir(dir)
+        .env("BATON_TOY_TOKEN", crate::support::SECRET)
+        .stdout(stdout.try_clone().unwrap())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    (status.code(), stdout.metadata().unwrap().len())
+}
+
+/// One 30 MiB display name, then 60 of them (a 1.8 GB database, a small file): `inspect
+/// resources`, `review` and `grants` stay under [`MEMORY_BOUND`] and print each name cut to
+/// 4 KiB. (Before: `inspect resources` aborted on a 4 GB allocation, `review` reached 6.7 GB
+/// and wrote 3.3 GB, and `grants` on 60 such rows 23.8 GB.)
+#[test]
+fn a_file_of_huge_names_is_read_within_a_memory_bound() {
+    for users in [1, 60] {
+        let dir = tempfile::tempdir().unwrap();
+        toy(dir.path())
+            .args(["--toy-users", &users.max(3).to_string()])
+            .assert()
+            .success();
+        long_names(&dir.path().join("sync.c1z"), users);
+        for command in ["resources", "review", "grants"] {
+            for format in ["table", "csv", "json"] {
+                let args = ["inspect", command, "-o", format];
+                let (code, written) = bounded(dir.path(), &args);
+                assert_eq!(code, Some(0), "{args:?} with {users} long names");
+                // Every name at most 4 KiB (and a few more for the rest of the row).
+                let bound = (users as u64 + 20) * 3 * (4 << 10) + (256 << 10);
+                assert!(written < bound, "{args:?}: {written} bytes written");
+            }
+        }
+    }
+}
+
+/// A FIFO as `--file` would hang a reader opening it, waiting for a writer: `inspect`, `diff` and
+/// a revoke (which reads the file first) refuse it without opening it. (Before: each hung.)
+#[test]
+fn a_fifo_as_the_file_is_refused_by_every_reader() {
+    let dir = synced();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("fifo.c1z"))
+        .status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo is in coreutils");
+    let runs: [&[&str]; 4] = [
+        &["inspect", "-f", "fifo.c1z", "stats"],
+        &["diff", "fifo.c1z", "sync.c1z"],
+        &["diff", "sync.c1z", "fifo.c1z"],
+        &[
+            "-f",
+            "fifo.c1z",
+            "-p",
+            "--revoke-grant",
+            "group:g1:member:user:u1",
+        ],
+    ];
+    for args in runs {
+        let out = toy(dir.path())
+            .args(args)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .failure();
+        let text = outputs(out.get_output());
+        assert!(
+            text.contains("it is not a regular file"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+/// SIGTERM, SIGHUP and Ctrl-C while `inspect` decompresses a file: the decompressed copy
+/// (`c1z-read-*.db`, plaintext personal data) is removed and the exit code is 130, as `--help`
+/// says. (Before: a SIGTERM left the copy behind and the process died of the signal, 143.)
+#[test]
+fn a_signal_while_reading_leaves_no_decompressed_copy() {
+    let dir = synced();
+    // 256 MiB of zeros in a table the reader ignores: a small file that takes a while to
+    // decompress.
+    rewrite(
+        &dir.path().join("sync.c1z"),
+        "CREATE TABLE padding (data BLOB); INSERT INTO padding VALUES (zeroblob(268435456));",
+    );
+    for signal in ["TERM", "HUP", "INT"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("toy-connector"))
+            .env_clear()
+            .env("TMPDIR", tmp.path())
+            .current_dir(dir.path())
+            .args(["inspect", "stats"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let copy = |tmp: &std::path::Path| {
+            std::fs::read_dir(tmp)
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with("c1z-read-"))
+        };
+        let started = std::time::Instant::now();
+        while !copy(tmp.path()) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no copy appeared"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "ended before the signal"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill is in procps");
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {signal}: {status:?}");
+        assert!(!copy(tmp.path()), "signal {signal}: the copy was left");
+    }
+}

@@ -59,7 +59,8 @@ pub fn rewrite(path: &Path, sql: &str) {
         conn.execute_batch("PRAGMA journal_mode = DELETE").unwrap();
         conn.execute_batch(sql).unwrap();
     }
-    let mut out = b"C1ZF\0".to_vec();
-    out.extend(zstd::encode_all(&std::fs::read(&db_path).unwrap()[..], 1).unwrap());
-    std::fs::write(path, out).unwrap();
+    // Streamed: a hostile database may be gigabytes of repeated bytes.
+    let mut out = std::fs::File::create(path).unwrap();
+    std::io::Write::write_all(&mut out, b"C1ZF\0").unwrap();
+    zstd::stream::copy_encode(std::fs::File::open(&db_path).unwrap(), &mut out, 1).unwrap();
 }

@@ -6,7 +6,9 @@
 //! come back. So the client cannot know its rate; it finds it, the way TCP finds a link's:
 //!
 //! - **Ceiling.** `requests_per_minute` is the most the client sends, a token bucket in its GCRA
-//!   form with a burst of 10. `None` sets no ceiling.
+//!   form with a burst of 10. `None` sets no ceiling. The burst is earned: it applies once 10
+//!   requests in a row were accepted at the ceiling, so a fresh client (or one just refused)
+//!   paces its first requests instead of spending a server's smaller burst in one go.
 //! - **Decrease.** A 429 holds back every request of the client, not only the refused one, and
 //!   the first 429 after a success lowers the rate to 60% of the lower of the current rate and
 //!   the rate the client was actually sending at over the last 5 s (a lone request measures no
@@ -17,9 +19,14 @@
 //! - **Long refusals.** Refusals lasting 5 s or more mean the quota is counted over a longer window
 //!   than a token bucket refills in (PlanetScale says "per minute"), so once a request succeeds
 //!   again the rate is also capped at what the server accepted over the last minute.
+//! - **Measure.** A server's token bucket is empty at each 429, so the requests it accepted
+//!   between two refusals, over the time between them, are its refill rate. From the second
+//!   refusal on, the rate is at most 85% of that measure (the margin covers a token either side),
+//!   and it rises above that learned rate by at most 2% a minute: the client learns the pace with
+//!   two or three refusals, and then probes for more quota without a refusal every few seconds.
 //! - **Increase.** Each success adds ln 2 / 40 (about 0.017) requests a second to the rate, which
-//!   doubles it in 40 s when the client sends flat out, up to the ceiling, where the burst
-//!   returns.
+//!   doubles it in 40 s when the client sends flat out, up to the ceiling (and the learned rate's
+//!   slow rise), where the burst returns.
 //! - **Old news.** A 429 or a success for a request sent before the latest hold began says
 //!   nothing about the quota now, and changes nothing.
 //!
@@ -52,6 +59,10 @@ const MAX_COOL_DOWN: Duration = Duration::from_secs(8);
 const LONG_REFUSAL: Duration = Duration::from_secs(5);
 /// The slowest the client goes: one request a minute.
 const SLOWEST_PER_SECOND: f64 = 1.0 / 60.0;
+/// The share of a measured refill rate the client sends at.
+const MEASURE_MARGIN: f64 = 0.85;
+/// How fast the rate may rise above a measured one: 2% a minute.
+const LEARNED_RISE_PER_SEC: f64 = 0.02 / 60.0;
 /// How far back the actual sending rate is measured, and with how many samples at most.
 const SEND_WINDOW: Duration = Duration::from_secs(5);
 const SEND_SAMPLES: usize = 64;
@@ -89,6 +100,8 @@ pub(crate) struct Pacer {
     ceiling: Option<Duration>,
     /// How far ahead of the ceiling a burst may run: `ceiling * (burst - 1)`.
     tolerance: Duration,
+    /// The burst, which requests accepted in a row at the ceiling earn.
+    burst: u32,
     /// The longest hold: the rate-limit budget.
     max_hold: Duration,
     /// Requests queue here in arrival order (tokio's mutex is fair); the one holding it waits
@@ -115,6 +128,14 @@ struct State {
     sends: VecDeque<Instant>,
     /// Requests the server accepted over the last minute.
     accepted: MinuteCount,
+    /// Requests accepted since the last refusal (or the start): the burst is earned by
+    /// `burst` of them.
+    accepted_run: u32,
+    /// When the request of the latest fresh refusal was sent, and the requests sent since that
+    /// the server accepted: the measure of its refill rate at the next refusal.
+    since_refusal: Option<(Instant, u32)>,
+    /// The rate measured from the refusals, requests a second, and when.
+    learned: Option<(f64, Instant)>,
 }
 
 /// A stretch of time in which nothing goes out.
@@ -143,6 +164,7 @@ impl Pacer {
         Pacer {
             ceiling,
             tolerance,
+            burst,
             max_hold: max_hold.min(MAX_SERVER_WAIT),
             turnstile: tokio::sync::Mutex::new(()),
             state: Mutex::new(State {
@@ -154,6 +176,9 @@ impl Pacer {
                 refusal: None,
                 sends: VecDeque::new(),
                 accepted: MinuteCount::new(Instant::now()),
+                accepted_run: 0,
+                since_refusal: None,
+                learned: None,
             }),
         }
     }
@@ -198,10 +223,12 @@ impl Pacer {
             }
             return state.held_for(now);
         }
+        state.accepted_run = 0;
         let refusal = match state.refusal {
             Some(refusal) => refusal,
             None => {
                 state.slow_down(now, self.ceiling);
+                state.measure(sent_at, now);
                 Refusal {
                     since: now,
                     fresh: 0,
@@ -238,6 +265,12 @@ impl Pacer {
         let mut state = self.state();
         let now = Instant::now();
         state.accepted.add(now);
+        state.accepted_run = state.accepted_run.saturating_add(1);
+        if let Some((since, count)) = &mut state.since_refusal
+            && sent_at >= *since
+        {
+            *count = count.saturating_add(1);
+        }
         if !state.is_old_news(sent_at) {
             if let Some(refusal) = state.refusal.take()
                 && now.saturating_duration_since(refusal.since) >= LONG_REFUSAL
@@ -245,7 +278,7 @@ impl Pacer {
                 let last_minute = f64::from(state.accepted.total(now)) / 60.0;
                 state.cap_rate(last_minute.max(SLOWEST_PER_SECOND));
             }
-            state.speed_up(self.ceiling);
+            state.speed_up(self.ceiling, now);
         }
         if let Some(wait) = server_wait.filter(|wait| !wait.is_zero()) {
             self.hold(&mut state, now, wait.min(self.max_hold));
@@ -303,9 +336,10 @@ impl Pacer {
         after_hold.max(paced)
     }
 
-    /// The burst applies only at the ceiling: below it, the server's quota is known to be short.
+    /// The burst applies only at the ceiling (below it, the server's quota is known to be
+    /// short), once earned by requests accepted in a row.
     fn tolerance_at(&self, state: &State) -> Duration {
-        match state.interval == self.ceiling {
+        match state.interval == self.ceiling && state.accepted_run >= self.burst {
             true => self.tolerance,
             false => Duration::ZERO,
         }
@@ -383,13 +417,37 @@ impl State {
         }
     }
 
-    /// Additive increase per success, up to the ceiling.
-    fn speed_up(&mut self, ceiling: Option<Duration>) {
+    /// Additive increase per success, up to the ceiling and the learned rate's slow rise.
+    fn speed_up(&mut self, ceiling: Option<Duration>, now: Instant) {
         let Some(interval) = self.interval else {
             return;
         };
-        let faster = interval_at(per_second(interval) + std::f64::consts::LN_2 / DOUBLING_SECS);
+        let mut faster = per_second(interval) + std::f64::consts::LN_2 / DOUBLING_SECS;
+        if let Some((rate, at)) = self.learned {
+            let since = now.saturating_duration_since(at).as_secs_f64();
+            let risen = rate * (1.0 + LEARNED_RISE_PER_SEC * since);
+            // Never slower than now: the cap holds a rise back, it lowers nothing.
+            faster = faster.min(risen.max(per_second(interval)));
+        }
+        let faster = interval_at(faster);
         self.interval = Some(ceiling.map_or(faster, |ceiling| faster.max(ceiling)));
+    }
+
+    /// At a fresh refusal of a request sent at `sent_at`: the server's token bucket was empty
+    /// at the previous refusal and is empty again, so what it accepted in between, over the
+    /// time in between, is its refill rate. The rate is capped at a margin below it.
+    fn measure(&mut self, sent_at: Instant, now: Instant) {
+        if let Some((since, accepted)) = self.since_refusal
+            && let Some(span) = sent_at
+                .checked_duration_since(since)
+                .filter(|s| !s.is_zero())
+        {
+            let refill = f64::from(accepted) / span.as_secs_f64();
+            let learned = (refill * MEASURE_MARGIN).max(SLOWEST_PER_SECOND);
+            self.learned = Some((learned, now));
+            self.cap_rate(learned);
+        }
+        self.since_refusal = Some((sent_at, 0));
     }
 
     fn cap_rate(&mut self, per_second_cap: f64) {
@@ -505,9 +563,14 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_burst_goes_out_at_once_then_the_ceiling_applies() {
-        // 60 a minute is one a second; the first 10 are free.
+    async fn a_burst_earned_goes_out_at_once_then_the_ceiling_applies() {
+        // 60 a minute is one a second. A fresh client paces its first 10 (a server's burst may
+        // be smaller); accepted, they earn the burst.
         let pacer = Pacer::new(Some(60), 10, BUDGET);
+        let start = Instant::now();
+        accepted(&pacer, 10).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(9));
+        tokio::time::sleep(Duration::from_secs(60)).await;
         assert_eq!(time_for(&pacer, 10).await, Duration::ZERO);
         assert_eq!(time_for(&pacer, 5).await, Duration::from_secs(5));
     }
@@ -515,15 +578,37 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_default_ceiling_spaces_requests_by_100_ms() {
         let pacer = Pacer::new(Some(600), DEFAULT_BURST, BUDGET);
-        assert_eq!(time_for(&pacer, 40).await, Duration::from_secs(3));
+        assert_eq!(time_for(&pacer, 40).await, Duration::from_millis(3900));
     }
 
     #[tokio::test(start_paused = true)]
     async fn idle_time_refills_the_burst() {
         let pacer = Pacer::new(Some(60), 3, BUDGET);
-        assert_eq!(time_for(&pacer, 4).await, Duration::from_secs(1));
+        let start = Instant::now();
+        accepted(&pacer, 3).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert_eq!(time_for(&pacer, 3).await, Duration::ZERO);
+    }
+
+    /// A token bucket of 2 a second: what it accepted between two refusals, over the time
+    /// between them, is its refill rate; the client then sends at 85% of it, and rises above
+    /// that by 2% a minute at most, however many successes.
+    #[tokio::test(start_paused = true)]
+    async fn the_refill_rate_is_measured_between_two_refusals() {
+        let pacer = Pacer::new(Some(600), 10, BUDGET);
+        pacer.acquire().await;
+        pacer.refused(Instant::now(), Some(Duration::ZERO));
+        // 20 accepted over 10 s, then refused again.
+        for _ in 0..20 {
+            tokio::time::advance(Duration::from_millis(500)).await;
+            pacer.accepted(Instant::now(), None);
+        }
+        pacer.refused(Instant::now(), Some(Duration::ZERO));
+        assert_eq!(pacer.snapshot().requests_per_minute, Some(102));
+        accepted(&pacer, 100).await;
+        let rpm = pacer.snapshot().requests_per_minute.unwrap();
+        assert!((102..=104).contains(&rpm), "{rpm}");
     }
 
     #[tokio::test(start_paused = true)]

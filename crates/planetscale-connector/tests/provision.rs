@@ -668,3 +668,95 @@ async fn a_sync_is_unchanged_by_provisioning_support() {
     assert!(!run.grant_ids().is_empty());
     assert!(run.writes().is_empty());
 }
+
+/// The entitlement of `id` as a stale file holds it: its resource's profile `key` set to
+/// `value` (an organization's name, a team's slug, changed in PlanetScale since the sync).
+fn renamed(mut entitlement: Entitlement, key: &str, value: &str) -> Entitlement {
+    let profile = entitlement.resource.profile.get_or_insert_default();
+    profile.insert(key.to_owned(), Value::from(value));
+    entitlement
+}
+
+/// Two organizations' names swapped since the sync, a team's slug now another team's, a team
+/// gone: names in the file that no longer name what the file says. Nothing is sent, the error
+/// says the file is stale, and nothing is claimed `already-revoked`. (Before: the revoke
+/// deleted the member from the other organization, and revoking an admin printed
+/// `already-revoked` while the person stayed admin.)
+#[tokio::test]
+async fn a_change_goes_only_where_the_file_ids_are_verified_live() {
+    let run = Run::small().await;
+    let (acme, acme_members) = run.org("acme", "member");
+    let (_, admins) = run.org("acme", "admin");
+    let dataset = run.server.dataset();
+    let in_globex: Vec<&str> = dataset.org("globex").unwrap().user_ids().collect();
+    // A member of both organizations, if the data has one: the one the old code removed.
+    let user = acme_members
+        .iter()
+        .find(|u| in_globex.contains(&u.as_str()))
+        .unwrap_or(&acme_members[0])
+        .clone();
+    let stale = |result: Result<Provisioned, ConnectorError>| {
+        refused(result, ErrorKind::FailedPrecondition, "the file is stale");
+    };
+    let take = |entitlement: Entitlement, user: &str| {
+        let mut grant = run.grant_of(&entitlement.id, user);
+        grant.entitlement = entitlement;
+        let cx = RevokeContext {
+            grant,
+            cancel: CancellationToken::new(),
+        };
+        revoke(&run.connector, cx, Mode::Apply)
+    };
+    let member = renamed(
+        run.entitlement(&format!("organization:{acme}:member")),
+        "name",
+        "globex",
+    );
+    stale(take(member, &user).await);
+    let admin = renamed(
+        run.entitlement(&format!("organization:{acme}:admin")),
+        "name",
+        "globex",
+    );
+    stale(take(admin.clone(), &admins[0]).await);
+    let cx = GrantContext {
+        principal: run.user(&user),
+        entitlement: admin,
+        cancel: CancellationToken::new(),
+    };
+    stale(grant(&run.connector, cx, Mode::Apply).await);
+
+    // A team's slug now names another team of the organization.
+    let teams = &dataset.org("acme").unwrap().teams;
+    let (first, second) = (&teams[0], &teams[1]);
+    let team = format!("team:{}:member", first.team["id"].as_str().unwrap());
+    let first_member = first.user_ids().next().unwrap().to_owned();
+    let other = renamed(run.entitlement(&team), "slug", second.slug());
+    stale(take(other.clone(), &first_member).await);
+    let cx = GrantContext {
+        principal: run.user(&user),
+        entitlement: other,
+        cancel: CancellationToken::new(),
+    };
+    stale(grant(&run.connector, cx, Mode::Apply).await);
+
+    // A team the slug names no longer: not "already revoked", an error.
+    let gone = renamed(run.entitlement(&team), "slug", "no-such-team");
+    let result = take(gone, &first_member).await;
+    refused(
+        result,
+        ErrorKind::NotFound,
+        "renamed or deleted since the sync",
+    );
+
+    assert_eq!(run.writes(), Vec::<String>::new());
+    let after = run.server.dataset();
+    assert!(after.org("globex").unwrap().user_ids().eq(in_globex));
+    let acme_now = after.org("acme").unwrap();
+    assert!(
+        acme_now
+            .members
+            .iter()
+            .any(|m| m["user"]["id"] == admins[0].as_str() && m["role"] == "admin")
+    );
+}

@@ -128,6 +128,37 @@ fn rows() -> Vec<Row> {
             code: 1,
             message: "unknown keys: colour, speed",
         },
+        // Whoever may write the config file could send the token elsewhere (before: a
+        // world-writable config naming another host got the token).
+        Row {
+            name: "config file others may write, naming the API URL",
+            setup: |dir| {
+                let config = dir.join("c.yaml");
+                std::fs::write(
+                    &config,
+                    "planetscale-api-url: http://127.0.0.1:9/\nallow-insecure-http: true\n",
+                )
+                .unwrap();
+                set_mode(&config, 0o666);
+            },
+            token: GOOD,
+            args: &["--config", "c.yaml"],
+            code: 1,
+            message: "config file c.yaml can be written by other users: restrict it with chmod \
+                      600 (it sets planetscale-api-url, allow-insecure-http",
+        },
+        Row {
+            name: "config file others may write, holding the token",
+            setup: |dir| {
+                let config = dir.join("c.yaml");
+                std::fs::write(&config, format!("planetscale-service-token: {GOOD}\n")).unwrap();
+                set_mode(&config, 0o646);
+            },
+            token: GOOD,
+            args: &["--config", "c.yaml"],
+            code: 1,
+            message: "(it sets planetscale-service-token:",
+        },
         Row {
             name: "config file missing",
             setup: nothing,

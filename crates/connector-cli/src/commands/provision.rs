@@ -33,7 +33,8 @@ pub enum Task {
     Grant {
         /// The entitlement: its id, or a resource and a slug (`acme:admin`).
         entitlement: String,
-        /// Who gets it: `type:id`, an id, an email or a name.
+        /// Who gets it: `type:id`, an id, or an email one user holds exactly (never a display
+        /// name, which its holder chooses).
         principal: String,
         /// The principal's resource type, when its name alone is ambiguous.
         principal_type: Option<String>,
@@ -168,12 +169,26 @@ pub struct Change {
 }
 
 /// Makes `task` with `connector` (in a dry run, shows it): the library call for embedders. A
-/// grant or revoke looks its names up in the last finished full sync of `settings.file`.
+/// grant or revoke looks its names up in the last finished full sync of `settings.file`; a
+/// grant's principal by id or exact email only
+/// ([`principal_for_change`](c1z::Snapshot::principal_for_change)).
 pub async fn run(
     connector: &dyn Connector,
     settings: &Settings,
     task: &Task,
     mode: Mode,
+) -> Result<Change> {
+    run_announced(connector, settings, task, mode, |_| {}).await
+}
+
+/// [`run`], calling `announce` with what is about to be done (`granting … to <email>
+/// (user:<id>)`) once the names are resolved and before anything is sent.
+async fn run_announced(
+    connector: &dyn Connector,
+    settings: &Settings,
+    task: &Task,
+    mode: Mode,
+    announce: impl FnOnce(&str),
 ) -> Result<Change> {
     let cancel = CancellationToken::new();
     let failed = |source| Error::Provision {
@@ -188,7 +203,8 @@ pub async fn run(
         } => {
             let (entitlement, principal) =
                 resolve_grant(settings, entitlement, principal, principal_type.as_deref())?;
-            let (who, what) = (c1z::label(&principal), entitlement_label(&entitlement));
+            let (who, what) = (person(&principal), entitlement_label(&entitlement));
+            announce(&doing(task.action(), &what, &who));
             let cx = GrantContext {
                 principal,
                 entitlement,
@@ -198,7 +214,8 @@ pub async fn run(
         }
         Task::Revoke { grant: id } => {
             let found = resolve_revoke(settings, id)?;
-            let (who, what) = (c1z::label(&found.principal), found.id.clone());
+            let (who, what) = (person(&found.principal), found.id.clone());
+            announce(&doing(task.action(), &what, &who));
             let cx = RevokeContext {
                 grant: found,
                 cancel,
@@ -211,6 +228,7 @@ pub async fn run(
         } => {
             let who = account.email().unwrap_or_default().to_owned();
             let what = resource_type.clone().unwrap_or_default();
+            announce(&doing(task.action(), &what, &who));
             let cx = AccountContext {
                 account: account.clone(),
                 cancel,
@@ -240,7 +258,8 @@ pub(crate) async fn main(
         true => Mode::DryRun,
         false => Mode::Apply,
     };
-    let change = run(connector.as_ref(), settings, task, mode).await?;
+    let announce = |doing: &str| eprintln!("{}", sanitize(&format!("{doing} …")));
+    let change = run_announced(connector.as_ref(), settings, task, mode, announce).await?;
     match settings.output {
         OutputFormat::Json => output::print_json(&change.to_json()),
         OutputFormat::Table => output::print(&change.render()),
@@ -251,11 +270,7 @@ pub(crate) async fn main(
 impl Change {
     /// What happened, for people; a dry run lists the requests it would have sent.
     pub fn render(&self) -> String {
-        let doing = match self.action {
-            "grant" => format!("granting {} to {}", self.what, self.who),
-            "revoke" => format!("revoking {} from {}", self.what, self.who),
-            _ => format!("creating the account {}", self.who),
-        };
+        let doing = doing(self.action, &self.what, &self.who);
         let done = &self.provisioned;
         let mut text = match &done.outcome {
             Outcome::DryRun { plan } => {
@@ -359,9 +374,9 @@ fn resolve_grant(
     let principal = match principal_type {
         Some(name) => {
             let resource_type = snapshot.resource_type_named(name)?;
-            snapshot.resource_named(principal, Some(&resource_type.id))?
+            snapshot.principal_for_change(principal, Some(&resource_type.id))?
         }
-        None => snapshot.principal_named(principal)?,
+        None => snapshot.principal_for_change(principal, None)?,
     };
     Ok((entitlement, principal))
 }
@@ -419,6 +434,24 @@ fn snapshot(reader: &c1z::C1zReader) -> Result<c1z::Snapshot<'_>> {
             "{} holds no finished sync: run the sync to the end first",
             reader.path().display()
         ))),
+    }
+}
+
+/// What a change does, in words: `granting <entitlement> to <person>`.
+fn doing(action: &str, what: &str, who: &str) -> String {
+    match action {
+        "grant" => format!("granting {what} to {who}"),
+        "revoke" => format!("revoking {what} from {who}"),
+        _ => format!("creating the account {who}"),
+    }
+}
+
+/// How a change names its principal: a person by email and id (`ada@acme.example (user:u1)`),
+/// never by the display name they chose; anything else as listings name it.
+fn person(principal: &Resource) -> String {
+    match principal.user_trait().and_then(|t| t.primary_email()) {
+        Some(email) => format!("{email} ({})", principal.id),
+        None => c1z::label(principal),
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn run(
     })
 }
 
-/// The command: checks the output, builds the connector, watches for Ctrl-C and SIGTERM,
+/// The command: checks the output, builds the connector, watches for Ctrl-C, SIGTERM and SIGHUP,
 /// shows progress, syncs, and prints the summary.
 pub(crate) async fn main(
     program: &dyn Program,
@@ -207,31 +207,80 @@ impl SyncReport {
     }
 }
 
-/// Cancels on the first Ctrl-C or SIGTERM (the sync checkpoints and stops); exits at once on
-/// the second.
+/// Cancels on the first Ctrl-C, SIGTERM or SIGHUP (the sync checkpoints and stops); exits at
+/// once on the second.
 async fn cancel_on_signal(cancel: CancellationToken) {
-    if wait_for_signal().await.is_err() {
+    let Ok(mut signals) = Signals::new() else {
+        return;
+    };
+    if signals.recv().await.is_err() {
         return;
     }
     tracing::warn!("interrupted: saving progress; press Ctrl-C again to stop at once");
     cancel.cancel();
-    if wait_for_signal().await.is_ok() {
+    if signals.recv().await.is_ok() {
         std::process::exit(i32::from(crate::exit::CANCELLED));
     }
 }
 
+/// For a command that reads `.c1z` files: on Ctrl-C, SIGTERM or SIGHUP, removes the
+/// decompressed copies still under a name and exits with [`CANCELLED`](crate::exit::CANCELLED),
+/// as `--help` documents (a default SIGTERM would leave them, and exit 143). The handlers are
+/// installed before this returns, so no signal comes between.
+pub(crate) fn exit_on_signal() -> std::io::Result<impl Future<Output = ()>> {
+    let mut signals = Signals::new()?;
+    Ok(async move {
+        if signals.recv().await.is_ok() {
+            c1z::remove_read_copies();
+            std::process::exit(i32::from(crate::exit::CANCELLED));
+        }
+    })
+}
+
+/// The signals that interrupt a command: Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal
+/// closed), each handled from the moment this is made.
 #[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next of them.
+    async fn recv(&mut self) -> std::io::Result<()> {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
+        Ok(())
     }
 }
 
+/// Ctrl-C, elsewhere.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn recv(&mut self) -> std::io::Result<()> {
+        tokio::signal::ctrl_c().await
+    }
 }
 
 fn seconds(d: Duration) -> String {

@@ -67,12 +67,40 @@ impl Layer {
     }
 
     /// The values of the YAML config file at `path`.
+    /// A file that holds a secret or says where secrets go (a URL) gets a secret file's
+    /// checks: refused when others may write it, a warning when others may read a secret in it.
     pub(crate) fn from_file(settings: &[Setting], path: &Path) -> Result<Layer> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigRead {
+        let cannot = |source| Error::ConfigRead {
             path: path.to_owned(),
             source,
-        })?;
-        Layer::from_yaml(settings, &text, path)
+        };
+        let mut file = std::fs::File::open(path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text).map_err(cannot)?;
+        let layer = Layer::from_yaml(settings, &text, path)?;
+        let set = |s: &&Setting| layer.values.contains_key(s.name);
+        let guarded: Vec<&str> = settings
+            .iter()
+            .filter(set)
+            .filter(|s| s.guarded())
+            .map(|s| s.name)
+            .collect();
+        if !guarded.is_empty() {
+            let holds_secret = settings.iter().filter(set).any(|s| {
+                s.kind == Kind::Secret && matches!(layer.values[s.name], Value::Secret(_))
+            });
+            super::secret::check_permissions("config file", path, &meta, holds_secret).map_err(
+                |e| {
+                    Error::Config(format!(
+                        "{e} (it sets {}: whoever can write it can send the credentials \
+                         elsewhere)",
+                        guarded.join(", ")
+                    ))
+                },
+            )?;
+        }
+        Ok(layer)
     }
 
     /// The values of a YAML config file's text; `path` names the file in errors. Keys are the

@@ -63,6 +63,7 @@ pub struct Setting {
     pub(crate) hidden: bool,
     pub(crate) flag_only: bool,
     pub(crate) from_file: bool,
+    pub(crate) routes_credentials: bool,
     pub(crate) short: Option<char>,
     pub(crate) value_name: Option<&'static str>,
     pub(crate) min: Option<u64>,
@@ -89,6 +90,7 @@ impl Setting {
             hidden: false,
             flag_only: false,
             from_file: false,
+            routes_credentials: false,
             short: None,
             value_name: None,
             min: None,
@@ -184,6 +186,24 @@ impl Setting {
     pub const fn from_file(mut self) -> Setting {
         self.from_file = true;
         self
+    }
+
+    /// Says where credentials are sent, or how (an API URL, a switch allowing plain http): a
+    /// config file that sets it gets a secret file's checks, since whoever may write the file
+    /// could send the token elsewhere. A setting whose value name is `URL` or whose name ends in
+    /// `-url` is one without saying so.
+    pub const fn routes_credentials(mut self) -> Setting {
+        self.routes_credentials = true;
+        self
+    }
+
+    /// Whether a config file that sets this must be guarded like a secret file: a secret, or
+    /// what [`routes_credentials`](Self::routes_credentials) says.
+    pub(crate) fn guarded(&self) -> bool {
+        self.kind == Kind::Secret
+            || self.routes_credentials
+            || self.value_name == Some("URL")
+            || self.name.ends_with("-url")
     }
 
     /// A one-letter flag, e.g. `-f`.

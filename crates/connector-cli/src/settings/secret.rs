@@ -37,7 +37,7 @@ pub(crate) fn read(setting: &Setting, path: &Path) -> Result<SecretString> {
                 path.display()
             )));
         }
-        check_permissions(&what, path, &meta)?;
+        check_permissions(&format!("{what} file"), path, &meta, true)?;
         let file = std::fs::File::open(path).map_err(cannot)?;
         file.take(MAX_BYTES + 1)
             .read_to_string(&mut text)
@@ -63,29 +63,40 @@ fn source_name(path: &Path) -> String {
     }
 }
 
-/// Others able to write the file could swap the credential: refused. Others able to read it is
-/// a leak already happened, but the sync can still run: a warning.
+/// Others able to write the file could swap the credential (or where it goes): refused. Others
+/// able to read a `secret` in it is a leak already happened, but the sync can still run: a
+/// warning.
 #[cfg(unix)]
-fn check_permissions(what: &str, path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+pub(crate) fn check_permissions(
+    what: &str,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    secret: bool,
+) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode();
     if mode & 0o022 != 0 {
         return Err(Error::Config(format!(
-            "the {what} file {} can be written by other users: restrict it with chmod 600",
+            "the {what} {} can be written by other users: restrict it with chmod 600",
             path.display()
         )));
     }
-    if mode & 0o044 != 0 {
+    if secret && mode & 0o044 != 0 {
         tracing::warn!(
             path = %path.display(),
-            "the {what} file is readable by other users: restrict it with chmod 600"
+            "the {what} is readable by other users: restrict it with chmod 600"
         );
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn check_permissions(_what: &str, _path: &Path, _meta: &std::fs::Metadata) -> Result<()> {
+pub(crate) fn check_permissions(
+    _what: &str,
+    _path: &Path,
+    _meta: &std::fs::Metadata,
+    _secret: bool,
+) -> Result<()> {
     Ok(())
 }
 

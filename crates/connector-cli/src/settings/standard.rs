@@ -161,8 +161,8 @@ pub const GRANT_ENTITLEMENT: Setting = Setting::text(
 pub const GRANT_PRINCIPAL: Setting = Setting::text(
     "grant-principal",
     "Grant principal",
-    "Who --grant-entitlement goes to: type:id, an id, an email or a name, as in the last sync of \
-     --file",
+    "Who --grant-entitlement goes to: type:id, an id, or an email one user holds exactly, as in \
+     the last sync of --file (never a display name, which its holder chooses)",
 )
 .value_name("PRINCIPAL")
 .flag_only();

@@ -95,7 +95,7 @@ impl AccountManager for Invitations {
         let client = &self.api.client;
         let (email, role) = (request.email, &request.role);
         let what = format!("inviting {email} to {org} as {role}");
-        organization(client, &org, &what).await?;
+        organization(client, &org, None, &what).await?;
         let member = client
             .members(&org)
             .try_filter(|m| {

@@ -173,13 +173,16 @@ pub(crate) fn refusal(e: planetscale_client::Error, what: &str, write: &Write) -
 }
 
 /// Organization `org` as it is now, read before a change (`what`): a 404 means the token lacks
-/// `read_organization` there, or the organization is gone.
+/// `read_organization` there, or the organization is gone. `id` is the id the file holds for
+/// the organization a change addresses by name: another id means the name now belongs to
+/// another organization, and the change is refused before anything is sent.
 pub(crate) async fn organization(
     client: &Client,
     org: &str,
+    id: Option<&str>,
     what: &str,
 ) -> Result<Organization, ConnectorError> {
-    client.get_organization(org).await.map_err(|e| {
+    let found = client.get_organization(org).await.map_err(|e| {
         if !(e.is_not_found() || e.is_forbidden()) {
             return map_client_error(e, what);
         }
@@ -193,7 +196,29 @@ pub(crate) async fn organization(
             ),
         )
         .with_source(e)
-    })
+    })?;
+    match id {
+        Some(id) if found.id != id => Err(stale(
+            what,
+            &format!(
+                "organization {org} is {} in PlanetScale, not {id}",
+                found.id
+            ),
+        )),
+        _ => Ok(found),
+    }
+}
+
+/// The error for a change whose names (an organization's name, a team's slug) no longer name
+/// what the file says they name (`why`): nothing was sent.
+pub(crate) fn stale(what: &str, why: &str) -> ConnectorError {
+    ConnectorError::new(
+        ErrorKind::FailedPrecondition,
+        format!(
+            "{what}: {why}: the file is stale (renamed since the sync); nothing was sent; sync \
+             again and make the change with the new file"
+        ),
+    )
 }
 
 /// What a read of one object came to: the object, or `None` on a 404 (once the organization
@@ -248,8 +273,13 @@ pub(crate) fn user_id(principal: &ResourceId) -> Result<&str, ConnectorError> {
     }
 }
 
-/// How messages name a principal: its display name and id.
+/// How messages name a principal: a person by email and id, never by the display name they
+/// chose (a member may name themselves `cfo@acme.example`); anything else by display name and
+/// id.
 pub(crate) fn who(principal: &Resource) -> String {
+    if let Some(email) = principal.user_trait().and_then(|t| t.primary_email()) {
+        return format!("{email} ({})", principal.id);
+    }
     match principal.display_name.is_empty() || principal.display_name == principal.id.resource {
         true => principal.id.to_string(),
         false => format!("{} ({})", principal.display_name, principal.id),

@@ -24,6 +24,8 @@ pub(crate) struct Roles {
 struct Target<'a> {
     /// The organization's name, which API paths take.
     org: String,
+    /// The organization's id, as the file holds it: what the name must still name.
+    org_id: &'a str,
     role: Role,
     user_id: &'a str,
     /// The principal, for messages.
@@ -36,9 +38,30 @@ impl Roles {
         Roles { api }
     }
 
+    /// The member's role now; `None` when they are not a member. A member answered for
+    /// another user (a wrong route) holds no role of this one's, and is not `None` either.
     async fn member_role(&self, t: &Target<'_>) -> planetscale_client::Result<Option<Role>> {
         let member = self.api.client.get_member(&t.org, t.user_id).await;
-        Ok(found(member)?.map(|m| m.role))
+        Ok(found(member)?.map(|m| match m.user.id == t.user_id {
+            true => m.role,
+            false => Role::Other(String::new()),
+        }))
+    }
+
+    /// The member's role before a change, read in the verified organization; an answer about
+    /// another user is an error, never "not a member".
+    async fn held(&self, t: &Target<'_>, what: &str) -> Result<Option<Role>, ConnectorError> {
+        let member = self.api.client.get_member(&t.org, t.user_id).await;
+        match found(member).map_err(|e| map_client_error(e, what))? {
+            Some(m) if m.user.id != t.user_id => Err(ConnectorError::new(
+                ErrorKind::FailedPrecondition,
+                format!(
+                    "{what}: reading member {} of {} answered user {}: nothing was sent",
+                    t.user_id, t.org, m.user.id
+                ),
+            )),
+            member => Ok(member.map(|m| m.role)),
+        }
     }
 
     /// Gives the member `role`, confirming a lost answer by reading the role back.
@@ -99,11 +122,8 @@ impl ResourceProvisioner for Roles {
         grantable(&t.role)?;
         let client = &self.api.client;
         let what = format!("making {} {} of {}", t.who, t.role, t.org);
-        let org = organization(client, &t.org, &what).await?;
-        let held = self
-            .member_role(&t)
-            .await
-            .map_err(|e| map_client_error(e, &what))?;
+        let org = organization(client, &t.org, Some(t.org_id), &what).await?;
+        let held = self.held(&t, &what).await?;
         match (held, &t.role) {
             (None, Role::Member) => {
                 let email = invitations::email_of(t.principal)?;
@@ -165,11 +185,8 @@ impl ResourceProvisioner for Roles {
             Role::Member => format!("removing {} from {}", t.who, t.org),
             role => format!("taking {role} away from {} in {}", t.who, t.org),
         };
-        let org = organization(client, &t.org, &what).await?;
-        let held = self
-            .member_role(&t)
-            .await
-            .map_err(|e| map_client_error(e, &what))?;
+        let org = organization(client, &t.org, Some(t.org_id), &what).await?;
+        let held = self.held(&t, &what).await?;
         let Some(held) = held else {
             return Ok(Provisioned::new(
                 Outcome::AlreadyRevoked,
@@ -234,7 +251,7 @@ impl Target<'_> {
 
 /// What a change of `entitlement` held by `principal` names, from what the sync stored.
 fn target<'a>(
-    entitlement: &Entitlement,
+    entitlement: &'a Entitlement,
     principal: &'a Resource,
 ) -> Result<Target<'a>, ConnectorError> {
     let org = &entitlement.resource;
@@ -243,6 +260,7 @@ fn target<'a>(
         .ok_or_else(|| unstored(org, "organization name"))?;
     Ok(Target {
         org: name.to_owned(),
+        org_id: &org.id.resource,
         role: role_of(entitlement)?,
         user_id: user_id(&principal.id)?,
         who: who(principal),

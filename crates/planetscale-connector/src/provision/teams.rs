@@ -6,9 +6,9 @@ use connector_sdk::{
     ConnectorError, Entitlement, ErrorKind, Grant, GrantContext, Outcome, Plan, Provisioned,
     Resource, ResourceProvisioner, RevokeContext, ids,
 };
-use planetscale_client::{Team, Write};
+use planetscale_client::{Team, TeamMember, Write};
 
-use super::{Sent, found, organization, plan, profile_text, refusal, refusal_after};
+use super::{Sent, found, organization, plan, profile_text, refusal, refusal_after, stale};
 use super::{send_confirmed, unstored, user_id, who};
 use crate::connector::map_client_error;
 use crate::syncers::Api;
@@ -25,8 +25,12 @@ pub(crate) struct TeamMembers {
 /// One user's membership of one team, as a change names it.
 struct Target<'a> {
     org: String,
+    /// The organization's id, as the file holds it (the team's parent).
+    org_id: &'a str,
     /// The team's slug, which API paths take.
     team: String,
+    /// The team's id, as the file holds it: what the slug must still name.
+    team_id: &'a str,
     user_id: &'a str,
     who: String,
 }
@@ -36,24 +40,67 @@ impl TeamMembers {
         TeamMembers { api }
     }
 
-    /// Whether the user is in the team now.
-    async fn in_team(&self, t: &Target<'_>) -> planetscale_client::Result<bool> {
-        let member = self
-            .api
-            .client
-            .get_team_member(&t.org, &t.team, t.user_id)
-            .await;
-        Ok(found(member)?.is_some())
+    /// The user's membership of the team now. Asked only of a team [`team`](Self::team) found,
+    /// so a 404 means "not in it", not a wrong route.
+    async fn team_member(&self, t: &Target<'_>) -> planetscale_client::Result<Option<TeamMember>> {
+        let client = &self.api.client;
+        found(client.get_team_member(&t.org, &t.team, t.user_id).await)
     }
 
-    /// The team as it is now; `None` when it is gone (the organization could be read, so the
-    /// 404 is not a missing access).
-    async fn team(&self, t: &Target<'_>, what: &str) -> Result<Option<Team>, ConnectorError> {
+    /// Whether the user is in the team now (an answer about another user is not this one).
+    async fn in_team(&self, t: &Target<'_>) -> planetscale_client::Result<bool> {
+        Ok(self
+            .team_member(t)
+            .await?
+            .is_some_and(|m| m.user.id == t.user_id))
+    }
+
+    /// Whether the user is out of the team now (an answer about another user is not "out").
+    async fn out_of_team(&self, t: &Target<'_>) -> planetscale_client::Result<bool> {
+        Ok(self.team_member(t).await?.is_none())
+    }
+
+    /// Whether the user is in the team before a change; an answer about another user is an
+    /// error, never "not in it".
+    async fn membership(&self, t: &Target<'_>, what: &str) -> Result<bool, ConnectorError> {
+        match self.team_member(t).await {
+            Ok(Some(m)) if m.user.id != t.user_id => Err(ConnectorError::new(
+                ErrorKind::FailedPrecondition,
+                format!(
+                    "{what}: reading member {} of team {} answered user {}: nothing was sent",
+                    t.user_id, t.team, m.user.id
+                ),
+            )),
+            Ok(member) => Ok(member.is_some()),
+            Err(e) => Err(map_client_error(e, what)),
+        }
+    }
+
+    /// The team as it is now, verified: the organization's name still names the organization
+    /// of the file, and the slug still names the team of the file. Anything else is an error
+    /// before a change is sent: a team gone, renamed or the token unable to read it is not
+    /// "not a member".
+    async fn team(&self, t: &Target<'_>, what: &str) -> Result<Team, ConnectorError> {
+        organization(&self.api.client, &t.org, Some(t.org_id), what).await?;
         match self.api.client.get_team(&t.org, &t.team).await {
-            Ok(team) => Ok(Some(team)),
+            Ok(team) if team.id == t.team_id => Ok(team),
+            Ok(team) => Err(stale(
+                what,
+                &format!(
+                    "team {} of {} is {} in PlanetScale, not {}",
+                    t.team, t.org, team.id, t.team_id
+                ),
+            )),
             Err(e) if e.is_not_found() || e.is_forbidden() => {
-                organization(&self.api.client, &t.org, what).await?;
-                Ok(None)
+                Err(ConnectorError::not_found(format!(
+                    "{what}: PlanetScale has no team {} in {} (answered {}): it was renamed or \
+                     deleted since the sync, or the token lacks read access to it; nothing was \
+                     sent; sync again",
+                    t.team,
+                    t.org,
+                    e.status().map(|s| s.to_string()).unwrap_or_default()
+                ))
+                .with_source(e))
             }
             Err(e) => Err(map_client_error(e, what)),
         }
@@ -75,14 +122,9 @@ impl ResourceProvisioner for TeamMembers {
     async fn grant(&self, cx: GrantContext) -> Result<Provisioned, ConnectorError> {
         let t = target(&cx.entitlement, &cx.principal)?;
         let what = format!("adding {} to team {} in {}", t.who, t.team, t.org);
-        let Some(team) = self.team(&t, &what).await? else {
-            return Err(ConnectorError::not_found(format!(
-                "{what}: team {} no longer exists in {}; sync again",
-                t.team, t.org
-            )));
-        };
+        let team = self.team(&t, &what).await?;
         let read = |e| map_client_error(e, &what);
-        if self.in_team(&t).await.map_err(read)? {
+        if self.membership(&t, &what).await? {
             return Ok(Provisioned::new(
                 Outcome::AlreadyExists,
                 format!("{} is in team {} of {} already", t.who, t.team, t.org),
@@ -120,20 +162,16 @@ impl ResourceProvisioner for TeamMembers {
     async fn revoke(&self, cx: RevokeContext) -> Result<Provisioned, ConnectorError> {
         let t = target(&cx.grant.entitlement, &cx.grant.principal)?;
         let what = format!("removing {} from team {} in {}", t.who, t.team, t.org);
-        let gone = |detail: String| Ok(Provisioned::new(Outcome::AlreadyRevoked, detail));
-        let Some(team) = self.team(&t, &what).await? else {
-            return gone(format!("team {} no longer exists in {}", t.team, t.org));
-        };
-        if !self
-            .in_team(&t)
-            .await
-            .map_err(|e| map_client_error(e, &what))?
-        {
-            return gone(format!("{} is not in team {} of {}", t.who, t.team, t.org));
+        let team = self.team(&t, &what).await?;
+        if !self.membership(&t, &what).await? {
+            return Ok(Provisioned::new(
+                Outcome::AlreadyRevoked,
+                format!("{} is not in team {} of {}", t.who, t.team, t.org),
+            ));
         }
         changeable(&team, &what)?;
         let write = t.remove();
-        let left = || async { Ok(!self.in_team(&t).await?) };
+        let left = || self.out_of_team(&t);
         match send_confirmed(&self.api.client, &write, &what, left).await? {
             Sent::Made => Ok(Provisioned::new(
                 Outcome::Revoked,
@@ -178,7 +216,7 @@ impl Target<'_> {
 
 /// What a change of `entitlement` held by `principal` names, from what the sync stored.
 fn target<'a>(
-    entitlement: &Entitlement,
+    entitlement: &'a Entitlement,
     principal: &'a Resource,
 ) -> Result<Target<'a>, ConnectorError> {
     let team = &entitlement.resource;
@@ -192,9 +230,15 @@ fn target<'a>(
     }
     let org = profile_text(team, "organization").ok_or_else(|| unstored(team, "organization"))?;
     let slug = profile_text(team, "slug").ok_or_else(|| unstored(team, "slug"))?;
+    let parent = team
+        .parent
+        .as_ref()
+        .ok_or_else(|| unstored(team, "organization id"))?;
     Ok(Target {
         org: org.to_owned(),
+        org_id: &parent.resource,
         team: slug.to_owned(),
+        team_id: &team.id.resource,
         user_id: user_id(&principal.id)?,
         who: who(principal),
     })
