@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 use crate::label::{entitlement_name, short_name};
 use crate::path::{Path, Paths};
 use crate::principal::Attributes;
-use crate::reader::GrantFilter;
 use crate::snapshot::{Names, Snapshot};
 
 /// How deep parents are followed to find a resource's top-level resource.
@@ -41,7 +40,7 @@ pub struct ReviewRow {
 }
 
 /// One entitlement held, as the review names it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Held {
     /// The resource it is on, by display name (its id when it has none).
     pub resource: String,
@@ -95,20 +94,51 @@ pub fn grouped(held: &[Held]) -> Vec<String> {
         .collect()
 }
 
-/// What one person holds within one top-level resource, while grants are read.
+/// What one person holds within one top-level resource, as indexes into the [`Helds`] table.
 #[derive(Default)]
 struct Acc {
-    roles: Vec<Held>,
-    groups: Vec<Held>,
-    access: Vec<Held>,
+    roles: Vec<u32>,
+    groups: Vec<u32>,
+    access: Vec<u32>,
 }
 
-/// A person with rows in the review: how the rows sort, and the top-level resources they have
-/// rows in (indexes into the sorted scopes).
+/// Every distinct [`Held`] of the review, once: people hold the same few entitlements through
+/// the same few paths, so a person's access is kept as small indexes, not as strings.
+#[derive(Default)]
+struct Helds {
+    all: Vec<Held>,
+    index: HashMap<Held, u32>,
+}
+
+impl Helds {
+    fn intern(&mut self, held: Held) -> u32 {
+        if let Some(&i) = self.index.get(&held) {
+            return i;
+        }
+        let i = self.all.len() as u32;
+        self.all.push(held.clone());
+        self.index.insert(held, i);
+        i
+    }
+
+    /// `list` in [`Held`] order without repeats (one index per distinct held).
+    fn sort(&self, list: &mut Vec<u32>) {
+        list.sort_by(|a, b| self.all[*a as usize].cmp(&self.all[*b as usize]));
+        list.dedup();
+    }
+
+    fn resolve(&self, list: &[u32]) -> Vec<Held> {
+        list.iter().map(|i| self.all[*i as usize].clone()).collect()
+    }
+}
+
+/// A person with rows in the review: how the rows sort, the top-level resources they have
+/// rows in (indexes into the scopes, in order of discovery), and what they hold in each.
 struct Person {
     key: String,
     id: ResourceId,
     scopes: Vec<usize>,
+    held: Vec<Acc>,
 }
 
 impl Snapshot<'_> {
@@ -124,8 +154,9 @@ impl Snapshot<'_> {
 
     /// Calls `f` with each review row, sorted by top-level resource, then person's display
     /// name, without holding the rows: a first pass reads who has rows where from the grants'
-    /// columns (no grant decoded), then each person's grants are read by principal, one
-    /// top-level resource at a time. Holds a few small facts per person, never their access.
+    /// columns (no grant decoded), a second reads every grant once, in row order, keeping what
+    /// each person holds as indexes into one table of the distinct [`Held`]s; the rows are
+    /// then made one at a time. Holds a few small facts per person, never their access as text.
     pub fn for_each_review_row<E: From<Error>>(
         &self,
         mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
@@ -157,6 +188,7 @@ impl Snapshot<'_> {
                         key,
                         id,
                         scopes: Vec::new(),
+                        held: Vec::new(),
                     },
                 );
             }
@@ -180,6 +212,7 @@ impl Snapshot<'_> {
                         key,
                         id,
                         scopes: Vec::new(),
+                        held: Vec::new(),
                     })
                 }
                 None => return Ok(()),
@@ -207,9 +240,45 @@ impl Snapshot<'_> {
             .collect();
         people.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
         let mut paths = Paths::new(self);
+        // Everyone's grants in one pass in row order (a sequential read; a query per person
+        // reads the file at random), kept as indexes into the distinct helds.
+        let at: HashMap<ResourceId, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        for person in &mut people {
+            person.held = person.scopes.iter().map(|_| Acc::default()).collect();
+        }
+        let mut helds = Helds::default();
+        self.for_each_grant(Default::default(), |grant| {
+            let Some(&who) = at.get(&grant.principal.id) else {
+                return Ok::<(), Error>(());
+            };
+            let on = names.resource_or_id(&grant.entitlement.resource)?;
+            let top = top_of(&on.id, &parents, &mut tops);
+            let person = &mut people[who];
+            let Some(slot) = scope_index
+                .get(&top)
+                .and_then(|index| person.scopes.iter().position(|s| s == index))
+            else {
+                return Ok(());
+            };
+            let held = helds.intern(held(&grant, &on, &mut names, &mut paths)?);
+            let acc = &mut person.held[slot];
+            match (on.id == top, has(&on, Trait::Group)) {
+                (true, _) => acc.roles.push(held),
+                (false, true) => acc.groups.push(held),
+                (false, false) => acc.access.push(held),
+            }
+            Ok(())
+        })?;
         for (_, index) in order {
             let scope = names.resource_of(&scopes[index])?;
-            for person in people.iter().filter(|p| p.scopes.contains(&index)) {
+            for person in &mut people {
+                let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
+                    continue;
+                };
                 let principal = match self.resource(&person.id)? {
                     Some(found) => found,
                     None => Resource {
@@ -217,36 +286,19 @@ impl Snapshot<'_> {
                         ..Default::default()
                     },
                 };
-                let mut acc = Acc::default();
-                let filter = GrantFilter {
-                    principal: Some(person.id.clone()),
-                    ..Default::default()
-                };
-                self.for_each_grant(filter, |grant| {
-                    let on = names.resource_or_id(&grant.entitlement.resource)?;
-                    if top_of(&on.id, &parents, &mut tops) != scope.id {
-                        return Ok::<(), Error>(());
-                    }
-                    let held = held(&grant, &on, &mut names, &mut paths)?;
-                    match (on.id == scope.id, has(&on, Trait::Group)) {
-                        (true, _) => acc.roles.push(held),
-                        (false, true) => acc.groups.push(held),
-                        (false, false) => acc.access.push(held),
-                    }
-                    Ok(())
-                })?;
-                for list in [&mut acc.roles, &mut acc.groups, &mut acc.access] {
-                    list.sort();
-                    list.dedup();
+                let acc = std::mem::take(&mut person.held[slot]);
+                let [mut roles, mut groups, mut access] = [acc.roles, acc.groups, acc.access];
+                for list in [&mut roles, &mut groups, &mut access] {
+                    helds.sort(list);
                 }
                 f(ReviewRow {
                     scope: scope.clone(),
                     attributes: Attributes::of(&principal).unwrap_or_default(),
                     scopes: person.scopes.len(),
                     principal,
-                    roles: acc.roles,
-                    groups: acc.groups,
-                    access: acc.access,
+                    roles: helds.resolve(&roles),
+                    groups: helds.resolve(&groups),
+                    access: helds.resolve(&access),
                 })?;
             }
         }
