@@ -448,6 +448,15 @@ impl C1zReader {
         Ok(())
     }
 
+    /// One read transaction over the statements that follow until it is dropped: each
+    /// statement on its own takes and drops the file's lock and checks the file again, which
+    /// costs more than a lookup when a read makes one per person.
+    pub(crate) fn read_together(&self) -> Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .unchecked_transaction()
+            .map_err(|e| self.sqlite("starting a read transaction", e))
+    }
+
     /// The next row of `rows`, within the time limit of one step.
     pub(crate) fn step<'s>(
         &self,

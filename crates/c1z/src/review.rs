@@ -161,6 +161,7 @@ impl Snapshot<'_> {
         &self,
         mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        let _read = self.reader().read_together()?;
         let types: HashMap<String, Vec<Trait>> = self
             .resource_types()?
             .into_iter()
