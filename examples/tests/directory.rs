@@ -1,5 +1,5 @@
 //! `baton-directory`, the second connector, end to end as a process: sync a directory, edit it,
-//! sync again, then `inspect` and `diff` the result.
+//! sync again, then `inspect`, `diff` and `report` the result.
 
 use std::path::Path;
 
@@ -95,6 +95,23 @@ fn sync_inspect_and_diff_a_directory() {
     let table = directory(dir.path()).arg("diff").assert().success();
     let text = String::from_utf8_lossy(&table.get_output().stdout).to_string();
     assert!(text.contains("1 grants added, 1 removed"), "{text}");
+
+    // The generic report: the directory's people, its groups' owners as privileged, the change.
+    directory(dir.path())
+        .args(["report", "--out", "review.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(dir.path().join("review.html")).unwrap();
+    assert!(html.contains("baton-directory"), "the connector is named");
+    assert!(html.contains("ann@example.com") && html.contains("Engineering"));
+    assert!(
+        html.contains("data-count=\"people\">1<"),
+        "only Ann has access left"
+    );
+    assert!(
+        html.contains("- lost"),
+        "Bob's lost membership, in diff's words"
+    );
 }
 
 #[test]

@@ -105,6 +105,7 @@ impl Options {
                 "storm-bare",
                 "shared",
                 "grpc",
+                "review",
             ]
             .map(str::to_owned)
             .to_vec();
@@ -155,6 +156,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "expand" => expand(&options)?,
             "memory" => memory(&options, &out_dir)?,
             "grpc" => grpc(&options, &out_dir)?,
+            "review" => review(&options, &out_dir)?,
             other => return Err(format!("unknown scenario `{other}`")),
         };
         let took = scenario_started.elapsed().as_secs_f64();
@@ -584,6 +586,64 @@ fn memory(o: &Options, out: &Path) -> Result<Value, String> {
     Ok(json!({"line": format!("{line} (target <= 150 MB, flat)"), "points": points}))
 }
 
+/// Scenario 10: reading a large file back. Two syncs of one organization of the `memory`
+/// scenario's largest size into one file, then, each as its own process: `inspect review -o
+/// csv`, `inspect review` (a table), `diff` (the two syncs) and `report` (the HTML file, with
+/// the changes since the previous sync), measured like a sync (wall time, peak RSS).
+fn review(o: &Options, out: &Path) -> Result<Value, String> {
+    let members = o.memory_members.iter().copied().max().unwrap_or(1_000);
+    let args = [
+        "--preset".to_owned(),
+        "bench".to_owned(),
+        "--orgs".to_owned(),
+        "1".to_owned(),
+        "--members".to_owned(),
+        members.to_string(),
+        "--teams".to_owned(),
+        o.memory_teams.to_string(),
+    ];
+    let fake = Fake::start(&args, &["--rate-limit", "0"])?;
+    let file = out.join(format!("review-{members}.c1z"));
+    sync(&fake, &file, &["--requests-per-minute", "0"])?;
+    sync_again(&fake, &file, &["--requests-per-minute", "0"])?;
+    drop(fake);
+    let grants = grant_count(&file)?;
+    let html = out.join(format!("review-{members}.html"));
+    let file_arg = file.display().to_string();
+    let html_arg = html.display().to_string();
+    let commands: [(&str, Vec<&str>); 4] = [
+        ("review-csv", vec!["inspect", "review", "-o", "csv"]),
+        ("review-table", vec!["inspect", "review"]),
+        ("diff", vec!["diff"]),
+        ("report", vec!["report", "--out", &html_arg]),
+    ];
+    let mut points = Vec::new();
+    let mut parts = Vec::new();
+    for (name, command) in commands {
+        let mut cmd = Command::new(release_bin("baton-planetscale"));
+        cmd.args(&command)
+            .args(["--file", &file_arg, "--log-level", "warn"]);
+        let run = measured(cmd, &out.join(format!("review-{name}.log")))?;
+        let mb = run.peak_rss_kb as f64 / 1024.0;
+        let wall = run.wall.as_secs_f64();
+        parts.push(format!("{name} {wall:.1} s {mb:.0} MB"));
+        points.push(json!({"command": name, "wall_s": wall, "peak_rss_mb": mb,
+                           "cpu_s": run.cpu.as_secs_f64()}));
+    }
+    let size = std::fs::metadata(&html).map(|m| m.len()).unwrap_or(0);
+    let size_mb = size as f64 / 1_000_000.0;
+    Ok(json!({
+        "line": format!(
+            "{members} members, {grants} grants: {}; report {size_mb:.1} MB (target each <= 200 MB, <= 5 s)",
+            parts.join(", ")
+        ),
+        "members": members,
+        "grants": grants,
+        "report_bytes": size,
+        "points": points,
+    }))
+}
+
 fn bench_data_args(o: &Options) -> Vec<String> {
     vec![
         "--preset".to_owned(),
@@ -736,17 +796,28 @@ fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
     let mut partial = file.as_os_str().to_owned();
     partial.push(".partial");
     let _ = std::fs::remove_file(&partial);
-    // stderr goes to a file: a pipe nobody reads until the end would fill up and stall the sync.
-    let log_path = file.with_extension("log");
-    let log = std::fs::File::create(&log_path)
-        .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
-    let started = Instant::now();
-    let mut child = Command::new(release_bin("baton-planetscale"))
-        .args(["--planetscale-api-url", &fake.url, "--file"])
+    sync_again(fake, file, extra)
+}
+
+/// [`sync`] into `file` as it is: a second sync adds to the syncs it holds.
+fn sync_again(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
+    let mut cmd = Command::new(release_bin("baton-planetscale"));
+    cmd.args(["--planetscale-api-url", &fake.url, "--file"])
         .arg(file)
         .args(["--log-level", "warn"])
         .args(extra)
-        .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN)
+        .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN);
+    measured(cmd, &file.with_extension("log"))
+}
+
+/// Runs `cmd` (stdout discarded, stderr to `log_path`) and measures it through /proc while it
+/// runs.
+fn measured(mut cmd: Command, log_path: &Path) -> Result<SyncRun, String> {
+    // stderr goes to a file: a pipe nobody reads until the end would fill up and stall it.
+    let log = std::fs::File::create(log_path)
+        .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
+    let started = Instant::now();
+    let mut child = cmd
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -767,7 +838,7 @@ fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
     let status = child.wait().map_err(|e| e.to_string())?;
     let wall = started.elapsed();
     if !status.success() {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let log = std::fs::read_to_string(log_path).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(5).collect();
         return Err(format!(
             "baton-planetscale failed ({status}); the last lines of {}:\n{}",

@@ -336,7 +336,7 @@ fn diff_shows_an_invitation_appear_then_become_a_member() {
     let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
         table.contains(
-            "invitation:invjoiner001 (joiner@acme.example) is now user:usrjoiner001 (Joiner)"
+            "acme/joiner@acme.example (invitation:invjoiner001) is now user:usrjoiner001 (Joiner)"
         ),
         "{table}"
     );

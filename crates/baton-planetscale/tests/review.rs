@@ -120,7 +120,8 @@ fn the_review_answers_a_reviewers_questions() {
     assert_eq!(
         lines.next(),
         Some(
-            "resource,resource_id,principal_id,name,email,roles,mfa,sso,status,groups,access,resources"
+            "resource,resource_id,principal_id,name,type,email,roles,mfa,sso,status,groups,access,\
+             resources,sync_id,as_of,decision,comment"
         )
     );
     assert_eq!(lines.count(), data.total_memberships());
@@ -275,12 +276,20 @@ fn an_admin_who_turns_mfa_off_is_a_diff_finding() {
     );
     let out = fake.cmd(dir.path()).arg("diff").assert().success();
     let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(table.contains("1 attribute changes"), "{table}");
+    let summary = table.split("\n\n").next().unwrap();
+    assert_eq!(summary.matches("(full, ended 20").count(), 2, "{table}");
+    // The table cuts a long list of permissions to its width; -o long shows it whole.
+    let out = fake
+        .cmd(dir.path())
+        .args(["diff", "-o", "long"])
+        .assert()
+        .success();
+    let long = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
-        table.contains("1 attribute changes") && table.contains(&admin_of),
-        "{table}"
+        long.lines().any(|l| l.trim_end().ends_with(&admin_of)),
+        "{long}"
     );
-    let first = table.lines().next().unwrap();
-    assert_eq!(first.matches("(full, ended 20").count(), 2, "{table}");
 
     // The organization's admins, with their MFA as the newer sync has it.
     let admins = rows(fake.cmd(dir.path()).args([

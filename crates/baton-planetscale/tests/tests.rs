@@ -22,3 +22,6 @@ mod rate_limits;
 mod provision;
 // Who can administer which database; tokens, applications and invitations when asked.
 mod access;
+// The review report of bench-sized data in headless Chromium: sections, counts, offline,
+// screenshots.
+mod report;

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cap::Capped;
 use crate::error::Result;
-use crate::label::{entitlement_name, short_name};
+use crate::label::{entitlement_name, qualified};
 use crate::path::Paths;
 use crate::principal::Attributes;
 use crate::reader::{C1zReader, GRANTS, RESOURCES, SyncRun};
@@ -104,6 +104,10 @@ pub struct ResourceRef {
     pub resource: String,
     /// Its display name (empty when unknown).
     pub display_name: String,
+    /// The display name of the resource it is under (`acme` for a database `orders` of
+    /// organization acme); empty at the top level or when unknown.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub parent: String,
 }
 
 /// The grants one principal gained and lost.
@@ -184,7 +188,18 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
         Ok(match found {
             Some(r) => {
                 let email = Attributes::of(&r).map(|a| a.email).unwrap_or_default();
-                (ResourceRef::of(&r.id, r.display_name), email)
+                let parent = match &r.parent {
+                    Some(p) => snapshot
+                        .resource(p)?
+                        .map(|p| p.display_name)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                let named = ResourceRef {
+                    parent,
+                    ..ResourceRef::of(&r.id, r.display_name)
+                };
+                (named, email)
             }
             None => (
                 ResourceRef {
@@ -291,15 +306,38 @@ impl ResourceRef {
             resource_type: id.resource_type.clone(),
             resource: id.resource.clone(),
             display_name,
+            parent: String::new(),
         }
     }
 
-    /// `type:id (display name)`, as [`label`](crate::label) names a resource.
+    /// The resource `id` as `names` know it, with the name of its parent.
+    fn named(id: &ResourceId, names: &mut Names<'_, '_>) -> Result<Self> {
+        let (display_name, parent) = match names.get(id)?.cloned() {
+            Some(r) => {
+                let parent = match &r.parent {
+                    Some(p) => names.display_name(p)?,
+                    None => String::new(),
+                };
+                (r.display_name, parent)
+            }
+            None => (String::new(), String::new()),
+        };
+        Ok(ResourceRef {
+            parent,
+            ..ResourceRef::of(id, display_name)
+        })
+    }
+
+    /// `type:id (display name)`, as [`label`](crate::label) names a resource; under another,
+    /// `<parent>/<name> (type:id)` (`acme/orders (database:d1)`), as
+    /// [`qualified`](crate::qualified) names it.
     pub fn label(&self) -> String {
         let id = format!("{}:{}", self.resource_type, self.resource);
-        match self.display_name.is_empty() || self.display_name == self.resource {
-            true => id,
-            false => format!("{id} ({})", self.display_name),
+        let named = !self.display_name.is_empty() && self.display_name != self.resource;
+        match (named, self.parent.is_empty()) {
+            (true, false) => format!("{}/{} ({id})", self.parent, self.display_name),
+            (true, true) => format!("{id} ({})", self.display_name),
+            (false, _) => id,
         }
     }
 }
@@ -330,7 +368,7 @@ fn change(
         grant_id: grant.id.clone(),
         entitlement,
         entitlement_id,
-        resource: ResourceRef::of(on, names.display_name(on)?),
+        resource: ResourceRef::named(on, names)?,
         via: paths.of_grant(grant)?.via,
     })
 }
@@ -396,8 +434,13 @@ fn attribute_changes(
 /// purpose is permission or ownership, as `resource: slug`.
 fn permissions(snapshot: &Snapshot<'_>, principal: &ResourceId) -> Result<Vec<String>> {
     let mut held = Vec::new();
+    let mut names = Names::new(snapshot);
     for access in snapshot.access(principal)? {
-        let on = short_name(&access.resource);
+        let parent = match &access.resource.parent {
+            Some(p) => names.get(p)?.cloned(),
+            None => None,
+        };
+        let on = qualified(&access.resource, parent.as_ref());
         for (entitlement, _) in &access.held {
             if matches!(
                 entitlement.purpose,

@@ -178,7 +178,7 @@ pub enum Error {
     },
     /// A name given to look something up names several things.
     #[error(
-        "{what} {name:?} names {} in sync {sync_id}: {}; name one by its id",
+        "{what} {name:?} names {} in sync {sync_id}: {}; name one as listed (<parent>/<name>, or its id)",
         crate::error::count(.candidates.len(), .plural),
         .candidates.join(", ")
     )]

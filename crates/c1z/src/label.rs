@@ -27,3 +27,12 @@ pub fn entitlement_name(e: &Entitlement) -> &str {
         (true, true) => &e.id,
     }
 }
+
+/// `<parent>/<name>` for a resource under another (`acme/orders`), else its short name: how
+/// listings tell apart namesakes in several organizations, and a form every filter takes.
+pub fn qualified(r: &Resource, parent: Option<&Resource>) -> String {
+    match parent {
+        Some(p) => format!("{}/{}", short_name(p), short_name(r)),
+        None => short_name(r),
+    }
+}

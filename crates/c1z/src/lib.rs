@@ -82,15 +82,17 @@ pub use diff::{
     AccessChange, AttributeChange, Diff, PrincipalChanges, Replacement, ResourceRef, SyncRef, diff,
 };
 pub use error::{Error, Result};
-pub use label::{entitlement_name, label, short_name};
+pub use label::{entitlement_name, label, qualified, short_name};
 pub use output::check_output;
 pub use path::{Path, Paths};
-pub use principal::{AttributeDelta, Attributes, Lifetime, date_or_never, flag};
+pub use principal::{
+    AttributeDelta, Attributes, Kind, Lifetime, created_by, date_or_never, flag, profile_text,
+};
 pub use read_copy::remove_read_copies;
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     SyncRun,
 };
-pub use review::{Held, ReviewRow};
+pub use review::{Held, ReviewRow, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use writer::{C1zWriter, WriterOptions};

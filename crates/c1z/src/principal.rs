@@ -99,6 +99,78 @@ impl Lifetime {
     }
 }
 
+/// What kind of principal a resource is: the TYPE column of principal listings and the review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A person's account.
+    Human,
+    /// A service or system account, or a credential (the secret trait): a token, an API key.
+    ServiceAccount,
+    /// An invitation not accepted yet: a person to come (a resource type named so).
+    Invitation,
+}
+
+impl Kind {
+    /// The kind of `resource`, a principal of type `resource_type` (its id and display name):
+    /// an invitation by its type's name, a service account by the user trait's account type or
+    /// the secret trait, else a human.
+    pub fn of(resource: &Resource, resource_type: &[&str]) -> Kind {
+        let invitation = resource_type
+            .iter()
+            .any(|name| name.to_lowercase().contains("invitation"));
+        let service = resource.has_trait(connector_sdk::Trait::Secret)
+            || resource.user_trait().is_some_and(|t| {
+                matches!(
+                    t.account_type,
+                    connector_sdk::AccountType::Service | connector_sdk::AccountType::System
+                )
+            });
+        match (invitation, service) {
+            (true, _) => Kind::Invitation,
+            (false, true) => Kind::ServiceAccount,
+            (false, false) => Kind::Human,
+        }
+    }
+
+    /// `human`, `service account` or `invitation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Human => "human",
+            Kind::ServiceAccount => "service account",
+            Kind::Invitation => "invitation",
+        }
+    }
+
+    /// The kind `text` names (`human`, `service-account`, `service account`, `invitation`).
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text.to_lowercase().replace(['-', '_'], " ").trim() {
+            "human" | "humans" | "person" | "people" => Some(Kind::Human),
+            "service account" | "service accounts" | "service" => Some(Kind::ServiceAccount),
+            "invitation" | "invitations" => Some(Kind::Invitation),
+            _ => None,
+        }
+    }
+}
+
+/// A text field of the resource's profile (`role`, `sender`, `expires_at`), if it has one.
+pub fn profile_text<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
+    resource
+        .profile
+        .as_ref()?
+        .get(key)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+}
+
+/// Who created a credential: the secret trait's `created_by_id`.
+pub fn created_by(resource: &Resource) -> Option<&connector_sdk::ResourceId> {
+    resource.annotations.iter().find_map(|a| match a {
+        Annotation::SecretTrait(s) => s.created_by_id.as_ref(),
+        _ => None,
+    })
+}
+
 /// A date as listings show it (`2026-08-01`), or `never`.
 pub fn date_or_never(at: Option<Timestamp>) -> String {
     let Some(at) = at else {

@@ -416,6 +416,47 @@ impl C1zReader {
             .map_err(|e| self.sqlite(&format!("reading {table}"), e))
     }
 
+    /// Calls `f` with the principal and the resource of each grant of sync `sync_id`, read from
+    /// the table's columns without decoding the grants: what the review needs to know who has
+    /// rows where before it reads anyone's grants.
+    pub(crate) fn grant_ends(
+        &self,
+        sync_id: &str,
+        mut f: impl FnMut(ResourceId, ResourceId) -> Result<()>,
+    ) -> Result<()> {
+        let context = "reading v1_grants";
+        let sql = "SELECT principal_resource_type_id, principal_resource_id, resource_type_id, \
+                   resource_id FROM v1_grants WHERE sync_id = ?1";
+        let mut stmt = self
+            .conn
+            .prepare(sql)
+            .map_err(|e| self.sqlite(context, e))?;
+        let mut rows = stmt.query([sync_id]).map_err(|e| self.sqlite(context, e))?;
+        while let Some(row) = self.step(&mut rows).map_err(|e| self.sqlite(context, e))? {
+            let id = |i: usize, j: usize| -> rusqlite::Result<ResourceId> {
+                Ok(ResourceId::new(
+                    text_of(row.get_ref(i)?),
+                    text_of(row.get_ref(j)?),
+                ))
+            };
+            let (principal, on) = (id(0, 1), id(2, 3));
+            f(
+                principal.map_err(|e| self.sqlite(context, e))?,
+                on.map_err(|e| self.sqlite(context, e))?,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One read transaction over the statements that follow until it is dropped: each
+    /// statement on its own takes and drops the file's lock and checks the file again, which
+    /// costs more than a lookup when a read makes one per person.
+    pub(crate) fn read_together(&self) -> Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .unchecked_transaction()
+            .map_err(|e| self.sqlite("starting a read transaction", e))
+    }
+
     /// The next row of `rows`, within the time limit of one step.
     pub(crate) fn step<'s>(
         &self,

@@ -166,12 +166,11 @@ impl Snapshot<'_> {
                     let mut names = Names::new(self);
                     let mut listed = Vec::new();
                     for (e, r) in held.iter().take(LISTED) {
-                        listed.push(format!(
-                            "{} ({}{})",
-                            e.id,
-                            r.display_name,
-                            within(&mut names, r)?
-                        ));
+                        let place = match &r.parent {
+                            Some(p) => short_name(&names.resource_of(p)?) + "/",
+                            None => String::new(),
+                        };
+                        listed.push(format!("{place}{}:{slug} ({})", short_name(r), e.id));
                     }
                     if held.len() > LISTED {
                         listed.push(format!("and {} more", held.len() - LISTED));
@@ -272,7 +271,7 @@ impl Snapshot<'_> {
                 let mut names = Names::new(self);
                 let mut candidates = Vec::new();
                 for r in found.iter().take(LISTED) {
-                    candidates.push(format!("{}{}", label(r), within(&mut names, r)?));
+                    candidates.push(qualified_label(&mut names, r)?);
                 }
                 if found.len() > LISTED {
                     candidates.push(format!("and {} more", found.len() - LISTED));
@@ -299,15 +298,36 @@ impl Snapshot<'_> {
             resource_type: resource_type.map(str::to_owned),
             ..Default::default()
         };
+        // `acme/orders`: a name within its parent, as listings print namesakes.
+        let qualified = name.split_once('/');
+        let mut names = Names::new(self);
         self.for_each_resource(filter, |r| {
             count += 1;
-            let tier = match_tier(&r, name);
+            let mut tier = match_tier(&r, name);
+            if let (None, Some((parent, child)), Some(parent_id)) = (tier, qualified, &r.parent) {
+                let p = names.resource_of(parent_id)?;
+                if same(&short_name(&p), parent) || p.id.resource == parent {
+                    tier = match_tier(&r, child);
+                }
+            }
             match (tier, &mut best) {
                 (Some(t), Some((b, found))) if t == *b => found.push(r),
                 (Some(t), Some((b, _))) if t > *b => {}
                 (Some(t), _) => best = Some((t, vec![r])),
                 (None, _) => {
-                    let name = short_name(&r);
+                    let name = match (&r.parent, qualified) {
+                        (Some(parent), Some(_)) => {
+                            format!(
+                                "{}/{}",
+                                short_name(&names.resource_of(parent)?),
+                                short_name(&r)
+                            )
+                        }
+                        _ => short_name(&r),
+                    };
+                    if qualified.is_some() {
+                        near.offer(&name, &name);
+                    }
                     near.offer(&r.display_name, &name);
                     near.offer(&r.id.resource, &name);
                     if let Some(email) = r.user_trait().and_then(|t| t.primary_email()) {
@@ -399,11 +419,17 @@ struct Candidates {
     count: u64,
 }
 
-/// ` in <parent>` for a child resource, to tell namesakes apart; empty at the top level.
-fn within(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
+/// A namesake as an ambiguity lists it: `<parent>/<name> (<type>:<id>)`, the form that names
+/// it alone; a top-level resource by its label.
+fn qualified_label(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
     Ok(match &r.parent {
-        Some(p) => format!(" in {}", label(&names.resource_of(p)?)),
-        None => String::new(),
+        Some(p) => format!(
+            "{}/{} ({})",
+            short_name(&names.resource_of(p)?),
+            short_name(r),
+            r.id
+        ),
+        None => label(r),
     })
 }
 

@@ -7,11 +7,11 @@
 //! group trait. Access that grant expansion derived (a grant with `sources`) says through which
 //! group it comes, so database access through teams shows up as soon as a sync records it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use connector_sdk::{Grant, Resource, ResourceId, Trait};
+use connector_sdk::{Grant, Purpose, Resource, ResourceId, Trait};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::label::{entitlement_name, short_name};
 use crate::path::{Path, Paths};
 use crate::principal::Attributes;
@@ -40,7 +40,7 @@ pub struct ReviewRow {
 }
 
 /// One entitlement held, as the review names it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Held {
     /// The resource it is on, by display name (its id when it has none).
     pub resource: String,
@@ -52,6 +52,9 @@ pub struct Held {
     pub direct: bool,
     /// What it is derived through, as [`Path`](crate::Path) names it (`team Security`).
     pub via: Vec<String>,
+    /// Whether the entitlement is a permission or an ownership (a role, an admin), not a
+    /// membership: what makes a person privileged.
+    pub permission: bool,
 }
 
 impl Held {
@@ -69,18 +72,96 @@ impl Held {
     }
 }
 
-/// What one person holds within one top-level resource, while grants are read.
+/// `held` grouped where it repeats, as listings print it: one line per way of holding (slug
+/// and path), naming every resource it is held on — `orders, users: admin (via admin of
+/// organization acme)` — in the order of first appearance.
+pub fn grouped(held: &[Held]) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for h in held {
+        let how = h.describe();
+        match groups.iter_mut().find(|(d, _)| *d == how) {
+            Some((_, resources)) => {
+                if !resources.contains(&h.resource.as_str()) {
+                    resources.push(&h.resource);
+                }
+            }
+            None => groups.push((how, vec![h.resource.as_str()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(how, resources)| format!("{}: {how}", resources.join(", ")))
+        .collect()
+}
+
+/// What one person holds within one top-level resource, as indexes into the [`Helds`] table.
 #[derive(Default)]
 struct Acc {
-    roles: Vec<Held>,
-    groups: Vec<Held>,
-    access: Vec<Held>,
+    roles: Vec<u32>,
+    groups: Vec<u32>,
+    access: Vec<u32>,
+}
+
+/// Every distinct [`Held`] of the review, once: people hold the same few entitlements through
+/// the same few paths, so a person's access is kept as small indexes, not as strings.
+#[derive(Default)]
+struct Helds {
+    all: Vec<Held>,
+    index: HashMap<Held, u32>,
+}
+
+impl Helds {
+    fn intern(&mut self, held: Held) -> u32 {
+        if let Some(&i) = self.index.get(&held) {
+            return i;
+        }
+        let i = self.all.len() as u32;
+        self.all.push(held.clone());
+        self.index.insert(held, i);
+        i
+    }
+
+    /// `list` in [`Held`] order without repeats (one index per distinct held).
+    fn sort(&self, list: &mut Vec<u32>) {
+        list.sort_by(|a, b| self.all[*a as usize].cmp(&self.all[*b as usize]));
+        list.dedup();
+    }
+
+    fn resolve(&self, list: &[u32]) -> Vec<Held> {
+        list.iter().map(|i| self.all[*i as usize].clone()).collect()
+    }
+}
+
+/// A person with rows in the review: how the rows sort, the top-level resources they have
+/// rows in (indexes into the scopes, in order of discovery), and what they hold in each.
+struct Person {
+    key: String,
+    id: ResourceId,
+    scopes: Vec<usize>,
+    held: Vec<Acc>,
 }
 
 impl Snapshot<'_> {
     /// The review rows of the sync, sorted by top-level resource, then person's display name.
-    /// Reads every grant once; holds one row per person per top-level resource.
     pub fn review(&self) -> Result<Vec<ReviewRow>> {
+        let mut rows = Vec::new();
+        self.for_each_review_row(|row| {
+            rows.push(row);
+            Ok::<(), Error>(())
+        })?;
+        Ok(rows)
+    }
+
+    /// Calls `f` with each review row, sorted by top-level resource, then person's display
+    /// name, without holding the rows: a first pass reads who has rows where from the grants'
+    /// columns (no grant decoded), a second reads every grant once, in row order, keeping what
+    /// each person holds as indexes into one table of the distinct [`Held`]s; the rows are
+    /// then made one at a time. Holds a few small facts per person, never their access as text.
+    pub fn for_each_review_row<E: From<Error>>(
+        &self,
+        mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let _read = self.reader().read_together()?;
         let types: HashMap<String, Vec<Trait>> = self
             .resource_types()?
             .into_iter()
@@ -92,19 +173,100 @@ impl Snapshot<'_> {
                     .get(&r.id.resource_type)
                     .is_some_and(|ts| ts.contains(&t))
         };
-        let mut names = Names::new(self);
-        let mut paths = Paths::new(self);
-        let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
-        let mut rows: BTreeMap<(ResourceId, ResourceId), Acc> = BTreeMap::new();
-        self.for_each_grant(Default::default(), |grant| {
-            let principal = names.resource_or_id(&grant.principal)?;
-            if !has(&principal, Trait::User) {
-                return Ok(());
+        // People by their own trait, and every resource's parent.
+        let mut people: HashMap<ResourceId, Person> = HashMap::new();
+        let mut parents: HashMap<ResourceId, ResourceId> = HashMap::new();
+        self.for_each_resource(Default::default(), |r| {
+            if let Some(parent) = &r.parent {
+                parents.insert(r.id.clone(), parent.clone());
             }
+            if has(&r, Trait::User) {
+                let key = short_name(&r).to_lowercase();
+                let id = r.id;
+                people.insert(
+                    id.clone(),
+                    Person {
+                        key,
+                        id,
+                        scopes: Vec::new(),
+                        held: Vec::new(),
+                    },
+                );
+            }
+            Ok::<(), Error>(())
+        })?;
+        // Who has rows under which top-level resource.
+        let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
+        let mut scope_index: HashMap<ResourceId, usize> = HashMap::new();
+        let mut scopes: Vec<ResourceId> = Vec::new();
+        self.reader().grant_ends(self.id(), |principal, on| {
+            let person = match people.get_mut(&principal) {
+                Some(person) => person,
+                // A principal the sync has no resource for is a person by its type's trait.
+                None if types
+                    .get(&principal.resource_type)
+                    .is_some_and(|ts| ts.contains(&Trait::User)) =>
+                {
+                    let key = principal.to_string().to_lowercase();
+                    let id = principal.clone();
+                    people.entry(principal).or_insert(Person {
+                        key,
+                        id,
+                        scopes: Vec::new(),
+                        held: Vec::new(),
+                    })
+                }
+                None => return Ok(()),
+            };
+            let top = top_of(&on, &parents, &mut tops);
+            let next = scopes.len();
+            let index = *scope_index.entry(top.clone()).or_insert(next);
+            if index == next {
+                scopes.push(top);
+            }
+            if !person.scopes.contains(&index) {
+                person.scopes.push(index);
+            }
+            Ok(())
+        })?;
+        let mut names = Names::new(self);
+        let mut order: Vec<(String, usize)> = Vec::with_capacity(scopes.len());
+        for (i, id) in scopes.iter().enumerate() {
+            order.push((short_name(&names.resource_of(id)?).to_lowercase(), i));
+        }
+        order.sort();
+        let mut people: Vec<Person> = people
+            .into_values()
+            .filter(|p| !p.scopes.is_empty())
+            .collect();
+        people.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+        let mut paths = Paths::new(self);
+        // Everyone's grants in one pass in row order (a sequential read; a query per person
+        // reads the file at random), kept as indexes into the distinct helds.
+        let at: HashMap<ResourceId, usize> = people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        for person in &mut people {
+            person.held = person.scopes.iter().map(|_| Acc::default()).collect();
+        }
+        let mut helds = Helds::default();
+        self.for_each_grant(Default::default(), |grant| {
+            let Some(&who) = at.get(&grant.principal.id) else {
+                return Ok::<(), Error>(());
+            };
             let on = names.resource_or_id(&grant.entitlement.resource)?;
-            let top = top_of(&on.id, &mut names, &mut tops)?;
-            let held = held(&grant, &on, &mut names, &mut paths)?;
-            let acc = rows.entry((top.clone(), principal.id.clone())).or_default();
+            let top = top_of(&on.id, &parents, &mut tops);
+            let person = &mut people[who];
+            let Some(slot) = scope_index
+                .get(&top)
+                .and_then(|index| person.scopes.iter().position(|s| s == index))
+            else {
+                return Ok(());
+            };
+            let held = helds.intern(held(&grant, &on, &mut names, &mut paths)?);
+            let acc = &mut person.held[slot];
             match (on.id == top, has(&on, Trait::Group)) {
                 (true, _) => acc.roles.push(held),
                 (false, true) => acc.groups.push(held),
@@ -112,59 +274,58 @@ impl Snapshot<'_> {
             }
             Ok(())
         })?;
-        let mut scopes: HashMap<ResourceId, usize> = HashMap::new();
-        for (_, principal) in rows.keys() {
-            *scopes.entry(principal.clone()).or_default() += 1;
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for ((top, principal), mut acc) in rows {
-            let principal = names.resource_of(&principal)?;
-            for list in [&mut acc.roles, &mut acc.groups, &mut acc.access] {
-                list.sort();
-                list.dedup();
+        for (_, index) in order {
+            let scope = names.resource_of(&scopes[index])?;
+            for person in &mut people {
+                let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
+                    continue;
+                };
+                let principal = match self.resource(&person.id)? {
+                    Some(found) => found,
+                    None => Resource {
+                        id: person.id.clone(),
+                        ..Default::default()
+                    },
+                };
+                let acc = std::mem::take(&mut person.held[slot]);
+                let [mut roles, mut groups, mut access] = [acc.roles, acc.groups, acc.access];
+                for list in [&mut roles, &mut groups, &mut access] {
+                    helds.sort(list);
+                }
+                f(ReviewRow {
+                    scope: scope.clone(),
+                    attributes: Attributes::of(&principal).unwrap_or_default(),
+                    scopes: person.scopes.len(),
+                    principal,
+                    roles: helds.resolve(&roles),
+                    groups: helds.resolve(&groups),
+                    access: helds.resolve(&access),
+                })?;
             }
-            out.push(ReviewRow {
-                scope: names.resource_of(&top)?,
-                attributes: Attributes::of(&principal).unwrap_or_default(),
-                scopes: scopes[&principal.id],
-                principal,
-                roles: acc.roles,
-                groups: acc.groups,
-                access: acc.access,
-            });
         }
-        let key = |r: &ReviewRow| {
-            let scope = short_name(&r.scope).to_lowercase();
-            (
-                scope,
-                short_name(&r.principal).to_lowercase(),
-                r.principal.id.clone(),
-            )
-        };
-        out.sort_by_cached_key(key);
-        Ok(out)
+        Ok(())
     }
 }
 
 /// The top-level resource above `id` (itself when it has no parent), remembered in `tops`.
 fn top_of(
     id: &ResourceId,
-    names: &mut Names<'_, '_>,
+    parents: &HashMap<ResourceId, ResourceId>,
     tops: &mut HashMap<ResourceId, ResourceId>,
-) -> Result<ResourceId> {
+) -> ResourceId {
     if let Some(top) = tops.get(id) {
-        return Ok(top.clone());
+        return top.clone();
     }
-    let mut current = id.clone();
+    let mut current = id;
     let mut seen = HashSet::new();
-    while seen.insert(current.clone()) && seen.len() <= MAX_DEPTH {
-        match names.get(&current)?.and_then(|r| r.parent.clone()) {
+    while seen.insert(current) && seen.len() <= MAX_DEPTH {
+        match parents.get(current) {
             Some(parent) => current = parent,
             None => break,
         }
     }
     tops.insert(id.clone(), current.clone());
-    Ok(current)
+    current.clone()
 }
 
 /// `grant` as the review names it, its entitlement's slug read from the sync (a grant's copy
@@ -176,7 +337,12 @@ fn held(
     paths: &mut Paths<'_, '_>,
 ) -> Result<Held> {
     let id = &grant.entitlement.id;
-    let slug = entitlement_name(names.entitlement(id)?.unwrap_or(&grant.entitlement)).to_owned();
+    let entitlement = names.entitlement(id)?.unwrap_or(&grant.entitlement);
+    let slug = entitlement_name(entitlement).to_owned();
+    let permission = matches!(
+        entitlement.purpose,
+        Purpose::Permission | Purpose::Ownership
+    );
     let path = paths.of_grant(grant)?;
     Ok(Held {
         resource: short_name(on),
@@ -184,5 +350,6 @@ fn held(
         entitlement_id: id.clone(),
         direct: path.direct,
         via: path.via,
+        permission,
     })
 }

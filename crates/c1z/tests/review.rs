@@ -328,10 +328,30 @@ fn two_resources_of_one_name_are_an_ambiguity_listed_with_their_parents() {
     let err = s.resource_named("security", None).unwrap_err().to_string();
     assert!(
         err.contains(r#"resource "security" names 2 resources"#)
-            && err.contains("team:t1 (Security) in organization:o1 (acme)")
-            && err.contains("team:t2 (Security) in organization:o2"),
+            && err.contains("acme/Security (team:t1)")
+            && err.contains("organization:o2/Security (team:t2)")
+            && err.contains("name one as listed (<parent>/<name>, or its id)"),
         "{err}"
     );
+    // The form the error suggests names one, in any case, wherever a name is taken.
+    for name in ["acme/Security", "ACME/security", "o1/Security"] {
+        assert_eq!(
+            s.resource_named(name, None).unwrap().id.resource,
+            "t1",
+            "{name}"
+        );
+    }
+    assert_eq!(
+        s.entitlement_named("acme/Security:member", None)
+            .unwrap()
+            .id,
+        "team:t1:member"
+    );
+    let err = s
+        .resource_named("acme/Secrity", None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(r#"did you mean "acme/Security"?"#), "{err}");
     assert!(s.resource_named("security", Some("team")).is_err());
     assert_eq!(
         s.resource_named("t2", Some("team")).unwrap().id.resource,
@@ -344,8 +364,8 @@ fn two_resources_of_one_name_are_an_ambiguity_listed_with_their_parents() {
         .to_string();
     assert!(
         err.contains(r#"entitlement "Security:member" names 2 entitlements"#)
-            && err.contains("team:t1:member (Security in organization:o1 (acme))")
-            && err.contains("team:t2:member (Security in organization:o2"),
+            && err.contains("acme/Security:member (team:t1:member)")
+            && err.contains("organization:o2/Security:member (team:t2:member)"),
         "{err}"
     );
     // Only one of them has it: no ambiguity.

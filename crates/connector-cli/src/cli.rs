@@ -49,12 +49,25 @@ pub enum Command {
         --provisioning, grants, revokes and creates accounts through it.\n\nListens on --listen \
         and prints the address it listens on (its port, when 0 asked for a free one) as one line \
         on standard output. Plain gRPC only on a loopback address; anywhere else, mutual TLS \
-        with --tls-ca, --tls-cert and --tls-key (PEM). Stops at Ctrl-C or SIGTERM.\n\nRun by \
+        with --tls-ca, --tls-cert and --tls-key (PEM). Stops at Ctrl-C, SIGTERM or SIGHUP.\n\nRun by \
         baton as a subprocess (BATON_CONNECTOR_SERVICE_LISTENER_FD set), it serves on the \
         inherited listener with the mutual TLS of the configuration baton writes on standard \
         input, and stops when standard input closes."
     )]
     Serve(ServeArgs),
+    /// Write the access review as one HTML file to attach to a ticket or an audit folder.
+    #[command(
+        long_about = "Write the access review of a sync as one self-contained HTML file: \
+        provenance (connector, sync, times, scope, the file's SHA-256), a summary, the findings \
+        (admins without MFA, people in several organizations, credentials that never expire or \
+        go unused, expired or old invitations, access gained and security attributes changed \
+        since the previous full sync), every person's access with empty decision and comment \
+        cells, non-human identities, invitations, who reaches each privileged resource (a table \
+        and a picture), and the changes since the previous full sync.\n\nThe file opens \
+        offline and requests nothing, needs no script, prints with the provenance on every \
+        page, and reads on a phone."
+    )]
+    Report(ReportArgs),
 }
 
 /// `serve` arguments.
@@ -72,6 +85,28 @@ pub struct ServeArgs {
     /// Mutual TLS: the server's private key (PEM).
     #[arg(long, value_name = "PATH", requires_all = ["tls_ca", "tls_cert"])]
     pub tls_key: Option<PathBuf>,
+}
+
+/// `report` arguments.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The HTML file to write [default: <file>-review-<YYYY-MM-DD>.html beside --file]
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// The sync to report, by id or its first characters [default: the latest finished full
+    /// sync]
+    #[arg(long, value_name = "ID")]
+    pub sync_id: Option<String>,
+
+    /// Credentials not used for this many days (or never) are a finding.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub unused_days: u64,
+
+    /// Pending invitations sent more than this many days ago are a finding (expired ones always
+    /// are).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub invitation_days: u64,
 }
 
 /// `inspect` arguments.
@@ -139,8 +174,11 @@ pub enum InspectCommand {
         organization, in most connectors) they hold access on or under, with their email, the \
         roles they hold on it, MFA, SSO and account status, the groups under it they are in \
         (teams), and their other access under it (with the group it comes through, when grant \
-        expansion derived it).\n\nExamples: admins without MFA: --role admin --mfa off; people \
-        in more than one organization: --min-resources 2."
+        expansion derived it), grouped: one line per way it is held, naming every resource.\n\n\
+        People only (the human type); --type adds service accounts and invitations. CSV and \
+        JSON Lines rows end with the sync's id and time and empty decision and comment columns \
+        for sign-off; -o long prints each row whole.\n\nExamples: admins without MFA: --role \
+        admin --mfa off; people in more than one organization: --min-resources 2."
     )]
     Review(ReviewArgs),
     /// The syncs the file holds.
@@ -199,6 +237,14 @@ pub struct ReviewArgs {
     /// organization).
     #[arg(long, value_name = "N")]
     pub min_resources: Option<usize>,
+    /// Which principals have rows (comma-separated) [default: human]
+    #[arg(
+        long = "type",
+        value_name = "TYPES",
+        value_delimiter = ',',
+        value_parser = ["human", "service-account", "invitation", "all"]
+    )]
+    pub kinds: Vec<String>,
 }
 
 /// `diff` arguments.
@@ -282,7 +328,7 @@ pub(crate) fn command(
         .flat_map(|s| args(s, resource_types))
         .map(|a| a.hide(true).short(None))
         .collect();
-    for name in ["inspect", "diff"] {
+    for name in ["inspect", "diff", "report"] {
         cmd = cmd.mut_subcommand(name, |sub| sub.args(unread.clone()));
     }
     cmd

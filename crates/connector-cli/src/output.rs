@@ -34,6 +34,9 @@ pub struct Column {
     pub key: String,
     /// Whether tables show it (CSV and JSON Lines always do).
     pub in_table: bool,
+    /// Which columns a table too narrow for all of them leaves out first: the highest, then
+    /// the rightmost; 0 is never left out.
+    pub priority: u8,
 }
 
 impl Column {
@@ -43,7 +46,14 @@ impl Column {
             title: title.into(),
             key: key.into(),
             in_table: true,
+            priority: 0,
         }
+    }
+
+    /// This column, left out of tables too narrow for it before those of lower `priority`.
+    pub fn optional(mut self, priority: u8) -> Column {
+        self.priority = priority;
+        self
     }
 
     /// A column for CSV and JSON Lines only.
@@ -148,6 +158,7 @@ impl From<u64> for Cell {
 pub struct Table {
     header: Vec<String>,
     keys: Vec<String>,
+    priorities: Vec<u8>,
     rows: Vec<Vec<String>>,
 }
 
@@ -161,6 +172,7 @@ impl Table {
         let columns: Vec<Column> = header.into_iter().map(Into::into).collect();
         Table {
             header: columns.iter().map(|c| c.title.clone()).collect(),
+            priorities: columns.iter().map(|c| c.priority).collect(),
             keys: columns.into_iter().map(|c| c.key).collect(),
             rows: Vec::new(),
         }
@@ -188,30 +200,63 @@ impl Table {
     }
 
     /// The table as text: two spaces between columns, no trailing spaces, at most `width`
-    /// columns of text wide when given (and when the columns can be squeezed that far).
+    /// columns of text wide when given: long cells are cut (ending in `…`), and when even
+    /// squeezed columns do not fit, optional columns are left out (see [`Table::fitted`]).
     pub fn render(&self, width: Option<usize>) -> String {
+        self.fitted(width).0
+    }
+
+    /// [`render`](Table::render), and the titles of the columns left out to fit `width`.
+    pub fn fitted(&self, width: Option<usize>) -> (String, Vec<String>) {
         let columns = self
             .header
             .len()
             .max(self.rows.iter().map(Vec::len).max().unwrap_or(0));
-        let mut widths = vec![0; columns];
+        let mut natural = vec![0; columns];
         for row in std::iter::once(&self.header).chain(&self.rows) {
             for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(display_width(cell));
+                natural[i] = natural[i].max(display_width(cell));
             }
         }
+        let mut shown: Vec<usize> = (0..columns).collect();
+        let mut widths = natural.clone();
         if let Some(width) = width {
-            fit(&mut widths, width);
+            loop {
+                let mut fitted: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
+                let fits = fit(&mut fitted, width);
+                let droppable = shown
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, i)| self.priorities.get(**i).copied().unwrap_or(0) > 0)
+                    .max_by_key(|(at, i)| (self.priorities[**i], *at))
+                    .map(|(at, _)| at);
+                match (fits, droppable) {
+                    (false, Some(at)) => {
+                        shown.remove(at);
+                    }
+                    _ => {
+                        for (&i, w) in shown.iter().zip(fitted) {
+                            widths[i] = w;
+                        }
+                        break;
+                    }
+                }
+            }
         }
+        let dropped = (0..columns)
+            .filter(|i| !shown.contains(i))
+            .filter_map(|i| self.header.get(i).cloned())
+            .collect();
         let mut out = String::new();
         for row in std::iter::once(&self.header).chain(&self.rows) {
             let mut line = String::new();
-            for (i, width) in widths.iter().enumerate() {
+            for (n, &i) in shown.iter().enumerate() {
+                let width = widths[i];
                 let cell = row
                     .get(i)
-                    .map(|c| cut(&sanitize(c), *width))
+                    .map(|c| cut(&sanitize(c), width))
                     .unwrap_or_default();
-                if i > 0 {
+                if n > 0 {
                     line.push_str("  ");
                 }
                 line.push_str(&cell);
@@ -219,6 +264,19 @@ impl Table {
             }
             out.push_str(line.trim_end());
             out.push('\n');
+        }
+        (out, dropped)
+    }
+
+    /// The table as records, one field per line (see [`OutputFormat::Long`]).
+    pub fn records(&self) -> String {
+        let mut out = String::new();
+        for (n, row) in self.rows.iter().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            let cells: Vec<Cell> = row.iter().map(Cell::from).collect();
+            out.push_str(&record(&self.header, &cells));
         }
         out
     }
@@ -232,6 +290,10 @@ impl Table {
             OutputFormat::Table | OutputFormat::Json => {
                 print_tables(std::slice::from_ref(self), empty)
             }
+            OutputFormat::Long => match self.is_empty() {
+                true => print(&format!("{empty}\n")),
+                false => print(&self.records()),
+            },
             OutputFormat::Csv | OutputFormat::Jsonl => {
                 let mut out = Out::stdout();
                 if format == OutputFormat::Csv {
@@ -258,6 +320,10 @@ pub struct Listing {
     columns: Vec<Column>,
     preface: Vec<Table>,
     table: Table,
+    /// Columns CSV and JSON Lines end every row with, and their one value.
+    tail: Vec<(Column, Cell)>,
+    /// The width a table fits.
+    width: Option<usize>,
     json: JsonShape,
     started: bool,
     rows: usize,
@@ -290,6 +356,11 @@ impl Listing {
             columns,
             preface: Vec::new(),
             table,
+            tail: Vec::new(),
+            width: match format {
+                OutputFormat::Table => terminal_width(),
+                _ => None,
+            },
             json: JsonShape::List {
                 fields: Vec::new(),
                 key: json_key.to_owned(),
@@ -341,15 +412,28 @@ impl Listing {
         self.rows += 1;
         match self.format {
             OutputFormat::Table => {
+                // A table is held until its end: each cell no wider than the table can be.
+                let width = self.width.unwrap_or(usize::MAX);
                 let visible = self.columns.iter().zip(&cells).filter(|(c, _)| c.in_table);
-                self.table.row(visible.map(|(_, cell)| cell.text()));
+                self.table
+                    .row(visible.map(|(_, cell)| cut(&cell.text(), width)));
                 Ok(())
             }
-            OutputFormat::Csv => self.out.line(&csv_line(cells.iter().map(|c| c.text()))),
+            OutputFormat::Csv => {
+                let cells = self.with_tail(cells);
+                self.out.line(&csv_line(cells.iter().map(|c| c.text())))
+            }
             OutputFormat::Jsonl => {
-                let keys: Vec<String> = self.columns.iter().map(|c| c.key.clone()).collect();
+                let cells = self.with_tail(cells);
+                let keys: Vec<String> = self.all_columns().map(|c| c.key.clone()).collect();
                 self.out
                     .line(&json_line(&keys, cells.iter().map(Cell::json)))
+            }
+            OutputFormat::Long => {
+                let titles: Vec<String> = self.columns.iter().map(|c| c.title.clone()).collect();
+                let sep = if self.rows == 1 { "" } else { "\n" };
+                let text = format!("{sep}{}", record(&titles, &cells));
+                self.out.write(&text)
             }
             OutputFormat::Json => match &self.json {
                 JsonShape::List { .. } => {
@@ -379,9 +463,44 @@ impl Listing {
                     self.out.write(&text)?;
                 }
             },
-            OutputFormat::Csv | OutputFormat::Jsonl => {}
+            OutputFormat::Long if self.rows == 0 => self.out.line(empty)?,
+            OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Long => {}
         }
         self.out.finish()
+    }
+
+    /// Every row of CSV and JSON Lines says which sync it is from and as of when: `sync_id`
+    /// and `as_of` columns after the data (before the sign-off's, when it has them).
+    pub fn provenance(mut self, sync_id: &str, as_of: &str) -> Listing {
+        self.tail.splice(
+            0..0,
+            [
+                (Column::hidden("sync_id"), Cell::from(sync_id)),
+                (Column::hidden("as_of"), Cell::from(as_of)),
+            ],
+        );
+        self
+    }
+
+    /// Empty `decision` and `comment` columns at the end of CSV and JSON Lines rows, for a
+    /// reviewer's sign-off.
+    pub fn sign_off(mut self) -> Listing {
+        self.tail.extend([
+            (Column::hidden("decision"), Cell::from("")),
+            (Column::hidden("comment"), Cell::from("")),
+        ]);
+        self
+    }
+
+    /// The columns and then the tail's.
+    fn all_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().chain(self.tail.iter().map(|(c, _)| c))
+    }
+
+    /// `cells` and then the tail's.
+    fn with_tail(&self, mut cells: Vec<Cell>) -> Vec<Cell> {
+        cells.extend(self.tail.iter().map(|(_, cell)| cell.clone()));
+        cells
     }
 
     /// Writes what comes before the first row: the CSV header, the start of the JSON.
@@ -391,7 +510,7 @@ impl Listing {
         }
         match (self.format, &self.json) {
             (OutputFormat::Csv, _) => {
-                let keys = self.columns.iter().map(|c| c.key.as_str());
+                let keys: Vec<&str> = self.all_columns().map(|c| c.key.as_str()).collect();
                 self.out.line(&csv_line(keys))
             }
             (OutputFormat::Json, JsonShape::List { fields, key }) => {
@@ -483,18 +602,49 @@ fn indent(text: &str, by: usize) -> String {
 }
 
 /// Shrinks the widest columns, one column of text at a time, until the table fits `width` or
-/// every column is at [`MIN_COLUMN`] (or its natural width, if narrower).
-fn fit(widths: &mut [usize], width: usize) {
+/// every column is at [`MIN_COLUMN`] (or its natural width, if narrower); whether it fits.
+fn fit(widths: &mut [usize], width: usize) -> bool {
     let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
     while total(widths) > width {
         let Some((i, &widest)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-            return;
+            return true;
         };
         if widest <= MIN_COLUMN {
-            return;
+            return false;
         }
         widths[i] = widest - 1;
     }
+    true
+}
+
+/// One record of [`OutputFormat::Long`]: `TITLE  value` per field, titles aligned, a list one
+/// item per line, nothing cut.
+fn record(titles: &[String], cells: &[Cell]) -> String {
+    let pad = titles.iter().map(|t| t.width()).max().unwrap_or(0) + 1;
+    let mut out = String::new();
+    for (title, cell) in titles.iter().zip(cells) {
+        let items = match cell {
+            Cell::List(items) => items.iter().map(|i| sanitize(i)).collect(),
+            cell => vec![sanitize(&cell.text())],
+        };
+        let label = format!("{title}:");
+        let mut first = true;
+        for item in items
+            .iter()
+            .map(String::as_str)
+            .chain(items.is_empty().then_some(""))
+        {
+            let lead = match first {
+                true => label.as_str(),
+                false => "",
+            };
+            let line = format!("{lead:<pad$} {item}");
+            out.push_str(line.trim_end());
+            out.push('\n');
+            first = false;
+        }
+    }
+    out
 }
 
 /// `text` cut to `width` columns, ending in `…` when cut.
@@ -526,12 +676,26 @@ fn cut(text: &str, width: usize) -> String {
     out
 }
 
-/// The width tables fit on stdout: the terminal's, or `None` when stdout is not a terminal.
+/// The width tables fit when stdout is not a terminal and `COLUMNS` does not say.
+pub const PIPED_WIDTH: usize = 200;
+
+/// The width tables fit on stdout: `COLUMNS` when set (as shells and `less` set it), else the
+/// terminal's, else [`PIPED_WIDTH`] — a table in a file or a pipe reads as well as on a screen;
+/// `-o long`, `-o csv` and the other formats cut nothing.
 pub fn terminal_width() -> Option<usize> {
-    if !std::io::stdout().is_terminal() {
-        return None;
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0);
+    if let Some(columns) = columns {
+        return Some(columns);
     }
-    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+    if !std::io::stdout().is_terminal() {
+        return Some(PIPED_WIDTH);
+    }
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or(Some(PIPED_WIDTH))
 }
 
 /// Writes `text` to stdout.
@@ -556,12 +720,72 @@ pub fn print_tables(tables: &[Table], empty: &str) -> Result<()> {
         return print(&format!("{empty}\n"));
     }
     let width = terminal_width();
+    let mut dropped = Vec::new();
     let rendered: Vec<String> = tables
         .iter()
         .filter(|t| !t.is_empty())
-        .map(|t| t.render(width))
+        .map(|t| {
+            let (text, left_out) = t.fitted(width);
+            dropped.extend(left_out);
+            text
+        })
         .collect();
-    print(&rendered.join("\n"))
+    print(&rendered.join("\n"))?;
+    note_left_out(&dropped);
+    Ok(())
+}
+
+/// Says on stderr which columns a table left out to fit the width, and how to see them.
+pub fn note_left_out(columns: &[String]) {
+    if columns.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "note: {} left out to fit {} columns: -o long shows every field, or widen with COLUMNS",
+        columns.join(", "),
+        terminal_width().unwrap_or(PIPED_WIDTH)
+    );
+}
+
+/// `text` with each line broken at spaces to at most `width` columns when given (a word wider
+/// than that stays whole on its own line).
+pub fn wrap(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return text.to_owned();
+    };
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        // An indented line keeps its indent.
+        let text = body.trim_start_matches(' ');
+        let indent = body.len() - text.len();
+        out.extend(std::iter::repeat_n(' ', indent));
+        let mut used = indent;
+        let mut first = true;
+        for word in text.split(' ') {
+            if std::mem::take(&mut first) {
+                out.push_str(word);
+                used += word.width();
+                continue;
+            }
+            let w = word.width();
+            if used + 1 + w > width {
+                out.push('\n');
+                used = 0;
+            } else {
+                out.push(' ');
+                used += 1;
+            }
+            out.push_str(word);
+            used += w;
+        }
+        out.push_str(end);
+    }
+    out
 }
 
 fn display_width(s: &str) -> usize {
@@ -653,6 +877,48 @@ mod tests {
         assert_eq!(
             t.render(None).lines().next().unwrap().len(),
             2 + 2 + 200 + 2 + 5
+        );
+    }
+
+    #[test]
+    fn prose_wraps_at_spaces_and_keeps_its_indent() {
+        let text = "one two three four\n  to five six\n";
+        assert_eq!(
+            wrap(text, Some(9)),
+            "one two\nthree\nfour\n  to five\nsix\n"
+        );
+        assert_eq!(wrap(text, None), text);
+        assert_eq!(wrap("averyverylongword x", Some(4)), "averyverylongword\nx");
+    }
+
+    #[test]
+    fn narrow_tables_leave_out_optional_columns_first() {
+        let mut t = Table::new([
+            Column::from("NAME"),
+            Column::from("EXTRA").optional(1),
+            Column::from("MORE").optional(2),
+        ]);
+        t.row(["a".repeat(20), "b".repeat(20), "c".repeat(20)]);
+        let (text, dropped) = t.fitted(Some(30));
+        assert_eq!(dropped, ["MORE"]);
+        assert!(text.lines().all(|l| l.width() <= 30), "{text}");
+        assert!(text.starts_with("NAME"), "{text}");
+        let (_, dropped) = t.fitted(Some(200));
+        assert!(dropped.is_empty());
+    }
+
+    #[test]
+    fn records_show_every_field_whole() {
+        let mut t = Table::new(["ID", "GROUPS"]);
+        t.row(["u1", "a, b"]);
+        assert_eq!(t.records(), "ID:     u1\nGROUPS: a, b\n");
+        let cells = [
+            Cell::from("u2"),
+            Cell::from(vec!["a".to_owned(), "b".to_owned()]),
+        ];
+        assert_eq!(
+            record(&["ID".to_owned(), "GROUPS".to_owned()], &cells),
+            "ID:     u2\nGROUPS: a\n        b\n"
         );
     }
 

@@ -136,9 +136,22 @@ fn csv_and_json_lines_list_every_item_with_stable_columns() {
     let mut rows = csv.lines();
     assert_eq!(
         rows.next(),
-        Some("id,resource_type,resource,entitlement,principal")
+        Some("id,resource_type,resource,entitlement,principal,sync_id,as_of")
     );
     assert_eq!(rows.count(), grants.len());
+    // Every export says what it is: JSON its provenance, each CSV and JSON Lines row its sync.
+    let provenance = &baton["provenance"];
+    let sync_id = provenance["syncId"].as_str().unwrap();
+    assert_eq!(provenance["connector"], "toy-connector");
+    assert_eq!(provenance["scope"]["full"], true);
+    assert_eq!(provenance["fileSha256"].as_str().unwrap().len(), 64);
+    assert!(provenance["endedAt"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.contains(&format!(",{sync_id},20"))),
+        "{csv}"
+    );
     let jsonl = stdout(
         &toy(d)
             .args(["inspect", "grants", "-o", "jsonl"])
@@ -148,6 +161,8 @@ fn csv_and_json_lines_list_every_item_with_stable_columns() {
     let items = lines(&jsonl);
     assert_eq!(items.len(), grants.len());
     assert_eq!(items[0]["id"], grants[0]["grant"]["id"]);
+    assert_eq!(items[0]["sync_id"], sync_id);
+    assert_eq!(items[0]["as_of"], provenance["asOf"]);
     // A compact row is a small fraction of baton's item.
     let baton_bytes = serde_json::to_string(&grants[0]).unwrap().len();
     assert!(
@@ -163,11 +178,13 @@ fn csv_and_json_lines_list_every_item_with_stable_columns() {
             .unwrap(),
     );
     assert!(
-        users.starts_with("id,display_name,email,mfa,sso,status,resource_type,parent\n"),
+        users.starts_with(
+            "id,display_name,type,email,mfa,sso,status,resource_type,parent,sync_id,as_of\n"
+        ),
         "{users}"
     );
     assert!(
-        users.contains(r#"u0,"Ada Lovelace with a display name far longer than any terminal is wide, so tables must cut it to fit",user0@toy.example,off,on,enabled,user,"#),
+        users.contains(r#"u0,"Ada Lovelace with a display name far longer than any terminal is wide, so tables must cut it to fit",human,user0@toy.example,off,on,enabled,user,"#),
         "{users}"
     );
     let none = stdout(
@@ -290,12 +307,14 @@ fn diff_names_its_syncs_with_dates_and_reports_mfa_turned_off() {
     );
     assert_eq!(
         c["permissions"],
-        serde_json::json!(["admins-p1: viewer", "staff-p1: viewer"])
+        serde_json::json!(["admins/admins-p1: viewer", "staff/staff-p1: viewer"])
     );
     assert!(diff["oldSync"]["endedAt"].is_string());
 
     let table = stdout(&toy(d).arg("diff").output().unwrap());
-    let first = table.lines().next().unwrap();
+    // The summary, wrapped to the width (200 columns when piped).
+    let first = table.split("\n\n").next().unwrap().replace('\n', " ");
+    assert!(table.lines().all(|l| l.chars().count() <= 200), "{table}");
     assert!(first.contains("(full, ended 20"), "{table}");
     assert!(first.contains("1 attribute changes"), "{table}");
     let mfa = table.lines().find(|l| l.contains(" mfa ")).unwrap();
@@ -304,12 +323,17 @@ fn diff_names_its_syncs_with_dates_and_reports_mfa_turned_off() {
         "{table}"
     );
     let csv = stdout(&toy(d).args(["diff", "-o", "csv"]).output().unwrap());
+    let new_sync = diff["newSyncId"].as_str().unwrap();
     assert_eq!(
         csv,
-        "change,principal,resource,entitlement,entitlement_id,attribute,old,new,permissions,via\n\
-         changed,\"user:u0 (Ada Lovelace with a display name far longer than any terminal is \
-         wide, so tables must cut it to fit)\",,,,mfa,on,off,\"admins-p1: viewer, staff-p1: \
-         viewer\",\n"
+        format!(
+            "change,principal,resource,entitlement,entitlement_id,attribute,old,new,permissions,\
+             via,sync_id,as_of\n\
+             changed,\"user:u0 (Ada Lovelace with a display name far longer than any terminal is \
+             wide, so tables must cut it to fit)\",,,,mfa,on,off,\"admins/admins-p1: viewer, \
+             staff/staff-p1: viewer\",,{new_sync},{}\n",
+            diff["provenance"]["asOf"].as_str().unwrap()
+        )
     );
 
     // The two syncs by their first characters, either way round.

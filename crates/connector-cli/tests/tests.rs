@@ -33,3 +33,7 @@ mod provision;
 mod paths;
 // `serve`: the address, answers over gRPC, plain only on loopback, SIGTERM, no token.
 mod serve;
+// Tables that fit 80 and 200 columns, -o long, the review's TYPE and sign-off columns.
+mod listings;
+// `report`: the HTML review, its sections, counts, escaping and destination.
+mod report;

@@ -6,33 +6,40 @@ use c1z::{AccessChange, AttributeChange, C1zReader, Diff, ResourceRef, Snapshot,
 
 use crate::cli::DiffArgs;
 use crate::commands::inspect::note;
+use crate::commands::provenance;
 use crate::error::{Error, Result};
 use crate::output::{self, Cell, Column, Listing, Table};
+use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
 
-/// Runs the command.
-pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
+/// Runs the command; JSON names `about` as the connector in its `provenance`.
+pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
     let open = |path| super::open(settings, path);
     let (base, applied) = (
         args.base_sync_id.as_deref(),
         args.applied_sync_id.as_deref(),
     );
-    let d = match (&args.old, &args.new) {
-        (Some(old), Some(new)) => {
-            let (old, new) = (open(old)?, open(new)?);
-            c1z::diff(&chosen(&old, base)?, &chosen(&new, applied)?)?
-        }
-        (None, None) => {
-            let reader = open(&settings.file)?;
-            let (old, new) = pair(&reader, base, applied)?;
-            c1z::diff(&old, &new)?
-        }
+    let readers = match (&args.old, &args.new) {
+        (Some(old), Some(new)) => (open(old)?, Some(open(new)?)),
+        (None, None) => (open(&settings.file)?, None),
         _ => {
             return Err(Error::Usage(
                 "diff takes no file or two files (OLD NEW)".into(),
             ));
         }
     };
+    let (old, new) = match &readers {
+        (old, Some(new)) => (chosen(old, base)?, chosen(new, applied)?),
+        (reader, None) => pair(reader, base, applied)?,
+    };
+    note(&format!(
+        "comparing sync {} of {} with sync {} of {}",
+        provenance::describe(old.run()),
+        old.reader().path().display(),
+        provenance::describe(new.run()),
+        new.reader().path().display()
+    ));
+    let d = c1z::diff(&old, &new)?;
     if let Some(types) = &d.compared_types {
         note(&format!(
             "a sync compared is not a full sync: only the resource types both hold are \
@@ -41,7 +48,15 @@ pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
         ));
     }
     match settings.output {
-        OutputFormat::Json => output::print_json(&d),
+        OutputFormat::Json => {
+            let mut document = serde_json::to_value(&d).unwrap_or_default();
+            let mut provenance = provenance::json(about, &new)?;
+            provenance["base"] = provenance::json(about, &old)?;
+            if let Some(fields) = document.as_object_mut() {
+                fields.insert("provenance".to_owned(), provenance);
+            }
+            output::print_json(&document)
+        }
         OutputFormat::Table => output::print(&render(&d)),
         format => rows(&d, format),
     }
@@ -50,9 +65,10 @@ pub fn run(settings: &Settings, args: &DiffArgs) -> Result<()> {
 /// The diff for people: a summary line naming both syncs, the access changes per principal,
 /// the resources added and removed, then the attributes of people that changed.
 pub fn render(d: &Diff) -> String {
+    let width = output::terminal_width();
     let mut text = format!(
-        "Changes from sync {} to sync {}: {} grants added, {} removed; {} resources added, {} \
-         removed; {} attribute changes.\n",
+        "Changes from sync {}\n          to sync {}:\n{} grants added, {} removed; {} resources \
+         added, {} removed; {} attribute changes.\n",
         header(&d.old_sync),
         header(&d.new_sync),
         d.grants_added(),
@@ -72,10 +88,10 @@ pub fn render(d: &Diff) -> String {
     if let Some(types) = &d.compared_types {
         text.push_str(&format!("Compared: {} only.\n", types.join(", ")));
     }
+    let mut text = output::wrap(&text, width);
     if d.is_empty() {
         return text;
     }
-    let width = output::terminal_width();
     let mut section = |table: Table| {
         if !table.is_empty() {
             text.push('\n');
@@ -139,7 +155,13 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
         Column::from("PERMISSIONS"),
         Column::from("VIA"),
     ];
-    let mut listing = Listing::new(format, columns, "changes");
+    let as_of = d
+        .new_sync
+        .ended_at
+        .as_deref()
+        .unwrap_or(&d.new_sync.started_at);
+    let mut listing = Listing::new(format, columns, "changes")
+        .provenance(&d.new_sync_id, &provenance::iso(as_of));
     let text = |s: &str| Cell::from(s);
     for (change, principal, c) in access_changes(d) {
         let cells = vec![
@@ -201,7 +223,9 @@ fn padded(mut cells: Vec<Cell>) -> Vec<Cell> {
 }
 
 /// Each grant gained (`gained`) or lost (`lost`), with its principal, in principal order.
-fn access_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef, &AccessChange)> {
+pub(crate) fn access_changes(
+    d: &Diff,
+) -> impl Iterator<Item = (&'static str, &ResourceRef, &AccessChange)> {
     d.access.iter().flat_map(|p| {
         let gained = p.gained.iter().map(move |c| ("gained", &p.principal, c));
         gained.chain(p.lost.iter().map(move |c| ("lost", &p.principal, c)))
@@ -209,16 +233,16 @@ fn access_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef,
 }
 
 /// Each resource `added`, then each `removed`.
-fn resource_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef)> {
+pub(crate) fn resource_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef)> {
     let added = d.resources_added.iter().map(|r| ("added", r));
     added.chain(d.resources_removed.iter().map(|r| ("removed", r)))
 }
 
-/// `<id> (full, ended <time>)`.
-fn header(sync: &SyncRef) -> String {
+/// `<id> (full, ended 2026-12-06T08:45:00Z)`.
+pub(crate) fn header(sync: &SyncRef) -> String {
     let when = match &sync.ended_at {
-        Some(ended) => format!("ended {ended}"),
-        None => format!("unfinished, started {}", sync.started_at),
+        Some(ended) => format!("ended {}", provenance::iso(ended)),
+        None => format!("unfinished, started {}", provenance::iso(&sync.started_at)),
     };
     format!("{} ({}, {when})", sync.id, sync.sync_type)
 }
@@ -238,6 +262,24 @@ fn chosen<'r>(reader: &'r C1zReader, id: Option<&str>) -> Result<Snapshot<'r>> {
     Ok(snapshot)
 }
 
+/// The latest finished full sync of `reader` before sync `newer`, if any: what "the previous
+/// sync" means to `diff` and `report`.
+pub(crate) fn previous_full<'r>(
+    reader: &'r C1zReader,
+    newer: &str,
+) -> Result<Option<Snapshot<'r>>> {
+    let syncs = reader.syncs()?;
+    let position = syncs.iter().position(|s| s.id == newer);
+    let before = syncs[..position.unwrap_or(syncs.len())]
+        .iter()
+        .rev()
+        .find(|s| s.is_finished() && s.is_full());
+    Ok(match before {
+        Some(run) => Some(reader.snapshot_of(run.clone())?),
+        None => None,
+    })
+}
+
 /// The two syncs of one file to compare, older first: those named, else the latest finished
 /// full sync and the finished full sync before it.
 fn pair<'r>(
@@ -245,33 +287,26 @@ fn pair<'r>(
     base: Option<&str>,
     applied: Option<&str>,
 ) -> Result<(Snapshot<'r>, Snapshot<'r>)> {
-    let syncs = reader.syncs()?;
     let newer = chosen(reader, applied)?;
     let older = match base {
         Some(id) => chosen(reader, Some(id))?,
-        None => {
-            let position = syncs.iter().position(|s| s.id == newer.id());
-            let before = syncs[..position.unwrap_or(syncs.len())]
-                .iter()
-                .rev()
-                .find(|s| s.is_finished() && s.is_full());
-            match before {
-                Some(run) => reader.snapshot_of(run.clone())?,
-                None => {
-                    let count = syncs
-                        .iter()
-                        .filter(|s| s.is_finished() && s.is_full())
-                        .count();
-                    return Err(Error::NotFound(format!(
-                        "{} holds {count} finished full sync(s) up to sync {}; diff needs two: \
-                         sync again, name the older one with --base-sync-id, or compare two \
-                         files with `diff OLD.c1z NEW.c1z`",
-                        reader.path().display(),
-                        newer.id()
-                    )));
-                }
+        None => match previous_full(reader, newer.id())? {
+            Some(older) => older,
+            None => {
+                let syncs = reader.syncs()?;
+                let count = syncs
+                    .iter()
+                    .filter(|s| s.is_finished() && s.is_full())
+                    .count();
+                return Err(Error::NotFound(format!(
+                    "{} holds {count} finished full sync(s) up to sync {}; diff needs two: sync \
+                     again, name the older one with --base-sync-id, or compare two files with \
+                     `diff OLD.c1z NEW.c1z`",
+                    reader.path().display(),
+                    newer.id()
+                )));
             }
-        }
+        },
     };
     if older.id() == newer.id() {
         return Err(Error::Usage(format!(

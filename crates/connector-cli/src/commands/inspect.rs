@@ -11,41 +11,51 @@ use std::io::Write;
 
 use c1z::protojson;
 use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Lifetime, Names, Paths,
-    ResourceFilter, ReviewRow, Snapshot, SyncRun, date_or_never, entitlement_name, label,
-    short_name,
+    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
+    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
+    grouped, label, profile_text, qualified, short_name,
 };
 use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
 use serde_json::{Value, json};
 
 use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
+use crate::commands::provenance;
 use crate::error::{Error, Result};
 use crate::output::{Cell, Column, Listing, Table, sanitize};
+use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
 
 /// Runs the command on `settings.file`.
-pub fn run(settings: &Settings, args: &InspectArgs) -> Result<()> {
+pub fn run(about: &About, settings: &Settings, args: &InspectArgs) -> Result<()> {
     let reader = super::open(settings, &settings.file)?;
-    print(&reader, args, settings.output)
+    print(about, &reader, args, settings.output)
 }
 
-/// Prints what `args` asks of the file `reader` reads, in `format`, on stdout.
-pub fn print(reader: &C1zReader, args: &InspectArgs, format: OutputFormat) -> Result<()> {
+/// Prints what `args` asks of the file `reader` reads, in `format`, on stdout; JSON outputs
+/// name `about` as the connector in their `provenance`.
+pub fn print(
+    about: &About,
+    reader: &C1zReader,
+    args: &InspectArgs,
+    format: OutputFormat,
+) -> Result<()> {
     if let InspectCommand::Syncs = args.what {
         return syncs(&reader.syncs()?, format);
     }
     let snapshot = choose(reader, args.sync_id.as_deref())?;
+    provenance::announce(&snapshot);
+    let out = Out { format, about };
     let s = &snapshot;
     match &args.what {
-        InspectCommand::ResourceTypes => resource_types(s, format),
+        InspectCommand::ResourceTypes => resource_types(s, &out),
         InspectCommand::Resources {
             resource_type,
             credentials,
-        } => resources(s, resource_type.as_deref(), credentials, format),
+        } => resources(s, resource_type.as_deref(), credentials, &out),
         InspectCommand::Entitlements {
             resource_type,
             resource,
-        } => entitlements(s, resource_type.as_deref(), resource.as_deref(), format),
+        } => entitlements(s, resource_type.as_deref(), resource.as_deref(), &out),
         InspectCommand::Grants {
             resource_type,
             resource,
@@ -55,12 +65,12 @@ pub fn print(reader: &C1zReader, args: &InspectArgs, format: OutputFormat) -> Re
             resource_type.as_deref(),
             resource.as_deref(),
             entitlement.as_deref(),
-            format,
+            &out,
         ),
-        InspectCommand::Access { user } => access(s, user, format),
-        InspectCommand::Members { entitlement } => members(s, entitlement, format),
-        InspectCommand::Review(filters) => review(s, filters, format),
-        InspectCommand::Stats => stats(s, format),
+        InspectCommand::Access { user } => access(s, user, &out),
+        InspectCommand::Members { entitlement } => members(s, entitlement, &out),
+        InspectCommand::Review(filters) => review(s, filters, &out),
+        InspectCommand::Stats => stats(s, &out),
         InspectCommand::Syncs => syncs(&reader.syncs()?, format),
     }
 }
@@ -94,6 +104,32 @@ pub fn choose<'r>(reader: &'r C1zReader, sync_id: Option<&str>) -> Result<Snapsh
         ));
     }
     Ok(snapshot)
+}
+
+/// How listings of one sync are printed: the format, and the connector their JSON's
+/// `provenance` names.
+struct Out<'a> {
+    format: OutputFormat,
+    about: &'a About,
+}
+
+impl Out<'_> {
+    /// A listing of `columns` of sync `s`: CSV and JSON Lines rows end with its id and time,
+    /// JSON starts with its `provenance`.
+    fn listing<I, C>(&self, s: &Snapshot<'_>, columns: I, json_key: &str) -> Result<Listing>
+    where
+        I: IntoIterator<Item = C>,
+        C: Into<Column>,
+    {
+        let listing = Listing::new(self.format, columns, json_key)
+            .provenance(s.id(), &provenance::as_of(s.run()));
+        Ok(match self.format {
+            OutputFormat::Json => {
+                listing.json_field("provenance", provenance::json(self.about, s)?)
+            }
+            _ => listing,
+        })
+    }
 }
 
 /// A `note:` line on stderr, sanitized (sync ids and names come from the file).
@@ -138,8 +174,8 @@ fn sync_json(run: &SyncRun) -> Value {
     })
 }
 
-fn resource_types(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
-    let mut listing = Listing::new(format, ["ID", "DISPLAY NAME", "TRAITS"], "resourceTypes");
+fn resource_types(s: &Snapshot<'_>, out: &Out<'_>) -> Result<()> {
+    let mut listing = out.listing(s, ["ID", "DISPLAY NAME", "TRAITS"], "resourceTypes")?;
     for rt in s.resource_types()? {
         let traits: Vec<String> = rt
             .traits
@@ -159,13 +195,21 @@ fn resource_types(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
     listing.finish("No resource types.")
 }
 
-/// The columns of a person: email, MFA, SSO, account status.
-const PERSON: [&str; 4] = ["EMAIL", "MFA", "SSO", "STATUS"];
+/// The columns of a person: what kind of principal, email, MFA, SSO, account status.
+const PERSON: [&str; 5] = ["TYPE", "EMAIL", "MFA", "SSO", "STATUS"];
+
+/// The [`PERSON`] columns, with what a narrow table leaves out first (SSO and status, then
+/// the type, then the email; MFA stays).
+fn person_columns() -> [Column; 5] {
+    let priorities = [3, 1, 0, 4, 4];
+    std::array::from_fn(|i| Column::from(PERSON[i]).optional(priorities[i]))
+}
 
 /// A person's cells under [`PERSON`]; empty for a resource that is not a person.
-fn person_cells(r: &Resource) -> Vec<Cell> {
+fn person_cells(r: &Resource, types: &Types) -> Vec<Cell> {
     match Attributes::of(r) {
         Some(a) => vec![
+            Cell::from(types.kind(r).map(Kind::as_str).unwrap_or("")),
             Cell::from(a.email),
             Cell::from(a.mfa),
             Cell::from(a.sso),
@@ -179,18 +223,23 @@ fn resources(
     s: &Snapshot<'_>,
     resource_type: Option<&str>,
     credentials: &CredentialFilters,
-    format: OutputFormat,
+    out: &Out<'_>,
 ) -> Result<()> {
     let types = Types::of(s)?;
     let only = resource_type
         .map(|t| s.resource_type_named(t))
         .transpose()?;
-    // Listings of people show their security attributes, and of credentials their dates; the
-    // columns depend on the types listed, never on the rows, so a CSV's columns are the same
-    // from one sync to the next.
+    // Listings of people show their security attributes, of credentials their creator, dates
+    // and accesses, of invitations their role, sender and expiry; the columns depend on the
+    // types listed, never on the rows, so a CSV's columns are the same from one sync to the
+    // next.
     let listed = |t: Trait| match &only {
         Some(rt) => rt.traits.contains(&t),
         None => types.0.values().any(|rt| rt.traits.contains(&t)),
+    };
+    let invitations = match &only {
+        Some(rt) => types.is_invitation(&rt.id),
+        None => types.0.keys().any(|t| types.is_invitation(t)),
     };
     let (people, secrets) = (listed(Trait::User), listed(Trait::Secret));
     if credentials.any() && !secrets {
@@ -203,19 +252,39 @@ fn resources(
              none: drop them, or name a type of credentials with -t"
         )));
     }
+    let now = Timestamp::from_unix(jiff::Timestamp::now().as_second(), 0);
     let cutoff = credentials.unused_days.map(|days| {
-        let now = jiff::Timestamp::now().as_second();
-        Timestamp::from_unix(now.saturating_sub(days.saturating_mul(86_400) as i64), 0)
+        Timestamp::from_unix(
+            now.seconds
+                .saturating_sub(days.saturating_mul(86_400) as i64),
+            0,
+        )
     });
-    let mut columns = vec!["ID", "DISPLAY NAME"];
+    let mut columns = vec![Column::from("ID"), Column::from("DISPLAY NAME")];
     if people {
-        columns.extend(PERSON);
+        columns.extend(person_columns());
     }
     if secrets {
-        columns.extend(["EXPIRES", "LAST USED"]);
+        columns.extend([
+            Column::from("CREATOR").optional(2),
+            Column::from("EXPIRES"),
+            Column::from("LAST USED").optional(1),
+            Column::from("ACCESSES").optional(2),
+        ]);
     }
-    columns.extend(["RESOURCE TYPE", "PARENT"]);
-    let mut listing = Listing::new(format, columns, "resources");
+    if invitations {
+        columns.extend([
+            Column::from("ROLE"),
+            Column::from("INVITER").optional(2),
+            Column::keyed("INVITATION EXPIRES", "invitation_expires").optional(1),
+            Column::from("STATE"),
+        ]);
+    }
+    columns.extend([
+        Column::from("RESOURCE TYPE").optional(1),
+        Column::from("PARENT").optional(1),
+    ]);
+    let mut listing = out.listing(s, columns, "resources")?;
     let mut names = Names::new(s);
     let filter = ResourceFilter {
         resource_type: only.map(|t| t.id),
@@ -242,14 +311,35 @@ fn resources(
         };
         let mut cells = vec![Cell::from(&r.id.resource), Cell::from(&r.display_name)];
         if people {
-            cells.extend(person_cells(&r));
+            cells.extend(person_cells(&r, &types));
         }
         if secrets {
             cells.extend(match lifetime {
                 Some(l) => {
-                    [date_or_never(l.expires_at), date_or_never(l.last_used_at)].map(Cell::from)
+                    let creator = creator(&r, &mut names)?;
+                    let accesses = accesses(s, &r.id)?;
+                    vec![
+                        Cell::from(creator),
+                        Cell::from(date_or_never(l.expires_at)),
+                        Cell::from(date_or_never(l.last_used_at)),
+                        Cell::from(accesses),
+                    ]
                 }
-                None => [Cell::from(""), Cell::from("")],
+                None => vec![Cell::from(""); 4],
+            });
+        }
+        if invitations {
+            cells.extend(match types.is_invitation(&r.id.resource_type) {
+                true => {
+                    let invitation = Invitation::of(&r, now);
+                    vec![
+                        Cell::from(invitation.role),
+                        Cell::from(invitation.inviter),
+                        Cell::from(invitation.expires),
+                        Cell::from(invitation.state),
+                    ]
+                }
+                false => vec![Cell::from(""); 4],
             });
         }
         cells.extend([Cell::from(&r.id.resource_type), Cell::from(parent_label)]);
@@ -268,6 +358,72 @@ fn resources(
         true => "No credential matches these filters.",
         false => "No resources.",
     })
+}
+
+/// Who made a credential: the secret trait's creator by name, else the profile's
+/// `actor_display_name`.
+pub(crate) fn creator(r: &Resource, names: &mut Names<'_, '_>) -> Result<String> {
+    Ok(match created_by(r) {
+        Some(id) => short_name(&names.resource_of(id)?),
+        None => profile_text(r, "actor_display_name")
+            .unwrap_or_default()
+            .to_owned(),
+    })
+}
+
+/// What a principal may do, one line per resource: `orders: read_branch, connect_branch`.
+pub(crate) fn accesses(
+    s: &Snapshot<'_>,
+    principal: &connector_sdk::ResourceId,
+) -> Result<Vec<String>> {
+    Ok(s.access(principal)?
+        .iter()
+        .map(|a| {
+            let slugs: Vec<&str> = a.held.iter().map(|(e, _)| entitlement_name(e)).collect();
+            format!("{}: {}", short_name(&a.resource), slugs.join(", "))
+        })
+        .collect())
+}
+
+/// An invitation as listings show it: the role it grants, who sent it, when it expires, and
+/// whether it is `pending` or `expired` — from its profile (`role`, `sender` or
+/// `sender_email`, `expires_at`, `expired`) and its status.
+pub(crate) struct Invitation {
+    pub(crate) role: String,
+    pub(crate) inviter: String,
+    pub(crate) expires: String,
+    pub(crate) state: &'static str,
+}
+
+impl Invitation {
+    pub(crate) fn of(r: &Resource, now: Timestamp) -> Invitation {
+        let expires_at = profile_text(r, "expires_at").unwrap_or_default();
+        let past = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.fZ", expires_at)
+            .ok()
+            .or_else(|| expires_at.parse::<jiff::Timestamp>().ok())
+            .is_some_and(|t| t.as_second() < now.seconds);
+        let said = r
+            .profile
+            .as_ref()
+            .and_then(|p| p.get("expired"))
+            .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+        let status = r
+            .user_trait()
+            .and_then(|t| t.status.as_ref())
+            .is_some_and(|st| st.details.contains("expired"));
+        Invitation {
+            role: profile_text(r, "role").unwrap_or_default().to_owned(),
+            inviter: profile_text(r, "sender")
+                .or(profile_text(r, "sender_email"))
+                .unwrap_or_default()
+                .to_owned(),
+            expires: expires_at.chars().take(10).collect(),
+            state: match said || status || past {
+                true => "EXPIRED",
+                false => "pending",
+            },
+        }
+    }
 }
 
 /// The resource type and resource that `-t` and `-r` name, each checked against the file.
@@ -289,7 +445,7 @@ fn entitlements(
     s: &Snapshot<'_>,
     resource_type: Option<&str>,
     resource: Option<&str>,
-    format: OutputFormat,
+    out: &Out<'_>,
 ) -> Result<()> {
     let types = Types::of(s)?;
     let (rt, r) = scope(s, resource_type, resource)?;
@@ -300,7 +456,7 @@ fn entitlements(
         "RESOURCE",
         "PERMISSION",
     ];
-    let mut listing = Listing::new(format, columns, "entitlements");
+    let mut listing = out.listing(s, columns, "entitlements")?;
     let filter = EntitlementFilter {
         resource_type: rt.map(|t| t.id),
         resource: r.map(|r| r.id),
@@ -330,7 +486,7 @@ fn grants(
     resource_type: Option<&str>,
     resource: Option<&str>,
     entitlement: Option<&str>,
-    format: OutputFormat,
+    out: &Out<'_>,
 ) -> Result<()> {
     let types = Types::of(s)?;
     let (rt, r) = scope(s, resource_type, resource)?;
@@ -355,7 +511,7 @@ fn grants(
         "ENTITLEMENT",
         "PRINCIPAL",
     ];
-    let mut listing = Listing::new(format, columns, "grants");
+    let mut listing = out.listing(s, columns, "grants")?;
     let filter = GrantFilter {
         entitlement_id: e.map(|e| e.id),
         resource: r.map(|r| r.id),
@@ -386,12 +542,14 @@ fn grants(
     listing.finish("No grants.")
 }
 
-fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
+fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
     let principal = s.principal_named(who)?;
     let types = Types::of(s)?;
     let mut paths = Paths::new(s);
+    let mut names = Names::new(s);
     let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"];
-    let mut listing = Listing::new(format, columns, "access")
+    let mut listing = out
+        .listing(s, columns, "access")?
         .json_field("principal", protojson::resource(&principal));
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
@@ -407,9 +565,21 @@ fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
                 how => format!("{} ({how})", entitlement_name(e)),
             })
             .collect();
+        // A team or a database named with its organization: `acme/orders (database:d1)`.
+        let resource = match &access.resource.parent {
+            Some(p) => {
+                let parent = names.resource_of(p)?;
+                format!(
+                    "{} ({})",
+                    qualified(&access.resource, Some(&parent)),
+                    access.resource.id
+                )
+            }
+            None => label(&access.resource),
+        };
         let cells = vec![
             Cell::from(&on.resource_type),
-            Cell::from(label(&access.resource)),
+            Cell::from(resource),
             Cell::from(described),
         ];
         listing.push(cells, || {
@@ -428,13 +598,19 @@ fn access(s: &Snapshot<'_>, who: &str, format: OutputFormat) -> Result<()> {
     listing.finish("This principal holds no entitlement.")
 }
 
-fn members(s: &Snapshot<'_>, name: &str, format: OutputFormat) -> Result<()> {
+fn members(s: &Snapshot<'_>, name: &str, out: &Out<'_>) -> Result<()> {
     let entitlement = s.entitlement_named(name, None)?;
+    let types = Types::of(s)?;
     let mut paths = Paths::new(s);
-    let mut columns = vec!["PRINCIPAL TYPE", "PRINCIPAL", "DISPLAY NAME"];
-    columns.extend(PERSON);
-    columns.push("VIA");
-    let mut listing = Listing::new(format, columns, "principals")
+    let mut columns = vec![
+        Column::from("PRINCIPAL TYPE").optional(2),
+        Column::from("PRINCIPAL"),
+        Column::from("DISPLAY NAME"),
+    ];
+    columns.extend(person_columns());
+    columns.push(Column::from("VIA"));
+    let mut listing = out
+        .listing(s, columns, "principals")?
         .json_field("entitlement", protojson::entitlement(&entitlement));
     s.for_each_holder(&entitlement.id, |holder| {
         let p = &holder.principal;
@@ -444,7 +620,7 @@ fn members(s: &Snapshot<'_>, name: &str, format: OutputFormat) -> Result<()> {
             Cell::from(&p.id.resource),
             Cell::from(&p.display_name),
         ];
-        cells.extend(person_cells(p));
+        cells.extend(person_cells(p, &types));
         // Empty for a direct grant; what it comes through for a derived one.
         let mut via = path.via.clone();
         if path.direct && !via.is_empty() {
@@ -463,7 +639,7 @@ fn members(s: &Snapshot<'_>, name: &str, format: OutputFormat) -> Result<()> {
     listing.finish("Nobody holds this entitlement.")
 }
 
-fn review(s: &Snapshot<'_>, filters: &ReviewArgs, format: OutputFormat) -> Result<()> {
+fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
     let only = filters
         .resource
         .as_deref()
@@ -485,34 +661,34 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, format: OutputFormat) -> Resul
         .as_deref()
         .map(|p| s.principal_named(p))
         .transpose()?;
-    let rows = s.review()?;
-    check_roles(s, &filters.role, &rows)?;
-    // The first column is named after the top-level resources' type when they share one.
-    let scope_types: BTreeSet<&str> = rows
-        .iter()
-        .map(|r| r.scope.id.resource_type.as_str())
-        .collect();
-    let scope_title = match scope_types.iter().next() {
-        Some(t) if scope_types.len() == 1 => Types::of(s)?.title(t),
-        _ => "RESOURCE".to_owned(),
+    let types = Types::of(s)?;
+    check_roles(s, &filters.role)?;
+    let kinds = filters.kinds();
+    // What a narrow table leaves out first: the count of organizations, then SSO and
+    // status, then the type, then groups; never who, their roles, MFA or access. The first
+    // column is named after the type of the first row's top-level resource (organization).
+    let columns = |scope_title: String| {
+        vec![
+            Column::keyed(scope_title, "resource").optional(1),
+            Column::hidden("resource_id"),
+            Column::hidden("principal_id"),
+            Column::from("NAME"),
+            Column::from("TYPE").optional(3),
+            Column::from("EMAIL").optional(1),
+            Column::from("ROLES"),
+            Column::from("MFA"),
+            Column::from("SSO").optional(4),
+            Column::from("STATUS").optional(4),
+            Column::from("GROUPS").optional(2),
+            Column::from("ACCESS"),
+            Column::keyed("IN", "resources").optional(5),
+        ]
     };
-    let columns = vec![
-        Column::keyed(scope_title, "resource"),
-        Column::hidden("resource_id"),
-        Column::hidden("principal_id"),
-        Column::from("NAME"),
-        Column::from("EMAIL"),
-        Column::from("ROLES"),
-        Column::from("MFA"),
-        Column::from("SSO"),
-        Column::from("STATUS"),
-        Column::from("GROUPS"),
-        Column::from("ACCESS"),
-        Column::keyed("IN", "resources"),
-    ];
-    let mut listing = Listing::new(format, columns, "review");
-    for row in rows {
-        let keep = only.as_ref().is_none_or(|r| r.id == row.scope.id)
+    let mut listing: Option<Listing> = None;
+    s.for_each_review_row(|row| {
+        let kind = types.kind(&row.principal).unwrap_or(Kind::Human);
+        let keep = kinds.contains(&kind)
+            && only.as_ref().is_none_or(|r| r.id == row.scope.id)
             && person.as_ref().is_none_or(|p| p.id == row.principal.id)
             && filters.min_resources.is_none_or(|n| row.scopes >= n)
             && (filters.role.is_empty()
@@ -524,16 +700,8 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, format: OutputFormat) -> Resul
             && one_of(&filters.sso, c1z::flag(row.attributes.sso))
             && one_of(&filters.status, row.attributes.status.unwrap_or("unknown"));
         if !keep {
-            continue;
+            return Ok(());
         }
-        let describe = |held: &[Held], with_resource: bool| -> Vec<String> {
-            held.iter()
-                .map(|h| match with_resource {
-                    true => format!("{}: {}", h.resource, h.describe()),
-                    false => h.describe(),
-                })
-                .collect()
-        };
         let groups: Vec<String> = row
             .groups
             .iter()
@@ -550,17 +718,31 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, format: OutputFormat) -> Resul
             Cell::from(row.scope.id.to_string()),
             Cell::from(row.principal.id.to_string()),
             Cell::from(short_name(&row.principal)),
+            Cell::from(kind.as_str()),
             Cell::from(&a.email),
-            Cell::from(describe(&row.roles, false)),
+            Cell::from(row.roles.iter().map(Held::describe).collect::<Vec<_>>()),
             Cell::from(a.mfa),
             Cell::from(a.sso),
             Cell::from(a.status.unwrap_or("unknown")),
             Cell::from(groups),
-            Cell::from(describe(&row.access, true)),
+            Cell::from(grouped(&row.access)),
             Cell::from(row.scopes as u64),
         ];
-        listing.push(cells, || review_json(&row))?;
-    }
+        let listing = match &mut listing {
+            Some(listing) => listing,
+            None => {
+                let title = types.title(&row.scope.id.resource_type);
+                listing.insert(out.listing(s, columns(title), "review")?.sign_off())
+            }
+        };
+        listing.push(cells, || review_json(&row, kind))
+    })?;
+    let listing = match listing {
+        Some(listing) => listing,
+        None => out
+            .listing(s, columns("RESOURCE".to_owned()), "review")?
+            .sign_off(),
+    };
     let empty = match filters.is_empty() {
         true => "Nobody holds access on anything.",
         false => "Nobody matches these filters.",
@@ -577,26 +759,49 @@ impl ReviewArgs {
             && self.resource.is_none()
             && self.principal.is_none()
             && self.min_resources.is_none()
+            && self.kinds.is_empty()
+    }
+
+    /// The kinds of principal `--type` asks for: people only when not given.
+    fn kinds(&self) -> Vec<Kind> {
+        if self.kinds.iter().any(|k| k == "all") {
+            return vec![Kind::Human, Kind::ServiceAccount, Kind::Invitation];
+        }
+        match self.kinds.is_empty() {
+            true => vec![Kind::Human],
+            false => self.kinds.iter().filter_map(|k| Kind::parse(k)).collect(),
+        }
     }
 }
 
-/// Every `--role` must be a role someone holds, or the empty answer would be a typo's.
-fn check_roles(s: &Snapshot<'_>, wanted: &[String], rows: &[ReviewRow]) -> Result<()> {
-    let held: BTreeSet<String> = rows
-        .iter()
-        .flat_map(|r| r.roles.iter().map(|h| h.slug.to_lowercase()))
-        .collect();
+/// Every `--role` must be a role of a top-level resource, or the empty answer would be a
+/// typo's.
+fn check_roles(s: &Snapshot<'_>, wanted: &[String]) -> Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut names = Names::new(s);
+    let mut roles: BTreeSet<String> = BTreeSet::new();
+    s.for_each_entitlement(EntitlementFilter::default(), |e| {
+        let top = names
+            .get(&e.resource.id)?
+            .is_some_and(|r| r.parent.is_none());
+        if top {
+            roles.insert(entitlement_name(&e).to_lowercase());
+        }
+        Ok::<(), Error>(())
+    })?;
     match wanted
         .iter()
-        .find(|role| !held.contains(&role.to_lowercase()))
+        .find(|role| !roles.contains(&role.to_lowercase()))
     {
         Some(role) => {
             let known = format!(
                 "roles held: {}",
-                held.iter().cloned().collect::<Vec<_>>().join(", ")
+                roles.iter().cloned().collect::<Vec<_>>().join(", ")
             );
             Err(s
-                .no_match("role", role, held.iter().map(String::as_str), known)
+                .no_match("role", role, roles.iter().map(String::as_str), known)
                 .into())
         }
         None => Ok(()),
@@ -607,7 +812,7 @@ fn one_of(wanted: &[String], value: &str) -> bool {
     wanted.is_empty() || wanted.iter().any(|w| w == value)
 }
 
-fn review_json(row: &ReviewRow) -> Value {
+fn review_json(row: &ReviewRow, kind: Kind) -> Value {
     let held = |list: &[Held]| -> Vec<Value> {
         list.iter()
             .map(|h| {
@@ -624,6 +829,7 @@ fn review_json(row: &ReviewRow) -> Value {
     json!({
         "resource": protojson::resource(&row.scope),
         "principal": protojson::resource(&row.principal),
+        "type": kind.as_str(),
         "email": row.attributes.email,
         "mfa": row.attributes.mfa,
         "sso": row.attributes.sso,
@@ -635,7 +841,7 @@ fn review_json(row: &ReviewRow) -> Value {
     })
 }
 
-fn stats(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
+fn stats(s: &Snapshot<'_>, out: &Out<'_>) -> Result<()> {
     let per_type = s.stats()?;
     let mut totals = [0u64; 3];
     let mut types = serde_json::Map::new();
@@ -652,7 +858,12 @@ fn stats(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
         );
     }
     let run = s.run();
+    let provenance = match out.format {
+        OutputFormat::Json => provenance::json(out.about, s)?,
+        _ => Value::Null,
+    };
     let document = json!({
+        "provenance": provenance,
         "sync": sync_json(run),
         "totals": {
             "resourceTypes": per_type.len(),
@@ -670,7 +881,8 @@ fn stats(s: &Snapshot<'_>, format: OutputFormat) -> Result<()> {
         ended(run),
     ]);
     let columns = ["RESOURCE TYPE", "RESOURCES", "ENTITLEMENTS", "GRANTS"];
-    let mut listing = Listing::new(format, columns, "resourceTypes")
+    let mut listing = out
+        .listing(s, columns, "resourceTypes")?
         .json_document(document)
         .preface(header);
     let total = ("total".to_owned(), totals);
@@ -704,6 +916,29 @@ impl Types {
             Some(rt) => protojson::resource_type(rt),
             None => json!({ "id": id }),
         }
+    }
+
+    /// The kind of principal `r` is, when it is one (the user trait).
+    fn kind(&self, r: &Resource) -> Option<Kind> {
+        let rt = self.0.get(&r.id.resource_type);
+        let user = r.has_trait(Trait::User) || rt.is_some_and(|t| t.traits.contains(&Trait::User));
+        if !user {
+            return None;
+        }
+        let names = match rt {
+            Some(rt) => vec![rt.id.as_str(), rt.display_name.as_str()],
+            None => vec![r.id.resource_type.as_str()],
+        };
+        Some(Kind::of(r, &names))
+    }
+
+    /// Whether type `id` holds invitations (by its name).
+    fn is_invitation(&self, id: &str) -> bool {
+        let names = match self.0.get(id) {
+            Some(rt) => vec![rt.id.as_str(), rt.display_name.as_str()],
+            None => vec![id],
+        };
+        Kind::of(&Resource::default(), &names) == Kind::Invitation
     }
 
     /// A column title for resources of type `id`: its display name in capitals.

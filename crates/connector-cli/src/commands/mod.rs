@@ -2,8 +2,10 @@
 
 pub mod diff;
 pub mod inspect;
+pub(crate) mod provenance;
 pub mod provision;
 pub mod serve;
+pub(crate) mod report;
 pub mod sync;
 pub mod validate;
 
@@ -74,8 +76,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
             (None, Some(task)) => provision::main(program, &values, &settings, task).await,
             (None, None) => sync::main(program, &values, &settings, terminal).await,
             (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
-            (Some(Command::Inspect(args)), _) => inspect::run(&settings, &args),
-            (Some(Command::Diff(args)), _) => diff::run(&settings, &args),
+            (Some(Command::Inspect(args)), _) => inspect::run(&about, &settings, &args),
+            (Some(Command::Diff(args)), _) => diff::run(&about, &settings, &args),
+            (Some(Command::Report(args)), _) => report::run(&about, &settings, &args),
             (Some(Command::Serve(args)), _) => {
                 serve::main(program, &values, &settings, &args).await
             }

@@ -104,12 +104,12 @@ pub const OUTPUT: Setting = Setting::text(
     "output",
     "Output format",
     "Output format of inspect, diff, validate and the sync summary: table, json (baton's \
-     shapes), csv (a header row, one row per item) or jsonl (one JSON object per row, the csv \
-     columns)",
+     shapes), csv (a header row, one row per item), jsonl (one JSON object per row, the csv \
+     columns) or long (one field per line, nothing cut)",
 )
 .short('o')
 .default("table")
-.choices(&["table", "json", "csv", "jsonl"])
+.choices(&["table", "json", "csv", "jsonl", "long"])
 .value_name("FORMAT")
 .flag_only();
 
@@ -302,6 +302,9 @@ pub enum OutputFormat {
     Csv,
     /// JSON Lines: one object per item, keyed by the CSV columns.
     Jsonl,
+    /// Records: one field per line, a blank line between rows, nothing cut (like `kubectl
+    /// describe` or psql's `\x`).
+    Long,
 }
 
 /// The standard settings, validated. Nothing here needs the network or a credential.
@@ -368,6 +371,7 @@ impl Settings {
             "json" => OutputFormat::Json,
             "csv" => OutputFormat::Csv,
             "jsonl" => OutputFormat::Jsonl,
+            "long" => OutputFormat::Long,
             _ => OutputFormat::Table,
         };
         Ok(Settings {

@@ -1,0 +1,191 @@
+//! The review report opened in a real browser (Debian's headless Chromium; `.ci/run` installs
+//! it): the report of the fake's bench-sized data, every optional part on, renders with every
+//! section, the counts `inspect` gives, the same page with the network disabled, and
+//! screenshots of its top and of the graph at desktop and phone widths
+//! (`target/tmp/report-screenshots/`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use planetscale_fake::DataSpec;
+use serde_json::Value;
+
+use crate::support::{Fake, json};
+
+/// The optional parts, so the report has tokens and invitations.
+const ALL_PARTS: [&str; 4] = [
+    "--planetscale-list-databases",
+    "--planetscale-sync-service-tokens",
+    "--planetscale-sync-oauth-applications",
+    "--planetscale-sync-invitations",
+];
+
+/// Debian's Chromium, or the test fails saying how to install it.
+fn chromium() -> PathBuf {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Process::new("which").arg(name).output()
+            && out.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        }
+    }
+    panic!("the report test needs Chromium: apt-get install -y chromium (.ci/run does)");
+}
+
+/// Headless Chromium with a new empty profile, nothing in the background, and `extra` flags;
+/// returns stdout.
+fn browse(profile: &Path, extra: &[&str], url: &str) -> String {
+    let out = Process::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("Chromium runs");
+    assert!(
+        out.status.success(),
+        "Chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The number in `<span class="n" data-count="<key>">12,345</span>` of the rendered page.
+fn count(dom: &str, key: &str) -> u64 {
+    let marker = format!("data-count=\"{key}\">");
+    let at = dom
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no count {key} in the page"));
+    let digits: String = dom[at + marker.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+#[test]
+fn the_report_of_bench_sized_data_renders_in_a_browser_offline() {
+    let browser = chromium();
+    let fake = Fake::dataset(DataSpec::bench().generate());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fake.cmd(d).args(ALL_PARTS).assert().success();
+    let out = fake
+        .cmd(d)
+        .args(["report", "--out", "review.html"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("wrote review.html"), "{stderr}");
+    let html = std::fs::read_to_string(d.join("review.html")).unwrap();
+    // Nothing the page could fetch: no script, no remote address, a policy that forbids all.
+    assert!(!html.contains("<script"), "a script in the report");
+    assert!(only_svg_namespace(&html), "an address in the report");
+    assert!(html.contains("default-src 'none'"));
+
+    let url = format!("file://{}", d.join("review.html").display());
+    let online = browse(&d.join("profile-1"), &["--dump-dom"], &url);
+    for id in [
+        "provenance",
+        "summary",
+        "findings",
+        "people",
+        "non-human",
+        "invitations",
+        "privileged",
+        "changes",
+    ] {
+        assert!(online.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    assert!(online.contains("<svg"), "no graph");
+
+    // The counts are inspect's.
+    let stats = json(fake.cmd(d).args(["inspect", "stats", "-o", "json"]));
+    let resources = |t: &str| stats["resourceTypes"][t]["resources"].as_u64().unwrap_or(0);
+    assert_eq!(count(&online, "people"), resources("user"));
+    assert_eq!(count(&online, "people"), 25_250);
+    assert_eq!(
+        count(&online, "non-human"),
+        resources("service_token") + resources("oauth_token")
+    );
+    let invitations =
+        json(
+            fake.cmd(d)
+                .args(["inspect", "resources", "-t", "invitation", "-o", "json"]),
+        );
+    let pending = invitations["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !expired(r))
+        .count() as u64;
+    assert_eq!(count(&online, "invitations"), pending);
+    let no_mfa = json(fake.cmd(d).args([
+        "inspect", "review", "--role", "admin", "--mfa", "off", "-o", "json",
+    ]));
+    assert_eq!(
+        count(&online, "f-mfa"),
+        no_mfa["review"].as_array().unwrap().len() as u64
+    );
+
+    // The same page with the network gone: nothing it shows came from anywhere else.
+    let offline = browse(
+        &d.join("profile-2"),
+        &[
+            "--dump-dom",
+            "--proxy-server=http://127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ],
+        &url,
+    );
+    assert_eq!(online, offline, "the page differs without the network");
+
+    // Screenshots, to look at.
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    // The graph alone: the report's own head and its first figure, as the report draws it.
+    let figure = &html[html.find("<figure>").unwrap()..];
+    let figure = &figure[..figure.find("</figure>").unwrap() + "</figure>".len()];
+    let head = &html[..html.find("<header>").unwrap()];
+    std::fs::write(d.join("graph.html"), format!("{head}{figure}")).unwrap();
+    let graph_url = format!("file://{}", d.join("graph.html").display());
+    for (name, size) in [("desktop", "1280,900"), ("phone", "390,844")] {
+        for (part, page) in [("top", &url), ("graph", &graph_url)] {
+            let file = shots.join(format!("{part}-{name}.png"));
+            let _ = std::fs::remove_file(&file);
+            browse(
+                &d.join(format!("profile-{name}-{part}")),
+                &[
+                    &format!("--screenshot={}", file.display()),
+                    &format!("--window-size={size}"),
+                ],
+                page,
+            );
+            let png = std::fs::read(&file).unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "{}", file.display());
+        }
+    }
+    let _ = browser;
+}
+
+/// Whether every `http` address in `html` is the SVG namespace (an identifier, not a request).
+fn only_svg_namespace(html: &str) -> bool {
+    html.matches("://").count() == html.matches("http://www.w3.org/2000/svg").count()
+}
+
+/// Whether an invitation item of `inspect resources -o json` says it expired.
+fn expired(item: &Value) -> bool {
+    item["resource"]["profile"]["expired"] == Value::Bool(true)
+}

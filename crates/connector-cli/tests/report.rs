@@ -1,0 +1,142 @@
+//! `report`: one self-contained HTML file of the review, from the toy's syncs — every section,
+//! the counts `inspect` gives, names escaped, nothing to fetch, a dated name beside the file by
+//! default, and bad destinations refused without a half-written file.
+
+use crate::support::{json, outputs, toy};
+
+/// Two finished syncs of the toy (projects, API keys), u0's MFA off in the second, and one
+/// user with a name that is markup.
+fn two_syncs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["--toy-no-mfa", "u0"][..]] {
+        toy(dir.path())
+            .args([
+                "--toy-projects",
+                "2",
+                "--toy-keys",
+                "2",
+                "--toy-groups",
+                "admins,<b>staff</b>",
+            ])
+            .args(extra)
+            .assert()
+            .success();
+    }
+    dir
+}
+
+/// The number in `data-count="<key>">12,345<` of `html`.
+fn count(html: &str, key: &str) -> u64 {
+    let marker = format!("data-count=\"{key}\">");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no count {key}"));
+    html[at + marker.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_report_holds_every_section_with_inspects_counts() {
+    let dir = two_syncs();
+    let d = dir.path();
+    let out = toy(d).args(["report"]).assert().success();
+    let text = outputs(out.get_output());
+    // Written beside the file, under a dated name, and said so.
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    let name = format!("sync-review-{today}.html");
+    assert!(
+        text.contains(&format!("wrote {}", d.join(&name).display())) || text.contains(&name),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(d.join(&name)).unwrap();
+    for id in [
+        "provenance",
+        "summary",
+        "findings",
+        "people",
+        "non-human",
+        "invitations",
+        "privileged",
+        "changes",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+    // Provenance: the connector, the sync, the file's hash, on the page and in the print footer.
+    let stats = json(toy(d).args(["inspect", "stats", "-o", "json"]));
+    let sync_id = stats["sync"]["id"].as_str().unwrap();
+    let sha = stats["provenance"]["fileSha256"].as_str().unwrap();
+    assert!(html.contains("toy-connector 0.0.1"));
+    assert!(html.contains(sync_id) && html.contains(sha));
+    assert!(html.contains("@bottom-left") && html.contains(&format!("c1z sha256 {sha}")));
+    // Counts are inspect's: people (users), non-human identities (API keys).
+    assert_eq!(
+        count(&html, "people"),
+        stats["resourceTypes"]["user"]["resources"]
+            .as_u64()
+            .unwrap()
+    );
+    assert_eq!(
+        count(&html, "non-human"),
+        stats["resourceTypes"]["api_key"]["resources"]
+            .as_u64()
+            .unwrap()
+    );
+    // u0 turned MFA off since the previous sync: a finding, in the diff's words.
+    assert_eq!(count(&html, "f-attributes"), 1);
+    assert!(
+        html.contains("mfa</td><td>on</td><td>off"),
+        "the attribute change"
+    );
+    // Empty sign-off cells on every person's row.
+    let rows = html
+        .matches("<td class=\"sign\"></td><td class=\"sign\"></td>")
+        .count() as u64;
+    let review = json(toy(d).args(["inspect", "review", "-o", "json"]));
+    assert_eq!(rows, review["review"].as_array().unwrap().len() as u64);
+    // The picture of who reaches what, drawn inline.
+    assert!(html.contains("<svg class=\"graph\""));
+    // Names are text, never markup; nothing is fetched; no script.
+    assert!(!html.contains("<b>staff</b>"));
+    assert!(html.contains("&lt;b&gt;staff&lt;/b&gt;"));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("default-src 'none'"));
+    assert_eq!(
+        html.matches("://").count(),
+        html.matches("http://www.w3.org/2000/svg").count()
+    );
+}
+
+#[test]
+fn a_bad_destination_is_refused_and_leaves_nothing_behind() {
+    let dir = two_syncs();
+    let d = dir.path();
+    std::fs::create_dir(d.join("reports")).unwrap();
+    let out = toy(d).args(["report", "--out", "reports"]).assert().code(2);
+    assert!(outputs(out.get_output()).contains("is a directory"));
+    let out = toy(d)
+        .args(["report", "--out", "missing/dir/r.html"])
+        .assert()
+        .failure();
+    assert!(outputs(out.get_output()).contains("missing/dir"));
+    let left: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("report") && n != "reports")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // A named sync and a destination of one's own.
+    toy(d)
+        .args(["report", "--out", "reports/q4.html", "--unused-days", "1"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("reports/q4.html")).unwrap();
+    assert!(html.contains("Credentials unused for 1 days"));
+}
