@@ -4,8 +4,8 @@ pub mod diff;
 pub mod inspect;
 pub(crate) mod provenance;
 pub mod provision;
-pub mod serve;
 pub(crate) mod report;
+pub mod serve;
 pub mod sync;
 pub mod validate;
 
