@@ -65,9 +65,12 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
     let result = runtime.block_on(async {
-        if !matches!((&invocation.command, &task), (None, None)) {
-            // A sync checkpoints on a signal; every other command reads files, and leaves
-            // nothing of them behind.
+        if !matches!(
+            (&invocation.command, &task),
+            (None, None) | (Some(Command::Serve(_)), _)
+        ) {
+            // A sync checkpoints on a signal and `serve` stops serving; every other command
+            // reads files, and leaves nothing of them behind.
             let watch = sync::exit_on_signal()
                 .map_err(|e| Error::io("cannot watch for Ctrl-C and SIGTERM", e))?;
             tokio::spawn(watch);
