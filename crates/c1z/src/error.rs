@@ -354,8 +354,8 @@ impl Error {
     }
 
     /// A reader's SQLite error in the words of its limits: an interrupt is the step time limit
-    /// (`step_limit`), a value too big the length limit.
-    pub(crate) fn limited(self, step_limit: std::time::Duration) -> Self {
+    /// (`step_limit`), a value too big the length limit (`length_limit` bytes).
+    pub(crate) fn limited(self, step_limit: std::time::Duration, length_limit: u64) -> Self {
         let Error::Sqlite {
             path,
             source: rusqlite::Error::SqliteFailure(failure, _),
@@ -371,7 +371,7 @@ impl Error {
             },
             rusqlite::ErrorCode::TooBig => Error::ValueTooLarge {
                 path: path.clone(),
-                limit: crate::reader::MAX_VALUE_BYTES as u64,
+                limit: length_limit,
             },
             _ => self,
         }

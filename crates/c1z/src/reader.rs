@@ -527,7 +527,7 @@ impl C1zReader {
     }
 
     pub(crate) fn sqlite(&self, context: &str, e: rusqlite::Error) -> Error {
-        Error::sqlite(&self.path, context, e).limited(self.steps.limit)
+        Error::sqlite(&self.path, context, e).limited(self.steps.limit, MAX_VALUE_BYTES as u64)
     }
 
     fn decode_error<T>(

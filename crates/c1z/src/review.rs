@@ -39,6 +39,22 @@ pub struct ReviewRow {
     pub scopes: usize,
 }
 
+impl ReviewRow {
+    /// The groups, each once by name (with the groups expanded membership comes through:
+    /// `Payments (via Engineering)`), sorted: the TEAMS cell of the review and the report.
+    pub fn group_names(&self) -> Vec<String> {
+        let names: std::collections::BTreeSet<String> = self
+            .groups
+            .iter()
+            .map(|h| match h.via.is_empty() {
+                true => h.resource.clone(),
+                false => format!("{} (via {})", h.resource, h.via.join(", ")),
+            })
+            .collect();
+        names.into_iter().collect()
+    }
+}
+
 /// One entitlement held, as the review names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Held {

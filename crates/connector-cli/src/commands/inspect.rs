@@ -702,16 +702,7 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
         if !keep {
             return Ok(());
         }
-        let groups: Vec<String> = row
-            .groups
-            .iter()
-            .map(|h| match h.via.is_empty() {
-                true => h.resource.clone(),
-                false => format!("{} (via {})", h.resource, h.via.join(", ")),
-            })
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let groups: Vec<String> = row.group_names();
         let a = &row.attributes;
         let cells = vec![
             Cell::from(short_name(&row.scope)),

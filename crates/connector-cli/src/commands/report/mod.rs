@@ -588,16 +588,7 @@ const PEOPLE: [&str; 10] = [
 fn person_row(row: &ReviewRow, name: &str) -> Markup {
     let a = &row.attributes;
     let roles: Vec<String> = row.roles.iter().map(Held::describe).collect();
-    let groups: Vec<String> = row
-        .groups
-        .iter()
-        .map(|h| match h.via.is_empty() {
-            true => h.resource.clone(),
-            false => format!("{} (via {})", h.resource, h.via.join(", ")),
-        })
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let groups: Vec<String> = row.group_names();
     html! {
         tr {
             td { (name) }
