@@ -68,6 +68,48 @@ pub enum Command {
         page, and reads on a phone."
     )]
     Report(ReportArgs),
+    /// Apply a reviewed CSV's decisions: keep does nothing, revoke revokes the row's access.
+    #[command(
+        long_about = "Apply the decisions of a reviewed CSV (`inspect review -o csv`, with its \
+        decision column filled in): `keep` does nothing; `revoke` revokes that person's access \
+        in that row — every grant it lists, through the provisioning path, so access that grant \
+        expansion derived is revoked where it comes from (the team, the role) or refused naming \
+        its sources; an empty or unknown decision is reported, never guessed.\n\nA dry run \
+        unless -p (--provisioning) is given. Refuses a CSV made from another sync than the \
+        file's latest full sync (--allow-stale applies it anyway, with a warning). After \
+        applying, it syncs, and writes an evidence record beside --file \
+        (<file>-apply-review-<time>.json): the reviewer, when, the CSV's SHA-256, each \
+        decision, each change planned and its outcome, and the sync ids before and after. \
+        Running it again changes nothing: what is revoked stays revoked."
+    )]
+    ApplyReview(ApplyReviewArgs),
+}
+
+/// `apply-review` arguments.
+#[derive(Debug, Args)]
+pub struct ApplyReviewArgs {
+    /// The reviewed CSV: `inspect review -o csv` with decisions (keep, revoke) filled in.
+    #[arg(value_name = "FILE")]
+    pub csv: PathBuf,
+    /// Who reviewed, for the evidence record [default: the login name]
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
+    /// Apply a CSV made from an older sync than the file's latest full sync (with a warning).
+    #[arg(long)]
+    pub allow_stale: bool,
+}
+
+/// The staff list people with access are classed against.
+#[derive(Debug, Default, Args)]
+pub struct StaffArgs {
+    /// A CSV of active staff (an email column; name, department, manager and status used when
+    /// present): each person with access is listed, not-listed, inactive or external.
+    #[arg(long, value_name = "FILE")]
+    pub staff: Option<PathBuf>,
+    /// An email domain of the organization (repeatable): people not on --staff with an email
+    /// elsewhere are external [default: the domains most of the staff list's emails use]
+    #[arg(long = "internal-domain", value_name = "DOMAIN")]
+    pub internal_domains: Vec<String>,
 }
 
 /// `serve` arguments.
@@ -107,6 +149,9 @@ pub struct ReportArgs {
     /// are).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub invitation_days: u64,
+
+    #[command(flatten)]
+    pub staff: StaffArgs,
 }
 
 /// `inspect` arguments.
@@ -245,6 +290,17 @@ pub struct ReviewArgs {
         value_parser = ["human", "service-account", "invitation", "all"]
     )]
     pub kinds: Vec<String>,
+    #[command(flatten)]
+    pub staff: StaffArgs,
+    /// Only people of these classes against --staff (comma-separated).
+    #[arg(
+        long,
+        value_name = "CLASS",
+        value_delimiter = ',',
+        requires = "staff",
+        value_parser = ["listed", "not-listed", "inactive", "external"]
+    )]
+    pub staff_status: Vec<String>,
 }
 
 /// `diff` arguments.
@@ -267,6 +323,23 @@ pub struct DiffArgs {
     /// the latest finished full sync]
     #[arg(long, value_name = "ID")]
     pub applied_sync_id: Option<String>,
+
+    #[command(flatten)]
+    pub staff: StaffArgs,
+
+    /// Exit with code 3 when a change of these kinds appears (comma-separated): new-admin,
+    /// mfa-off, new-member, new-token, token-no-expiry, not-listed (with --staff), any.
+    #[arg(
+        long,
+        value_name = "KINDS",
+        value_delimiter = ',',
+        value_parser = ["new-admin", "mfa-off", "new-member", "new-token", "token-no-expiry", "not-listed", "any"]
+    )]
+    pub fail_on: Vec<String>,
+
+    /// Post the findings as JSON (with a Slack-compatible `text` field) to this webhook URL.
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<String>,
 }
 
 /// A parsed command line.

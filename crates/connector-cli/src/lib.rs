@@ -21,6 +21,9 @@
 //!   `--revoke-grant` and `--create-account-*`, which run only with `--provisioning` (`-p`), look
 //!   their names up in the last sync of `--file`, and with `--dry-run` print the request a change
 //!   would send and send nothing; `validate -p` also checks the write accesses;
+//! - the review loop: `--staff` classes people against a staff list ([`staff`]), `apply-review`
+//!   applies a reviewed CSV's decisions through the provisioning path with an evidence record,
+//!   and `diff --fail-on` / `--notify` turn a scheduled sync into an alert;
 //! - progress on a terminal or as log lines, logging, exit codes (16 and 7 as baton's gRPC
 //!   codes), Ctrl-C/SIGTERM with a checkpoint, the panic hook, and the output-file checks.
 //!
@@ -40,10 +43,14 @@ pub mod output;
 mod program;
 mod progress;
 mod settings;
+pub mod staff;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs, ServeArgs};
+pub use cli::{
+    ApplyReviewArgs, Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs, ServeArgs,
+    StaffArgs,
+};
 pub use error::{Error, Result};
 pub use program::{About, Program};
 pub use progress::Progress;

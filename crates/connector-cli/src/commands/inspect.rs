@@ -664,11 +664,15 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
     let types = Types::of(s)?;
     check_roles(s, &filters.role)?;
     let kinds = filters.kinds();
+    let staff = crate::staff::load(
+        filters.staff.staff.as_deref(),
+        &filters.staff.internal_domains,
+    )?;
     // What a narrow table leaves out first: the count of organizations, then SSO and
     // status, then the type, then groups; never who, their roles, MFA or access. The first
     // column is named after the type of the first row's top-level resource (organization).
     let columns = |scope_title: String| {
-        vec![
+        let mut columns = vec![
             Column::keyed(scope_title, "resource").optional(1),
             Column::hidden("resource_id"),
             Column::hidden("principal_id"),
@@ -682,7 +686,11 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
             Column::from("GROUPS").optional(2),
             Column::from("ACCESS"),
             Column::keyed("IN", "resources").optional(5),
-        ]
+        ];
+        if staff.is_some() {
+            columns.push(Column::from("STAFF"));
+        }
+        columns
     };
     let mut listing: Option<Listing> = None;
     s.for_each_review_row(|row| {
@@ -702,9 +710,18 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
         if !keep {
             return Ok(());
         }
+        // People are classed against the staff list; other principals are not people.
+        let standing = match (&staff, kind) {
+            (Some(list), Kind::Human) => Some(list.classify(&row.attributes.email)),
+            _ => None,
+        };
+        let class = standing.as_ref().map(|s| s.class.as_str()).unwrap_or("");
+        if !filters.staff_status.is_empty() && !filters.staff_status.iter().any(|c| c == class) {
+            return Ok(());
+        }
         let groups: Vec<String> = row.group_names();
         let a = &row.attributes;
-        let cells = vec![
+        let mut cells = vec![
             Cell::from(short_name(&row.scope)),
             Cell::from(row.scope.id.to_string()),
             Cell::from(row.principal.id.to_string()),
@@ -719,6 +736,9 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
             Cell::from(grouped(&row.access)),
             Cell::from(row.scopes as u64),
         ];
+        if staff.is_some() {
+            cells.push(Cell::from(class));
+        }
         let listing = match &mut listing {
             Some(listing) => listing,
             None => {
@@ -726,7 +746,13 @@ fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
                 listing.insert(out.listing(s, columns(title), "review")?.sign_off())
             }
         };
-        listing.push(cells, || review_json(&row, kind))
+        listing.push(cells, || {
+            let mut item = review_json(&row, kind);
+            if let Some(standing) = &standing {
+                item["staff"] = staff_json(standing);
+            }
+            item
+        })
     })?;
     let listing = match listing {
         Some(listing) => listing,
@@ -751,6 +777,7 @@ impl ReviewArgs {
             && self.principal.is_none()
             && self.min_resources.is_none()
             && self.kinds.is_empty()
+            && self.staff_status.is_empty()
     }
 
     /// The kinds of principal `--type` asks for: people only when not given.
@@ -830,6 +857,18 @@ fn review_json(row: &ReviewRow, kind: Kind) -> Value {
         "access": held(&row.access),
         "resources": row.scopes,
     })
+}
+
+/// A person's standing against the staff list: the class and, when listed, their entry.
+fn staff_json(standing: &crate::staff::Standing<'_>) -> Value {
+    let mut item = json!({ "class": standing.class.as_str() });
+    if let Some(m) = standing.member {
+        item["name"] = json!(m.name);
+        item["department"] = json!(m.department);
+        item["manager"] = json!(m.manager);
+        item["status"] = json!(m.status);
+    }
+    item
 }
 
 fn stats(s: &Snapshot<'_>, out: &Out<'_>) -> Result<()> {

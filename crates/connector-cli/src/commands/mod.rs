@@ -1,5 +1,6 @@
 //! The commands: parse → load settings → run one of these → print.
 
+pub(crate) mod apply_review;
 pub mod diff;
 pub mod inspect;
 pub(crate) mod provenance;
@@ -84,6 +85,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
             (Some(Command::Report(args)), _) => report::run(&about, &settings, &args),
             (Some(Command::Serve(args)), _) => {
                 serve::main(program, &values, &settings, &args).await
+            }
+            (Some(Command::ApplyReview(args)), _) => {
+                apply_review::main(program, &values, &settings, &args).await
             }
             (Some(Command::Capabilities | Command::Config), _) => Ok(()),
         }

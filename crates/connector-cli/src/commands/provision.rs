@@ -402,17 +402,33 @@ fn resolve_revoke(settings: &Settings, id: &str) -> Result<Grant> {
         let candidates = related.iter().map(String::as_str);
         return Err(snapshot.no_match("grant", id, candidates, known).into());
     };
-    if let Some(entitlement) = snapshot.entitlement(&found.entitlement.id)? {
-        found.entitlement = entitlement;
-    }
-    if let Some(principal) = snapshot.resource(&found.principal.id)? {
-        found.principal = principal;
-    }
+    complete(&snapshot, &mut found)?;
     Ok(found)
 }
 
+/// The grant with id `id` in `snapshot`, with its entitlement and principal as that sync
+/// stored them (a grant row holds only their ids): what a revoke hands the connector.
+pub(crate) fn stored_grant(snapshot: &c1z::Snapshot<'_>, id: &str) -> Result<Option<Grant>> {
+    let Some(mut found) = snapshot.grant(id)? else {
+        return Ok(None);
+    };
+    complete(snapshot, &mut found)?;
+    Ok(Some(found))
+}
+
+/// Fills `grant`'s entitlement and principal in from `snapshot`.
+fn complete(snapshot: &c1z::Snapshot<'_>, grant: &mut Grant) -> Result<()> {
+    if let Some(entitlement) = snapshot.entitlement(&grant.entitlement.id)? {
+        grant.entitlement = entitlement;
+    }
+    if let Some(principal) = snapshot.resource(&grant.principal.id)? {
+        grant.principal = principal;
+    }
+    Ok(())
+}
+
 /// `--file`, which a sync wrote.
-fn last_sync(settings: &Settings) -> Result<c1z::C1zReader> {
+pub(crate) fn last_sync(settings: &Settings) -> Result<c1z::C1zReader> {
     let file = &settings.file;
     if !file.exists() {
         return Err(Error::NotFound(format!(
@@ -448,7 +464,7 @@ fn doing(action: &str, what: &str, who: &str) -> String {
 
 /// How a change names its principal: a person by email and id (`ada@acme.example (user:u1)`),
 /// never by the display name they chose; anything else as listings name it.
-fn person(principal: &Resource) -> String {
+pub(crate) fn person(principal: &Resource) -> String {
     match principal.user_trait().and_then(|t| t.primary_email()) {
         Some(email) => format!("{email} ({})", principal.id),
         None => c1z::label(principal),
