@@ -80,6 +80,9 @@ pub enum Error {
     /// `serve` cannot start or stopped serving (baton's handover, TLS material, the server).
     #[error("{0}")]
     Serve(String),
+    /// `diff --fail-on` found a change of a kind it names (exit 3).
+    #[error("drift: {0}")]
+    Drift(String),
     /// Something the command names is not in the file (a principal, an entitlement, a sync).
     #[error("{0}")]
     NotFound(String),

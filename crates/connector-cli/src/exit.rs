@@ -17,6 +17,8 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// The command line is invalid (clap's code).
 pub const USAGE: u8 = 2;
+/// `diff --fail-on` found a change of a kind it names: drift a scheduled run alerts on.
+pub const DRIFT: u8 = 3;
 /// The token lacks a permission (gRPC `PermissionDenied`).
 pub const PERMISSION_DENIED: u8 = 7;
 /// The token was refused (gRPC `Unauthenticated`).
@@ -30,6 +32,7 @@ Exit codes:
     0    success
     1    any other failure (one `error:` line on stderr says what)
     2    invalid command line (a grant, revoke or create-account flag without --provisioning too)
+    3    drift: diff --fail-on found a change of a kind it names (the diff and findings are printed)
     7    permission denied: the credentials lack an access the connector needs (validate says which)
     16   unauthenticated: the credentials were refused
     101  internal error (a bug; the `error:` line says where, please report it)
@@ -40,6 +43,7 @@ pub fn code(error: &Error) -> u8 {
     let kind = match error {
         Error::Cancelled => return CANCELLED,
         Error::Usage(_) => return USAGE,
+        Error::Drift(_) => return DRIFT,
         Error::Validate(e) | Error::Provision { source: e, .. } => Some(e.kind()),
         Error::Sync(e) => e.connector_kind(),
         _ => None,
@@ -161,6 +165,7 @@ mod tests {
         );
         assert_eq!(code(&provision(ErrorKind::FailedPrecondition)), FAILURE);
         assert_eq!(code(&Error::Usage("x".into())), USAGE);
+        assert_eq!(code(&Error::Drift("x".into())), DRIFT);
     }
 
     #[test]

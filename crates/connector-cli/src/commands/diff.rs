@@ -5,6 +5,7 @@
 use c1z::{AccessChange, AttributeChange, C1zReader, Diff, ResourceRef, Snapshot, SyncRef};
 
 use crate::cli::DiffArgs;
+use crate::commands::drift;
 use crate::commands::inspect::note;
 use crate::commands::provenance;
 use crate::error::{Error, Result};
@@ -12,8 +13,12 @@ use crate::output::{self, Cell, Column, Listing, Table};
 use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
 
-/// Runs the command; JSON names `about` as the connector in its `provenance`.
+/// Runs the command; JSON names `about` as the connector in its `provenance`. With
+/// `--fail-on`, a finding of those kinds is [`Error::Drift`] (exit 3) once the diff is printed
+/// and `--notify` has posted.
 pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
+    let staff = crate::staff::load(args.staff.staff.as_deref(), &args.staff.internal_domains)?;
+    let fail_on = drift::kinds(&args.fail_on, staff.is_some())?;
     let open = |path| super::open(settings, path);
     let (base, applied) = (
         args.base_sync_id.as_deref(),
@@ -28,6 +33,19 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             ));
         }
     };
+    if let (reader, None) = &readers
+        && !args.fail_on.is_empty()
+        && base.is_none()
+        && previous_full(reader, chosen(reader, applied)?.id())?.is_none()
+    {
+        // A schedule's first run: no drift yet, and no reason to fail.
+        note(&format!(
+            "{} holds one finished full sync: nothing to compare yet (--fail-on checks from the \
+             next sync on)",
+            reader.path().display()
+        ));
+        return Ok(());
+    }
     let (old, new) = match &readers {
         (old, Some(new)) => (chosen(old, base)?, chosen(new, applied)?),
         (reader, None) => pair(reader, base, applied)?,
@@ -47,6 +65,11 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             types.join(", ")
         ));
     }
+    let wanted = !args.fail_on.is_empty() || args.notify.is_some() || staff.is_some();
+    let findings = match wanted {
+        true => Some(drift::findings(&d, &new, staff.as_ref())?),
+        false => None,
+    };
     match settings.output {
         OutputFormat::Json => {
             let mut document = serde_json::to_value(&d).unwrap_or_default();
@@ -54,12 +77,52 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             provenance["base"] = provenance::json(about, &old)?;
             if let Some(fields) = document.as_object_mut() {
                 fields.insert("provenance".to_owned(), provenance);
+                if let Some(findings) = &findings {
+                    fields.insert("findings".to_owned(), serde_json::json!(findings));
+                }
             }
-            output::print_json(&document)
+            output::print_json(&document)?;
         }
-        OutputFormat::Table => output::print(&render(&d)),
-        format => rows(&d, format),
+        OutputFormat::Table => {
+            let mut text = render(&d);
+            if let Some(findings) = findings.as_ref().filter(|f| !f.is_empty()) {
+                text.push_str("\nFindings:\n");
+                text.push_str(&drift::table(findings).render(output::terminal_width()));
+            }
+            output::print(&text)?;
+        }
+        format => {
+            rows(&d, format)?;
+            if let Some(findings) = findings.as_ref().filter(|f| !f.is_empty()) {
+                note(&format!("findings: {}", drift::counts(findings)));
+            }
+        }
     }
+    let Some(findings) = findings else {
+        return Ok(());
+    };
+    // What --fail-on names, or (without it) every finding, is what is posted.
+    let selected: Vec<drift::Finding> = findings
+        .into_iter()
+        .filter(|f| args.fail_on.is_empty() || fail_on.contains(&f.kind))
+        .collect();
+    let posted = match (&args.notify, selected.is_empty()) {
+        (Some(url), false) => {
+            drift::block_on(drift::notify(url, &drift::message(about.name, &d, &selected)))?
+        }
+        _ => Ok(()),
+    };
+    if !args.fail_on.is_empty() && !selected.is_empty() {
+        if let Err(e) = posted {
+            crate::exit::report(&e);
+        }
+        return Err(Error::Drift(format!(
+            "{} finding(s) of the kinds --fail-on names ({})",
+            selected.len(),
+            drift::counts(&selected)
+        )));
+    }
+    posted
 }
 
 /// The diff for people: a summary line naming both syncs, the access changes per principal,

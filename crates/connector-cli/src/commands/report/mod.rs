@@ -39,9 +39,11 @@ use crate::commands::provenance::{as_of, describe, iso};
 use crate::error::{Error, Result};
 use crate::program::About;
 use crate::settings::standard::Settings;
+use crate::staff::{StaffClass, StaffList};
 
 /// Runs the command: writes the report of `settings.file` and says where on stderr.
 pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> {
+    let staff = crate::staff::load(args.staff.staff.as_deref(), &args.staff.internal_domains)?;
     let reader = super::open(settings, &settings.file)?;
     let snapshot = choose(&reader, args.sync_id.as_deref())?;
     let now = jiff::Timestamp::now();
@@ -75,7 +77,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
     };
     let summary = {
         let mut w = BufWriter::with_capacity(1 << 16, file.as_file_mut());
-        let summary = write(&mut w, &snapshot, &provenance, args)?;
+        let summary = write(&mut w, &snapshot, &provenance, args, staff.as_ref())?;
         w.flush()
             .map_err(|e| Error::io("cannot write the report", e))?;
         summary
@@ -189,6 +191,9 @@ struct Finding {
 struct Findings {
     admins_without_mfa: Vec<Finding>,
     several: BTreeMap<String, Finding>,
+    /// People not on the staff list, inactive on it, or outside the organization's domains,
+    /// by class; a row per organization they have access in.
+    staff: BTreeMap<StaffClass, Vec<Finding>>,
 }
 
 /// Who reaches one privileged entitlement of one top-level resource, by what it comes through.
@@ -200,6 +205,7 @@ fn write(
     s: &Snapshot<'_>,
     p: &Provenance,
     args: &ReportArgs,
+    staff: Option<&StaffList>,
 ) -> Result<Written> {
     let types = Types(
         s.resource_types()?
@@ -305,6 +311,22 @@ fn write(
                 detail: admin_roles.join(", "),
             });
         }
+        let standing = staff.map(|list| list.classify(&row.attributes.email));
+        if let Some(standing) = standing.as_ref().filter(|s| s.class != StaffClass::Listed) {
+            findings
+                .staff
+                .entry(standing.class)
+                .or_default()
+                .push(Finding {
+                    scope: scope.clone(),
+                    name: name.clone(),
+                    email: row.attributes.email.clone(),
+                    detail: standing
+                        .member
+                        .map(|m| format!("status {}", m.status))
+                        .unwrap_or_default(),
+                });
+        }
         if row.scopes > 1 {
             let f = findings.several.entry(id).or_insert_with(|| Finding {
                 scope: String::new(),
@@ -336,16 +358,21 @@ fn write(
                 table.finish(&mut people_html)?;
             }
             put(&mut people_html, html! { h3 { (scope) } })?;
+            let columns = match staff {
+                Some(_) => &PEOPLE_STAFF[..],
+                None => &PEOPLE[..],
+            };
             current_scope = Some((
                 scope.clone(),
-                Chunked::new(&PEOPLE, format!("{scope}: people")),
+                Chunked::new(columns, format!("{scope}: people")),
             ));
         }
         let Some((_, table)) = current_scope.as_mut() else {
             return Ok(());
         };
         rows += 1;
-        table.row(&mut people_html, person_row(&row, &name))
+        let class = standing.map(|s| s.class.as_str());
+        table.row(&mut people_html, person_row(&row, &name, class))
     })?;
     if let Some((_, table)) = current_scope.take() {
         table.finish(&mut people_html)?;
@@ -405,7 +432,15 @@ fn write(
         ),
         ("Security attributes changed", attributes, "f-attributes"),
     ];
-    let total_findings: usize = counts.iter().map(|(_, n, _)| n).sum();
+    let staff_counts: Vec<(StaffClass, usize)> = match staff {
+        Some(_) => STAFF_FINDINGS
+            .iter()
+            .map(|c| (*c, findings.staff.get(c).map_or(0, Vec::len)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let total_findings: usize = counts.iter().map(|(_, n, _)| n).sum::<usize>()
+        + staff_counts.iter().map(|(_, n)| n).sum::<usize>();
 
     // The page.
     let run = s.run();
@@ -474,6 +509,9 @@ fn write(
                     @for (label, n, key) in &counts {
                         (card(&label.replace("{}", &args.unused_days.to_string()), *n, key, *n > 0))
                     }
+                    @for (class, n) in &staff_counts {
+                        (card(staff_title(*class), *n, &format!("f-{}", class.as_str()), *n > 0))
+                    }
                 }
                 (changes_line(diff.as_ref()))
             }
@@ -483,6 +521,11 @@ fn write(
                 h3 { "Admins without MFA" }
                 p class="note" { "People holding an administrator's role (admin, owner) on an organization whose MFA is off. Unknown MFA is not counted." }
                 (finding_table(&["Organization", "Name", "Email", "Roles"], &findings.admins_without_mfa))
+                @for (class, _) in &staff_counts {
+                    h3 id=(format!("f-{}", class.as_str())) { (staff_title(*class)) }
+                    p class="note" { "People with access " (class.describe()) ". Matched by exact email (ASCII case folded), never by name; the organization's domains: " (staff.map(|l| l.domains().join(", ")).unwrap_or_default()) "." }
+                    (finding_table(&["Organization", "Name", "Email", "Staff list"], findings.staff.get(class).map(Vec::as_slice).unwrap_or_default()))
+                }
                 h3 { "People in several organizations" }
                 (finding_table(&["Organizations", "Name", "Email", ""], &findings.several.values().collect::<Vec<_>>()))
                 h3 { "Credentials that never expire" }
@@ -567,9 +610,48 @@ fn write(
 /// Whether `h` is an administrator's role: a permission named admin or owner (`admin`,
 /// `Organization Owner`, `super_admin`), the roles `inspect review --role admin` finds.
 fn is_admin(h: &Held) -> bool {
-    let slug = h.slug.to_lowercase();
-    h.permission && (slug.contains("admin") || slug.contains("owner"))
+    h.permission && is_admin_name(&h.slug)
 }
+
+/// Whether an entitlement's slug names an administrator's role (`admin`, `Organization Owner`,
+/// `super_admin`); with a permission's purpose, what [`is_admin`] and `diff --fail-on
+/// new-admin` count.
+pub(crate) fn is_admin_name(slug: &str) -> bool {
+    let slug = slug.to_lowercase();
+    slug.contains("admin") || slug.contains("owner")
+}
+
+/// The staff-list classes that are findings, in the order the report lists them.
+const STAFF_FINDINGS: [StaffClass; 3] = [
+    StaffClass::NotListed,
+    StaffClass::Inactive,
+    StaffClass::External,
+];
+
+/// The heading of a staff-list finding.
+fn staff_title(class: StaffClass) -> &'static str {
+    match class {
+        StaffClass::NotListed => "People not on the staff list",
+        StaffClass::Inactive => "People inactive on the staff list",
+        StaffClass::External => "People outside the organization's domains",
+        StaffClass::Listed => "People on the staff list",
+    }
+}
+
+/// The columns of the people section with `--staff`: the staff-list class after the status.
+const PEOPLE_STAFF: [&str; 11] = [
+    "Name",
+    "Email",
+    "Roles",
+    "MFA",
+    "SSO",
+    "Status",
+    "Staff",
+    "Teams",
+    "Access (via)",
+    "Decision",
+    "Comment",
+];
 
 /// The columns of the people section.
 const PEOPLE: [&str; 10] = [
@@ -585,7 +667,7 @@ const PEOPLE: [&str; 10] = [
     "Comment",
 ];
 
-fn person_row(row: &ReviewRow, name: &str) -> Markup {
+fn person_row(row: &ReviewRow, name: &str, staff: Option<&str>) -> Markup {
     let a = &row.attributes;
     let roles: Vec<String> = row.roles.iter().map(Held::describe).collect();
     let groups: Vec<String> = row.group_names();
@@ -597,6 +679,7 @@ fn person_row(row: &ReviewRow, name: &str) -> Markup {
             td { (flag(a.mfa)) }
             td { (flag(a.sso)) }
             td { (a.status.unwrap_or("unknown")) }
+            @if let Some(class) = staff { td { (class) } }
             td { (lines(&groups)) }
             td { (lines(&grouped(&row.access))) }
             td class="sign" {}
