@@ -152,7 +152,7 @@ impl StaffList {
             .from_reader(input);
         let headers = csv
             .headers()
-            .map_err(|e| malformed(line_of(&e), e.to_string()))?
+            .map_err(|e| malformed(1, e.to_string()))?
             .clone();
         let column = |wanted: &str| {
             headers
@@ -172,9 +172,16 @@ impl StaffList {
         let [name_at, department_at, manager_at, status_at] =
             ["name", "department", "manager", "status"].map(column);
         let mut people = HashMap::new();
-        for record in csv.records() {
-            let record = record.map_err(|e| malformed(line_of(&e), e.to_string()))?;
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let mut record = csv::StringRecord::new();
+        loop {
+            // The line the record starts on (a quoted cell may span several).
+            let line = csv.position().line();
+            let more = csv
+                .read_record(&mut record)
+                .map_err(|e| malformed(line, e.to_string()))?;
+            if !more {
+                break;
+            }
             let field = |at: Option<usize>| {
                 at.and_then(|i| record.get(i))
                     .unwrap_or_default()
@@ -349,11 +356,6 @@ fn main_domains<'a>(emails: impl Iterator<Item = &'a str>) -> Vec<String> {
         chosen.push(d);
     }
     chosen
-}
-
-/// The line a CSV error is at.
-fn line_of(e: &csv::Error) -> u64 {
-    e.position().map(|p| p.line()).unwrap_or(1)
 }
 
 #[cfg(test)]

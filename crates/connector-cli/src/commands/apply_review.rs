@@ -181,6 +181,7 @@ pub(crate) async fn main(
         }
     };
 
+    let about = program.about();
     let mut decided = Vec::with_capacity(reviewed.rows.len());
     let mut names = Names::new(&exported);
     for row in &reviewed.rows {
@@ -191,8 +192,17 @@ pub(crate) async fn main(
     drop(latest);
     drop(reader);
 
-    // An applied run syncs, so the record holds the result, and checks each revoke by it.
+    // An applied run that sent something syncs, so the record holds the result, and checks
+    // each revoke by it.
+    let sent = decided
+        .iter()
+        .flat_map(|d| &d.changes)
+        .any(|c| c.action == "revoke" && !c.failed());
     let after = match mode {
+        Mode::Apply if !sent => {
+            note("nothing was sent: no sync needed, the latest sync stands");
+            Some(before.clone())
+        }
         Mode::Apply => {
             note("syncing, so the evidence record shows the result …");
             let report = sync::run(connector.as_ref(), settings, CancellationToken::new(), None)
@@ -208,6 +218,8 @@ pub(crate) async fn main(
     };
 
     let record = json!({
+        "connector": about.name,
+        "version": about.version,
         "reviewer": reviewer,
         "at": started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         "dryRun": mode == Mode::DryRun,
@@ -244,10 +256,20 @@ pub(crate) async fn main(
         .filter(|d| matches!(d.result, "failed" | "invalid" | "unknown-decision"))
         .map(|d| d.line.to_string())
         .collect();
-    let undecided = decided.iter().filter(|d| d.result == "undecided").count();
-    if undecided > 0 {
+    let undecided: Vec<String> = decided
+        .iter()
+        .filter(|d| d.result == "undecided")
+        .map(|d| d.line.to_string())
+        .collect();
+    if !undecided.is_empty() {
+        let shown = undecided.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+        let more = match undecided.len() > 20 {
+            true => ", …",
+            false => "",
+        };
         note(&format!(
-            "{undecided} row(s) have no decision: nothing was done for them"
+            "{} row(s) have no decision, and nothing was done for them (line {shown}{more})",
+            undecided.len()
         ));
     }
     match failed.is_empty() {
@@ -511,11 +533,16 @@ fn read_csv(path: &Path) -> Result<Reviewed> {
     }
     let mut rows = Vec::new();
     let mut sync_id: Option<String> = None;
-    for record in csv.records() {
-        let record = record.map_err(|e| {
-            malformed(e.position().map(|p| p.line()).unwrap_or(0), e.to_string())
-        })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    let mut record = csv::StringRecord::new();
+    loop {
+        // The line the record starts on (a quoted cell may span several).
+        let line = csv.position().line();
+        let more = csv
+            .read_record(&mut record)
+            .map_err(|e| malformed(line, e.to_string()))?;
+        if !more {
+            break;
+        }
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -581,7 +608,8 @@ fn table(decided: &[Decided]) -> Table {
     let mut table = Table::new([
         "LINE", "EMAIL", "RESOURCE", "DECISION", "RESULT", "GRANT", "OUTCOME", "DETAIL",
     ]);
-    for d in decided {
+    // Rows without a decision are counted in a note, not listed: most rows of a long review.
+    for d in decided.iter().filter(|d| d.result != "undecided") {
         let row = |grant: &str, outcome: &str, detail: &str| {
             [
                 d.line.to_string(),
