@@ -25,3 +25,6 @@ mod access;
 // The review report of bench-sized data in headless Chromium: sections, counts, offline,
 // screenshots.
 mod report;
+// The review loop: the staff list, a reviewed CSV applied with evidence, drift that fails a
+// scheduled run and posts to a webhook, the Kubernetes CronJob run as written.
+mod review_loop;
