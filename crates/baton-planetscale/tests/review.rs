@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use planetscale_fake::{DataSpec, Dataset};
 use serde_json::Value;
 
-use crate::support::{Fake, json, outputs};
+use crate::support::{Fake, json, jsonl, outputs};
 
 /// The user object of `user_id` as the sync keeps it: from its first organization.
 fn user<'a>(data: &'a Dataset, user_id: &str) -> &'a Value {
@@ -16,16 +16,6 @@ fn user<'a>(data: &'a Dataset, user_id: &str) -> &'a Value {
         .find_map(|o| o.member(user_id))
         .map(|m| &m["user"])
         .unwrap()
-}
-
-/// JSON Lines on stdout.
-fn rows(cmd: &mut assert_cmd::Command) -> Vec<Value> {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]
@@ -52,7 +42,7 @@ fn the_review_answers_a_reviewers_questions() {
         !expected.is_empty(),
         "the small dataset has an admin without MFA"
     );
-    let found: BTreeSet<(String, String)> = rows(fake.cmd(dir.path()).args([
+    let found: BTreeSet<(String, String)> = jsonl(fake.cmd(dir.path()).args([
         "inspect", "review", "--role", "admin", "--mfa", "off", "-o", "jsonl",
     ]))
     .iter()
@@ -67,7 +57,7 @@ fn the_review_answers_a_reviewers_questions() {
 
     // People in more than one organization: one row per organization they are in.
     let shared = data.shared_user_ids();
-    let multi = rows(fake.cmd(dir.path()).args([
+    let multi = jsonl(fake.cmd(dir.path()).args([
         "inspect",
         "review",
         "--min-resources",
@@ -91,7 +81,7 @@ fn the_review_answers_a_reviewers_questions() {
     let team = &org.teams[0];
     let member = team.user_ids().next().unwrap();
     let email = user(&data, member)["email"].as_str().unwrap();
-    let mine = rows(
+    let mine = jsonl(
         fake.cmd(dir.path())
             .args(["inspect", "review", "-p", email, "-o", "jsonl"]),
     );
@@ -292,7 +282,7 @@ fn an_admin_who_turns_mfa_off_is_a_diff_finding() {
     );
 
     // The organization's admins, with their MFA as the newer sync has it.
-    let admins = rows(fake.cmd(dir.path()).args([
+    let admins = jsonl(fake.cmd(dir.path()).args([
         "inspect",
         "members",
         &format!("{org_name}:admin"),

@@ -11,22 +11,16 @@ use std::sync::{Arc, Mutex};
 use planetscale_fake::{DataSpec, Dataset};
 use serde_json::Value;
 
-use crate::support::{Fake, bin, json, outputs, token};
-
-/// JSON Lines on stdout.
-fn rows(cmd: &mut assert_cmd::Command) -> Vec<Value> {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::support::{Fake, bin, json, jsonl, outputs, token};
 
 /// The small dataset with one acme member's email moved outside acme's domain.
 fn with_external() -> (Dataset, String) {
     let mut data = DataSpec::small().generate();
-    let acme = data.organizations.iter_mut().find(|o| o.name() == "acme").unwrap();
+    let acme = data
+        .organizations
+        .iter_mut()
+        .find(|o| o.name() == "acme")
+        .unwrap();
     let member = acme
         .members
         .iter_mut()
@@ -43,7 +37,10 @@ fn people_are_classed_against_the_staff_list() {
     let fake = Fake::dataset(data);
     let dir = tempfile::tempdir().unwrap();
     fake.cmd(dir.path()).assert().success();
-    let review = rows(fake.cmd(dir.path()).args(["inspect", "review", "-r", "acme", "-o", "jsonl"]));
+    let review = jsonl(
+        fake.cmd(dir.path())
+            .args(["inspect", "review", "-r", "acme", "-o", "jsonl"]),
+    );
     let mut emails: Vec<String> = review
         .iter()
         .map(|r| r["email"].as_str().unwrap().to_owned())
@@ -55,13 +52,16 @@ fn people_are_classed_against_the_staff_list() {
     // The list: headers in any case, emails in capitals, a leaver left out, one terminated.
     let mut staff = String::from("Name,EMAIL,Department,Manager,Status\n");
     for email in &emails[2..] {
-        staff.push_str(&format!("Someone,{},Eng,Boss,Active\n", email.to_uppercase()));
+        staff.push_str(&format!(
+            "Someone,{},Eng,Boss,Active\n",
+            email.to_uppercase()
+        ));
     }
     staff.push_str(&format!("Gone Soon,{inactive},Ops,Boss,terminated\n"));
     std::fs::write(dir.path().join("staff.csv"), staff).unwrap();
 
     let classed = |class: &str| -> Vec<String> {
-        let mut found: Vec<String> = rows(fake.cmd(dir.path()).args([
+        let mut found: Vec<String> = jsonl(fake.cmd(dir.path()).args([
             "inspect",
             "review",
             "-r",
@@ -82,18 +82,28 @@ fn people_are_classed_against_the_staff_list() {
         found.sort();
         found
     };
-    assert_eq!(classed("not-listed"), [leaver.clone()]);
-    assert_eq!(classed("inactive"), [inactive.clone()]);
-    assert_eq!(classed("external"), [external.clone()]);
+    assert_eq!(classed("not-listed"), std::slice::from_ref(&leaver));
+    assert_eq!(classed("inactive"), std::slice::from_ref(&inactive));
+    assert_eq!(classed("external"), std::slice::from_ref(&external));
     assert_eq!(classed("listed").len(), emails.len() - 2);
 
     // JSON carries the staff list's entry; the table a STAFF column; the CSV a staff column.
     let doc = json(fake.cmd(dir.path()).args([
-        "inspect", "review", "--staff", "staff.csv", "-p", &inactive, "-o", "json",
+        "inspect",
+        "review",
+        "--staff",
+        "staff.csv",
+        "-p",
+        &inactive,
+        "-o",
+        "json",
     ]));
     let staff = &doc["review"][0]["staff"];
     assert_eq!(staff["class"], "inactive", "{doc:#}");
-    assert_eq!((&staff["department"], &staff["status"]), (&"Ops".into(), &"terminated".into()));
+    assert_eq!(
+        (&staff["department"], &staff["status"]),
+        (&"Ops".into(), &"terminated".into())
+    );
     let out = fake
         .cmd(dir.path())
         .env("COLUMNS", "400")
@@ -113,7 +123,7 @@ fn people_are_classed_against_the_staff_list() {
         "{csv}"
     );
     // People in globex are outside acme's domains unless the domains are named.
-    let named = rows(fake.cmd(dir.path()).args([
+    let named = jsonl(fake.cmd(dir.path()).args([
         "inspect",
         "review",
         "--staff",
@@ -132,9 +142,19 @@ fn people_are_classed_against_the_staff_list() {
         .filter(|r| r["email"].as_str().unwrap().ends_with("@globex.example"))
         .collect();
     assert!(!globex.is_empty());
-    assert!(globex.iter().all(|r| r["staff"] == "not-listed"), "{named:?}");
-    let unnamed = rows(fake.cmd(dir.path()).args([
-        "inspect", "review", "--staff", "staff.csv", "-r", "globex", "-o", "jsonl",
+    assert!(
+        globex.iter().all(|r| r["staff"] == "not-listed"),
+        "{named:?}"
+    );
+    let unnamed = jsonl(fake.cmd(dir.path()).args([
+        "inspect",
+        "review",
+        "--staff",
+        "staff.csv",
+        "-r",
+        "globex",
+        "-o",
+        "jsonl",
     ]));
     assert!(
         unnamed
@@ -155,11 +175,18 @@ fn people_are_classed_against_the_staff_list() {
         ("People inactive on the staff list", &inactive),
         ("People outside the organization", &external),
     ] {
-        assert!(html.contains(title) && html.contains(email.as_str()), "{title}");
+        assert!(
+            html.contains(title) && html.contains(email.as_str()),
+            "{title}"
+        );
     }
 
     // A malformed list is named with its line; a filter without a list is a usage error.
-    std::fs::write(dir.path().join("bad.csv"), "email,name\na@acme.example,A\nnot-an-email,B\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.csv"),
+        "email,name\na@acme.example,A\nnot-an-email,B\n",
+    )
+    .unwrap();
     let out = fake
         .cmd(dir.path())
         .args(["inspect", "review", "--staff", "bad.csv"])
@@ -241,7 +268,11 @@ fn records(dir: &Path) -> Vec<Value> {
 }
 
 fn writes(fake: &Fake) -> usize {
-    fake.server.requests().iter().filter(|r| r.method != "GET").count()
+    fake.server
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count()
 }
 
 #[test]
@@ -268,13 +299,20 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
         revoked.get("email").to_owned(),
     );
     decide(&csv, &dir.path().join("reviewed.csv"), |row| {
-        match (row.get("principal_id") == revoked_id, row.get("roles").contains("admin")) {
+        match (
+            row.get("principal_id") == revoked_id,
+            row.get("roles").contains("admin"),
+        ) {
             (true, _) => Some("revoke"),
             (false, true) => Some("Keep"),
             _ => None,
         }
     });
-    let before = json(fake.cmd(dir.path()).args(["inspect", "access", &revoked_email, "-o", "json"]));
+    let before =
+        json(
+            fake.cmd(dir.path())
+                .args(["inspect", "access", &revoked_email, "-o", "json"]),
+        );
     assert!(!before["access"].as_array().unwrap().is_empty());
 
     // A dry run: the plan, no write, an evidence record saying so.
@@ -297,7 +335,15 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = fake
         .cmd(dir.path())
-        .args(["apply-review", "reviewed.csv", "--reviewer", "rita", "-p", "-o", "json"])
+        .args([
+            "apply-review",
+            "reviewed.csv",
+            "--reviewer",
+            "rita",
+            "-p",
+            "-o",
+            "json",
+        ])
         .assert()
         .success();
     let record: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
@@ -307,21 +353,41 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
     assert_eq!(record["csv"]["sha256"], sha);
     assert_ne!(record["syncIdBefore"], record["syncIdAfter"]);
     let decisions = record["decisions"].as_array().unwrap();
-    let row = decisions.iter().find(|d| d["decision"] == "revoke").unwrap();
+    let row = decisions
+        .iter()
+        .find(|d| d["decision"] == "revoke")
+        .unwrap();
     assert_eq!(row["result"], "revoked", "{row:#}");
     let changes = row["changes"].as_array().unwrap();
     let outcome = |c: &Value| c["outcome"].as_str().unwrap().to_owned();
-    assert!(changes.iter().any(|c| outcome(c) == "through-source"), "{row:#}");
-    assert!(changes.iter().filter(|c| c["action"] == "revoke").all(|c| outcome(c) == "revoked"));
-    assert!(changes.iter().all(|c| c["goneAfterSync"] == true), "{row:#}");
+    assert!(
+        changes.iter().any(|c| outcome(c) == "through-source"),
+        "{row:#}"
+    );
+    assert!(
+        changes
+            .iter()
+            .filter(|c| c["action"] == "revoke")
+            .all(|c| outcome(c) == "revoked")
+    );
+    assert!(
+        changes.iter().all(|c| c["goneAfterSync"] == true),
+        "{row:#}"
+    );
     assert!(decisions.iter().any(|d| d["result"] == "kept"));
     assert!(decisions.iter().any(|d| d["result"] == "undecided"));
     assert!(writes(&fake) > 0);
     // The next sync shows them gone from acme.
-    let after = json(fake.cmd(dir.path()).args(["inspect", "review", "-r", "acme", "-o", "json"]));
+    let after = json(
+        fake.cmd(dir.path())
+            .args(["inspect", "review", "-r", "acme", "-o", "json"]),
+    );
     assert!(
-        after["review"].as_array().unwrap().iter().all(|r| r["principal"]["id"]["resource"]
-            != revoked_id.trim_start_matches("user:")),
+        after["review"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["principal"]["id"]["resource"] != revoked_id.trim_start_matches("user:")),
         "{after:#}"
     );
 
@@ -333,20 +399,40 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
         .assert()
         .code(2);
     let text = outputs(out.get_output());
-    assert!(text.contains("--allow-stale") && text.contains("was exported from sync"), "{text}");
+    assert!(
+        text.contains("--allow-stale") && text.contains("was exported from sync"),
+        "{text}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = fake
         .cmd(dir.path())
-        .args(["apply-review", "reviewed.csv", "-p", "--allow-stale", "--reviewer", "rita"])
+        .args([
+            "apply-review",
+            "reviewed.csv",
+            "-p",
+            "--allow-stale",
+            "--reviewer",
+            "rita",
+        ])
         .assert()
         .success();
     assert!(outputs(out.get_output()).contains("warning:"));
     assert_eq!(writes(&fake), 0);
     let again = records(dir.path()).pop().unwrap();
     assert_eq!(again["stale"], true);
-    let row = again["decisions"].as_array().unwrap().iter().find(|d| d["decision"] == "revoke").unwrap().clone();
+    let row = again["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["decision"] == "revoke")
+        .unwrap()
+        .clone();
     assert!(
-        row["changes"].as_array().unwrap().iter().all(|c| c["outcome"] == "already-revoked"),
+        row["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "already-revoked"),
         "{row:#}"
     );
 
@@ -375,7 +461,10 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
 
 /// The SHA-256 of a file, as the evidence names it.
 fn c1z_sha(path: &Path) -> String {
-    let out = std::process::Command::new("sha256sum").arg(path).output().unwrap();
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .next()
@@ -387,8 +476,16 @@ fn c1z_sha(path: &Path) -> String {
 /// MFA went off. The newcomer's email.
 fn drifted(base: &Dataset) -> (Dataset, String) {
     let mut data = base.clone();
-    let acme = data.organizations.iter_mut().find(|o| o.name() == "acme").unwrap();
-    let plain = acme.members.iter().position(|m| m["role"] == "member").unwrap();
+    let acme = data
+        .organizations
+        .iter_mut()
+        .find(|o| o.name() == "acme")
+        .unwrap();
+    let plain = acme
+        .members
+        .iter()
+        .position(|m| m["role"] == "member")
+        .unwrap();
     acme.members[plain]["role"] = "admin".into();
     let admin = acme
         .members
@@ -438,12 +535,17 @@ fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            seen.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+            seen.lock()
+                .unwrap()
+                .push(serde_json::from_slice(&body).unwrap());
             let status = match n < failures {
                 true => "500 Internal Server Error",
                 false => "200 OK",
             };
-            let _ = write!(stream, "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
         }
     });
     (url, bodies)
@@ -471,7 +573,10 @@ fn fail_on_exits_3_for_the_kinds_named_and_notify_posts_them() {
     for kind in ["new-admin", "mfa-off", "new-member", "any"] {
         let out = diff(&["--fail-on", kind]).code(3);
         let text = outputs(out.get_output());
-        assert!(text.contains("Findings:") && text.contains("error: drift:"), "{kind}: {text}");
+        assert!(
+            text.contains("Findings:") && text.contains("error: drift:"),
+            "{kind}: {text}"
+        );
     }
     diff(&["--fail-on", "new-token,token-no-expiry"]).code(0);
     diff(&["--fail-on", "not-listed"]).code(2);
@@ -481,13 +586,15 @@ fn fail_on_exits_3_for_the_kinds_named_and_notify_posts_them() {
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let findings = doc["findings"].as_array().unwrap();
     assert!(
-        findings
-            .iter()
-            .any(|f| f["kind"] == "new-member" && f["subject"].as_str().unwrap().contains("usrnewcomer1")),
+        findings.iter().any(|f| f["kind"] == "new-member"
+            && f["subject"].as_str().unwrap().contains("usrnewcomer1")),
         "{doc:#}"
     );
     // With a staff list of everyone but the newcomer: not-listed names them.
-    let review = rows(fake.cmd(dir.path()).args(["inspect", "review", "-o", "jsonl"]));
+    let review = jsonl(
+        fake.cmd(dir.path())
+            .args(["inspect", "review", "-o", "jsonl"]),
+    );
     let mut staff = String::from("email\n");
     for r in &review {
         let email = r["email"].as_str().unwrap();
@@ -496,7 +603,15 @@ fn fail_on_exits_3_for_the_kinds_named_and_notify_posts_them() {
         }
     }
     std::fs::write(dir.path().join("staff.csv"), staff).unwrap();
-    let out = diff(&["--staff", "staff.csv", "--fail-on", "not-listed", "-o", "json"]).code(3);
+    let out = diff(&[
+        "--staff",
+        "staff.csv",
+        "--fail-on",
+        "not-listed",
+        "-o",
+        "json",
+    ])
+    .code(3);
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let listed: Vec<&Value> = doc["findings"]
         .as_array()
@@ -505,7 +620,12 @@ fn fail_on_exits_3_for_the_kinds_named_and_notify_posts_them() {
         .filter(|f| f["kind"] == "not-listed")
         .collect();
     assert_eq!(listed.len(), 1, "{doc:#}");
-    assert!(listed[0]["detail"].as_str().unwrap().contains("newcomer@acme.example"));
+    assert!(
+        listed[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("newcomer@acme.example")
+    );
     // The help documents the code.
     let help = fake.cmd(dir.path()).arg("--help").assert().success();
     assert!(outputs(help.get_output()).contains("3    drift"));
@@ -513,31 +633,48 @@ fn fail_on_exits_3_for_the_kinds_named_and_notify_posts_them() {
     // --notify: a receiver that fails once gets the findings on the second try; the URL's
     // credentials, path and query are never printed.
     let (url, bodies) = receiver(1);
-    let hook = url.replacen("http://", "http://hookuser:hookpass@", 1) + "/hooks/T0SECRET?key=QSECRET";
+    let hook =
+        url.replacen("http://", "http://hookuser:hookpass@", 1) + "/hooks/T0SECRET?key=QSECRET";
     let out = diff(&["--fail-on", "new-admin", "--notify", &hook]).code(3);
     let text = outputs(out.get_output());
     for secret in ["hookpass", "T0SECRET", "QSECRET", "hookuser"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
-    assert!(text.contains("trying again") && text.contains("posted the findings"), "{text}");
+    assert!(
+        text.contains("trying again") && text.contains("posted the findings"),
+        "{text}"
+    );
     let bodies = bodies.lock().unwrap();
     assert_eq!(bodies.len(), 2);
     let body = &bodies[1];
-    assert!(body["text"].as_str().unwrap().contains("new-admin"), "{body:#}");
-    assert!(body["findings"].as_array().unwrap().iter().all(|f| f["kind"] == "new-admin"));
+    assert!(
+        body["text"].as_str().unwrap().contains("new-admin"),
+        "{body:#}"
+    );
+    assert!(
+        body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["kind"] == "new-admin")
+    );
 
     // A receiver that never answers well: the run fails, still without the secret.
     let (url, _) = receiver(usize::MAX);
     let hook = url + "/hooks/T0SECRET";
     let out = diff(&["--notify", &hook]).code(1);
     let text = outputs(out.get_output());
-    assert!(text.contains("cannot post the findings") && !text.contains("T0SECRET"), "{text}");
+    assert!(
+        text.contains("cannot post the findings") && !text.contains("T0SECRET"),
+        "{text}"
+    );
 }
 
 /// The Kubernetes CronJob's containers, each as its command line: the init container's (the
 /// sync) then the job's (the drift check).
 fn cronjob_commands() -> Vec<Vec<String>> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes/cronjob.yaml");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes/cronjob.yaml");
     let doc: Value = serde_norway::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
     let pod = &doc["spec"]["jobTemplate"]["spec"]["template"]["spec"];
     let strings = |v: &Value| -> Vec<String> {
@@ -569,7 +706,11 @@ fn the_cronjob_runs_as_written() {
     std::fs::create_dir_all(&secrets).unwrap();
     std::fs::write(secrets.join("token"), token()).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(secrets.join("token"), std::fs::Permissions::from_mode(0o400)).unwrap();
+    std::fs::set_permissions(
+        secrets.join("token"),
+        std::fs::Permissions::from_mode(0o400),
+    )
+    .unwrap();
     // The manifest's paths on this machine: its volume, its secret, its binary.
     let local = |arg: &str| {
         arg.replace("/var/run/secrets/planetscale", secrets.to_str().unwrap())

@@ -86,3 +86,13 @@ pub fn outputs(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Runs `cmd` expecting success and parses its stdout as JSON Lines.
+pub fn jsonl(cmd: &mut Command) -> Vec<Value> {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

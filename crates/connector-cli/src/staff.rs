@@ -67,7 +67,9 @@ impl StaffClass {
             StaffClass::Listed => "on the staff list",
             StaffClass::NotListed => "not on the staff list: a leaver, or someone unknown",
             StaffClass::Inactive => "on the staff list, but not active",
-            StaffClass::External => "not on the staff list, email outside the organization's domains",
+            StaffClass::External => {
+                "not on the staff list, email outside the organization's domains"
+            }
         }
     }
 }
@@ -144,7 +146,9 @@ impl StaffList {
         domains: &[String],
     ) -> Result<StaffList> {
         let malformed = |line: u64, what: String| {
-            Error::Usage(format!("the staff list {name} is malformed at line {line}: {what}"))
+            Error::Usage(format!(
+                "the staff list {name} is malformed at line {line}: {what}"
+            ))
         };
         let mut csv = csv::ReaderBuilder::new()
             .flexible(false)
@@ -155,9 +159,10 @@ impl StaffList {
             .map_err(|e| malformed(1, e.to_string()))?
             .clone();
         let column = |wanted: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(wanted))
+            headers.iter().position(|h| {
+                h.trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(wanted)
+            })
         };
         let Some(email_at) = column("email") else {
             return Err(malformed(
@@ -172,25 +177,13 @@ impl StaffList {
         let [name_at, department_at, manager_at, status_at] =
             ["name", "department", "manager", "status"].map(column);
         let mut people = HashMap::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            // The line the record starts on (a quoted cell may span several).
-            let line = csv.position().line();
-            let more = csv
-                .read_record(&mut record)
-                .map_err(|e| malformed(line, e.to_string()))?;
-            if !more {
-                break;
-            }
+        for_each_record(&mut csv, malformed, |line, record| {
             let field = |at: Option<usize>| {
                 at.and_then(|i| record.get(i))
                     .unwrap_or_default()
                     .to_owned()
             };
             let email = field(Some(email_at));
-            if record.iter().all(str::is_empty) {
-                continue;
-            }
             if !is_email(&email) {
                 return Err(malformed(
                     line,
@@ -219,7 +212,8 @@ impl StaffList {
                     slot.insert(member);
                 }
             }
-        }
+            Ok(())
+        })?;
         if people.is_empty() {
             return Err(malformed(
                 1,
@@ -274,7 +268,7 @@ impl StaffList {
                 member: Some(member),
             },
             None => {
-                let internal = domain(email).is_none_or(|d| self.domains.iter().any(|i| *i == d));
+                let internal = domain(email).is_none_or(|d| self.domains.contains(&d));
                 Standing {
                     class: match internal {
                         true => StaffClass::NotListed,
@@ -283,6 +277,29 @@ impl StaffList {
                     member: None,
                 }
             }
+        }
+    }
+}
+
+/// Calls `each` with every record of `csv` after its header, and the line it starts on (a
+/// quoted cell may span several), leaving out blank ones; a record that does not parse is
+/// `malformed` at its line.
+pub(crate) fn for_each_record<R: std::io::Read>(
+    csv: &mut csv::Reader<R>,
+    malformed: impl Fn(u64, String) -> Error,
+    mut each: impl FnMut(u64, &csv::StringRecord) -> Result<()>,
+) -> Result<()> {
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = csv.position().line();
+        let more = csv
+            .read_record(&mut record)
+            .map_err(|e| malformed(line, e.to_string()))?;
+        if !more {
+            return Ok(());
+        }
+        if !record.iter().all(|c| c.trim().is_empty()) {
+            each(line, &record)?;
         }
     }
 }
@@ -381,7 +398,14 @@ mod tests {
         assert_eq!(staff.domains(), ["acme.example"]);
         let class = |email| staff.classify(email).class;
         assert_eq!(class("ada@ACME.example"), StaffClass::Listed);
-        assert_eq!(staff.classify("ada@acme.example").member.unwrap().department, "Eng");
+        assert_eq!(
+            staff
+                .classify("ada@acme.example")
+                .member
+                .unwrap()
+                .department,
+            "Eng"
+        );
         assert_eq!(class("bo@acme.example"), StaffClass::Inactive);
         assert_eq!(class("cy@acme.example"), StaffClass::Listed);
         assert_eq!(class("di@contractor.example"), StaffClass::Listed);

@@ -37,6 +37,7 @@ use crate::output::{self, Table};
 use crate::program::Program;
 use crate::settings::Values;
 use crate::settings::standard::{OutputFormat, PROVISIONING, Settings};
+use crate::staff::for_each_record;
 
 /// How deep parents are followed to find a resource's top-level resource.
 const MAX_DEPTH: usize = 32;
@@ -185,7 +186,17 @@ pub(crate) async fn main(
     let mut decided = Vec::with_capacity(reviewed.rows.len());
     let mut names = Names::new(&exported);
     for row in &reviewed.rows {
-        decided.push(decide(connector.as_ref(), &exported, &latest, &mut names, row, mode).await?);
+        decided.push(
+            decide(
+                connector.as_ref(),
+                &exported,
+                &latest,
+                &mut names,
+                row,
+                mode,
+            )
+            .await?,
+        );
     }
     drop(names);
     drop(exported);
@@ -205,8 +216,8 @@ pub(crate) async fn main(
         }
         Mode::Apply => {
             note("syncing, so the evidence record shows the result …");
-            let report = sync::run(connector.as_ref(), settings, CancellationToken::new(), None)
-                .await?;
+            let report =
+                sync::run(connector.as_ref(), settings, CancellationToken::new(), None).await?;
             let reader = super::open(settings, &settings.file)?;
             let synced = reader.snapshot(Some(&report.summary.sync_id))?;
             for change in decided.iter_mut().flat_map(|d| d.changes.iter_mut()) {
@@ -247,7 +258,10 @@ pub(crate) async fn main(
                 Mode::DryRun => "Dry run, nothing was sent (add -p to apply):\n",
                 Mode::Apply => "",
             };
-            output::print(&format!("{title}{}", table(&decided).render(output::terminal_width())))?
+            output::print(&format!(
+                "{title}{}",
+                table(&decided).render(output::terminal_width())
+            ))?
         }
         format => table(&decided).print(format, "")?,
     }
@@ -262,7 +276,12 @@ pub(crate) async fn main(
         .map(|d| d.line.to_string())
         .collect();
     if !undecided.is_empty() {
-        let shown = undecided.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+        let shown = undecided
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         let more = match undecided.len() > 20 {
             true => ", …",
             false => "",
@@ -456,7 +475,7 @@ fn row_grants(
             s.id()
         )));
     }
-    grants.sort_by(|a, b| a.0.cmp(&b.0));
+    grants.sort_by_key(|(order, _)| *order);
     Ok(Ok(grants.into_iter().map(|(_, g)| g).collect()))
 }
 
@@ -504,8 +523,9 @@ fn read_csv(path: &Path) -> Result<Reviewed> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path)
         .map_err(|e| Error::io(format!("cannot read the reviewed CSV {name}"), e))?;
-    let malformed =
-        |line: u64, what: String| Error::Usage(format!("{name} is malformed at line {line}: {what}"));
+    let malformed = |line: u64, what: String| {
+        Error::Usage(format!("{name} is malformed at line {line}: {what}"))
+    };
     let mut csv = csv::ReaderBuilder::new().from_reader(file);
     let headers = csv
         .headers()
@@ -514,7 +534,12 @@ fn read_csv(path: &Path) -> Result<Reviewed> {
     let at: HashMap<String, usize> = headers
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase(), i))
+        .map(|(i, h)| {
+            (
+                h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase(),
+                i,
+            )
+        })
         .collect();
     let needed = ["resource_id", "principal_id", "sync_id", "decision"];
     let missing: Vec<&str> = needed
@@ -533,19 +558,7 @@ fn read_csv(path: &Path) -> Result<Reviewed> {
     }
     let mut rows = Vec::new();
     let mut sync_id: Option<String> = None;
-    let mut record = csv::StringRecord::new();
-    loop {
-        // The line the record starts on (a quoted cell may span several).
-        let line = csv.position().line();
-        let more = csv
-            .read_record(&mut record)
-            .map_err(|e| malformed(line, e.to_string()))?;
-        if !more {
-            break;
-        }
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+    for_each_record(&mut csv, malformed, |line, record| {
         let get = |column: &str| {
             at.get(column)
                 .and_then(|i| record.get(*i))
@@ -577,7 +590,8 @@ fn read_csv(path: &Path) -> Result<Reviewed> {
             decision: get("decision").unwrap_or_default(),
             comment: get("comment").unwrap_or_default(),
         });
-    }
+        Ok(())
+    })?;
     let Some(sync_id) = sync_id else {
         return Err(malformed(1, "it has no rows".into()));
     };
@@ -698,7 +712,10 @@ mod tests {
     #[test]
     fn ids_are_type_and_id() {
         let id = parse_id("user:abc:def").unwrap();
-        assert_eq!((id.resource_type.as_str(), id.resource.as_str()), ("user", "abc:def"));
+        assert_eq!(
+            (id.resource_type.as_str(), id.resource.as_str()),
+            ("user", "abc:def")
+        );
         assert!(parse_id("nobody").is_none());
         assert!(parse_id(":x").is_none());
     }
@@ -709,7 +726,10 @@ mod tests {
         let path = dir.path().join("r.csv");
         std::fs::write(&path, "principal_id,decision\nuser:a,keep\n").unwrap();
         let e = read_csv(&path).unwrap_err().to_string();
-        assert!(e.contains("line 1") && e.contains("resource_id, sync_id"), "{e}");
+        assert!(
+            e.contains("line 1") && e.contains("resource_id, sync_id"),
+            "{e}"
+        );
         std::fs::write(
             &path,
             "resource_id,principal_id,sync_id,decision\norganization:o,user:a,s1,keep\n\

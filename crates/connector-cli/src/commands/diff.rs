@@ -107,9 +107,10 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
         .filter(|f| args.fail_on.is_empty() || fail_on.contains(&f.kind))
         .collect();
     let posted = match (&args.notify, selected.is_empty()) {
-        (Some(url), false) => {
-            drift::block_on(drift::notify(url, &drift::message(about.name, &d, &selected)))?
-        }
+        (Some(url), false) => drift::block_on(drift::notify(
+            url,
+            &drift::message(about.name, &d, &selected),
+        ))?,
         _ => Ok(()),
     };
     if !args.fail_on.is_empty() && !selected.is_empty() {

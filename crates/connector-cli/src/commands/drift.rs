@@ -57,12 +57,20 @@ pub fn findings(d: &Diff, new: &Snapshot<'_>, staff: Option<&StaffList>) -> Resu
         let Some(entitlement) = new.entitlement(&c.entitlement_id)? else {
             continue;
         };
-        let privileged = matches!(entitlement.purpose, Purpose::Permission | Purpose::Ownership);
+        let privileged = matches!(
+            entitlement.purpose,
+            Purpose::Permission | Purpose::Ownership
+        );
         if privileged && is_admin_name(&c.entitlement) {
             found.push(Finding {
                 kind: "new-admin",
                 subject: principal.label(),
-                detail: format!("gained {} on {}{}", c.entitlement, c.resource.label(), via(&c.via)),
+                detail: format!(
+                    "gained {} on {}{}",
+                    c.entitlement,
+                    c.resource.label(),
+                    via(&c.via)
+                ),
             });
         }
         let top_level = new
@@ -72,7 +80,12 @@ pub fn findings(d: &Diff, new: &Snapshot<'_>, staff: Option<&StaffList>) -> Resu
             found.push(Finding {
                 kind: "new-member",
                 subject: principal.label(),
-                detail: format!("became {} of {}{}", c.entitlement, c.resource.label(), via(&c.via)),
+                detail: format!(
+                    "became {} of {}{}",
+                    c.entitlement,
+                    c.resource.label(),
+                    via(&c.via)
+                ),
             });
         }
     }
@@ -265,7 +278,9 @@ pub async fn notify(url: &str, body: &Value) -> Result<()> {
             Err(e) => last = format!("{shown}: {}", crate::exit::chain(&e.without_url())),
         }
         if attempt < NOTIFY_ATTEMPTS {
-            note(&format!("posting the findings failed ({last}); trying again"));
+            note(&format!(
+                "posting the findings failed ({last}); trying again"
+            ));
         }
     }
     Err(Error::Config(format!(

@@ -358,13 +358,9 @@ fn write(
                 table.finish(&mut people_html)?;
             }
             put(&mut people_html, html! { h3 { (scope) } })?;
-            let columns = match staff {
-                Some(_) => &PEOPLE_STAFF[..],
-                None => &PEOPLE[..],
-            };
             current_scope = Some((
                 scope.clone(),
-                Chunked::new(columns, format!("{scope}: people")),
+                Chunked::new(&people_columns(staff.is_some()), format!("{scope}: people")),
             ));
         }
         let Some((_, table)) = current_scope.as_mut() else {
@@ -638,20 +634,14 @@ fn staff_title(class: StaffClass) -> &'static str {
     }
 }
 
-/// The columns of the people section with `--staff`: the staff-list class after the status.
-const PEOPLE_STAFF: [&str; 11] = [
-    "Name",
-    "Email",
-    "Roles",
-    "MFA",
-    "SSO",
-    "Status",
-    "Staff",
-    "Teams",
-    "Access (via)",
-    "Decision",
-    "Comment",
-];
+/// The columns of the people section, with `--staff` the staff-list class after the status.
+fn people_columns(staff: bool) -> Vec<&'static str> {
+    let mut columns = PEOPLE.to_vec();
+    if staff {
+        columns.insert(6, "Staff");
+    }
+    columns
+}
 
 /// The columns of the people section.
 const PEOPLE: [&str; 10] = [
