@@ -367,9 +367,7 @@ async fn decide(
             decided.changes.push(change);
             continue;
         };
-        let sources = sources(&current);
-        if is_derived(&current) && !sources.is_empty() && sources.iter().all(|s| direct.contains(s))
-        {
+        if let Some(sources) = revoked_with_sources(&current, &direct) {
             change.action = "through-source";
             change.outcome = "through-source".into();
             change.detail = format!(
@@ -506,15 +504,20 @@ fn is_derived(grant: &Grant) -> bool {
     grant.annotations.iter().any(Annotation::is_grant_immutable)
 }
 
-/// The entitlements a derived grant comes through.
-fn sources(grant: &Grant) -> Vec<&str> {
-    grant
+/// The entitlements a derived `grant` comes through, when the row revokes every one of them
+/// itself (`revoked`: the entitlements of its direct grants): it goes with them. `None` for a
+/// direct grant, or a derived one that would outlive the row's revokes (the provisioning path
+/// then refuses it, naming its sources).
+fn revoked_with_sources<'g>(grant: &'g Grant, revoked: &BTreeSet<&str>) -> Option<Vec<&'g str>> {
+    let sources: Vec<&str> = grant
         .sources
         .iter()
         .flat_map(|s| s.sources.keys())
         .map(String::as_str)
         .filter(|source| *source != grant.entitlement.id)
-        .collect()
+        .collect();
+    let covered = !sources.is_empty() && sources.iter().all(|s| revoked.contains(s));
+    (is_derived(grant) && covered).then_some(sources)
 }
 
 /// Reads the reviewed CSV: the review's columns by name (`resource_id`, `principal_id`,
@@ -707,6 +710,35 @@ mod tests {
         assert_eq!(unneutralized("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(unneutralized("'quoted"), "'quoted");
         assert_eq!(unneutralized("plain"), "plain");
+    }
+
+    #[test]
+    fn a_derived_grant_goes_with_its_sources_only_when_the_row_revokes_them_all() {
+        let mut derived = Grant {
+            id: "database:d:read:user:u".into(),
+            ..Default::default()
+        };
+        derived.entitlement.id = "database:d:read".into();
+        derived.annotations.push(Annotation::grant_immutable());
+        derived.sources = Some(connector_sdk::GrantSources {
+            sources: [
+                ("team:a:member".to_owned(), false),
+                ("team:b:member".to_owned(), false),
+            ]
+            .into(),
+        });
+        let both = BTreeSet::from(["team:a:member", "team:b:member"]);
+        assert_eq!(
+            revoked_with_sources(&derived, &both),
+            Some(vec!["team:a:member", "team:b:member"])
+        );
+        // Held through team b too, which the row keeps: refused by the provisioning path.
+        assert_eq!(
+            revoked_with_sources(&derived, &BTreeSet::from(["team:a:member"])),
+            None
+        );
+        derived.annotations.clear();
+        assert_eq!(revoked_with_sources(&derived, &both), None);
     }
 
     #[test]

@@ -238,8 +238,8 @@ pub fn message(connector: &str, d: &Diff, findings: &[Finding]) -> Value {
     })
 }
 
-/// Posts `body` to the webhook `url`: each attempt within [`NOTIFY_TIMEOUT`], a failed
-/// connection, a time-out, a 429 or a 5xx tried again (up to [`NOTIFY_ATTEMPTS`] in all,
+/// Posts `body` to the webhook `url`: each attempt within `NOTIFY_TIMEOUT` (10 s), a failed
+/// connection, a time-out, a 429 or a 5xx tried again (up to `NOTIFY_ATTEMPTS`, 3, in all,
 /// waiting 1 s, then 2 s). The URL's credentials, path and query are never printed: messages
 /// name its scheme and host only.
 pub async fn notify(url: &str, body: &Value) -> Result<()> {
