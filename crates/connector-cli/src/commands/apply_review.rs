@@ -209,23 +209,20 @@ pub(crate) async fn main(
         .iter()
         .flat_map(|d| &d.changes)
         .any(|c| c.action == "revoke" && !c.failed());
-    let after = match mode {
+    // A sync that fails still leaves the record of what was changed; the error comes after.
+    let (after, sync_failed) = match mode {
         Mode::Apply if !sent => {
             note("nothing was sent: no sync needed, the latest sync stands");
-            Some(before.clone())
+            (Some(before.clone()), None)
         }
         Mode::Apply => {
             note("syncing, so the evidence record shows the result …");
-            let report =
-                sync::run(connector.as_ref(), settings, CancellationToken::new(), None).await?;
-            let reader = super::open(settings, &settings.file)?;
-            let synced = reader.snapshot(Some(&report.summary.sync_id))?;
-            for change in decided.iter_mut().flat_map(|d| d.changes.iter_mut()) {
-                change.gone_after_sync = Some(synced.grant(&change.grant_id)?.is_none());
+            match sync_after(connector.as_ref(), settings, &mut decided).await {
+                Ok(id) => (Some(id), None),
+                Err(e) => (None, Some(e)),
             }
-            Some(report.summary.sync_id)
         }
-        Mode::DryRun => None,
+        Mode::DryRun => (None, None),
     };
 
     let record = json!({
@@ -242,6 +239,7 @@ pub(crate) async fn main(
         "file": settings.file.display().to_string(),
         "syncIdBefore": before,
         "syncIdAfter": after,
+        "syncError": sync_failed.as_ref().map(|e| crate::exit::chain(e)),
         "allowStale": args.allow_stale,
         "stale": stale,
         "totals": totals(&decided),
@@ -250,6 +248,9 @@ pub(crate) async fn main(
     let path = evidence_path(&settings.file, &started);
     write_record(&path, &record)?;
     note(&format!("wrote the evidence record {}", path.display()));
+    if let Some(e) = sync_failed {
+        return Err(e);
+    }
 
     match settings.output {
         OutputFormat::Json => output::print_json(&record)?,
@@ -299,6 +300,22 @@ pub(crate) async fn main(
             path.display()
         ))),
     }
+}
+
+/// Syncs after the changes, and marks each change by whether its grant is gone from that sync;
+/// the new sync's id.
+async fn sync_after(
+    connector: &dyn Connector,
+    settings: &Settings,
+    decided: &mut [Decided],
+) -> Result<String> {
+    let report = sync::run(connector, settings, CancellationToken::new(), None).await?;
+    let reader = super::open(settings, &settings.file)?;
+    let synced = reader.snapshot(Some(&report.summary.sync_id))?;
+    for change in decided.iter_mut().flat_map(|d| d.changes.iter_mut()) {
+        change.gone_after_sync = Some(synced.grant(&change.grant_id)?.is_none());
+    }
+    Ok(report.summary.sync_id)
 }
 
 /// Carries out (or plans) one row's decision.

@@ -111,7 +111,11 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             url,
             &drift::message(about.name, &d, &selected),
         ))?,
-        _ => Ok(()),
+        (Some(_), true) => {
+            note("no finding to post: --notify sent nothing");
+            Ok(())
+        }
+        (None, _) => Ok(()),
     };
     if !args.fail_on.is_empty() && !selected.is_empty() {
         if let Err(e) = posted {
