@@ -8,20 +8,23 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use planetscale_fake::{DataSpec, Dataset};
+use planetscale_fake::{DataSpec, Dataset, OrgData};
 use serde_json::Value;
 
 use crate::support::{Fake, bin, json, jsonl, outputs, token};
 
+/// The organization acme of `data`.
+fn acme(data: &mut Dataset) -> &mut OrgData {
+    data.organizations
+        .iter_mut()
+        .find(|o| o.name() == "acme")
+        .unwrap()
+}
+
 /// The small dataset with one acme member's email moved outside acme's domain.
 fn with_external() -> (Dataset, String) {
     let mut data = DataSpec::small().generate();
-    let acme = data
-        .organizations
-        .iter_mut()
-        .find(|o| o.name() == "acme")
-        .unwrap();
-    let member = acme
+    let member = acme(&mut data)
         .members
         .iter_mut()
         .find(|m| m["role"] == "member")
@@ -349,7 +352,7 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
     let record: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(record, records(dir.path()).pop().unwrap());
     assert_eq!(record["dryRun"], false);
-    let sha = c1z_sha(&dir.path().join("reviewed.csv"));
+    let sha = sha256_of(&dir.path().join("reviewed.csv"));
     assert_eq!(record["csv"]["sha256"], sha);
     assert_ne!(record["syncIdBefore"], record["syncIdAfter"]);
     let decisions = record["decisions"].as_array().unwrap();
@@ -460,7 +463,7 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
 }
 
 /// The SHA-256 of a file, as the evidence names it.
-fn c1z_sha(path: &Path) -> String {
+fn sha256_of(path: &Path) -> String {
     let out = std::process::Command::new("sha256sum")
         .arg(path)
         .output()
@@ -476,11 +479,7 @@ fn c1z_sha(path: &Path) -> String {
 /// MFA went off. The newcomer's email.
 fn drifted(base: &Dataset) -> (Dataset, String) {
     let mut data = base.clone();
-    let acme = data
-        .organizations
-        .iter_mut()
-        .find(|o| o.name() == "acme")
-        .unwrap();
+    let acme = acme(&mut data);
     let plain = acme
         .members
         .iter()
