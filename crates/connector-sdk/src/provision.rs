@@ -380,15 +380,24 @@ fn dry_run(plan: Result<Plan, ConnectorError>) -> Result<Provisioned, ConnectorE
     ))
 }
 
-/// The refusal to revoke a derived grant, naming the entitlements it comes through.
-fn derived(grant: &Grant) -> ConnectorError {
-    let through: Vec<&str> = grant
+/// The entitlements a derived `grant` comes through: the ids of its grant expansion sources,
+/// leaving out its own entitlement (which baton lists among them). Empty for a direct grant.
+///
+/// These are what to revoke instead of a derived grant, which [`revoke`] refuses; a caller
+/// revoking several grants at once can tell from them whether a derived one goes with the rest.
+pub fn derived_from(grant: &Grant) -> Vec<&str> {
+    grant
         .sources
         .iter()
         .flat_map(|s| s.sources.keys())
         .map(String::as_str)
         .filter(|source| *source != grant.entitlement.id)
-        .collect();
+        .collect()
+}
+
+/// The refusal to revoke a derived grant, naming the entitlements it comes through.
+fn derived(grant: &Grant) -> ConnectorError {
+    let through = derived_from(grant);
     let through = match through.as_slice() {
         [] => "other grants".to_owned(),
         sources => sources.join(", "),
@@ -452,4 +461,37 @@ async fn logged(
         ),
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantSources;
+
+    #[test]
+    fn a_derived_grant_comes_from_its_sources_but_its_own_entitlement() {
+        let mut grant = Grant {
+            id: "database:d:admin:user:u".into(),
+            ..Default::default()
+        };
+        grant.entitlement.id = "database:d:admin".into();
+        assert!(derived_from(&grant).is_empty());
+        grant.sources = Some(GrantSources {
+            sources: [
+                ("database:d:admin".to_owned(), false),
+                ("organization:o:admin".to_owned(), false),
+                ("team:t:member".to_owned(), false),
+            ]
+            .into(),
+        });
+        assert_eq!(
+            derived_from(&grant),
+            ["organization:o:admin", "team:t:member"]
+        );
+        let refusal = derived(&grant).to_string();
+        assert!(
+            refusal.contains("follows from organization:o:admin, team:t:member"),
+            "{refusal}"
+        );
+    }
 }

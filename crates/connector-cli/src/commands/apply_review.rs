@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use c1z::{Names, Snapshot};
-use connector_sdk::provision::revoke;
+use connector_sdk::provision::{derived_from, revoke};
 use connector_sdk::{
     Annotation, CancellationToken, Connector, Grant, Mode, Outcome, Purpose, ResourceId,
     RevokeContext,
@@ -526,13 +526,7 @@ fn is_derived(grant: &Grant) -> bool {
 /// direct grant, or a derived one that would outlive the row's revokes (the provisioning path
 /// then refuses it, naming its sources).
 fn revoked_with_sources<'g>(grant: &'g Grant, revoked: &BTreeSet<&str>) -> Option<Vec<&'g str>> {
-    let sources: Vec<&str> = grant
-        .sources
-        .iter()
-        .flat_map(|s| s.sources.keys())
-        .map(String::as_str)
-        .filter(|source| *source != grant.entitlement.id)
-        .collect();
+    let sources = derived_from(grant);
     let covered = !sources.is_empty() && sources.iter().all(|s| revoked.contains(s));
     (is_derived(grant) && covered).then_some(sources)
 }
