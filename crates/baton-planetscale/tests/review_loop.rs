@@ -1,7 +1,8 @@
 //! The review loop closed, as a process against the fake: people classed against a staff list
 //! (leavers, an inactive person, an external email), a reviewed CSV applied (keep, revoke, a
-//! derived grant, a stale sync id, a second run), drift that fails a scheduled run, its webhook
-//! post, and the Kubernetes CronJob's command line run as written.
+//! derived grant going with its sources or refused for a source the row does not revoke, a stale
+//! sync id, a second run), drift that fails a scheduled run, its webhook post, and the Kubernetes
+//! CronJob's command line run as written.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -460,6 +461,130 @@ fn a_reviewed_csv_is_applied_once_with_evidence() {
     let text = outputs(out.get_output());
     assert!(text.contains("unknown decision \"revokee\""), "{text}");
     assert_eq!(writes(&fake), 0);
+}
+
+#[test]
+fn a_derived_grant_with_a_source_the_row_does_not_revoke_is_refused_naming_its_sources() {
+    // Exported while a member whose database access comes through a team; given acme's role of
+    // that access (admin or analyst) before the next sync, so it now comes through the role too.
+    let base = DataSpec::small().generate();
+    let dir = tempfile::tempdir().unwrap();
+    let exported = Fake::dataset(base.clone());
+    exported.cmd(dir.path()).assert().success();
+    let csv = String::from_utf8_lossy(
+        &exported
+            .cmd(dir.path())
+            .args(["inspect", "review", "-r", "acme", "-o", "csv"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .to_string();
+    let header = csv.lines().next().unwrap();
+    let row = csv
+        .lines()
+        .skip(1)
+        .map(|l| csv_row::Row::parse(header, l))
+        .find(|r| r.get("access").contains("(via team ") && r.get("roles") == "member")
+        .unwrap();
+    let principal_id = row.get("principal_id").to_owned();
+    let role = match row.get("access").contains("analyst (via team") {
+        true => "analyst",
+        false => "admin",
+    };
+    let row_access = row.get("access").to_owned();
+    decide(&csv, &dir.path().join("reviewed.csv"), |r| {
+        (r.get("principal_id") == principal_id).then_some("revoke")
+    });
+    let mut promoted = base;
+    let acme = acme(&mut promoted);
+    let acme_id = acme.organization["id"].as_str().unwrap().to_owned();
+    let member = acme
+        .members
+        .iter_mut()
+        .find(|m| format!("user:{}", m["user"]["id"].as_str().unwrap()) == principal_id)
+        .unwrap();
+    member["role"] = role.into();
+    let fake = Fake::dataset(promoted);
+    fake.cmd(dir.path()).assert().success();
+
+    fake.server.clear_requests();
+    let out = fake
+        .cmd(dir.path())
+        .args([
+            "apply-review",
+            "reviewed.csv",
+            "--allow-stale",
+            "-p",
+            "--reviewer",
+            "rita",
+        ])
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(text.contains("were not carried out"), "{text}");
+    let record = records(dir.path()).pop().unwrap();
+    let row = record["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["decision"] == "revoke")
+        .unwrap();
+    assert_eq!(row["principalId"], principal_id.as_str(), "{row:#}");
+    assert_eq!(row["result"], "failed", "{row:#}");
+    assert_eq!(record["totals"]["failed"], 1, "{record:#}");
+    let changes = row["changes"].as_array().unwrap();
+    let by = |outcome: &str| -> Vec<&Value> {
+        changes.iter().filter(|c| c["outcome"] == outcome).collect()
+    };
+    // The database grant is refused, naming the team it comes through and the role the row
+    // (reviewed before the promotion) does not list: it does not go with the row's revokes.
+    let source = format!("organization:{acme_id}:{role}");
+    let refused = by("refused");
+    assert!(!refused.is_empty(), "{row_access} {row:#}");
+    for change in &refused {
+        assert!(
+            change["entitlementId"]
+                .as_str()
+                .unwrap()
+                .starts_with("database:"),
+            "{change:#}"
+        );
+        let detail = change["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("cannot be revoked on its own")
+                && detail.contains(&source)
+                && detail.contains("team:"),
+            "{detail}"
+        );
+        assert_eq!(change["action"], "revoke", "{change:#}");
+    }
+    // The rest of the row is revoked: the team memberships, then the organization membership;
+    // the sync after shows them gone.
+    let revoked = by("revoked");
+    let covered = by("through-source").len();
+    assert_eq!(
+        revoked.len() + refused.len() + covered,
+        changes.len(),
+        "{row:#}"
+    );
+    assert!(
+        revoked
+            .iter()
+            .any(|c| c["entitlementId"] == format!("organization:{acme_id}:member"))
+    );
+    assert!(
+        revoked
+            .iter()
+            .any(|c| c["entitlementId"].as_str().unwrap().starts_with("team:"))
+    );
+    assert!(
+        revoked.iter().all(|c| c["goneAfterSync"] == true),
+        "{row:#}"
+    );
+    assert!(writes(&fake) > 0);
+    assert_ne!(record["syncIdBefore"], record["syncIdAfter"]);
 }
 
 /// The SHA-256 of a file, as the evidence names it.
