@@ -341,3 +341,110 @@ fn diff_shows_an_invitation_appear_then_become_a_member() {
         "{table}"
     );
 }
+
+/// The cell under `title` in `line` of a table whose header is `header`: columns start where
+/// their titles do, counted in characters (a cut cell ends in `…`, one column wide).
+fn cell(header: &str, line: &str, title: &str) -> String {
+    let start = header
+        .find(title)
+        .unwrap_or_else(|| panic!("no {title}: {header}"));
+    let end = header[start + title.len()..]
+        .find(|c: char| c != ' ')
+        .map_or(usize::MAX, |at| start + title.len() + at);
+    let cell: String = line.chars().take(end).skip(start).collect();
+    cell.trim().to_owned()
+}
+
+/// Invitation and token tables show, as printed (not only in JSON), what the README promises:
+/// role, inviter, expiry and state; creator, expiry, last use and accesses. An invitation past
+/// its expiry is flagged `EXPIRED` even when the API still says `expired: false`.
+#[test]
+fn invitation_and_token_tables_show_their_fields_and_flag_expired_invitations() {
+    let mut data = DataSpec::small().generate();
+    let acme = &mut data.organizations[0];
+    let sender = acme.members.iter().find(|m| m["role"] == "admin").unwrap()["user"].clone();
+    acme.invitations.push(serde_json::json!({
+        "id": "invstale0001", "email": "stale@acme.example", "role": "admin",
+        "sender": sender, "recipient": null, "expired": false,
+        "expires_at": "2020-01-08T00:00:00.000Z", "created_at": "2020-01-01T00:00:00.000Z",
+    }));
+    let invitations = acme.invitations.clone();
+    let tokens = acme.service_tokens.clone();
+    let fake = Fake::dataset(data);
+    let dir = tempfile::tempdir().unwrap();
+    fake.cmd(dir.path())
+        .args([
+            "--planetscale-sync-invitations",
+            "--planetscale-sync-service-tokens",
+        ])
+        .assert()
+        .success();
+    let table = |kind: &str| {
+        let out = fake
+            .cmd(dir.path())
+            .args(["inspect", "resources", "-t", kind])
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+
+    let text = table("invitation");
+    let header = text.lines().next().unwrap();
+    for title in ["ROLE", "INVITER", "INVITATION EXPIRES", "STATE"] {
+        assert!(header.contains(title), "{title}: {text}");
+    }
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no row {id}: {text}"))
+    };
+    let mut states = BTreeSet::new();
+    for invitation in &invitations {
+        let line = row(invitation["id"].as_str().unwrap());
+        assert_eq!(cell(header, line, "ROLE"), invitation["role"], "{line}");
+        let inviter = invitation["sender"]["display_name"].as_str().unwrap();
+        assert_eq!(cell(header, line, "INVITER"), inviter, "{line}");
+        let expires = &invitation["expires_at"].as_str().unwrap()[..10];
+        assert_eq!(cell(header, line, "INVITATION EXPIRES"), expires, "{line}");
+        let past = invitation["expires_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            < jiff::Timestamp::now();
+        let state = cell(header, line, "STATE");
+        let expected = match invitation["expired"] == true || past {
+            true => "EXPIRED",
+            false => "pending",
+        };
+        assert_eq!(state, expected, "{line}");
+        states.insert(state.to_owned());
+    }
+    assert_eq!(cell(header, row("invstale0001"), "STATE"), "EXPIRED");
+    // The fake dates its invitations against today: some are pending, some expired.
+    assert_eq!(states.len(), 2, "{text}");
+
+    let text = table("service_token");
+    let header = text.lines().next().unwrap();
+    for title in ["CREATOR", "EXPIRES", "LAST USED", "ACCESSES"] {
+        assert!(header.contains(title), "{title}: {text}");
+    }
+    for token in &tokens {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(token["id"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("no row for {token}: {text}"));
+        let date = |field: &str| match token[field].as_str() {
+            Some(at) => at[..10].to_owned(),
+            None => "never".to_owned(),
+        };
+        assert_eq!(cell(header, line, "EXPIRES"), date("expires_at"), "{line}");
+        assert_eq!(
+            cell(header, line, "LAST USED"),
+            date("last_used_at"),
+            "{line}"
+        );
+        assert!(!cell(header, line, "CREATOR").is_empty(), "{line}");
+        assert!(!cell(header, line, "ACCESSES").is_empty(), "{line}");
+    }
+}

@@ -7,8 +7,9 @@
 //! are in the other formats); piped, nothing is cut. Control characters a server or a file
 //! supplied never reach the terminal: every table cell, CSV cell and error line is sanitized.
 //!
-//! A [`Listing`] prints rows as they come in CSV, JSON Lines and JSON, holding only the table
-//! (which needs every row to align its columns) in memory.
+//! A [`Listing`] prints rows as they come in every format. A table measures its columns on its
+//! first [`MEASURED_ROWS`] rows; a longer one prints every later row in those widths (cutting
+//! what is wider), so memory stays bounded whatever the file holds.
 
 use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
 
@@ -23,6 +24,10 @@ use crate::settings::standard::OutputFormat;
 const MIN_COLUMN: usize = 12;
 /// Two spaces between columns.
 const GAP: usize = 2;
+/// How many rows a table measures its columns on before it prints anything: a listing this
+/// long or shorter aligns on every row; a longer one prints its later rows as they come, in
+/// the widths the first set, holding at most this many rows.
+pub const MEASURED_ROWS: usize = 1000;
 
 /// A column: its title in tables, its key in CSV headers and JSON Lines (the title in
 /// snake case unless given).
@@ -208,6 +213,17 @@ impl Table {
 
     /// [`render`](Table::render), and the titles of the columns left out to fit `width`.
     pub fn fitted(&self, width: Option<usize>) -> (String, Vec<String>) {
+        let layout = self.layout(width);
+        let mut out = String::new();
+        for row in std::iter::once(&self.header).chain(&self.rows) {
+            out.push_str(&layout.line(row));
+        }
+        (out, layout.dropped)
+    }
+
+    /// The columns shown and their widths: each column as wide as its widest cell (header
+    /// included), squeezed and thinned to fit `width` when given.
+    fn layout(&self, width: Option<usize>) -> Layout {
         let columns = self
             .header
             .len()
@@ -247,25 +263,11 @@ impl Table {
             .filter(|i| !shown.contains(i))
             .filter_map(|i| self.header.get(i).cloned())
             .collect();
-        let mut out = String::new();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let mut line = String::new();
-            for (n, &i) in shown.iter().enumerate() {
-                let width = widths[i];
-                let cell = row
-                    .get(i)
-                    .map(|c| cut(&sanitize(c), width))
-                    .unwrap_or_default();
-                if n > 0 {
-                    line.push_str("  ");
-                }
-                line.push_str(&cell);
-                line.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.width())));
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
+        Layout {
+            shown,
+            widths,
+            dropped,
         }
-        (out, dropped)
     }
 
     /// The table as records, one field per line (see [`OutputFormat::Long`]).
@@ -279,6 +281,40 @@ impl Table {
             out.push_str(&record(&self.header, &cells));
         }
         out
+    }
+}
+
+/// How a table prints: which columns, how wide, and the titles of those left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Layout {
+    /// Indexes of the columns shown, in order.
+    shown: Vec<usize>,
+    /// The width of every column (shown or not).
+    widths: Vec<usize>,
+    /// Titles of the columns left out to fit.
+    dropped: Vec<String>,
+}
+
+impl Layout {
+    /// One line of the table: each shown cell sanitized, cut to its column's width (ending in
+    /// `…`) and padded to it, two spaces between, no trailing spaces.
+    fn line(&self, row: &[String]) -> String {
+        let mut line = String::new();
+        for (n, &i) in self.shown.iter().enumerate() {
+            let width = self.widths[i];
+            let cell = row
+                .get(i)
+                .map(|c| cut(&sanitize(c), width))
+                .unwrap_or_default();
+            if n > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(&cell);
+            line.extend(std::iter::repeat_n(' ', width.saturating_sub(cell.width())));
+        }
+        let mut line = line.trim_end().to_owned();
+        line.push('\n');
+        line
     }
 }
 
@@ -313,7 +349,7 @@ impl Table {
 }
 
 /// A listing printed in any format as its rows come: CSV, JSON Lines and JSON are written at
-/// once; a table is held until [`finish`](Listing::finish), to align it.
+/// once; a table holds its first [`MEASURED_ROWS`] rows to align them, then streams.
 #[derive(Debug)]
 pub struct Listing {
     format: OutputFormat,
@@ -324,6 +360,10 @@ pub struct Listing {
     tail: Vec<(Column, Cell)>,
     /// The width a table fits.
     width: Option<usize>,
+    /// Once a table outgrew [`MEASURED_ROWS`]: the layout its later rows print in.
+    layout: Option<Layout>,
+    /// Titles of the columns a streamed table left out, noted at the end.
+    dropped: Vec<String>,
     json: JsonShape,
     started: bool,
     rows: usize,
@@ -361,6 +401,8 @@ impl Listing {
                 OutputFormat::Table => terminal_width(),
                 _ => None,
             },
+            layout: None,
+            dropped: Vec::new(),
             json: JsonShape::List {
                 fields: Vec::new(),
                 key: json_key.to_owned(),
@@ -412,12 +454,22 @@ impl Listing {
         self.rows += 1;
         match self.format {
             OutputFormat::Table => {
-                // A table is held until its end: each cell no wider than the table can be.
+                // Each cell no wider than the table can be, and no longer than MAX_CELL.
                 let width = self.width.unwrap_or(usize::MAX);
                 let visible = self.columns.iter().zip(&cells).filter(|(c, _)| c.in_table);
-                self.table
-                    .row(visible.map(|(_, cell)| cut(&cell.text(), width)));
-                Ok(())
+                let row: Vec<String> = visible
+                    .map(|(_, cell)| capped(cut(&cell.text(), width)))
+                    .collect();
+                if self.layout.is_none() && self.table.len() == MEASURED_ROWS {
+                    self.stream()?;
+                }
+                match &self.layout {
+                    Some(layout) => self.out.write(&layout.line(&row)),
+                    None => {
+                        self.table.rows.push(row);
+                        Ok(())
+                    }
+                }
             }
             OutputFormat::Csv => {
                 let cells = self.with_tail(cells);
@@ -446,10 +498,32 @@ impl Listing {
         }
     }
 
+    /// Prints the preface and the rows held so far in the layout those rows set; from then
+    /// on each row prints as it comes, in that layout.
+    fn stream(&mut self) -> Result<()> {
+        for table in std::mem::take(&mut self.preface) {
+            if table.is_empty() {
+                continue;
+            }
+            let (text, left_out) = table.fitted(self.width);
+            self.dropped.extend(left_out);
+            self.out.line(&text)?;
+        }
+        let layout = self.table.layout(self.width);
+        self.dropped.extend(layout.dropped.iter().cloned());
+        let rows = std::mem::take(&mut self.table.rows);
+        for row in std::iter::once(&self.table.header).chain(&rows) {
+            self.out.write(&layout.line(row))?;
+        }
+        self.layout = Some(layout);
+        Ok(())
+    }
+
     /// Prints what is left: the table (or `empty` when it has no rows), the end of the JSON.
     pub fn finish(mut self, empty: &str) -> Result<()> {
         self.start()?;
         match self.format {
+            OutputFormat::Table if self.layout.is_some() => {}
             OutputFormat::Table => {
                 let mut tables = std::mem::take(&mut self.preface);
                 tables.push(std::mem::take(&mut self.table));
@@ -466,7 +540,10 @@ impl Listing {
             OutputFormat::Long if self.rows == 0 => self.out.line(empty)?,
             OutputFormat::Csv | OutputFormat::Jsonl | OutputFormat::Long => {}
         }
-        self.out.finish()
+        let dropped = std::mem::take(&mut self.dropped);
+        self.out.finish()?;
+        note_left_out(&dropped);
+        Ok(())
     }
 
     /// Every row of CSV and JSON Lines says which sync it is from and as of when: `sync_id`
@@ -920,6 +997,26 @@ mod tests {
             record(&["ID".to_owned(), "GROUPS".to_owned()], &cells),
             "ID:     u2\nGROUPS: a\n        b\n"
         );
+    }
+
+    /// A streamed table's later rows print in the widths its first rows set: a longer cell is
+    /// cut (ending in `…`, sanitized), a shorter one padded, exactly as a measured row.
+    #[test]
+    fn later_rows_print_in_the_measured_layout() {
+        let mut t = Table::new(["ID", "NAME", "EMAIL"]);
+        t.row(["u1", "Ann", "ann@example.com"]);
+        t.row(["u22", "Bob Brown", "bob@example.com"]);
+        let layout = t.layout(Some(200));
+        assert_eq!(
+            layout.line(&["u1".into(), "Ann".into(), "ann@example.com".into()]),
+            t.render(Some(200)).lines().nth(1).unwrap().to_owned() + "\n"
+        );
+        let later = [
+            "u333333".into(),
+            "Carol\u{1b}[2J Longname".into(),
+            "c@x".into(),
+        ];
+        assert_eq!(layout.line(&later), "u3…  Carol [2…  c@x\n");
     }
 
     #[test]

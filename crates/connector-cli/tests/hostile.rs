@@ -174,6 +174,11 @@ fn long_names(path: &std::path::Path, users: usize) {
 /// command (an allocation fails, the process aborts) rather than the machine. Its exit code and
 /// the bytes it wrote to stdout.
 fn bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, u64) {
+    bounded_in(dir, args, None)
+}
+
+/// [`bounded`], tables fitting `columns` when given.
+fn bounded_in(dir: &std::path::Path, args: &[&str], columns: Option<usize>) -> (Option<i32>, u64) {
     let stdout = tempfile::tempfile().unwrap();
     let toy = assert_cmd::cargo::cargo_bin("toy-connector");
     let status = std::process::Command::new("sh")
@@ -187,6 +192,7 @@ fn bounded(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, u64) {
         .env_clear()
         .current_dir(dir)
         .env("BATON_TOY_TOKEN", crate::support::SECRET)
+        .envs(columns.map(|c| ("COLUMNS", c.to_string())))
         .stdout(stdout.try_clone().unwrap())
         .stderr(std::process::Stdio::null())
         .status()
@@ -218,6 +224,36 @@ fn a_file_of_huge_names_is_read_within_a_memory_bound() {
             }
         }
     }
+}
+
+/// A table longer than memory holds: 60,000 users with 4,000-character names (240 MB of cells),
+/// printed 5,000 columns wide so that nothing is cut. The table aligns on its first rows and
+/// streams the rest: `inspect resources` stays under [`MEMORY_BOUND`] and prints every name
+/// whole. (Before: a table held every row until its end and the command aborted.)
+#[test]
+fn a_long_table_streams_within_a_memory_bound() {
+    const ROWS: u64 = 60_000;
+    let dir = synced();
+    // Copies of the first user, each with a 4,000-byte display name (field 3, length varint
+    // a0 1f), which a decoder takes over the first.
+    rewrite(
+        &dir.path().join("sync.c1z"),
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS})
+             INSERT INTO v1_resources (resource_type_id, external_id, parent_resource_type_id,
+               parent_resource_id, data, sync_id, discovered_at)
+             SELECT r.resource_type_id, 'bulk' || n.i, r.parent_resource_type_id,
+               r.parent_resource_id,
+               r.data || x'1aa01f' || CAST(replace(hex(zeroblob(2000)), '0', 'N') AS BLOB),
+               r.sync_id, r.discovered_at
+             FROM n, (SELECT * FROM v1_resources WHERE resource_type_id = 'user'
+                      ORDER BY id LIMIT 1) AS r;"
+        ),
+    );
+    let args = ["inspect", "resources", "-o", "table"];
+    let (code, written) = bounded_in(dir.path(), &args, Some(5_000));
+    assert_eq!(code, Some(0), "{args:?} on {ROWS} long rows");
+    assert!(written > ROWS * 4_000, "{written} bytes written");
 }
 
 /// A FIFO as `--file` would hang a reader opening it, waiting for a writer: `inspect`, `diff` and

@@ -57,6 +57,13 @@ pub struct DataSpec {
     /// Pending (and some expired) invitations of each organization, cycled.
     #[serde(default)]
     pub invitations_per_org: Vec<usize>,
+    /// The time invitations are dated against, in Unix milliseconds: the pending ones were
+    /// sent in the six days before it and expire within the week after; every fourth expired
+    /// before it. `None` (every preset) is the start of the current UTC day when the dataset
+    /// is generated, so a fake started on any day serves both kinds, as a live organization
+    /// does; tests that compare timestamps fix it.
+    #[serde(default)]
+    pub invitations_as_of_ms: Option<i64>,
 }
 
 /// A skewed team-size distribution: most teams have `1..=small_max` members (smaller sizes
@@ -114,6 +121,7 @@ impl DataSpec {
             oauth_apps_per_org: vec![2, 1, 0],
             oauth_tokens_per_app: vec![3, 1],
             invitations_per_org: vec![3, 1, 0],
+            invitations_as_of_ms: None,
         }
     }
 
@@ -143,6 +151,7 @@ impl DataSpec {
             oauth_apps_per_org: vec![2, 0],
             oauth_tokens_per_app: vec![2, 1],
             invitations_per_org: vec![3, 0],
+            invitations_as_of_ms: None,
         }
     }
 
@@ -192,6 +201,7 @@ impl DataSpec {
                 (largest_members / 500).max(2),
                 (largest_members / 4_000).max(1),
             ],
+            invitations_as_of_ms: None,
         }
     }
 
@@ -900,6 +910,7 @@ impl<'a> Generator<'a> {
 
     fn invitations(&mut self, ctx: &OrgContext, org_index: usize) -> Vec<Value> {
         let count = cycled(&self.spec.invitations_per_org, org_index);
+        let as_of = self.spec.invitations_as_of_ms.unwrap_or_else(today_ms);
         (0..count)
             .map(|k| {
                 let email = self.email(&format!("new.hire{k}+invite"), &ctx.name);
@@ -907,8 +918,8 @@ impl<'a> Generator<'a> {
                 let created = match k % 4 {
                     1 => self
                         .rng
-                        .random_range(END_MS - 60 * DAY_MS..END_MS - 8 * DAY_MS),
-                    _ => self.rng.random_range(END_MS - 6 * DAY_MS..END_MS),
+                        .random_range(as_of - 60 * DAY_MS..as_of - 8 * DAY_MS),
+                    _ => self.rng.random_range(as_of - 6 * DAY_MS..as_of),
                 };
                 let recipient = match (k, self.users.len()) {
                     (0, _) | (_, 0) => Value::Null,
@@ -1009,6 +1020,15 @@ fn cycled(values: &[usize], i: usize) -> usize {
 }
 
 /// Unix milliseconds as PlanetScale writes them: `2024-03-05T17:22:10.512Z`.
+/// The start of the current UTC day, in Unix milliseconds: the same all day, so two datasets
+/// generated in one test are equal.
+fn today_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(END_MS, |d| d.as_millis() as i64);
+    now - now.rem_euclid(DAY_MS)
+}
+
 pub(crate) fn timestamp(ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),

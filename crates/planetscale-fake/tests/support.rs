@@ -24,7 +24,7 @@ pub struct Reply {
 impl Fake {
     /// The small seeded dataset with the default config.
     pub async fn small() -> Fake {
-        Fake::start(FakeConfig::new(DataSpec::small().generate())).await
+        Fake::start(FakeConfig::new(small_spec().generate())).await
     }
 
     pub async fn start(config: FakeConfig) -> Fake {
@@ -109,5 +109,14 @@ impl Reply {
             .iter()
             .map(|item| item["id"].as_str().expect("an id").to_string())
             .collect()
+    }
+}
+
+/// The small preset with its invitations dated against a fixed day (2026-08-01, the end of
+/// the generated window), so that wire snapshots hold on any day.
+pub fn small_spec() -> DataSpec {
+    DataSpec {
+        invitations_as_of_ms: Some(1_785_542_400_000),
+        ..DataSpec::small()
     }
 }
