@@ -30,14 +30,14 @@
 //!
 //! # What follows a page
 //!
-//! [`PagedList::plan`] decides from one fetched page what to fetch next ([`Plan`]):
+//! [`PagedList::plan`] decides from one fetched page what to fetch next ([`PagePlan`]):
 //!
 //! - An enqueued page leads nowhere, and an empty page ends its list.
 //! - Page 1 that announces `total_pages` enqueues pages 2 to `total_pages` at once.
 //! - Otherwise, while a page announces a `next_page`, the page after it follows in the chain.
 //!   That is always the page numbered one more: a `next_page` further ahead would skip pages, and
 //!   one that is not ahead would loop, which is an error.
-//! - [`Plan::or_next_list`] hands a chain of lists on to page 1 of the next list when a chained
+//! - [`PagePlan::or_next_list`] hands a chain of lists on to page 1 of the next list when a chained
 //!   page ends its list.
 //!
 //! # Bounds
@@ -119,7 +119,7 @@ mod walk;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
-pub use plan::{FetchedPage, Plan};
+pub use plan::{FetchedPage, PagePlan};
 pub use token::PageToken;
 
 /// The most pages a list may have unless the connector sets [`Pager::with_max_pages`]: a million

@@ -48,17 +48,17 @@ impl<T> FetchedPage<T> {
 
 /// What to fetch after a page: the next page of the chain, and pages to fetch on their own.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
+pub struct PagePlan {
     at: PageToken,
     next: Option<PageToken>,
     /// Page numbers to enqueue (empty unless `at` is page 1 and the count is known).
     enqueue: RangeInclusive<u32>,
 }
 
-impl Plan {
+impl PagePlan {
     /// Nothing follows `at`.
-    fn end(at: PageToken) -> Plan {
-        Plan {
+    fn end(at: PageToken) -> PagePlan {
+        PagePlan {
             at,
             next: None,
             enqueue: RangeInclusive::new(1, 0),
@@ -82,7 +82,7 @@ impl Plan {
     /// In a chain that walks `lists` lists one after the other: when this page ends its list
     /// and was reached by following the chain (not enqueued), the chain goes on at page 1 of the
     /// next list, if there is one.
-    pub fn or_next_list(mut self, lists: usize) -> Plan {
+    pub fn or_next_list(mut self, lists: usize) -> PagePlan {
         let following = self.at.list + 1;
         if self.next.is_none() && !self.at.enqueued && following < lists {
             self.next = Some(PageToken::first_of(following));
@@ -106,8 +106,12 @@ impl PagedList<'_> {
     /// [`ErrorKind::Internal`] when `page` announces more pages than its `total_count` fills or
     /// than [`Pager::max_pages`](super::Pager::max_pages), a `next_page` that does not move forward, or no items on page 1
     /// of a list that counts some.
-    pub fn plan<T>(&self, at: PageToken, page: &FetchedPage<T>) -> Result<Plan, ConnectorError> {
-        let end = Plan::end(at);
+    pub fn plan<T>(
+        &self,
+        at: PageToken,
+        page: &FetchedPage<T>,
+    ) -> Result<PagePlan, ConnectorError> {
+        let end = PagePlan::end(at);
         if at.enqueued {
             return Ok(end);
         }
@@ -139,7 +143,7 @@ impl PagedList<'_> {
                 )));
             }
             let last = self.within_limit(pages)?;
-            return Ok(Plan {
+            return Ok(PagePlan {
                 enqueue: RangeInclusive::new(2, last),
                 ..end
             });
@@ -165,7 +169,7 @@ impl PagedList<'_> {
                 counted(filled, "page"),
             )));
         }
-        Ok(Plan {
+        Ok(PagePlan {
             next: Some(PageToken {
                 page: self.within_limit(following)?,
                 ..at

@@ -38,7 +38,7 @@ fn enq(page: u32) -> PageToken {
 }
 
 /// The plan's next token and enqueued tokens, as the engine would get them.
-fn tokens(plan: &Plan) -> (Option<String>, Vec<String>) {
+fn tokens(plan: &PagePlan) -> (Option<String>, Vec<String>) {
     let next = plan.next().map(|t| t.to_string());
     (next, plan.enqueue().map(|t| t.to_string()).collect())
 }
