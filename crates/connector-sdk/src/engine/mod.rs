@@ -30,7 +30,7 @@ pub struct SyncOptions {
     pub workers: usize,
     /// Sync only these resource types (baton's `--sync-resource-types`); `None` or an empty list
     /// syncs all. An id that no syncer provides is an error, and so is leaving out the parent
-    /// type of a type kept (see [Partial syncs](self#partial-syncs)). Child listings of
+    /// type of a type kept (see [Partial syncs](crate::sync#partial-syncs)). Child listings of
     /// filtered-out types are skipped too.
     pub resource_types: Option<Vec<String>>,
     /// Least time between two periodic checkpoints (default 10 s, baton's).

@@ -108,9 +108,9 @@ use crate::store::{ExpandableGrant, Store, SyncType};
 /// # Warnings, retries and failures
 ///
 /// `NotFound` from a per-resource call (a child listing, entitlements, grants) is a warning: the
-/// call is skipped and the sync goes on, until the [`WarningPolicy`] says there are too many. A
+/// call is skipped and the sync goes on, until the [`WarningPolicy`](crate::WarningPolicy) says there are too many. A
 /// top-level listing that answers `NotFound` fails the sync: a 404 must never read as "empty".
-/// `Unavailable` errors are retried per [`EngineRetry`]. Any other error fails the sync.
+/// `Unavailable` errors are retried per [`EngineRetry`](crate::EngineRetry). Any other error fails the sync.
 /// A syncer can also hand back warnings of its own with a page ([`Page::warnings`](crate::Page::warnings));
 /// they are listed in the summary and do not count towards the warning policy.
 ///

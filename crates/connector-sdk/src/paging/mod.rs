@@ -20,7 +20,7 @@
 //!
 //! - `p<n>`: page `n` reached by following the list page by page (the first call of a listing,
 //!   which has no token, is `p1`);
-//! - `e<n>`: page `n` enqueued by page 1 ([`Page::enqueue`]) because page 1 announced the number
+//! - `e<n>`: page `n` enqueued by page 1 ([`Page::enqueue`](crate::Page::enqueue)) because page 1 announced the number
 //!   of pages; it is fetched on its own, concurrently with its siblings, and leads nowhere.
 //!
 //! A syncer that walks several lists in one chain of calls (every organization's members, one
@@ -48,7 +48,7 @@
 //! - The page size is taken to be the number of items on a page that is not the last one; a list
 //!   of `total_count` items then has at most `⌈total_count / page size⌉` pages. Announcing more
 //!   (`total_pages` on page 1, or a `next_page` after the last page the count allows) is an
-//!   [`ErrorKind::Internal`] error that names both figures. Announcing fewer is the API's own
+//!   [`ErrorKind::Internal`](crate::ErrorKind::Internal) error that names both figures. Announcing fewer is the API's own
 //!   statement that no more pages exist, and is followed.
 //! - No list has more than [`Pager::max_pages`] pages ([`DEFAULT_MAX_PAGES`] unless the connector
 //!   says otherwise); a list that goes on further is an error, whatever it announces.
@@ -64,10 +64,10 @@
 //! Page-numbered lists are usually offset-paged: an item added or removed after page 1 was served
 //! shifts the later pages, so one item moves across a page boundary and is never seen. Each page
 //! reports the list's `total_count`; [`PagedList::recheck`] records page 1's in the sync's
-//! [`SessionCache`] (when the list spans several pages) and compares every later page's with it.
+//! [`SessionCache`](crate::SessionCache) (when the list spans several pages) and compares every later page's with it.
 //! When they differ, the first call to notice lists the whole list again from page 1 until its
 //! pages agree on `total_count` and hold that many items (at most [`RELIST_ATTEMPTS`] times, then
-//! an [`ErrorKind::Unavailable`] error), and hands the fresh pages back; calls that notice the
+//! an [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable) error), and hands the fresh pages back; calls that notice the
 //! same change later hand back nothing. Session keys starting with `paging:` belong to this
 //! module.
 //!
