@@ -111,6 +111,16 @@ impl ValidationReport {
     }
 }
 
+impl From<Vec<Check>> for ValidationReport {
+    /// A report of these checks, with no details for scripts.
+    fn from(checks: Vec<Check>) -> Self {
+        ValidationReport {
+            checks,
+            ..Default::default()
+        }
+    }
+}
+
 /// One access checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
