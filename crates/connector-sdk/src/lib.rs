@@ -46,6 +46,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod annotations;
 mod capabilities;
 mod connector;
