@@ -48,10 +48,7 @@ impl Fake {
 
     /// `path` of the fake (a control endpoint) as JSON.
     fn get_json(&self, path: &str) -> Result<Value, String> {
-        let url = format!("{}{path}", self.url.trim_end_matches('/'));
-        let failed = |e: reqwest::Error| format!("fake {path}: {}", e.without_url());
-        let response = self.http.get(url).send().map_err(failed)?;
-        response.json().map_err(failed)
+        get_json(&self.http, &self.url, path)
     }
 
     pub(super) fn stats(&self) -> Result<Value, String> {
@@ -89,5 +86,53 @@ impl Drop for Fake {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// `path` under `base` (the fake's URL) as JSON.
+fn get_json(http: &reqwest::blocking::Client, base: &str, path: &str) -> Result<Value, String> {
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let failed = |e: reqwest::Error| format!("fake {path}: {}", e.without_url());
+    let response = http.get(url).send().map_err(failed)?;
+    response.json().map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// The fake answers its control endpoints in chunks (axum): the JSON comes back whole.
+    #[test]
+    fn control_answers_are_read_whole_from_a_chunked_body() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0; 1024];
+            let n = stream.read(&mut request).unwrap();
+            let line = String::from_utf8_lossy(&request[..n])
+                .lines()
+                .next()
+                .unwrap()
+                .to_owned();
+            stream
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                      transfer-encoding: chunked\r\nconnection: close\r\n\r\n\
+                      5\r\n{\"tot\r\n8\r\nal\": 42}\r\n0\r\n\r\n",
+                )
+                .unwrap();
+            line
+        });
+        let http = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap();
+        let stats = get_json(&http, &base, "/__fake/stats").unwrap();
+        assert_eq!(stats["total"], 42);
+        assert_eq!(server.join().unwrap(), "GET /__fake/stats HTTP/1.1");
     }
 }

@@ -382,17 +382,7 @@ pub(super) fn cargo_bench(name: &str, args: &[&str]) -> Result<Value, String> {
 pub(super) fn memory(o: &Options, out: &Path) -> Result<Value, String> {
     let mut points = Vec::new();
     for &members in &o.memory_members {
-        let args = [
-            "--preset".to_owned(),
-            "bench".to_owned(),
-            "--orgs".to_owned(),
-            "1".to_owned(),
-            "--members".to_owned(),
-            members.to_string(),
-            "--teams".to_owned(),
-            o.memory_teams.to_string(),
-        ];
-        let fake = Fake::start(&args, &["--rate-limit", "0"])?;
+        let fake = Fake::start(&one_org_args(o, members), &["--rate-limit", "0"])?;
         let file = out.join(format!("memory-{members}.c1z"));
         let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
         let grants = grant_count(&file)?;
@@ -422,17 +412,7 @@ pub(super) fn memory(o: &Options, out: &Path) -> Result<Value, String> {
 /// the changes since the previous sync), measured like a sync (wall time, peak RSS).
 pub(super) fn review(o: &Options, out: &Path) -> Result<Value, String> {
     let members = o.memory_members.iter().copied().max().unwrap_or(1_000);
-    let args = [
-        "--preset".to_owned(),
-        "bench".to_owned(),
-        "--orgs".to_owned(),
-        "1".to_owned(),
-        "--members".to_owned(),
-        members.to_string(),
-        "--teams".to_owned(),
-        o.memory_teams.to_string(),
-    ];
-    let fake = Fake::start(&args, &["--rate-limit", "0"])?;
+    let fake = Fake::start(&one_org_args(o, members), &["--rate-limit", "0"])?;
     let file = out.join(format!("review-{members}.c1z"));
     sync(&fake, &file, &["--requests-per-minute", "0"])?;
     sync_again(&fake, &file, &["--requests-per-minute", "0"])?;
@@ -472,6 +452,23 @@ pub(super) fn review(o: &Options, out: &Path) -> Result<Value, String> {
         "report_bytes": size,
         "points": points,
     }))
+}
+
+/// The fake's data for the `memory` and `review` scenarios: one organization of `members`.
+fn one_org_args(o: &Options, members: usize) -> Vec<String> {
+    let (members, teams) = (members.to_string(), o.memory_teams.to_string());
+    [
+        "--preset",
+        "bench",
+        "--orgs",
+        "1",
+        "--members",
+        &members,
+        "--teams",
+        &teams,
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 pub(super) fn bench_data_args(o: &Options) -> Vec<String> {
