@@ -7,11 +7,10 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use connector_sdk::{
-    Connector, ConnectorError, Entitlement, Grant, ListContext, MemoryStore, Metadata, Page,
-    Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, SyncOptions, Trait,
-    UserTrait,
+    Connector, ConnectorError, Entitlement, Grant, ListContext, MemoryStore, Page, Resource,
+    ResourceContext, ResourceId, ResourceSyncer, ResourceType, SyncOptions, Trait, UserTrait,
+    async_trait,
 };
 
 /// The new resource type: projects, each with a `viewer` entitlement.
@@ -88,17 +87,6 @@ struct Tiny;
 
 #[async_trait]
 impl Connector for Tiny {
-    fn metadata(&self) -> Metadata {
-        Metadata {
-            display_name: "Tiny".into(),
-            description: "Projects and their viewers".into(),
-        }
-    }
-
-    async fn validate(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
         vec![Arc::new(Users), Arc::new(Projects)]
     }

@@ -86,7 +86,7 @@ fn interop() -> Result<(), String> {
         "-p",
         "baton-planetscale",
         "-p",
-        "examples",
+        "baton-directory",
         "-p",
         "planetscale-fake",
         "--bins",

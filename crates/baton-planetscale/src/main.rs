@@ -128,18 +128,16 @@ impl Program for PlanetScale {
     }
 
     fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
-        let token = values.secret(&TOKEN)?.unwrap_or_default();
+        let token = values.require_secret(&TOKEN)?;
         let credentials = Credentials::parse(token.expose_secret())
             .map_err(|e| Error::setup("the service token is invalid", e))?;
         // Every number here is declared with its default and bounds, so it is always set.
-        let seconds = values
-            .int(&standard::HTTP_TIMEOUT_SECONDS)
-            .unwrap_or_default();
-        let budget = values.int(&RATE_LIMIT_BUDGET_MINUTES).unwrap_or_default();
-        let rpm = values.int(&REQUESTS_PER_MINUTE).unwrap_or_default();
-        let in_flight = values.int(&MAX_IN_FLIGHT).unwrap_or_default();
+        let seconds = values.require_int(&standard::HTTP_TIMEOUT_SECONDS)?;
+        let budget = values.require_int(&RATE_LIMIT_BUDGET_MINUTES)?;
+        let rpm = values.require_int(&REQUESTS_PER_MINUTE)?;
+        let in_flight = values.require_int(&MAX_IN_FLIGHT)?;
         let client = Client::builder(credentials)
-            .base_url(values.text(&API_URL).unwrap_or_default())
+            .base_url(values.require_text(&API_URL)?)
             .allow_insecure_http(values.bool(&ALLOW_INSECURE_HTTP))
             .requests_per_minute((rpm > 0).then(|| u32::try_from(rpm).unwrap_or(u32::MAX)))
             .max_in_flight(usize::try_from(in_flight).unwrap_or(usize::MAX))
@@ -165,14 +163,18 @@ impl Program for PlanetScale {
         )))
     }
 
-    fn describe(&self) -> Box<dyn Connector> {
+    fn describe(&self) -> Result<Box<dyn Connector>> {
         // Credentials of the right shape that are never sent: describing needs no request.
-        let credentials = Credentials::parse("describe:offline").expect("a valid placeholder");
+        let credentials = Credentials::parse("describe:offline")
+            .map_err(|e| Error::setup("the placeholder service token is invalid", e))?;
         let client = Client::builder(credentials)
             .build()
-            .expect("the default URL is valid");
+            .map_err(|e| Error::setup("the default PlanetScale API settings are invalid", e))?;
         // Every optional part, so that capabilities name every resource type.
-        Box::new(PlanetScaleConnector::with_options(client, Options::all()))
+        Ok(Box::new(PlanetScaleConnector::with_options(
+            client,
+            Options::all(),
+        )))
     }
 }
 

@@ -49,6 +49,8 @@
 //! expandable grants as baton does: the `GrantExpandable` annotation moved out of the grant's blob
 //! into the `expansion` column, with `needs_expansion` set.
 
+#![warn(missing_docs)]
+
 mod cap;
 mod clock;
 mod container;
@@ -72,6 +74,7 @@ mod review;
 mod schema;
 mod snapshot;
 mod sql;
+mod sync;
 mod sync_stats;
 mod worker;
 mod working;
@@ -95,4 +98,5 @@ pub use reader::{
 };
 pub use review::{Held, ReviewRow, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};
+pub use sync::{SyncError, sync_into_file};
 pub use writer::{C1zWriter, WriterOptions};

@@ -177,6 +177,7 @@ pub enum InspectCommand {
         /// Only resources of this type (its id or name).
         #[arg(short = 't', long, value_name = "TYPE")]
         resource_type: Option<String>,
+        /// Credential filters: `--no-expiry`, `--unused-days`.
         #[command(flatten)]
         credentials: CredentialFilters,
     },

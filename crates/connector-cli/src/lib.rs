@@ -34,6 +34,8 @@
 //!
 //! See [`Program`] for a complete example.
 
+#![warn(missing_docs)]
+
 mod cli;
 pub mod commands;
 mod error;

@@ -1,8 +1,14 @@
 //! [`Program`]: what a connector tells this crate about itself, once.
 
-use connector_sdk::Connector;
+use std::sync::Arc;
 
-use crate::error::Result;
+use connector_sdk::{
+    Check, Connector, ConnectorError, Metadata, ResourceSyncer, Usage, ValidationReport,
+    async_trait,
+};
+
+use crate::error::{Error, Result};
+use crate::settings::standard::STANDARD;
 use crate::settings::{Setting, Values};
 
 /// Names and help texts of a connector program.
@@ -51,11 +57,8 @@ pub struct About {
 ///         vec![TOKEN]
 ///     }
 ///     fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
-///         let _token = values.secret(&TOKEN)?;
+///         let _token = values.require_secret(&TOKEN)?;
 ///         todo_build_the_connector()
-///     }
-///     fn describe(&self) -> Box<dyn Connector> {
-///         todo_build_the_connector().unwrap()
 ///     }
 /// }
 /// # fn todo_build_the_connector() -> Result<Box<dyn Connector>> { unreachable!() }
@@ -78,5 +81,86 @@ pub trait Program: Send + Sync {
 
     /// A connector that describes itself — its resource types for help, the config schema and
     /// `capabilities` — built without credentials or settings, and never asked to sync.
-    fn describe(&self) -> Box<dyn Connector>;
+    ///
+    /// The default is [`connector`](Self::connector) built from every setting at its default
+    /// and a required one without a default empty (`""`, 0): override it when building from
+    /// those fails (a credential checked for shape), or when the connector's resource types
+    /// depend on its settings (describe them all).
+    fn describe(&self) -> Result<Box<dyn Connector>> {
+        let settings: Vec<Setting> = self
+            .settings()
+            .into_iter()
+            .chain(STANDARD.iter().copied())
+            .collect();
+        self.connector(&Values::describing(&settings)?)
+            .map_err(|e| {
+                Error::Config(format!(
+                    "the connector cannot be described without settings ({e}): the program must \
+                 implement Program::describe"
+                ))
+            })
+    }
+}
+
+/// The connector `program` builds from `values`, named by the program's [`About`] where it
+/// does not name itself ([`Connector::metadata`] empty): what a baton host is told it serves.
+pub(crate) fn connector(program: &dyn Program, values: &Values) -> Result<Box<dyn Connector>> {
+    let connector = program.connector(values)?;
+    let own = connector.metadata();
+    if !own.display_name.is_empty() && !own.description.is_empty() {
+        return Ok(connector);
+    }
+    let about = program.about();
+    let or = |own: String, about: &str| {
+        if own.is_empty() {
+            about.to_owned()
+        } else {
+            own
+        }
+    };
+    let description = match about.description {
+        "" => about.summary,
+        description => description,
+    };
+    let metadata = Metadata {
+        display_name: or(own.display_name, about.display_name),
+        description: or(own.description, description),
+    };
+    Ok(Box::new(Named {
+        connector,
+        metadata,
+    }))
+}
+
+/// A connector with the name and description its program gives it.
+struct Named {
+    connector: Box<dyn Connector>,
+    metadata: Metadata,
+}
+
+#[async_trait]
+impl Connector for Named {
+    fn metadata(&self) -> Metadata {
+        self.metadata.clone()
+    }
+
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        self.connector.validate().await
+    }
+
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        self.connector.syncers()
+    }
+
+    async fn report(&self) -> Result<ValidationReport, ConnectorError> {
+        self.connector.report().await
+    }
+
+    async fn report_provisioning(&self) -> Result<Vec<Check>, ConnectorError> {
+        self.connector.report_provisioning().await
+    }
+
+    fn usage(&self) -> Option<Usage> {
+        self.connector.usage()
+    }
 }

@@ -27,6 +27,8 @@
 //! [`subprocess`] is baton's way of running a connector as a child process (the listener inherited
 //! as a file descriptor, the TLS material on standard input).
 
+#![warn(missing_docs)]
+
 mod inherited;
 mod server;
 pub mod status;

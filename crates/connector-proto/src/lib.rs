@@ -7,6 +7,8 @@
 //! cannot tell an absent message from an empty one. Annotations the model has no variant for, and
 //! typed ones carrying fields the model cannot hold, travel verbatim.
 
+#![warn(missing_docs)]
+
 pub mod pb;
 
 use prost::Message;

@@ -19,27 +19,35 @@ pub struct Metadata {
 }
 
 /// A connector: everything the engine needs to sync one system.
+///
+/// Only [`syncers`](Self::syncers) must be written. A connector that checks its credentials
+/// implements [`report`](Self::report) (each access checked), and [`validate`](Self::validate)
+/// follows from it; its name and description come from [`metadata`](Self::metadata), or, left
+/// out, from the program that runs it (`connector-cli` fills them from its `About`).
 #[async_trait]
 pub trait Connector: Send + Sync {
-    /// Name and description.
-    fn metadata(&self) -> Metadata;
+    /// Name and description. The default is empty: whoever runs the connector names it (the
+    /// program's `About` in `connector-cli`).
+    fn metadata(&self) -> Metadata {
+        Metadata::default()
+    }
 
     /// Checks credentials and access before any sync; an error here stops the sync before it
-    /// writes anything.
-    async fn validate(&self) -> Result<(), ConnectorError>;
+    /// writes anything. The default is [`report`](Self::report)'s
+    /// [`verdict`](ValidationReport::verdict): an error when a check is missing.
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        self.report().await?.verdict()
+    }
 
     /// One syncer per resource type, in the order the engine lists them.
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>>;
 
     /// What a person checking the credentials wants to see: each access checked, where, and
-    /// whether the credentials have it. The default runs [`validate`](Self::validate) and
-    /// reports it as one check.
+    /// whether the credentials have it. The default checks nothing (an empty report): a
+    /// connector with credentials to check implements this, and [`validate`](Self::validate)
+    /// follows from it.
     async fn report(&self) -> Result<ValidationReport, ConnectorError> {
-        self.validate().await?;
-        Ok(ValidationReport {
-            checks: vec![Check::ok(self.metadata().display_name, "credentials", "")],
-            ..Default::default()
-        })
+        Ok(ValidationReport::default())
     }
 
     /// The checks of what provisioning needs — each write access, where, and whether the
@@ -100,6 +108,16 @@ impl ValidationReport {
             message.push_str(&first.remedy);
         }
         Err(ConnectorError::new(ErrorKind::PermissionDenied, message))
+    }
+}
+
+impl From<Vec<Check>> for ValidationReport {
+    /// A report of these checks, with no details for scripts.
+    fn from(checks: Vec<Check>) -> Self {
+        ValidationReport {
+            checks,
+            ..Default::default()
+        }
     }
 }
 

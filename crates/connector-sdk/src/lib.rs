@@ -9,10 +9,9 @@
 //! ```
 //! use std::sync::Arc;
 //!
-//! use async_trait::async_trait;
 //! use connector_sdk::{
-//!     Connector, ConnectorError, ListContext, MemoryStore, Metadata, Page, Resource,
-//!     ResourceSyncer, ResourceType, SyncOptions,
+//!     Connector, ConnectorError, ListContext, MemoryStore, Page, Resource, ResourceSyncer,
+//!     ResourceType, SyncOptions, async_trait,
 //! };
 //!
 //! struct Projects;
@@ -32,12 +31,6 @@
 //!
 //! #[async_trait]
 //! impl Connector for Demo {
-//!     fn metadata(&self) -> Metadata {
-//!         Metadata { display_name: "Demo".into(), description: "A demo".into() }
-//!     }
-//!     async fn validate(&self) -> Result<(), ConnectorError> {
-//!         Ok(())
-//!     }
 //!     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
 //!         vec![Arc::new(Projects)]
 //!     }
@@ -53,10 +46,12 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod annotations;
 mod capabilities;
 mod connector;
-pub mod engine;
+mod engine;
 mod error;
 pub mod ids;
 mod memory;
@@ -94,6 +89,10 @@ pub use session::SessionCache;
 pub use store::{ExpandableGrant, Store, StorePage, SyncStart, SyncType};
 pub use syncer::{CallContext, GetContext, ListContext, Page, ResourceContext, ResourceSyncer};
 pub use value::{Profile, Value};
+
+/// Re-exported so that a connector implements [`ResourceSyncer`] and [`Connector`] with
+/// `#[connector_sdk::async_trait]`, without a dependency of its own on `async-trait`.
+pub use async_trait::async_trait;
 
 /// Re-exported so connectors can name the cancellation type without depending on tokio-util.
 pub use tokio_util::sync::CancellationToken;

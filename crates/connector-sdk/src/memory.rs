@@ -106,12 +106,14 @@ impl MemoryStore {
     /// Makes every `put_*` call after the next `n` ones fail, as if the process had died there:
     /// what was checkpointed stays, and the next sync resumes from it. `fail_after_puts(0)`
     /// fails the very next write.
+    #[cfg(feature = "testing")]
     pub fn fail_after_puts(&self, n: u64) {
         let mut contents = self.lock();
         contents.fail_after_puts = Some(contents.puts + n);
     }
 
     /// Lets writes succeed again after [`fail_after_puts`](Self::fail_after_puts).
+    #[cfg(feature = "testing")]
     pub fn clear_failure(&self) {
         self.lock().fail_after_puts = None;
     }

@@ -149,6 +149,12 @@ impl ResourceType {
         }
     }
 
+    /// The id of this type's resource `resource`: how a grant names its principal without
+    /// building the principal's [`Resource`].
+    pub fn id_of(&self, resource: impl Into<String>) -> ResourceId {
+        ResourceId::new(self.id.clone(), resource)
+    }
+
     /// Sets the description.
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();

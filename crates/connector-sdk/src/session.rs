@@ -26,7 +26,7 @@ struct SessionState {
 
 impl SessionCache {
     /// A cache pre-filled with `entries` (from a resumed sync's store).
-    pub fn from_entries(entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+    pub(crate) fn from_entries(entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
         let entries = entries
             .into_iter()
             .map(|(k, v)| (k, Arc::from(v)))
@@ -76,7 +76,7 @@ impl SessionCache {
     }
 
     /// The entries written since the last call, for the engine to persist at a checkpoint.
-    pub fn take_dirty(&self) -> Vec<(String, Vec<u8>)> {
+    pub(crate) fn take_dirty(&self) -> Vec<(String, Vec<u8>)> {
         let mut state = self.lock();
         let mut keys = std::mem::take(&mut state.dirty);
         keys.sort();

@@ -99,6 +99,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod cache;
 mod connector;
 mod provision;

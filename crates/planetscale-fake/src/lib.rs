@@ -31,6 +31,8 @@
 //! Control endpoints (no auth): `GET /__fake/requests`, `DELETE /__fake/requests`,
 //! `GET /__fake/stats`, `PUT /__fake/faults`, `PUT /__fake/rate-limit`, `GET /__fake/dataset`.
 
+#![warn(missing_docs)]
+
 mod api;
 mod config;
 mod control;

@@ -27,7 +27,7 @@ use crate::settings::{Layer, Setting, Values, schema};
 /// process environment and the config file.
 pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsString>) -> Result<()> {
     let about = program.about();
-    let describe = program.describe();
+    let describe = program.describe()?;
     let resource_types: Vec<String> = describe
         .syncers()
         .iter()

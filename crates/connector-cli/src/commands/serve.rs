@@ -34,7 +34,7 @@ pub(crate) async fn main(
         None => own_tls(args)?,
     };
     values.check_required(&program.settings())?;
-    let connector: Arc<dyn Connector> = Arc::from(program.connector(values)?);
+    let connector: Arc<dyn Connector> = Arc::from(crate::program::connector(program, values)?);
     let options = Options {
         provisioning: settings.provisioning,
     };

@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use c1z::{C1zWriter, WriterOptions};
+use c1z::WriterOptions;
 use connector_sdk::{
     CancellationToken, Connector, Observer, SyncOptions, SyncSummary, SyncType, Usage,
 };
 use serde_json::json;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, Table};
 use crate::program::Program;
 use crate::progress::Progress;
@@ -34,21 +34,18 @@ pub struct SyncReport {
 }
 
 /// Syncs `connector` into `settings.file` (the command's work, without signal handling or
-/// printing): the library call for embedders. `cancel` stops it at the next safe point, after a
-/// checkpoint, with [`Error::Cancelled`](crate::Error::Cancelled).
+/// printing): [`c1z::sync_into_file`] under the CLI's settings, for embedders that hold them. `cancel` stops it at the next safe point, after a
+/// checkpoint, with [`Error::Cancelled`].
 pub async fn run(
     connector: &dyn Connector,
     settings: &Settings,
     cancel: CancellationToken,
     observer: Option<Arc<dyn Observer>>,
 ) -> Result<SyncReport> {
-    let store = C1zWriter::open(
-        &settings.file,
-        WriterOptions {
-            keep_syncs: settings.keep_syncs,
-            ..Default::default()
-        },
-    )?;
+    let writer = WriterOptions {
+        keep_syncs: settings.keep_syncs,
+        ..Default::default()
+    };
     let options = SyncOptions {
         workers: settings.workers,
         resource_types: settings.resource_types.clone(),
@@ -58,7 +55,12 @@ pub async fn run(
         observer,
         ..Default::default()
     };
-    let summary = connector_sdk::sync(connector, &store, options).await?;
+    let summary = c1z::sync_into_file(connector, &settings.file, writer, options)
+        .await
+        .map_err(|e| match e {
+            c1z::SyncError::File(e) => Error::from(e),
+            c1z::SyncError::Sync(e) => Error::from(e),
+        })?;
     Ok(SyncReport {
         file: settings.file.clone(),
         summary,

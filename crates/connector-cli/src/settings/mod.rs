@@ -407,6 +407,42 @@ impl Values {
         }
     }
 
+    /// The value of a text setting that always has one (required, or declared with a
+    /// default); when none was given, the error saying how to set it.
+    pub fn require_text(&self, setting: &Setting) -> Result<&str> {
+        self.text(setting).ok_or_else(|| missing(setting))
+    }
+
+    /// The value of a whole-number setting that always has one (required, or declared with a
+    /// default); when none was given, the error saying how to set it.
+    pub fn require_int(&self, setting: &Setting) -> Result<u64> {
+        self.int(setting).ok_or_else(|| missing(setting))
+    }
+
+    /// The value of a required secret, read from its file (or standard input) if one was
+    /// named; when none was given, the error saying how to set it.
+    pub fn require_secret(&self, setting: &Setting) -> Result<SecretString> {
+        self.secret(setting)?.ok_or_else(|| missing(setting))
+    }
+
+    /// What a connector is described with (the default of `Program::describe`): every setting
+    /// at its default, and one that is required without a default empty (0, `false`).
+    pub(crate) fn describing(settings: &[Setting]) -> Result<Values> {
+        let mut values = Values::resolve(settings, &[])?.values;
+        for setting in settings.iter().filter(|s| s.required) {
+            values
+                .entry(setting.name)
+                .or_insert_with(|| match setting.kind {
+                    Kind::Text => Value::Text(String::new()),
+                    Kind::Bool => Value::Bool(false),
+                    Kind::Int => Value::Int(0),
+                    Kind::List => Value::List(Vec::new()),
+                    Kind::Secret => Value::Secret(SecretString::default()),
+                });
+        }
+        Ok(Values { values })
+    }
+
     /// Whether a required setting has no value.
     pub(crate) fn check_required(&self, settings: &[Setting]) -> Result<()> {
         match settings

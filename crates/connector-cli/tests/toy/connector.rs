@@ -106,14 +106,6 @@ impl Program for Toy {
             }),
         }))
     }
-
-    fn describe(&self) -> Box<dyn Connector> {
-        Box::new(ToyConnector {
-            token: false,
-            deny: false,
-            data: Arc::default(),
-        })
-    }
 }
 
 #[derive(Debug, Default)]

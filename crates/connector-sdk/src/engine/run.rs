@@ -25,8 +25,105 @@ use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
 use crate::store::{ExpandableGrant, Store, SyncType};
 
-/// Syncs `connector` into `store`. See the [module docs](crate::engine) for the order, the
-/// checks, the warning policy, retries, checkpoints and resume.
+/// Syncs `connector` into `store`: walks it in baton's order and writes what it finds.
+///
+/// # Order
+///
+/// 1. `connector.validate()`; an error stops the sync before the store is touched.
+/// 2. Resource types, in the order `connector.syncers()` returns them.
+/// 3. Resources. For each type in that order, its top-level listing (`parent: None`) runs to the
+///    last page; then the child listings announced by
+///    [`Annotation::ChildResourceType`](crate::Annotation::ChildResourceType) on its resources
+///    run (recursively, many parents at once); then the next type starts. As in baton, *every*
+///    type gets a top-level `list` call, including types that only exist under a parent: such a
+///    syncer returns an empty last page when `ListContext::parent` is `None`.
+/// 4. Static entitlements, one call chain per type.
+/// 5. Entitlements, one call chain per stored resource (`Store::resources`), many at once.
+/// 6. Grants, likewise.
+/// 7. Grant expansion, when a grant carries
+///    [`Annotation::GrantExpandable`](crate::Annotation::GrantExpandable) and
+///    [`SyncOptions::expand_grants`] is on (the default): holders of the source entitlements
+///    get grants of the expandable grant's entitlement, as baton's syncer gives them; see
+///    below. No connector call is made.
+///
+/// Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
+/// are left out of the matching phases.
+///
+/// # Partial syncs
+///
+/// A sync restricted by [`SyncOptions::resource_types`] to some of the connector's types is
+/// started with [`SyncType::Partial`](crate::SyncType) (baton's `partial`), so that readers do not
+/// take the types it leaves out for removed; otherwise it is `Full`. Before the store is touched,
+/// the filter is checked for child types whose parent type it leaves out (which would sync
+/// none of them): the first page of each selected type's top-level listing is asked for, and a
+/// selected type with no top-level resources that no selected parent announces is looked for
+/// under the left-out types; if one announces it, the sync fails with
+/// [`Error::InvalidOptions`](crate::Error::InvalidOptions) naming the types to add. This costs
+/// at most two calls per resource type, only in a partial sync.
+///
+/// # Concurrency
+///
+/// Independent calls run at the same time, at most [`SyncOptions::workers`] of them: the child
+/// listings of many parents, the entitlements and grants of many resources, and the tokens a page
+/// hands back in [`Page::enqueue`](crate::Page::enqueue), each of which becomes an independent
+/// sibling call. The pages of one call chain are fetched one after the other.
+///
+/// # Checks
+///
+/// The sync fails with [`Error::Contract`](crate::Error::Contract) when the connector breaks the
+/// contract: two syncers for one resource type id, a page token returned unchanged, a resource of
+/// another type than its syncer's, a resource lacking a trait its type requires, a child resource
+/// type no syncer provides, a grant whose principal is of a type no syncer provides, or a grant
+/// whose entitlement no entitlements call returned. A grant whose principal is of a synced type
+/// but was never listed is only a *warning* (baton's ingestion invariants only warn by default,
+/// and a user who joins between the user listing and the membership listing is normal on a live
+/// system); such warnings do not count towards the warning policy.
+///
+/// # Grant expansion
+///
+/// A grant of entitlement D to principal P with `GrantExpandable { entitlement_ids: [S…],
+/// shallow, resource_type_ids }` means that whoever holds a source S also holds D; each S must
+/// be an entitlement of P (e.g. the `member` entitlement of a group granted a role), else the
+/// sync fails with [`Error::Contract`](crate::Error::Contract). Sources and destinations form a
+/// graph; each cycle in it is collapsed into one node, whose entitlements then share their
+/// incoming and outgoing edges but do not expand into each other, and the graph is expanded
+/// level by level, sources before what they reach. More levels than
+/// [`SyncOptions::max_expansion_depth`] fail the sync with
+/// [`Error::Expansion`](crate::Error::Expansion). An entitlement id that no entitlement has is
+/// dropped with a warning.
+///
+/// Expanding S → D gives every holder of S (only direct holders when `shallow`, only principals
+/// of `resource_type_ids` when given) a grant of D: a new one with baton's id
+/// `<D>:<principal type>:<principal id>`, D's entitlement, a `GrantImmutable` annotation and
+/// `sources = {S: direct}`; or, when the holder already has one, S merged into its `sources`
+/// (with D itself, as direct, in a grant that had none). A grant of S is *direct* when it has
+/// no `sources` or they name S. The expansion reads and writes through the [`Store`](crate::Store)
+/// a page at a time, so the grants are never all in memory.
+///
+/// A host that expands grants itself (as ConductorOne does for connectors in service mode)
+/// turns [`SyncOptions::expand_grants`] off; the grants are stored with their
+/// `GrantExpandable` as always (in a `.c1z`, in the `expansion` column with `needs_expansion`
+/// set).
+///
+/// # Warnings, retries and failures
+///
+/// `NotFound` from a per-resource call (a child listing, entitlements, grants) is a warning: the
+/// call is skipped and the sync goes on, until the [`WarningPolicy`](crate::WarningPolicy) says there are too many. A
+/// top-level listing that answers `NotFound` fails the sync: a 404 must never read as "empty".
+/// `Unavailable` errors are retried per [`EngineRetry`](crate::EngineRetry). Any other error fails the sync.
+/// A syncer can also hand back warnings of its own with a page ([`Page::warnings`](crate::Page::warnings));
+/// they are listed in the summary and do not count towards the warning policy.
+///
+/// # Checkpoints and resume
+///
+/// The engine's pending work (phase, queued calls with their page tokens, calls in flight with
+/// their current tokens, the expansion's step and page token) is saved as JSON through `Store::checkpoint` at most every
+/// [`SyncOptions::checkpoint_interval`], at every phase end, on cancellation and (best effort) when
+/// the sync fails. Before each checkpoint all buffered writes are flushed and the session cache's
+/// new entries are saved, so neither the data nor the session is ever older than the checkpoint.
+/// When `Store::begin_sync` returns a checkpoint, the sync resumes from it: calls that completed
+/// before the checkpoint are not made again, calls in flight at the time are replayed from their
+/// page token (writes are upserts, so replaying is harmless).
 ///
 /// # Errors
 ///

@@ -1,5 +1,6 @@
 //! `baton-directory`, the second connector, end to end as a process: sync a directory, edit it,
-//! sync again, then `inspect`, `diff` and `report` the result.
+//! sync again, then `inspect`, `diff` and `report` the result; and the connector itself against
+//! `connector_sdk::testing`'s conformance checks.
 
 use std::path::Path;
 
@@ -120,4 +121,37 @@ fn a_missing_directory_fails_validation_clearly() {
     let out = directory(dir.path()).arg("validate").assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("data/users.json"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_connector_passes_the_sdk_conformance_checks() {
+    use baton_directory::Directory;
+    use connector_cli::{Program, Values};
+
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "users.json",
+        json!([
+            { "id": "ann", "name": "Ann", "email": "ann@example.com" },
+            { "id": "bob", "name": "Bob", "email": "bob@example.com" },
+        ]),
+    );
+    write(
+        dir.path(),
+        "groups/eng.json",
+        json!({ "name": "Engineering", "members": ["ann", "bob"], "owners": ["ann"] }),
+    );
+    write(dir.path(), "groups/ops.json", json!({ "name": "Ops" }));
+    let path = dir.path().to_str().unwrap();
+    let values = Values::from_pairs(&Directory.settings(), [("directory", path)]).unwrap();
+    let connector = Directory.connector(&values).unwrap();
+    let report = connector_sdk::testing::check_conformance(connector.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.resources, report.entitlements, report.grants),
+        (4, 4, 3),
+        "{report}"
+    );
 }

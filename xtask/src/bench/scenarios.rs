@@ -1,189 +1,19 @@
-//! `cargo xtask bench`: the performance harness (BENCHMARKS.md explains the scenarios).
-//!
-//! Everything runs as separate processes, as in production: `planetscale-fake` serves the API,
-//! `baton-planetscale` syncs it. Each figure is a ratio against a bound computed or measured in
-//! the same run, so it holds on a noisy shared machine. Results go to stdout, one line a
-//! scenario, and to `target/bench/results.json`.
+//! The scenarios, one function each (BENCHMARKS.md explains them), and what they read back
+//! from the files a sync writes.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{cargo, run as run_cmd, target_dir};
-
-/// The token every benchmark uses; the fake accepts it by default.
-const TOKEN: &str = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001";
-
-struct Options {
-    quick: bool,
-    scenarios: Vec<String>,
-    /// Members of the largest organization in the request/latency/rate/storm scenarios.
-    members: usize,
-    teams: usize,
-    store_grants: usize,
-    /// Groups of the `expand` scenario's directory (about 1,500 expanded grants a group).
-    expand_groups: usize,
-    memory_members: Vec<usize>,
-    memory_teams: usize,
-    latency_ms: u64,
-    /// Members and teams of the largest organization in `storm-bare` and `shared`.
-    storm_bare_size: (usize, usize),
-    shared_size: (usize, usize),
-}
-
-impl Options {
-    fn parse(args: &[String]) -> Result<Self, String> {
-        let quick = args.iter().any(|a| a == "--quick");
-        let mut o = if quick {
-            Options {
-                quick,
-                scenarios: Vec::new(),
-                members: 600,
-                teams: 24,
-                store_grants: 20_000,
-                expand_groups: 20,
-                memory_members: vec![500, 1_000],
-                memory_teams: 20,
-                latency_ms: 5,
-                storm_bare_size: (300, 10),
-                shared_size: (300, 10),
-            }
-        } else {
-            Options {
-                quick,
-                scenarios: Vec::new(),
-                members: 20_000,
-                teams: 800,
-                store_grants: 1_000_000,
-                expand_groups: 720,
-                memory_members: vec![25_000, 50_000, 100_000],
-                memory_teams: 2_000,
-                latency_ms: 30,
-                storm_bare_size: (3_000, 150),
-                shared_size: (10_000, 400),
-            }
-        };
-        let mut it = args.iter();
-        while let Some(arg) = it.next() {
-            let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
-            match arg.as_str() {
-                "--quick" => {}
-                "--scenarios" => {
-                    o.scenarios = value("--scenarios")?
-                        .split(',')
-                        .map(str::to_owned)
-                        .collect()
-                }
-                "--members" => o.members = number(&value("--members")?)?,
-                "--teams" => o.teams = number(&value("--teams")?)?,
-                "--store-grants" => o.store_grants = number(&value("--store-grants")?)?,
-                "--expand-groups" => o.expand_groups = number(&value("--expand-groups")?)?,
-                "--memory-members" => {
-                    o.memory_members = value("--memory-members")?
-                        .split(',')
-                        .map(number)
-                        .collect::<Result<_, _>>()?
-                }
-                other => return Err(format!("unknown bench option `{other}`")),
-            }
-        }
-        if o.scenarios.is_empty() {
-            o.scenarios = [
-                "requests",
-                "requests-opt-ins",
-                "latency",
-                "rate",
-                "storm",
-                "store",
-                "expand",
-                "memory",
-                "storm-bare",
-                "shared",
-                "grpc",
-                "review",
-            ]
-            .map(str::to_owned)
-            .to_vec();
-        }
-        Ok(o)
-    }
-}
-
-fn number(s: &str) -> Result<usize, String> {
-    s.replace('_', "")
-        .parse()
-        .map_err(|_| format!("`{s}` is not a whole number"))
-}
-
-pub fn run(args: &[String]) -> Result<(), String> {
-    let options = Options::parse(args)?;
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "planetscale-fake",
-        "-p",
-        "baton-planetscale",
-    ]))?;
-    let out_dir = target_dir().join("bench");
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
-
-    let mut results = BTreeMap::new();
-    let mut baseline: Option<PathBuf> = None;
-    let started = Instant::now();
-    for scenario in &options.scenarios {
-        let scenario_started = Instant::now();
-        let mut result = match scenario.as_str() {
-            "requests" => {
-                let (result, file) = requests(&options, &out_dir)?;
-                baseline = Some(file);
-                result
-            }
-            "requests-opt-ins" => requests_opt_ins(&options, &out_dir)?,
-            "latency" => latency(&options, &out_dir)?,
-            "rate" => rate(&options, &out_dir)?,
-            "storm" => storm(&options, &out_dir, baseline.as_deref())?,
-            "storm-bare" => quota(&options, &out_dir, &STORM_BARE)?,
-            "shared" => quota(&options, &out_dir, &SHARED)?,
-            "store" => store(&options)?,
-            "expand" => expand(&options)?,
-            "memory" => memory(&options, &out_dir)?,
-            "grpc" => grpc(&options, &out_dir)?,
-            "review" => review(&options, &out_dir)?,
-            other => return Err(format!("unknown scenario `{other}`")),
-        };
-        let took = scenario_started.elapsed().as_secs_f64();
-        result["scenario_s"] = json!(took);
-        println!(
-            "{scenario:>10}: {} [{took:.0} s]",
-            result["line"].as_str().unwrap_or_default()
-        );
-        results.insert(scenario.clone(), result);
-    }
-    let total = started.elapsed().as_secs_f64();
-    println!("all scenarios: {total:.0} s");
-    let report = json!({
-        "quick": options.quick,
-        "total_s": total,
-        "machine": machine(),
-        "scenarios": results,
-    });
-    let path = out_dir.join("results.json");
-    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    println!("results: {}", path.display());
-    Ok(())
-}
+use super::fake::Fake;
+use super::sampling::{SyncRun, measured, sync, sync_again};
+use super::{Options, TOKEN, release_bin};
+use crate::util::cargo;
 
 /// Scenario 1: requests made against the minimum the API allows.
-fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), String> {
+pub(super) fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), String> {
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
     let file = out.join("requests.c1z");
     let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
@@ -192,7 +22,7 @@ fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), String> {
 }
 
 /// The flags of every optional part of a sync.
-const OPT_INS: [&str; 4] = [
+pub(super) const OPT_INS: [&str; 4] = [
     "--planetscale-list-databases",
     "--planetscale-sync-service-tokens",
     "--planetscale-sync-oauth-applications",
@@ -201,7 +31,7 @@ const OPT_INS: [&str; 4] = [
 
 /// Scenario 1b: scenario 1 with every optional part on (every database, service tokens, some
 /// listed without their accesses, OAuth applications and their tokens, invitations).
-fn requests_opt_ins(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn requests_opt_ins(o: &Options, out: &Path) -> Result<Value, String> {
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
     let mut args = vec!["--requests-per-minute", "0"];
     args.extend(OPT_INS);
@@ -210,7 +40,7 @@ fn requests_opt_ins(o: &Options, out: &Path) -> Result<Value, String> {
 }
 
 /// Requests made against the formula's minimum, with or without the optional parts.
-fn requests_result(fake: &Fake, sync: &SyncRun, opt_ins: bool) -> Result<Value, String> {
+pub(super) fn requests_result(fake: &Fake, sync: &SyncRun, opt_ins: bool) -> Result<Value, String> {
     let minimum = fake.minimum_requests(opt_ins)?;
     let made = fake.total_requests()?;
     let ratio = made as f64 / minimum as f64;
@@ -226,7 +56,7 @@ fn requests_result(fake: &Fake, sync: &SyncRun, opt_ins: bool) -> Result<Value, 
 
 /// Scenario 2: with 30 ms per request and no rate limit, wall time against perfect overlap.
 /// Grant expansion, local work that no concurrency of requests hides, is scenario 9's.
-fn latency(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn latency(o: &Options, out: &Path) -> Result<Value, String> {
     let latency = o.latency_ms.to_string();
     let fake = Fake::start(
         &bench_data_args(o),
@@ -254,7 +84,7 @@ fn latency(o: &Options, out: &Path) -> Result<Value, String> {
 }
 
 /// Scenario 3: the fake allows 3,000 a minute and the client is set to the same.
-fn rate(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn rate(o: &Options, out: &Path) -> Result<Value, String> {
     let rpm = 3_000;
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", &rpm.to_string()])?;
     let sync = sync(
@@ -279,7 +109,7 @@ fn rate(o: &Options, out: &Path) -> Result<Value, String> {
 
 /// Scenario 4: the client asks for twice what the fake allows; the sync must still complete,
 /// with the same content as scenario 1, near the fake's rate.
-fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, String> {
+pub(super) fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, String> {
     let (server_rpm, client_rpm) = (600, 1_200);
     let fake = Fake::start(
         &bench_data_args(o),
@@ -318,7 +148,7 @@ fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<Value, Stri
 /// serve` on the same data as scenario 1: the requests are still the formula's minimum, the wall
 /// time within 1.25x our own engine's (same worker count), the content the same. Skipped without
 /// Go.
-fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
     if !crate::util::has("go", "version") {
         let line = "skipped: Go is not installed".to_owned();
         return Ok(json!({"line": line, "skipped": true}));
@@ -375,7 +205,7 @@ fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
 }
 
 /// The first line `child` prints on its standard output.
-fn first_line(child: &mut Child, name: &str) -> Result<String, String> {
+pub(super) fn first_line(child: &mut Child, name: &str) -> Result<String, String> {
     let stdout = child
         .stdout
         .take()
@@ -391,7 +221,7 @@ fn first_line(child: &mut Child, name: &str) -> Result<String, String> {
 }
 
 /// A server quota as PlanetScale really enforces it: 429 without `Retry-After`.
-struct Quota {
+pub(super) struct Quota {
     name: &'static str,
     /// The token's quota, and how the fake counts it.
     server_rpm: u32,
@@ -409,7 +239,7 @@ impl Quota {
 }
 
 /// Scenario 7: 120 a minute (a token bucket with a burst of 12), no `Retry-After`.
-const STORM_BARE: Quota = Quota {
+pub(super) const STORM_BARE: Quota = Quota {
     name: "storm-bare",
     server_rpm: 120,
     model: "token-bucket",
@@ -419,7 +249,7 @@ const STORM_BARE: Quota = Quota {
 
 /// Scenario 8: 600 in any rolling minute, no `Retry-After`, half of it taken by another consumer
 /// of the same token.
-const SHARED: Quota = Quota {
+pub(super) const SHARED: Quota = Quota {
     name: "shared",
     server_rpm: 600,
     model: "rolling-minute",
@@ -430,7 +260,7 @@ const SHARED: Quota = Quota {
 /// Scenarios 7 and 8: the client at its defaults against a quota that answers 429 without
 /// saying when to come back. The sync must complete with the content of an unthrottled sync of
 /// the same data, near the rate the quota leaves it, meeting few 429s.
-fn quota(o: &Options, out: &Path, quota: &Quota) -> Result<Value, String> {
+pub(super) fn quota(o: &Options, out: &Path, quota: &Quota) -> Result<Value, String> {
     let (members, teams) = (quota.size)(o);
     let data = [
         "--preset".to_owned(),
@@ -496,7 +326,7 @@ fn quota(o: &Options, out: &Path, quota: &Quota) -> Result<Value, String> {
 }
 
 /// Scenario 5: the `.c1z` writer against plain rusqlite, in one process (the c1z crate's bench).
-fn store(o: &Options) -> Result<Value, String> {
+pub(super) fn store(o: &Options) -> Result<Value, String> {
     let mut value = cargo_bench("store", &["--grants", &o.store_grants.to_string()])?;
     let writer = value["c1z_grants_per_sec"].as_f64().unwrap_or(0.0);
     let raw = value["rusqlite_grants_per_sec"].as_f64().unwrap_or(0.0);
@@ -510,7 +340,7 @@ fn store(o: &Options) -> Result<Value, String> {
 }
 
 /// Scenario 5b: grant expansion into a `.c1z`, against the plain rusqlite rate of scenario 5.
-fn expand(o: &Options) -> Result<Value, String> {
+pub(super) fn expand(o: &Options) -> Result<Value, String> {
     let groups = o.expand_groups.to_string();
     let runs = if o.quick { "1" } else { "3" };
     let mut value = cargo_bench("expand", &["--groups", &groups, "--runs", runs])?;
@@ -528,7 +358,7 @@ fn expand(o: &Options) -> Result<Value, String> {
 }
 
 /// Runs a bench of the `c1z` crate with `--json` and returns the JSON line it printed last.
-fn cargo_bench(name: &str, args: &[&str]) -> Result<Value, String> {
+pub(super) fn cargo_bench(name: &str, args: &[&str]) -> Result<Value, String> {
     let output = cargo()
         .args(["bench", "--quiet", "-p", "c1z", "--bench", name, "--"])
         .args(args)
@@ -549,20 +379,10 @@ fn cargo_bench(name: &str, args: &[&str]) -> Result<Value, String> {
 }
 
 /// Scenario 6: peak memory and CPU of the binary as the organization grows.
-fn memory(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn memory(o: &Options, out: &Path) -> Result<Value, String> {
     let mut points = Vec::new();
     for &members in &o.memory_members {
-        let args = [
-            "--preset".to_owned(),
-            "bench".to_owned(),
-            "--orgs".to_owned(),
-            "1".to_owned(),
-            "--members".to_owned(),
-            members.to_string(),
-            "--teams".to_owned(),
-            o.memory_teams.to_string(),
-        ];
-        let fake = Fake::start(&args, &["--rate-limit", "0"])?;
+        let fake = Fake::start(&one_org_args(o, members), &["--rate-limit", "0"])?;
         let file = out.join(format!("memory-{members}.c1z"));
         let sync = sync(&fake, &file, &["--requests-per-minute", "0"])?;
         let grants = grant_count(&file)?;
@@ -590,19 +410,9 @@ fn memory(o: &Options, out: &Path) -> Result<Value, String> {
 /// scenario's largest size into one file, then, each as its own process: `inspect review -o
 /// csv`, `inspect review` (a table), `diff` (the two syncs) and `report` (the HTML file, with
 /// the changes since the previous sync), measured like a sync (wall time, peak RSS).
-fn review(o: &Options, out: &Path) -> Result<Value, String> {
+pub(super) fn review(o: &Options, out: &Path) -> Result<Value, String> {
     let members = o.memory_members.iter().copied().max().unwrap_or(1_000);
-    let args = [
-        "--preset".to_owned(),
-        "bench".to_owned(),
-        "--orgs".to_owned(),
-        "1".to_owned(),
-        "--members".to_owned(),
-        members.to_string(),
-        "--teams".to_owned(),
-        o.memory_teams.to_string(),
-    ];
-    let fake = Fake::start(&args, &["--rate-limit", "0"])?;
+    let fake = Fake::start(&one_org_args(o, members), &["--rate-limit", "0"])?;
     let file = out.join(format!("review-{members}.c1z"));
     sync(&fake, &file, &["--requests-per-minute", "0"])?;
     sync_again(&fake, &file, &["--requests-per-minute", "0"])?;
@@ -644,7 +454,24 @@ fn review(o: &Options, out: &Path) -> Result<Value, String> {
     }))
 }
 
-fn bench_data_args(o: &Options) -> Vec<String> {
+/// The fake's data for the `memory` and `review` scenarios: one organization of `members`.
+fn one_org_args(o: &Options, members: usize) -> Vec<String> {
+    let (members, teams) = (members.to_string(), o.memory_teams.to_string());
+    [
+        "--preset",
+        "bench",
+        "--orgs",
+        "1",
+        "--members",
+        &members,
+        "--teams",
+        &teams,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+pub(super) fn bench_data_args(o: &Options) -> Vec<String> {
     vec![
         "--preset".to_owned(),
         "bench".to_owned(),
@@ -655,237 +482,12 @@ fn bench_data_args(o: &Options) -> Vec<String> {
     ]
 }
 
-fn default_workers() -> usize {
+pub(super) fn default_workers() -> usize {
     8
 }
-
-fn release_bin(name: &str) -> PathBuf {
-    target_dir().join("release").join(name)
-}
-
-/// A running `planetscale-fake` process, killed on drop.
-struct Fake {
-    child: Child,
-    addr: String,
-    url: String,
-}
-
-impl Fake {
-    fn start(data_args: &[String], extra: &[&str]) -> Result<Self, String> {
-        let mut child = Command::new(release_bin("planetscale-fake"))
-            .args(data_args)
-            .args(extra)
-            .args(["--port", "0", "--seed", "42"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("starting planetscale-fake: {e}"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or("planetscale-fake has no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| format!("reading planetscale-fake's address: {e}"))?;
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .ok_or_else(|| format!("planetscale-fake said `{}`, not its address", line.trim()))?
-            .to_owned();
-        let addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_owned();
-        Ok(Fake { child, addr, url })
-    }
-
-    fn get_json(&self, path: &str) -> Result<Value, String> {
-        let mut stream =
-            TcpStream::connect(&self.addr).map_err(|e| format!("connecting to the fake: {e}"))?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.addr
-        )
-        .map_err(|e| e.to_string())?;
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .map_err(|e| e.to_string())?;
-        let text = String::from_utf8_lossy(&response);
-        let (head, body) = text
-            .split_once("\r\n\r\n")
-            .ok_or("malformed response from the fake")?;
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        };
-        serde_json::from_str(&body).map_err(|e| format!("fake {path}: {e}"))
-    }
-
-    fn stats(&self) -> Result<Value, String> {
-        self.get_json("/__fake/stats")
-    }
-
-    fn total_requests(&self) -> Result<u64, String> {
-        // The fake records API requests only; the harness's control requests are not counted.
-        self.stats()?["total"]
-            .as_u64()
-            .ok_or_else(|| "fake stats lack a total".to_owned())
-    }
-
-    fn count_status(&self, status: u16) -> Result<u64, String> {
-        Ok(self.stats()?["by_status"][status.to_string()]
-            .as_u64()
-            .unwrap_or(0))
-    }
-
-    /// The connector's minimum (the formula in `planetscale-connector`'s docs), with every
-    /// optional part or none, as the fake works it out from the data it serves.
-    fn minimum_requests(&self, opt_ins: bool) -> Result<u64, String> {
-        let query = match opt_ins {
-            true => "?databases=true&service_tokens=true&oauth_applications=true&invitations=true",
-            false => "",
-        };
-        let minimum = self.get_json(&format!("/__fake/minimum-requests{query}"))?;
-        minimum
-            .as_u64()
-            .ok_or_else(|| format!("the fake's minimum is not a number: {minimum}"))
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || tail.len() < size {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = tail[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-struct SyncRun {
-    wall: Duration,
-    cpu: Duration,
-    peak_rss_kb: u64,
-}
-
-/// Runs one sync as a separate process and measures it through /proc while it runs.
-fn sync(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
-    // A fresh start: an earlier run's output, or its resumable `.partial`, would change what is
-    // measured.
-    let _ = std::fs::remove_file(file);
-    let mut partial = file.as_os_str().to_owned();
-    partial.push(".partial");
-    let _ = std::fs::remove_file(&partial);
-    sync_again(fake, file, extra)
-}
-
-/// [`sync`] into `file` as it is: a second sync adds to the syncs it holds.
-fn sync_again(fake: &Fake, file: &Path, extra: &[&str]) -> Result<SyncRun, String> {
-    let mut cmd = Command::new(release_bin("baton-planetscale"));
-    cmd.args(["--planetscale-api-url", &fake.url, "--file"])
-        .arg(file)
-        .args(["--log-level", "warn"])
-        .args(extra)
-        .env("BATON_PLANETSCALE_SERVICE_TOKEN", TOKEN);
-    measured(cmd, &file.with_extension("log"))
-}
-
-/// Runs `cmd` (stdout discarded, stderr to `log_path`) and measures it through /proc while it
-/// runs.
-fn measured(mut cmd: Command, log_path: &Path) -> Result<SyncRun, String> {
-    // stderr goes to a file: a pipe nobody reads until the end would fill up and stall it.
-    let log = std::fs::File::create(log_path)
-        .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
-    let started = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("starting baton-planetscale: {e}"))?;
-    let pid = child.id();
-    let mut peak_rss_kb = 0;
-    let mut cpu = Duration::ZERO;
-    // Poll until the process is a zombie: its CPU times are still readable then, and
-    // VmHWM (the kernel's own peak) was read on the way.
-    while let Some(sample) = proc_sample(pid) {
-        peak_rss_kb = peak_rss_kb.max(sample.hwm_kb);
-        cpu = sample.cpu;
-        if sample.zombie {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let wall = started.elapsed();
-    if !status.success() {
-        let log = std::fs::read_to_string(log_path).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(5).collect();
-        return Err(format!(
-            "baton-planetscale failed ({status}); the last lines of {}:\n{}",
-            log_path.display(),
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        ));
-    }
-    Ok(SyncRun {
-        wall,
-        cpu,
-        peak_rss_kb,
-    })
-}
-
-struct ProcSample {
-    hwm_kb: u64,
-    cpu: Duration,
-    zombie: bool,
-}
-
-fn proc_sample(pid: u32) -> Option<ProcSample> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
-    let after = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let zombie = fields.first() == Some(&"Z");
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every mainstream platform.
-    let cpu = Duration::from_millis(ticks * 10);
-    let hwm_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0);
-    Some(ProcSample {
-        hwm_kb,
-        cpu,
-        zombie,
-    })
-}
-
 /// Whether two files hold the same resources and grants: the binary's own `diff` finds no
 /// access gained or lost and no resource added or removed.
-fn same_content(old: &Path, new: &Path) -> Result<bool, String> {
+pub(super) fn same_content(old: &Path, new: &Path) -> Result<bool, String> {
     let output = Command::new(release_bin("baton-planetscale"))
         .arg("diff")
         .args([old, new])
@@ -908,14 +510,14 @@ fn same_content(old: &Path, new: &Path) -> Result<bool, String> {
         && empty("attributesChanged"))
 }
 
-fn grant_count(file: &Path) -> Result<u64, String> {
+pub(super) fn grant_count(file: &Path) -> Result<u64, String> {
     let stats = inspect_json(file, "stats")?;
     stats["totals"]["grants"]
         .as_u64()
         .ok_or_else(|| format!("`inspect stats` printed no grant count: {stats}"))
 }
 
-fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
+pub(super) fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
     let output = Command::new(release_bin("baton-planetscale"))
         .args(["inspect", "--file"])
         .arg(file)
@@ -929,28 +531,4 @@ fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
         ));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("inspect {what} JSON: {e}"))
-}
-
-fn machine() -> Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
-        })
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let mem_kb = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("MemTotal:")
-                    .map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
-            })
-        })
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    json!({"cpu": cpu, "cores": cores, "memory_gib": mem_kb as f64 / 1024.0 / 1024.0})
 }
