@@ -27,6 +27,7 @@
 //! [`subprocess`] is baton's way of running a connector as a child process (the listener inherited
 //! as a file descriptor, the TLS material on standard input).
 
+mod ahead;
 mod inherited;
 mod server;
 pub mod status;
