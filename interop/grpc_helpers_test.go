@@ -1,8 +1,9 @@
 package interop
 
 // Helpers of the gRPC cases (grpc_*_test.go): baton-sdk's own syncer driving our connectors
-// through `<connector> serve`. Every name starts with grpc so that this file sits beside the
-// c1z cases' helpers.
+// through `<connector> serve`, on the rig of rig_test.go (the binaries, the fake, running a
+// command). Every name of their own starts with grpc; the fake's control endpoints are methods
+// of the rig's Fake.
 
 import (
 	"bufio"
@@ -28,44 +29,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// grpcToken is the service token the fake accepts by default.
-const grpcToken = "pscale_tkn_fake0000000001:pscale_tok_fakesecret0000000000000001"
-
-// grpcBin is the binary the environment variable env names (BATON_PLANETSCALE_BIN,
-// BATON_DIRECTORY_BIN, PLANETSCALE_FAKE_BIN; `cargo xtask ci` sets them). Without it the test
-// is skipped, saying what to set.
-func grpcBin(t *testing.T, env string) string {
-	t.Helper()
-	path := os.Getenv(env)
-	if path == "" {
-		t.Skipf("%s is not set: build the binaries and name them in BATON_PLANETSCALE_BIN, "+
-			"BATON_DIRECTORY_BIN and PLANETSCALE_FAKE_BIN (cargo xtask ci does)", env)
-	}
-	return path
-}
-
-// grpcFake is a running planetscale-fake.
-type grpcFake struct {
-	url string
-}
-
-// grpcStartFake starts the fake PlanetScale API with no rate limit, stopped when the test ends.
-func grpcStartFake(t *testing.T, args ...string) *grpcFake {
-	t.Helper()
-	bin := grpcBin(t, "PLANETSCALE_FAKE_BIN")
-	args = append([]string{"--rate-limit", "0", "--port", "0"}, args...)
-	line := grpcStart(t, exec.Command(bin, args...), "planetscale-fake")
-	url, ok := strings.CutPrefix(line, "listening on ")
-	if !ok {
-		t.Fatalf("planetscale-fake said %q, not its address", line)
-	}
-	return &grpcFake{url: url}
-}
-
 // getJSON decodes the JSON the fake answers at path (a /__fake/ control endpoint).
-func (f *grpcFake) getJSON(t *testing.T, path string, out any) {
+func (f *Fake) getJSON(t *testing.T, path string, out any) {
 	t.Helper()
-	resp, err := http.Get(f.url + path)
+	resp, err := http.Get(f.URL + path)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -76,14 +43,14 @@ func (f *grpcFake) getJSON(t *testing.T, path string, out any) {
 }
 
 // writes lists the changes the fake was sent, as "METHOD path", and forgets every request.
-func (f *grpcFake) writes(t *testing.T) []string {
+func (f *Fake) writes(t *testing.T) []string {
 	t.Helper()
 	var requests []struct {
 		Method string `json:"method"`
 		Path   string `json:"path"`
 	}
 	f.getJSON(t, "/__fake/requests", &requests)
-	req, _ := http.NewRequest(http.MethodDelete, f.url+"/__fake/requests", nil)
+	req, _ := http.NewRequest(http.MethodDelete, f.URL+"/__fake/requests", nil)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
@@ -98,15 +65,15 @@ func (f *grpcFake) writes(t *testing.T) []string {
 
 // grpcPlanetScale is how baton-planetscale reaches a fake: its flags (every optional part on)
 // and its environment (the token).
-func grpcPlanetScale(f *grpcFake) (args []string, env []string) {
+func grpcPlanetScale(f *Fake) (args []string, env []string) {
 	args = []string{
-		"--planetscale-api-url", f.url,
+		"--planetscale-api-url", f.URL,
 		"--planetscale-list-databases",
 		"--planetscale-sync-service-tokens",
 		"--planetscale-sync-oauth-applications",
 		"--planetscale-sync-invitations",
 	}
-	return args, []string{"BATON_PLANETSCALE_SERVICE_TOKEN=" + grpcToken}
+	return args, []string{"BATON_PLANETSCALE_SERVICE_TOKEN=" + FakeToken}
 }
 
 // grpcStart starts cmd, stopped (SIGTERM, then killed) when the test ends, and returns the
@@ -181,20 +148,6 @@ func grpcTail(text string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// grpcRun runs a connector binary to completion and returns its standard output.
-func grpcRun(t *testing.T, bin string, env []string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", filepath.Base(bin), strings.Join(args, " "), err, grpcTail(stderr.String(), 20))
-	}
-	return out
-}
-
 // grpcServe starts `bin serve args...` and returns the address it prints.
 func grpcServe(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
@@ -247,7 +200,7 @@ func grpcBatonSync(t *testing.T, client types.ConnectorClient, path string, opts
 // access gained or lost, resource added or removed, or attribute changed.
 func grpcAssertSameAccess(t *testing.T, bin, ours, theirs string) {
 	t.Helper()
-	out := grpcRun(t, bin, nil, "diff", ours, theirs, "--output", "json")
+	out := Run(t, bin, nil, "diff", ours, theirs, "--output", "json")
 	var diff map[string]json.RawMessage
 	if err := json.Unmarshal(out, &diff); err != nil {
 		t.Fatalf("diff printed no JSON: %v\n%s", err, out)
@@ -263,7 +216,7 @@ func grpcAssertSameAccess(t *testing.T, bin, ours, theirs string) {
 func grpcStats(t *testing.T, bin, file string) map[string]any {
 	t.Helper()
 	var stats map[string]any
-	out := grpcRun(t, bin, nil, "inspect", "--file", file, "stats", "--output", "json")
+	out := Run(t, bin, nil, "inspect", "--file", file, "stats", "--output", "json")
 	if err := json.Unmarshal(out, &stats); err != nil {
 		t.Fatalf("inspect stats printed no JSON: %v", err)
 	}

@@ -23,7 +23,7 @@ import (
 
 // grpcOutsider is a team of acme's that its identity provider does (or does not) manage, and
 // an acme member outside it: team id, user id, user email.
-func grpcOutsider(t *testing.T, fake *grpcFake, managed bool) (string, string, string) {
+func grpcOutsider(t *testing.T, fake *Fake, managed bool) (string, string, string) {
 	t.Helper()
 	type user struct {
 		ID    string `json:"id"`
@@ -98,9 +98,9 @@ func grpcGrantRequest(t *testing.T, stored *dotc1z.C1File, entitlement, userID s
 
 // grpcProvisioningServer serves baton-planetscale -p on fake and syncs it with baton's syncer;
 // it returns the client and baton's file.
-func grpcProvisioningServer(t *testing.T, fake *grpcFake) (types.ConnectorClient, *dotc1z.C1File) {
+func grpcProvisioningServer(t *testing.T, fake *Fake) (types.ConnectorClient, *dotc1z.C1File) {
 	t.Helper()
-	bin := grpcBin(t, "BATON_PLANETSCALE_BIN")
+	bin := Bin(t, EnvBatonPlanetScaleBin)
 	args, env := grpcPlanetScale(fake)
 	client := grpcDial(t, grpcServe(t, bin, env, append(args, "--provisioning")...), nil)
 	theirs := filepath.Join(t.TempDir(), "baton.c1z")
@@ -109,8 +109,8 @@ func grpcProvisioningServer(t *testing.T, fake *grpcFake) (types.ConnectorClient
 }
 
 func TestGrpcGrantAndRevokeChangeTheFakeAsTheFlagsDo(t *testing.T) {
-	bin := grpcBin(t, "BATON_PLANETSCALE_BIN")
-	fake := grpcStartFake(t, "--preset", "small")
+	bin := Bin(t, EnvBatonPlanetScaleBin)
+	fake := StartFake(t, "small")
 	args, env := grpcPlanetScale(fake)
 	client, stored := grpcProvisioningServer(t, fake)
 	team, user, email := grpcOutsider(t, fake, false)
@@ -132,11 +132,11 @@ func TestGrpcGrantAndRevokeChangeTheFakeAsTheFlagsDo(t *testing.T) {
 	// revoke.
 	file := filepath.Join(t.TempDir(), "ours.c1z")
 	withFile := append(args, "--file", file)
-	grpcRun(t, bin, env, withFile...)
+	Run(t, bin, env, withFile...)
 	fake.writes(t)
-	grpcRun(t, bin, env, append(withFile, "-p", "--grant-entitlement", entitlement, "--grant-principal", email)...)
-	grpcRun(t, bin, env, withFile...)
-	grpcRun(t, bin, env, append(withFile, "-p", "--revoke-grant", entitlement+":user:"+user)...)
+	Run(t, bin, env, append(withFile, "-p", "--grant-entitlement", entitlement, "--grant-principal", email)...)
+	Run(t, bin, env, withFile...)
+	Run(t, bin, env, append(withFile, "-p", "--revoke-grant", entitlement+":user:"+user)...)
 	withFlags := fake.writes(t)
 
 	if len(overGRPC) != 2 || !slices.Equal(overGRPC, withFlags) {
@@ -145,8 +145,8 @@ func TestGrpcGrantAndRevokeChangeTheFakeAsTheFlagsDo(t *testing.T) {
 }
 
 func TestGrpcProvisioningRefusalsAreGrpcErrors(t *testing.T) {
-	bin := grpcBin(t, "BATON_PLANETSCALE_BIN")
-	fake := grpcStartFake(t, "--preset", "small")
+	bin := Bin(t, EnvBatonPlanetScaleBin)
+	fake := StartFake(t, "small")
 	client, stored := grpcProvisioningServer(t, fake)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -172,8 +172,8 @@ func TestGrpcProvisioningRefusalsAreGrpcErrors(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "ours.c1z")
 	args, env := grpcPlanetScale(fake)
-	grpcRun(t, bin, env, append(args, "--file", path)...)
-	out := grpcRun(t, bin, nil, "inspect", "--file", path, "grants", "-t", "database", "--output", "json")
+	Run(t, bin, env, append(args, "--file", path)...)
+	out := Run(t, bin, nil, "inspect", "--file", path, "grants", "-t", "database", "--output", "json")
 	grpcMust(t, json.Unmarshal(out, &grants), "inspect grants JSON")
 	derived := ""
 	for _, g := range grants.Grants {
@@ -199,9 +199,9 @@ func TestGrpcProvisioningRefusalsAreGrpcErrors(t *testing.T) {
 	}
 
 	// A token without the write access: the same data, served with a read-only token.
-	readOnly := grpcStartFake(t, "--preset", "small", "--token", grpcToken, "--token-accesses", "read_organization")
+	readOnly := StartFake(t, "small", "--token", FakeToken, "--token-accesses", "read_organization")
 	// Only the API's address: the optional parts need read accesses this token lacks.
-	limited := grpcDial(t, grpcServe(t, bin, env, "--planetscale-api-url", readOnly.url, "--provisioning"), nil)
+	limited := grpcDial(t, grpcServe(t, bin, env, "--planetscale-api-url", readOnly.URL, "--provisioning"), nil)
 	team, user, _ = grpcOutsider(t, readOnly, false)
 	_, err = limited.Grant(ctx, grpcGrantRequest(t, stored, "team:"+team+":member", user))
 	refused(err, codes.PermissionDenied, "lacks the write_teams access")

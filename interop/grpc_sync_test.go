@@ -27,12 +27,12 @@ import (
 )
 
 func TestGrpcBatonSyncsPlanetScaleAsOurEngineDoes(t *testing.T) {
-	bin := grpcBin(t, "BATON_PLANETSCALE_BIN")
-	fake := grpcStartFake(t, "--preset", "small")
+	bin := Bin(t, EnvBatonPlanetScaleBin)
+	fake := StartFake(t, "small")
 	args, env := grpcPlanetScale(fake)
 	dir := t.TempDir()
 	ours, theirs := filepath.Join(dir, "ours.c1z"), filepath.Join(dir, "baton.c1z")
-	grpcRun(t, bin, env, append(args, "--file", ours)...)
+	Run(t, bin, env, append(args, "--file", ours)...)
 
 	client := grpcDial(t, grpcServe(t, bin, env, args...), nil)
 	grpcBatonSync(t, client, theirs)
@@ -67,11 +67,11 @@ func grpcDirectory(t *testing.T) string {
 }
 
 func TestGrpcBatonSyncsDirectoryAsOurEngineDoes(t *testing.T) {
-	bin := grpcBin(t, "BATON_DIRECTORY_BIN")
+	bin := Bin(t, EnvBatonDirectoryBin)
 	data := grpcDirectory(t)
 	dir := t.TempDir()
 	ours, theirs := filepath.Join(dir, "ours.c1z"), filepath.Join(dir, "baton.c1z")
-	grpcRun(t, bin, nil, "--directory", data, "--file", ours)
+	Run(t, bin, nil, "--directory", data, "--file", ours)
 
 	client := grpcDial(t, grpcServe(t, bin, nil, "--directory", data), nil)
 	grpcBatonSync(t, client, theirs)
@@ -123,12 +123,12 @@ func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (str
 }
 
 func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
-	bin := grpcBin(t, "BATON_PLANETSCALE_BIN")
-	fake := grpcStartFake(t, "--preset", "small")
+	bin := Bin(t, EnvBatonPlanetScaleBin)
+	fake := StartFake(t, "small")
 	args, env := grpcPlanetScale(fake)
 	dir := t.TempDir()
 	ours, theirs := filepath.Join(dir, "ours.c1z"), filepath.Join(dir, "baton.c1z")
-	grpcRun(t, bin, env, append(args, "--file", ours)...)
+	Run(t, bin, env, append(args, "--file", ours)...)
 
 	addr, creds, cmd, closeStdin, log := grpcSubprocess(t, bin, env, append(args, "--log-level", "debug")...)
 
@@ -157,14 +157,14 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 	// The token reached PlanetScale only: not one debug log line holds its secret.
 	text, err := os.ReadFile(log)
 	grpcMust(t, err, "the subprocess's log")
-	secret := grpcToken[strings.Index(grpcToken, ":")+1:]
+	secret := FakeToken[strings.Index(FakeToken, ":")+1:]
 	if strings.Contains(string(text), secret) {
 		t.Fatal("the token's secret is in the subprocess's log")
 	}
 }
 
 func TestGrpcTargetedSyncAsksForOneResource(t *testing.T) {
-	bin := grpcBin(t, "BATON_DIRECTORY_BIN")
+	bin := Bin(t, EnvBatonDirectoryBin)
 	data := grpcDirectory(t)
 	theirs := filepath.Join(t.TempDir(), "baton.c1z")
 	client := grpcDial(t, grpcServe(t, bin, nil, "--directory", data), nil)
@@ -180,7 +180,7 @@ func TestGrpcTargetedSyncAsksForOneResource(t *testing.T) {
 			Type string `json:"syncType"`
 		} `json:"syncs"`
 	}
-	out := grpcRun(t, bin, nil, "inspect", "--file", theirs, "syncs", "--output", "json")
+	out := Run(t, bin, nil, "inspect", "--file", theirs, "syncs", "--output", "json")
 	grpcMust(t, json.Unmarshal(out, &syncs), "inspect syncs JSON: %s", out)
 	partial := ""
 	for _, s := range syncs.Syncs {
@@ -191,7 +191,7 @@ func TestGrpcTargetedSyncAsksForOneResource(t *testing.T) {
 	if partial == "" {
 		t.Fatalf("no partial sync in baton's file: %s", out)
 	}
-	grants := grpcRun(t, bin, nil, "inspect", "--file", theirs, "--sync-id", partial, "grants", "--output", "json")
+	grants := Run(t, bin, nil, "inspect", "--file", theirs, "--sync-id", partial, "grants", "--output", "json")
 	for _, want := range []string{"group:eng:member:user:ada", "group:eng:member:user:bob", "group:eng:owner:user:ada"} {
 		if !strings.Contains(string(grants), want) {
 			t.Errorf("the targeted sync lacks grant %s: %s", want, grants)

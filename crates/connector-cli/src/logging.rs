@@ -6,22 +6,71 @@
 use std::io::Write;
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::progress;
 use crate::settings::standard::LogFormat;
 
-/// Installs the global subscriber. A second call (tests) keeps the first subscriber.
-pub fn init(level: LevelFilter, format: LogFormat, ansi: bool) {
+/// Installs the global subscriber. A debug or trace `level` falls back to info at
+/// `debug_expires_at` (baton's `log-level-debug-expires-at`): at once when it is past, else when
+/// it comes. A second call (tests) keeps the first subscriber.
+pub fn init(
+    level: LevelFilter,
+    debug_expires_at: Option<jiff::Timestamp>,
+    format: LogFormat,
+    ansi: bool,
+) {
+    let debug = level >= LevelFilter::DEBUG;
+    let expires_in = debug_expires_at
+        .filter(|_| debug)
+        .map(|at| at.duration_since(jiff::Timestamp::now()));
+    let level = match expires_in {
+        Some(left) if !left.is_positive() => LevelFilter::INFO,
+        _ => level,
+    };
     let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
+        .with_env_filter(EnvFilter::new(level.to_string()))
         .with_writer(StderrWriter)
         .with_target(level >= LevelFilter::DEBUG);
+    let left = expires_in
+        .filter(|left| left.is_positive())
+        .and_then(|left| std::time::Duration::try_from(left).ok());
     // An already installed subscriber (a test calling twice) is fine to keep.
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Console => builder.with_ansi(ansi).try_init(),
-    };
+    match format {
+        LogFormat::Json => {
+            let builder = builder.json().flatten_event(true).with_filter_reloading();
+            let handle = builder.reload_handle();
+            if builder.try_init().is_ok()
+                && let Some(left) = left
+            {
+                expire_debug(left, move |filter| handle.reload(filter).is_ok());
+            }
+        }
+        LogFormat::Console => {
+            let builder = builder.with_ansi(ansi).with_filter_reloading();
+            let handle = builder.reload_handle();
+            if builder.try_init().is_ok()
+                && let Some(left) = left
+            {
+                expire_debug(left, move |filter| handle.reload(filter).is_ok());
+            }
+        }
+    }
+}
+
+/// After `left`, sets the level to info through `reload`, on a thread of its own: the runtime
+/// may not exist yet, and a sleeping thread costs nothing.
+fn expire_debug(
+    left: std::time::Duration,
+    reload: impl FnOnce(EnvFilter) -> bool + Send + 'static,
+) {
+    std::thread::spawn(move || {
+        std::thread::sleep(left);
+        if reload(EnvFilter::new(LevelFilter::INFO.to_string())) {
+            tracing::info!("log-level-debug-expires-at has passed: logging at info from now on");
+        }
+    });
 }
 
 /// Writes to stderr with the progress bars hidden for the moment of the write.

@@ -103,3 +103,80 @@ fn serve_prints_its_address_answers_and_stops_at_sigterm() {
         "the token leaked into the log: {stderr}"
     );
 }
+
+/// Runs `serve` with `args`, makes one call, waits `wait`, stops it and returns its log.
+fn serve_log(args: &[&str], wait: std::time::Duration) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("toy-connector"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("BATON_TOY_TOKEN", SECRET)
+        .env("BATON_LOG_FORMAT", "json")
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!("http://{}", line.trim());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut connector = ConnectorServiceClient::connect(url).await.unwrap();
+        connector
+            .validate(ConnectorServiceValidateRequest {})
+            .await
+            .unwrap();
+    });
+    std::thread::sleep(wait);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// baton's `log-level-debug-expires-at`: debug logging asked for until a time that has passed is
+/// info from the start; until a time to come, it falls back to info when that time comes.
+#[test]
+fn debug_logging_falls_back_to_info_when_it_expires() {
+    let debug = r#""level":"DEBUG""#;
+    let none = std::time::Duration::ZERO;
+    let on = serve_log(&["--log-level", "debug"], none);
+    assert!(on.contains(debug), "debug logging shows debug lines: {on}");
+
+    let past = [
+        "--log-level",
+        "debug",
+        "--log-level-debug-expires-at",
+        "2020-01-01T00:00:00Z",
+    ];
+    let expired = serve_log(&past, none);
+    assert!(!expired.contains(debug), "{expired}");
+    assert!(
+        expired.contains("serving baton's connector protocol"),
+        "{expired}"
+    );
+
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(5)).to_string();
+    let future = [
+        "--log-level",
+        "debug",
+        "--log-level-debug-expires-at",
+        &soon,
+    ];
+    let expiring = serve_log(&future, std::time::Duration::from_secs(6));
+    assert!(
+        expiring.contains(debug),
+        "debug lines before it expires: {expiring}"
+    );
+    assert!(
+        expiring.contains("log-level-debug-expires-at has passed"),
+        "{expiring}"
+    );
+}

@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod ahead;
 mod inherited;
 mod server;
 pub mod status;

@@ -12,13 +12,14 @@ use connector_proto::{
 use connector_sdk::provision::{self, Mode};
 use connector_sdk::{
     AccountContext, AccountInfo, CallContext, CancellationToken, Capability, Connector,
-    ConnectorError, GetContext, GrantContext, ListContext, Outcome, Page, ResourceContext,
-    ResourceSyncer, RevokeContext, SessionCache,
+    ConnectorError, GetContext, GrantContext, ListContext, Outcome, Page, Resource,
+    ResourceContext, ResourceId, ResourceSyncer, RevokeContext, SessionCache,
 };
 use prost::Message;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
+use crate::ahead::{Ahead, LOOKAHEAD, PageKey};
 use crate::pb::v2::{self, *};
 use crate::status::{from_error, invalid};
 use crate::tls::Tls;
@@ -30,6 +31,15 @@ pub struct Options {
     /// Answer `Grant`, `Revoke` and `CreateAccount` (baton's `--provisioning`); without it they
     /// answer `FailedPrecondition: provisioning is not enabled`, as baton's do.
     pub provisioning: bool,
+}
+
+/// What one sync keeps across calls: the connector's session cache, and the resource pages
+/// fetched ahead of baton's calls.
+#[derive(Clone)]
+struct SyncState {
+    id: String,
+    session: SessionCache,
+    ahead: Ahead,
 }
 
 /// The syncs whose session caches are kept at once; a sync that never calls `Cleanup` (it
@@ -48,9 +58,9 @@ struct Inner {
     /// The resource types in the connector's order: the order baton lists them in.
     order: Vec<String>,
     options: Options,
-    /// One session cache per `active_sync_id` (the empty id is a sync that sent none), oldest
-    /// first.
-    sessions: Mutex<VecDeque<(String, SessionCache)>>,
+    /// What each sync keeps across calls, by `active_sync_id` (the empty id is a sync that sent
+    /// none), oldest first.
+    syncs: Mutex<VecDeque<SyncState>>,
     cancel: CancellationToken,
 }
 
@@ -78,7 +88,7 @@ impl Services {
                 syncers,
                 order,
                 options,
-                sessions: Mutex::new(VecDeque::new()),
+                syncs: Mutex::new(VecDeque::new()),
                 cancel: CancellationToken::new(),
             }),
         }
@@ -90,38 +100,91 @@ impl Services {
     }
 
     fn syncer(&self, resource_type: &str, what: &str) -> Result<&dyn ResourceSyncer, Status> {
-        match self.inner.syncers.get(resource_type) {
-            Some(syncer) => Ok(syncer.as_ref()),
-            None => Err(Status::not_found(format!(
-                "{what} of unknown resource type {resource_type:?}: this connector has {}",
-                self.inner.order.join(", ")
-            ))),
-        }
+        self.syncer_arc(resource_type, what).map(|s| s.as_ref())
     }
 
-    /// The session cache of sync `sync_id`, made on its first call.
-    fn session(&self, sync_id: &str) -> SessionCache {
-        let mut sessions = self
-            .inner
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some((_, cache)) = sessions.iter().find(|(id, _)| id == sync_id) {
-            return cache.clone();
+    fn syncer_arc(
+        &self,
+        resource_type: &str,
+        what: &str,
+    ) -> Result<&Arc<dyn ResourceSyncer>, Status> {
+        self.inner.syncers.get(resource_type).ok_or_else(|| {
+            Status::not_found(format!(
+                "{what} of unknown resource type {resource_type:?}: this connector has {}",
+                self.inner.order.join(", ")
+            ))
+        })
+    }
+
+    fn syncs(&self) -> std::sync::MutexGuard<'_, VecDeque<SyncState>> {
+        self.inner.syncs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What sync `sync_id` keeps, made on its first call.
+    fn sync_state(&self, sync_id: &str) -> SyncState {
+        let mut syncs = self.syncs();
+        if let Some(state) = syncs.iter().find(|s| s.id == sync_id) {
+            return state.clone();
         }
-        let cache = SessionCache::default();
-        sessions.push_back((sync_id.to_owned(), cache.clone()));
-        while sessions.len() > SESSIONS_KEPT {
-            sessions.pop_front();
+        let state = SyncState {
+            id: sync_id.to_owned(),
+            session: SessionCache::default(),
+            ahead: Ahead::default(),
+        };
+        syncs.push_back(state.clone());
+        while syncs.len() > SESSIONS_KEPT {
+            syncs.pop_front();
         }
-        cache
+        state
     }
 
     fn call(&self, token: Option<String>, sync_id: &str) -> CallContext {
         CallContext {
             page_token: token,
-            session: self.session(sync_id),
+            session: self.sync_state(sync_id).session,
             cancel: self.inner.cancel.child_token(),
+        }
+    }
+
+    /// The page of `syncer` at `key`: fetched ahead, or fetched now.
+    async fn list_page(
+        &self,
+        syncer: &Arc<dyn ResourceSyncer>,
+        parent: Option<ResourceId>,
+        token: Option<String>,
+        sync_id: &str,
+        ahead: &Ahead,
+        key: &PageKey,
+    ) -> Result<Page<Resource>, ConnectorError> {
+        if token.is_some()
+            && let Some(page) = ahead.take(key).await
+        {
+            return Ok(page);
+        }
+        let cx = ListContext {
+            parent,
+            call: self.call(token, sync_id),
+        };
+        syncer.list(cx).await
+    }
+
+    /// Starts fetching the pages at `tokens` of the listing at `key`, see [`crate::ahead`].
+    fn fetch_ahead(
+        &self,
+        syncer: &Arc<dyn ResourceSyncer>,
+        parent: Option<&ResourceId>,
+        sync_id: &str,
+        ahead: &Ahead,
+        key: &PageKey,
+        tokens: &[String],
+    ) {
+        for token in tokens {
+            let syncer = Arc::clone(syncer);
+            let cx = ListContext {
+                parent: parent.cloned(),
+                call: self.call(Some(token.clone()), sync_id),
+            };
+            ahead.start(key.at(token), move || async move { syncer.list(cx).await });
         }
     }
 
@@ -229,12 +292,7 @@ impl connector_service_server::ConnectorService for Services {
         request: Request<ConnectorServiceCleanupRequest>,
     ) -> Result<Response<ConnectorServiceCleanupResponse>, Status> {
         let sync_id = request.into_inner().active_sync_id;
-        let mut sessions = self
-            .inner
-            .sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        sessions.retain(|(id, _)| *id != sync_id);
+        self.syncs().retain(|s| s.id != sync_id);
         Ok(Response::new(ConnectorServiceCleanupResponse::default()))
     }
 }
@@ -268,18 +326,32 @@ impl resources_service_server::ResourcesService for Services {
         request: Request<ResourcesServiceListResourcesRequest>,
     ) -> Result<Response<ResourcesServiceListResourcesResponse>, Status> {
         let request = request.into_inner();
-        let syncer = self.syncer(&request.resource_type_id, "resources")?;
+        let syncer = self.syncer_arc(&request.resource_type_id, "resources")?;
         let wire = parse_token(&request.page_token)?;
         let parent = request
             .parent_resource_id
             .map(resource_id_from_proto)
             .filter(|p| !p.resource_type.is_empty() && !p.resource.is_empty());
-        let cx = ListContext {
-            parent,
-            call: self.call(wire.token.clone(), &request.active_sync_id),
-        };
-        let page = syncer.list(cx).await.map_err(failed)?;
+        let sync_id = &request.active_sync_id;
+        let ahead = self.sync_state(sync_id).ahead;
+        let token = wire.token.clone();
+        let key = PageKey::new(
+            &request.resource_type_id,
+            parent.as_ref(),
+            token.as_deref().unwrap_or_default(),
+        );
+        let page = self
+            .list_page(syncer, parent.clone(), token, sync_id, &ahead, &key)
+            .await
+            .map_err(failed)?;
+        // The independent pages this listing will ask for next: those chained before this page,
+        // then the ones it enqueued.
+        let independent: Vec<String> = (wire.queued.iter().chain(&page.enqueue))
+            .take(LOOKAHEAD)
+            .cloned()
+            .collect();
         let (list, next_page_token, annotations) = page_out(page, wire, false, resource_to_proto);
+        self.fetch_ahead(syncer, parent.as_ref(), sync_id, &ahead, &key, &independent);
         Ok(Response::new(ResourcesServiceListResourcesResponse {
             list,
             next_page_token,
@@ -579,6 +651,10 @@ pub async fn serve(
         shutdown.await;
         cancel.cancel();
     };
+    // Without TCP_NODELAY a small response can wait for the client's delayed ACK (Nagle's
+    // algorithm): tens of milliseconds a call under baton's many small requests. The builder's
+    // own `tcp_nodelay` applies only to listeners it binds itself.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let s = services;
     builder
         .add_service(v2::connector_service_server::ConnectorServiceServer::new(
@@ -601,6 +677,6 @@ pub async fn serve(
         )
         .add_service(v2::asset_service_server::AssetServiceServer::new(s.clone()))
         .add_service(v2::event_service_server::EventServiceServer::new(s))
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }

@@ -463,3 +463,104 @@ async fn provisioning_answers_only_when_enabled_and_refuses_derived_grants() {
     assert_eq!(refused.code(), Code::FailedPrecondition);
     assert!(refused.message().contains("grant expansion"), "{refused:?}");
 }
+
+/// Pages `e1`..`e4`, enqueued by page 1 (and `e3` failing the first time it is fetched): how
+/// often each token was listed, and which were listed before a call asked for them.
+#[derive(Default)]
+struct Enqueuing {
+    listed: std::sync::Mutex<Vec<String>>,
+}
+
+const ENQUEUED: [&str; 4] = ["e1", "e2", "e3", "e4"];
+
+#[async_trait]
+impl ResourceSyncer for Enqueuing {
+    fn resource_type(&self) -> ResourceType {
+        user_type()
+    }
+
+    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
+        let token = cx.call.page_token.unwrap_or_default();
+        let first_time = {
+            let mut listed = self.listed.lock().unwrap();
+            listed.push(token.clone());
+            listed.iter().filter(|t| **t == token).count() == 1
+        };
+        let page = |id: &str| Page::last(vec![Resource::new(&user_type(), id, id)]);
+        match token.as_str() {
+            "" => Ok(page("first").with_enqueued(ENQUEUED.map(str::to_owned))),
+            "e3" if first_time => Err(ConnectorError::internal("e3 failed once")),
+            other => Ok(page(&format!("user-{other}"))),
+        }
+    }
+}
+
+struct EnqueuingToy(Arc<Enqueuing>);
+
+#[async_trait]
+impl Connector for EnqueuingToy {
+    fn metadata(&self) -> Metadata {
+        Metadata {
+            display_name: "Enqueuing".into(),
+            description: "Pages enqueued on resource listings".into(),
+        }
+    }
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        vec![self.0.clone()]
+    }
+}
+
+/// baton lists resources a page at a time and does not schedule enqueued pages there: the
+/// server fetches them as soon as page 1 names them, once each, and hands each to the call that
+/// asks for it; one that failed ahead is fetched again when asked for.
+#[tokio::test]
+async fn enqueued_resource_pages_are_fetched_ahead_once_each() {
+    let syncer = Arc::new(Enqueuing::default());
+    let services = Services::new(Arc::new(EnqueuingToy(syncer.clone())), Options::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = resources_service_client::ResourcesServiceClient::new(channel);
+    let list = |page_token: String| ResourcesServiceListResourcesRequest {
+        resource_type_id: "user".into(),
+        page_token,
+        active_sync_id: "sync-1".into(),
+        ..Default::default()
+    };
+
+    let first = client.list_resources(list(String::new())).await.unwrap();
+    let mut token = first.into_inner().next_page_token;
+    // Every enqueued page is listed before baton asks for the next one.
+    let all_started = async {
+        while syncer.listed.lock().unwrap().len() < 1 + ENQUEUED.len() {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), all_started)
+        .await
+        .expect("the enqueued pages were not fetched ahead");
+
+    let mut ids = vec!["first".to_owned()];
+    while !token.is_empty() {
+        let page = client
+            .list_resources(list(token))
+            .await
+            .unwrap()
+            .into_inner();
+        ids.extend(page.list.into_iter().map(|r| r.id.unwrap().resource));
+        token = page.next_page_token;
+    }
+    assert_eq!(ids, ["first", "user-e1", "user-e2", "user-e3", "user-e4"]);
+    let mut listed = syncer.listed.lock().unwrap().clone();
+    listed.sort();
+    // Each once, and e3 again after its failure ahead.
+    assert_eq!(listed, ["", "e1", "e2", "e3", "e3", "e4"]);
+}

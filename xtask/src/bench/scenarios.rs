@@ -146,8 +146,10 @@ pub(super) fn storm(o: &Options, out: &Path, baseline: Option<&Path>) -> Result<
 
 /// Scenario `grpc`: baton-sdk's own syncer (the Go interop module) drives `baton-planetscale
 /// serve` on the same data as scenario 1: the requests are still the formula's minimum, the wall
-/// time within 1.25x our own engine's (same worker count), the content the same. Skipped without
-/// Go.
+/// time within 1.25x our own engine's (same worker count), the content the same. baton writes
+/// with its default storage engine (Pebble; `GRPC_BENCH_ENGINE=sqlite` in the environment picks
+/// its SQLite one), so the Go side compares the two files, both read with baton-sdk's store.
+/// Skipped without Go.
 pub(super) fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
     if !crate::util::has("go", "version") {
         let line = "skipped: Go is not installed".to_owned();
@@ -176,21 +178,29 @@ pub(super) fn grpc(o: &Options, out: &Path) -> Result<Value, String> {
             .current_dir(crate::util::root().join("interop"))
             .env("GRPC_BENCH_ADDR", &addr)
             .env("GRPC_BENCH_C1Z", &theirs)
+            .env("GRPC_BENCH_OURS", &ours)
             .env("GRPC_BENCH_WORKERS", default_workers().to_string())
             .output()
             .map_err(|e| format!("running go test: {e}"))?;
         let text = String::from_utf8_lossy(&output.stdout);
-        text.lines()
-            .find_map(|l| l.strip_prefix("grpc-bench wall_s="))
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .ok_or_else(|| format!("baton's sync failed:\n{text}"))
+        let said = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("grpc-bench {key}=")))
+                .map(|v| v.trim().to_owned())
+        };
+        match (
+            said("wall_s").and_then(|s| s.parse::<f64>().ok()),
+            said("identical"),
+        ) {
+            (Some(wall), Some(identical)) => Ok((wall, identical == "true")),
+            _ => Err(format!("baton's sync failed:\n{text}")),
+        }
     });
     let _ = server.kill();
     let _ = server.wait();
-    let baton_wall = driven?;
+    let (baton_wall, identical) = driven?;
     let requests = fake.total_requests()?;
     let minimum = fake.minimum_requests(false)?;
-    let identical = same_content(&ours, &theirs)?;
     let ratio = baton_wall / own.wall.as_secs_f64();
     let line = format!(
         "baton's syncer: {requests} requests / {minimum} minimum (target 1.00); {baton_wall:.2} s / \

@@ -61,7 +61,12 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
                 .into(),
         ));
     }
-    logging::init(settings.log_level, settings.log_format, terminal);
+    logging::init(
+        settings.log_level,
+        settings.debug_expires_at,
+        settings.log_format,
+        terminal,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -270,10 +270,13 @@ mod tests {
                 "acme-token",
                 "acme-token-file",
                 "log-level",
+                "log-level-debug-expires-at",
                 "http-timeout-seconds"
             ]
         );
-        let timeout = &fields[3];
+        assert_eq!(fields[3]["stringField"], json!({}));
+        assert_eq!(fields[3]["isOps"], true);
+        let timeout = &fields[4];
         assert_eq!(
             timeout["intField"],
             json!({ "defaultValue": "300", "rules": { "lte": "1800", "gte": "1" } })

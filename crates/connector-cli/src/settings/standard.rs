@@ -33,6 +33,17 @@ pub const LOG_LEVEL: Setting = Setting::text(
 .ops()
 .choices_unexported();
 
+/// When debug logging falls back to info (baton's `--log-level-debug-expires-at`): debug asked
+/// for while looking into a problem does not stay on for good.
+pub const LOG_LEVEL_DEBUG_EXPIRES_AT: Setting = Setting::text(
+    "log-level-debug-expires-at",
+    "Debug logging expires at",
+    "When debug (or trace) logging falls back to info: an RFC 3339 timestamp such as \
+     2026-12-31T18:00:00Z; at once when already past, else at that moment",
+)
+.value_name("TIMESTAMP")
+.ops();
+
 /// How log lines look.
 pub const LOG_FORMAT: Setting =
     Setting::text("log-format", "Log format", "Log format: json or console")
@@ -245,6 +256,7 @@ pub const DRY_RUN: Setting = Setting::bool(
 pub const STANDARD: &[Setting] = &[
     FILE,
     LOG_LEVEL,
+    LOG_LEVEL_DEBUG_EXPIRES_AT,
     LOG_FORMAT,
     SYNC_RESOURCE_TYPES,
     WORKERS,
@@ -277,6 +289,7 @@ pub const READ: &[Setting] = &[
     OUTPUT,
     MAX_DECODED_SIZE_MB,
     LOG_LEVEL,
+    LOG_LEVEL_DEBUG_EXPIRES_AT,
     LOG_FORMAT,
     CONFIG,
 ];
@@ -314,6 +327,8 @@ pub struct Settings {
     pub file: PathBuf,
     /// Most verbose log level shown.
     pub log_level: LevelFilter,
+    /// When a debug or trace `log_level` falls back to info.
+    pub debug_expires_at: Option<jiff::Timestamp>,
     /// Log line format.
     pub log_format: LogFormat,
     /// Resource types to sync; `None` for all.
@@ -363,6 +378,15 @@ impl Settings {
             ));
         }
         let log_level = text(&LOG_LEVEL).parse().unwrap_or(LevelFilter::INFO);
+        let debug_expires_at = match values.text(&LOG_LEVEL_DEBUG_EXPIRES_AT).map(str::trim) {
+            None | Some("") => None,
+            Some(at) => Some(at.parse::<jiff::Timestamp>().map_err(|e| {
+                Error::Config(format!(
+                    "log-level-debug-expires-at {at:?} is not a timestamp ({e}): give an RFC 3339 \
+                     time such as 2026-12-31T18:00:00Z"
+                ))
+            })?),
+        };
         let log_format = match (text(&LOG_FORMAT).as_str(), stderr_is_terminal) {
             ("json", _) | ("", false) => LogFormat::Json,
             _ => LogFormat::Console,
@@ -377,6 +401,7 @@ impl Settings {
         Ok(Settings {
             file,
             log_level,
+            debug_expires_at,
             log_format,
             resource_types: values.list(&SYNC_RESOURCE_TYPES).map(<[String]>::to_vec),
             workers: usize::try_from(int(&WORKERS)).unwrap_or(usize::MAX),
@@ -408,6 +433,28 @@ mod tests {
         assert_eq!(s.max_decoded_bytes, c1z::DEFAULT_MAX_DECODED_MB << 20);
         let piped = Settings::from_values(&values, false).unwrap();
         assert_eq!(piped.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn debug_logging_expires_at_an_rfc_3339_time() {
+        let at = |value: &str| {
+            let layer = Layer::from_env(STANDARD, |name| {
+                (name == "BATON_LOG_LEVEL_DEBUG_EXPIRES_AT").then(|| value.to_owned())
+            })
+            .unwrap();
+            Settings::from_values(&Values::resolve(STANDARD, &[layer]).unwrap(), false)
+        };
+        let expected: jiff::Timestamp = "2026-12-31T18:00:00Z".parse().unwrap();
+        assert_eq!(
+            at("2026-12-31T18:00:00Z").unwrap().debug_expires_at,
+            Some(expected)
+        );
+        assert_eq!(at(" ").unwrap().debug_expires_at, None);
+        let Err(Error::Config(message)) = at("tomorrow") else {
+            panic!("a timestamp that is not one is refused");
+        };
+        assert!(message.contains("log-level-debug-expires-at") && message.contains("RFC 3339"));
+        assert_eq!(Settings::default().debug_expires_at, None);
     }
 
     #[test]

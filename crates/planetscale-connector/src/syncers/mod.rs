@@ -94,6 +94,11 @@ impl Prefetch {
         self.pages.insert((key.to_owned(), page), Box::new(fetched));
     }
 
+    fn peek<T: Clone + 'static>(&self, key: &str, page: u32) -> Option<FetchedPage<T>> {
+        let kept = self.pages.get(&(key.to_owned(), page))?;
+        kept.downcast_ref::<FetchedPage<T>>().cloned()
+    }
+
     fn take<T: 'static>(&mut self, key: &str, page: u32) -> Option<FetchedPage<T>> {
         let kept = self.pages.remove(&(key.to_owned(), page))?;
         kept.downcast().ok().map(|page| *page)
@@ -118,6 +123,15 @@ impl Shared {
         page: u32,
     ) -> Option<FetchedPage<T>> {
         lock(&self.prefetch).take(key, page)
+    }
+
+    /// Page `page` of list `key` as validation fetched it, if it did, left for its listing.
+    pub(crate) fn peek_prefetched<T: Clone + 'static>(
+        &self,
+        key: &str,
+        page: u32,
+    ) -> Option<FetchedPage<T>> {
+        lock(&self.prefetch).peek(key, page)
     }
 
     /// Forgets the users seen so far: a new user listing starts.
@@ -176,7 +190,14 @@ impl Api {
                 if let Some(cached) = cache::org_page(session, page) {
                     return Ok(cached);
                 }
-                let entries = self.org_page(page).await?.map_items(org_entry);
+                // The page validation fetched is read, not taken: the organization listing
+                // still finds it, whichever comes first (baton's syncer lists users beside
+                // organizations).
+                let fetched = match self.shared.peek_prefetched(ORGS, page) {
+                    Some(prefetched) => prefetched,
+                    None => self.org_page(page).await?,
+                };
+                let entries = fetched.map_items(org_entry);
                 cache::put_org_page(session, page, &entries);
                 Ok(entries)
             })
