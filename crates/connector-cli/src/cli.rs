@@ -150,6 +150,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub invitation_days: u64,
 
+    /// The staff list to class people against: `--staff`, `--internal-domain`.
     #[command(flatten)]
     pub staff: StaffArgs,
 }
@@ -291,6 +292,7 @@ pub struct ReviewArgs {
         value_parser = ["human", "service-account", "invitation", "all"]
     )]
     pub kinds: Vec<String>,
+    /// The staff list to class people against: `--staff`, `--internal-domain`.
     #[command(flatten)]
     pub staff: StaffArgs,
     /// Only people of these classes against --staff (comma-separated).
@@ -325,6 +327,7 @@ pub struct DiffArgs {
     #[arg(long, value_name = "ID")]
     pub applied_sync_id: Option<String>,
 
+    /// The staff list for `--fail-on not-listed`: `--staff`, `--internal-domain`.
     #[command(flatten)]
     pub staff: StaffArgs,
 
