@@ -58,6 +58,7 @@ mod capabilities;
 mod connector;
 pub mod engine;
 mod error;
+pub mod events;
 pub mod ids;
 mod memory;
 mod model;
@@ -80,6 +81,7 @@ pub use engine::{
     EngineRetry, Event, ExpansionSummary, Observer, Phase, SyncOptions, SyncSummary, TypeCounts,
     WarningPolicy, sync,
 };
+pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
 pub use memory::MemoryStore;
 pub use model::{

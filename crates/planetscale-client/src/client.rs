@@ -526,7 +526,7 @@ pub(crate) fn is_sensitive(path_segments: &[&str]) -> bool {
     team_members
         || path_segments
             .iter()
-            .any(|s| matches!(*s, "service-tokens" | "passwords"))
+            .any(|s| matches!(*s, "service-tokens" | "passwords" | "audit-log"))
 }
 
 fn describe_decode_error(error: &serde_json::Error, sensitive: bool) -> String {

@@ -52,10 +52,11 @@ mod writes;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
+pub use endpoints::AUDIT_LOG_MAX_LIMIT;
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{Error, Result};
 pub use models::{
-    Database, DatabaseRef, Invitation, Member, OAuthAccess, OAuthAccesses, OAuthApplication,
+    AuditEntry, AuditLogPage, Database, DatabaseRef, Invitation, Member, OAuthAccess, OAuthAccesses, OAuthApplication,
     OAuthResource, OAuthScope, Organization, Region, Role, ServiceToken, ServiceTokenAccess, Team,
     TeamMember, User,
 };

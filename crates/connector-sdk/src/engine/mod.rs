@@ -19,6 +19,10 @@
 //!    [`SyncOptions::expand_grants`] is on (the default): holders of the source entitlements
 //!    get grants of the expandable grant's entitlement, as baton's syncer gives them; see
 //!    below. No connector call is made.
+//! 8. The connector's [event feed](crate::events), when it has one and the sync is full: read
+//!    from [`Store::events_since`](crate::Store::events_since), a page at a time, into
+//!    [`Store::put_events`](crate::Store::put_events). Not checkpointed: a resumed sync reads
+//!    it again (events are upserted by id).
 //!
 //! Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
 //! are left out of the matching phases.
@@ -394,6 +398,8 @@ pub struct SyncSummary {
     pub warnings: Vec<String>,
     /// What grant expansion did (all zero when it did not run).
     pub expansion: ExpansionSummary,
+    /// Events the connector's event feed gave, stored (0 without a feed).
+    pub events: u64,
     /// How long this run took (since the last resume, for a resumed sync).
     pub duration: Duration,
 }

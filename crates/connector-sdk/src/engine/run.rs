@@ -7,6 +7,7 @@
 //! is what makes every checkpoint consistent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -21,6 +22,7 @@ use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
+use crate::events::EventFeed;
 use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
 use crate::store::{ExpandableGrant, Store, SyncType};
@@ -78,8 +80,14 @@ pub async fn sync(
     };
     state.stats.retries += validate_retries;
 
+    let feed = match scope.sync_type {
+        SyncType::Full => connector.event_feed(),
+        _ => None,
+    };
     let mut engine = Engine {
         store,
+        feed,
+        events: 0,
         next_checkpoint: Instant::now() + options.checkpoint_interval,
         options,
         plan,
@@ -127,6 +135,10 @@ fn joined_session(
 
 struct Engine<'a> {
     store: &'a dyn Store,
+    /// The connector's event feed, read after the other phases (full syncs only).
+    feed: Option<Arc<dyn EventFeed>>,
+    /// Events stored.
+    events: u64,
     options: SyncOptions,
     plan: Plan,
     env: CallEnv,
@@ -165,7 +177,11 @@ impl Engine<'_> {
             sync_id: self.sync_id.clone(),
             resumed: self.resumed,
         });
-        let result = self.start_and_drive().await;
+        let mut result = self.start_and_drive().await;
+        if let (Ok(()), Some(feed)) = (&result, self.feed.clone()) {
+            let read = crate::events::drive(&*feed, self.store, &self.options).await;
+            result = read.map(|events| self.events = events);
+        }
         match result {
             Ok(()) => {}
             Err(Error::Cancelled) => {
@@ -680,6 +696,7 @@ impl Engine<'_> {
             retries: stats.retries,
             warnings: stats.warnings.clone(),
             expansion: stats.expansion,
+            events: self.events,
             duration: self.started.elapsed(),
         }
     }
