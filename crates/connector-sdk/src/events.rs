@@ -14,7 +14,7 @@
 //! like a secret, and stores apply it to everything they keep.
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::SyncOptions;
 use crate::error::{ConnectorError, Error, ErrorKind};
@@ -54,7 +54,7 @@ pub struct EventPage {
 }
 
 /// What an event did, as baton's `Event.event` oneof tells it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     /// Access given: baton's `GrantEvent`.
@@ -93,7 +93,7 @@ impl EventKind {
 }
 
 /// A resource an event names: its id and the name the system gave it then.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventResource {
     /// The resource's id, in the connector's resource types where it maps to one.
     pub id: ResourceId,
@@ -120,7 +120,7 @@ impl EventResource {
 }
 
 /// Who made a change: a principal (a person, a service token …).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// The principal, in the connector's resource types where it maps to one.
     pub principal: EventResource,
@@ -129,7 +129,7 @@ pub struct Actor {
 }
 
 /// One thing that happened (baton's `c1.connector.v2.Event`), with what the system said of it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedEvent {
     /// The system's id of the event; unique within the connector.
     pub id: String,
