@@ -32,6 +32,7 @@
 //! `GET /__fake/stats`, `PUT /__fake/faults`, `PUT /__fake/rate-limit`, `GET /__fake/dataset`.
 
 mod api;
+mod audit;
 mod config;
 mod control;
 mod dataset;
@@ -48,6 +49,7 @@ mod state;
 mod words;
 mod writes;
 
+pub use audit::{ACTOR_USER_HEADER, REMOTE_IP_HEADER, RETENTION_DAYS};
 pub use config::{
     ALL_ACCESSES, DEFAULT_TOKEN, DEFAULT_TOKEN_ID, FakeConfig, Latency, RateLimitConfig,
     RateLimitModel, RetryAfterStyle, TokenConfig,
