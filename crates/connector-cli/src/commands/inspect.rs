@@ -39,8 +39,11 @@ pub fn print(
     args: &InspectArgs,
     format: OutputFormat,
 ) -> Result<()> {
-    if let InspectCommand::Syncs = args.what {
-        return syncs(&reader.syncs()?, format);
+    match &args.what {
+        InspectCommand::Syncs => return syncs(&reader.syncs()?, format),
+        // Events are the file's, not one sync's.
+        InspectCommand::Events(filters) => return super::events::list(reader, filters, format),
+        _ => {}
     }
     let snapshot = choose(reader, args.sync_id.as_deref())?;
     provenance::announce(&snapshot);
@@ -72,6 +75,7 @@ pub fn print(
         InspectCommand::Review(filters) => review(s, filters, &out),
         InspectCommand::Stats => stats(s, &out),
         InspectCommand::Syncs => syncs(&reader.syncs()?, format),
+        InspectCommand::Events(filters) => super::events::list(reader, filters, format),
     }
 }
 

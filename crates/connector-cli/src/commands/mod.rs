@@ -1,6 +1,7 @@
 //! The commands: parse → load settings → run one of these → print.
 
 pub mod diff;
+pub mod events;
 pub mod inspect;
 pub(crate) mod provenance;
 pub mod provision;
