@@ -25,3 +25,5 @@ mod access;
 // The review report of bench-sized data in headless Chromium: sections, counts, offline,
 // screenshots.
 mod report;
+// Who made a change: the audit log synced, listed, attributed and carried.
+mod audit_log;

@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Entitlement, ExpandableGrant, FeedEvent, Timestamp, Grant, Resource, ResourceId, ResourceType, Store, StoreError,
-    StorePage, SyncStart, SyncType,
+    Entitlement, ExpandableGrant, FeedEvent, Grant, Resource, ResourceId, ResourceType, Store,
+    StoreError, StorePage, SyncStart, SyncType, Timestamp,
 };
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -394,9 +394,11 @@ impl Store for C1zWriter {
     /// The start of the latest finished full sync in the file before this one.
     async fn events_since(&self) -> Result<Option<Timestamp>, StoreError> {
         Ok(self
-            .read(false, "reading the previous sync's start", |conn, sync_id| {
-                crate::events::since(conn, sync_id)
-            })
+            .read(
+                false,
+                "reading the previous sync's start",
+                |conn, sync_id| crate::events::since(conn, sync_id),
+            )
             .await?)
     }
 

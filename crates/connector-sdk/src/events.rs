@@ -54,7 +54,9 @@ pub struct EventPage {
 }
 
 /// What an event did, as baton's `Event.event` oneof tells it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     /// Access given: baton's `GrantEvent`.

@@ -81,8 +81,8 @@ pub use engine::{
     EngineRetry, Event, ExpansionSummary, Observer, Phase, SyncOptions, SyncSummary, TypeCounts,
     WarningPolicy, sync,
 };
-pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
+pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
 pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,

@@ -6,7 +6,8 @@ use futures::Stream;
 use crate::client::Client;
 use crate::error::Result;
 use crate::models::{
-    AuditLogPage, Database, Invitation, Member, OAuthApplication, Organization, ServiceToken, Team, TeamMember,
+    AuditLogPage, Database, Invitation, Member, OAuthApplication, Organization, ServiceToken, Team,
+    TeamMember,
 };
 use crate::page::Page;
 

@@ -23,8 +23,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Actor, ConnectorError, ErrorKind, EventFeed, EventKind, EventPage, EventRequest,
-    EventResource, FeedEvent, ResourceId, Timestamp,
+    Actor, ConnectorError, ErrorKind, EventFeed, EventKind, EventPage, EventRequest, EventResource,
+    FeedEvent, ResourceId, Timestamp,
 };
 use planetscale_client::{AUDIT_LOG_MAX_LIMIT, AuditEntry, AuditLogPage};
 
@@ -255,9 +255,7 @@ pub(crate) fn event_of(entry: &AuditEntry, org: &OrgEntry) -> FeedEvent {
         entry.auditable_id.as_deref(),
         &entry.auditable_display_name,
     )
-    .unwrap_or_else(|| {
-        EventResource::new(ResourceId::new(organization::ID, &org.id), &org.name)
-    });
+    .unwrap_or_else(|| EventResource::new(ResourceId::new(organization::ID, &org.id), &org.name));
     let actor = entry.actor_id.as_deref().map(|id| {
         let api_type = entry.actor_type.as_deref().unwrap_or("User");
         Actor {

@@ -83,7 +83,11 @@ pub(crate) fn record(org: &mut OrgData, actor: &Actor, change: Change<'_>, numbe
             "User",
             user["email"].as_str().unwrap_or_default().to_owned(),
         ),
-        None => (json!(actor.token_id), "ServiceToken", actor.token_id.clone()),
+        None => (
+            json!(actor.token_id),
+            "ServiceToken",
+            actor.token_id.clone(),
+        ),
     };
     let remote_ip = actor.remote_ip.as_deref().unwrap_or("127.0.0.1");
     let location = match remote_ip {
@@ -170,11 +174,7 @@ pub(crate) fn page(log: &[Value], query: &str) -> Answer {
 }
 
 fn bad_request(message: &str) -> Answer {
-    Answer::error(
-        axum::http::StatusCode::BAD_REQUEST,
-        "bad_request",
-        message,
-    )
+    Answer::error(axum::http::StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
 /// The pages of a first read of `log` at 100 entries a page: what the request formula counts.

@@ -57,7 +57,14 @@ pub(crate) fn answer(
             _ => Err(Answer::not_found()),
         };
         if let Ok(made) = &written {
-            before.record(data, endpoint.kind, &body, made.as_ref(), actor, entry_number);
+            before.record(
+                data,
+                endpoint.kind,
+                &body,
+                made.as_ref(),
+                actor,
+                entry_number,
+            );
         }
         written
     });
@@ -128,7 +135,9 @@ impl Subject {
         let (team_id, team_slug) = self.team.clone().unwrap_or_default();
         let team = ("Team", team_id.as_str(), team_slug.as_str());
         let text = |v: Option<&Value>, key: &str| {
-            v.and_then(|v| v[key].as_str()).unwrap_or_default().to_owned()
+            v.and_then(|v| v[key].as_str())
+                .unwrap_or_default()
+                .to_owned()
         };
         let (invitation_id, invited) = (text(made, "id"), text(made, "email"));
         let change = |event_type, verb, auditable, target, metadata| audit::Change {

@@ -41,7 +41,12 @@ pub fn list(reader: &C1zReader, filters: &EventFilters, format: OutputFormat) ->
         let details: Vec<String> = e.metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let cells = vec![
             Cell::from(minute(&stored.occurred_at)),
-            Cell::from(e.actor.as_ref().map(|a| a.principal.label()).unwrap_or_default()),
+            Cell::from(
+                e.actor
+                    .as_ref()
+                    .map(|a| a.principal.label())
+                    .unwrap_or_default(),
+            ),
             Cell::from(e.actor.as_ref().map(|a| a.kind.clone()).unwrap_or_default()),
             Cell::from(&e.action),
             Cell::from(e.kind.as_str()),
@@ -112,8 +117,16 @@ impl Filter {
             actor: lower(&args.actor),
             target: lower(&args.target),
             action: lower(&args.action),
-            since: args.since.as_deref().map(|t| time_bound(t, "--since")).transpose()?,
-            until: args.until.as_deref().map(|t| time_bound(t, "--until")).transpose()?,
+            since: args
+                .since
+                .as_deref()
+                .map(|t| time_bound(t, "--since"))
+                .transpose()?,
+            until: args
+                .until
+                .as_deref()
+                .map(|t| time_bound(t, "--until"))
+                .transpose()?,
         };
         // A name that no event has is an error, never an empty answer.
         let unknown = |flag: &str, value: &str, what: &str| {
@@ -253,7 +266,10 @@ impl Attribution {
             })
             .filter_map(|s| {
                 let e = &s.event;
-                let same = e.entitlement_id.as_deref().is_none_or(|id| id == entitlement_id);
+                let same = e
+                    .entitlement_id
+                    .as_deref()
+                    .is_none_or(|id| id == entitlement_id);
                 let slug = |id: &str| id.rsplit(':').next().unwrap_or(id).to_owned();
                 let verb = match (gained, e.kind) {
                     (true, EventKind::Grant) if same => format!("made {}", slug(entitlement_id)),
