@@ -157,6 +157,24 @@ fn changes_are_attributed_listed_and_carried_into_the_next_sync() {
     );
     assert!(text.contains("no audit entry"), "{text}");
 
+    // inspect access says who gave what the person gained since the previous sync.
+    let access =
+        json(
+            fake.cmd(dir.path())
+                .args(["inspect", "access", promoted_email, "-o", "json"]),
+        );
+    let row = access["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"]["id"]["resource"] == acme.as_str())
+        .unwrap_or_else(|| panic!("no row on {org} in {access:#}"));
+    let said = row["audit"][0].as_str().unwrap_or_default();
+    assert!(
+        said.starts_with(&format!("admin: made admin by {admin_email} (user)")),
+        "{row:#}"
+    );
+
     // inspect events, and its filters.
     let all = events(&fake, dir.path(), &[]);
     assert_eq!(all.len(), 2, "{all:#?}");

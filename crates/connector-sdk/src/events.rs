@@ -349,6 +349,66 @@ mod tests {
         );
     }
 
+    /// A feed of `pages` pages of one event each, whose cursor after the last is `last`.
+    struct Pages {
+        pages: usize,
+        last: Option<String>,
+    }
+
+    #[async_trait]
+    impl EventFeed for Pages {
+        async fn list_events(&self, request: EventRequest) -> Result<EventPage, ConnectorError> {
+            let n: usize = request.cursor.as_deref().map_or(0, |c| c.parse().unwrap());
+            let event = FeedEvent {
+                id: format!("e{n}"),
+                metadata: vec![
+                    ("secret".into(), "x".into()),
+                    ("role".into(), "admin".into()),
+                ],
+                ..FeedEvent::default()
+            };
+            let cursor = match n + 1 < self.pages {
+                true => Some((n + 1).to_string()),
+                false => self.last.clone(),
+            };
+            Ok(EventPage {
+                events: vec![event],
+                cursor,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_feed_is_read_to_its_last_page_into_the_store_redacted() {
+        let store = crate::MemoryStore::new();
+        let feed = Pages {
+            pages: 3,
+            last: None,
+        };
+        let stored = drive(&feed, &store, &SyncOptions::default()).await.unwrap();
+        assert_eq!(stored, 3);
+        let events = store.events();
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["e0", "e1", "e2"]);
+        assert_eq!(
+            events[0].metadata,
+            [("role".to_owned(), "admin".to_owned())]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cursor_handed_back_unchanged_fails_rather_than_loops() {
+        let store = crate::MemoryStore::new();
+        let feed = Pages {
+            pages: 2,
+            last: Some("1".into()),
+        };
+        let e = drive(&feed, &store, &SyncOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Contract(_)), "{e}");
+    }
+
     #[test]
     fn kinds_read_back_by_name() {
         for kind in [

@@ -92,7 +92,7 @@ fn attribute_json(document: &mut serde_json::Value, d: &Diff, audit: &Attributio
 
 /// Who made a change of access; `None` for access derived through another change (that
 /// change is attributed).
-fn audit_of(
+pub(crate) fn audit_of(
     audit: &Attribution,
     gained: bool,
     principal: &ResourceRef,

@@ -9,7 +9,9 @@
 //! resource added or removed, any event on it. A file without events attributes nothing, and
 //! its outputs stay as they were.
 
-use c1z::{C1zReader, ResourceRef, StoredEvent, SyncRun};
+use std::collections::BTreeMap;
+
+use c1z::{C1zReader, ResourceRef, Snapshot, StoredEvent, SyncRun};
 use connector_sdk::{EventKind, FeedEvent, ResourceId};
 use serde_json::{Value, json};
 
@@ -302,6 +304,37 @@ impl Attribution {
             .collect();
         said(&matching)
     }
+}
+
+/// For `inspect access`: per resource, who gave `principal` each entitlement it gained since the
+/// previous full sync (`admin: made admin by … at …`); `None` when the file holds no events or
+/// no earlier sync to compare with (the listing then stays as it was).
+pub(crate) fn access_audit(
+    s: &Snapshot<'_>,
+    principal: &ResourceId,
+) -> Result<Option<BTreeMap<ResourceId, Vec<String>>>> {
+    let reader = s.reader();
+    let Some(previous) = super::diff::previous_full(reader, s.id())? else {
+        return Ok(None);
+    };
+    let Some(audit) = Attribution::between(reader, previous.run(), s.run())? else {
+        return Ok(None);
+    };
+    let d = c1z::diff(&previous, s)?;
+    let mut said: BTreeMap<ResourceId, Vec<String>> = BTreeMap::new();
+    let changes = d
+        .access
+        .iter()
+        .filter(|p| id_of(&p.principal) == *principal);
+    for p in changes {
+        for c in p.gained.iter().filter(|c| c.via.is_empty()) {
+            let text = audit.access(true, &p.principal, &c.entitlement_id, &c.resource);
+            said.entry(id_of(&c.resource))
+                .or_default()
+                .push(format!("{}: {text}", c.entitlement));
+        }
+    }
+    Ok(Some(said))
 }
 
 fn id_of(r: &ResourceRef) -> ResourceId {
