@@ -38,9 +38,12 @@ fn send(fake: &Fake, method: &str, path: &str, body: &Value, headers: &[(&str, &
     answer[9..12].parse().unwrap()
 }
 
+/// A member: (user id, email).
+type Person = (String, String);
+
 /// The first organization whose roles its identity provider does not manage: its name, its
 /// id, an admin's (id, email) and two plain members' (id, email).
-fn people(fake: &Fake) -> (String, String, (String, String), Vec<(String, String)>) {
+fn people(fake: &Fake) -> (String, String, Person, Vec<Person>) {
     let dataset = fake.server.dataset();
     let org = dataset.organizations.iter();
     let acme = org

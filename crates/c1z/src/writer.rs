@@ -397,7 +397,7 @@ impl Store for C1zWriter {
             .read(
                 false,
                 "reading the previous sync's start",
-                |conn, sync_id| crate::events::since(conn, sync_id),
+                crate::events::since,
             )
             .await?)
     }

@@ -599,46 +599,6 @@ fn secret_trait_from_proto(p: pb::SecretTrait) -> SecretTrait {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lossy_typed_annotations_stay_verbatim() {
-        // A RoleTrait with `role_scope_conditions` (field 2), which the model cannot hold.
-        let any = pb::Any {
-            type_url: format!("{TYPE_URL_PREFIX}RoleTrait"),
-            value: vec![0x12, 0x02, 0x08, 0x01],
-        };
-        let a = annotation_from_any(any.clone());
-        assert_eq!(
-            a,
-            Annotation::Other {
-                type_url: any.type_url.clone(),
-                value: any.value.clone()
-            }
-        );
-        assert_eq!(annotation_to_any(&a), any);
-    }
-
-    #[test]
-    fn a_grant_round_trips_with_its_expandable_annotation() {
-        let rt = ResourceType::new("team", "Team", &[Trait::Group]);
-        let team = Resource::new(&rt, "t1", "Team 1");
-        let member = Entitlement::assignment(&team, "member");
-        let grant = Grant::of(&member, ResourceId::new("team", "t2")).with_annotation(
-            Annotation::GrantExpandable {
-                entitlement_ids: vec!["team:t2:member".into()],
-                shallow: true,
-                resource_type_ids: vec!["user".into()],
-            },
-        );
-        let back =
-            grant_from_proto(pb::Grant::decode(&*grant_to_proto(&grant).encode_to_vec()).unwrap());
-        assert_eq!(back, grant);
-    }
-}
-
 /// The type URL of the annotation that carries what baton's `Event` has no field for.
 pub const EVENT_DETAILS_TYPE_URL: &str = "type.googleapis.com/google.protobuf.Struct";
 
@@ -715,5 +675,45 @@ pub fn event_to_proto(e: &connector_sdk::FeedEvent) -> pb::Event {
             value: profile_to_proto(&details).encode_to_vec(),
         }],
         event: Some(event),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossy_typed_annotations_stay_verbatim() {
+        // A RoleTrait with `role_scope_conditions` (field 2), which the model cannot hold.
+        let any = pb::Any {
+            type_url: format!("{TYPE_URL_PREFIX}RoleTrait"),
+            value: vec![0x12, 0x02, 0x08, 0x01],
+        };
+        let a = annotation_from_any(any.clone());
+        assert_eq!(
+            a,
+            Annotation::Other {
+                type_url: any.type_url.clone(),
+                value: any.value.clone()
+            }
+        );
+        assert_eq!(annotation_to_any(&a), any);
+    }
+
+    #[test]
+    fn a_grant_round_trips_with_its_expandable_annotation() {
+        let rt = ResourceType::new("team", "Team", &[Trait::Group]);
+        let team = Resource::new(&rt, "t1", "Team 1");
+        let member = Entitlement::assignment(&team, "member");
+        let grant = Grant::of(&member, ResourceId::new("team", "t2")).with_annotation(
+            Annotation::GrantExpandable {
+                entitlement_ids: vec!["team:t2:member".into()],
+                shallow: true,
+                resource_type_ids: vec!["user".into()],
+            },
+        );
+        let back =
+            grant_from_proto(pb::Grant::decode(&*grant_to_proto(&grant).encode_to_vec()).unwrap());
+        assert_eq!(back, grant);
     }
 }

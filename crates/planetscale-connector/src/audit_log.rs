@@ -4,8 +4,9 @@
 //! Validation reads page 1 of every organization's log (the access check) and keeps it for the
 //! feed, so a sync reads each page once. The feed walks the organizations one after the other,
 //! each from its newest entry back to the start the engine asks for (the previous sync's start;
-//! on a first sync, [`Options::audit_log_days`] ago), and stops paging an organization at the
-//! first page that reaches back past that start. Its cursor is `<org index>:<starting_after>`.
+//! on a first sync, [`Options::audit_log_days`](crate::Options::audit_log_days) ago), and
+//! stops paging an organization at the first page that reaches back past that start. Its
+//! cursor is `<org index>:<starting_after>`.
 //!
 //! How an entry becomes an event (the API documents neither the actions' full list nor their
 //! metadata, so the raw action is always kept and an unknown one is a change of its target):
