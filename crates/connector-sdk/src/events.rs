@@ -4,9 +4,9 @@
 //!
 //! A connector with a history to offer (an audit log) returns an [`EventFeed`] from
 //! [`Connector::event_feed`](crate::Connector::event_feed). The engine reads it after the
-//! grants, from the time [`Store::events_since`](crate::Store::events_since) gives (the
+//! grants, from the time [`Store::events_since`] gives (the
 //! previous sync's start, so nothing between two syncs is missed), a page at a time, and
-//! stores every event with [`Store::put_events`](crate::Store::put_events). Events are keyed
+//! stores every event with [`Store::put_events`]. Events are keyed
 //! by their id: reading one again (a page replayed, an overlap with the previous sync) never
 //! duplicates it.
 //!

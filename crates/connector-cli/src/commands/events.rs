@@ -1,5 +1,5 @@
 //! Events of the connector's feed (an audit log) the file keeps: `inspect events` lists them,
-//! and [`Attribution`] names who made each change `diff`, `inspect access` and the report show
+//! and `Attribution` names who made each change `diff`, `inspect access` and the report show
 //! ("made admin by bob@acme.example (user) at 2026-12-03 14:02 UTC from 203.0.113.7").
 //!
 //! A change matches the events of its kind on the same target between the two syncs' times:
