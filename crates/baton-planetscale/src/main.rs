@@ -82,6 +82,24 @@ const SYNC_INVITATIONS: Setting = Setting::bool(
     "Sync pending invitations and the roles they will grant; needs the write_members access",
 );
 
+const SYNC_AUDIT_LOG: Setting = Setting::bool(
+    "planetscale-sync-audit-log",
+    "Sync the audit log",
+    "Keep each organization's audit log (who changed what, when, from where) in the file, read \
+     since the previous sync and carried from sync to sync; needs the read_audit_logs access",
+);
+
+const AUDIT_LOG_DAYS: Setting = Setting::int(
+    "audit-log-days",
+    "Audit log days",
+    "How many days of audit log the first sync with planetscale-sync-audit-log reads \
+     (PlanetScale keeps 15); later syncs read since the previous one",
+)
+.default("30")
+.min(1)
+.max(3650)
+.value_name("DAYS");
+
 const MAX_IN_FLIGHT: Setting = Setting::int(
     "max-in-flight",
     "Requests in flight",
@@ -104,8 +122,9 @@ impl Program for PlanetScale {
             description: "A sync covers every organization the service token reaches: its \
                           members and their roles, its teams with their members, and the \
                           databases teams and tokens name with who administers and reads them. \
-                          Each of every database, service tokens, OAuth applications and \
-                          invitations is an option of its own, since each needs one more access. \
+                          Each of every database, service tokens, OAuth applications, \
+                          invitations and the audit log is an option of its own, since each \
+                          needs one more access. \
                           With --provisioning it also grants and revokes organization roles and \
                           team membership, and invites people.",
             help_url: "https://planetscale.com/docs/concepts/service-tokens",
@@ -124,6 +143,8 @@ impl Program for PlanetScale {
             SYNC_SERVICE_TOKENS,
             SYNC_OAUTH_APPLICATIONS,
             SYNC_INVITATIONS,
+            SYNC_AUDIT_LOG,
+            AUDIT_LOG_DAYS,
         ]
     }
 
@@ -157,6 +178,11 @@ impl Program for PlanetScale {
             service_tokens: values.bool(&SYNC_SERVICE_TOKENS),
             oauth_applications: values.bool(&SYNC_OAUTH_APPLICATIONS),
             invitations: values.bool(&SYNC_INVITATIONS),
+            audit_log: values.bool(&SYNC_AUDIT_LOG),
+            audit_log_days: values
+                .int(&AUDIT_LOG_DAYS)
+                .and_then(|days| u32::try_from(days).ok())
+                .unwrap_or(planetscale_connector::DEFAULT_AUDIT_LOG_DAYS),
         };
         Ok(Box::new(PlanetScaleConnector::with_options(
             client, options,

@@ -28,3 +28,5 @@ mod report;
 // The review loop: the staff list, a reviewed CSV applied with evidence, drift that fails a
 // scheduled run and posts to a webhook, the Kubernetes CronJob run as written.
 mod review_loop;
+// Who made a change: the audit log synced, listed, attributed and carried.
+mod audit_log;

@@ -41,7 +41,16 @@
 //!   would publish someone else's data as this sync's.
 //! - A new sync carries the previous output's syncs over table by table and column by column into
 //!   a database with baton's schema, so nothing else of the previous file (a trigger, a view, a
-//!   constraint) comes along.
+//!   constraint) comes along; the one table of ours, the events (below), is carried the same way.
+//!
+//! # Events
+//!
+//! The events of a connector's feed (an audit log: who changed what, when, from where) are kept
+//! in a table of their own, `rs_events_v1`, which baton's readers do not read and which exists
+//! only once an event was written: each as baton's `c1.connector.v2.Event` and as the SDK's
+//! record, keyed by id, with metadata that looks like a secret dropped before it is written.
+//! Events are history: every sync carries the previous file's over and retention deletes none,
+//! so the file covers the whole period its syncs read ([`C1zReader::events`]).
 //!
 //! # Grant expansion
 //!
@@ -57,6 +66,7 @@ mod container;
 mod convert;
 mod diff;
 mod error;
+mod events;
 mod ksuid;
 mod label;
 mod migrate;
@@ -94,7 +104,7 @@ pub use principal::{
 pub use read_copy::remove_read_copies;
 pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
-    SyncRun,
+    StoredEvent, SyncRun,
 };
 pub use review::{Held, ReviewRow, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};

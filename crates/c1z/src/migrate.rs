@@ -73,7 +73,7 @@ fn import(conn: &Connection, previous: &Path) -> rusqlite::Result<()> {
         "ATTACH DATABASE ?1 AS previous",
         [previous.to_string_lossy()],
     )?;
-    let copied = copy_tables(conn);
+    let copied = copy_tables(conn).and_then(|()| crate::events::carry(conn));
     let detached = conn.execute_batch("DETACH DATABASE previous");
     copied.and(detached)
 }

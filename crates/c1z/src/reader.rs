@@ -74,6 +74,17 @@ impl SyncRun {
     }
 }
 
+/// One event of the file's events table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The event, as the connector's feed gave it (redacted).
+    pub event: connector_sdk::FeedEvent,
+    /// The sync that first read it.
+    pub sync_id: String,
+    /// When it happened, in the format of [`SyncRun::started_at`] (so the two compare as text).
+    pub occurred_at: String,
+}
+
 /// Which resources to read; `Default` reads them all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceFilter {
@@ -192,6 +203,54 @@ impl C1zReader {
     /// The file read.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Every event of the connector's feed the file holds (see the crate docs), oldest first;
+    /// none when the file has no events table (baton's files, syncs without a feed). Texts
+    /// are capped like every other field read.
+    pub fn events(&self) -> Result<Vec<StoredEvent>> {
+        let table = crate::events::TABLE;
+        let context = "reading rs_events_v1";
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sqlite(context, e))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        check_table(&self.conn, &self.path, table)?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT record, sync_id, occurred_at FROM rs_events_v1 \
+                 ORDER BY occurred_at, event_id",
+            )
+            .map_err(|e| self.sqlite(context, e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sqlite(context, e))?;
+        let mut events = Vec::new();
+        while let Some(row) = self.step(&mut rows).map_err(|e| self.sqlite(context, e))? {
+            let text = |i: usize| row.get_ref(i).map(text_of);
+            let (record, sync_id, occurred_at) = (text(0), text(1), text(2));
+            let record = record.map_err(|e| self.sqlite(context, e))?;
+            let event: connector_sdk::FeedEvent = serde_json::from_str(&record).map_err(|e| {
+                let e = rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                );
+                self.sqlite(context, e)
+            })?;
+            events.push(StoredEvent {
+                event: crate::events::capped(event),
+                sync_id: sync_id.map_err(|e| self.sqlite(context, e))?,
+                occurred_at: occurred_at.map_err(|e| self.sqlite(context, e))?,
+            });
+        }
+        Ok(events)
     }
 
     /// All sync runs, oldest first.

@@ -11,6 +11,7 @@ use rusqlite::{Connection, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::events::{self, EventRow};
 use crate::migrate::{bulk_pragmas, create_missing, create_schema};
 use crate::reads;
 use crate::retention::finish_sync;
@@ -70,6 +71,7 @@ pub(crate) enum Command {
     Resources(Vec<ResourceRow>),
     Entitlements(Vec<EntitlementRow>),
     Grants(Vec<GrantRow>),
+    Events(Vec<EventRow>),
     /// A read of the running sync: the thread calls `read` with the connection and the sync
     /// id, or with the error that prevents the read, after building the grant index when
     /// `grant_index` asks for it.
@@ -182,6 +184,7 @@ impl Worker {
             Command::Resources(rows) => self.write(|w| w.put_resources(&rows)),
             Command::Entitlements(rows) => self.write(|w| w.put_entitlements(&rows)),
             Command::Grants(rows) => self.write(|w| w.put_grants(&rows)),
+            Command::Events(rows) => self.write(|w| w.put_events(&rows)),
             Command::Read { grant_index, read } => {
                 match self.awaited(|w| w.prepare_read(grant_index)) {
                     Ok(()) => read(self.active()),
@@ -446,6 +449,13 @@ impl Worker {
             .map_err(self.sqlite("writing a grant"))?;
         }
         drop(stmt);
+        self.wrote(rows.len())
+    }
+
+    fn put_events(&mut self, rows: &[EventRow]) -> Result<()> {
+        self.begin_tx()?;
+        let (conn, sync_id) = self.active()?;
+        events::put(conn, sync_id, rows).map_err(self.sqlite("writing an event"))?;
         self.wrote(rows.len())
     }
 

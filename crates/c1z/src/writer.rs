@@ -9,14 +9,15 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Entitlement, ExpandableGrant, Grant, Resource, ResourceId, ResourceType, Store, StoreError,
-    StorePage, SyncStart, SyncType,
+    Entitlement, ExpandableGrant, FeedEvent, Grant, Resource, ResourceId, ResourceType, Store,
+    StoreError, StorePage, SyncStart, SyncType, Timestamp,
 };
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::convert::{self, GrantDecoder, GrantEncoder};
 use crate::error::{Error, Result};
+use crate::events::EventRow;
 use crate::output::check_output;
 use crate::reads::{self, PrincipalKey, StoredGrant};
 use crate::worker::{Command, EntitlementRow, GrantRow, Reply, ResourceRow, TypeRow, Worker};
@@ -388,6 +389,23 @@ impl Store for C1zWriter {
 
     async fn end_sync(&self) -> Result<(), StoreError> {
         Ok(self.call(Command::End).await?)
+    }
+
+    /// The start of the latest finished full sync in the file before this one.
+    async fn events_since(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self
+            .read(
+                false,
+                "reading the previous sync's start",
+                crate::events::since,
+            )
+            .await?)
+    }
+
+    /// Writes the events, redacted, to the file's events table (see the crate docs).
+    async fn put_events(&self, events: Vec<FeedEvent>) -> Result<(), StoreError> {
+        let rows = events.into_iter().map(EventRow::of).collect();
+        Ok(self.send(Command::Events(rows)).await?)
     }
 }
 

@@ -230,6 +230,9 @@ pub enum InspectCommand {
     Review(ReviewArgs),
     /// The syncs the file holds.
     Syncs,
+    /// Who changed what, when, from where: the events of the connector's feed (an audit log)
+    /// the file keeps across its syncs, oldest first.
+    Events(EventFilters),
     /// Totals of one sync, per resource type.
     Stats,
 }
@@ -252,6 +255,28 @@ impl CredentialFilters {
     pub fn any(&self) -> bool {
         self.no_expiry || self.unused_days.is_some()
     }
+}
+
+/// `inspect events` filters; an event must pass all of them. A name no event has is an error.
+#[derive(Debug, Default, Args)]
+pub struct EventFilters {
+    /// Only events by this actor: their email or name, id, or type:id.
+    #[arg(long, value_name = "ACTOR")]
+    pub actor: Option<String>,
+    /// Only events on this target or principal: its name, id, or type:id.
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Only this action (organization.updated_role, or updated_role) or kind (grant, revoke,
+    /// resource-change, usage).
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Only events at or after this time: a date (2026-12-01), a UTC time
+    /// (2026-12-01T14:00:00Z), or days ago (7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only events before this time, written as for --since.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 /// `inspect review` filters; a row must pass all of them.

@@ -132,7 +132,8 @@ pub(crate) fn connector(program: &dyn Program, values: &Values) -> Result<Box<dy
     }))
 }
 
-/// A connector with the name and description its program gives it.
+/// A connector with the name and description its program gives it. It forwards every other
+/// `Connector` method: a method added to the trait with a default must be forwarded here too.
 struct Named {
     connector: Box<dyn Connector>,
     metadata: Metadata,
@@ -162,5 +163,9 @@ impl Connector for Named {
 
     fn usage(&self) -> Option<Usage> {
         self.connector.usage()
+    }
+
+    fn event_feed(&self) -> Option<Arc<dyn connector_sdk::events::EventFeed>> {
+        self.connector.event_feed()
     }
 }

@@ -359,3 +359,64 @@ pub struct RateLimitDescription {
     #[prost(message, optional, tag = "4")]
     pub reset_at: Option<Timestamp>,
 }
+
+/// `c1.connector.v2.Event` (`event_feed.proto`): one thing that happened.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Event {
+    #[prost(string, tag = "1")]
+    pub id: String,
+    #[prost(message, optional, tag = "2")]
+    pub occurred_at: Option<Timestamp>,
+    #[prost(message, repeated, tag = "3")]
+    pub annotations: Vec<Any>,
+    #[prost(oneof = "EventKind", tags = "100, 101, 102, 103")]
+    pub event: Option<EventKind>,
+}
+
+/// `Event.event`: what happened (baton's `CreateGrantEvent`/`CreateRevokeEvent`, 104 and
+/// 105, are requests to a connector, never history, so they are not here).
+#[derive(Clone, PartialEq, prost::Oneof)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "the names of Event's oneof fields"
+)]
+pub enum EventKind {
+    #[prost(message, tag = "100")]
+    UsageEvent(UsageEvent),
+    #[prost(message, tag = "101")]
+    GrantEvent(GrantEvent),
+    #[prost(message, tag = "102")]
+    RevokeEvent(RevokeEvent),
+    #[prost(message, tag = "103")]
+    ResourceChangeEvent(ResourceChangeEvent),
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct UsageEvent {
+    #[prost(message, optional, tag = "1")]
+    pub target_resource: Option<Resource>,
+    #[prost(message, optional, tag = "2")]
+    pub actor_resource: Option<Resource>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct GrantEvent {
+    #[prost(message, optional, tag = "1")]
+    pub grant: Option<Grant>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RevokeEvent {
+    #[prost(message, optional, tag = "1")]
+    pub entitlement: Option<Entitlement>,
+    #[prost(message, optional, tag = "2")]
+    pub principal: Option<Resource>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ResourceChangeEvent {
+    #[prost(message, optional, tag = "1")]
+    pub resource_id: Option<ResourceId>,
+    #[prost(message, optional, tag = "2")]
+    pub parent_resource_id: Option<ResourceId>,
+}

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::error::{ConnectorError, ErrorKind};
+use crate::events::EventFeed;
 use crate::syncer::ResourceSyncer;
 
 /// What a connector says about itself (`c1.connector.v2.ConnectorMetadata`).
@@ -62,6 +63,13 @@ pub trait Connector: Send + Sync {
     /// What the connector's transport has done so far (requests, rate limits met), for progress
     /// and summaries; `None` when it does not say. Cheap: called while a sync runs.
     fn usage(&self) -> Option<Usage> {
+        None
+    }
+
+    /// The connector's history of changes, when it has one to offer and it is turned on: the
+    /// engine reads it after the grants and stores its events (see [`crate::events`]). The
+    /// default has none.
+    fn event_feed(&self) -> Option<Arc<dyn EventFeed>> {
         None
     }
 }

@@ -53,6 +53,7 @@ mod capabilities;
 mod connector;
 mod engine;
 mod error;
+pub mod events;
 pub mod ids;
 mod memory;
 mod model;
@@ -76,6 +77,7 @@ pub use engine::{
     WarningPolicy, sync,
 };
 pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
+pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
 pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
+use crate::events::FeedEvent;
 use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
 use crate::store::{ExpandableGrant, Store, StorePage, SyncStart};
 
@@ -31,6 +32,7 @@ struct Contents {
     resources: Upserts<Resource>,
     entitlements: Upserts<Entitlement>,
     grants: Upserts<Grant>,
+    events: Upserts<FeedEvent>,
     /// Entitlement id → (principal, position in `grants`) of its grants.
     holders: HashMap<String, BTreeSet<Holder>>,
     checkpoint: Option<String>,
@@ -136,6 +138,11 @@ impl MemoryStore {
     /// Every resource written, in first-write order.
     pub fn all_resources(&self) -> Vec<Resource> {
         self.lock().resources.items.clone()
+    }
+
+    /// Events written (redacted), in first-write order.
+    pub fn events(&self) -> Vec<FeedEvent> {
+        self.lock().events.items.clone()
     }
 
     /// Entitlements written, in first-write order.
@@ -366,6 +373,15 @@ impl Store for MemoryStore {
 
     async fn save_session(&self, entries: Vec<(String, Vec<u8>)>) -> Result<(), StoreError> {
         self.lock().session.extend(entries);
+        Ok(())
+    }
+
+    async fn put_events(&self, events: Vec<FeedEvent>) -> Result<(), StoreError> {
+        let mut contents = self.lock();
+        for event in events {
+            let key = event.id.clone();
+            contents.events.upsert(key, event.redacted());
+        }
         Ok(())
     }
 

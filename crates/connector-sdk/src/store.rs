@@ -21,7 +21,8 @@ use async_trait::async_trait;
 
 use crate::annotations::Annotation;
 use crate::error::StoreError;
-use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use crate::events::FeedEvent;
+use crate::model::{Entitlement, Grant, Resource, ResourceId, ResourceType, Timestamp};
 
 /// How a sync started.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +213,24 @@ pub trait Store: Send + Sync {
 
     /// Marks the sync finished and makes the output final.
     async fn end_sync(&self) -> Result<(), StoreError>;
+
+    /// When the event feed should start reading: the start of the latest finished sync the
+    /// store holds before this one, `None` when there is none (the feed then picks its own
+    /// start). The default keeps no syncs: `None`.
+    async fn events_since(&self) -> Result<Option<Timestamp>, StoreError> {
+        Ok(None)
+    }
+
+    /// Writes events of the connector's [`EventFeed`](crate::EventFeed), upserted by their
+    /// id. A store must keep only their [`redacted`](FeedEvent::redacted) form. The default
+    /// refuses, so that a feed is never read into a store that would drop it silently.
+    async fn put_events(&self, events: Vec<FeedEvent>) -> Result<(), StoreError> {
+        let _ = events;
+        Err(StoreError::new(
+            "this store cannot keep events: turn the connector's event feed off, or implement \
+             Store::put_events",
+        ))
+    }
 }
 
 fn cannot_expand() -> StoreError {

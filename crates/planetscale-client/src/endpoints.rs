@@ -6,11 +6,15 @@ use futures::Stream;
 use crate::client::Client;
 use crate::error::Result;
 use crate::models::{
-    Database, Invitation, Member, OAuthApplication, Organization, ServiceToken, Team, TeamMember,
+    AuditLogPage, Database, Invitation, Member, OAuthApplication, Organization, ServiceToken, Team,
+    TeamMember,
 };
 use crate::page::Page;
 
 const ORGANIZATIONS: &str = "organizations";
+
+/// The most entries one audit-log page holds (the API's `limit` maximum).
+pub const AUDIT_LOG_MAX_LIMIT: u32 = 100;
 
 impl Client {
     /// `GET /organizations`: one page of the organizations the token can see (1-based).
@@ -142,6 +146,29 @@ impl Client {
     /// `write_members` access).
     pub async fn list_invitations(&self, org: &str, page: u32) -> Result<Page<Invitation>> {
         self.get_page(&[ORGANIZATIONS, org, "invitations"], &[], page)
+            .await
+    }
+
+    /// `GET /organizations/{org}/audit-log`: one page of the organization's audit log (needs
+    /// the `read_audit_logs` access), `limit` entries at most (PlanetScale allows 1 to 100),
+    /// after the entry `starting_after` (`None`: from the start). Cursor paging: pass the page's
+    /// [`AuditLogPage::next_cursor`] for the next one.
+    pub async fn list_audit_log(
+        &self,
+        org: &str,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<AuditLogPage> {
+        if !(1..=AUDIT_LOG_MAX_LIMIT).contains(&limit) {
+            return Err(crate::Error::InvalidArgument {
+                reason: format!("an audit-log page holds 1 to {AUDIT_LOG_MAX_LIMIT} entries"),
+            });
+        }
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(cursor) = starting_after {
+            query.push(("starting_after", cursor.to_owned()));
+        }
+        self.get_json(&[ORGANIZATIONS, org, "audit-log"], &query)
             .await
     }
 

@@ -55,11 +55,12 @@ mod writes;
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use credentials::{Credentials, CredentialsError};
+pub use endpoints::AUDIT_LOG_MAX_LIMIT;
 pub use error::{Error, Result};
 pub use models::{
-    Database, DatabaseRef, Invitation, Member, OAuthAccess, OAuthAccesses, OAuthApplication,
-    OAuthResource, OAuthScope, Organization, Region, Role, ServiceToken, ServiceTokenAccess, Team,
-    TeamMember, User,
+    AuditEntry, AuditLogPage, Database, DatabaseRef, Invitation, Member, OAuthAccess,
+    OAuthAccesses, OAuthApplication, OAuthResource, OAuthScope, Organization, Region, Role,
+    ServiceToken, ServiceTokenAccess, Team, TeamMember, User,
 };
 pub use pacing::{Pacing, QuotaWait};
 pub use page::Page;

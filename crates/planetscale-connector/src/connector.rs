@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
-    Check, CheckStatus, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
-    ValidationReport,
+    Check, CheckStatus, Connector, ConnectorError, ErrorKind, EventFeed, Metadata, ResourceSyncer,
+    Usage, ValidationReport,
 };
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
@@ -37,11 +37,13 @@ const VALIDATION_CONCURRENCY: usize = 8;
 #[derive(Clone, Debug)]
 pub struct PlanetScaleConnector {
     api: Api,
+    /// What validation found for the audit-log feed.
+    pub(crate) audit: Arc<crate::audit_log::Probed>,
 }
 
 /// The optional parts of a sync, each off by default because it needs an access beyond
 /// `read_organization` (see [`Part::access`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// List every database of each organization (`read_database`), not only those teams and
     /// tokens name.
@@ -53,6 +55,26 @@ pub struct Options {
     pub oauth_applications: bool,
     /// Sync pending invitations (`write_members`).
     pub invitations: bool,
+    /// Read each organization's audit log into the sync's events (`read_audit_logs`): who
+    /// changed what since the previous sync.
+    pub audit_log: bool,
+    /// How many days of audit log a first sync reads (later syncs read since the previous
+    /// one); default [`DEFAULT_AUDIT_LOG_DAYS`](crate::DEFAULT_AUDIT_LOG_DAYS).
+    pub audit_log_days: u32,
+}
+
+impl Default for Options {
+    /// No optional part.
+    fn default() -> Options {
+        Options {
+            list_databases: false,
+            service_tokens: false,
+            oauth_applications: false,
+            invitations: false,
+            audit_log: false,
+            audit_log_days: crate::audit_log::DEFAULT_DAYS,
+        }
+    }
 }
 
 impl Options {
@@ -63,6 +85,8 @@ impl Options {
             service_tokens: true,
             oauth_applications: true,
             invitations: true,
+            audit_log: true,
+            ..Options::default()
         }
     }
 
@@ -73,6 +97,7 @@ impl Options {
             Part::ServiceTokens => self.service_tokens,
             Part::OAuthApplications | Part::OAuthTokens => self.oauth_applications,
             Part::Invitations => self.invitations,
+            Part::AuditLog => self.audit_log,
         }
     }
 }
@@ -91,16 +116,19 @@ pub enum Part {
     OAuthTokens,
     /// `GET /organizations/{org}/invitations`.
     Invitations,
+    /// `GET /organizations/{org}/audit-log`.
+    AuditLog,
 }
 
 impl Part {
     /// Every part, in the order validation reports them.
-    pub const ALL: [Part; 5] = [
+    pub const ALL: [Part; 6] = [
         Part::Databases,
         Part::ServiceTokens,
         Part::OAuthApplications,
         Part::OAuthTokens,
         Part::Invitations,
+        Part::AuditLog,
     ];
 
     /// The service-token access its list needs (for databases, the least of the accesses any
@@ -112,6 +140,7 @@ impl Part {
             Part::OAuthApplications => oauth_token::APPLICATIONS_ACCESS,
             Part::OAuthTokens => oauth_token::TOKENS_ACCESS,
             Part::Invitations => invitation::ACCESS,
+            Part::AuditLog => crate::audit_log::ACCESS,
         }
     }
 
@@ -122,6 +151,7 @@ impl Part {
             Part::ServiceTokens => "planetscale-sync-service-tokens",
             Part::OAuthApplications | Part::OAuthTokens => "planetscale-sync-oauth-applications",
             Part::Invitations => "planetscale-sync-invitations",
+            Part::AuditLog => "planetscale-sync-audit-log",
         }
     }
 
@@ -133,6 +163,7 @@ impl Part {
             Part::OAuthApplications => "OAuth applications",
             Part::OAuthTokens => "OAuth tokens",
             Part::Invitations => "invitations",
+            Part::AuditLog => "audit logs",
         }
     }
 }
@@ -207,6 +238,7 @@ impl PlanetScaleConnector {
                 shared: Arc::new(Shared::default()),
                 options,
             },
+            audit: Arc::default(),
         }
     }
 
@@ -251,6 +283,17 @@ impl PlanetScaleConnector {
             .buffered(VALIDATION_CONCURRENCY)
             .try_collect()
             .await?;
+        if self.api.options.audit_log {
+            let readable = checked.iter().filter(|(o, _)| {
+                let part = o.parts.iter().find(|p| p.part == Part::AuditLog);
+                part.is_some_and(|p| p.readable == Some(true))
+            });
+            let orgs = readable.map(|(o, _)| OrgEntry {
+                id: o.id.clone(),
+                name: o.name.clone(),
+            });
+            self.audit.set_orgs(orgs.collect());
+        }
         let mut reach = Reach::default();
         for (org, pages) in checked {
             reach.organizations.push(org);
@@ -344,6 +387,17 @@ impl PlanetScaleConnector {
                 .push(PartReach::of(Part::Invitations, page.as_ref()));
             if let Some(page) = page {
                 prefetch.put(&list.key, 1, page);
+            }
+        }
+        if options.audit_log {
+            let page = crate::audit_log::first_page(api, &org).await?;
+            reach.parts.push(PartReach {
+                part: Part::AuditLog,
+                readable: Some(page.is_some()),
+                count: None,
+            });
+            if let Some(page) = page {
+                self.audit.put_first_page(&org, page);
             }
         }
         Ok((reach, prefetch))
@@ -503,6 +557,17 @@ impl Connector for PlanetScaleConnector {
         }
         syncers.push(Arc::new(DatabaseSyncer::new(api.clone())));
         syncers
+    }
+
+    /// Each organization's audit log, when [`Options::audit_log`] is on.
+    fn event_feed(&self) -> Option<Arc<dyn EventFeed>> {
+        let options = self.api.options;
+        options.audit_log.then(|| {
+            Arc::new(crate::audit_log::AuditLogFeed {
+                connector: self.clone(),
+                days: options.audit_log_days,
+            }) as Arc<dyn EventFeed>
+        })
     }
 }
 

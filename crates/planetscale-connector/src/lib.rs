@@ -46,8 +46,13 @@
 //!     with OAuth applications             + max(1, ⌈applications(o) / 100⌉)
 //!                                         + Σ over applications a of max(1, ⌈tokens(a) / 100⌉)
 //!                                           (+ tokens(a) if that list leaves accesses out)
-//!     with invitations                    + max(1, ⌈invitations(o) / 100⌉) )
+//!     with invitations                    + max(1, ⌈invitations(o) / 100⌉)
+//!     with the audit log                  + max(1, ⌈entries(o) / 100⌉) )
 //! ```
+//!
+//! where `entries(o)` counts the audit-log entries a first sync reads (those since
+//! `audit_log_days` ago, at most PlanetScale's 15 days); a later sync reads back to the previous
+//! sync's start only, the page that reaches past it included (see [`audit_log`]).
 //!
 //! requests. The one exception: PlanetScale pages by offset, so a list whose `total_count`
 //! changes between its pages is listed again from page 1, since a shifted page boundary would
@@ -101,11 +106,13 @@
 
 #![warn(missing_docs)]
 
+pub mod audit_log;
 mod cache;
 mod connector;
 mod provision;
 mod syncers;
 
+pub use audit_log::DEFAULT_DAYS as DEFAULT_AUDIT_LOG_DAYS;
 pub use connector::{
     Options, OrgAccess, OrgReach, Part, PartReach, PlanetScaleConnector, Reach, map_client_error,
 };

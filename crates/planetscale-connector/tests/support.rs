@@ -163,13 +163,15 @@ pub fn expected_requests(dataset: &Dataset, orgs: &[&str]) -> usize {
 /// The request formula with the optional parts `options` turns on, each adding per
 /// organization: every database max(1, ⌈D/100⌉); service tokens max(1, ⌈S/100⌉), plus S when
 /// the list leaves their accesses out; OAuth applications max(1, ⌈A/100⌉) + Σ over applications
-/// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉).
+/// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉);
+/// the audit log max(1, ⌈entries/100⌉).
 pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options) -> usize {
     let lists = OptionalLists {
         databases: options.list_databases,
         service_tokens: options.service_tokens,
         oauth_applications: options.oauth_applications,
         invitations: options.invitations,
+        audit_log: options.audit_log,
     };
     dataset.minimum_requests(Some(orgs), lists)
 }

@@ -41,13 +41,23 @@ pub(crate) async fn handle(
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or_default().to_string();
     let caller = shared.caller(request.headers());
+    let actor = crate::audit::Actor::of(request.headers(), caller.token_id.as_deref());
     let body = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await;
     let delay = shared.latency().sample();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     let answer = match &body {
-        Ok(body) => answer(shared, &method, &path, &query, body, caller.token).await,
+        Ok(body) => {
+            let request = Incoming {
+                method: &method,
+                path: &path,
+                query: &query,
+                body,
+                actor: &actor,
+            };
+            answer(shared, &request, caller.token).await
+        }
         Err(_) => Ok(Answer::error(
             StatusCode::BAD_REQUEST,
             "bad_request",
@@ -65,15 +75,25 @@ pub(crate) async fn handle(
     answer.map(Answer::into_response)
 }
 
+/// One request, as the pipeline answers it.
+struct Incoming<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    body: &'a [u8],
+    /// Who a write's audit entry names.
+    actor: &'a crate::audit::Actor,
+}
+
 async fn answer(
     shared: &Shared,
-    method: &str,
-    path: &str,
-    query: &str,
-    body: &[u8],
+    request: &Incoming<'_>,
     token: Option<&TokenConfig>,
 ) -> Result<Answer, Reset> {
-    let endpoint = Endpoint::parse(method, path);
+    let Incoming {
+        path, query, body, ..
+    } = *request;
+    let endpoint = Endpoint::parse(request.method, path);
     if endpoint.kind == EndpointKind::Unknown {
         return Ok(Answer::not_found());
     }
@@ -107,11 +127,12 @@ async fn answer(
     let listing = Listing {
         origin: &shared.origin,
         path,
+        query,
         params,
         fault: fault.as_ref(),
     };
     let respond = || match endpoint.kind.is_write() {
-        true => writes::answer(shared, &endpoint, token, body),
+        true => writes::answer(shared, &endpoint, token, body, request.actor),
         false => serve(&shared.index(), &endpoint, token, &listing),
     };
     match &fault {
@@ -155,6 +176,8 @@ async fn answer(
 struct Listing<'a> {
     origin: &'a str,
     path: &'a str,
+    /// The query, for the audit log's cursor paging.
+    query: &'a str,
     params: PageParams,
     fault: Option<&'a FaultRule>,
 }
@@ -199,6 +222,7 @@ fn serve(index: &Index, endpoint: &Endpoint, token: &TokenConfig, listing: &List
             one(org.oauth_token(endpoint.app.as_deref(), endpoint.id.as_deref()))
         }
         (EndpointKind::Invitations, _) => list(&org.invitations, true, listing),
+        (EndpointKind::AuditLog, _) => crate::audit::page(&org.audit_log, listing.query),
         _ => Answer::not_found(),
     }
 }

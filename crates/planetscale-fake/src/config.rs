@@ -14,8 +14,9 @@ pub const DEFAULT_TOKEN_ID: &str = "pscale_tkn_fake0000000001";
 pub const DEFAULT_TOKEN: &str = "pscale_tok_fakesecret0000000000000001";
 
 /// The accesses a full-access token holds: every one the fake checks, reads and writes.
-pub const ALL_ACCESSES: [&str; 8] = [
+pub const ALL_ACCESSES: [&str; 9] = [
     "read_organization",
+    "read_audit_logs",
     "read_service_tokens",
     "read_database",
     "read_oauth_applications",
@@ -67,8 +68,8 @@ pub struct TokenConfig {
     /// The organization names the token reaches; `None` reaches all of them.
     pub organizations: Option<Vec<String>>,
     /// Granted accesses such as `read_organization`, `read_service_tokens`, `write_members`,
-    /// `read_database`, `read_oauth_applications`, `read_oauth_tokens`, `write_organization` and
-    /// `write_teams`.
+    /// `read_database`, `read_oauth_applications`, `read_oauth_tokens`, `read_audit_logs`,
+    /// `write_organization` and `write_teams`.
     pub accesses: Vec<String>,
 }
 

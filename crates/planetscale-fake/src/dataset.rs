@@ -41,6 +41,9 @@ pub struct OrgData {
     /// Invitation objects.
     #[serde(default)]
     pub invitations: Vec<Value>,
+    /// AuditLogEvent objects, newest first; the write endpoints add to it.
+    #[serde(default)]
+    pub audit_log: Vec<Value>,
 }
 
 /// The lists a client reads besides organizations, members, teams and team members; each is
@@ -56,6 +59,8 @@ pub struct OptionalLists {
     pub oauth_applications: bool,
     /// `GET …/invitations`.
     pub invitations: bool,
+    /// `GET …/audit-log`, every entry within retention (a first read).
+    pub audit_log: bool,
 }
 
 impl OptionalLists {
@@ -65,6 +70,7 @@ impl OptionalLists {
         service_tokens: true,
         oauth_applications: true,
         invitations: true,
+        audit_log: true,
     };
 }
 
@@ -152,6 +158,8 @@ impl Dataset {
     /// The fewest requests that read every page, at 100 items a page, of the organization
     /// list (the organizations `orgs`, else all), and of each one's members, teams, team members
     /// and the optional `lists`; a token a list shows without its accesses is read on its own.
+    /// The audit log counts its pages of 100 within retention (its cursor paging reads one
+    /// page when it is empty).
     /// `planetscale-connector`'s request formula, which its tests and the benchmark check.
     pub fn minimum_requests(&self, orgs: Option<&[&str]>, lists: OptionalLists) -> usize {
         let pages = |n: usize| n.div_ceil(100).max(1);
@@ -184,6 +192,9 @@ impl Dataset {
             }
             if lists.invitations {
                 n += pages(org.invitations.len());
+            }
+            if lists.audit_log {
+                n += crate::audit::pages(&org.audit_log);
             }
             n
         });

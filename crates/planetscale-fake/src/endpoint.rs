@@ -46,6 +46,8 @@ pub enum EndpointKind {
     RemoveTeamMember,
     /// `POST /v1/organizations/{org}/invitations`
     CreateInvitation,
+    /// `GET /v1/organizations/{org}/audit-log`
+    AuditLog,
     /// Any other path or method: answered 404.
     Unknown,
 }
@@ -74,6 +76,7 @@ impl EndpointKind {
             EndpointKind::AddTeamMember => "add_team_member",
             EndpointKind::RemoveTeamMember => "remove_team_member",
             EndpointKind::CreateInvitation => "create_invitation",
+            EndpointKind::AuditLog => "audit_log",
             EndpointKind::Unknown => "unknown",
         }
     }
@@ -117,6 +120,7 @@ impl EndpointKind {
             EndpointKind::Invitations | EndpointKind::CreateInvitation => &["write_members"],
             EndpointKind::UpdateMember | EndpointKind::RemoveMember => &["write_organization"],
             EndpointKind::AddTeamMember | EndpointKind::RemoveTeamMember => &["write_teams"],
+            EndpointKind::AuditLog => &["read_audit_logs"],
             _ => &["read_organization"],
         }
     }
@@ -199,6 +203,7 @@ impl Endpoint {
             ("GET", []) if rest.is_empty() || rest == "/" => (Organizations, None, None, None),
             ("GET", [org]) => (Organization, owned(org), None, None),
             ("GET", [org, "members"]) => (Members, owned(org), None, None),
+            ("GET", [org, "audit-log"]) => (AuditLog, owned(org), None, None),
             ("GET", [org, "members", user]) => (Member, owned(org), None, owned(user)),
             ("PATCH", [org, "members", user]) => (UpdateMember, owned(org), None, owned(user)),
             ("DELETE", [org, "members", user]) => (RemoveMember, owned(org), None, owned(user)),

@@ -330,6 +330,7 @@ impl<'a> Generator<'a> {
                 .unwrap_or(false),
             oauth_applications,
             invitations,
+            audit_log: Vec::new(),
         }
     }
 

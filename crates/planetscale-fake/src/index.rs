@@ -40,6 +40,8 @@ pub(crate) struct OrgIndex {
     /// Every OAuth token, by `<application id>/<token id>`.
     oauth_token_by_id: HashMap<String, Box<RawValue>>,
     pub(crate) invitations: Vec<Box<RawValue>>,
+    /// The audit log, newest first (served through `audit::page`, which filters by time).
+    pub(crate) audit_log: Vec<serde_json::Value>,
 }
 
 impl Index {
@@ -142,6 +144,7 @@ impl OrgIndex {
                         .map(|(id, t)| (format!("{}/{id}", a.id()), t))
                 })
                 .collect(),
+            audit_log: org.audit_log.clone(),
             invitations: raw_all(&org.invitations),
         }
     }

@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod audit;
 mod config;
 mod control;
 mod dataset;
@@ -50,6 +51,7 @@ mod state;
 mod words;
 mod writes;
 
+pub use audit::{ACTOR_USER_HEADER, REMOTE_IP_HEADER, RETENTION_DAYS};
 pub use config::{
     ALL_ACCESSES, DEFAULT_TOKEN, DEFAULT_TOKEN_ID, FakeConfig, Latency, RateLimitConfig,
     RateLimitModel, RetryAfterStyle, TokenConfig,

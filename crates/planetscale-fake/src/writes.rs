@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::OrgData;
 use crate::api::{Answer, reachable_org};
+use crate::audit::{self, Actor};
 use crate::endpoint::{Endpoint, EndpointKind};
 use crate::generate::timestamp;
 use crate::state::{Shared, join_team, leave_team, now, now_millis, remove_member};
@@ -21,12 +22,14 @@ const ROLES: [&str; 3] = ["admin", "analyst", "member"];
 /// How long an invitation stays valid, in milliseconds (a week).
 const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
-/// Answers the write `endpoint` with `body`, changing the data when it succeeds.
+/// Answers the write `endpoint` with `body`, changing the data when it succeeds and recording
+/// the change in the organization's audit log as made by `actor`.
 pub(crate) fn answer(
     shared: &Shared,
     endpoint: &Endpoint,
     token: &TokenConfig,
     body: &[u8],
+    actor: &Actor,
 ) -> Answer {
     if reachable_org(&shared.index(), endpoint, token).is_none() {
         return Answer::not_found();
@@ -42,19 +45,147 @@ pub(crate) fn answer(
     let id = endpoint.user.as_deref().unwrap_or_default();
     let team = endpoint.team.as_deref().unwrap_or_default();
     let number = shared.next_number();
-    let result = shared.update_org(org, |data| match endpoint.kind {
-        EndpointKind::UpdateMember => set_role(data, id, &body["role"]),
-        EndpointKind::RemoveMember => remove(data, id),
-        EndpointKind::AddTeamMember => add_to_team(data, team, &body["user_id"], number),
-        EndpointKind::RemoveTeamMember => remove_from_team(data, team, id),
-        EndpointKind::CreateInvitation => invite(data, &body, number),
-        _ => Err(Answer::not_found()),
+    let entry_number = shared.next_number();
+    let result = shared.update_org(org, |data| {
+        let before = Subject::of(data, endpoint, &body);
+        let written = match endpoint.kind {
+            EndpointKind::UpdateMember => set_role(data, id, &body["role"]),
+            EndpointKind::RemoveMember => remove(data, id),
+            EndpointKind::AddTeamMember => add_to_team(data, team, &body["user_id"], number),
+            EndpointKind::RemoveTeamMember => remove_from_team(data, team, id),
+            EndpointKind::CreateInvitation => invite(data, &body, number),
+            _ => Err(Answer::not_found()),
+        };
+        if let Ok(made) = &written {
+            before.record(
+                data,
+                endpoint.kind,
+                &body,
+                made.as_ref(),
+                actor,
+                entry_number,
+            );
+        }
+        written
     });
     match result {
         Some(Ok(Some(value))) => Answer::json(&value),
         Some(Ok(None)) => Answer::no_content(),
         Some(Err(answer)) => answer,
         None => Answer::not_found(),
+    }
+}
+
+/// Who and what a write is about, read before it changes anything: its audit entry's
+/// subject (a removed member's email is gone afterwards).
+struct Subject {
+    org: (String, String),
+    /// The member concerned: id, email, role before the change.
+    user: Option<(String, String, String)>,
+    /// The team concerned: id and slug.
+    team: Option<(String, String)>,
+}
+
+impl Subject {
+    fn of(org: &OrgData, endpoint: &Endpoint, body: &Value) -> Subject {
+        let team = endpoint
+            .team
+            .as_deref()
+            .and_then(|slug| org.team(slug))
+            .map(|t| {
+                let id = t.team["id"].as_str().unwrap_or_default();
+                (id.to_owned(), t.slug().to_owned())
+            });
+        // The path's id is a user id, or (team removals) a membership id.
+        let path_id = endpoint.user.as_deref();
+        let membership_user = endpoint.team.as_deref().and_then(|slug| {
+            let team = org.team(slug)?;
+            let m = team.members.iter().find(|m| m["id"].as_str() == path_id)?;
+            m["user"]["id"].as_str().map(str::to_owned)
+        });
+        let user_id = membership_user
+            .or(path_id.map(str::to_owned))
+            .or(body["user_id"].as_str().map(str::to_owned));
+        let user = user_id.and_then(|id| {
+            let member = org.member(&id)?;
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            Some((id, text(&member["user"]["email"]), text(&member["role"])))
+        });
+        Subject {
+            org: (org.id().to_owned(), org.name().to_owned()),
+            user,
+            team,
+        }
+    }
+
+    /// Records the change a successful write of `kind` made (`made`: what it answered).
+    fn record(
+        self,
+        org: &mut OrgData,
+        kind: EndpointKind,
+        body: &Value,
+        made: Option<&Value>,
+        actor: &Actor,
+        number: u64,
+    ) {
+        let (org_id, org_name) = &self.org;
+        let organization = ("Organization", org_id.as_str(), org_name.as_str());
+        let (user_id, email, role) = self.user.clone().unwrap_or_default();
+        let user = ("User", user_id.as_str(), email.as_str());
+        let (team_id, team_slug) = self.team.clone().unwrap_or_default();
+        let team = ("Team", team_id.as_str(), team_slug.as_str());
+        let text = |v: Option<&Value>, key: &str| {
+            v.and_then(|v| v[key].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (invitation_id, invited) = (text(made, "id"), text(made, "email"));
+        let change = |event_type, verb, auditable, target, metadata| audit::Change {
+            event_type,
+            verb,
+            auditable,
+            target,
+            metadata,
+        };
+        let change = match kind {
+            EndpointKind::UpdateMember => change(
+                "organization",
+                "updated_role",
+                organization,
+                user,
+                json!({"role": body["role"], "previous_role": role}),
+            ),
+            EndpointKind::RemoveMember => change(
+                "organization",
+                "removed_member",
+                organization,
+                user,
+                json!({"role": role}),
+            ),
+            EndpointKind::AddTeamMember => change(
+                "team",
+                "added_member",
+                team,
+                user,
+                json!({"team": team_slug}),
+            ),
+            EndpointKind::RemoveTeamMember => change(
+                "team",
+                "removed_member",
+                team,
+                user,
+                json!({"team": team_slug}),
+            ),
+            EndpointKind::CreateInvitation => change(
+                "organization_invitation",
+                "created",
+                organization,
+                ("OrganizationInvitation", &invitation_id, &invited),
+                json!({"role": text(made, "role"), "email": invited}),
+            ),
+            _ => return,
+        };
+        audit::record(org, actor, change, number);
     }
 }
 

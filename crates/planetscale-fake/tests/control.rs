@@ -162,7 +162,8 @@ async fn the_minimum_requests_with_and_without_the_optional_lists() {
     assert_eq!(invitations, plain + orgs);
     assert_eq!(minimum("?invitations=true").await, invitations);
     let all = dataset.minimum_requests(None, OptionalLists::ALL);
-    let query = "?databases=true&service_tokens=true&oauth_applications=true&invitations=true";
+    let query = "?databases=true&service_tokens=true&oauth_applications=true&invitations=true\
+                 &audit_log=true";
     assert_eq!(minimum(query).await, all);
     assert!(all > invitations);
 }

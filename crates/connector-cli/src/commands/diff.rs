@@ -6,6 +6,7 @@ use c1z::{AccessChange, AttributeChange, C1zReader, Diff, ResourceRef, Snapshot,
 
 use crate::cli::DiffArgs;
 use crate::commands::drift;
+use crate::commands::events::Attribution;
 use crate::commands::inspect::note;
 use crate::commands::provenance;
 use crate::error::{Error, Result};
@@ -70,9 +71,15 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
         true => Some(drift::findings(&d, &new, staff.as_ref())?),
         false => None,
     };
+    // Who made each change, when the newer sync's file keeps an audit log.
+    let audit = Attribution::between(new.reader(), old.run(), new.run())?;
+    let audit = audit.as_ref();
     match settings.output {
         OutputFormat::Json => {
             let mut document = serde_json::to_value(&d).unwrap_or_default();
+            if let Some(audit) = audit {
+                attribute_json(&mut document, &d, audit);
+            }
             let mut provenance = provenance::json(about, &new)?;
             provenance["base"] = provenance::json(about, &old)?;
             if let Some(fields) = document.as_object_mut() {
@@ -84,7 +91,7 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             output::print_json(&document)?;
         }
         OutputFormat::Table => {
-            let mut text = render(&d);
+            let mut text = render_with(&d, audit);
             if let Some(findings) = findings.as_ref().filter(|f| !f.is_empty()) {
                 text.push_str("\nFindings:\n");
                 text.push_str(&drift::table(findings).render(output::terminal_width()));
@@ -92,7 +99,7 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
             output::print(&text)?;
         }
         format => {
-            rows(&d, format)?;
+            rows(&d, format, audit)?;
             if let Some(findings) = findings.as_ref().filter(|f| !f.is_empty()) {
                 note(&format!("findings: {}", drift::counts(findings)));
             }
@@ -130,9 +137,48 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
     posted
 }
 
+/// Adds each change's `audit` (who made it, or `no audit entry`) to the diff's JSON.
+fn attribute_json(document: &mut serde_json::Value, d: &Diff, audit: &Attribution) {
+    for (i, p) in d.access.iter().enumerate() {
+        for (key, gained, changes) in [("gained", true, &p.gained), ("lost", false, &p.lost)] {
+            for (j, c) in changes.iter().enumerate() {
+                document["access"][i][key][j]["audit"] = audit_of(audit, gained, &p.principal, c)
+                    .map(Into::into)
+                    .unwrap_or_default();
+            }
+        }
+    }
+    for (key, added, resources) in [
+        ("resourcesAdded", true, &d.resources_added),
+        ("resourcesRemoved", false, &d.resources_removed),
+    ] {
+        for (i, r) in resources.iter().enumerate() {
+            document[key][i]["audit"] = audit.resource(added, r).into();
+        }
+    }
+}
+
+/// Who made a change of access; `None` for access derived through another change (that
+/// change is attributed).
+pub(crate) fn audit_of(
+    audit: &Attribution,
+    gained: bool,
+    principal: &ResourceRef,
+    c: &AccessChange,
+) -> Option<String> {
+    c.via
+        .is_empty()
+        .then(|| audit.access(gained, principal, &c.entitlement_id, &c.resource))
+}
+
 /// The diff for people: a summary line naming both syncs, the access changes per principal,
 /// the resources added and removed, then the attributes of people that changed.
 pub fn render(d: &Diff) -> String {
+    render_with(d, None)
+}
+
+/// [`render`], with an `AUDIT` column saying who made each change when `audit` is given.
+pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
     let width = output::terminal_width();
     let mut text = format!(
         "Changes from sync {}\n          to sync {}:\n{} grants added, {} removed; {} resources \
@@ -166,33 +212,52 @@ pub fn render(d: &Diff) -> String {
             text.push_str(&table.render(width));
         }
     };
-    let mut access = Table::new(["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT", "VIA"]);
+    let audit_column = audit.map(|_| "AUDIT");
+    let mut access = Table::new(
+        ["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT", "VIA"]
+            .into_iter()
+            .chain(audit_column),
+    );
     for (change, principal, c) in access_changes(d) {
         let mark = match change {
             "gained" => "+ gained",
             _ => "- lost",
         };
-        access.row([
-            principal.label(),
-            mark.to_owned(),
-            c.resource.label(),
-            c.entitlement.clone(),
-            c.via.join(", "),
-        ]);
+        let said = audit.map(|a| audit_of(a, change == "gained", principal, c).unwrap_or_default());
+        access.row(
+            [
+                principal.label(),
+                mark.to_owned(),
+                c.resource.label(),
+                c.entitlement.clone(),
+                c.via.join(", "),
+            ]
+            .into_iter()
+            .chain(said),
+        );
     }
     section(access);
-    let mut resources = Table::new(["CHANGE", "RESOURCE TYPE", "RESOURCE", "DISPLAY NAME"]);
+    let mut resources = Table::new(
+        ["CHANGE", "RESOURCE TYPE", "RESOURCE", "DISPLAY NAME"]
+            .into_iter()
+            .chain(audit_column),
+    );
     for (change, r) in resource_changes(d) {
         let mark = match change {
             "added" => "+ added",
             _ => "- removed",
         };
-        resources.row([
-            mark.to_owned(),
-            r.resource_type.clone(),
-            r.resource.clone(),
-            r.display_name.clone(),
-        ]);
+        let said = audit.map(|a| a.resource(change == "added", r));
+        resources.row(
+            [
+                mark.to_owned(),
+                r.resource_type.clone(),
+                r.resource.clone(),
+                r.display_name.clone(),
+            ]
+            .into_iter()
+            .chain(said),
+        );
     }
     section(resources);
     let mut attributes = Table::new(["PRINCIPAL", "ATTRIBUTE", "OLD", "NEW", "PERMISSIONS"]);
@@ -209,8 +274,9 @@ pub fn render(d: &Diff) -> String {
     text
 }
 
-/// The diff as one row per change, for CSV and JSON Lines.
-fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
+/// The diff as one row per change, for CSV and JSON Lines; with `audit`, an `AUDIT` column
+/// last.
+fn rows(d: &Diff, format: OutputFormat, audit: Option<&Attribution>) -> Result<()> {
     let columns = [
         Column::from("CHANGE"),
         Column::from("PRINCIPAL"),
@@ -222,7 +288,9 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
         Column::from("NEW"),
         Column::from("PERMISSIONS"),
         Column::from("VIA"),
-    ];
+    ]
+    .into_iter()
+    .chain(audit.map(|_| Column::from("AUDIT")));
     let as_of = d
         .new_sync
         .ended_at
@@ -241,6 +309,10 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
         ];
         let mut cells = padded(cells);
         cells[COLUMNS - 1] = Cell::from(c.via.clone());
+        if let Some(audit) = audit {
+            let said = audit_of(audit, change == "gained", principal, c);
+            cells.push(Cell::from(said.unwrap_or_default()));
+        }
         listing.push(cells, || serde_json::Value::Null)?;
     }
     for r in &d.replaced {
@@ -254,14 +326,22 @@ fn rows(d: &Diff, format: OutputFormat) -> Result<()> {
             Cell::from(r.old.label()),
             Cell::from(r.new.label()),
         ];
-        listing.push(padded(cells), || serde_json::Value::Null)?;
+        let mut cells = padded(cells);
+        cells.extend(audit.map(|_| Cell::from("")));
+        listing.push(cells, || serde_json::Value::Null)?;
     }
     for (change, r) in resource_changes(d) {
         let cells = vec![text(change), text(""), Cell::from(r.label())];
-        listing.push(padded(cells), || serde_json::Value::Null)?;
+        let mut cells = padded(cells);
+        if let Some(audit) = audit {
+            cells.push(Cell::from(audit.resource(change == "added", r)));
+        }
+        listing.push(cells, || serde_json::Value::Null)?;
     }
     for a in &d.attributes_changed {
-        listing.push(attribute_cells(a), || serde_json::Value::Null)?;
+        let mut cells = attribute_cells(a);
+        cells.extend(audit.map(|_| Cell::from("")));
+        listing.push(cells, || serde_json::Value::Null)?;
     }
     listing.finish("")
 }

@@ -39,8 +39,11 @@ pub fn print(
     args: &InspectArgs,
     format: OutputFormat,
 ) -> Result<()> {
-    if let InspectCommand::Syncs = args.what {
-        return syncs(&reader.syncs()?, format);
+    match &args.what {
+        InspectCommand::Syncs => return syncs(&reader.syncs()?, format),
+        // Events are the file's, not one sync's.
+        InspectCommand::Events(filters) => return super::events::list(reader, filters, format),
+        _ => {}
     }
     let snapshot = choose(reader, args.sync_id.as_deref())?;
     provenance::announce(&snapshot);
@@ -72,6 +75,7 @@ pub fn print(
         InspectCommand::Review(filters) => review(s, filters, &out),
         InspectCommand::Stats => stats(s, &out),
         InspectCommand::Syncs => syncs(&reader.syncs()?, format),
+        InspectCommand::Events(filters) => super::events::list(reader, filters, format),
     }
 }
 
@@ -547,7 +551,11 @@ fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
     let types = Types::of(s)?;
     let mut paths = Paths::new(s);
     let mut names = Names::new(s);
-    let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"];
+    // Who gave each entitlement gained since the previous sync, when the file keeps an audit log.
+    let audit = super::events::access_audit(s, &principal.id)?;
+    let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"]
+        .into_iter()
+        .chain(audit.as_ref().map(|_| "AUDIT"));
     let mut listing = out
         .listing(s, columns, "access")?
         .json_field("principal", protojson::resource(&principal));
@@ -577,13 +585,17 @@ fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             }
             None => label(&access.resource),
         };
-        let cells = vec![
+        let mut cells = vec![
             Cell::from(&on.resource_type),
             Cell::from(resource),
             Cell::from(described),
         ];
+        let said = audit
+            .as_ref()
+            .map(|a| a.get(on).cloned().unwrap_or_default());
+        cells.extend(said.clone().map(Cell::from));
         listing.push(cells, || {
-            json!({
+            let mut row = json!({
                 "resource": protojson::resource(&access.resource),
                 "resourceType": types.json(&on.resource_type),
                 "entitlements": held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
@@ -592,7 +604,11 @@ fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
                     "direct": path.direct,
                     "via": path.via,
                 })).collect::<Vec<_>>(),
-            })
+            });
+            if let Some(said) = said {
+                row["audit"] = json!(said);
+            }
+            row
         })?;
     }
     listing.finish("This principal holds no entitlement.")

@@ -3,6 +3,7 @@
 pub(crate) mod apply_review;
 pub mod diff;
 pub mod drift;
+pub mod events;
 pub mod inspect;
 pub(crate) mod provenance;
 pub mod provision;

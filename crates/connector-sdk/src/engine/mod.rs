@@ -298,6 +298,8 @@ pub struct SyncSummary {
     pub warnings: Vec<String>,
     /// What grant expansion did (all zero when it did not run).
     pub expansion: ExpansionSummary,
+    /// Events the connector's event feed gave, stored (0 without a feed).
+    pub events: u64,
     /// How long this run took (since the last resume, for a resumed sync).
     pub duration: Duration,
 }

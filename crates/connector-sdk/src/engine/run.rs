@@ -7,6 +7,7 @@
 //! is what makes every checkpoint consistent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -21,6 +22,7 @@ use super::state::{Action, Op, State, skips};
 use super::{Event, Phase, SyncOptions, SyncSummary};
 use crate::connector::Connector;
 use crate::error::{ConnectorError, Error, ErrorKind, Result};
+use crate::events::EventFeed;
 use crate::model::{Entitlement, Grant, Resource, ResourceId};
 use crate::session::SessionCache;
 use crate::store::{ExpandableGrant, Store, SyncType};
@@ -45,6 +47,10 @@ use crate::store::{ExpandableGrant, Store, SyncType};
 ///    [`SyncOptions::expand_grants`] is on (the default): holders of the source entitlements
 ///    get grants of the expandable grant's entitlement, as baton's syncer gives them; see
 ///    below. No connector call is made.
+/// 8. The connector's [event feed](crate::events), when it has one and the sync is full: read
+///    from [`Store::events_since`](crate::Store::events_since), a page at a time, into
+///    [`Store::put_events`](crate::Store::put_events). Not checkpointed: a resumed sync reads
+///    it again (events are upserted by id).
 ///
 /// Types and resources annotated `SkipEntitlementsAndGrants`, `SkipEntitlements` or `SkipGrants`
 /// are left out of the matching phases.
@@ -175,8 +181,14 @@ pub async fn sync(
     };
     state.stats.retries += validate_retries;
 
+    let feed = match scope.sync_type {
+        SyncType::Full => connector.event_feed(),
+        _ => None,
+    };
     let mut engine = Engine {
         store,
+        feed,
+        events: 0,
         next_checkpoint: Instant::now() + options.checkpoint_interval,
         options,
         plan,
@@ -224,6 +236,10 @@ fn joined_session(
 
 struct Engine<'a> {
     store: &'a dyn Store,
+    /// The connector's event feed, read after the other phases (full syncs only).
+    feed: Option<Arc<dyn EventFeed>>,
+    /// Events stored.
+    events: u64,
     options: SyncOptions,
     plan: Plan,
     env: CallEnv,
@@ -262,7 +278,11 @@ impl Engine<'_> {
             sync_id: self.sync_id.clone(),
             resumed: self.resumed,
         });
-        let result = self.start_and_drive().await;
+        let mut result = self.start_and_drive().await;
+        if let (Ok(()), Some(feed)) = (&result, self.feed.clone()) {
+            let read = crate::events::drive(&*feed, self.store, &self.options).await;
+            result = read.map(|events| self.events = events);
+        }
         match result {
             Ok(()) => {}
             Err(Error::Cancelled) => {
@@ -777,6 +797,7 @@ impl Engine<'_> {
             retries: stats.retries,
             warnings: stats.warnings.clone(),
             expansion: stats.expansion,
+            events: self.events,
             duration: self.started.elapsed(),
         }
     }

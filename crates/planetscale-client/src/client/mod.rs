@@ -320,7 +320,7 @@ pub(crate) fn is_sensitive(path_segments: &[&str]) -> bool {
     team_members
         || path_segments
             .iter()
-            .any(|s| matches!(*s, "service-tokens" | "passwords"))
+            .any(|s| matches!(*s, "service-tokens" | "passwords" | "audit-log"))
 }
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The typed models of API responses: lenient, with unknown fields ignored and every
 //! non-identity field optional or defaulted.
 
+mod audit_log;
 mod database;
 mod invitation;
 mod member;
@@ -12,6 +13,7 @@ mod team;
 mod team_member;
 mod user;
 
+pub use audit_log::{AuditEntry, AuditLogPage};
 pub use database::{Database, DatabaseRef, Region};
 pub use invitation::Invitation;
 pub use member::Member;

@@ -33,7 +33,8 @@ use maud::{Markup, html};
 use self::graph::{Flow, plural};
 use self::html::{Chunked, flag, lines, put, table, thousands};
 use crate::cli::ReportArgs;
-use crate::commands::diff::{access_changes, header, previous_full, resource_changes};
+use crate::commands::diff::{access_changes, audit_of, header, previous_full, resource_changes};
+use crate::commands::events::Attribution;
 use crate::commands::inspect::{accesses, choose, creator};
 use crate::commands::provenance::{as_of, describe, iso};
 use crate::error::{Error, Result};
@@ -380,6 +381,11 @@ fn write(
         Some(older) => Some(c1z::diff(older, s)?),
         None => None,
     };
+    // Who made each change, when the file keeps an audit log.
+    let audit = match &previous {
+        Some(older) => Attribution::between(s.reader(), older.run(), s.run())?,
+        None => None,
+    };
 
     // Findings of credentials and invitations.
     let never_expire: Vec<&Identity> = identities
@@ -592,7 +598,7 @@ fn write(
             }
             section id="changes" {
                 h2 { "Changes since the previous full sync" }
-                @match &diff { None => p { "No previous full sync in this file: nothing to compare." }, Some(d) => (changes(d)) }
+                @match &diff { None => p { "No previous full sync in this file: nothing to compare." }, Some(d) => (changes(d, audit.as_ref())) }
             }
             footer { (footer) }
         },
@@ -845,8 +851,17 @@ fn reach_table(entitlements: &Reach) -> Markup {
     )
 }
 
-/// The diff, in `diff`'s words.
-fn changes(d: &Diff) -> Markup {
+/// The diff, in `diff`'s words; with `audit`, who made each change.
+fn changes(d: &Diff, audit: Option<&Attribution>) -> Markup {
+    let audit_head = audit.map(|_| "Audit");
+    let access_head: Vec<&str> = ["Principal", "Change", "Resource", "Entitlement", "Via"]
+        .into_iter()
+        .chain(audit_head)
+        .collect();
+    let resource_head: Vec<&str> = ["Change", "Resource type", "Resource", "Display name"]
+        .into_iter()
+        .chain(audit_head)
+        .collect();
     html! {
         p {
             "From sync " (header(&d.old_sync)) " to sync " (header(&d.new_sync)) "."
@@ -858,25 +873,31 @@ fn changes(d: &Diff) -> Markup {
         h3 { "Access" }
         @if d.access.is_empty() { p class="note" { "No access gained or lost." } }
         @else {
-            (table(&["Principal", "Change", "Resource", "Entitlement", "Via"], access_changes(d).map(|(change, principal, c)| html! {
+            (table(&access_head, access_changes(d).map(|(change, principal, c)| html! {
                 tr {
                     td { (principal.label()) }
                     td { (if change == "gained" { "+ gained" } else { "- lost" }) }
                     td { (c.resource.label()) }
                     td { (c.entitlement) }
                     td { (c.via.join(", ")) }
+                    @if let Some(audit) = audit {
+                        td { (audit_of(audit, change == "gained", principal, c).unwrap_or_default()) }
+                    }
                 }
             })))
         }
         h3 { "Resources" }
         @if d.resources_added.is_empty() && d.resources_removed.is_empty() { p class="note" { "None added or removed." } }
         @else {
-            (table(&["Change", "Resource type", "Resource", "Display name"], resource_changes(d).map(|(change, r)| html! {
+            (table(&resource_head, resource_changes(d).map(|(change, r)| html! {
                 tr {
                     td { (if change == "added" { "+ added" } else { "- removed" }) }
                     td { (r.resource_type) }
                     td { (r.resource) }
                     td { (r.display_name) }
+                    @if let Some(audit) = audit {
+                        td { (audit.resource(change == "added", r)) }
+                    }
                 }
             })))
         }
