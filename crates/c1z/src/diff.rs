@@ -67,6 +67,22 @@ impl Diff {
     pub fn grants_removed(&self) -> usize {
         self.access.iter().map(|p| p.lost.len()).sum()
     }
+
+    /// Each grant gained (`gained`) or lost (`lost`), with its principal, in principal order.
+    pub fn access_changes(
+        &self,
+    ) -> impl Iterator<Item = (&'static str, &ResourceRef, &AccessChange)> {
+        self.access.iter().flat_map(|p| {
+            let gained = p.gained.iter().map(move |c| ("gained", &p.principal, c));
+            gained.chain(p.lost.iter().map(move |c| ("lost", &p.principal, c)))
+        })
+    }
+
+    /// Each resource `added`, then each `removed`.
+    pub fn resource_changes(&self) -> impl Iterator<Item = (&'static str, &ResourceRef)> {
+        let added = self.resources_added.iter().map(|r| ("added", r));
+        added.chain(self.resources_removed.iter().map(|r| ("removed", r)))
+    }
 }
 
 /// A sync compared, as a header names it.

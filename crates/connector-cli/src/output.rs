@@ -900,6 +900,12 @@ fn invisible(c: char) -> bool {
     )
 }
 
+/// A `note:` line on stderr, sanitized (sync ids and names come from the file).
+pub(crate) fn note(text: &str) {
+    // A note is not worth failing for if stderr is gone.
+    let _ = writeln!(std::io::stderr().lock(), "note: {}", sanitize(text));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -316,7 +316,7 @@ pub(crate) fn load(file: Option<&Path>, domains: &[String]) -> Result<Option<Sta
     };
     let list = StaffList::read(file, domains)?;
     if list.derived_domains() {
-        crate::commands::inspect::note(&format!(
+        crate::output::note(&format!(
             "the staff list's {} people use mostly {}: emails elsewhere are external (name the \
              organization's domains with --internal-domain)",
             list.len(),

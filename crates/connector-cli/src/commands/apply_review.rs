@@ -29,10 +29,10 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::ApplyReviewArgs;
-use crate::commands::inspect::note;
 use crate::commands::provision::{last_sync, person, stored_grant};
 use crate::commands::{provenance, sync};
 use crate::error::{Error, Result};
+use crate::output::note;
 use crate::output::{self, Table};
 use crate::program::Program;
 use crate::settings::Values;

@@ -2,14 +2,14 @@
 //! two that `--base-sync-id` and `--applied-sync-id` name), or between the syncs of two files.
 //! The comparison is [`c1z::diff`]; this module chooses the syncs and renders the changes.
 
-use c1z::{AccessChange, AttributeChange, C1zReader, Diff, ResourceRef, Snapshot, SyncRef};
+use c1z::{AttributeChange, C1zReader, Diff, Snapshot, SyncRef};
 
 use crate::cli::DiffArgs;
 use crate::commands::drift;
 use crate::commands::events::Attribution;
-use crate::commands::inspect::note;
 use crate::commands::provenance;
 use crate::error::{Error, Result};
+use crate::output::note;
 use crate::output::{self, Cell, Column, Listing, Table};
 use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
@@ -37,7 +37,7 @@ pub fn run(about: &About, settings: &Settings, args: &DiffArgs) -> Result<()> {
     if let (reader, None) = &readers
         && !args.fail_on.is_empty()
         && base.is_none()
-        && previous_full(reader, chosen(reader, applied)?.id())?.is_none()
+        && provenance::previous_full(reader, chosen(reader, applied)?.id())?.is_none()
     {
         // A schedule's first run: no drift yet, and no reason to fail.
         note(&format!(
@@ -142,7 +142,8 @@ fn attribute_json(document: &mut serde_json::Value, d: &Diff, audit: &Attributio
     for (i, p) in d.access.iter().enumerate() {
         for (key, gained, changes) in [("gained", true, &p.gained), ("lost", false, &p.lost)] {
             for (j, c) in changes.iter().enumerate() {
-                document["access"][i][key][j]["audit"] = audit_of(audit, gained, &p.principal, c)
+                document["access"][i][key][j]["audit"] = audit
+                    .of_change(gained, &p.principal, c)
                     .map(Into::into)
                     .unwrap_or_default();
             }
@@ -156,19 +157,6 @@ fn attribute_json(document: &mut serde_json::Value, d: &Diff, audit: &Attributio
             document[key][i]["audit"] = audit.resource(added, r).into();
         }
     }
-}
-
-/// Who made a change of access; `None` for access derived through another change (that
-/// change is attributed).
-pub(crate) fn audit_of(
-    audit: &Attribution,
-    gained: bool,
-    principal: &ResourceRef,
-    c: &AccessChange,
-) -> Option<String> {
-    c.via
-        .is_empty()
-        .then(|| audit.access(gained, principal, &c.entitlement_id, &c.resource))
 }
 
 /// The diff for people: a summary line naming both syncs, the access changes per principal,
@@ -218,12 +206,15 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
             .into_iter()
             .chain(audit_column),
     );
-    for (change, principal, c) in access_changes(d) {
+    for (change, principal, c) in d.access_changes() {
         let mark = match change {
             "gained" => "+ gained",
             _ => "- lost",
         };
-        let said = audit.map(|a| audit_of(a, change == "gained", principal, c).unwrap_or_default());
+        let said = audit.map(|a| {
+            a.of_change(change == "gained", principal, c)
+                .unwrap_or_default()
+        });
         access.row(
             [
                 principal.label(),
@@ -242,7 +233,7 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
             .into_iter()
             .chain(audit_column),
     );
-    for (change, r) in resource_changes(d) {
+    for (change, r) in d.resource_changes() {
         let mark = match change {
             "added" => "+ added",
             _ => "- removed",
@@ -299,7 +290,7 @@ fn rows(d: &Diff, format: OutputFormat, audit: Option<&Attribution>) -> Result<(
     let mut listing = Listing::new(format, columns, "changes")
         .provenance(&d.new_sync_id, &provenance::iso(as_of));
     let text = |s: &str| Cell::from(s);
-    for (change, principal, c) in access_changes(d) {
+    for (change, principal, c) in d.access_changes() {
         let cells = vec![
             text(change),
             Cell::from(principal.label()),
@@ -310,7 +301,7 @@ fn rows(d: &Diff, format: OutputFormat, audit: Option<&Attribution>) -> Result<(
         let mut cells = padded(cells);
         cells[COLUMNS - 1] = Cell::from(c.via.clone());
         if let Some(audit) = audit {
-            let said = audit_of(audit, change == "gained", principal, c);
+            let said = audit.of_change(change == "gained", principal, c);
             cells.push(Cell::from(said.unwrap_or_default()));
         }
         listing.push(cells, || serde_json::Value::Null)?;
@@ -330,7 +321,7 @@ fn rows(d: &Diff, format: OutputFormat, audit: Option<&Attribution>) -> Result<(
         cells.extend(audit.map(|_| Cell::from("")));
         listing.push(cells, || serde_json::Value::Null)?;
     }
-    for (change, r) in resource_changes(d) {
+    for (change, r) in d.resource_changes() {
         let cells = vec![text(change), text(""), Cell::from(r.label())];
         let mut cells = padded(cells);
         if let Some(audit) = audit {
@@ -370,22 +361,6 @@ fn padded(mut cells: Vec<Cell>) -> Vec<Cell> {
     cells
 }
 
-/// Each grant gained (`gained`) or lost (`lost`), with its principal, in principal order.
-pub(crate) fn access_changes(
-    d: &Diff,
-) -> impl Iterator<Item = (&'static str, &ResourceRef, &AccessChange)> {
-    d.access.iter().flat_map(|p| {
-        let gained = p.gained.iter().map(move |c| ("gained", &p.principal, c));
-        gained.chain(p.lost.iter().map(move |c| ("lost", &p.principal, c)))
-    })
-}
-
-/// Each resource `added`, then each `removed`.
-pub(crate) fn resource_changes(d: &Diff) -> impl Iterator<Item = (&'static str, &ResourceRef)> {
-    let added = d.resources_added.iter().map(|r| ("added", r));
-    added.chain(d.resources_removed.iter().map(|r| ("removed", r)))
-}
-
 /// `<id> (full, ended 2026-12-06T08:45:00Z)`.
 pub(crate) fn header(sync: &SyncRef) -> String {
     let when = match &sync.ended_at {
@@ -410,24 +385,6 @@ fn chosen<'r>(reader: &'r C1zReader, id: Option<&str>) -> Result<Snapshot<'r>> {
     Ok(snapshot)
 }
 
-/// The latest finished full sync of `reader` before sync `newer`, if any: what "the previous
-/// sync" means to `diff` and `report`.
-pub(crate) fn previous_full<'r>(
-    reader: &'r C1zReader,
-    newer: &str,
-) -> Result<Option<Snapshot<'r>>> {
-    let syncs = reader.syncs()?;
-    let position = syncs.iter().position(|s| s.id == newer);
-    let before = syncs[..position.unwrap_or(syncs.len())]
-        .iter()
-        .rev()
-        .find(|s| s.is_finished() && s.is_full());
-    Ok(match before {
-        Some(run) => Some(reader.snapshot_of(run.clone())?),
-        None => None,
-    })
-}
-
 /// The two syncs of one file to compare, older first: those named, else the latest finished
 /// full sync and the finished full sync before it.
 fn pair<'r>(
@@ -438,7 +395,7 @@ fn pair<'r>(
     let newer = chosen(reader, applied)?;
     let older = match base {
         Some(id) => chosen(reader, Some(id))?,
-        None => match previous_full(reader, newer.id())? {
+        None => match provenance::previous_full(reader, newer.id())? {
             Some(older) => older,
             None => {
                 let syncs = reader.syncs()?;

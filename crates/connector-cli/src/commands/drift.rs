@@ -13,9 +13,8 @@ use connector_sdk::{Purpose, ResourceId, Trait};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::commands::diff::access_changes;
-use crate::commands::inspect::note;
-use crate::commands::report::is_admin_name;
+use crate::output::note;
+
 use crate::error::{Error, Result};
 use crate::output::Table;
 use crate::staff::{StaffClass, StaffList};
@@ -50,7 +49,7 @@ pub struct Finding {
 /// `staff` when given.
 pub fn findings(d: &Diff, new: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<Vec<Finding>> {
     let mut found = Vec::new();
-    for (change, principal, c) in access_changes(d) {
+    for (change, principal, c) in d.access_changes() {
         if change != "gained" {
             continue;
         }
@@ -330,6 +329,14 @@ fn id_of(r: &ResourceRef) -> ResourceId {
         resource: r.resource.clone(),
         ..Default::default()
     }
+}
+
+/// Whether an entitlement's slug names an administrator's role (`admin`, `Organization Owner`,
+/// `super_admin`); with a permission's purpose, what [`is_admin`] and `diff --fail-on
+/// new-admin` count.
+pub(crate) fn is_admin_name(slug: &str) -> bool {
+    let slug = slug.to_lowercase();
+    slug.contains("admin") || slug.contains("owner")
 }
 
 #[cfg(test)]

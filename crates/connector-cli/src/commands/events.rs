@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use c1z::{C1zReader, ResourceRef, Snapshot, StoredEvent, SyncRun};
+use c1z::{AccessChange, C1zReader, ResourceRef, Snapshot, StoredEvent, SyncRun};
 use connector_sdk::{EventKind, FeedEvent, ResourceId};
 use serde_json::{Value, json};
 
@@ -225,6 +225,19 @@ pub(crate) struct Attribution {
 }
 
 impl Attribution {
+    /// Who made a change of access; `None` for access derived through another change (that
+    /// change is attributed).
+    pub(crate) fn of_change(
+        &self,
+        gained: bool,
+        principal: &ResourceRef,
+        c: &AccessChange,
+    ) -> Option<String> {
+        c.via
+            .is_empty()
+            .then(|| self.access(gained, principal, &c.entitlement_id, &c.resource))
+    }
+
     /// The attribution of the changes from `old` to `new`, `None` when `reader` holds no
     /// events (the outputs then stay as they were).
     pub(crate) fn between(
@@ -314,7 +327,7 @@ pub(crate) fn access_audit(
     principal: &ResourceId,
 ) -> Result<Option<BTreeMap<ResourceId, Vec<String>>>> {
     let reader = s.reader();
-    let Some(previous) = super::diff::previous_full(reader, s.id())? else {
+    let Some(previous) = provenance::previous_full(reader, s.id())? else {
         return Ok(None);
     };
     let Some(audit) = Attribution::between(reader, previous.run(), s.run())? else {

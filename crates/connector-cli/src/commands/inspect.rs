@@ -7,7 +7,6 @@
 //! answer always means nothing matches, never a typo.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 
 use c1z::protojson;
 use c1z::{
@@ -21,7 +20,7 @@ use serde_json::{Value, json};
 use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
 use crate::commands::provenance;
 use crate::error::{Error, Result};
-use crate::output::{Cell, Column, Listing, Table, sanitize};
+use crate::output::{Cell, Column, Listing, Table, note};
 use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
 
@@ -134,12 +133,6 @@ impl Out<'_> {
             _ => listing,
         })
     }
-}
-
-/// A `note:` line on stderr, sanitized (sync ids and names come from the file).
-pub(crate) fn note(text: &str) {
-    // A note is not worth failing for if stderr is gone.
-    let _ = writeln!(std::io::stderr().lock(), "note: {}", sanitize(text));
 }
 
 fn syncs(runs: &[SyncRun], format: OutputFormat) -> Result<()> {

@@ -6,12 +6,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use c1z::{Snapshot, SyncRun};
+use c1z::{C1zReader, Snapshot, SyncRun};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::commands::inspect::note;
 use crate::error::{Error, Result};
+use crate::output::note;
 use crate::program::About;
 
 /// The SHA-256 of the file at `path`, in hex.
@@ -95,6 +95,24 @@ pub(crate) fn describe(run: &SyncRun) -> String {
         false => run.sync_type.as_str(),
     };
     format!("{} ({kind}, {when})", run.id)
+}
+
+/// The latest finished full sync of `reader` before sync `newer`, if any: what "the previous
+/// sync" means to `diff` and `report`.
+pub(crate) fn previous_full<'r>(
+    reader: &'r C1zReader,
+    newer: &str,
+) -> Result<Option<Snapshot<'r>>> {
+    let syncs = reader.syncs()?;
+    let position = syncs.iter().position(|s| s.id == newer);
+    let before = syncs[..position.unwrap_or(syncs.len())]
+        .iter()
+        .rev()
+        .find(|s| s.is_finished() && s.is_full());
+    Ok(match before {
+        Some(run) => Some(reader.snapshot_of(run.clone())?),
+        None => None,
+    })
 }
 
 #[cfg(test)]

@@ -33,10 +33,11 @@ use maud::{Markup, html};
 use self::graph::{Flow, plural};
 use self::html::{Chunked, flag, lines, put, table, thousands};
 use crate::cli::ReportArgs;
-use crate::commands::diff::{access_changes, audit_of, header, previous_full, resource_changes};
+use crate::commands::diff::header;
+use crate::commands::drift::is_admin_name;
 use crate::commands::events::Attribution;
 use crate::commands::inspect::{accesses, choose, creator};
-use crate::commands::provenance::{as_of, describe, iso};
+use crate::commands::provenance::{self, as_of, describe, iso};
 use crate::error::{Error, Result};
 use crate::program::About;
 use crate::settings::standard::Settings;
@@ -88,7 +89,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
         .map_err(|e| Error::io("cannot write the report", e))?;
     file.persist(&out)
         .map_err(|e| Error::io(format!("cannot write {}", out.display()), e.error))?;
-    crate::commands::inspect::note(&format!(
+    crate::output::note(&format!(
         "wrote {} (sync {}: {} people, {} findings)",
         out.display(),
         snapshot.id(),
@@ -376,7 +377,7 @@ fn write(
     }
 
     // The changes since the previous full sync.
-    let previous = previous_full(s.reader(), s.id())?;
+    let previous = provenance::previous_full(s.reader(), s.id())?;
     let diff = match &previous {
         Some(older) => Some(c1z::diff(older, s)?),
         None => None,
@@ -400,7 +401,7 @@ fn write(
     let gained: Vec<_> = diff
         .as_ref()
         .map(|d| {
-            access_changes(d)
+            d.access_changes()
                 .filter(|(c, _, _)| *c == "gained")
                 .collect()
         })
@@ -613,14 +614,6 @@ fn write(
 /// `Organization Owner`, `super_admin`), the roles `inspect review --role admin` finds.
 fn is_admin(h: &Held) -> bool {
     h.permission && is_admin_name(&h.slug)
-}
-
-/// Whether an entitlement's slug names an administrator's role (`admin`, `Organization Owner`,
-/// `super_admin`); with a permission's purpose, what [`is_admin`] and `diff --fail-on
-/// new-admin` count.
-pub(crate) fn is_admin_name(slug: &str) -> bool {
-    let slug = slug.to_lowercase();
-    slug.contains("admin") || slug.contains("owner")
 }
 
 /// The staff-list classes that are findings, in the order the report lists them.
@@ -873,7 +866,7 @@ fn changes(d: &Diff, audit: Option<&Attribution>) -> Markup {
         h3 { "Access" }
         @if d.access.is_empty() { p class="note" { "No access gained or lost." } }
         @else {
-            (table(&access_head, access_changes(d).map(|(change, principal, c)| html! {
+            (table(&access_head, d.access_changes().map(|(change, principal, c)| html! {
                 tr {
                     td { (principal.label()) }
                     td { (if change == "gained" { "+ gained" } else { "- lost" }) }
@@ -881,7 +874,7 @@ fn changes(d: &Diff, audit: Option<&Attribution>) -> Markup {
                     td { (c.entitlement) }
                     td { (c.via.join(", ")) }
                     @if let Some(audit) = audit {
-                        td { (audit_of(audit, change == "gained", principal, c).unwrap_or_default()) }
+                        td { (audit.of_change(change == "gained", principal, c).unwrap_or_default()) }
                     }
                 }
             })))
@@ -889,7 +882,7 @@ fn changes(d: &Diff, audit: Option<&Attribution>) -> Markup {
         h3 { "Resources" }
         @if d.resources_added.is_empty() && d.resources_removed.is_empty() { p class="note" { "None added or removed." } }
         @else {
-            (table(&resource_head, resource_changes(d).map(|(change, r)| html! {
+            (table(&resource_head, d.resource_changes().map(|(change, r)| html! {
                 tr {
                     td { (if change == "added" { "+ added" } else { "- removed" }) }
                     td { (r.resource_type) }
