@@ -19,7 +19,8 @@
 //! - anything else: a [`EventKind::ResourceChange`] of the target (else the auditable).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -29,18 +30,23 @@ use connector_sdk::{
 };
 use planetscale_client::{AUDIT_LOG_MAX_LIMIT, AuditEntry, AuditLogPage};
 
+use crate::api::Api;
 use crate::cache::OrgEntry;
-use crate::connector::{PlanetScaleConnector, map_client_error};
+use crate::errors::map_client_error;
 use crate::syncers::{
-    Api, database, invitation, oauth_application, organization, service_token, team, timestamp,
-    user,
+    database, invitation, oauth_application, organization, service_token, team, timestamp, user,
 };
 
-/// The access the audit log needs.
-pub(crate) const ACCESS: &str = "read_audit_logs";
-
 /// The days a first sync reads back, unless the settings say otherwise.
-pub const DEFAULT_DAYS: u32 = 30;
+pub use crate::parts::DEFAULT_AUDIT_LOG_DAYS as DEFAULT_DAYS;
+
+/// Validation, which finds the organizations whose log the feed reads: the feed runs it when
+/// this process has not validated.
+#[async_trait]
+pub(crate) trait Validation: fmt::Debug + Send + Sync {
+    /// Checks what the token reaches, recording the readable organizations in [`Probed`].
+    async fn check_reach(&self) -> Result<(), ConnectorError>;
+}
 
 /// What validation found for the feed: the organizations whose log it may read, in order,
 /// and the first page of each.
@@ -103,7 +109,11 @@ pub(crate) async fn first_page(
 /// The audit logs of the organizations validation found readable, as an [`EventFeed`].
 #[derive(Clone, Debug)]
 pub(crate) struct AuditLogFeed {
-    pub(crate) connector: PlanetScaleConnector,
+    pub(crate) api: Api,
+    /// What validation found.
+    pub(crate) probed: Arc<Probed>,
+    /// Validation, for when it has not run.
+    pub(crate) validation: Arc<dyn Validation>,
     /// How far back a first sync reads.
     pub(crate) days: u32,
 }
@@ -113,12 +123,12 @@ impl EventFeed for AuditLogFeed {
     async fn list_events(&self, request: EventRequest) -> Result<EventPage, ConnectorError> {
         // `request.page_size` is not PlanetScale's to choose: its pages hold 100 entries at
         // most, below baton's limit.
-        let probed = &self.connector.audit;
+        let probed = &self.probed;
         let orgs = match probed.orgs() {
             Some(orgs) => orgs,
             None => {
                 // Not validated in this process: validation finds the organizations.
-                self.connector.reach().await?;
+                self.validation.check_reach().await?;
                 probed.orgs().unwrap_or_default()
             }
         };
@@ -130,8 +140,8 @@ impl EventFeed for AuditLogFeed {
         let page = match (&after, probed.take_first_page(org)) {
             (None, Some(page)) => page,
             _ => self
-                .connector
-                .client()
+                .api
+                .client
                 .list_audit_log(&org.name, after.as_deref(), AUDIT_LOG_MAX_LIMIT)
                 .await
                 .map_err(|e| {

@@ -21,13 +21,11 @@
 
 use std::collections::BTreeMap;
 
-use connector_sdk::SessionCache;
 use connector_sdk::paging::FetchedPage;
+use connector_sdk::{ResourceId, SessionCache};
 use planetscale_client::{Member, Role};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-use crate::syncers::access::Held;
 
 /// One organization: the id identifies it, the name goes in API paths.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +111,38 @@ pub(crate) struct DatabaseEntry {
 pub(crate) struct AppEntry {
     pub(crate) org: OrgEntry,
     pub(crate) name: String,
+}
+
+/// One access a token holds, and where it applies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Held {
+    /// The token.
+    pub(crate) principal: ResourceId,
+    /// The token's name, for warnings.
+    pub(crate) principal_name: String,
+    /// The access, as sent.
+    pub(crate) access: String,
+    /// PlanetScale's words for it, when sent.
+    pub(crate) description: Option<String>,
+    /// What it applies to.
+    pub(crate) on: Target,
+}
+
+/// What an access applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "on", rename_all = "snake_case")]
+pub(crate) enum Target {
+    /// An organization, by id.
+    Organization { id: String },
+    /// A database, by id and name.
+    Database { id: String, name: String },
+    /// A branch of a database known by its name (how OAuth tokens name branches): granted on
+    /// the database, so a review sees it as broader than it is, never narrower.
+    Branch { database: String, branch: String },
+    /// The authorising person's own account (OAuth's `read_user`): nothing in an organization.
+    User,
+    /// A kind of resource the connector does not know.
+    Other { kind: String, name: String },
 }
 
 pub(crate) fn page<T: DeserializeOwned>(

@@ -12,12 +12,14 @@ use connector_sdk::{
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;
 
+use crate::api::{Api, ORGS, Prefetch, Shared, fetched, members_key, org_entry};
 use crate::cache::OrgEntry;
-use crate::syncers::lists::app_entry;
+use crate::errors::map_client_error;
+use crate::lists::app_entry;
+use crate::parts::{Options, Part, READ_ORGANIZATION};
 use crate::syncers::{
-    Api, DatabaseSyncer, InvitationSyncer, OAuthApplicationSyncer, OAuthTokenSyncer,
-    OrganizationSyncer, Prefetch, READ_ORGANIZATION, ServiceTokenSyncer, Shared, TeamSyncer,
-    UserSyncer, database, fetched, invitation, members_key, oauth_token, service_token,
+    DatabaseSyncer, InvitationSyncer, OAuthApplicationSyncer, OAuthTokenSyncer,
+    OrganizationSyncer, ServiceTokenSyncer, TeamSyncer, UserSyncer,
 };
 
 /// How many organizations validation checks at once.
@@ -39,133 +41,6 @@ pub struct PlanetScaleConnector {
     api: Api,
     /// What validation found for the audit-log feed.
     pub(crate) audit: Arc<crate::audit_log::Probed>,
-}
-
-/// The optional parts of a sync, each off by default because it needs an access beyond
-/// `read_organization` (see [`Part::access`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Options {
-    /// List every database of each organization (`read_database`), not only those teams and
-    /// tokens name.
-    pub list_databases: bool,
-    /// Sync service tokens and their accesses (`read_service_tokens`).
-    pub service_tokens: bool,
-    /// Sync OAuth applications, their tokens and the tokens' accesses
-    /// (`read_oauth_applications`, `read_oauth_tokens`).
-    pub oauth_applications: bool,
-    /// Sync pending invitations (`write_members`).
-    pub invitations: bool,
-    /// Read each organization's audit log into the sync's events (`read_audit_logs`): who
-    /// changed what since the previous sync.
-    pub audit_log: bool,
-    /// How many days of audit log a first sync reads (later syncs read since the previous
-    /// one); default [`DEFAULT_AUDIT_LOG_DAYS`](crate::DEFAULT_AUDIT_LOG_DAYS).
-    pub audit_log_days: u32,
-}
-
-impl Default for Options {
-    /// No optional part.
-    fn default() -> Options {
-        Options {
-            list_databases: false,
-            service_tokens: false,
-            oauth_applications: false,
-            invitations: false,
-            audit_log: false,
-            audit_log_days: crate::audit_log::DEFAULT_DAYS,
-        }
-    }
-}
-
-impl Options {
-    /// Every part.
-    pub fn all() -> Options {
-        Options {
-            list_databases: true,
-            service_tokens: true,
-            oauth_applications: true,
-            invitations: true,
-            audit_log: true,
-            ..Options::default()
-        }
-    }
-
-    /// Whether the sync covers `part`.
-    pub fn covers(&self, part: Part) -> bool {
-        match part {
-            Part::Databases => self.list_databases,
-            Part::ServiceTokens => self.service_tokens,
-            Part::OAuthApplications | Part::OAuthTokens => self.oauth_applications,
-            Part::Invitations => self.invitations,
-            Part::AuditLog => self.audit_log,
-        }
-    }
-}
-
-/// A list an optional part of the sync reads, and the access it needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Part {
-    /// `GET /organizations/{org}/databases`.
-    Databases,
-    /// `GET /organizations/{org}/service-tokens`.
-    ServiceTokens,
-    /// `GET /organizations/{org}/oauth-applications`.
-    OAuthApplications,
-    /// `GET /organizations/{org}/oauth-applications/{app}/tokens`.
-    OAuthTokens,
-    /// `GET /organizations/{org}/invitations`.
-    Invitations,
-    /// `GET /organizations/{org}/audit-log`.
-    AuditLog,
-}
-
-impl Part {
-    /// Every part, in the order validation reports them.
-    pub const ALL: [Part; 6] = [
-        Part::Databases,
-        Part::ServiceTokens,
-        Part::OAuthApplications,
-        Part::OAuthTokens,
-        Part::Invitations,
-        Part::AuditLog,
-    ];
-
-    /// The service-token access its list needs (for databases, the least of the accesses any
-    /// of which lists them).
-    pub fn access(self) -> &'static str {
-        match self {
-            Part::Databases => database::LIST_ACCESS,
-            Part::ServiceTokens => service_token::ACCESS,
-            Part::OAuthApplications => oauth_token::APPLICATIONS_ACCESS,
-            Part::OAuthTokens => oauth_token::TOKENS_ACCESS,
-            Part::Invitations => invitation::ACCESS,
-            Part::AuditLog => crate::audit_log::ACCESS,
-        }
-    }
-
-    /// The setting that turns it on.
-    pub fn setting(self) -> &'static str {
-        match self {
-            Part::Databases => "planetscale-list-databases",
-            Part::ServiceTokens => "planetscale-sync-service-tokens",
-            Part::OAuthApplications | Part::OAuthTokens => "planetscale-sync-oauth-applications",
-            Part::Invitations => "planetscale-sync-invitations",
-            Part::AuditLog => "planetscale-sync-audit-log",
-        }
-    }
-
-    /// What its list holds, in the plural.
-    pub fn items(self) -> &'static str {
-        match self {
-            Part::Databases => "databases",
-            Part::ServiceTokens => "service tokens",
-            Part::OAuthApplications => "OAuth applications",
-            Part::OAuthTokens => "OAuth tokens",
-            Part::Invitations => "invitations",
-            Part::AuditLog => "audit logs",
-        }
-    }
 }
 
 /// What the service token reaches: each organization, and whether `read_organization` works there.
@@ -275,8 +150,8 @@ impl PlanetScaleConnector {
             .await?;
         let mut orgs = Vec::new();
         for (number, page) in (1..).zip(pages) {
-            orgs.extend(page.items.iter().map(crate::syncers::org_entry));
-            prefetch.put(crate::syncers::ORGS, number, page);
+            orgs.extend(page.items.iter().map(org_entry));
+            prefetch.put(ORGS, number, page);
         }
         let checked: Vec<(OrgReach, Prefetch)> = futures::stream::iter(orgs)
             .map(|org| self.check_org(org))
@@ -426,6 +301,13 @@ fn probed<T>(
 }
 
 #[async_trait]
+impl crate::audit_log::Validation for PlanetScaleConnector {
+    async fn check_reach(&self) -> Result<(), ConnectorError> {
+        self.reach().await.map(drop)
+    }
+}
+
+#[async_trait]
 impl Connector for PlanetScaleConnector {
     fn metadata(&self) -> Metadata {
         Metadata {
@@ -564,7 +446,9 @@ impl Connector for PlanetScaleConnector {
         let options = self.api.options;
         options.audit_log.then(|| {
             Arc::new(crate::audit_log::AuditLogFeed {
-                connector: self.clone(),
+                api: self.api.clone(),
+                probed: self.audit.clone(),
+                validation: Arc::new(self.clone()),
                 days: options.audit_log_days,
             }) as Arc<dyn EventFeed>
         })
@@ -620,83 +504,5 @@ fn off_check(part: Part) -> Check {
         status: CheckStatus::Skipped,
         detail,
         remedy: String::new(),
-    }
-}
-
-/// Maps a client error to the connector error the engine acts on: 401 → `Unauthenticated`,
-/// 403 → `PermissionDenied`, 404 → `NotFound`, retryable (429, 5xx, timeouts, connection
-/// failures; the client already retried) → `Unavailable`, anything else → `Internal`.
-///
-/// `context` says what was being done. The message never holds a response body or the token;
-/// the client error is attached as the source.
-pub fn map_client_error(e: planetscale_client::Error, context: &str) -> ConnectorError {
-    let status = match e.status() {
-        Some(status) => format!("HTTP {status}"),
-        None => "no HTTP answer".to_owned(),
-    };
-    let (kind, detail) = if e.is_quota_exhausted() {
-        // Not `Unavailable`: the client already waited out its whole rate-limit budget, and
-        // the engine's retries would wait it out again.
-        (
-            ErrorKind::ResourceExhausted,
-            "PlanetScale's rate limit refused requests for longer than the rate-limit budget \
-             (rate-limit-budget-minutes)"
-                .to_owned(),
-        )
-    } else if e.is_unauthorized() {
-        (
-            ErrorKind::Unauthenticated,
-            "the service token was refused (401 Unauthorized): check planetscale-service-token \
-             (the <token-id>:<token> pair) and that the token was not deleted or expired"
-                .to_owned(),
-        )
-    } else if e.is_forbidden() {
-        (
-            ErrorKind::PermissionDenied,
-            "PlanetScale answered 403 Forbidden: the service token lacks the access this needs \
-             (read_organization)"
-                .to_owned(),
-        )
-    } else if e.is_not_found() {
-        (
-            ErrorKind::NotFound,
-            "PlanetScale answered 404 Not Found".to_owned(),
-        )
-    } else if e.is_retryable() {
-        (
-            ErrorKind::Unavailable,
-            format!("PlanetScale is unavailable ({status}), even after retries"),
-        )
-    } else {
-        (
-            ErrorKind::Internal,
-            format!("unexpected answer from PlanetScale ({status})"),
-        )
-    };
-    ConnectorError::new(kind, format!("{context}: {detail}")).with_source(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn an_exhausted_quota_is_not_retried_and_names_the_budget() {
-        let e = planetscale_client::Error::QuotaExhausted {
-            endpoint: "GET /v1/organizations/acme/members".into(),
-            refusals: 40,
-            waited: Duration::from_secs(900),
-            budget: Duration::from_secs(900),
-            server_wait: None,
-            requests_per_minute: Some(60),
-        };
-        let mapped = map_client_error(e, "listing the members of organization acme");
-        assert_eq!(mapped.kind(), ErrorKind::ResourceExhausted);
-        assert!(
-            mapped.message().contains("rate-limit-budget-minutes"),
-            "{mapped}"
-        );
     }
 }

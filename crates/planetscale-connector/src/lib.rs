@@ -106,13 +106,16 @@
 
 #![warn(missing_docs)]
 
+mod api;
 pub mod audit_log;
 mod cache;
 mod connector;
+mod errors;
+mod lists;
+mod parts;
 mod provision;
 mod syncers;
 
-pub use audit_log::DEFAULT_DAYS as DEFAULT_AUDIT_LOG_DAYS;
-pub use connector::{
-    Options, OrgAccess, OrgReach, Part, PartReach, PlanetScaleConnector, Reach, map_client_error,
-};
+pub use connector::{OrgAccess, OrgReach, PartReach, PlanetScaleConnector, Reach};
+pub use errors::map_client_error;
+pub use parts::{DEFAULT_AUDIT_LOG_DAYS, Lists, OPTION_SETTINGS, OptionSetting, Options, Part};

@@ -14,8 +14,8 @@ use futures::{StreamExt, TryStreamExt};
 use planetscale_client::{Client, Invitation, Role, Write};
 
 use super::{Sent, organization, plan, refusal, send_confirmed, who};
-use crate::connector::map_client_error;
-use crate::syncers::Api;
+use crate::errors::map_client_error;
+use crate::api::Api;
 
 /// Creates `user` accounts by invitation.
 #[derive(Debug)]

@@ -30,8 +30,8 @@ use std::future::Future;
 use connector_sdk::{ConnectorError, ErrorKind, Plan, PlannedRequest, Resource, ResourceId};
 use planetscale_client::{Client, Organization, Write};
 
-use crate::connector::map_client_error;
-use crate::syncers::user;
+use crate::errors::map_client_error;
+use crate::parts::USER;
 
 pub(crate) use invitations::Invitations;
 pub(crate) use roles::Roles;
@@ -261,7 +261,7 @@ pub(crate) fn plan(
 
 /// The user id of a principal, which must be a PlanetScale user.
 pub(crate) fn user_id(principal: &ResourceId) -> Result<&str, ConnectorError> {
-    match principal.resource_type == user::ID {
+    match principal.resource_type == USER {
         true => Ok(&principal.resource),
         false => Err(ConnectorError::new(
             ErrorKind::InvalidArgument,

@@ -4,11 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use connector_sdk::{Entitlement, Grant, Resource, ResourceId};
+use connector_sdk::{ConnectorError, Entitlement, Grant, Resource, ResourceId, SessionCache};
 use planetscale_client::{OAuthResource, OAuthScope, ServiceToken};
-use serde::{Deserialize, Serialize};
 
-use super::{oauth_token, service_token};
+use super::service_token::{self, token_name};
+use super::oauth_token;
+use crate::api::Api;
+pub(crate) use crate::cache::{Held, Target};
+use crate::cache::{self, OrgEntry};
+use crate::lists::app_entry;
 
 /// Every service-token access name PlanetScale publishes (the reference's
 /// `service_token_access_names`).
@@ -64,38 +68,6 @@ pub(crate) const KNOWN: [&str; 46] = [
 /// The entitlement names roles already use on organizations and databases: an access of the
 /// same name gets the prefix `access_`, so it never merges into a role.
 const ROLE_NAMES: [&str; 3] = ["member", "admin", "analyst"];
-
-/// One access a token holds, and where it applies.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Held {
-    /// The token.
-    pub(crate) principal: ResourceId,
-    /// The token's name, for warnings.
-    pub(crate) principal_name: String,
-    /// The access, as sent.
-    pub(crate) access: String,
-    /// PlanetScale's words for it, when sent.
-    pub(crate) description: Option<String>,
-    /// What it applies to.
-    pub(crate) on: Target,
-}
-
-/// What an access applies to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "on", rename_all = "snake_case")]
-pub(crate) enum Target {
-    /// An organization, by id.
-    Organization { id: String },
-    /// A database, by id and name.
-    Database { id: String, name: String },
-    /// A branch of a database known by its name (how OAuth tokens name branches): granted on
-    /// the database, so a review sees it as broader than it is, never narrower.
-    Branch { database: String, branch: String },
-    /// The authorising person's own account (OAuth's `read_user`): nothing in an organization.
-    User,
-    /// A kind of resource the connector does not know.
-    Other { kind: String, name: String },
-}
 
 impl Held {
     /// The entitlement name this access takes on its resource.
@@ -248,6 +220,39 @@ fn kind_name(resource_type: &str) -> &str {
         service_token::ID => "service token",
         oauth_token::ID => "OAuth token",
         other => other,
+    }
+}
+
+impl Api {
+    /// Every access that `org`'s service tokens and OAuth tokens hold (those the options sync),
+    /// read once per sync and kept in the session.
+    pub(crate) async fn token_accesses(
+        &self,
+        session: &SessionCache,
+        org: &OrgEntry,
+    ) -> Result<Vec<Held>, ConnectorError> {
+        if let Some(held) = cache::accesses(session, &org.id) {
+            return Ok(held);
+        }
+        let mut held = Vec::new();
+        if self.options.service_tokens {
+            for token in self.service_tokens(session, org).await? {
+                let principal = ResourceId::new(service_token::ID, token.id.as_str());
+                held.extend(self::held(&principal, &token_name(&token), &token));
+            }
+        }
+        if self.options.oauth_applications {
+            for app in self.oauth_apps(session, org).await? {
+                let entry = app_entry(&app, org);
+                for token in self.oauth_tokens(session, &app.id, &entry).await? {
+                    let principal = ResourceId::new(oauth_token::ID, token.id.as_str());
+                    let name = format!("{} ({})", token_name(&token), app.name);
+                    held.extend(self::held(&principal, &name, &token));
+                }
+            }
+        }
+        cache::put_accesses(session, &org.id, &held);
+        Ok(held)
     }
 }
 

@@ -30,14 +30,11 @@ use connector_sdk::{
 use planetscale_client::{Database, DatabaseRef};
 
 use super::access::{self, Held, Target};
-use super::{Api, console_url, organization, put, team, timestamp, user};
+use super::{console_url, organization, put, team, timestamp, user};
+use crate::api::Api;
 use crate::cache::{self, DatabaseEntry, OrgEntry};
 
-pub(crate) const ID: &str = "database";
-
-/// The access named in errors when the database list is refused: any database access lets a
-/// token list databases, this is the least one.
-pub(crate) const LIST_ACCESS: &str = "read_database";
+pub(crate) const ID: &str = crate::parts::DATABASE;
 
 /// Database Administrator.
 const ADMIN: &str = "admin";

@@ -13,12 +13,10 @@ use connector_sdk::{
 };
 use planetscale_client::{Invitation, Role};
 
-use super::{Api, non_blank, organization, put, timestamp};
+use super::{non_blank, organization, put, timestamp};
+use crate::api::Api;
 
 pub(crate) const ID: &str = "invitation";
-
-/// The access the invitation list needs.
-pub(crate) const ACCESS: &str = "write_members";
 
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "Invitation", &[Trait::User])

@@ -10,9 +10,10 @@ use connector_sdk::{
 };
 use planetscale_client::OAuthApplication;
 
-use super::lists::app_entry;
-use super::{Api, non_blank, oauth_token, put, timestamp};
+use super::{non_blank, oauth_token, put, timestamp};
+use crate::api::Api;
 use crate::cache::{self, AppEntry};
+use crate::lists::app_entry;
 
 pub(crate) const ID: &str = "oauth_application";
 

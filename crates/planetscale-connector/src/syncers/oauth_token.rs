@@ -13,15 +13,11 @@ use connector_sdk::{
 use planetscale_client::ServiceToken;
 
 use super::service_token::token_resource;
-use super::{Api, put};
+use super::put;
+use crate::api::Api;
 use crate::cache::{self, AppEntry};
 
 pub(crate) const ID: &str = "oauth_token";
-
-/// The access the OAuth application list needs.
-pub(crate) const APPLICATIONS_ACCESS: &str = "read_oauth_applications";
-/// The access an OAuth application's token list needs.
-pub(crate) const TOKENS_ACCESS: &str = "read_oauth_tokens";
 
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "OAuth token", &[Trait::User, Trait::Secret])

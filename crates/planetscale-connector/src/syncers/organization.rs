@@ -14,14 +14,14 @@ use planetscale_client::Organization;
 
 use super::access::{self, Held, Target};
 use super::{
-    Api, console_url, invitation, oauth_application, org_entry, put, service_token, team,
-    timestamp, user,
+    console_url, invitation, oauth_application, put, service_token, team, timestamp, user,
 };
+use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
-use crate::connector::Options;
+use crate::parts::Options;
 use crate::provision::Roles;
 
-pub(crate) const ID: &str = "organization";
+pub(crate) const ID: &str = crate::parts::ORGANIZATION;
 
 /// Entitlement every member holds, whatever the role.
 const MEMBER: &str = "member";

@@ -12,13 +12,10 @@ use connector_sdk::{
 };
 use planetscale_client::ServiceToken;
 
-use super::lists::token_name;
-use super::{Api, put, timestamp, user};
+use super::{non_blank, put, timestamp, user};
+use crate::api::Api;
 
 pub(crate) const ID: &str = "service_token";
-
-/// The access the service token list needs.
-pub(crate) const ACCESS: &str = "read_service_tokens";
 
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "Service token", &[Trait::User, Trait::Secret])
@@ -136,6 +133,14 @@ pub(crate) fn token_resource(
         resource = resource.with_created_at(created_at);
     }
     resource
+}
+
+/// A token's name as shown: its name, display name, else id.
+pub(crate) fn token_name(token: &ServiceToken) -> String {
+    non_blank(token.name.as_ref())
+        .or(non_blank(token.display_name.as_ref()))
+        .unwrap_or(&token.id)
+        .to_owned()
 }
 
 #[cfg(test)]

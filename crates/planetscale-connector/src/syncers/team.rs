@@ -10,12 +10,13 @@ use connector_sdk::{
 };
 use planetscale_client::{Team, TeamMember};
 
-use super::{Api, fetched, non_blank, put, timestamp, user};
+use super::{non_blank, put, timestamp, user};
+use crate::api::{Api, fetched};
 use crate::cache::{self, OrgEntry, TeamEntry};
-use crate::connector::map_client_error;
+use crate::errors::map_client_error;
 use crate::provision::TeamMembers;
 
-pub(crate) const ID: &str = "team";
+pub(crate) const ID: &str = crate::parts::TEAM;
 
 /// The one entitlement of a team.
 const MEMBER: &str = "member";

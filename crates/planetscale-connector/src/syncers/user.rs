@@ -14,10 +14,11 @@ use connector_sdk::{
 };
 use planetscale_client::User;
 
-use super::{Api, non_blank, put, timestamp};
+use super::{non_blank, put, timestamp};
+use crate::api::Api;
 use crate::provision::Invitations;
 
-pub(crate) const ID: &str = "user";
+pub(crate) const ID: &str = crate::parts::USER;
 
 pub(crate) fn resource_type() -> ResourceType {
     ResourceType::new(ID, "User", &[Trait::User])

@@ -7,18 +7,16 @@
 use std::future::Future;
 
 use connector_sdk::paging::{FetchedPage, PageToken, PagedList};
-use connector_sdk::{ConnectorError, ResourceId, SessionCache};
+use connector_sdk::{ConnectorError, SessionCache};
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::{Database, Invitation, OAuthApplication, ServiceToken, Team};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::access::{self, Held};
-use super::{
-    Api, READ_ORGANIZATION, fetched, invitation, listing_error, oauth_token, service_token,
-};
+use crate::api::{Api, fetched};
 use crate::cache::{self, AppEntry, OrgEntry};
-use crate::connector::map_client_error;
+use crate::errors::{listing_error, map_client_error};
+use crate::parts::{Part, READ_ORGANIZATION};
 
 /// Tokens whose accesses the list left out, fetched at once one by one.
 const SINGLE_TOKEN_CONCURRENCY: usize = 8;
@@ -222,7 +220,7 @@ impl Api {
             .list_invitations(&org.name, page)
             .await
             .map(fetched)
-            .map_err(|e| listing_error(e, "invitations", &org.name, invitation::ACCESS))
+            .map_err(|e| listing_error(e, "invitations", &org.name, Part::Invitations.access()))
     }
 
     pub(crate) async fn fetch_service_tokens(
@@ -235,7 +233,7 @@ impl Api {
             .list_service_tokens(&org.name, page)
             .await
             .map(fetched)
-            .map_err(|e| listing_error(e, "service tokens", &org.name, service_token::ACCESS))?;
+            .map_err(|e| listing_error(e, "service tokens", &org.name, Part::ServiceTokens.access()))?;
         with_accesses(listed, "service token", &org.name, |id| async move {
             self.client.get_service_token(&org.name, &id).await
         })
@@ -268,7 +266,7 @@ impl Api {
                     e,
                     "OAuth applications",
                     &org.name,
-                    oauth_token::APPLICATIONS_ACCESS,
+                    Part::OAuthApplications.access(),
                 )
             })
     }
@@ -289,7 +287,7 @@ impl Api {
             .map(fetched)
             .map_err(|e| {
                 let what = format!("tokens of OAuth application {}", app.name);
-                listing_error(e, &what, org, oauth_token::TOKENS_ACCESS)
+                listing_error(e, &what, org, Part::OAuthTokens.access())
             })?;
         with_accesses(listed, "OAuth token", org, |id| async move {
             self.client.get_oauth_token(org, app_id, &id).await
@@ -337,38 +335,7 @@ impl Api {
             .list_databases(&org.name, page)
             .await
             .map(fetched)
-            .map_err(|e| listing_error(e, "databases", &org.name, super::database::LIST_ACCESS))
-    }
-
-    /// Every access that `org`'s service tokens and OAuth tokens hold (those the options sync),
-    /// read once per sync and kept in the session.
-    pub(crate) async fn token_accesses(
-        &self,
-        session: &SessionCache,
-        org: &OrgEntry,
-    ) -> Result<Vec<Held>, ConnectorError> {
-        if let Some(held) = cache::accesses(session, &org.id) {
-            return Ok(held);
-        }
-        let mut held = Vec::new();
-        if self.options.service_tokens {
-            for token in self.service_tokens(session, org).await? {
-                let principal = ResourceId::new(service_token::ID, token.id.as_str());
-                held.extend(access::held(&principal, &token_name(&token), &token));
-            }
-        }
-        if self.options.oauth_applications {
-            for app in self.oauth_apps(session, org).await? {
-                let entry = app_entry(&app, org);
-                for token in self.oauth_tokens(session, &app.id, &entry).await? {
-                    let principal = ResourceId::new(oauth_token::ID, token.id.as_str());
-                    let name = format!("{} ({})", token_name(&token), app.name);
-                    held.extend(access::held(&principal, &name, &token));
-                }
-            }
-        }
-        cache::put_accesses(session, &org.id, &held);
-        Ok(held)
+            .map_err(|e| listing_error(e, "databases", &org.name, Part::Databases.access()))
     }
 }
 
@@ -433,20 +400,12 @@ pub(crate) fn app_entry(app: &OAuthApplication, org: &OrgEntry) -> AppEntry {
     }
 }
 
-/// A token's name as shown: its name, display name, else id.
-pub(crate) fn token_name(token: &ServiceToken) -> String {
-    super::non_blank(token.name.as_ref())
-        .or(super::non_blank(token.display_name.as_ref()))
-        .unwrap_or(&token.id)
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use planetscale_client::{Client, Credentials};
 
     use super::*;
-    use crate::connector::Options;
+    use crate::parts::Options;
 
     fn page(items: &[&str], total: u64) -> FetchedPage<String> {
         FetchedPage {

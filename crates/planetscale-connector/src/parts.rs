@@ -1,0 +1,295 @@
+//! The optional parts of a sync, declared once (the bottom of the crate: it imports nothing of
+//! it).
+//!
+//! [`with_parts!`] holds the one table: per option (a field of [`Options`], a setting of the
+//! binary) its setting's name, title and help, and per [`Part`] it turns on the key of its list,
+//! the access that list needs, what it holds, its resource type and how that type is listed.
+//! Everything else is derived from it: [`Options`] and [`Part`] here; the syncer modules and
+//! their list, and the organization's child types in `syncers`; the validation probes in
+//! `connector`; the binary's settings (and so the capabilities and config schema); the request
+//! formula of the tests and the benchmark's opt-ins (both from [`Part::key`]).
+
+/// The resource types every sync lists.
+pub(crate) const ORGANIZATION: &str = "organization";
+/// See [`ORGANIZATION`].
+pub(crate) const USER: &str = "user";
+/// See [`ORGANIZATION`].
+pub(crate) const TEAM: &str = "team";
+/// See [`ORGANIZATION`].
+pub(crate) const DATABASE: &str = "database";
+
+/// The access every organization needs: its members and teams.
+pub(crate) const READ_ORGANIZATION: &str = "read_organization";
+
+/// The days of audit log a first sync reads, unless the settings say otherwise.
+pub const DEFAULT_AUDIT_LOG_DAYS: u32 = 30;
+
+/// Calls macro `$then` with the table of the optional parts.
+///
+/// Per option: `field: "setting", "Title", "help" { parts }`, where the field is the
+/// [`Options`] field. Per part: its variant, then
+/// - `key`: its name in the request formula (`planetscale-fake`'s `OptionalLists`);
+/// - `access`: the service-token access its list needs;
+/// - `items`: what its list holds, in the plural;
+/// - `lists`: how it is listed — `Children(module)`: resources of the type of
+///   `syncers::<module>` (its `ID`, its syncer `Syncer`, its validation probe `probe`), children
+///   of the organization; `Nested(module)`: the same, children of another part's resources;
+///   `More(module)`: more resources of a type synced anyway (its probe `probe_all`); `Events`:
+///   the audit log's events, no resources.
+macro_rules! with_parts {
+    ($then:ident) => {
+        $then! {
+            /// List every database of each organization (`read_database`), not only those teams
+            /// and tokens name.
+            list_databases: "planetscale-list-databases", "List every database",
+                "Also list every database of each organization, not only those teams and tokens \
+                 name; needs the read_database access" {
+                /// `GET /organizations/{org}/databases`.
+                Databases { key: "databases", access: "read_database", items: "databases",
+                            lists: More(database) }
+            }
+            /// Sync service tokens and their accesses (`read_service_tokens`).
+            service_tokens: "planetscale-sync-service-tokens", "Sync service tokens",
+                "Sync service tokens and their accesses; needs the read_service_tokens access" {
+                /// `GET /organizations/{org}/service-tokens`.
+                ServiceTokens { key: "service_tokens", access: "read_service_tokens",
+                                items: "service tokens", lists: Children(service_token) }
+            }
+            /// Sync OAuth applications, their tokens and the tokens' accesses
+            /// (`read_oauth_applications`, `read_oauth_tokens`).
+            oauth_applications: "planetscale-sync-oauth-applications", "Sync OAuth applications",
+                "Sync OAuth applications, their tokens and the tokens' accesses; needs the \
+                 read_oauth_applications and read_oauth_tokens accesses" {
+                /// `GET /organizations/{org}/oauth-applications`.
+                OAuthApplications { key: "oauth_applications", access: "read_oauth_applications",
+                                    items: "OAuth applications",
+                                    lists: Children(oauth_application) }
+                /// `GET /organizations/{org}/oauth-applications/{app}/tokens`.
+                OAuthTokens { key: "oauth_applications", access: "read_oauth_tokens",
+                              items: "OAuth tokens", lists: Nested(oauth_token) }
+            }
+            /// Sync pending invitations (`write_members`).
+            invitations: "planetscale-sync-invitations", "Sync invitations",
+                "Sync pending invitations and the roles they will grant; needs the write_members \
+                 access" {
+                /// `GET /organizations/{org}/invitations`.
+                Invitations { key: "invitations", access: "write_members", items: "invitations",
+                              lists: Children(invitation) }
+            }
+            /// Read each organization's audit log into the sync's events (`read_audit_logs`):
+            /// who changed what since the previous sync.
+            audit_log: "planetscale-sync-audit-log", "Sync the audit log",
+                "Keep each organization's audit log (who changed what, when, from where) in the \
+                 file, read since the previous sync and carried from sync to sync; needs the \
+                 read_audit_logs access" {
+                /// `GET /organizations/{org}/audit-log`.
+                AuditLog { key: "audit_log", access: "read_audit_logs", items: "audit logs",
+                           lists: Events }
+            }
+        }
+    };
+}
+pub(crate) use with_parts;
+
+/// How a part is listed (the table's `lists` column, without the module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lists {
+    /// Resources of a type of its own, children of the organization.
+    Children,
+    /// Resources of a type of its own, children of another part's resources.
+    Nested,
+    /// More resources of a type every sync lists.
+    More,
+    /// Events (the audit log): no resources.
+    Events,
+}
+
+macro_rules! lists_kind {
+    (Children $(($m:ident))?) => { Lists::Children };
+    (Nested $(($m:ident))?) => { Lists::Nested };
+    (More $(($m:ident))?) => { Lists::More };
+    (Events) => { Lists::Events };
+}
+
+macro_rules! resource_type {
+    (Events) => { None };
+    ($lists:ident ($m:ident)) => { Some(stringify!($m)) };
+}
+
+macro_rules! declare_parts {
+    ($(
+        $(#[doc = $option_doc:literal])*
+        $option:ident: $setting:literal, $title:literal, $help:literal {
+            $(
+                $(#[doc = $part_doc:literal])*
+                $part:ident { key: $key:literal, access: $access:literal, items: $items:literal,
+                              lists: $lists:ident $(($module:ident))? }
+            )+
+        }
+    )+) => {
+        /// The optional parts of a sync, each off by default because it needs an access beyond
+        /// `read_organization` (see [`Part::access`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Options {
+            $(
+                $(#[doc = $option_doc])*
+                pub $option: bool,
+            )+
+            /// How many days of audit log a first sync reads (later syncs read since the previous
+            /// one); default [`DEFAULT_AUDIT_LOG_DAYS`](crate::DEFAULT_AUDIT_LOG_DAYS).
+            pub audit_log_days: u32,
+        }
+
+        impl Default for Options {
+            /// No optional part.
+            fn default() -> Options {
+                Options {
+                    $($option: false,)+
+                    audit_log_days: DEFAULT_AUDIT_LOG_DAYS,
+                }
+            }
+        }
+
+        impl Options {
+            /// Every part.
+            pub fn all() -> Options {
+                Options {
+                    $($option: true,)+
+                    ..Options::default()
+                }
+            }
+
+            /// Whether the sync covers `part`.
+            pub fn covers(&self, part: Part) -> bool {
+                match part {
+                    $($(Part::$part => self.$option,)+)+
+                }
+            }
+        }
+
+        /// A list an optional part of the sync reads, and the access it needs.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Part {
+            $($(
+                $(#[doc = $part_doc])*
+                $part,
+            )+)+
+        }
+
+        impl Part {
+            /// Every part, in the order validation reports them.
+            pub const ALL: [Part; [$($(stringify!($part),)+)+].len()] = [$($(Part::$part,)+)+];
+
+            /// The service-token access its list needs (for databases, the least of the accesses
+            /// any of which lists them).
+            pub const fn access(self) -> &'static str {
+                match self {
+                    $($(Part::$part => $access,)+)+
+                }
+            }
+
+            /// The setting that turns it on.
+            pub const fn setting(self) -> &'static str {
+                match self {
+                    $($(Part::$part => $setting,)+)+
+                }
+            }
+
+            /// What its list holds, in the plural.
+            pub const fn items(self) -> &'static str {
+                match self {
+                    $($(Part::$part => $items,)+)+
+                }
+            }
+
+            /// Its name in the request formula: the parameter of `planetscale-fake`'s minimum
+            /// that counts its list (parts one setting turns on share it).
+            pub const fn key(self) -> &'static str {
+                match self {
+                    $($(Part::$part => $key,)+)+
+                }
+            }
+
+            /// The resource type it lists (`None` for the audit log's events), the name of its
+            /// module in `syncers`.
+            pub const fn resource_type(self) -> Option<&'static str> {
+                match self {
+                    $($(Part::$part => resource_type!($lists $(($module))?),)+)+
+                }
+            }
+
+            /// How it is listed.
+            pub const fn lists(self) -> Lists {
+                match self {
+                    $($(Part::$part => lists_kind!($lists $(($module))?),)+)+
+                }
+            }
+        }
+
+        /// The setting of each option: its name, title and help, in the table's order.
+        pub const OPTION_SETTINGS: &[OptionSetting] = &[$(
+            OptionSetting { name: $setting, title: $title, help: $help },
+        )+];
+
+        impl OptionSetting {
+            /// Whether `options` turns it on.
+            pub fn is_on(&self, options: &Options) -> bool {
+                $(if self.name == $setting { return options.$option; })+
+                false
+            }
+
+            /// `options` with it turned on or off.
+            pub fn set(&self, options: &mut Options, on: bool) {
+                $(if self.name == $setting { options.$option = on; })+
+            }
+        }
+    };
+}
+
+with_parts!(declare_parts);
+
+/// The setting that turns an option on: a boolean flag, environment variable and config field
+/// of the binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionSetting {
+    /// The setting's name (the flag without `--`).
+    pub name: &'static str,
+    /// A name for people.
+    pub title: &'static str,
+    /// What it does and the access it needs.
+    pub help: &'static str,
+}
+
+impl OptionSetting {
+    /// The parts it turns on.
+    pub fn parts(&self) -> impl Iterator<Item = Part> + '_ {
+        Part::ALL.into_iter().filter(|p| p.setting() == self.name)
+    }
+}
+
+impl Options {
+    /// The parts the sync covers, in [`Part::ALL`]'s order.
+    pub fn parts(&self) -> impl Iterator<Item = Part> + '_ {
+        Part::ALL.into_iter().filter(|p| self.covers(*p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_turns_on_its_parts_and_only_them() {
+        for setting in OPTION_SETTINGS {
+            let mut options = Options::default();
+            setting.set(&mut options, true);
+            assert!(setting.is_on(&options));
+            let on: Vec<Part> = options.parts().collect();
+            assert_eq!(on, setting.parts().collect::<Vec<_>>(), "{}", setting.name);
+            assert!(!on.is_empty());
+        }
+        assert_eq!(Options::all().parts().count(), Part::ALL.len());
+    }
+}
