@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use connector_sdk::paging::{FetchedPage, PagedList, Pager};
-use connector_sdk::{ConnectorError, ErrorKind, SessionCache};
+use connector_sdk::paging::{FetchedPage, PageToken, PagedList, Pager};
+use connector_sdk::{ConnectorError, ErrorKind, ListContext, ResourceId, SessionCache};
 use planetscale_client::{Client, Member, Organization, Page as ApiPage};
 
 use crate::cache::{self, MemberEntry, OrgEntry};
@@ -60,7 +60,7 @@ impl Prefetch {
         self.pages.insert((key.to_owned(), page), Box::new(fetched));
     }
 
-    fn peek<T: Clone + 'static>(&self, key: &str, page: u32) -> Option<FetchedPage<T>> {
+    pub(crate) fn peek<T: Clone + 'static>(&self, key: &str, page: u32) -> Option<FetchedPage<T>> {
         let kept = self.pages.get(&(key.to_owned(), page))?;
         kept.downcast_ref::<FetchedPage<T>>().cloned()
     }
@@ -171,6 +171,21 @@ impl Api {
         let orgs: Vec<OrgEntry> = pages.into_iter().flat_map(|p| p.items).collect();
         cache::put_orgs(session, &orgs);
         Ok(orgs)
+    }
+
+    /// The opening of a listing of an organization's children: the organization's resource id
+    /// and entry, and the page asked for; `None` at the top level, where an organization's
+    /// children are not listed.
+    pub(crate) async fn children_of(
+        &self,
+        cx: &ListContext,
+    ) -> Result<Option<(ResourceId, OrgEntry, PageToken)>, ConnectorError> {
+        let Some(parent) = &cx.parent else {
+            return Ok(None);
+        };
+        let at = PageToken::parse(cx.call.page_token.as_deref())?;
+        let org = self.org(&cx.call.session, &parent.resource).await?;
+        Ok(Some((parent.clone(), org, at)))
     }
 
     /// The organization with id `org_id`.

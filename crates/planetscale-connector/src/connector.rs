@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
     Check, CheckStatus, Connector, ConnectorError, ErrorKind, EventFeed, Metadata, ResourceSyncer,
     Usage, ValidationReport,
@@ -15,12 +14,8 @@ use planetscale_client::Client;
 use crate::api::{Api, ORGS, Prefetch, Shared, fetched, members_key, org_entry};
 use crate::cache::OrgEntry;
 use crate::errors::map_client_error;
-use crate::lists::app_entry;
-use crate::parts::{Options, Part, READ_ORGANIZATION};
-use crate::syncers::{
-    DatabaseSyncer, InvitationSyncer, OAuthApplicationSyncer, OAuthTokenSyncer,
-    OrganizationSyncer, ServiceTokenSyncer, TeamSyncer, UserSyncer,
-};
+use crate::parts::{Lists, Options, Part, PartReach, READ_ORGANIZATION};
+use crate::syncers::{DatabaseSyncer, OrganizationSyncer, TeamSyncer, UserSyncer};
 
 /// How many organizations validation checks at once.
 const VALIDATION_CONCURRENCY: usize = 8;
@@ -64,19 +59,6 @@ pub struct OrgReach {
     /// The optional parts the sync covers, each checked (only where `access` is
     /// [`OrgAccess::Ok`]).
     pub parts: Vec<PartReach>,
-}
-
-/// Whether the service token can read one optional part in one organization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PartReach {
-    /// The part.
-    pub part: Part,
-    /// `Some(true)` when its list answered, `Some(false)` when it answered 404 or 403 (the
-    /// access is missing), `None` when there was nothing to check it on (OAuth tokens of an
-    /// organization without applications).
-    pub readable: Option<bool>,
-    /// How many items page 1 counted, when it said.
-    pub count: Option<u64>,
 }
 
 /// Whether the service token can sync one organization.
@@ -201,102 +183,28 @@ impl PlanetScaleConnector {
         reach.access = OrgAccess::Ok;
         reach.members = members.total_count;
         prefetch.put(&members_key(&org), 1, members);
-        let options = api.options;
-        if options.list_databases {
-            let list = api.databases_list(&org);
-            let page = probed(api.fetch_databases(&org, 1).await)?;
-            reach
-                .parts
-                .push(PartReach::of(Part::Databases, page.as_ref()));
-            if let Some(page) = page {
-                prefetch.put(&list.key, 1, page);
-            }
-        }
-        if options.service_tokens {
-            let list = api.service_tokens_list(&org);
-            let page = probed(api.fetch_service_tokens(&org, 1).await)?;
-            reach
-                .parts
-                .push(PartReach::of(Part::ServiceTokens, page.as_ref()));
-            if let Some(page) = page {
-                prefetch.put(&list.key, 1, page);
-            }
-        }
-        if options.oauth_applications {
-            let list = api.oauth_apps_list(&org);
-            let apps = probed(api.fetch_oauth_apps(&org, 1).await)?;
-            reach
-                .parts
-                .push(PartReach::of(Part::OAuthApplications, apps.as_ref()));
-            let first = apps.as_ref().and_then(|page| page.items.first()).cloned();
-            let tokens = match &first {
-                Some(app) => {
-                    let entry = app_entry(app, &org);
-                    let tokens = probed(api.fetch_oauth_tokens(&app.id, &entry, 1).await)?;
-                    reach
-                        .parts
-                        .push(PartReach::of(Part::OAuthTokens, tokens.as_ref()));
-                    tokens.map(|page| (api.oauth_tokens_list(&app.id, &entry).key, page))
-                }
-                None => {
-                    reach.parts.push(PartReach {
-                        part: Part::OAuthTokens,
-                        readable: None,
-                        count: None,
-                    });
-                    None
-                }
+        for part in api.options.parts() {
+            let found = match crate::syncers::probe(api, part, &org, &mut prefetch).await? {
+                Some(found) => found,
+                None => self.probe_events(&org).await?,
             };
-            if let Some(page) = apps {
-                prefetch.put(&list.key, 1, page);
-            }
-            if let Some((key, page)) = tokens {
-                prefetch.put(&key, 1, page);
-            }
-        }
-        if options.invitations {
-            let list = api.invitations_list(&org);
-            let page = probed(api.fetch_invitations(&org, 1).await)?;
-            reach
-                .parts
-                .push(PartReach::of(Part::Invitations, page.as_ref()));
-            if let Some(page) = page {
-                prefetch.put(&list.key, 1, page);
-            }
-        }
-        if options.audit_log {
-            let page = crate::audit_log::first_page(api, &org).await?;
-            reach.parts.push(PartReach {
-                part: Part::AuditLog,
-                readable: Some(page.is_some()),
-                count: None,
-            });
-            if let Some(page) = page {
-                self.audit.put_first_page(&org, page);
-            }
+            reach.parts.push(found);
         }
         Ok((reach, prefetch))
     }
-}
 
-impl PartReach {
-    fn of<T>(part: Part, page: Option<&FetchedPage<T>>) -> PartReach {
-        PartReach {
-            part,
-            readable: Some(page.is_some()),
-            count: page.and_then(|p| p.total_count.or(Some(p.items.len() as u64))),
+    /// Page 1 of `org`'s audit log, for validation, kept for the feed.
+    async fn probe_events(&self, org: &OrgEntry) -> Result<PartReach, ConnectorError> {
+        let page = crate::audit_log::first_page(&self.api, org).await?;
+        let readable = page.is_some();
+        if let Some(page) = page {
+            self.audit.put_first_page(org, page);
         }
-    }
-}
-
-/// A list's first page, or `None` when the access it needs is missing (PlanetScale's 404).
-fn probed<T>(
-    result: Result<FetchedPage<T>, ConnectorError>,
-) -> Result<Option<FetchedPage<T>>, ConnectorError> {
-    match result {
-        Ok(page) => Ok(Some(page)),
-        Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(None),
-        Err(e) => Err(e),
+        Ok(PartReach {
+            part: Part::AuditLog,
+            readable: Some(readable),
+            count: None,
+        })
     }
 }
 
@@ -421,22 +329,12 @@ impl Connector for PlanetScaleConnector {
     /// the team, token and application listings fetched (see `syncers::database`).
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
         let api = &self.api;
-        let options = api.options;
         let mut syncers: Vec<Arc<dyn ResourceSyncer>> = vec![
             Arc::new(OrganizationSyncer::new(api.clone())),
             Arc::new(UserSyncer::new(api.clone())),
             Arc::new(TeamSyncer::new(api.clone())),
         ];
-        if options.service_tokens {
-            syncers.push(Arc::new(ServiceTokenSyncer::new(api.clone())));
-        }
-        if options.oauth_applications {
-            syncers.push(Arc::new(OAuthApplicationSyncer::new(api.clone())));
-            syncers.push(Arc::new(OAuthTokenSyncer::new(api.clone())));
-        }
-        if options.invitations {
-            syncers.push(Arc::new(InvitationSyncer::new(api.clone())));
-        }
+        syncers.extend(crate::syncers::optional(api));
         syncers.push(Arc::new(DatabaseSyncer::new(api.clone())));
         syncers
     }
@@ -488,8 +386,8 @@ fn off_check(part: Part) -> Check {
         .map(Part::access)
         .collect();
     let (setting, needs) = (part.setting(), needs.join(" and "));
-    let detail = match part {
-        Part::Databases => format!(
+    let detail = match part.lists() {
+        Lists::More => format!(
             "only the databases teams and tokens name are synced: turn on {setting} to sync \
              every database (needs {needs})"
         ),

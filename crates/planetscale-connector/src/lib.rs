@@ -116,6 +116,8 @@ mod parts;
 mod provision;
 mod syncers;
 
-pub use connector::{OrgAccess, OrgReach, PartReach, PlanetScaleConnector, Reach};
+pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach};
 pub use errors::map_client_error;
-pub use parts::{DEFAULT_AUDIT_LOG_DAYS, Lists, OPTION_SETTINGS, OptionSetting, Options, Part};
+pub use parts::{
+    DEFAULT_AUDIT_LOG_DAYS, Lists, OPTION_SETTINGS, OptionSetting, Options, Part, PartReach,
+};

@@ -7,16 +7,18 @@
 use std::future::Future;
 
 use connector_sdk::paging::{FetchedPage, PageToken, PagedList};
-use connector_sdk::{ConnectorError, SessionCache};
+use connector_sdk::{ConnectorError, ErrorKind, SessionCache};
 use futures::{StreamExt, TryStreamExt};
-use planetscale_client::{Database, Invitation, OAuthApplication, ServiceToken, Team};
+use planetscale_client::{
+    Database, Invitation, OAuthApplication, Page as ApiPage, ServiceToken, Team,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{Api, fetched};
+use crate::api::{Api, Prefetch, fetched};
 use crate::cache::{self, AppEntry, OrgEntry};
 use crate::errors::{listing_error, map_client_error};
-use crate::parts::{Part, READ_ORGANIZATION};
+use crate::parts::{Part, PartReach, READ_ORGANIZATION};
 
 /// Tokens whose accesses the list left out, fetched at once one by one.
 const SINGLE_TOKEN_CONCURRENCY: usize = 8;
@@ -51,22 +53,25 @@ impl Api {
         }
     }
 
+    /// `org`'s list of `items` (in the plural), keyed `<prefix>:<org id>`.
+    pub(crate) fn org_list(&self, prefix: &str, items: &str, org: &OrgEntry) -> List<'_> {
+        let what = format!("the {items} of organization {}", org.name);
+        self.keyed(format!("{prefix}:{}", org.id), what)
+    }
+
     /// `org`'s teams.
     pub(crate) fn teams_list(&self, org: &OrgEntry) -> List<'_> {
-        let what = format!("the teams of organization {}", org.name);
-        self.keyed(format!("teams:{}", org.id), what)
+        self.org_list("teams", "teams", org)
     }
 
     /// `org`'s service tokens.
     pub(crate) fn service_tokens_list(&self, org: &OrgEntry) -> List<'_> {
-        let what = format!("the service tokens of organization {}", org.name);
-        self.keyed(format!("service-tokens:{}", org.id), what)
+        self.org_list("service-tokens", "service tokens", org)
     }
 
     /// `org`'s OAuth applications.
     pub(crate) fn oauth_apps_list(&self, org: &OrgEntry) -> List<'_> {
-        let what = format!("the OAuth applications of organization {}", org.name);
-        self.keyed(format!("oauth-apps:{}", org.id), what)
+        self.org_list("oauth-apps", "OAuth applications", org)
     }
 
     /// The tokens of OAuth application `app_id`.
@@ -80,14 +85,12 @@ impl Api {
 
     /// `org`'s databases.
     pub(crate) fn databases_list(&self, org: &OrgEntry) -> List<'_> {
-        let what = format!("the databases of organization {}", org.name);
-        self.keyed(format!("databases:{}", org.id), what)
+        self.org_list("databases", "databases", org)
     }
 
     /// `org`'s pending invitations.
     pub(crate) fn invitations_list(&self, org: &OrgEntry) -> List<'_> {
-        let what = format!("the invitations of organization {}", org.name);
-        self.keyed(format!("invitations:{}", org.id), what)
+        self.org_list("invitations", "invitations", org)
     }
 
     /// Page `page` of `list`, fetched once per sync: from the session cache, from validation's
@@ -189,11 +192,8 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<Team>, ConnectorError> {
-        self.client
-            .list_teams(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| listing_error(e, "teams", &org.name, READ_ORGANIZATION))
+        let listed = self.client.list_teams(&org.name, page).await;
+        org_listing(listed, "teams", &org.name, READ_ORGANIZATION)
     }
 
     /// Every team of `org`.
@@ -216,11 +216,8 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<Invitation>, ConnectorError> {
-        self.client
-            .list_invitations(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| listing_error(e, "invitations", &org.name, Part::Invitations.access()))
+        let listed = self.client.list_invitations(&org.name, page).await;
+        part_listing(Part::Invitations, listed, &org.name)
     }
 
     pub(crate) async fn fetch_service_tokens(
@@ -228,12 +225,8 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<ServiceToken>, ConnectorError> {
-        let listed = self
-            .client
-            .list_service_tokens(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| listing_error(e, "service tokens", &org.name, Part::ServiceTokens.access()))?;
+        let listed = self.client.list_service_tokens(&org.name, page).await;
+        let listed = part_listing(Part::ServiceTokens, listed, &org.name)?;
         with_accesses(listed, "service token", &org.name, |id| async move {
             self.client.get_service_token(&org.name, &id).await
         })
@@ -257,18 +250,8 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<OAuthApplication>, ConnectorError> {
-        self.client
-            .list_oauth_applications(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| {
-                listing_error(
-                    e,
-                    "OAuth applications",
-                    &org.name,
-                    Part::OAuthApplications.access(),
-                )
-            })
+        let listed = self.client.list_oauth_applications(&org.name, page).await;
+        part_listing(Part::OAuthApplications, listed, &org.name)
     }
 
     /// One page of an OAuth application's tokens from the API, each with its accesses (a
@@ -280,15 +263,9 @@ impl Api {
         page: u32,
     ) -> Result<FetchedPage<ServiceToken>, ConnectorError> {
         let org = &app.org.name;
-        let listed = self
-            .client
-            .list_oauth_tokens(org, app_id, page)
-            .await
-            .map(fetched)
-            .map_err(|e| {
-                let what = format!("tokens of OAuth application {}", app.name);
-                listing_error(e, &what, org, Part::OAuthTokens.access())
-            })?;
+        let listed = self.client.list_oauth_tokens(org, app_id, page).await;
+        let what = format!("tokens of OAuth application {}", app.name);
+        let listed = org_listing(listed, &what, org, Part::OAuthTokens.access())?;
         with_accesses(listed, "OAuth token", org, |id| async move {
             self.client.get_oauth_token(org, app_id, &id).await
         })
@@ -331,12 +308,49 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<Database>, ConnectorError> {
-        self.client
-            .list_databases(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| listing_error(e, "databases", &org.name, Part::Databases.access()))
+        let listed = self.client.list_databases(&org.name, page).await;
+        part_listing(Part::Databases, listed, &org.name)
     }
+}
+
+/// A page of a list of organization `org` that needs `access` (`what` names the list's items in
+/// errors), as the SDK's paging helpers take it.
+pub(crate) fn org_listing<T>(
+    listed: Result<ApiPage<T>, planetscale_client::Error>,
+    what: &str,
+    org: &str,
+    access: &str,
+) -> Result<FetchedPage<T>, ConnectorError> {
+    listed
+        .map(fetched)
+        .map_err(|e| listing_error(e, what, org, access))
+}
+
+/// A page of the list of optional part `part` in organization `org`.
+pub(crate) fn part_listing<T>(
+    part: Part,
+    listed: Result<ApiPage<T>, planetscale_client::Error>,
+    org: &str,
+) -> Result<FetchedPage<T>, ConnectorError> {
+    org_listing(listed, part.items(), org, part.access())
+}
+
+/// Page 1 of `list`, the list of optional part `part`, for validation: kept in `prefetch` for
+/// the sync; a missing access (PlanetScale's 404) is reported, not an error.
+pub(crate) async fn probe<T: Send + 'static>(
+    part: Part,
+    list: &List<'_>,
+    prefetch: &mut Prefetch,
+    first: impl Future<Output = Result<FetchedPage<T>, ConnectorError>>,
+) -> Result<PartReach, ConnectorError> {
+    let page = match first.await {
+        Ok(page) => page,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => return Ok(PartReach::missing(part)),
+        Err(e) => return Err(e),
+    };
+    let reach = PartReach::of(part, &page);
+    prefetch.put(&list.key, 1, page);
+    Ok(reach)
 }
 
 /// `listed` with each token's accesses: a token whose accesses the list left out is fetched on

@@ -9,6 +9,8 @@
 //! `connector`; the binary's settings (and so the capabilities and config schema); the request
 //! formula of the tests and the benchmark's opt-ins (both from [`Part::key`]).
 
+use connector_sdk::paging::FetchedPage;
+
 /// The resource types every sync lists.
 pub(crate) const ORGANIZATION: &str = "organization";
 /// See [`ORGANIZATION`].
@@ -28,14 +30,16 @@ pub const DEFAULT_AUDIT_LOG_DAYS: u32 = 30;
 ///
 /// Per option: `field: "setting", "Title", "help" { parts }`, where the field is the
 /// [`Options`] field. Per part: its variant, then
+/// - `lists`: how it is listed (below);
 /// - `key`: its name in the request formula (`planetscale-fake`'s `OptionalLists`);
 /// - `access`: the service-token access its list needs;
-/// - `items`: what its list holds, in the plural;
-/// - `lists`: how it is listed — `Children(module)`: resources of the type of
-///   `syncers::<module>` (its `ID`, its syncer `Syncer`, its validation probe `probe`), children
-///   of the organization; `Nested(module)`: the same, children of another part's resources;
-///   `More(module)`: more resources of a type synced anyway (its probe `probe_all`); `Events`:
-///   the audit log's events, no resources.
+/// - `items`: what its list holds, in the plural.
+///
+/// How a part is listed: `Children(module)`, resources of the type of `syncers::<module>` (the
+/// module the table declares: its `ID`, its `Syncer` and the validation probe `Syncer::probe`),
+/// children of the organization; `Nested(module)`, the same, children of another part's
+/// resources; `More(module)`, more resources of a type every sync lists (its probe
+/// `syncers::<module>::probe`); `Events`, the audit log's events, no resources.
 macro_rules! with_parts {
     ($then:ident) => {
         $then! {
@@ -45,15 +49,15 @@ macro_rules! with_parts {
                 "Also list every database of each organization, not only those teams and tokens \
                  name; needs the read_database access" {
                 /// `GET /organizations/{org}/databases`.
-                Databases { key: "databases", access: "read_database", items: "databases",
-                            lists: More(database) }
+                Databases { lists: More(database), key: "databases", access: "read_database",
+                            items: "databases" }
             }
             /// Sync service tokens and their accesses (`read_service_tokens`).
             service_tokens: "planetscale-sync-service-tokens", "Sync service tokens",
                 "Sync service tokens and their accesses; needs the read_service_tokens access" {
                 /// `GET /organizations/{org}/service-tokens`.
-                ServiceTokens { key: "service_tokens", access: "read_service_tokens",
-                                items: "service tokens", lists: Children(service_token) }
+                ServiceTokens { lists: Children(service_token), key: "service_tokens",
+                                access: "read_service_tokens", items: "service tokens" }
             }
             /// Sync OAuth applications, their tokens and the tokens' accesses
             /// (`read_oauth_applications`, `read_oauth_tokens`).
@@ -61,20 +65,20 @@ macro_rules! with_parts {
                 "Sync OAuth applications, their tokens and the tokens' accesses; needs the \
                  read_oauth_applications and read_oauth_tokens accesses" {
                 /// `GET /organizations/{org}/oauth-applications`.
-                OAuthApplications { key: "oauth_applications", access: "read_oauth_applications",
-                                    items: "OAuth applications",
-                                    lists: Children(oauth_application) }
+                OAuthApplications { lists: Children(oauth_application), key: "oauth_applications",
+                                    access: "read_oauth_applications",
+                                    items: "OAuth applications" }
                 /// `GET /organizations/{org}/oauth-applications/{app}/tokens`.
-                OAuthTokens { key: "oauth_applications", access: "read_oauth_tokens",
-                              items: "OAuth tokens", lists: Nested(oauth_token) }
+                OAuthTokens { lists: Nested(oauth_token), key: "oauth_applications",
+                              access: "read_oauth_tokens", items: "OAuth tokens" }
             }
             /// Sync pending invitations (`write_members`).
             invitations: "planetscale-sync-invitations", "Sync invitations",
                 "Sync pending invitations and the roles they will grant; needs the write_members \
                  access" {
                 /// `GET /organizations/{org}/invitations`.
-                Invitations { key: "invitations", access: "write_members", items: "invitations",
-                              lists: Children(invitation) }
+                Invitations { lists: Children(invitation), key: "invitations",
+                              access: "write_members", items: "invitations" }
             }
             /// Read each organization's audit log into the sync's events (`read_audit_logs`):
             /// who changed what since the previous sync.
@@ -83,8 +87,8 @@ macro_rules! with_parts {
                  file, read since the previous sync and carried from sync to sync; needs the \
                  read_audit_logs access" {
                 /// `GET /organizations/{org}/audit-log`.
-                AuditLog { key: "audit_log", access: "read_audit_logs", items: "audit logs",
-                           lists: Events }
+                AuditLog { lists: Events, key: "audit_log", access: "read_audit_logs",
+                           items: "audit logs" }
             }
         }
     };
@@ -123,8 +127,8 @@ macro_rules! declare_parts {
         $option:ident: $setting:literal, $title:literal, $help:literal {
             $(
                 $(#[doc = $part_doc:literal])*
-                $part:ident { key: $key:literal, access: $access:literal, items: $items:literal,
-                              lists: $lists:ident $(($module:ident))? }
+                $part:ident { lists: $lists:ident $(($module:ident))?, key: $key:literal,
+                              access: $access:literal, items: $items:literal }
             )+
         }
     )+) => {
@@ -273,6 +277,49 @@ impl Options {
     /// The parts the sync covers, in [`Part::ALL`]'s order.
     pub fn parts(&self) -> impl Iterator<Item = Part> + '_ {
         Part::ALL.into_iter().filter(|p| self.covers(*p))
+    }
+}
+
+/// Whether the service token can read one optional part in one organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartReach {
+    /// The part.
+    pub part: Part,
+    /// `Some(true)` when its list answered, `Some(false)` when it answered 404 or 403 (the
+    /// access is missing), `None` when there was nothing to check it on (OAuth tokens of an
+    /// organization without applications).
+    pub readable: Option<bool>,
+    /// How many items page 1 counted, when it said.
+    pub count: Option<u64>,
+}
+
+impl PartReach {
+    /// Page 1 of `part`'s list answered.
+    pub(crate) fn of<T>(part: Part, page: &FetchedPage<T>) -> PartReach {
+        PartReach {
+            part,
+            readable: Some(true),
+            count: page.total_count.or(Some(page.items.len() as u64)),
+        }
+    }
+
+    /// There was nothing to check `part` on (OAuth tokens of an organization without
+    /// applications).
+    pub(crate) fn unchecked(part: Part) -> PartReach {
+        PartReach {
+            part,
+            readable: None,
+            count: None,
+        }
+    }
+
+    /// `part`'s list answered 404 or 403.
+    pub(crate) fn missing(part: Part) -> PartReach {
+        PartReach {
+            part,
+            readable: Some(false),
+            count: None,
+        }
     }
 }
 

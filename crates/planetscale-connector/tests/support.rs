@@ -165,14 +165,18 @@ pub fn expected_requests(dataset: &Dataset, orgs: &[&str]) -> usize {
 /// the list leaves their accesses out; OAuth applications max(1, ⌈A/100⌉) + Σ over applications
 /// max(1, ⌈kᵢ/100⌉), plus each token listed without its accesses; invitations max(1, ⌈I/100⌉);
 /// the audit log max(1, ⌈entries/100⌉).
+///
+/// Which lists are counted comes from the connector's table of its parts: each part it covers
+/// names its list by [`Part::key`](planetscale_connector::Part::key).
 pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options) -> usize {
-    let lists = OptionalLists {
-        databases: options.list_databases,
-        service_tokens: options.service_tokens,
-        oauth_applications: options.oauth_applications,
-        invitations: options.invitations,
-        audit_log: options.audit_log,
-    };
+    let counted = serde_json::to_value(OptionalLists::default()).unwrap();
+    let mut lists = serde_json::Map::new();
+    for part in options.parts() {
+        let key = part.key();
+        assert!(counted.get(key).is_some(), "the fake's minimum counts no list {key}");
+        lists.insert(key.to_owned(), serde_json::Value::Bool(true));
+    }
+    let lists: OptionalLists = serde_json::from_value(lists.into()).unwrap();
     dataset.minimum_requests(Some(orgs), lists)
 }
 

@@ -31,7 +31,9 @@ use planetscale_client::{Database, DatabaseRef};
 
 use super::access::{self, Held, Target};
 use super::{console_url, organization, put, team, timestamp, user};
-use crate::api::Api;
+use crate::api::{Api, Prefetch};
+use crate::lists::probe as probe_list;
+use crate::parts::{Part, PartReach};
 use crate::cache::{self, DatabaseEntry, OrgEntry};
 
 pub(crate) const ID: &str = crate::parts::DATABASE;
@@ -139,6 +141,16 @@ impl DatabaseSyncer {
             .collect();
         Ok((resources, warnings))
     }
+}
+
+/// Page 1 of `org`'s database list, for validation, kept in `prefetch` for the sync.
+pub(crate) async fn probe(
+    api: &Api,
+    org: &OrgEntry,
+    prefetch: &mut Prefetch,
+) -> Result<PartReach, ConnectorError> {
+    let list = api.databases_list(org);
+    probe_list(Part::Databases, &list, prefetch, api.fetch_databases(org, 1)).await
 }
 
 #[async_trait]

@@ -5,16 +5,19 @@
 //! will grant (`member`, and `admin` or `analyst`): access about to begin, which a review sees
 //! and a diff shows appear, then move to the person who accepted. An expired one holds nothing.
 
-use async_trait::async_trait;
-use connector_sdk::paging::PageToken;
+use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
-    Annotation, ConnectorError, Grant, ListContext, Page, Profile, Resource, ResourceContext,
-    ResourceId, ResourceSyncer, ResourceType, StatusKind, Trait, UserTrait,
+    Annotation, ConnectorError, Grant, Profile, Resource, ResourceId, ResourceType,
+    SessionCache, StatusKind, Trait, UserTrait,
 };
 use planetscale_client::{Invitation, Role};
 
-use super::{non_blank, organization, put, timestamp};
+use super::children::{self, OrgChild};
+use super::{non_blank, put, timestamp};
 use crate::api::Api;
+use crate::cache::OrgEntry;
+use crate::lists::List;
+use crate::parts::{ORGANIZATION, Part};
 
 pub(crate) const ID: &str = "invitation";
 
@@ -28,49 +31,47 @@ pub(crate) fn resource_type() -> ResourceType {
 }
 
 /// Lists the invitations of each organization; grants each pending one the roles it will give.
+pub(crate) type Syncer = children::Syncer<Invitations>;
+
+/// The pending invitations of an organization.
 #[derive(Debug)]
-pub(crate) struct InvitationSyncer {
-    api: Api,
-}
+pub(crate) struct Invitations;
 
-impl InvitationSyncer {
-    pub(crate) fn new(api: Api) -> Self {
-        InvitationSyncer { api }
-    }
-}
+impl OrgChild for Invitations {
+    const PART: Part = Part::Invitations;
+    type Item = Invitation;
 
-#[async_trait]
-impl ResourceSyncer for InvitationSyncer {
-    fn resource_type(&self) -> ResourceType {
+    fn resource_type() -> ResourceType {
         resource_type()
     }
 
-    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        let Some(parent) = cx.parent else {
-            return Ok(Page::empty());
-        };
-        let session = &cx.call.session;
-        let at = PageToken::parse(cx.call.page_token.as_deref())?;
-        let org = &self.api.org(session, &parent.resource).await?;
-        let list = self.api.invitations_list(org);
-        let fetch = |page| self.api.fetch_invitations(org, page);
-        let page = self.api.first_or(&list.key, at.page, fetch).await?;
-        let relisted = list.paged.recheck(session, at.page, &page, fetch).await?;
-        let relisted = relisted
-            .iter()
-            .flat_map(|p| &p.items)
-            .filter(|i| !page.items.iter().any(|held| held.id == i.id));
-        let items = page
-            .items
-            .iter()
-            .chain(relisted)
-            .map(|i| invitation_resource(i, &org.name, &parent))
-            .collect();
-        Ok(list.paged.plan(at, &page)?.into_page(items))
+    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
+        api.invitations_list(org)
     }
 
-    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        Ok(Page::last(invitation_grants(&cx.resource)))
+    async fn fetch(
+        api: &Api,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<Invitation>, ConnectorError> {
+        api.fetch_invitations(org, page).await
+    }
+
+    fn id(invitation: &Invitation) -> &str {
+        &invitation.id
+    }
+
+    fn resource(
+        _: &SessionCache,
+        invitation: &Invitation,
+        org: &OrgEntry,
+        parent: &ResourceId,
+    ) -> Resource {
+        invitation_resource(invitation, &org.name, parent)
+    }
+
+    fn grants(invitation: &Resource) -> Vec<Grant> {
+        invitation_grants(invitation)
     }
 }
 
@@ -135,7 +136,7 @@ pub(crate) fn invitation_grants(invitation: &Resource) -> Vec<Grant> {
         return Vec::new();
     };
     let org = Resource {
-        id: ResourceId::new(organization::ID, org.resource.as_str()),
+        id: ResourceId::new(ORGANIZATION, org.resource.as_str()),
         ..Resource::default()
     };
     let role = field("role").and_then(|v| v.as_str()).unwrap_or_default();

@@ -17,25 +17,105 @@
 //!   Organization member pages are cached for the organization's entitlements and grants; a
 //!   cached page whose `total_count` is not the latest listing's is fetched again.
 
+//!
+//! # The optional parts' syncers
+//!
+//! The modules of the types an optional part lists, their syncers and their validation probes
+//! come from the one table of the parts (`crate::parts::with_parts!`): a part listed as
+//! `Children(m)` or `Nested(m)` has its module `m` here, declared by that table, whose `Syncer`
+//! lists it and whose `Syncer::probe` reads its page 1 for validation; `More(m)` adds to module
+//! `m`'s type and is probed by `m::probe`.
+
 pub(crate) mod access;
+pub(crate) mod children;
 pub(crate) mod database;
-pub(crate) mod invitation;
-pub(crate) mod oauth_application;
-pub(crate) mod oauth_token;
 pub(crate) mod organization;
-pub(crate) mod service_token;
 pub(crate) mod team;
 pub(crate) mod user;
-use connector_sdk::{Profile, Timestamp, Value};
+
+use std::sync::Arc;
+
+use connector_sdk::{ConnectorError, Profile, ResourceSyncer, Timestamp, Value};
+
+use crate::api::{Api, Prefetch};
+use crate::cache::OrgEntry;
+use crate::parts::{Part, PartReach, with_parts};
 
 pub(crate) use database::DatabaseSyncer;
-pub(crate) use invitation::InvitationSyncer;
-pub(crate) use oauth_application::OAuthApplicationSyncer;
-pub(crate) use oauth_token::OAuthTokenSyncer;
 pub(crate) use organization::OrganizationSyncer;
-pub(crate) use service_token::ServiceTokenSyncer;
 pub(crate) use team::TeamSyncer;
 pub(crate) use user::UserSyncer;
+
+/// The module of a part's own resource type.
+macro_rules! part_module {
+    (Children($m:ident)) => { pub(crate) mod $m; };
+    (Nested($m:ident)) => { pub(crate) mod $m; };
+    ($($other:tt)*) => {};
+}
+
+/// Adds a part's syncer to `$syncers` when `$api`'s options cover it.
+macro_rules! part_syncer {
+    ($syncers:ident, $api:ident, $part:ident, Children($m:ident)) => {
+        part_syncer!($syncers, $api, $part, Nested($m))
+    };
+    ($syncers:ident, $api:ident, $part:ident, Nested($m:ident)) => {
+        if $api.options.covers(Part::$part) {
+            $syncers.push(Arc::new($m::Syncer::new($api.clone())));
+        }
+    };
+    ($($other:tt)*) => {};
+}
+
+/// A part's validation probe: `None` for one that lists no resources.
+macro_rules! part_probe {
+    ($api:ident, $org:ident, $prefetch:ident, Children($m:ident)) => {
+        Some($m::Syncer::probe($api, $org, $prefetch).await?)
+    };
+    ($api:ident, $org:ident, $prefetch:ident, Nested($m:ident)) => {
+        Some($m::Syncer::probe($api, $org, $prefetch).await?)
+    };
+    ($api:ident, $org:ident, $prefetch:ident, More($m:ident)) => {
+        Some($m::probe($api, $org, $prefetch).await?)
+    };
+    ($api:ident, $org:ident, $prefetch:ident, Events) => {
+        None
+    };
+}
+
+macro_rules! part_syncers {
+    // Of each option only its parts, of each part only how it is listed.
+    ($($(#[$_option:meta])* $_field:ident: $($_setting:literal),+ {
+        $(
+            $(#[$_part:meta])*
+            $part:ident { lists: $lists:ident $(($module:ident))?, $($_rest:tt)* }
+        )+
+    })+) => {
+        $($( part_module!($lists $(($module))?); )+)+
+
+        /// The syncers of the optional parts `api`'s options cover, in the table's order.
+        pub(crate) fn optional(api: &Api) -> Vec<Arc<dyn ResourceSyncer>> {
+            let mut syncers: Vec<Arc<dyn ResourceSyncer>> = Vec::new();
+            $($( part_syncer!(syncers, api, $part, $lists $(($module))?); )+)+
+            syncers
+        }
+
+        /// Page 1 of `part`'s list in `org`, for validation, kept in `prefetch`; `None` for a
+        /// part that lists no resources (the audit log: the connector probes it).
+        pub(crate) async fn probe(
+            api: &Api,
+            part: Part,
+            org: &OrgEntry,
+            prefetch: &mut Prefetch,
+        ) -> Result<Option<PartReach>, ConnectorError> {
+            Ok(match part {
+                $($( Part::$part => part_probe!(api, org, prefetch, $lists $(($module))?), )+)+
+            })
+        }
+    };
+}
+
+with_parts!(part_syncers);
+
 /// An ISO-8601 timestamp from the API; unparsable ones are left unset rather than failing.
 pub(crate) fn timestamp(value: Option<&str>) -> Option<Timestamp> {
     let value = value?;

@@ -2,18 +2,19 @@
 //! organization resource), with baton's app trait. Their tokens are their children
 //! (`oauth_token`); the applications themselves hold nothing.
 
-use async_trait::async_trait;
-use connector_sdk::paging::PageToken;
+use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
-    Annotation, AppTrait, ConnectorError, ListContext, Page, Profile, Resource, ResourceId,
-    ResourceSyncer, ResourceType, Trait,
+    Annotation, AppTrait, ConnectorError, Profile, Resource, ResourceId, ResourceType,
+    SessionCache, Trait,
 };
 use planetscale_client::OAuthApplication;
 
+use super::children::{self, OrgChild};
 use super::{non_blank, oauth_token, put, timestamp};
 use crate::api::Api;
-use crate::cache::{self, AppEntry};
-use crate::lists::app_entry;
+use crate::cache::{self, AppEntry, OrgEntry};
+use crate::lists::{List, app_entry};
+use crate::parts::Part;
 
 pub(crate) const ID: &str = "oauth_application";
 
@@ -27,45 +28,45 @@ pub(crate) fn resource_type() -> ResourceType {
 }
 
 /// Lists the OAuth applications of each organization.
+pub(crate) type Syncer = children::Syncer<OAuthApplications>;
+
+/// The OAuth applications of an organization, each recorded for its tokens' listing.
 #[derive(Debug)]
-pub(crate) struct OAuthApplicationSyncer {
-    api: Api,
-}
+pub(crate) struct OAuthApplications;
 
-impl OAuthApplicationSyncer {
-    pub(crate) fn new(api: Api) -> Self {
-        OAuthApplicationSyncer { api }
-    }
-}
+impl OrgChild for OAuthApplications {
+    const PART: Part = Part::OAuthApplications;
+    type Item = OAuthApplication;
 
-#[async_trait]
-impl ResourceSyncer for OAuthApplicationSyncer {
-    fn resource_type(&self) -> ResourceType {
+    fn resource_type() -> ResourceType {
         resource_type()
     }
 
-    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        let Some(parent) = cx.parent else {
-            return Ok(Page::empty());
-        };
-        let session = &cx.call.session;
-        let at = PageToken::parse(cx.call.page_token.as_deref())?;
-        let org = &self.api.org(session, &parent.resource).await?;
-        let list = self.api.oauth_apps_list(org);
-        let fetch = |page| self.api.fetch_oauth_apps(org, page);
-        let apps = self
-            .api
-            .listed(session, &list, at, fetch, |a: &OAuthApplication| &a.id)
-            .await?;
-        let items = apps
-            .items()
-            .map(|app| {
-                let entry = app_entry(app, org);
-                cache::put_oauth_app(session, &app.id, &entry);
-                app_resource(app, &entry, &parent)
-            })
-            .collect();
-        Ok(list.paged.plan(at, &apps.page)?.into_page(items))
+    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
+        api.oauth_apps_list(org)
+    }
+
+    async fn fetch(
+        api: &Api,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<OAuthApplication>, ConnectorError> {
+        api.fetch_oauth_apps(org, page).await
+    }
+
+    fn id(app: &OAuthApplication) -> &str {
+        &app.id
+    }
+
+    fn resource(
+        session: &SessionCache,
+        app: &OAuthApplication,
+        org: &OrgEntry,
+        parent: &ResourceId,
+    ) -> Resource {
+        let entry = app_entry(app, org);
+        cache::put_oauth_app(session, &app.id, &entry);
+        app_resource(app, &entry, parent)
     }
 }
 
@@ -115,7 +116,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cache::OrgEntry;
 
     #[test]
     fn an_application_is_an_app_that_announces_its_tokens() {

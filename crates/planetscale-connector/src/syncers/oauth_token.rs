@@ -10,12 +10,15 @@ use connector_sdk::{
     Annotation, ConnectorError, ListContext, Page, Profile, Resource, ResourceSyncer, ResourceType,
     SessionCache, Trait, Value,
 };
-use planetscale_client::ServiceToken;
+use planetscale_client::{OAuthApplication, ServiceToken};
 
 use super::service_token::token_resource;
 use super::put;
 use crate::api::Api;
-use crate::cache::{self, AppEntry};
+use crate::api::Prefetch;
+use crate::cache::{self, AppEntry, OrgEntry};
+use crate::lists::{app_entry, probe};
+use crate::parts::{Part, PartReach};
 
 pub(crate) const ID: &str = "oauth_token";
 
@@ -30,18 +33,36 @@ pub(crate) fn resource_type() -> ResourceType {
 
 /// Lists the tokens of each OAuth application.
 #[derive(Debug)]
-pub(crate) struct OAuthTokenSyncer {
+pub(crate) struct Syncer {
     api: Api,
 }
 
-impl OAuthTokenSyncer {
+impl Syncer {
     pub(crate) fn new(api: Api) -> Self {
-        OAuthTokenSyncer { api }
+        Syncer { api }
+    }
+
+    /// Page 1 of the tokens of `org`'s first OAuth application, as the probe of the
+    /// applications kept it, for validation: nothing to check without an application.
+    pub(crate) async fn probe(
+        api: &Api,
+        org: &OrgEntry,
+        prefetch: &mut Prefetch,
+    ) -> Result<PartReach, ConnectorError> {
+        let apps = api.oauth_apps_list(org);
+        let first = prefetch.peek::<OAuthApplication>(&apps.key, 1);
+        let Some(app) = first.and_then(|page| page.items.into_iter().next()) else {
+            return Ok(PartReach::unchecked(Part::OAuthTokens));
+        };
+        let entry = app_entry(&app, org);
+        let list = api.oauth_tokens_list(&app.id, &entry);
+        let first = api.fetch_oauth_tokens(&app.id, &entry, 1);
+        probe(Part::OAuthTokens, &list, prefetch, first).await
     }
 }
 
 #[async_trait]
-impl ResourceSyncer for OAuthTokenSyncer {
+impl ResourceSyncer for Syncer {
     fn resource_type(&self) -> ResourceType {
         resource_type()
     }
@@ -102,7 +123,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cache::OrgEntry;
 
     #[test]
     fn a_token_acts_for_the_person_who_authorised_its_application() {

@@ -14,11 +14,11 @@ use planetscale_client::Organization;
 
 use super::access::{self, Held, Target};
 use super::{
-    console_url, invitation, oauth_application, put, service_token, team, timestamp, user,
+    console_url, put, team, timestamp, user,
 };
 use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
-use crate::parts::Options;
+use crate::parts::{Lists, Options, Part};
 use crate::provision::Roles;
 
 pub(crate) const ID: &str = crate::parts::ORGANIZATION;
@@ -233,12 +233,8 @@ pub(crate) fn org_resource(org: &Organization, options: Options) -> Resource {
         .with_description(format!("PlanetScale organization {}", org.name))
         .with_profile(profile)
         .with_annotation(Annotation::child_resource_type(team::ID));
-    let optional = [
-        (options.service_tokens, service_token::ID),
-        (options.oauth_applications, oauth_application::ID),
-        (options.invitations, invitation::ID),
-    ];
-    for (_, child) in optional.into_iter().filter(|(on, _)| *on) {
+    let children = options.parts().filter(|p| p.lists() == Lists::Children);
+    for child in children.filter_map(Part::resource_type) {
         resource = resource.with_annotation(Annotation::child_resource_type(child));
     }
     if let Some(url) = console_url(&[&org.name]) {

@@ -4,16 +4,19 @@
 //! Their accesses are entitlements of the organizations and databases they apply to (see
 //! `access`), so the type has neither entitlements nor grants of its own.
 
-use async_trait::async_trait;
-use connector_sdk::paging::PageToken;
+use connector_sdk::paging::FetchedPage;
 use connector_sdk::{
-    AccountType, Annotation, ConnectorError, ListContext, Page, Profile, Resource, ResourceId,
-    ResourceSyncer, ResourceType, SecretTrait, Trait, UserTrait,
+    AccountType, Annotation, ConnectorError, Profile, Resource, ResourceId, ResourceType,
+    SecretTrait, SessionCache, Trait, UserTrait,
 };
 use planetscale_client::ServiceToken;
 
+use super::children::{self, OrgChild};
 use super::{non_blank, put, timestamp, user};
 use crate::api::Api;
+use crate::cache::OrgEntry;
+use crate::lists::List;
+use crate::parts::Part;
 
 pub(crate) const ID: &str = "service_token";
 
@@ -27,43 +30,45 @@ pub(crate) fn resource_type() -> ResourceType {
 }
 
 /// Lists the service tokens of each organization.
+pub(crate) type Syncer = children::Syncer<ServiceTokens>;
+
+/// The service tokens of an organization.
 #[derive(Debug)]
-pub(crate) struct ServiceTokenSyncer {
-    api: Api,
-}
+pub(crate) struct ServiceTokens;
 
-impl ServiceTokenSyncer {
-    pub(crate) fn new(api: Api) -> Self {
-        ServiceTokenSyncer { api }
-    }
-}
+impl OrgChild for ServiceTokens {
+    const PART: Part = Part::ServiceTokens;
+    type Item = ServiceToken;
 
-#[async_trait]
-impl ResourceSyncer for ServiceTokenSyncer {
-    fn resource_type(&self) -> ResourceType {
+    fn resource_type() -> ResourceType {
         resource_type()
     }
 
-    async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        let Some(parent) = cx.parent else {
-            return Ok(Page::empty());
-        };
-        let session = &cx.call.session;
-        let at = PageToken::parse(cx.call.page_token.as_deref())?;
-        let org = &self.api.org(session, &parent.resource).await?;
-        let list = self.api.service_tokens_list(org);
-        let fetch = |page| self.api.fetch_service_tokens(org, page);
-        let tokens = self
-            .api
-            .listed(session, &list, at, fetch, |t: &ServiceToken| &t.id)
-            .await?;
+    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
+        api.service_tokens_list(org)
+    }
+
+    async fn fetch(
+        api: &Api,
+        org: &OrgEntry,
+        page: u32,
+    ) -> Result<FetchedPage<ServiceToken>, ConnectorError> {
+        api.fetch_service_tokens(org, page).await
+    }
+
+    fn id(token: &ServiceToken) -> &str {
+        &token.id
+    }
+
+    fn resource(
+        _: &SessionCache,
+        token: &ServiceToken,
+        org: &OrgEntry,
+        parent: &ResourceId,
+    ) -> Resource {
         let mut profile = Profile::new();
         put(&mut profile, "organization", Some(org.name.as_str()));
-        let items = tokens
-            .items()
-            .map(|t| token_resource(&resource_type(), t, &parent, profile.clone()))
-            .collect();
-        Ok(list.paged.plan(at, &tokens.page)?.into_page(items))
+        token_resource(&resource_type(), token, parent, profile)
     }
 }
 

@@ -54,12 +54,10 @@ impl ResourceSyncer for TeamSyncer {
 
     async fn list(&self, cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
         // Teams exist only inside an organization; the top-level call has nothing to list.
-        let Some(parent) = cx.parent else {
+        let Some((parent, org, at)) = self.api.children_of(&cx).await? else {
             return Ok(Page::empty());
         };
-        let session = &cx.call.session;
-        let at = PageToken::parse(cx.call.page_token.as_deref())?;
-        let org = &self.api.org(session, &parent.resource).await?;
+        let (org, session) = (&org, &cx.call.session);
         let list = self.api.teams_list(org);
         // A fresh listing after a change repeats teams of other pages: the store keeps one each.
         let teams = self
