@@ -8,7 +8,7 @@ use std::time::Duration;
 use connector_cli::{About, Error, Program, Result, Setting, Values, standard};
 use connector_sdk::Connector;
 use planetscale_client::{Client, Credentials};
-use planetscale_connector::{Options, PlanetScaleConnector};
+use planetscale_connector::{OPTION_SETTINGS, OptionSetting, Options, PlanetScaleConnector};
 use secrecy::ExposeSecret;
 
 const TOKEN: Setting = Setting::secret(
@@ -55,39 +55,6 @@ const RATE_LIMIT_BUDGET_MINUTES: Setting = Setting::int(
 .min(1)
 .value_name("MINUTES")
 .ops();
-
-const LIST_DATABASES: Setting = Setting::bool(
-    "planetscale-list-databases",
-    "List every database",
-    "Also list every database of each organization, not only those teams and tokens name; \
-     needs the read_database access",
-);
-
-const SYNC_SERVICE_TOKENS: Setting = Setting::bool(
-    "planetscale-sync-service-tokens",
-    "Sync service tokens",
-    "Sync service tokens and their accesses; needs the read_service_tokens access",
-);
-
-const SYNC_OAUTH_APPLICATIONS: Setting = Setting::bool(
-    "planetscale-sync-oauth-applications",
-    "Sync OAuth applications",
-    "Sync OAuth applications, their tokens and the tokens' accesses; needs the \
-     read_oauth_applications and read_oauth_tokens accesses",
-);
-
-const SYNC_INVITATIONS: Setting = Setting::bool(
-    "planetscale-sync-invitations",
-    "Sync invitations",
-    "Sync pending invitations and the roles they will grant; needs the write_members access",
-);
-
-const SYNC_AUDIT_LOG: Setting = Setting::bool(
-    "planetscale-sync-audit-log",
-    "Sync the audit log",
-    "Keep each organization's audit log (who changed what, when, from where) in the file, read \
-     since the previous sync and carried from sync to sync; needs the read_audit_logs access",
-);
 
 const AUDIT_LOG_DAYS: Setting = Setting::int(
     "audit-log-days",
@@ -139,13 +106,12 @@ impl Program for PlanetScale {
             REQUESTS_PER_MINUTE,
             MAX_IN_FLIGHT,
             RATE_LIMIT_BUDGET_MINUTES,
-            LIST_DATABASES,
-            SYNC_SERVICE_TOKENS,
-            SYNC_OAUTH_APPLICATIONS,
-            SYNC_INVITATIONS,
-            SYNC_AUDIT_LOG,
-            AUDIT_LOG_DAYS,
         ]
+        .into_iter()
+        // The optional parts' switches, from the connector's table of its parts.
+        .chain(OPTION_SETTINGS.iter().map(option_setting))
+        .chain([AUDIT_LOG_DAYS])
+        .collect()
     }
 
     fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
@@ -173,17 +139,16 @@ impl Program for PlanetScale {
                 ),
                 e => Error::setup("invalid PlanetScale API settings", e),
             })?;
-        let options = Options {
-            list_databases: values.bool(&LIST_DATABASES),
-            service_tokens: values.bool(&SYNC_SERVICE_TOKENS),
-            oauth_applications: values.bool(&SYNC_OAUTH_APPLICATIONS),
-            invitations: values.bool(&SYNC_INVITATIONS),
-            audit_log: values.bool(&SYNC_AUDIT_LOG),
+        let mut options = Options {
             audit_log_days: values
                 .int(&AUDIT_LOG_DAYS)
                 .and_then(|days| u32::try_from(days).ok())
                 .unwrap_or(planetscale_connector::DEFAULT_AUDIT_LOG_DAYS),
+            ..Options::default()
         };
+        for option in OPTION_SETTINGS {
+            option.set(&mut options, values.bool(&option_setting(option)));
+        }
         Ok(Box::new(PlanetScaleConnector::with_options(
             client, options,
         )))
@@ -202,6 +167,11 @@ impl Program for PlanetScale {
             Options::all(),
         )))
     }
+}
+
+/// The boolean setting that turns on one option of the connector.
+fn option_setting(option: &OptionSetting) -> Setting {
+    Setting::bool(option.name, option.title, option.help)
 }
 
 fn main() -> ExitCode {
