@@ -132,7 +132,10 @@ impl Api {
     }
 
     /// One page of `GET /organizations`: the one validation fetched, or a request.
-    pub(crate) async fn org_page(&self, page: u32) -> Result<FetchedPage<Organization>, ConnectorError> {
+    pub(crate) async fn org_page(
+        &self,
+        page: u32,
+    ) -> Result<FetchedPage<Organization>, ConnectorError> {
         if let Some(prefetched) = self.shared.take_prefetched(ORGS, page) {
             return Ok(prefetched);
         }
@@ -146,7 +149,10 @@ impl Api {
     /// Every organization the token reaches: from the session cache, else assembled from the
     /// organization pages, each cached by the organization listing or fetched now (when the
     /// organization type is not synced, e.g. `--sync-resource-types user`).
-    pub(crate) async fn organizations(&self, session: &SessionCache) -> Result<Vec<OrgEntry>, ConnectorError> {
+    pub(crate) async fn organizations(
+        &self,
+        session: &SessionCache,
+    ) -> Result<Vec<OrgEntry>, ConnectorError> {
         if let Some(orgs) = cache::orgs(session) {
             return Ok(orgs);
         }
@@ -189,7 +195,11 @@ impl Api {
     }
 
     /// The organization with id `org_id`.
-    pub(crate) async fn org(&self, session: &SessionCache, org_id: &str) -> Result<OrgEntry, ConnectorError> {
+    pub(crate) async fn org(
+        &self,
+        session: &SessionCache,
+        org_id: &str,
+    ) -> Result<OrgEntry, ConnectorError> {
         if let Some(org) = cache::org(session, org_id) {
             return Ok(org);
         }

@@ -40,6 +40,7 @@ pub const DEFAULT_AUDIT_LOG_DAYS: u32 = 30;
 /// children of the organization; `Nested(module)`, the same, children of another part's
 /// resources; `More(module)`, more resources of a type every sync lists (its probe
 /// `syncers::<module>::probe`); `Events`, the audit log's events, no resources.
+#[rustfmt::skip]
 macro_rules! with_parts {
     ($then:ident) => {
         $then! {
@@ -110,15 +111,27 @@ pub enum Lists {
 }
 
 macro_rules! lists_kind {
-    (Children $(($m:ident))?) => { Lists::Children };
-    (Nested $(($m:ident))?) => { Lists::Nested };
-    (More $(($m:ident))?) => { Lists::More };
-    (Events) => { Lists::Events };
+    (Children $(($m:ident))?) => {
+        Lists::Children
+    };
+    (Nested $(($m:ident))?) => {
+        Lists::Nested
+    };
+    (More $(($m:ident))?) => {
+        Lists::More
+    };
+    (Events) => {
+        Lists::Events
+    };
 }
 
 macro_rules! resource_type {
-    (Events) => { None };
-    ($lists:ident ($m:ident)) => { Some(stringify!($m)) };
+    (Events) => {
+        None
+    };
+    ($lists:ident ($m:ident)) => {
+        Some(stringify!($m))
+    };
 }
 
 macro_rules! declare_parts {

@@ -173,7 +173,10 @@ pub fn expected_requests_with(dataset: &Dataset, orgs: &[&str], options: Options
     let mut lists = serde_json::Map::new();
     for part in options.parts() {
         let key = part.key();
-        assert!(counted.get(key).is_some(), "the fake's minimum counts no list {key}");
+        assert!(
+            counted.get(key).is_some(),
+            "the fake's minimum counts no list {key}"
+        );
         lists.insert(key.to_owned(), serde_json::Value::Bool(true));
     }
     let lists: OptionalLists = serde_json::from_value(lists.into()).unwrap();

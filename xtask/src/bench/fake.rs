@@ -72,8 +72,8 @@ impl Fake {
     /// optional part or none, as the fake works it out from the data it serves.
     pub(super) fn minimum_requests(&self, opt_ins: bool) -> Result<u64, String> {
         let query = match opt_ins {
-            true => "?databases=true&service_tokens=true&oauth_applications=true&invitations=true",
-            false => "",
+            true => super::scenarios::opt_ins_query(),
+            false => String::new(),
         };
         let minimum = self.get_json(&format!("/__fake/minimum-requests{query}"))?;
         minimum

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use planetscale_connector::Part;
 use serde_json::{Value, json};
 
 use super::fake::Fake;
@@ -21,20 +22,39 @@ pub(super) fn requests(o: &Options, out: &Path) -> Result<(Value, PathBuf), Stri
     Ok((result, file))
 }
 
-/// The flags of every optional part of a sync.
-pub(super) const OPT_INS: [&str; 4] = [
-    "--planetscale-list-databases",
-    "--planetscale-sync-service-tokens",
-    "--planetscale-sync-oauth-applications",
-    "--planetscale-sync-invitations",
-];
+/// The optional parts scenario 1b turns on: those that list resources (the audit log's events
+/// are not requests of the formula's resources), from the connector's table of its parts.
+pub(super) fn opt_in_parts() -> impl Iterator<Item = Part> {
+    Part::ALL
+        .into_iter()
+        .filter(|p| p.resource_type().is_some())
+}
+
+/// The flags that turn on [`opt_in_parts`], each once.
+pub(super) fn opt_ins() -> Vec<String> {
+    let mut flags: Vec<String> = opt_in_parts()
+        .map(|p| format!("--{}", p.setting()))
+        .collect();
+    flags.dedup();
+    flags
+}
+
+/// The query of the fake's minimum that counts the lists of [`opt_in_parts`].
+pub(super) fn opt_ins_query() -> String {
+    let mut lists: Vec<String> = opt_in_parts()
+        .map(|p| format!("{}=true", p.key()))
+        .collect();
+    lists.dedup();
+    format!("?{}", lists.join("&"))
+}
 
 /// Scenario 1b: scenario 1 with every optional part on (every database, service tokens, some
 /// listed without their accesses, OAuth applications and their tokens, invitations).
 pub(super) fn requests_opt_ins(o: &Options, out: &Path) -> Result<Value, String> {
     let fake = Fake::start(&bench_data_args(o), &["--rate-limit", "0"])?;
+    let opt_ins = opt_ins();
     let mut args = vec!["--requests-per-minute", "0"];
-    args.extend(OPT_INS);
+    args.extend(opt_ins.iter().map(String::as_str));
     let sync = sync(&fake, &out.join("requests-opt-ins.c1z"), &args)?;
     requests_result(&fake, &sync, true)
 }
@@ -541,4 +561,26 @@ pub(super) fn inspect_json(file: &Path, what: &str) -> Result<Value, String> {
         ));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("inspect {what} JSON: {e}"))
+}
+
+#[cfg(test)]
+mod opt_in_tests {
+    /// The opt-ins come from the connector's parts table; scenario 1b's recorded figures were
+    /// measured with these flags and this minimum.
+    #[test]
+    fn the_opt_ins_are_the_parts_that_list_resources() {
+        assert_eq!(
+            super::opt_ins(),
+            [
+                "--planetscale-list-databases",
+                "--planetscale-sync-service-tokens",
+                "--planetscale-sync-oauth-applications",
+                "--planetscale-sync-invitations",
+            ]
+        );
+        assert_eq!(
+            super::opt_ins_query(),
+            "?databases=true&service_tokens=true&oauth_applications=true&invitations=true"
+        );
+    }
 }

@@ -8,8 +8,8 @@ use connector_sdk::{Check, ConnectorError};
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::{Organization, ServiceToken, ServiceTokenAccess};
 
-use crate::errors::map_client_error;
 use crate::api::Api;
+use crate::errors::map_client_error;
 
 /// The write accesses provisioning uses, and what each is for.
 pub(crate) const WRITE_ACCESSES: [(&str, &str); 3] = [

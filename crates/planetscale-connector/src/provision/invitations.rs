@@ -14,8 +14,8 @@ use futures::{StreamExt, TryStreamExt};
 use planetscale_client::{Client, Invitation, Role, Write};
 
 use super::{Sent, organization, plan, refusal, send_confirmed, who};
-use crate::errors::map_client_error;
 use crate::api::Api;
+use crate::errors::map_client_error;
 
 /// Creates `user` accounts by invitation.
 #[derive(Debug)]

@@ -11,8 +11,8 @@ use planetscale_client::{Organization, Role, Write};
 
 use super::{Sent, found, invitations, organization, profile_text, refusal_after, send_confirmed};
 use super::{plan, unstored, user_id, who};
-use crate::errors::map_client_error;
 use crate::api::Api;
+use crate::errors::map_client_error;
 
 /// Grants and revokes the roles of the `organization` type.
 #[derive(Debug)]

@@ -10,8 +10,8 @@ use planetscale_client::{Team, TeamMember, Write};
 
 use super::{Sent, found, organization, plan, profile_text, refusal, refusal_after, stale};
 use super::{send_confirmed, unstored, user_id, who};
-use crate::errors::map_client_error;
 use crate::api::Api;
+use crate::errors::map_client_error;
 
 /// The one entitlement of a team.
 const MEMBER: &str = "member";

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use connector_sdk::{ConnectorError, Entitlement, Grant, Resource, ResourceId, SessionCache};
 use planetscale_client::{OAuthResource, OAuthScope, ServiceToken};
 
-use super::service_token::{self, token_name};
 use super::oauth_token;
+use super::service_token::{self, token_name};
 use crate::api::Api;
-pub(crate) use crate::cache::{Held, Target};
 use crate::cache::{self, OrgEntry};
+pub(crate) use crate::cache::{Held, Target};
 use crate::lists::app_entry;
 
 /// Every service-token access name PlanetScale publishes (the reference's

@@ -32,9 +32,9 @@ use planetscale_client::{Database, DatabaseRef};
 use super::access::{self, Held, Target};
 use super::{console_url, organization, put, team, timestamp, user};
 use crate::api::{Api, Prefetch};
+use crate::cache::{self, DatabaseEntry, OrgEntry};
 use crate::lists::probe as probe_list;
 use crate::parts::{Part, PartReach};
-use crate::cache::{self, DatabaseEntry, OrgEntry};
 
 pub(crate) const ID: &str = crate::parts::DATABASE;
 
@@ -150,7 +150,13 @@ pub(crate) async fn probe(
     prefetch: &mut Prefetch,
 ) -> Result<PartReach, ConnectorError> {
     let list = api.databases_list(org);
-    probe_list(Part::Databases, &list, prefetch, api.fetch_databases(org, 1)).await
+    probe_list(
+        Part::Databases,
+        &list,
+        prefetch,
+        api.fetch_databases(org, 1),
+    )
+    .await
 }
 
 #[async_trait]

@@ -1,4 +1,4 @@
-//! One [`ResourceSyncer`](connector_sdk::ResourceSyncer) per PlanetScale resource type, and what
+//! One [`ResourceSyncer`] per PlanetScale resource type, and what
 //! they share: the client, the pages validation already fetched, and the paged lists.
 //!
 //! # Paging
@@ -48,8 +48,12 @@ pub(crate) use user::UserSyncer;
 
 /// The module of a part's own resource type.
 macro_rules! part_module {
-    (Children($m:ident)) => { pub(crate) mod $m; };
-    (Nested($m:ident)) => { pub(crate) mod $m; };
+    (Children($m:ident)) => {
+        pub(crate) mod $m;
+    };
+    (Nested($m:ident)) => {
+        pub(crate) mod $m;
+    };
     ($($other:tt)*) => {};
 }
 

@@ -13,9 +13,7 @@ use connector_sdk::{
 use planetscale_client::Organization;
 
 use super::access::{self, Held, Target};
-use super::{
-    console_url, put, team, timestamp, user,
-};
+use super::{console_url, put, team, timestamp, user};
 use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
 use crate::parts::{Lists, Options, Part};
