@@ -1,5 +1,5 @@
-//! The [`Connector`]: metadata, the optional parts, validation of the service token, and the
-//! list of syncers.
+//! The [`Connector`], the top of the crate: metadata, validation of the service token (one probe
+//! per optional part), the list of syncers and the audit-log feed.
 
 use std::sync::Arc;
 

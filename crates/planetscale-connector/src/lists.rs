@@ -207,9 +207,6 @@ impl Api {
             .await
     }
 
-    /// One page of `org`'s service tokens from the API, each with its accesses: a token whose
-    /// accesses the list left out is fetched on its own. A token deleted since the list was
-    /// served (404 on its own) is left out.
     /// Page `page` of `org`'s pending invitations, fetched now.
     pub(crate) async fn fetch_invitations(
         &self,
@@ -220,6 +217,9 @@ impl Api {
         part_listing(Part::Invitations, listed, &org.name)
     }
 
+    /// One page of `org`'s service tokens from the API, each with its accesses: a token whose
+    /// accesses the list left out is fetched on its own. A token deleted since the list was
+    /// served (404 on its own) is left out.
     pub(crate) async fn fetch_service_tokens(
         &self,
         org: &OrgEntry,

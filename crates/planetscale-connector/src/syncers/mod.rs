@@ -1,5 +1,5 @@
-//! One [`ResourceSyncer`] per PlanetScale resource type, and what
-//! they share: the client, the pages validation already fetched, and the paged lists.
+//! One [`ResourceSyncer`] per PlanetScale resource type, and the helpers their resources share
+//! (what they share of the API is `crate::api`'s and `crate::lists`').
 //!
 //! # Paging
 //!
@@ -157,6 +157,7 @@ pub(crate) fn console_url(segments: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parts::Lists;
 
     #[test]
     fn timestamps_parse_iso_8601_and_leave_garbage_unset() {
@@ -164,6 +165,48 @@ mod tests {
         assert_eq!(t, Timestamp::from_unix(1_709_659_330, 512_000_000));
         assert_eq!(timestamp(Some("yesterday")), None);
         assert_eq!(timestamp(None), None);
+    }
+
+    /// The table declares each optional type's module; its syncer lists the type the table
+    /// names, in the table's order.
+    #[test]
+    fn every_optional_syncer_lists_the_type_its_part_names() {
+        let credentials = planetscale_client::Credentials::parse("id:secret").unwrap();
+        let client = planetscale_client::Client::builder(credentials)
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let api = Api {
+            client,
+            shared: Default::default(),
+            options: crate::parts::Options::all(),
+        };
+        let listed: Vec<String> = optional(&api)
+            .iter()
+            .map(|s| s.resource_type().id)
+            .collect();
+        let named: Vec<&str> = Part::ALL
+            .into_iter()
+            .filter(|p| matches!(p.lists(), Lists::Children | Lists::Nested))
+            .filter_map(Part::resource_type)
+            .collect();
+        assert_eq!(listed, named);
+        assert_eq!(
+            named,
+            [
+                service_token::ID,
+                oauth_application::ID,
+                oauth_token::ID,
+                invitation::ID
+            ]
+        );
+        assert!(
+            optional(&Api {
+                options: Default::default(),
+                ..api
+            })
+            .is_empty()
+        );
     }
 
     #[test]
