@@ -136,9 +136,17 @@ impl Api {
         &self,
         page: u32,
     ) -> Result<FetchedPage<Organization>, ConnectorError> {
-        if let Some(prefetched) = self.shared.take_prefetched(ORGS, page) {
-            return Ok(prefetched);
+        match self.shared.take_prefetched(ORGS, page) {
+            Some(prefetched) => Ok(prefetched),
+            None => self.fetch_org_page(page).await,
         }
+    }
+
+    /// One page of `GET /organizations`, requested now.
+    pub(crate) async fn fetch_org_page(
+        &self,
+        page: u32,
+    ) -> Result<FetchedPage<Organization>, ConnectorError> {
         self.client
             .list_organizations(page)
             .await
@@ -258,11 +266,8 @@ impl Api {
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<Member>, ConnectorError> {
-        self.client
-            .list_members(&org.name, page)
-            .await
-            .map(fetched)
-            .map_err(|e| listing_error(e, "members", &org.name, READ_ORGANIZATION))
+        let listed = self.client.list_members(&org.name, page).await;
+        org_listing(listed, "members", &org.name, READ_ORGANIZATION)
     }
 
     /// The compact form of page `page` of `org`'s members, as the latest listing has it:
@@ -313,6 +318,19 @@ pub(crate) fn fetched<T>(page: ApiPage<T>) -> FetchedPage<T> {
         total_pages: page.total_pages.map(u64::from),
         total_count: page.total_count,
     }
+}
+
+/// A page of a list of organization `org` that needs `access` (`what` names the list's items in
+/// errors), as the SDK's paging helpers take it.
+pub(crate) fn org_listing<T>(
+    listed: Result<ApiPage<T>, planetscale_client::Error>,
+    what: &str,
+    org: &str,
+    access: &str,
+) -> Result<FetchedPage<T>, ConnectorError> {
+    listed
+        .map(fetched)
+        .map_err(|e| listing_error(e, what, org, access))
 }
 
 /// The compact form of a member page, as cached.

@@ -116,20 +116,9 @@ impl PlanetScaleConnector {
     /// A refused token is an [`ErrorKind::Unauthenticated`] error; an organization without an
     /// access is reported in the result, not as an error.
     pub async fn reach(&self) -> Result<Reach, ConnectorError> {
-        let client = &self.api.client;
         let mut prefetch = Prefetch::default();
-        let key = self.api.orgs_list();
-        let pages = key
-            .fetch_all(|page| async move {
-                client
-                    .list_organizations(page)
-                    .await
-                    .map(fetched)
-                    .map_err(|e| {
-                        map_client_error(e, "listing the organizations the service token reaches")
-                    })
-            })
-            .await?;
+        let list = self.api.orgs_list();
+        let pages = list.fetch_all(|page| self.api.fetch_org_page(page)).await?;
         let mut orgs = Vec::new();
         for (number, page) in (1..).zip(pages) {
             orgs.extend(page.items.iter().map(org_entry));

@@ -15,9 +15,9 @@ use planetscale_client::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::api::{Api, Prefetch, fetched};
+use crate::api::{Api, Prefetch, org_listing};
 use crate::cache::{self, AppEntry, OrgEntry};
-use crate::errors::{listing_error, map_client_error};
+use crate::errors::map_client_error;
 use crate::parts::{Part, PartReach, READ_ORGANIZATION};
 
 /// Tokens whose accesses the list left out, fetched at once one by one.
@@ -311,19 +311,6 @@ impl Api {
         let listed = self.client.list_databases(&org.name, page).await;
         part_listing(Part::Databases, listed, &org.name)
     }
-}
-
-/// A page of a list of organization `org` that needs `access` (`what` names the list's items in
-/// errors), as the SDK's paging helpers take it.
-pub(crate) fn org_listing<T>(
-    listed: Result<ApiPage<T>, planetscale_client::Error>,
-    what: &str,
-    org: &str,
-    access: &str,
-) -> Result<FetchedPage<T>, ConnectorError> {
-    listed
-        .map(fetched)
-        .map_err(|e| listing_error(e, what, org, access))
 }
 
 /// A page of the list of optional part `part` in organization `org`.
