@@ -112,6 +112,22 @@ impl Shared {
 }
 
 impl Api {
+    /// An `Api` with `options` whose client reaches nothing (a closed port on 127.0.0.1), for
+    /// unit tests that send no request.
+    #[cfg(test)]
+    pub(crate) fn offline(options: Options) -> Api {
+        let credentials = planetscale_client::Credentials::parse("id:secret").unwrap();
+        let client = Client::builder(credentials)
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        Api {
+            client,
+            shared: Arc::default(),
+            options,
+        }
+    }
+
     /// A list under the connector's paging rules; `key` is unique in a sync, `what` names the
     /// list in errors.
     pub(crate) fn list(&self, key: impl Into<String>, what: impl Into<String>) -> PagedList<'_> {
