@@ -70,7 +70,7 @@ macro_rules! with_parts {
                                     access: "read_oauth_applications",
                                     items: "OAuth applications" }
                 /// `GET /organizations/{org}/oauth-applications/{app}/tokens`.
-                OAuthTokens { lists: Nested(oauth_token), key: "oauth_applications",
+                OAuthTokens { lists: Nested(oauth_token in oauth_application), key: "oauth_applications",
                               access: "read_oauth_tokens", items: "OAuth tokens" }
             }
             /// Sync pending invitations (`write_members`).
@@ -134,13 +134,26 @@ macro_rules! resource_type {
     };
 }
 
+macro_rules! parent_type {
+    (Children) => {
+        Some(ORGANIZATION)
+    };
+    (Nested in $parent:ident) => {
+        Some(stringify!($parent))
+    };
+    ($lists:ident) => {
+        None
+    };
+}
+
 macro_rules! declare_parts {
     ($(
         $(#[doc = $option_doc:literal])*
         $option:ident: $setting:literal, $title:literal, $help:literal {
             $(
                 $(#[doc = $part_doc:literal])*
-                $part:ident { lists: $lists:ident $(($module:ident))?, key: $key:literal,
+                $part:ident { lists: $lists:ident $(($module:ident $(in $parent:ident)?))?,
+                              key: $key:literal,
                               access: $access:literal, items: $items:literal }
             )+
         }
@@ -237,6 +250,14 @@ macro_rules! declare_parts {
                 }
             }
 
+            /// The resource type whose resources its resources are children of: the
+            /// organization's for `Children`, the one named for `Nested`.
+            pub const fn parent_type(self) -> Option<&'static str> {
+                match self {
+                    $($(Part::$part => parent_type!($lists $($(in $parent)?)?),)+)+
+                }
+            }
+
             /// How it is listed.
             pub const fn lists(self) -> Lists {
                 match self {
@@ -283,6 +304,18 @@ impl OptionSetting {
     /// The parts it turns on.
     pub fn parts(&self) -> impl Iterator<Item = Part> + '_ {
         Part::ALL.into_iter().filter(|p| p.setting() == self.name)
+    }
+}
+
+impl Part {
+    /// The resource types whose resources are children of resources of type `parent`, one per
+    /// part of the table (a `Nested` part shares its parent's option: where the parent is
+    /// synced, so are its children).
+    pub fn child_types(parent: &str) -> impl Iterator<Item = &'static str> + '_ {
+        let children = Part::ALL
+            .into_iter()
+            .filter(move |p| p.parent_type() == Some(parent));
+        children.filter_map(Part::resource_type)
     }
 }
 

@@ -91,7 +91,7 @@ macro_rules! part_syncers {
     ($($(#[$_option:meta])* $_field:ident: $($_setting:literal),+ {
         $(
             $(#[$_part:meta])*
-            $part:ident { lists: $lists:ident $(($module:ident))?, $($_rest:tt)* }
+            $part:ident { lists: $lists:ident $(($module:ident $(in $_parent:ident)?))?, $($_rest:tt)* }
         )+
     })+) => {
         $($( part_module!($lists $(($module))?); )+)+

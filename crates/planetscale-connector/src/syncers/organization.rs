@@ -16,7 +16,7 @@ use super::access::{self, Held, Target};
 use super::{console_url, put, team, timestamp, user};
 use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
-use crate::parts::{Lists, Options, Part};
+use crate::parts::{Options, Part};
 use crate::provision::Roles;
 
 pub(crate) const ID: &str = crate::parts::ORGANIZATION;
@@ -231,7 +231,7 @@ pub(crate) fn org_resource(org: &Organization, options: Options) -> Resource {
         .with_description(format!("PlanetScale organization {}", org.name))
         .with_profile(profile)
         .with_annotation(Annotation::child_resource_type(team::ID));
-    let children = options.parts().filter(|p| p.lists() == Lists::Children);
+    let children = options.parts().filter(|p| p.parent_type() == Some(ID));
     for child in children.filter_map(Part::resource_type) {
         resource = resource.with_annotation(Annotation::child_resource_type(child));
     }
