@@ -37,8 +37,9 @@ pub const DEFAULT_AUDIT_LOG_DAYS: u32 = 30;
 ///
 /// How a part is listed: `Children(module)`, resources of the type of `syncers::<module>` (the
 /// module the table declares: its `ID`, its `Syncer` and the validation probe `Syncer::probe`),
-/// children of the organization; `Nested(module)`, the same, children of another part's
-/// resources; `More(module)`, more resources of a type every sync lists (its probe
+/// children of the organization, which announces them; `Nested(module in parent)`, the same,
+/// children of the resources of type `parent` (another part's, under the same option), which
+/// announce them; `More(module)`, more resources of a type every sync lists (its probe
 /// `syncers::<module>::probe`); `Events`, the audit log's events, no resources.
 #[rustfmt::skip]
 macro_rules! with_parts {

@@ -30,7 +30,7 @@ use connector_sdk::{
 use planetscale_client::{Database, DatabaseRef};
 
 use super::access::{self, Held, Target};
-use super::{console_url, organization, put, team, timestamp, user};
+use super::{console_url, organization, put, team, timestamp, user, with_children};
 use crate::api::{Api, Prefetch};
 use crate::cache::{self, DatabaseEntry, OrgEntry};
 use crate::lists::probe as probe_list;
@@ -237,6 +237,7 @@ pub(crate) fn database_resource(
             "PlanetScale database {name} in organization {}",
             org.name
         ));
+    resource = with_children(resource, Part::child_types(ID));
     let mut link = console_url(&[&org.name, name]);
     if let Some(d) = listed {
         put(&mut profile, "kind", d.kind.as_deref());

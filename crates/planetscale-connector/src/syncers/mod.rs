@@ -35,7 +35,9 @@ pub(crate) mod user;
 
 use std::sync::Arc;
 
-use connector_sdk::{ConnectorError, Profile, ResourceSyncer, Timestamp, Value};
+use connector_sdk::{
+    Annotation, ConnectorError, Profile, Resource, ResourceSyncer, Timestamp, Value,
+};
 
 use crate::api::{Api, Prefetch};
 use crate::cache::OrgEntry;
@@ -142,6 +144,16 @@ pub(crate) fn put<V: Into<Value>>(profile: &mut Profile, key: &str, value: Optio
     if let Some(value) = value {
         profile.insert(key.to_owned(), value.into());
     }
+}
+
+/// `resource` announcing the child resource types `types`.
+pub(crate) fn with_children<'a>(
+    resource: Resource,
+    types: impl Iterator<Item = &'a str>,
+) -> Resource {
+    types.fold(resource, |r, child| {
+        r.with_annotation(Annotation::child_resource_type(child))
+    })
 }
 
 /// A link into the PlanetScale web console.

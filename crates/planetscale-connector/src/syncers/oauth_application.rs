@@ -10,7 +10,7 @@ use connector_sdk::{
 use planetscale_client::OAuthApplication;
 
 use super::children::{self, OrgChild};
-use super::{non_blank, put, timestamp};
+use super::{non_blank, put, timestamp, with_children};
 use crate::api::Api;
 use crate::cache::{self, AppEntry, OrgEntry};
 use crate::lists::{List, app_entry};
@@ -103,9 +103,7 @@ pub(crate) fn app_resource(
         ))
         .with_profile(profile)
         .with_annotation(app_trait);
-    for child in Part::child_types(ID) {
-        resource = resource.with_annotation(Annotation::child_resource_type(child));
-    }
+    resource = with_children(resource, Part::child_types(ID));
     if let Some(created_at) = timestamp(app.created_at.as_deref()) {
         resource = resource.with_created_at(created_at);
     }

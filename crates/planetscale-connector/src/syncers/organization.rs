@@ -13,7 +13,7 @@ use connector_sdk::{
 use planetscale_client::Organization;
 
 use super::access::{self, Held, Target};
-use super::{console_url, put, team, timestamp, user};
+use super::{console_url, put, team, timestamp, user, with_children};
 use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
 use crate::parts::{Options, Part};
@@ -232,9 +232,7 @@ pub(crate) fn org_resource(org: &Organization, options: Options) -> Resource {
         .with_profile(profile)
         .with_annotation(Annotation::child_resource_type(team::ID));
     let children = options.parts().filter(|p| p.parent_type() == Some(ID));
-    for child in children.filter_map(Part::resource_type) {
-        resource = resource.with_annotation(Annotation::child_resource_type(child));
-    }
+    resource = with_children(resource, children.filter_map(Part::resource_type));
     if let Some(url) = console_url(&[&org.name]) {
         resource = resource.with_annotation(Annotation::external_link(url));
     }
