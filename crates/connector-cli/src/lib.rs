@@ -40,12 +40,14 @@ mod cli;
 pub mod commands;
 mod error;
 pub mod exit;
+mod health;
 mod logging;
 pub mod output;
 mod program;
 mod progress;
 mod settings;
 pub mod staff;
+mod telemetry;
 
 use std::process::ExitCode;
 
