@@ -33,6 +33,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub(crate) struct Exporters {
     endpoint: String,
+    insecure: bool,
     tracer: Option<SdkTracerProvider>,
     logger: Option<SdkLoggerProvider>,
 }
@@ -90,11 +91,9 @@ pub(crate) fn start(telemetry: &Telemetry, name: &str) -> Result<Exporters> {
             )
         }
     };
-    if tls_is_off(&telemetry.tls) {
-        tracing::warn!(%endpoint, "sending traces and logs to the OpenTelemetry collector without TLS");
-    }
     Ok(Exporters {
         endpoint,
+        insecure: tls_is_off(&telemetry.tls),
         tracer,
         logger,
     })
@@ -175,6 +174,28 @@ fn exporting(target: &str) -> bool {
 }
 
 impl Exporters {
+    /// Logs where traces and logs go, once the subscriber that logs is installed.
+    pub(crate) fn announce(&self) {
+        let (endpoint, traces, logs) =
+            (&self.endpoint, self.tracer.is_some(), self.logger.is_some());
+        match self.insecure {
+            true => tracing::warn!(
+                endpoint,
+                traces,
+                logs,
+                "sending to the OpenTelemetry collector without TLS"
+            ),
+            false => {
+                tracing::debug!(
+                    endpoint,
+                    traces,
+                    logs,
+                    "sending to the OpenTelemetry collector"
+                )
+            }
+        }
+    }
+
     /// The subscriber layer that hands spans and events to the exporters.
     pub(crate) fn layer<S>(&self) -> impl Layer<S> + Send + Sync + use<S>
     where
@@ -200,6 +221,7 @@ impl Exporters {
             endpoint,
             tracer,
             logger,
+            ..
         } = self;
         // On a thread of its own: a flush waits on the network, and must not hold the exit.
         std::thread::spawn(move || {

@@ -83,6 +83,9 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
         exporters.as_ref(),
     );
     drop(entered);
+    if let Some(exporters) = &exporters {
+        exporters.announce();
+    }
     let serving = matches!(invocation.command, Some(Command::Serve(_)));
     if settings.health_check.is_some() && !serving {
         // baton serves health checks only as a service: `serve` here.
