@@ -149,12 +149,28 @@ impl LogsService for Collector {
 impl Collector {
     /// Starts the collector on 127.0.0.1 on `runtime`; returns its address.
     fn start(&self, runtime: &tokio::runtime::Runtime) -> SocketAddr {
+        self.serve(runtime, tonic::transport::Server::builder())
+    }
+
+    /// Starts the collector with TLS, the certificate and key `identity` in PEM.
+    fn start_tls(&self, runtime: &tokio::runtime::Runtime, identity: (&str, &str)) -> SocketAddr {
+        let tls = tonic::transport::ServerTlsConfig::new()
+            .identity(tonic::transport::Identity::from_pem(identity.0, identity.1));
+        let builder = tonic::transport::Server::builder().tls_config(tls).unwrap();
+        self.serve(runtime, builder)
+    }
+
+    fn serve(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        mut builder: tonic::transport::Server,
+    ) -> SocketAddr {
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
         let incoming = tonic::transport::server::TcpIncoming::from(listener);
-        let server = tonic::transport::Server::builder()
+        let server = builder
             .add_service(TraceServiceServer::new(self.clone()))
             .add_service(LogsServiceServer::new(self.clone()))
             .serve_with_incoming(incoming);
@@ -298,6 +314,41 @@ fn a_collector_that_is_down_costs_a_warning_not_a_hang() {
     let text = outputs(out.get_output());
     assert!(
         text.contains("otel-collector-endpoint-tls-insecure"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_collector_s_certificate_is_checked_against_the_ca_given() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, private) = (key.cert.pem(), key.signing_key.serialize_pem());
+    let collector = Collector::default();
+    let port = collector.start_tls(&runtime, (&cert, &private)).port();
+    let endpoint = format!("localhost:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), &cert).unwrap();
+    let sync = |var: &str, value: &str| {
+        let out = toy(dir.path())
+            .env("BATON_OTEL_COLLECTOR_ENDPOINT", &endpoint)
+            .env(var, value)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .success();
+        outputs(out.get_output())
+    };
+    // The CA as a file, then inline (base64url, as baton takes it): TLS, and spans arrive.
+    sync("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH", "ca.pem");
+    assert_eq!(collector.span_names(), ["sync"]);
+    use base64::Engine as _;
+    let inline = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&cert);
+    sync("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", &inline);
+    assert_eq!(collector.span_names(), ["sync", "sync"]);
+    // The system's CAs do not know this certificate: nothing is sent, and a warning says so.
+    let text = sync("BATON_LOG_LEVEL", "info");
+    assert_eq!(collector.span_names().len(), 2);
+    assert!(
+        text.contains("could not all be sent to the OpenTelemetry collector"),
         "{text}"
     );
 }
