@@ -27,12 +27,11 @@ use tonic::{Request, Response, Status};
 
 use crate::support::{SECRET, outputs, toy};
 
-/// `serve --health-check` on port 0, the token `token`; returns the process and the health
-/// check's address, read from its log.
-fn serve_with_health_check(token: &str) -> (Child, SocketAddr) {
-    let dir = tempfile::tempdir().unwrap();
+/// `serve --health-check` on port 0 in `dir`, the token `token`; returns the process and the
+/// health check's address, read from its log.
+fn serve_with_health_check(dir: &std::path::Path, token: &str) -> (Child, SocketAddr) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("toy-connector"))
-        .current_dir(dir.path())
+        .current_dir(dir)
         .env_clear()
         .env("BATON_TOY_TOKEN", token)
         .env("BATON_LOG_FORMAT", "json")
@@ -43,17 +42,19 @@ fn serve_with_health_check(token: &str) -> (Child, SocketAddr) {
         .spawn()
         .unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
-    for line in stderr.lines() {
-        let line = line.unwrap();
-        let Ok(event) = serde_json::from_str::<Json>(&line) else {
-            continue;
-        };
-        if event["message"] == "health check server starting" {
-            let addr = event["addr"].as_str().unwrap().parse().unwrap();
-            return (child, addr);
+    let addr = stderr.lines().map_while(Result::ok).find_map(|line| {
+        let event = serde_json::from_str::<Json>(&line).ok()?;
+        (event["message"] == "health check server starting")
+            .then(|| event["addr"].as_str()?.parse().ok())?
+    });
+    match addr {
+        Some(addr) => (child, addr),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve ended without starting its health check server");
         }
     }
-    panic!("serve ended without starting its health check server");
 }
 
 fn stop(mut child: Child) {
@@ -81,7 +82,8 @@ fn get(addr: SocketAddr, path: &str) -> (u16, Json) {
 
 #[test]
 fn serve_answers_baton_s_health_checks_on_loopback() {
-    let (child, addr) = serve_with_health_check(SECRET);
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr) = serve_with_health_check(dir.path(), SECRET);
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
     for (path, status) in [
         ("/live", "alive"),
@@ -104,7 +106,8 @@ fn serve_answers_baton_s_health_checks_on_loopback() {
 
 #[test]
 fn an_unhealthy_connector_answers_503_with_the_validation_error() {
-    let (child, addr) = serve_with_health_check("wrong-token");
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr) = serve_with_health_check(dir.path(), "wrong-token");
     let (code, body) = get(addr, "/health");
     assert_eq!(code, 503, "{body}");
     assert_eq!(body["status"], "unhealthy");
