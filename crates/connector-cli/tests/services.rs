@@ -20,6 +20,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use opentelemetry_proto::tonic::common::v1::AnyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use prost::Message;
 use serde_json::Value as Json;
@@ -194,12 +195,7 @@ impl Collector {
         let records = records
             .flat_map(|r| &r.scope_logs)
             .flat_map(|s| &s.log_records);
-        records
-            .filter_map(|r| match r.body.as_ref()?.value.as_ref()? {
-                Value::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
+        records.filter_map(|r| text(r.body.as_ref())).collect()
     }
 
     /// The service names of everything received.
@@ -217,12 +213,7 @@ impl Collector {
             );
         let attributes = resources.flat_map(|r| &r.attributes);
         let names = attributes.filter(|a| a.key == "service.name");
-        names
-            .filter_map(|a| match a.value.as_ref()?.value.as_ref()? {
-                Value::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
+        names.filter_map(|a| text(a.value.as_ref())).collect()
     }
 
     /// Every byte received, as sent on the wire.
@@ -235,6 +226,14 @@ impl Collector {
             bytes.extend(request.encode_to_vec());
         }
         bytes
+    }
+}
+
+/// The text of an OTLP value that is a string.
+fn text(value: Option<&AnyValue>) -> Option<String> {
+    match value?.value.as_ref()? {
+        Value::StringValue(s) => Some(s.clone()),
+        _ => None,
     }
 }
 
