@@ -23,8 +23,10 @@ use axum::routing::any;
 use connector_sdk::{CancellationToken, Connector};
 use serde::Serialize;
 
+use crate::cli::HealthCheckArgs;
 use crate::error::{Error, Result};
-use crate::settings::standard::HealthCheck;
+use crate::settings::Values;
+use crate::settings::standard::{HEALTH_CHECK_BIND_ADDRESS, HEALTH_CHECK_PORT, HealthCheck};
 
 /// How long `/health` waits for the connector's validation (baton's).
 const VALIDATE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -98,6 +100,36 @@ pub(crate) async fn start(
         }
     });
     Ok(addr)
+}
+
+/// The `health-check` command (baton's): asks the health check on the address the settings
+/// name, and fails unless it answers 200.
+pub(crate) async fn probe(values: &Values, args: &HealthCheckArgs) -> Result<()> {
+    let host = match values.text(&HEALTH_CHECK_BIND_ADDRESS).map(str::trim) {
+        None | Some("") => "127.0.0.1",
+        Some(host) => host,
+    };
+    let port = values.int(&HEALTH_CHECK_PORT).unwrap_or_default();
+    let url = match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(ip)) => format!("http://[{ip}]:{port}/{}", args.endpoint),
+        _ => format!("http://{host}:{port}/{}", args.endpoint),
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(args.timeout.max(1)))
+        .build()
+        .map_err(|e| Error::Serve(format!("cannot make an HTTP client: {e}")))?;
+    let answer = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| Error::Serve(format!("health check failed: {url}: {e}")))?;
+    match answer.status() {
+        StatusCode::OK => Ok(()),
+        status => Err(Error::Serve(format!(
+            "health check returned status {} ({url})",
+            status.as_u16()
+        ))),
+    }
 }
 
 /// `/health`: the connector's validation.

@@ -52,8 +52,8 @@ mod telemetry;
 use std::process::ExitCode;
 
 pub use cli::{
-    ApplyReviewArgs, Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs, ServeArgs,
-    StaffArgs,
+    ApplyReviewArgs, Command, DiffArgs, HealthCheckArgs, InspectArgs, InspectCommand, ReviewArgs,
+    ServeArgs, StaffArgs,
 };
 pub use error::{Error, Result};
 pub use program::{About, Program};

@@ -102,7 +102,28 @@ fn serve_answers_baton_s_health_checks_on_loopback() {
         assert!(body.get("details").is_none(), "{body}");
     }
     assert_eq!(get(addr, "/nothing").0, 404);
+    // baton's health-check command asks it, as a container's probe does.
+    let port = addr.port().to_string();
+    for endpoint in ["health", "ready", "live"] {
+        toy(dir.path())
+            .args(["health-check", "--health-check-port", &port])
+            .args(["--endpoint", endpoint])
+            .assert()
+            .success();
+    }
     stop(child);
+    let out = toy(dir.path())
+        .args([
+            "health-check",
+            "--health-check-port",
+            &port,
+            "--timeout",
+            "2",
+        ])
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(text.contains("health check failed"), "{text}");
 }
 
 #[test]
@@ -118,6 +139,16 @@ fn an_unhealthy_connector_answers_503_with_the_validation_error() {
     // Alive and ready all the same: the process runs and the connector is built.
     assert_eq!(get(addr, "/live").0, 200);
     assert_eq!(get(addr, "/ready").0, 200);
+    let out = toy(dir.path())
+        .args([
+            "health-check",
+            "--health-check-port",
+            &addr.port().to_string(),
+        ])
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(text.contains("health check returned status 503"), "{text}");
     stop(child);
 }
 

@@ -86,7 +86,10 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
     if let Some(exporters) = &exporters {
         exporters.announce();
     }
-    let serving = matches!(invocation.command, Some(Command::Serve(_)));
+    let serving = matches!(
+        invocation.command,
+        Some(Command::Serve(_) | Command::HealthCheck(_))
+    );
     if settings.health_check.is_some() && !serving {
         // baton serves health checks only as a service: `serve` here.
         tracing::warn!("health-check applies to serve only: no health check server for this run");
@@ -120,6 +123,7 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
                 (Some(Command::Serve(args)), _) => {
                     serve::main(program, &values, &settings, &args).await
                 }
+                (Some(Command::HealthCheck(args)), _) => crate::health::probe(&values, &args).await,
                 (Some(Command::ApplyReview(args)), _) => {
                     apply_review::main(program, &values, &settings, &args).await
                 }
@@ -151,6 +155,7 @@ fn run_name(command: Option<&Command>, task: Option<&provision::Task>) -> &'stat
         (Some(Command::Diff(_)), _) => "diff",
         (Some(Command::Report(_)), _) => "report",
         (Some(Command::Serve(_)), _) => "serve",
+        (Some(Command::HealthCheck(_)), _) => "health-check",
         (Some(Command::ApplyReview(_)), _) => "apply-review",
         (Some(Command::Capabilities), _) => "capabilities",
         (Some(Command::Config), _) => "config",
