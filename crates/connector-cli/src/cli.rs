@@ -55,6 +55,14 @@ pub enum Command {
         input, and stops when standard input closes."
     )]
     Serve(ServeArgs),
+    /// Ask a running serve's health check how it is (baton's `health-check`): exit 0 on a 200.
+    #[command(
+        long_about = "Ask the health check of a running serve (--health-check) how it is, as a \
+        container's probe does: GET /health (the connector's validation), /ready or /live on \
+        --health-check-bind-address:--health-check-port. Exits 0 when the answer is 200, 1 \
+        otherwise, as baton's health-check does."
+    )]
+    HealthCheck(HealthCheckArgs),
     /// Write the access review as one HTML file to attach to a ticket or an audit folder.
     #[command(
         long_about = "Write the access review of a sync as one self-contained HTML file: \
@@ -127,6 +135,22 @@ pub struct ServeArgs {
     /// Mutual TLS: the server's private key (PEM).
     #[arg(long, value_name = "PATH", requires_all = ["tls_ca", "tls_cert"])]
     pub tls_key: Option<PathBuf>,
+}
+
+/// `health-check` arguments.
+#[derive(Debug, Args)]
+pub struct HealthCheckArgs {
+    /// What to ask: health (the connector's validation), ready or live.
+    #[arg(
+        long,
+        value_name = "ENDPOINT",
+        default_value = "health",
+        value_parser = ["health", "ready", "live"]
+    )]
+    pub endpoint: String,
+    /// Seconds to wait for the answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub timeout: u64,
 }
 
 /// `report` arguments.

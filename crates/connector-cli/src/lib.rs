@@ -40,18 +40,20 @@ mod cli;
 pub mod commands;
 mod error;
 pub mod exit;
+mod health;
 mod logging;
 pub mod output;
 mod program;
 mod progress;
 mod settings;
 pub mod staff;
+mod telemetry;
 
 use std::process::ExitCode;
 
 pub use cli::{
-    ApplyReviewArgs, Command, DiffArgs, InspectArgs, InspectCommand, ReviewArgs, ServeArgs,
-    StaffArgs,
+    ApplyReviewArgs, Command, DiffArgs, HealthCheckArgs, InspectArgs, InspectCommand, ReviewArgs,
+    ServeArgs, StaffArgs,
 };
 pub use error::{Error, Result};
 pub use program::{About, Program};

@@ -1,4 +1,5 @@
-//! Log lines on stderr, console or JSON, at the configured level.
+//! Log lines on stderr, console or JSON, at the configured level, and the same events and
+//! spans to an OpenTelemetry collector when one is set ([`crate::telemetry`]).
 //!
 //! Lines are written through the progress bars' `suspend`, so a log line on a terminal never
 //! lands in the middle of a bar.
@@ -6,20 +7,25 @@
 use std::io::Write;
 
 use tracing::level_filters::LevelFilter;
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, reload};
 
 use crate::progress;
 use crate::settings::standard::LogFormat;
+use crate::telemetry::Exporters;
 
-/// Installs the global subscriber. A debug or trace `level` falls back to info at
-/// `debug_expires_at` (baton's `log-level-debug-expires-at`): at once when it is past, else when
-/// it comes. A second call (tests) keeps the first subscriber.
+/// Installs the global subscriber: log lines on stderr, and what `exporters` send to an
+/// OpenTelemetry collector, behind one level filter. A debug or trace `level` falls back to info
+/// at `debug_expires_at` (baton's `log-level-debug-expires-at`): at once when it is past, else
+/// when it comes. A second call (tests) keeps the first subscriber.
 pub fn init(
     level: LevelFilter,
     debug_expires_at: Option<jiff::Timestamp>,
     format: LogFormat,
     ansi: bool,
+    exporters: Option<&Exporters>,
 ) {
     let debug = level >= LevelFilter::DEBUG;
     let expires_in = debug_expires_at
@@ -29,33 +35,26 @@ pub fn init(
         Some(left) if !left.is_positive() => LevelFilter::INFO,
         _ => level,
     };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(level.to_string()))
+    let (filter, handle) = reload::Layer::new(EnvFilter::new(level.to_string()));
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(StderrWriter)
         .with_target(level >= LevelFilter::DEBUG);
+    let lines = match format {
+        LogFormat::Json => lines.json().flatten_event(true).boxed(),
+        LogFormat::Console => lines.with_ansi(ansi).boxed(),
+    };
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(lines)
+        .with(exporters.map(Exporters::layer));
     let left = expires_in
         .filter(|left| left.is_positive())
         .and_then(|left| std::time::Duration::try_from(left).ok());
     // An already installed subscriber (a test calling twice) is fine to keep.
-    match format {
-        LogFormat::Json => {
-            let builder = builder.json().flatten_event(true).with_filter_reloading();
-            let handle = builder.reload_handle();
-            if builder.try_init().is_ok()
-                && let Some(left) = left
-            {
-                expire_debug(left, move |filter| handle.reload(filter).is_ok());
-            }
-        }
-        LogFormat::Console => {
-            let builder = builder.with_ansi(ansi).with_filter_reloading();
-            let handle = builder.reload_handle();
-            if builder.try_init().is_ok()
-                && let Some(left) = left
-            {
-                expire_debug(left, move |filter| handle.reload(filter).is_ok());
-            }
-        }
+    if subscriber.try_init().is_ok()
+        && let Some(left) = left
+    {
+        expire_debug(left, move |filter| handle.reload(filter).is_ok());
     }
 }
 

@@ -37,3 +37,5 @@ mod serve;
 mod listings;
 // `report`: the HTML review, its sections, counts, escaping and destination.
 mod report;
+// baton's service settings: the health check serve answers, traces and logs to a collector.
+mod services;

@@ -15,9 +15,10 @@
 //! | `AssetService` | `GetAsset`: an empty stream (no connector here serves assets) |
 //! | `EventService` | `ListEventFeeds` (none), `ListEvents` (`NotFound`), as baton answers for a connector without an event feed |
 //!
-//! Pages and page tokens are the syncers'; one session cache lives per `active_sync_id` until
-//! that sync's `Cleanup`, so a connector's "every page fetched once" holds under baton's syncer
-//! too. A page's independent tokens (`Page::enqueue`) become baton's `EnqueuePageTokens`
+//! Pages and page tokens are the syncers'; each `active_sync_id` has its part of one session
+//! cache until that sync's `Cleanup`, so a connector's "every page fetched once" holds under
+//! baton's syncer too, within the cache's bound ([`Options::session_max_bytes`], baton's
+//! `--session-store-maximum-size`, shared by all syncs as baton's one cache is). A page's independent tokens (`Page::enqueue`) become baton's `EnqueuePageTokens`
 //! annotation on entitlement and grant listings; baton does not read that annotation on resource
 //! listings, so there they are chained into the page tokens ([`tokens`]). Errors become the gRPC
 //! status codes baton maps the same failures to, an `Unavailable` one with a

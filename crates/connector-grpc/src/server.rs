@@ -26,11 +26,24 @@ use crate::tls::Tls;
 use crate::tokens::{MAX_ENQUEUED, WireToken};
 
 /// What a server may do beyond syncing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Answer `Grant`, `Revoke` and `CreateAccount` (baton's `--provisioning`); without it they
     /// answer `FailedPrecondition: provisioning is not enabled`, as baton's do.
     pub provisioning: bool,
+    /// The most bytes the syncs' session caches hold together (baton's
+    /// `--session-store-maximum-size`); 0 keeps nothing.
+    pub session_max_bytes: u64,
+}
+
+impl Default for Options {
+    /// No provisioning, baton's default session cache bound.
+    fn default() -> Self {
+        Options {
+            provisioning: false,
+            session_max_bytes: connector_sdk::DEFAULT_SESSION_MAX_BYTES,
+        }
+    }
 }
 
 /// What one sync keeps across calls: the connector's session cache, and the resource pages
@@ -61,6 +74,9 @@ struct Inner {
     /// What each sync keeps across calls, by `active_sync_id` (the empty id is a sync that sent
     /// none), oldest first.
     syncs: Mutex<VecDeque<SyncState>>,
+    /// The session cache every sync's is a scope of, as baton keeps one cache for all syncs:
+    /// its bound holds for all of them together.
+    sessions: SessionCache,
     cancel: CancellationToken,
 }
 
@@ -89,6 +105,7 @@ impl Services {
                 order,
                 options,
                 syncs: Mutex::new(VecDeque::new()),
+                sessions: SessionCache::new(options.session_max_bytes),
                 cancel: CancellationToken::new(),
             }),
         }
@@ -128,12 +145,14 @@ impl Services {
         }
         let state = SyncState {
             id: sync_id.to_owned(),
-            session: SessionCache::default(),
+            session: self.inner.sessions.scoped(sync_id),
             ahead: Ahead::default(),
         };
         syncs.push_back(state.clone());
         while syncs.len() > SESSIONS_KEPT {
-            syncs.pop_front();
+            if let Some(forgotten) = syncs.pop_front() {
+                forgotten.session.clear();
+            }
         }
         state
     }
@@ -292,7 +311,13 @@ impl connector_service_server::ConnectorService for Services {
         request: Request<ConnectorServiceCleanupRequest>,
     ) -> Result<Response<ConnectorServiceCleanupResponse>, Status> {
         let sync_id = request.into_inner().active_sync_id;
-        self.syncs().retain(|s| s.id != sync_id);
+        self.syncs().retain(|s| {
+            let keep = s.id != sync_id;
+            if !keep {
+                s.session.clear();
+            }
+            keep
+        });
         Ok(Response::new(ConnectorServiceCleanupResponse::default()))
     }
 }

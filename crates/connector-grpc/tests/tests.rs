@@ -167,7 +167,13 @@ async fn start(provisioning: bool) -> Running {
     let connector = Arc::new(Toy {
         teams: teams.clone(),
     });
-    let services = Services::new(connector, Options { provisioning });
+    let services = Services::new(
+        connector,
+        Options {
+            provisioning,
+            ..Options::default()
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(services, listener, None, std::future::pending()));

@@ -87,7 +87,7 @@ pub use provision::{
     AccountContext, AccountInfo, AccountManager, GrantContext, Mode, Outcome, Plan, PlannedRequest,
     Provisioned, ResourceProvisioner, RevokeContext,
 };
-pub use session::SessionCache;
+pub use session::{DEFAULT_SESSION_MAX_BYTES, SessionCache};
 pub use store::{ExpandableGrant, Store, StorePage, SyncStart, SyncType};
 pub use syncer::{CallContext, GetContext, ListContext, Page, ResourceContext, ResourceSyncer};
 pub use value::{Profile, Value};

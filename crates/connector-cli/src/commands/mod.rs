@@ -18,11 +18,14 @@ use std::path::PathBuf;
 
 use crate::cli::{self, Command};
 use crate::error::{Error, Result};
+use tracing::Instrument as _;
+
 use crate::logging;
 use crate::output;
 use crate::program::Program;
 use crate::settings::standard::{CONFIG, STANDARD, Settings};
 use crate::settings::{Layer, Setting, Values, schema};
+use crate::telemetry;
 
 /// Runs the command `args` (the program name first) names, with settings from `args`, the
 /// process environment and the config file.
@@ -62,46 +65,101 @@ pub(crate) fn main(program: &dyn Program, args: impl IntoIterator<Item = OsStrin
                 .into(),
         ));
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    // The exporters' connections live on the runtime.
+    let entered = runtime.enter();
+    let exporters = match &settings.telemetry {
+        Some(telemetry) => Some(telemetry::start(telemetry, about.name)?),
+        None => None,
+    };
     logging::init(
         settings.log_level,
         settings.debug_expires_at,
         settings.log_format,
         terminal,
+        exporters.as_ref(),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
-    let result = runtime.block_on(async {
-        if !matches!(
-            (&invocation.command, &task),
-            (None, None) | (Some(Command::Serve(_)), _)
-        ) {
-            // A sync checkpoints on a signal and `serve` stops serving; every other command
-            // reads files, and leaves nothing of them behind.
-            let watch = sync::exit_on_signal()
-                .map_err(|e| Error::io("cannot watch for Ctrl-C and SIGTERM", e))?;
-            tokio::spawn(watch);
-        }
-        match (invocation.command, &task) {
-            (None, Some(task)) => provision::main(program, &values, &settings, task).await,
-            (None, None) => sync::main(program, &values, &settings, terminal).await,
-            (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
-            (Some(Command::Inspect(args)), _) => inspect::run(&about, &settings, &args),
-            (Some(Command::Diff(args)), _) => diff::run(&about, &settings, &args),
-            (Some(Command::Report(args)), _) => report::run(&about, &settings, &args),
-            (Some(Command::Serve(args)), _) => {
-                serve::main(program, &values, &settings, &args).await
+    drop(entered);
+    if let Some(exporters) = &exporters {
+        exporters.announce();
+    }
+    let serving = matches!(
+        invocation.command,
+        Some(Command::Serve(_) | Command::HealthCheck(_))
+    );
+    if settings.health_check.is_some() && !serving {
+        // baton serves health checks only as a service: `serve` here.
+        tracing::warn!("health-check applies to serve only: no health check server for this run");
+    }
+    let span = tracing::info_span!(
+        "run",
+        otel.name = run_name(invocation.command.as_ref(), task.as_ref()),
+        program = about.name,
+        version = about.version,
+        error = tracing::field::Empty,
+    );
+    let result = runtime.block_on(
+        async {
+            if !matches!(
+                (&invocation.command, &task),
+                (None, None) | (Some(Command::Serve(_)), _)
+            ) {
+                // A sync checkpoints on a signal and `serve` stops serving; every other command
+                // reads files, and leaves nothing of them behind.
+                let watch = sync::exit_on_signal()
+                    .map_err(|e| Error::io("cannot watch for Ctrl-C and SIGTERM", e))?;
+                tokio::spawn(watch);
             }
-            (Some(Command::ApplyReview(args)), _) => {
-                apply_review::main(program, &values, &settings, &args).await
+            match (invocation.command, &task) {
+                (None, Some(task)) => provision::main(program, &values, &settings, task).await,
+                (None, None) => sync::main(program, &values, &settings, terminal).await,
+                (Some(Command::Validate), _) => validate::main(program, &values, &settings).await,
+                (Some(Command::Inspect(args)), _) => inspect::run(&about, &settings, &args),
+                (Some(Command::Diff(args)), _) => diff::run(&about, &settings, &args),
+                (Some(Command::Report(args)), _) => report::run(&about, &settings, &args),
+                (Some(Command::Serve(args)), _) => {
+                    serve::main(program, &values, &settings, &args).await
+                }
+                (Some(Command::HealthCheck(args)), _) => crate::health::probe(&values, &args).await,
+                (Some(Command::ApplyReview(args)), _) => {
+                    apply_review::main(program, &values, &settings, &args).await
+                }
+                (Some(Command::Capabilities | Command::Config), _) => Ok(()),
             }
-            (Some(Command::Capabilities | Command::Config), _) => Ok(()),
         }
-    });
+        .instrument(span.clone()),
+    );
+    if let Err(error) = &result {
+        span.record("error", tracing::field::display(error));
+    }
+    drop(span);
+    // Before the runtime goes: the exporters' connections are on it.
+    if let Some(exporters) = exporters {
+        exporters.shutdown();
+    }
     // Background tasks (a signal watcher, a stuck request) must not hold the exit.
     runtime.shutdown_background();
     result
+}
+
+/// The name of a run's span: its command, or the task run instead of a sync.
+fn run_name(command: Option<&Command>, task: Option<&provision::Task>) -> &'static str {
+    match (command, task) {
+        (None, Some(_)) => "provision",
+        (None, None) => "sync",
+        (Some(Command::Validate), _) => "validate",
+        (Some(Command::Inspect(_)), _) => "inspect",
+        (Some(Command::Diff(_)), _) => "diff",
+        (Some(Command::Report(_)), _) => "report",
+        (Some(Command::Serve(_)), _) => "serve",
+        (Some(Command::HealthCheck(_)), _) => "health-check",
+        (Some(Command::ApplyReview(_)), _) => "apply-review",
+        (Some(Command::Capabilities), _) => "capabilities",
+        (Some(Command::Config), _) => "config",
+    }
 }
 
 /// Opens the `.c1z` at `path` for `inspect` and `diff`, within the settings' size limit.

@@ -37,8 +37,12 @@ pub(crate) async fn main(
     let connector: Arc<dyn Connector> = Arc::from(crate::program::connector(program, values)?);
     let options = Options {
         provisioning: settings.provisioning,
+        session_max_bytes: settings.session_max_bytes,
     };
-    let services = Services::new(connector, options);
+    let services = Services::new(Arc::clone(&connector), options);
+    if let Some(health) = &settings.health_check {
+        crate::health::start(health, connector, services.cancellation()).await?;
+    }
     let served = match inherited {
         Some(fd) => {
             let mut stdin = tokio::io::BufReader::new(tokio::io::stdin());

@@ -51,6 +51,7 @@ pub async fn run(
         resource_types: settings.resource_types.clone(),
         checkpoint_interval: settings.checkpoint_interval,
         expand_grants: settings.expand_grants,
+        session_max_bytes: settings.session_max_bytes,
         cancel,
         observer,
         ..Default::default()

@@ -271,12 +271,30 @@ mod tests {
                 "acme-token-file",
                 "log-level",
                 "log-level-debug-expires-at",
+                "session-store-maximum-size",
+                "otel-collector-endpoint",
+                "otel-collector-endpoint-tls-cert-path",
+                "otel-collector-endpoint-tls-cert",
+                "otel-collector-endpoint-tls-insecure",
+                "otel-tracing-disabled",
+                "otel-logging-disabled",
+                "health-check",
+                "health-check-port",
+                "health-check-bind-address",
                 "http-timeout-seconds"
             ]
         );
         assert_eq!(fields[3]["stringField"], json!({}));
         assert_eq!(fields[3]["isOps"], true);
-        let timeout = &fields[4];
+        assert_eq!(fields[4]["intField"], json!({ "defaultValue": "15728640" }));
+        assert!(fields[4..].iter().all(|f| f["isOps"] == true));
+        assert_eq!(fields[8]["boolField"], json!({}));
+        assert_eq!(fields[12]["intField"], json!({ "defaultValue": "8081" }));
+        assert_eq!(
+            fields[13]["stringField"],
+            json!({ "defaultValue": "127.0.0.1" })
+        );
+        let timeout = &fields[14];
         assert_eq!(
             timeout["intField"],
             json!({ "defaultValue": "300", "rules": { "lte": "1800", "gte": "1" } })

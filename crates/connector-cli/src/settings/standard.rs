@@ -87,6 +87,107 @@ pub const KEEP_SYNCS: Setting = Setting::int(
 .ops()
 .unexported();
 
+/// The most bytes the session cache holds (baton's `--session-store-maximum-size`): entries are
+/// evicted least recently used first beyond it; 0 turns the cache off.
+pub const SESSION_STORE_MAXIMUM_SIZE: Setting = Setting::int(
+    "session-store-maximum-size",
+    "Session store maximum size",
+    "The maximum size of the in-memory session cache in bytes (each entry weighs its key, its \
+     value and 32); the least recently used entries are evicted beyond it, 0 turns it off",
+)
+.default("15728640")
+.value_name("BYTES")
+.hidden()
+.ops();
+
+/// Where traces and logs go (baton's `--otel-collector-endpoint`).
+pub const OTEL_COLLECTOR_ENDPOINT: Setting = Setting::text(
+    "otel-collector-endpoint",
+    "OpenTelemetry collector endpoint",
+    "The OpenTelemetry collector to send traces and logs to over OTLP/gRPC, as host:port (TLS \
+     unless --otel-collector-endpoint-tls-insecure); unset sends nothing",
+)
+.value_name("HOST:PORT")
+.ops();
+
+/// A CA certificate file for the collector's TLS.
+pub const OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH: Setting = Setting::text(
+    "otel-collector-endpoint-tls-cert-path",
+    "OpenTelemetry collector CA file",
+    "Path to a file containing a PEM-encoded certificate to use as a CA for TLS connections to \
+     the OpenTelemetry collector (the system's CAs when unset)",
+)
+.value_name("PATH")
+.hidden()
+.ops();
+
+/// A CA certificate for the collector's TLS, inline.
+pub const OTEL_COLLECTOR_ENDPOINT_TLS_CERT: Setting = Setting::text(
+    "otel-collector-endpoint-tls-cert",
+    "OpenTelemetry collector CA",
+    "A PEM-encoded certificate to use as a CA for TLS connections to the OpenTelemetry \
+     collector, base64url-encoded without padding as baton takes it",
+)
+.value_name("BASE64")
+.hidden()
+.ops();
+
+/// Plaintext to the collector.
+pub const OTEL_COLLECTOR_ENDPOINT_TLS_INSECURE: Setting = Setting::bool(
+    "otel-collector-endpoint-tls-insecure",
+    "OpenTelemetry collector without TLS",
+    "Allow insecure connections to the OpenTelemetry collector: plaintext gRPC, no TLS",
+)
+.hidden()
+.ops();
+
+/// No traces to the collector.
+pub const OTEL_TRACING_DISABLED: Setting = Setting::bool(
+    "otel-tracing-disabled",
+    "OpenTelemetry tracing disabled",
+    "Disable OpenTelemetry tracing: send no spans to the collector",
+)
+.hidden()
+.ops();
+
+/// No logs to the collector.
+pub const OTEL_LOGGING_DISABLED: Setting = Setting::bool(
+    "otel-logging-disabled",
+    "OpenTelemetry logging disabled",
+    "Disable OpenTelemetry logging: send no log records to the collector",
+)
+.hidden()
+.ops();
+
+/// baton's `--health-check`: HTTP health endpoints while `serve` runs.
+pub const HEALTH_CHECK: Setting = Setting::bool(
+    "health-check",
+    "Health check",
+    "Enable the HTTP health check endpoints (/health, /ready, /live) while serve runs",
+)
+.ops();
+
+/// The health check's port.
+pub const HEALTH_CHECK_PORT: Setting = Setting::int(
+    "health-check-port",
+    "Health check port",
+    "Port for the HTTP health check endpoints (0 for any free port, logged)",
+)
+.default("8081")
+.value_name("PORT")
+.ops();
+
+/// The health check's address.
+pub const HEALTH_CHECK_BIND_ADDRESS: Setting = Setting::text(
+    "health-check-bind-address",
+    "Health check bind address",
+    "Bind address for the health check server (127.0.0.1 for localhost-only)",
+)
+.default("127.0.0.1")
+.value_name("ADDRESS")
+.hidden()
+.ops();
+
 /// Timeout of one request to the connected system (baton's `--http-timeout-seconds`, with its
 /// default).
 pub const HTTP_TIMEOUT_SECONDS: Setting = Setting::int(
@@ -260,6 +361,16 @@ pub const STANDARD: &[Setting] = &[
     LOG_FORMAT,
     SYNC_RESOURCE_TYPES,
     WORKERS,
+    SESSION_STORE_MAXIMUM_SIZE,
+    OTEL_COLLECTOR_ENDPOINT,
+    OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH,
+    OTEL_COLLECTOR_ENDPOINT_TLS_CERT,
+    OTEL_COLLECTOR_ENDPOINT_TLS_INSECURE,
+    OTEL_TRACING_DISABLED,
+    OTEL_LOGGING_DISABLED,
+    HEALTH_CHECK,
+    HEALTH_CHECK_PORT,
+    HEALTH_CHECK_BIND_ADDRESS,
     HTTP_TIMEOUT_SECONDS,
     KEEP_SYNCS,
     SKIP_EXPAND_GRANTS,
@@ -320,6 +431,41 @@ pub enum OutputFormat {
     Long,
 }
 
+/// Where and how traces and logs go to an OpenTelemetry collector (the `otel-*` settings).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Telemetry {
+    /// The collector, as given (`host:port`, or a URL with its scheme).
+    pub endpoint: String,
+    /// How the connection to it is secured.
+    pub tls: CollectorTls,
+    /// Whether spans are sent.
+    pub tracing: bool,
+    /// Whether log records are sent.
+    pub logging: bool,
+}
+
+/// The transport security of the connection to the collector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CollectorTls {
+    /// TLS, the collector's certificate checked against the system's CAs.
+    SystemRoots,
+    /// TLS, checked against the PEM CA certificate in this file.
+    CaFile(PathBuf),
+    /// TLS, checked against this PEM CA certificate.
+    CaPem(Vec<u8>),
+    /// Plaintext (`--otel-collector-endpoint-tls-insecure`).
+    Insecure,
+}
+
+/// Where `serve` answers health checks (`--health-check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The address bound: an IP address or a host name.
+    pub bind_address: String,
+    /// The port; 0 for one the system picks.
+    pub port: u16,
+}
+
 /// The standard settings, validated. Nothing here needs the network or a credential.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -349,6 +495,12 @@ pub struct Settings {
     pub expand_grants: bool,
     /// Whether changes are allowed (`--provisioning`).
     pub provisioning: bool,
+    /// The most bytes the session cache holds; 0 for no cache.
+    pub session_max_bytes: u64,
+    /// The OpenTelemetry collector traces and logs go to; `None` sends nothing.
+    pub telemetry: Option<Telemetry>,
+    /// Where `serve` answers health checks; `None` when they are off.
+    pub health_check: Option<HealthCheck>,
 }
 
 impl Default for Settings {
@@ -398,6 +550,22 @@ impl Settings {
             "long" => OutputFormat::Long,
             _ => OutputFormat::Table,
         };
+        let health_check = match values.bool(&HEALTH_CHECK) {
+            false => None,
+            true => Some(HealthCheck {
+                bind_address: values
+                    .text(&HEALTH_CHECK_BIND_ADDRESS)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+                port: u16::try_from(int(&HEALTH_CHECK_PORT)).map_err(|_| {
+                    Error::Config(format!(
+                        "health-check-port must be a port, 0 to 65535 (got {})",
+                        int(&HEALTH_CHECK_PORT)
+                    ))
+                })?,
+            }),
+        };
         Ok(Settings {
             file,
             log_level,
@@ -412,8 +580,57 @@ impl Settings {
             max_decoded_bytes: int(&MAX_DECODED_SIZE_MB).saturating_mul(1 << 20),
             expand_grants: !values.bool(&SKIP_EXPAND_GRANTS),
             provisioning: values.bool(&PROVISIONING),
+            session_max_bytes: int(&SESSION_STORE_MAXIMUM_SIZE),
+            telemetry: telemetry(values)?,
+            health_check,
         })
     }
+}
+
+/// The `otel-*` settings: `None` without an endpoint or with both signals off (as baton).
+fn telemetry(values: &Values) -> Result<Option<Telemetry>> {
+    let text = |s: &Setting| values.text(s).map(str::trim).filter(|t| !t.is_empty());
+    let (tracing, logging) = (
+        !values.bool(&OTEL_TRACING_DISABLED),
+        !values.bool(&OTEL_LOGGING_DISABLED),
+    );
+    let Some(endpoint) = text(&OTEL_COLLECTOR_ENDPOINT).filter(|_| tracing || logging) else {
+        return Ok(None);
+    };
+    let path = text(&OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH);
+    let cert = text(&OTEL_COLLECTOR_ENDPOINT_TLS_CERT);
+    let tls = match (
+        values.bool(&OTEL_COLLECTOR_ENDPOINT_TLS_INSECURE),
+        path,
+        cert,
+    ) {
+        (true, ..) => CollectorTls::Insecure,
+        (false, Some(_), Some(_)) => {
+            return Err(Error::Config(
+                "otel-collector-endpoint-tls-cert-path and otel-collector-endpoint-tls-cert are                  mutually exclusive: keep one"
+                    .into(),
+            ));
+        }
+        (false, Some(path), None) => CollectorTls::CaFile(PathBuf::from(path)),
+        (false, None, Some(cert)) => {
+            use base64::Engine as _;
+            let pem = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(cert.trim_end_matches('='))
+                .map_err(|e| {
+                    Error::Config(format!(
+                        "otel-collector-endpoint-tls-cert is not base64url ({e}): encode the PEM                          certificate with base64url, or name its file with                          otel-collector-endpoint-tls-cert-path"
+                    ))
+                })?;
+            CollectorTls::CaPem(pem)
+        }
+        (false, None, None) => CollectorTls::SystemRoots,
+    };
+    Ok(Some(Telemetry {
+        endpoint: endpoint.to_owned(),
+        tls,
+        tracing,
+        logging,
+    }))
 }
 
 #[cfg(test)]
@@ -431,6 +648,8 @@ mod tests {
         assert_eq!((s.workers, s.keep_syncs, s.resource_types), (8, 3, None));
         assert_eq!(s.http_timeout, Duration::from_secs(300));
         assert_eq!(s.max_decoded_bytes, c1z::DEFAULT_MAX_DECODED_MB << 20);
+        assert_eq!(s.session_max_bytes, 15 << 20);
+        assert_eq!((s.telemetry, s.health_check), (None, None));
         let piped = Settings::from_values(&values, false).unwrap();
         assert_eq!(piped.log_format, LogFormat::Json);
     }
@@ -489,6 +708,84 @@ mod tests {
         assert_eq!(s.http_timeout, Duration::from_secs(60));
         assert_eq!(s.max_decoded_bytes, 64 << 20);
         assert!(s.provisioning);
+    }
+
+    fn from_env(vars: &[(&str, &str)]) -> Result<Settings> {
+        let env = Layer::from_env(STANDARD, |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })?;
+        Settings::from_values(&Values::resolve(STANDARD, &[env])?, false)
+    }
+
+    #[test]
+    fn baton_s_service_settings_read_from_the_environment() {
+        let s = from_env(&[
+            ("BATON_SESSION_STORE_MAXIMUM_SIZE", "1024"),
+            ("BATON_OTEL_COLLECTOR_ENDPOINT", "127.0.0.1:4317"),
+            ("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_INSECURE", "true"),
+            ("BATON_OTEL_LOGGING_DISABLED", "true"),
+            ("BATON_HEALTH_CHECK", "true"),
+            ("BATON_HEALTH_CHECK_PORT", "9090"),
+            ("BATON_HEALTH_CHECK_BIND_ADDRESS", "0.0.0.0"),
+        ])
+        .unwrap();
+        assert_eq!(s.session_max_bytes, 1024);
+        assert_eq!(
+            s.telemetry,
+            Some(Telemetry {
+                endpoint: "127.0.0.1:4317".into(),
+                tls: CollectorTls::Insecure,
+                tracing: true,
+                logging: false,
+            })
+        );
+        assert_eq!(
+            s.health_check,
+            Some(HealthCheck {
+                bind_address: "0.0.0.0".into(),
+                port: 9090
+            })
+        );
+    }
+
+    #[test]
+    fn the_collector_s_tls_is_checked_as_baton_checks_it() {
+        let tls = |vars: &[(&str, &str)]| {
+            let mut all = vec![("BATON_OTEL_COLLECTOR_ENDPOINT", "otel:4317")];
+            all.extend_from_slice(vars);
+            from_env(&all).map(|s| s.telemetry.unwrap().tls)
+        };
+        assert_eq!(tls(&[]).unwrap(), CollectorTls::SystemRoots);
+        assert_eq!(
+            tls(&[("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH", "ca.pem")]).unwrap(),
+            CollectorTls::CaFile("ca.pem".into())
+        );
+        // base64url without padding, as baton decodes it.
+        assert_eq!(
+            tls(&[("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", "LS0tLS1C")]).unwrap(),
+            CollectorTls::CaPem(b"-----B".to_vec())
+        );
+        let both = tls(&[
+            ("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH", "ca.pem"),
+            ("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", "LS0tLS1C"),
+        ]);
+        assert!(both.unwrap_err().to_string().contains("mutually exclusive"));
+        let bad = tls(&[("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", "not base64!")]);
+        assert!(bad.unwrap_err().to_string().contains("not base64url"));
+        // Both signals off, or no endpoint: nothing is sent (baton's rule).
+        let off = from_env(&[
+            ("BATON_OTEL_COLLECTOR_ENDPOINT", "otel:4317"),
+            ("BATON_OTEL_TRACING_DISABLED", "1"),
+            ("BATON_OTEL_LOGGING_DISABLED", "1"),
+        ]);
+        assert_eq!(off.unwrap().telemetry, None);
+        let port = from_env(&[
+            ("BATON_HEALTH_CHECK", "true"),
+            ("BATON_HEALTH_CHECK_PORT", "70000"),
+        ]);
+        assert!(port.unwrap_err().to_string().contains("0 to 65535"));
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct SyncOptions {
     /// Levels of expandable grants expanded at most (default 20, baton's); a deeper graph
     /// fails the sync. Must be at least 1.
     pub max_expansion_depth: usize,
+    /// The most bytes the sync's [`SessionCache`](crate::SessionCache) holds (baton's
+    /// `--session-store-maximum-size`, default 15 MiB); 0 keeps nothing in memory.
+    pub session_max_bytes: u64,
 }
 
 impl Default for SyncOptions {
@@ -68,6 +71,7 @@ impl Default for SyncOptions {
             batch_size: 1000,
             expand_grants: true,
             max_expansion_depth: 20,
+            session_max_bytes: crate::DEFAULT_SESSION_MAX_BYTES,
         }
     }
 }
@@ -85,6 +89,7 @@ impl fmt::Debug for SyncOptions {
             .field("batch_size", &self.batch_size)
             .field("expand_grants", &self.expand_grants)
             .field("max_expansion_depth", &self.max_expansion_depth)
+            .field("session_max_bytes", &self.session_max_bytes)
             .finish()
     }
 }

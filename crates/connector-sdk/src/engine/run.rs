@@ -148,7 +148,7 @@ pub async fn sync(
     let plan = Plan::new(connector, options.resource_types.as_deref())?;
 
     let mut env = CallEnv {
-        session: SessionCache::default(),
+        session: SessionCache::saved(options.session_max_bytes, []),
         cancel: options.cancel.child_token(),
         retry: options.retry,
         observer: options.observer.clone(),
@@ -167,6 +167,7 @@ pub async fn sync(
     let scope = super::scope::check(connector, options.resource_types.as_deref(), &env).await?;
     let start = store.begin_sync_of(scope.sync_type).await?;
     env.session = joined_session(
+        options.session_max_bytes,
         start.session,
         env.session.take_dirty(),
         start.checkpoint.is_some(),
@@ -221,11 +222,12 @@ pub async fn sync(
 /// own entries win: they are what its listings recorded (a list's total among them), and a
 /// probe made now must not overwrite them.
 fn joined_session(
+    max_bytes: u64,
     restored: Vec<(String, Vec<u8>)>,
     probed: Vec<(String, Vec<u8>)>,
     resumed: bool,
 ) -> SessionCache {
-    let session = SessionCache::from_entries(restored);
+    let session = SessionCache::saved(max_bytes, restored);
     for (key, value) in probed {
         if !resumed || session.get(&key).is_none() {
             session.put(key, value);
@@ -821,14 +823,19 @@ mod tests {
     fn a_resumed_sync_keeps_what_its_listings_recorded_over_the_scope_checks_probes() {
         let restored = || vec![entry("paging:total:teams", "230")];
         let probed = || vec![entry("paging:total:teams", "231"), entry("page:1", "p")];
-        let resumed = joined_session(restored(), probed(), true);
+        let resumed = joined_session(crate::DEFAULT_SESSION_MAX_BYTES, restored(), probed(), true);
         assert_eq!(&*resumed.get("paging:total:teams").unwrap(), b"230");
         assert_eq!(
             &*resumed.get("page:1").unwrap(),
             b"p",
             "what it lacked joins"
         );
-        let fresh = joined_session(Vec::new(), probed(), false);
+        let fresh = joined_session(
+            crate::DEFAULT_SESSION_MAX_BYTES,
+            Vec::new(),
+            probed(),
+            false,
+        );
         assert_eq!(&*fresh.get("paging:total:teams").unwrap(), b"231");
     }
 }
