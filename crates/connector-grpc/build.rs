@@ -19,6 +19,14 @@ const SHARED: &[(&str, &str)] = &[
     (".c1.connector.v2.Entitlement", "Entitlement"),
     (".c1.connector.v2.Grant", "Grant"),
     (".c1.connector.v2.GrantSources", "GrantSources"),
+    (".c1.connector.v2.Event", "Event"),
+    (".c1.connector.v2.UsageEvent", "UsageEvent"),
+    (".c1.connector.v2.GrantEvent", "GrantEvent"),
+    (".c1.connector.v2.RevokeEvent", "RevokeEvent"),
+    (
+        ".c1.connector.v2.ResourceChangeEvent",
+        "ResourceChangeEvent",
+    ),
     (
         ".c1.connector.v2.RateLimitDescription",
         "RateLimitDescription",

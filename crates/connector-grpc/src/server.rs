@@ -12,7 +12,7 @@ use connector_proto::{
 use connector_sdk::provision::{self, Mode};
 use connector_sdk::{
     AccountContext, AccountInfo, CallContext, CancellationToken, Capability, Connector,
-    ConnectorError, GetContext, GrantContext, ListContext, Outcome, Page, Resource,
+    ConnectorError, EventFeed, GetContext, GrantContext, ListContext, Outcome, Page, Resource,
     ResourceContext, ResourceId, ResourceSyncer, RevokeContext, SessionCache,
 };
 use prost::Message;
@@ -71,6 +71,8 @@ struct Inner {
     /// The resource types in the connector's order: the order baton lists them in.
     order: Vec<String>,
     options: Options,
+    /// The connector's event feed, when it has one.
+    feed: Option<Arc<dyn EventFeed>>,
     /// What each sync keeps across calls, by `active_sync_id` (the empty id is a sync that sent
     /// none), oldest first.
     syncs: Mutex<VecDeque<SyncState>>,
@@ -98,8 +100,10 @@ impl Services {
             .into_iter()
             .map(|s| (s.resource_type().id, s))
             .collect();
+        let feed = connector.event_feed();
         Services {
             inner: Arc::new(Inner {
+                feed,
                 connector,
                 syncers,
                 order,
@@ -114,6 +118,11 @@ impl Services {
     /// Cancelled when the server stops: connector calls still running see it.
     pub fn cancellation(&self) -> CancellationToken {
         self.inner.cancel.clone()
+    }
+
+    /// The connector's event feed, when it has one.
+    pub(crate) fn event_feed(&self) -> Option<&Arc<dyn EventFeed>> {
+        self.inner.feed.as_ref()
     }
 
     fn syncer(&self, resource_type: &str, what: &str) -> Result<&dyn ResourceSyncer, Status> {
@@ -631,31 +640,6 @@ impl asset_service_server::AssetService for Services {
         _: Request<AssetServiceGetAssetRequest>,
     ) -> Result<Response<Self::GetAssetStream>, Status> {
         Ok(Response::new(futures::stream::empty()))
-    }
-}
-
-#[tonic::async_trait]
-impl event_service_server::EventService for Services {
-    async fn list_events(
-        &self,
-        request: Request<ListEventsRequest>,
-    ) -> Result<Response<ListEventsResponse>, Status> {
-        let feed = request.into_inner().event_feed_id;
-        let feed = if feed.is_empty() {
-            "baton_feed_event"
-        } else {
-            &feed
-        };
-        Err(Status::not_found(format!(
-            "error: event feed id {feed} not found"
-        )))
-    }
-
-    async fn list_event_feeds(
-        &self,
-        _: Request<ListEventFeedsRequest>,
-    ) -> Result<Response<ListEventFeedsResponse>, Status> {
-        Ok(Response::new(ListEventFeedsResponse::default()))
     }
 }
 

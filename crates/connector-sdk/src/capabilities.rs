@@ -7,7 +7,9 @@
 //! (`CAPABILITY_PROVISION`), and one with an
 //! [`account_manager`](crate::ResourceSyncer::account_manager) can create accounts
 //! (`CAPABILITY_ACCOUNT_PROVISIONING`, with `NO_PASSWORD` as its credential option). The
-//! connector-wide list is the union, in baton's enum order. [`Capabilities::to_json`] prints the
+//! connector-wide list is the union, in baton's enum order, with `CAPABILITY_EVENT_FEED_V2` when
+//! the connector has an [`event_feed`](crate::Connector::event_feed) (as baton's builder claims it
+//! for any registered feed). [`Capabilities::to_json`] prints the
 //! protojson of `c1.connector.v2.ConnectorCapabilities` that connectors commit as
 //! `baton_capabilities.json`.
 
@@ -30,6 +32,9 @@ pub enum Capability {
     AccountProvisioning,
     /// Syncs of chosen resources, `--sync-resources` (11).
     TargetedSync,
+    /// An event feed baton can read with `ListEvents` (12): the connector's
+    /// [`event_feed`](crate::Connector::event_feed), when it has one.
+    EventFeedV2,
 }
 
 impl Capability {
@@ -40,6 +45,7 @@ impl Capability {
             Capability::Sync => "CAPABILITY_SYNC",
             Capability::AccountProvisioning => "CAPABILITY_ACCOUNT_PROVISIONING",
             Capability::TargetedSync => "CAPABILITY_TARGETED_SYNC",
+            Capability::EventFeedV2 => "CAPABILITY_EVENT_FEED_V2",
         }
     }
 
@@ -50,6 +56,7 @@ impl Capability {
             Capability::Sync => 2,
             Capability::AccountProvisioning => 5,
             Capability::TargetedSync => 11,
+            Capability::EventFeedV2 => 12,
         }
     }
 }
@@ -75,8 +82,9 @@ pub struct Capabilities {
     pub connector: Vec<Capability>,
 }
 
-/// Derives `connector`'s capabilities from its syncers.
+/// Derives `connector`'s capabilities from its syncers and its event feed.
 pub fn capabilities(connector: &dyn Connector) -> Capabilities {
+    let has_feed = connector.event_feed().is_some();
     let mut resource_types: Vec<ResourceTypeCapabilities> = connector
         .syncers()
         .iter()
@@ -103,6 +111,10 @@ pub fn capabilities(connector: &dyn Connector) -> Capabilities {
         .iter()
         .flat_map(|t| t.capabilities.iter().copied())
         .collect();
+    // baton's builder claims the event feed connector-wide when it has any feed.
+    if has_feed {
+        connector.push(Capability::EventFeedV2);
+    }
     connector.sort();
     connector.dedup();
     Capabilities {

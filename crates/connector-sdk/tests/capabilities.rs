@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Capability, ConnectorError, GetContext, ListContext, Page, Resource, ResourceSyncer,
-    ResourceType, Trait, capabilities,
+    Capability, Connector, ConnectorError, EventFeed, EventPage, EventRequest, GetContext,
+    ListContext, Metadata, Page, Resource, ResourceSyncer, ResourceType, Trait, capabilities,
 };
 use serde_json::json;
 
@@ -89,5 +89,64 @@ fn a_connector_without_syncers_has_no_capabilities() {
     assert_eq!(
         json,
         json!({ "@type": "type.googleapis.com/c1.connector.v2.ConnectorCapabilities" })
+    );
+}
+
+/// A connector with an event feed (of no events).
+struct WithFeed(TestConnector);
+
+struct NoEvents;
+
+#[async_trait]
+impl EventFeed for NoEvents {
+    async fn list_events(&self, _request: EventRequest) -> Result<EventPage, ConnectorError> {
+        Ok(EventPage::default())
+    }
+}
+
+#[async_trait]
+impl Connector for WithFeed {
+    fn metadata(&self) -> Metadata {
+        self.0.metadata()
+    }
+
+    async fn validate(&self) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
+        self.0.syncers()
+    }
+
+    fn event_feed(&self) -> Option<Arc<dyn EventFeed>> {
+        Some(Arc::new(NoEvents))
+    }
+}
+
+#[test]
+fn an_event_feed_is_claimed_connector_wide_as_baton_claims_it() {
+    let connector = WithFeed(TestConnector::new(vec![Arc::new(Users { get: true })]));
+    let caps = capabilities(&connector);
+    assert_eq!(
+        caps.connector,
+        [
+            Capability::Sync,
+            Capability::TargetedSync,
+            Capability::EventFeedV2
+        ]
+    );
+    let json = caps.to_json();
+    assert_eq!(
+        json["connectorCapabilities"],
+        json!([
+            "CAPABILITY_SYNC",
+            "CAPABILITY_TARGETED_SYNC",
+            "CAPABILITY_EVENT_FEED_V2"
+        ])
+    );
+    // Per resource type nothing changes: a feed is the connector's, not a type's.
+    assert_eq!(
+        json["resourceTypeCapabilities"][0]["capabilities"],
+        json!(["CAPABILITY_SYNC", "CAPABILITY_TARGETED_SYNC"])
     );
 }
