@@ -42,6 +42,7 @@ mod error;
 pub mod exit;
 mod logging;
 pub mod output;
+pub mod prelude;
 mod program;
 mod progress;
 mod settings;
