@@ -6,16 +6,11 @@
 
 #![warn(missing_docs)]
 
-use std::fmt::Display;
+use std::future::ready;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use connector_cli::{About, Program, Result, Setting, Values};
-use connector_sdk::{
-    Check, Connector, ConnectorError, Entitlement, GetContext, Grant, GroupTrait, ListContext,
-    Page, Resource, ResourceContext, ResourceSyncer, ResourceType, Trait, UserTrait,
-    ValidationReport, async_trait,
-};
+use connector_cli::prelude::*;
 use serde::Deserialize;
 
 const DIRECTORY: Setting = Setting::text("directory", "Directory", "The directory to sync")
@@ -41,14 +36,14 @@ struct Group {
 /// File `name` of directory `dir`, read at each call: a file is small and always current.
 fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, ConnectorError> {
     let path = dir.join(name);
-    let text = std::fs::read_to_string(&path).map_err(fail(&path))?;
-    serde_json::from_str(&text).map_err(fail(&path))
+    let text = std::fs::read_to_string(&path).or_not_found(path.display())?;
+    serde_json::from_str(&text).or_not_found(path.display())
 }
 
 /// The group ids: the names of `groups/*.json`, sorted.
 fn group_ids(dir: &Path) -> Result<Vec<String>, ConnectorError> {
     let groups = dir.join("groups");
-    let names = std::fs::read_dir(&groups).map_err(fail(&groups))?;
+    let names = std::fs::read_dir(&groups).or_not_found(groups.display())?;
     let names = names.filter_map(|e| e.ok()?.file_name().into_string().ok());
     let mut ids: Vec<String> = names
         .filter_map(|n| Some(n.strip_suffix(".json")?.into()))
@@ -57,25 +52,10 @@ fn group_ids(dir: &Path) -> Result<Vec<String>, ConnectorError> {
     Ok(ids)
 }
 
-fn fail<E: Display>(path: &Path) -> impl FnOnce(E) -> ConnectorError + '_ {
-    move |e| ConnectorError::not_found(format!("{}: {e}", path.display()))
-}
-
-fn user_type() -> ResourceType {
-    ResourceType::new("user", "User", &[Trait::User])
-}
-
-fn group_type() -> ResourceType {
-    ResourceType::new("group", "Group", &[Trait::Group])
-}
-
 /// `users.json`'s people.
 fn users(dir: &Path) -> Result<Vec<Resource>, ConnectorError> {
     let users: Vec<User> = read(dir, "users.json")?;
-    let user = |u: User| {
-        Resource::new(&user_type(), u.id, u.name)
-            .with_annotation(UserTrait::new().with_email(u.email, true))
-    };
+    let user = |u: User| Resource::user(u.id, u.name, UserTrait::new().with_email(u.email, true));
     Ok(users.into_iter().map(user).collect())
 }
 
@@ -83,66 +63,24 @@ fn users(dir: &Path) -> Result<Vec<Resource>, ConnectorError> {
 fn groups(dir: &Path) -> Result<Vec<Resource>, ConnectorError> {
     let group = |id: String| -> Result<Resource, ConnectorError> {
         let group: Group = read(dir, &format!("groups/{id}.json"))?;
-        Ok(Resource::new(&group_type(), id, group.name).with_annotation(GroupTrait::default()))
+        Ok(Resource::group(id, group.name))
     };
     group_ids(dir)?.into_iter().map(group).collect()
 }
 
-struct Users(PathBuf);
-
-#[async_trait]
-impl ResourceSyncer for Users {
-    fn resource_type(&self) -> ResourceType {
-        user_type()
-    }
-
-    async fn list(&self, _cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        Ok(Page::last(users(&self.0)?))
-    }
-
-    // One resource by id, of those listed (here and for groups): a host's targeted sync.
-    fn supports_get(&self) -> bool {
-        true
-    }
-
-    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
-        Ok(users(&self.0)?.into_iter().find(|r| r.id == cx.id))
-    }
+/// A group's members and owners, from its file.
+fn grants(dir: &Path, on: &Resource) -> Result<Vec<Grant>, ConnectorError> {
+    let group: Group = read(dir, &format!("groups/{}.json", on.id.resource))?;
+    let to = |slug| move |id| Grant::new(on, slug, ResourceType::user().id_of(id));
+    let mut grants: Vec<Grant> = group.members.into_iter().map(to("member")).collect();
+    grants.extend(group.owners.into_iter().map(to("owner")));
+    Ok(grants)
 }
 
-struct Groups(PathBuf);
-
-#[async_trait]
-impl ResourceSyncer for Groups {
-    fn resource_type(&self) -> ResourceType {
-        group_type()
-    }
-
-    async fn list(&self, _cx: ListContext) -> Result<Page<Resource>, ConnectorError> {
-        Ok(Page::last(groups(&self.0)?))
-    }
-
-    fn supports_get(&self) -> bool {
-        true
-    }
-
-    async fn get(&self, cx: GetContext) -> Result<Option<Resource>, ConnectorError> {
-        Ok(groups(&self.0)?.into_iter().find(|r| r.id == cx.id))
-    }
-
-    async fn entitlements(&self, cx: ResourceContext) -> Result<Page<Entitlement>, ConnectorError> {
-        let slug = |s| Entitlement::assignment(&cx.resource, s).with_grantable_to(&[&user_type()]);
-        Ok(Page::last(vec![slug("member"), slug("owner")]))
-    }
-
-    async fn grants(&self, cx: ResourceContext) -> Result<Page<Grant>, ConnectorError> {
-        let group: Group = read(&self.0, &format!("groups/{}.json", cx.resource.id.resource))?;
-        let on = &cx.resource;
-        let to = |slug| move |id| Grant::new(on, slug, user_type().id_of(id));
-        let mut grants: Vec<Grant> = group.members.into_iter().map(to("member")).collect();
-        grants.extend(group.owners.into_iter().map(to("owner")));
-        Ok(Page::last(grants))
-    }
+/// A group's entitlements: its members and its owners, users each.
+fn entitlements(group: &Resource) -> Vec<Entitlement> {
+    let slug = |s| Entitlement::assignment(group, s).with_grantable_to(&[&ResourceType::user()]);
+    vec![slug("member"), slug("owner")]
 }
 
 struct DirectoryConnector(PathBuf);
@@ -158,11 +96,14 @@ impl Connector for DirectoryConnector {
         ]))
     }
 
+    // Each type listed whole, a resource found by id among those listed: a host's targeted sync.
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![
-            Arc::new(Users(self.0.clone())),
-            Arc::new(Groups(self.0.clone())),
-        ]
+        let (dir, list_dir, grants_dir) = (self.0.clone(), self.0.clone(), self.0.clone());
+        let users = ListedSyncer::new(ResourceType::user(), move |_| ready(users(&dir)));
+        let groups = ListedSyncer::new(ResourceType::group(), move |_| ready(groups(&list_dir)))
+            .with_entitlements(|cx| ready(Ok(entitlements(&cx.resource))))
+            .with_grants(move |cx| ready(grants(&grants_dir, &cx.resource)));
+        vec![Arc::new(users), Arc::new(groups)]
     }
 }
 
@@ -172,13 +113,7 @@ pub struct Directory;
 
 impl Program for Directory {
     fn about(&self) -> About {
-        About {
-            name: "baton-directory",
-            version: env!("CARGO_PKG_VERSION"),
-            display_name: "Directory",
-            summary: "Sync users and groups from a directory of JSON files into a baton .c1z file",
-            ..Default::default()
-        }
+        about!("Directory")
     }
 
     fn settings(&self) -> Vec<Setting> {
@@ -187,6 +122,6 @@ impl Program for Directory {
 
     fn connector(&self, values: &Values) -> Result<Box<dyn Connector>> {
         let dir = values.require_text(&DIRECTORY)?;
-        Ok(Box::new(DirectoryConnector(PathBuf::from(dir))))
+        Ok(Box::new(DirectoryConnector(dir.into())))
     }
 }

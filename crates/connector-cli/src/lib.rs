@@ -43,6 +43,7 @@ pub mod exit;
 mod health;
 mod logging;
 pub mod output;
+pub mod prelude;
 mod program;
 mod progress;
 mod settings;

@@ -28,6 +28,41 @@ pub struct About {
     pub help_url: &'static str,
 }
 
+/// The [`About`] of the package that calls it, from its `Cargo.toml`: `name` the package's name
+/// (a binary is named after its package unless told otherwise), `version` its version and
+/// `summary` its `description`; `about!("Acme")` also sets the display name. The other fields
+/// stay empty, or are set with struct update syntax:
+///
+/// ```
+/// use connector_cli::{About, about};
+///
+/// let about = About {
+///     help_url: "https://example.com/tokens",
+///     ..about!("Acme")
+/// };
+/// assert_eq!(about.name, env!("CARGO_PKG_NAME"));
+/// assert_eq!(about.version, env!("CARGO_PKG_VERSION"));
+/// assert_eq!(about.summary, env!("CARGO_PKG_DESCRIPTION"));
+/// assert_eq!(about.display_name, "Acme");
+/// ```
+#[macro_export]
+macro_rules! about {
+    () => {
+        $crate::About {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            summary: env!("CARGO_PKG_DESCRIPTION"),
+            ..::core::default::Default::default()
+        }
+    };
+    ($display_name:expr $(,)?) => {
+        $crate::About {
+            display_name: $display_name,
+            ..$crate::about!()
+        }
+    };
+}
+
 /// A connector program: its names, its own settings, and how to build its connector.
 ///
 /// Everything else — baton's standard settings, flags/environment/file layering, the commands,

@@ -115,6 +115,39 @@ impl ConnectorError {
     }
 }
 
+/// Turns the error of a `Result` into a [`ConnectorError`] of a kind, its message saying what
+/// failed and why (`"<what>: <error>"`): the `map_err` every connector writes around the calls
+/// of its system.
+///
+/// ```
+/// use connector_sdk::{ConnectorError, ErrorContext, ErrorKind};
+///
+/// fn read(path: &std::path::Path) -> Result<String, ConnectorError> {
+///     std::fs::read_to_string(path).or_not_found(path.display())
+/// }
+/// let error = read("no/such/file".as_ref()).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::NotFound);
+/// assert!(error.message().starts_with("no/such/file: "), "{error}");
+/// ```
+pub trait ErrorContext<T> {
+    /// The error as a `kind` error: `"<what>: <error>"`.
+    fn or_error(self, kind: ErrorKind, what: impl fmt::Display) -> Result<T, ConnectorError>;
+
+    /// The error as an [`ErrorKind::NotFound`] error: `"<what>: <error>"`.
+    fn or_not_found(self, what: impl fmt::Display) -> Result<T, ConnectorError>
+    where
+        Self: Sized,
+    {
+        self.or_error(ErrorKind::NotFound, what)
+    }
+}
+
+impl<T, E: fmt::Display> ErrorContext<T> for Result<T, E> {
+    fn or_error(self, kind: ErrorKind, what: impl fmt::Display) -> Result<T, ConnectorError> {
+        self.map_err(|e| ConnectorError::new(kind, format!("{what}: {e}")))
+    }
+}
+
 impl fmt::Display for ConnectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

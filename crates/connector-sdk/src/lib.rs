@@ -55,9 +55,11 @@ mod engine;
 mod error;
 pub mod events;
 pub mod ids;
+mod listed;
 mod memory;
 mod model;
 pub mod paging;
+pub mod prelude;
 pub mod provision;
 mod session;
 mod store;
@@ -76,8 +78,9 @@ pub use engine::{
     EngineRetry, Event, ExpansionSummary, Observer, Phase, SyncOptions, SyncSummary, TypeCounts,
     WarningPolicy, sync,
 };
-pub use error::{ConnectorError, Error, ErrorKind, Result, StoreError};
+pub use error::{ConnectorError, Error, ErrorContext, ErrorKind, Result, StoreError};
 pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
+pub use listed::ListedSyncer;
 pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::annotations::{Annotation, Annotations, UserTrait};
+use crate::annotations::{Annotation, Annotations, GroupTrait, UserTrait};
 use crate::ids;
 use crate::value::Profile;
 
@@ -147,6 +147,17 @@ impl ResourceType {
             traits: traits.to_vec(),
             ..Default::default()
         }
+    }
+
+    /// baton's usual type of people: id `user`, display name `User`, [`Trait::User`].
+    pub fn user() -> Self {
+        ResourceType::new("user", "User", &[Trait::User])
+    }
+
+    /// baton's usual type of groups of people: id `group`, display name `Group`,
+    /// [`Trait::Group`].
+    pub fn group() -> Self {
+        ResourceType::new("group", "Group", &[Trait::Group])
     }
 
     /// The id of this type's resource `resource`: how a grant names its principal without
@@ -319,6 +330,18 @@ impl Resource {
             display_name: display_name.into(),
             ..Default::default()
         }
+    }
+
+    /// A person of [`ResourceType::user`] described by `user` (baton-sdk's `NewUserResource`).
+    pub fn user(id: impl Into<String>, display_name: impl Into<String>, user: UserTrait) -> Self {
+        Resource::new(&ResourceType::user(), id, display_name).with_annotation(user)
+    }
+
+    /// A group of [`ResourceType::group`], with a [`GroupTrait`] that says nothing more
+    /// (baton-sdk's `NewGroupResource`).
+    pub fn group(id: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Resource::new(&ResourceType::group(), id, display_name)
+            .with_annotation(GroupTrait::default())
     }
 
     /// Sets the parent resource.

@@ -83,6 +83,14 @@ impl<T> Page<T> {
     }
 }
 
+/// A `Vec` is a last page: what a call that lists everything at once returns (see
+/// [`ListedSyncer`](crate::ListedSyncer)).
+impl<T> From<Vec<T>> for Page<T> {
+    fn from(items: Vec<T>) -> Self {
+        Page::last(items)
+    }
+}
+
 /// What every call receives besides its subject: the page token, the per-sync session cache and
 /// the cancellation signal. Passed by value so that new inputs never change a signature.
 #[derive(Clone, Debug)]
