@@ -129,14 +129,19 @@ fn number(s: &str) -> Result<usize, String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let options = Options::parse(args)?;
+    // The same packages as `ci`'s interop build, so that Cargo unifies features alike and the
+    // second release build is a no-op rather than a rebuild of the TLS and HTTP stack.
     run_cmd(cargo().args([
         "build",
         "--release",
         "--quiet",
         "-p",
-        "planetscale-fake",
-        "-p",
         "baton-planetscale",
+        "-p",
+        "baton-directory",
+        "-p",
+        "planetscale-fake",
+        "--bins",
     ]))?;
     let out_dir = target_dir().join("bench");
     std::fs::create_dir_all(&out_dir)
