@@ -423,17 +423,6 @@ impl C1zReader {
         order: &str,
         mut f: impl FnMut(T) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        self.each_row(table, filter, order, |item, _| f(item))
-    }
-
-    /// As [`C1zReader::each`], with each row's `data` as stored beside what it decodes to.
-    pub(crate) fn each_row<T, E: From<Error>>(
-        &self,
-        table: &Table<T>,
-        filter: Filter,
-        order: &str,
-        mut f: impl FnMut(T, &[u8]) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
         let Filter { clause, args } = filter;
         let expansion = match table.name == "v1_grants" && self.has_expansion {
             true => "expansion",
@@ -459,28 +448,9 @@ impl C1zReader {
             let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(&context, e))?;
             let item = (table.decode)(&data, expansion.as_deref())
                 .map_err(|source| self.decode_error(table, id, source))?;
-            f(item, &data)?;
+            f(item)?;
         }
         Ok(())
-    }
-
-    /// Calls `f` with each resource of sync `sync_id` and its `data` as stored, in write order:
-    /// what a listing keeps to decode a resource again later without looking it up.
-    pub(crate) fn for_each_resource_row<E: From<Error>>(
-        &self,
-        sync_id: &str,
-        f: impl FnMut(Resource, &[u8]) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
-        self.check_sync(sync_id)?;
-        let filter = resource_filter(sync_id, ResourceFilter::default());
-        self.each_row(&RESOURCES, filter, "id", f)
-    }
-
-    /// The resource `external_id` from its `data` as [`C1zReader::for_each_resource_row`] gave
-    /// it, decoded as every read decodes it.
-    pub(crate) fn decode_resource(&self, external_id: &str, data: &[u8]) -> Result<Resource> {
-        (RESOURCES.decode)(data, None)
-            .map_err(|source| self.decode_error(&RESOURCES, external_id.to_owned(), source))
     }
 
     /// A statement selecting `columns` of each row of `table` in sync `?1` whose
