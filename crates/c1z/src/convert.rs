@@ -10,7 +10,7 @@ use connector_proto::{
     grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto, resource_to_proto,
     resource_type_from_proto, resource_type_to_proto,
 };
-use connector_sdk::{Annotation, Entitlement, Grant, Resource, ResourceType};
+use connector_sdk::{Annotation, Entitlement, Grant, GrantSources, Resource, ResourceType};
 
 /// A grant's blob and its `expansion` column, split as baton's writer does.
 pub(crate) struct GrantBlob {
@@ -132,6 +132,48 @@ pub(crate) fn decode_grant(
     expansion: Option<&[u8]>,
 ) -> Result<Grant, prost::DecodeError> {
     with_expansion(grant_from_proto(proto::Grant::decode(data)?), expansion)
+}
+
+/// Field 5 of a `Grant` alone: decoding it skips the embedded entitlement and principal (most
+/// of the blob) without building them.
+#[derive(Clone, PartialEq, prost::Message)]
+struct GrantSourcesField {
+    #[prost(message, optional, tag = "5")]
+    sources: Option<proto::GrantSources>,
+}
+
+/// Field 1 of a `Grant` alone.
+#[derive(Clone, PartialEq, prost::Message)]
+struct GrantEntitlementField {
+    #[prost(message, optional, tag = "1")]
+    entitlement: Option<proto::Entitlement>,
+}
+
+/// The `sources` of a grant blob, as [`decode_grant`] reads them (keys capped), decoding
+/// nothing else.
+pub(crate) fn decode_grant_sources(
+    data: &[u8],
+) -> Result<Option<GrantSources>, prost::DecodeError> {
+    Ok(GrantSourcesField::decode(data)?.sources.map(|s| {
+        let sources = s
+            .sources
+            .into_iter()
+            .map(|e| {
+                let mut key = e.key.unwrap_or_default();
+                crate::cap::cap(&mut key);
+                (key, e.value.is_some_and(|v| v.is_direct))
+            })
+            .collect();
+        GrantSources { sources }
+    }))
+}
+
+/// The entitlement a grant blob embeds, as [`decode_grant`] reads it, decoding nothing else.
+pub(crate) fn decode_grant_entitlement(data: &[u8]) -> Result<Entitlement, prost::DecodeError> {
+    Ok(GrantEntitlementField::decode(data)?
+        .entitlement
+        .map(entitlement_from_proto)
+        .unwrap_or_default())
 }
 
 /// Decodes grants, each distinct embedded entitlement once: what [`GrantEncoder`] saves on the
@@ -257,6 +299,30 @@ mod tests {
             decoder.decode(&blobs[1], None).unwrap().entitlement.id,
             "group:g:member"
         );
+    }
+
+    #[test]
+    fn a_grant_s_parts_decode_alone_as_the_whole_grant_does() {
+        use crate::cap::Capped;
+        let resource = Resource::new(&ResourceType::new("group", "Group", &[]), "g", "G");
+        let member = Entitlement::new(&resource, "member", Purpose::Assignment);
+        let mut expanded = Grant::of(&member, ResourceId::new("user", "a"));
+        let long = "x".repeat(crate::cap::MAX_TEXT + 10);
+        expanded.sources = Some(GrantSources {
+            sources: [("group:g:member".to_owned(), true), (long, false)].into(),
+        });
+        let direct = Grant::of(&member, ResourceId::new("user", "b"));
+        for grant in [expanded, direct] {
+            let blob = encode_grant(&grant).data;
+            let whole = decode_grant(&blob, None).unwrap().capped();
+            assert_eq!(decode_grant_sources(&blob).unwrap(), whole.sources);
+            assert_eq!(decode_grant_entitlement(&blob).unwrap(), whole.entitlement);
+        }
+        assert_eq!(
+            decode_grant_entitlement(&[]).unwrap(),
+            Entitlement::default()
+        );
+        assert!(decode_grant_sources(&[0x2a, 0x05]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use connector_sdk::{Grant, Purpose};
+use connector_sdk::{Grant, GrantSources, Purpose};
 
 use crate::error::Result;
 use crate::label::{entitlement_name, short_name};
@@ -54,8 +54,12 @@ impl<'s, 'r> Paths<'s, 'r> {
 
     /// The path of `grant`: direct when it has no `sources` or they name its own entitlement.
     pub fn of_grant(&mut self, grant: &Grant) -> Result<Path> {
-        let id = &grant.entitlement.id;
-        let Some(sources) = grant.sources.as_ref().filter(|s| !s.sources.is_empty()) else {
+        self.of_sources(&grant.entitlement.id, grant.sources.as_ref())
+    }
+
+    /// The path of a grant of entitlement `id` with `sources`, as [`Paths::of_grant`].
+    pub(crate) fn of_sources(&mut self, id: &str, sources: Option<&GrantSources>) -> Result<Path> {
+        let Some(sources) = sources.filter(|s| !s.sources.is_empty()) else {
             return Ok(Path {
                 direct: true,
                 via: Vec::new(),

@@ -9,16 +9,17 @@
 //! like one of baton's is refused. Columns that older files lack are detected with
 //! `PRAGMA table_info` and read as their defaults.
 
+use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use connector_sdk::{Entitlement, Grant, Resource, ResourceId, ResourceType};
+use connector_sdk::{Entitlement, Grant, GrantSources, Resource, ResourceId, ResourceType};
 use rusqlite::config::DbConfig;
 use rusqlite::limits::Limit;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 
 use crate::cap::Capped;
@@ -26,7 +27,7 @@ use crate::container;
 use crate::convert;
 use crate::error::{Error, Result};
 use crate::read_copy::ReadCopy;
-use crate::sql::{REQUIRED_TABLES, columns, text_of};
+use crate::sql::{REQUIRED_TABLES, columns, text_of, text_ref};
 
 /// The default limit on the decompressed database of a file read, in MiB (2 GiB; baton's own
 /// reader allows 10 GiB). A sync decompresses to about 1.2 KB per grant: the bench preset's
@@ -475,34 +476,40 @@ impl C1zReader {
             .map_err(|e| self.sqlite(&format!("reading {table}"), e))
     }
 
-    /// Calls `f` with the principal and the resource of each grant of sync `sync_id`, read from
-    /// the table's columns without decoding the grants: what the review needs to know who has
-    /// rows where before it reads anyone's grants.
-    pub(crate) fn grant_ends(
+    /// Calls `f` with each grant row of sync `sync_id`, in row order (a plain scan of the table,
+    /// the file's order): who holds it and on what, read from the table's columns, and its blob
+    /// undecoded, so that a listing of every grant decodes only the parts it uses.
+    pub(crate) fn for_each_grant_row(
         &self,
         sync_id: &str,
-        mut f: impl FnMut(ResourceId, ResourceId) -> Result<()>,
+        mut f: impl FnMut(GrantRow<'_>) -> Result<()>,
     ) -> Result<()> {
         let context = "reading v1_grants";
         let sql = "SELECT principal_resource_type_id, principal_resource_id, resource_type_id, \
-                   resource_id FROM v1_grants WHERE sync_id = ?1";
+                   resource_id, entitlement_id, external_id, data FROM v1_grants \
+                   WHERE sync_id = ?1";
         let mut stmt = self
             .conn
             .prepare(sql)
             .map_err(|e| self.sqlite(context, e))?;
+        self.steps.start();
         let mut rows = stmt.query([sync_id]).map_err(|e| self.sqlite(context, e))?;
         while let Some(row) = self.step(&mut rows).map_err(|e| self.sqlite(context, e))? {
-            let id = |i: usize, j: usize| -> rusqlite::Result<ResourceId> {
-                Ok(ResourceId::new(
-                    text_of(row.get_ref(i)?),
-                    text_of(row.get_ref(j)?),
-                ))
+            let text = |i: usize| row.get_ref(i).map(text_ref);
+            let read = || -> rusqlite::Result<GrantRow<'_>> {
+                Ok(GrantRow {
+                    principal: [text(0)?, text(1)?],
+                    on: [text(2)?, text(3)?],
+                    entitlement_id: text(4)?,
+                    external_id: text(5)?,
+                    data: match row.get_ref(6)? {
+                        ValueRef::Blob(b) | ValueRef::Text(b) => b,
+                        _ => &[],
+                    },
+                    path: &self.path,
+                })
             };
-            let (principal, on) = (id(0, 1), id(2, 3));
-            f(
-                principal.map_err(|e| self.sqlite(context, e))?,
-                on.map_err(|e| self.sqlite(context, e))?,
-            )?;
+            f(read().map_err(|e| self.sqlite(context, e))?)?;
         }
         Ok(())
     }
@@ -600,6 +607,46 @@ impl C1zReader {
             table: table.name,
             external_id,
             message: table.message,
+            source,
+        }
+    }
+}
+
+/// One grant row, borrowed from the statement reading it (see
+/// [`C1zReader::for_each_grant_row`]).
+pub(crate) struct GrantRow<'a> {
+    /// The principal's type and id.
+    pub principal: [Cow<'a, str>; 2],
+    /// The resource's type and id.
+    pub on: [Cow<'a, str>; 2],
+    /// The entitlement id.
+    pub entitlement_id: Cow<'a, str>,
+    /// The grant id.
+    pub external_id: Cow<'a, str>,
+    /// The `Grant` message, undecoded.
+    pub data: &'a [u8],
+    path: &'a Path,
+}
+
+impl GrantRow<'_> {
+    /// The grant's `sources` (grant expansion's), decoded alone.
+    pub(crate) fn sources(&self) -> Result<Option<GrantSources>> {
+        convert::decode_grant_sources(self.data).map_err(|e| self.decode_error(e))
+    }
+
+    /// The entitlement the grant embeds, decoded alone (capped as every read is).
+    pub(crate) fn entitlement(&self) -> Result<Entitlement> {
+        convert::decode_grant_entitlement(self.data)
+            .map(Capped::capped)
+            .map_err(|e| self.decode_error(e))
+    }
+
+    fn decode_error(&self, source: prost::DecodeError) -> Error {
+        Error::Decode {
+            path: self.path.to_owned(),
+            table: GRANTS.name,
+            external_id: self.external_id.clone().into_owned(),
+            message: GRANTS.message,
             source,
         }
     }

@@ -9,12 +9,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use connector_sdk::{Grant, Purpose, Resource, ResourceId, Trait};
+use connector_sdk::{GrantSources, Purpose, Resource, ResourceId, Trait};
 
 use crate::error::{Error, Result};
 use crate::label::{entitlement_name, short_name};
 use crate::path::{Path, Paths};
 use crate::principal::Attributes;
+use crate::reader::GrantRow;
 use crate::snapshot::{Names, Snapshot};
 
 /// How deep parents are followed to find a resource's top-level resource.
@@ -148,6 +149,15 @@ impl Helds {
     }
 }
 
+/// Which list of a row a held entitlement goes to: the top-level resource's own roles, a group
+/// under it, or another resource under it.
+#[derive(Clone, Copy)]
+enum Place {
+    Roles,
+    Groups,
+    Access,
+}
+
 /// A person with rows in the review: how the rows sort, the top-level resources they have
 /// rows in (indexes into the scopes, in order of discovery), and what they hold in each.
 struct Person {
@@ -155,6 +165,17 @@ struct Person {
     id: ResourceId,
     scopes: Vec<usize>,
     held: Vec<Acc>,
+}
+
+impl Person {
+    fn new(key: String, id: ResourceId) -> Self {
+        Person {
+            key,
+            id,
+            scopes: Vec::new(),
+            held: Vec::new(),
+        }
+    }
 }
 
 impl Snapshot<'_> {
@@ -169,10 +190,11 @@ impl Snapshot<'_> {
     }
 
     /// Calls `f` with each review row, sorted by top-level resource, then person's display
-    /// name, without holding the rows: a first pass reads who has rows where from the grants'
-    /// columns (no grant decoded), a second reads every grant once, in row order, keeping what
-    /// each person holds as indexes into one table of the distinct [`Held`]s; the rows are
-    /// then made one at a time. Holds a few small facts per person, never their access as text.
+    /// name, without holding the rows: one pass reads every grant once, in row order, taking
+    /// who holds it and on what from the table's columns and decoding only its sources, and
+    /// keeps what each person holds as indexes into one table of the distinct [`Held`]s; the
+    /// rows are then made one at a time. Holds a few small facts per person, never their
+    /// access as text.
     pub fn for_each_review_row<E: From<Error>>(
         &self,
         mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
@@ -198,24 +220,24 @@ impl Snapshot<'_> {
             }
             if has(&r, Trait::User) {
                 let key = short_name(&r).to_lowercase();
-                let id = r.id;
-                people.insert(
-                    id.clone(),
-                    Person {
-                        key,
-                        id,
-                        scopes: Vec::new(),
-                        held: Vec::new(),
-                    },
-                );
+                people.insert(r.id.clone(), Person::new(key, r.id));
             }
             Ok::<(), Error>(())
         })?;
-        // Who has rows under which top-level resource.
+        // Everyone's grants in one pass in row order (a sequential read; a query per person
+        // reads the file at random): who holds it and on what from the table's columns, and
+        // of the blob only its sources. Each distinct way of holding (entitlement, resource,
+        // sources) is worked out once and kept as an index into the distinct helds.
         let mut tops: HashMap<ResourceId, ResourceId> = HashMap::new();
         let mut scope_index: HashMap<ResourceId, usize> = HashMap::new();
         let mut scopes: Vec<ResourceId> = Vec::new();
-        self.reader().grant_ends(self.id(), |principal, on| {
+        let mut names = Names::new(self);
+        let mut paths = Paths::new(self);
+        let mut helds = Helds::default();
+        let mut ways: HashMap<Vec<u8>, (u32, usize, Place)> = HashMap::new();
+        let mut key = Vec::new();
+        self.reader().for_each_grant_row(self.id(), |row| {
+            let principal = ResourceId::new(&*row.principal[0], &*row.principal[1]);
             let person = match people.get_mut(&principal) {
                 Some(person) => person,
                 // A principal the sync has no resource for is a person by its type's trait.
@@ -224,28 +246,66 @@ impl Snapshot<'_> {
                     .is_some_and(|ts| ts.contains(&Trait::User)) =>
                 {
                     let key = principal.to_string().to_lowercase();
-                    let id = principal.clone();
-                    people.entry(principal).or_insert(Person {
-                        key,
-                        id,
-                        scopes: Vec::new(),
-                        held: Vec::new(),
-                    })
+                    let person = Person::new(key, principal.clone());
+                    people.entry(principal).or_insert(person)
                 }
                 None => return Ok(()),
             };
-            let top = top_of(&on, &parents, &mut tops);
-            let next = scopes.len();
-            let index = *scope_index.entry(top.clone()).or_insert(next);
-            if index == next {
-                scopes.push(top);
+            let sources = row.sources()?;
+            key.clear();
+            for part in [&row.entitlement_id, &row.on[0], &row.on[1]] {
+                key.extend_from_slice(part.as_bytes());
+                key.push(0);
             }
-            if !person.scopes.contains(&index) {
-                person.scopes.push(index);
+            for (source, direct) in sources.iter().flat_map(|s| &s.sources) {
+                key.extend_from_slice(source.as_bytes());
+                key.push(u8::from(*direct));
+            }
+            let (held, index, place) = match ways.get(key.as_slice()) {
+                Some(way) => *way,
+                None => {
+                    let on_id = ResourceId::new(&*row.on[0], &*row.on[1]);
+                    let on = match names.get(&on_id)? {
+                        Some(on) => on.clone(),
+                        None => row.entitlement()?.resource,
+                    };
+                    let top = top_of(&on.id, &parents, &mut tops);
+                    let place = match (on.id == top, has(&on, Trait::Group)) {
+                        (true, _) => Place::Roles,
+                        (false, true) => Place::Groups,
+                        (false, false) => Place::Access,
+                    };
+                    let next = scopes.len();
+                    let index = *scope_index.entry(top.clone()).or_insert(next);
+                    if index == next {
+                        scopes.push(top);
+                    }
+                    let named = held(&row, sources, &on, &mut names, &mut paths)?;
+                    let way = (helds.intern(named), index, place);
+                    ways.insert(key.clone(), way);
+                    way
+                }
+            };
+            let slot = match person.scopes.iter().position(|s| *s == index) {
+                Some(slot) => slot,
+                None => {
+                    // Exactly: most people are in one organization, and a vector grown by
+                    // push holds four.
+                    person.scopes.reserve_exact(1);
+                    person.held.reserve_exact(1);
+                    person.scopes.push(index);
+                    person.held.push(Acc::default());
+                    person.scopes.len() - 1
+                }
+            };
+            let acc = &mut person.held[slot];
+            match place {
+                Place::Roles => acc.roles.push(held),
+                Place::Groups => acc.groups.push(held),
+                Place::Access => acc.access.push(held),
             }
             Ok(())
         })?;
-        let mut names = Names::new(self);
         let mut order: Vec<(String, usize)> = Vec::with_capacity(scopes.len());
         for (i, id) in scopes.iter().enumerate() {
             order.push((short_name(&names.resource_of(id)?).to_lowercase(), i));
@@ -256,46 +316,14 @@ impl Snapshot<'_> {
             .filter(|p| !p.scopes.is_empty())
             .collect();
         people.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
-        let mut paths = Paths::new(self);
-        // Everyone's grants in one pass in row order (a sequential read; a query per person
-        // reads the file at random), kept as indexes into the distinct helds.
-        let at: HashMap<ResourceId, usize> = people
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
-        for person in &mut people {
-            person.held = person.scopes.iter().map(|_| Acc::default()).collect();
-        }
-        let mut helds = Helds::default();
-        self.for_each_grant(Default::default(), |grant| {
-            let Some(&who) = at.get(&grant.principal.id) else {
-                return Ok::<(), Error>(());
-            };
-            let on = names.resource_or_id(&grant.entitlement.resource)?;
-            let top = top_of(&on.id, &parents, &mut tops);
-            let person = &mut people[who];
-            let Some(slot) = scope_index
-                .get(&top)
-                .and_then(|index| person.scopes.iter().position(|s| s == index))
-            else {
-                return Ok(());
-            };
-            let held = helds.intern(held(&grant, &on, &mut names, &mut paths)?);
-            let acc = &mut person.held[slot];
-            match (on.id == top, has(&on, Trait::Group)) {
-                (true, _) => acc.roles.push(held),
-                (false, true) => acc.groups.push(held),
-                (false, false) => acc.access.push(held),
-            }
-            Ok(())
-        })?;
         for (_, index) in order {
             let scope = names.resource_of(&scopes[index])?;
             for person in &mut people {
                 let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
                     continue;
                 };
+                // Looked up again rather than kept from the first pass: kept, the rows of
+                // 100,000 people took 70 MB more at their peak (close to the 200 MB bound).
                 let principal = match self.resource(&person.id)? {
                     Some(found) => found,
                     None => Resource {
@@ -344,26 +372,34 @@ fn top_of(
     current.clone()
 }
 
-/// `grant` as the review names it, its entitlement's slug read from the sync (a grant's copy
-/// may lack it).
+/// The grant of `row` as the review names it, on `on`, its entitlement's slug read from the
+/// sync (a grant's copy may lack it).
 fn held(
-    grant: &Grant,
+    row: &GrantRow<'_>,
+    sources: Option<GrantSources>,
     on: &Resource,
     names: &mut Names<'_, '_>,
     paths: &mut Paths<'_, '_>,
 ) -> Result<Held> {
-    let id = &grant.entitlement.id;
-    let entitlement = names.entitlement(id)?.unwrap_or(&grant.entitlement);
+    let id = &*row.entitlement_id;
+    let embedded;
+    let entitlement = match names.entitlement(id)? {
+        Some(e) => e,
+        None => {
+            embedded = row.entitlement()?;
+            &embedded
+        }
+    };
     let slug = entitlement_name(entitlement).to_owned();
     let permission = matches!(
         entitlement.purpose,
         Purpose::Permission | Purpose::Ownership
     );
-    let path = paths.of_grant(grant)?;
+    let path = paths.of_sources(id, sources.as_ref())?;
     Ok(Held {
         resource: short_name(on),
         slug,
-        entitlement_id: id.clone(),
+        entitlement_id: id.to_owned(),
         direct: path.direct,
         via: path.via,
         permission,

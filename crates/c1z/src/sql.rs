@@ -19,6 +19,14 @@ pub(crate) fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<St
         .collect()
 }
 
+/// A column's text as [`text_of`] reads it, borrowed from the row when it is valid UTF-8.
+pub(crate) fn text_ref(v: ValueRef<'_>) -> std::borrow::Cow<'_, str> {
+    match v {
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t),
+        other => text_of(other).into(),
+    }
+}
+
 /// A cell as text: baton's timestamps are text, but a writer may have stored numbers.
 pub(crate) fn text_of(v: ValueRef<'_>) -> String {
     match v {

@@ -873,6 +873,11 @@ fn display_width(s: &str) -> usize {
 /// break the alignment or drive the terminal, and bidirectional controls and zero-width
 /// characters would reorder or hide what follows them on the line: each becomes a space.
 pub fn sanitize(s: &str) -> String {
+    let unsafe_char = |c: char| c.is_control() || invisible(c);
+    if !s.contains(unsafe_char) {
+        // Most cells: copied at once rather than a character at a time.
+        return s.to_owned();
+    }
     s.chars()
         .map(|c| {
             if c.is_control() || invisible(c) {
