@@ -323,15 +323,29 @@ func assertExpansionColumn(t *testing.T, file, syncID string, ours map[string]ma
 	}
 }
 
-// revokeATeamMembership revokes the first team membership the file holds, through
-// `baton-planetscale -p --revoke-grant`: the fake records it in its audit log.
+// revokeATeamMembership revokes the first membership of a team PlanetScale manages (not one
+// an identity provider manages, whose members the API refuses to change) the file holds,
+// through `baton-planetscale -p --revoke-grant`: the fake records it in its audit log. Grants
+// are listed in the order the sync's workers wrote them, so "first" varies from run to run.
 func revokeATeamMembership(t *testing.T, fake *Fake, file string) {
 	t.Helper()
-	var listing ourListing
+	var teams, listing ourListing
+	InspectJSON(t, file, &teams, "resources", "-t", "team")
+	native := map[string]bool{}
+	for _, r := range teams.Resources {
+		id, _ := r.Resource["id"].(map[string]any)
+		annotations, _ := r.Resource["annotations"].([]any)
+		for _, a := range annotations {
+			if a, _ := a.(map[string]any); a["groupSourceType"] == "native" {
+				native[fmt.Sprint(id["resource"])] = true
+			}
+		}
+	}
 	InspectJSON(t, file, &listing, "grants")
 	for _, g := range listing.Grants {
 		id, _ := g.Grant["id"].(string)
-		if strings.HasPrefix(id, "team:") && strings.Contains(id, ":member:user:") {
+		team, _, _ := strings.Cut(strings.TrimPrefix(id, "team:"), ":")
+		if strings.HasPrefix(id, "team:") && strings.Contains(id, ":member:user:") && native[team] {
 			Run(t, Bin(t, EnvBatonPlanetScaleBin), fake.Env(), "--file", file, "-p", "--revoke-grant", id)
 			return
 		}
