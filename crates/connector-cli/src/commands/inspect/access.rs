@@ -1,0 +1,131 @@
+//! Who holds what: one person's access (`access`) and one entitlement's holders (`members`),
+//! each with the way it comes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use c1z::protojson;
+use c1z::{
+    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
+    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
+    grouped, label, profile_text, qualified, short_name,
+};
+use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
+use serde_json::{Value, json};
+
+use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
+use crate::commands::provenance;
+use crate::error::{Error, Result};
+use crate::output::{Cell, Column, Listing, Table, note};
+use crate::program::About;
+use crate::settings::standard::{OutputFormat, Settings};
+
+use super::{Out, PERSON, Types, person_cells, person_columns};
+
+pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
+    let principal = s.principal_named(who)?;
+    let types = Types::of(s)?;
+    let mut paths = Paths::new(s);
+    let mut names = Names::new(s);
+    // Who gave each entitlement gained since the previous sync, when the file keeps an audit log.
+    let audit = crate::commands::events::access_audit(s, &principal.id)?;
+    let columns = ["RESOURCE TYPE", "RESOURCE", "ENTITLEMENTS"]
+        .into_iter()
+        .chain(audit.as_ref().map(|_| "AUDIT"));
+    let mut listing = out
+        .listing(s, columns, "access")?
+        .json_field("principal", protojson::resource(&principal));
+    for access in s.access(&principal.id)? {
+        let on = &access.resource.id;
+        // Each entitlement with the path it comes through: `admin (via team Payments)`.
+        let mut held = Vec::with_capacity(access.held.len());
+        for (e, grant) in &access.held {
+            held.push((e, paths.of_grant(grant)?));
+        }
+        let described: Vec<String> = held
+            .iter()
+            .map(|(e, path)| match path.describe() {
+                how if how.is_empty() => entitlement_name(e).to_owned(),
+                how => format!("{} ({how})", entitlement_name(e)),
+            })
+            .collect();
+        // A team or a database named with its organization: `acme/orders (database:d1)`.
+        let resource = match &access.resource.parent {
+            Some(p) => {
+                let parent = names.resource_of(p)?;
+                format!(
+                    "{} ({})",
+                    qualified(&access.resource, Some(&parent)),
+                    access.resource.id
+                )
+            }
+            None => label(&access.resource),
+        };
+        let mut cells = vec![
+            Cell::from(&on.resource_type),
+            Cell::from(resource),
+            Cell::from(described),
+        ];
+        let said = audit
+            .as_ref()
+            .map(|a| a.get(on).cloned().unwrap_or_default());
+        cells.extend(said.clone().map(Cell::from));
+        listing.push(cells, || {
+            let mut row = json!({
+                "resource": protojson::resource(&access.resource),
+                "resourceType": types.json(&on.resource_type),
+                "entitlements": held.iter().map(|(e, _)| protojson::entitlement(e)).collect::<Vec<_>>(),
+                "paths": held.iter().map(|(e, path)| json!({
+                    "entitlementId": e.id,
+                    "direct": path.direct,
+                    "via": path.via,
+                })).collect::<Vec<_>>(),
+            });
+            if let Some(said) = said {
+                row["audit"] = json!(said);
+            }
+            row
+        })?;
+    }
+    listing.finish("This principal holds no entitlement.")
+}
+
+pub(super) fn members(s: &Snapshot<'_>, name: &str, out: &Out<'_>) -> Result<()> {
+    let entitlement = s.entitlement_named(name, None)?;
+    let types = Types::of(s)?;
+    let mut paths = Paths::new(s);
+    let mut columns = vec![
+        Column::from("PRINCIPAL TYPE").optional(2),
+        Column::from("PRINCIPAL"),
+        Column::from("DISPLAY NAME"),
+    ];
+    columns.extend(person_columns());
+    columns.push(Column::from("VIA"));
+    let mut listing = out
+        .listing(s, columns, "principals")?
+        .json_field("entitlement", protojson::entitlement(&entitlement));
+    s.for_each_holder(&entitlement.id, |holder| {
+        let p = &holder.principal;
+        let path = paths.of_grant(&holder.grant)?;
+        let mut cells = vec![
+            Cell::from(&p.id.resource_type),
+            Cell::from(&p.id.resource),
+            Cell::from(&p.display_name),
+        ];
+        cells.extend(person_cells(p, &types));
+        // Empty for a direct grant; what it comes through for a derived one.
+        let mut via = path.via.clone();
+        if path.direct && !via.is_empty() {
+            via.insert(0, "(direct)".to_owned());
+        }
+        cells.push(Cell::from(via));
+        listing.push(cells, || {
+            json!({
+                "principal": protojson::resource(p),
+                "grantId": &holder.grant.id,
+                "direct": path.direct,
+                "via": path.via,
+            })
+        })
+    })?;
+    listing.finish("Nobody holds this entitlement.")
+}
