@@ -1,25 +1,14 @@
 //! Who holds what: one person's access (`access`) and one entitlement's holders (`members`),
 //! each with the way it comes.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use c1z::protojson;
-use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
-    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
-    grouped, label, profile_text, qualified, short_name,
-};
-use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
-use serde_json::{Value, json};
+use c1z::{Names, Paths, Snapshot, entitlement_name, label, qualified};
+use serde_json::json;
 
-use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
-use crate::commands::provenance;
-use crate::error::{Error, Result};
-use crate::output::{Cell, Column, Listing, Table, note};
-use crate::program::About;
-use crate::settings::standard::{OutputFormat, Settings};
+use crate::error::Result;
+use crate::output::{Cell, Column};
 
-use super::{Out, PERSON, Types, person_cells, person_columns};
+use super::{Out, Types, person_cells, person_columns};
 
 pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
     let principal = s.principal_named(who)?;

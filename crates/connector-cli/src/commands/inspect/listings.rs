@@ -1,25 +1,21 @@
 //! The listings of baton's inspector: resource types, resources (with the credentials' own
 //! columns), entitlements, grants, and the sync's counts.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use c1z::protojson;
 use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
-    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
-    grouped, label, profile_text, qualified, short_name,
+    EntitlementFilter, GrantFilter, Lifetime, Names, ResourceFilter, Snapshot, created_by,
+    date_or_never, entitlement_name, label, profile_text, short_name,
 };
 use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
 use serde_json::{Value, json};
 
-use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
+use crate::cli::CredentialFilters;
 use crate::commands::provenance;
 use crate::error::{Error, Result};
-use crate::output::{Cell, Column, Listing, Table, note};
-use crate::program::About;
-use crate::settings::standard::{OutputFormat, Settings};
+use crate::output::{Cell, Column, Table};
+use crate::settings::standard::OutputFormat;
 
-use super::{Out, PERSON, Types, person_cells, person_columns};
+use super::{Out, Types, ended, person_cells, person_columns, sync_json};
 
 pub(super) fn resource_types(s: &Snapshot<'_>, out: &Out<'_>) -> Result<()> {
     let mut listing = out.listing(s, ["ID", "DISPLAY NAME", "TRAITS"], "resourceTypes")?;

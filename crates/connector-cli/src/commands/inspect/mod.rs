@@ -6,21 +6,17 @@
 //! Every filter names something in the file or is an error that says what exists: an empty
 //! answer always means nothing matches, never a typo.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use c1z::protojson;
-use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
-    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
-    grouped, label, profile_text, qualified, short_name,
-};
-use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
+use c1z::{Attributes, C1zReader, Kind, Snapshot, SyncRun};
+use connector_sdk::{Resource, ResourceType, Trait};
 use serde_json::{Value, json};
 
-use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
+use crate::cli::{InspectArgs, InspectCommand};
 use crate::commands::provenance;
-use crate::error::{Error, Result};
-use crate::output::{Cell, Column, Listing, Table, note};
+use crate::error::Result;
+use crate::output::{Cell, Column, Listing, note};
 use crate::program::About;
 use crate::settings::standard::{OutputFormat, Settings};
 
@@ -28,8 +24,8 @@ mod access;
 mod listings;
 mod review;
 
-pub(crate) use listings::{Invitation, accesses, creator};
 use access::{access, members};
+pub(crate) use listings::{Invitation, accesses, creator};
 use listings::{entitlements, grants, resource_types, resources, stats};
 use review::review;
 

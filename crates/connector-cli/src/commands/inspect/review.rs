@@ -1,25 +1,20 @@
 //! The review view: one row per person per organization, with roles, security attributes,
 //! teams, access and the way it comes, filtered as the reviewer asks.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use c1z::protojson;
 use c1z::{
-    Attributes, C1zReader, EntitlementFilter, GrantFilter, Held, Kind, Lifetime, Names, Paths,
-    ResourceFilter, ReviewRow, Snapshot, SyncRun, created_by, date_or_never, entitlement_name,
-    grouped, label, profile_text, qualified, short_name,
+    EntitlementFilter, Held, Kind, Names, ReviewRow, Snapshot, entitlement_name, grouped, label,
+    short_name,
 };
-use connector_sdk::{Resource, ResourceType, Timestamp, Trait};
 use serde_json::{Value, json};
 
-use crate::cli::{CredentialFilters, InspectArgs, InspectCommand, ReviewArgs};
-use crate::commands::provenance;
+use crate::cli::ReviewArgs;
 use crate::error::{Error, Result};
-use crate::output::{Cell, Column, Listing, Table, note};
-use crate::program::About;
-use crate::settings::standard::{OutputFormat, Settings};
+use crate::output::{Cell, Column, Listing};
 
-use super::{Out, PERSON, Types, person_cells, person_columns};
+use super::{Out, Types};
 
 pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> Result<()> {
     let only = filters
