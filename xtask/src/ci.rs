@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::util::{cargo, has, root, run as run_cmd, target_dir};
+use crate::util::{cargo, has, release_binaries, root, run as run_cmd};
 
 fn run_ci() -> Result<(), String> {
     // Before anything long: the interop harness near the end needs Go.
@@ -79,20 +79,9 @@ fn tests() -> Result<(), String> {
 /// binaries, named by `BATON_PLANETSCALE_BIN`, `BATON_DIRECTORY_BIN` and `PLANETSCALE_FAKE_BIN`.
 fn interop() -> Result<(), String> {
     // Release binaries: the bench-sized case lists 155,000 grants through `inspect`, minutes
-    // unoptimised; the benchmark has built two of the three already.
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "baton-planetscale",
-        "-p",
-        "baton-directory",
-        "-p",
-        "planetscale-fake",
-        "--bins",
-    ]))?;
-    let bin = |name: &str| target_dir().join("release").join(name);
+    // unoptimised; the benchmark has built them already.
+    let release = release_binaries()?;
+    let bin = |name: &str| release.join(name);
     // `interop/legacy` is a module of its own (an older baton-sdk, for older readers), so the
     // harness's `./...` leaves it out: it runs second, with the same binaries.
     for module in ["interop", "interop/legacy"] {

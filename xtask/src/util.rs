@@ -49,6 +49,26 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Builds the release binaries the benchmark and the interop harness run, always as one set:
+/// Cargo unifies features over the packages it is given, so the same set builds once and a
+/// second call is a no-op rather than a rebuild of the TLS and HTTP stack. Returns the folder
+/// that holds them.
+pub fn release_binaries() -> Result<PathBuf, String> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "baton-planetscale",
+        "-p",
+        "baton-directory",
+        "-p",
+        "planetscale-fake",
+        "--bins",
+    ]))?;
+    Ok(target_dir().join("release"))
+}
+
 /// Whether `program --version` runs.
 pub fn has(program: &str, arg: &str) -> bool {
     Command::new(program)

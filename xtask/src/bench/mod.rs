@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::util::{cargo, run as run_cmd, target_dir};
+use crate::util::{self, target_dir};
 use scenarios::{
     SHARED, STORM_BARE, expand, grpc, latency, memory, quota, rate, requests, requests_opt_ins,
     review, store, storm,
@@ -129,20 +129,7 @@ fn number(s: &str) -> Result<usize, String> {
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let options = Options::parse(args)?;
-    // The same packages as `ci`'s interop build, so that Cargo unifies features alike and the
-    // second release build is a no-op rather than a rebuild of the TLS and HTTP stack.
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "baton-planetscale",
-        "-p",
-        "baton-directory",
-        "-p",
-        "planetscale-fake",
-        "--bins",
-    ]))?;
+    util::release_binaries()?;
     let out_dir = target_dir().join("bench");
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
