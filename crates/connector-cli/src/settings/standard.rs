@@ -607,7 +607,8 @@ fn telemetry(values: &Values) -> Result<Option<Telemetry>> {
         (true, ..) => CollectorTls::Insecure,
         (false, Some(_), Some(_)) => {
             return Err(Error::Config(
-                "otel-collector-endpoint-tls-cert-path and otel-collector-endpoint-tls-cert are                  mutually exclusive: keep one"
+                "otel-collector-endpoint-tls-cert-path and otel-collector-endpoint-tls-cert are \
+                 mutually exclusive: keep one"
                     .into(),
             ));
         }
@@ -618,7 +619,9 @@ fn telemetry(values: &Values) -> Result<Option<Telemetry>> {
                 .decode(cert.trim_end_matches('='))
                 .map_err(|e| {
                     Error::Config(format!(
-                        "otel-collector-endpoint-tls-cert is not base64url ({e}): encode the PEM                          certificate with base64url, or name its file with                          otel-collector-endpoint-tls-cert-path"
+                        "otel-collector-endpoint-tls-cert is not base64url ({e}): encode the PEM \
+                         certificate with base64url, or name its file with \
+                         otel-collector-endpoint-tls-cert-path"
                     ))
                 })?;
             CollectorTls::CaPem(pem)
@@ -771,9 +774,14 @@ mod tests {
             ("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH", "ca.pem"),
             ("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", "LS0tLS1C"),
         ]);
-        assert!(both.unwrap_err().to_string().contains("mutually exclusive"));
+        let both = both.unwrap_err().to_string();
+        assert!(both.contains("are mutually exclusive"), "{both}");
         let bad = tls(&[("BATON_OTEL_COLLECTOR_ENDPOINT_TLS_CERT", "not base64!")]);
-        assert!(bad.unwrap_err().to_string().contains("not base64url"));
+        let bad = bad.unwrap_err().to_string();
+        assert!(
+            bad.contains("the PEM certificate with base64url, or name"),
+            "{bad}"
+        );
         // Both signals off, or no endpoint: nothing is sent (baton's rule).
         let off = from_env(&[
             ("BATON_OTEL_COLLECTOR_ENDPOINT", "otel:4317"),
