@@ -5,9 +5,8 @@
 use tokio::time::Instant;
 
 use super::Engine;
-use crate::engine::Phase;
-use crate::engine::call;
 use crate::engine::state::{Action, Op, skips};
+use crate::engine::{Phase, call};
 use crate::error::{ConnectorError, Error, Result};
 
 impl Engine<'_> {
