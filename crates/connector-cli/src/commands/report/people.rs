@@ -173,3 +173,37 @@ fn lines(out: &mut String, items: impl IntoIterator<Item = impl AsRef<str>>) {
         item.as_ref().render_to(out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connector_sdk::{Resource, ResourceId};
+
+    #[test]
+    fn a_row_is_escaped_and_ends_with_two_empty_sign_off_cells() {
+        let row = ReviewRow {
+            scope: Resource::default(),
+            principal: Resource {
+                id: ResourceId::new("user", "u1"),
+                ..Default::default()
+            },
+            attributes: c1z::Attributes {
+                email: "a<b>@example.com".to_owned(),
+                mfa: Some(false),
+                sso: None,
+                ..Default::default()
+            },
+            roles: Vec::new(),
+            groups: Vec::new(),
+            access: Vec::new(),
+            scopes: 1,
+        };
+        let mut out = String::new();
+        person_row(&mut out, &row, "<i>Ada</i>", Some("external"));
+        assert_eq!(
+            out,
+            "<tr><td>&lt;i&gt;Ada&lt;/i&gt;<td>a&lt;b&gt;@example.com<td><td><b>off</b>\
+             <td>unknown<td>unknown<td>external<td><td><td><td>\n"
+        );
+    }
+}

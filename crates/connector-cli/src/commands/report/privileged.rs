@@ -138,3 +138,37 @@ pub fn section(reach: &BTreeMap<String, Reach>) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(resource: &str, slug: &str, via: &[&str], direct: bool) -> Held {
+        Held {
+            resource: resource.to_owned(),
+            slug: slug.to_owned(),
+            entitlement_id: format!("{resource}:{slug}"),
+            direct,
+            via: via.iter().map(|v| (*v).to_owned()).collect(),
+            permission: true,
+        }
+    }
+
+    #[test]
+    fn people_are_counted_per_path_by_person_not_by_name() {
+        let mut reach = Reach::default();
+        let admin = held("orders", "admin", &["team SRE"], false);
+        let both = held("orders", "admin", &["team SRE"], true);
+        // Two people of one name through the same team; the second also directly.
+        reach.add("Ada Allen", &[&admin]);
+        reach.add("Ada Allen", &[&both]);
+        let through = reach.through();
+        assert_eq!(through["team SRE"], 2);
+        assert_eq!(through["direct"], 1);
+        let flows = reach.flows();
+        assert_eq!(flows.len(), 2);
+        assert!(flows.iter().all(|f| f.target == "orders: admin"));
+        let table = reach.table().into_string();
+        assert!(table.contains("<td>Ada Allen, Ada Allen</td>"), "{table}");
+    }
+}
