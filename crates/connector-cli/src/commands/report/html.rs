@@ -36,12 +36,17 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .card.bad .n { color: var(--bad); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .3rem 0 .8rem; }
+/* Words whole: `anywhere` would let automatic table layout squeeze every column but the widest
+   to a letter or two. */
 th, td { border: 1px solid var(--line); padding: .25rem .4rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: var(--soft); font-weight: 600; }
-/* The people rows carry no classes: the last two cells are the sign-off, <b> is an MFA or
-   SSO that is off. */
-#people td:nth-last-child(-n+2) { min-width: 7rem; }
+/* The people rows carry no classes: the last two cells are the sign-off, the one before them
+   the access, the second the email (a long one breaks anywhere), <b> an MFA or SSO that is off.
+   Their widths fit an A4 landscape page. */
+#people td:nth-last-child(-n+2) { min-width: 6em; }
+#people td:nth-last-child(3) { min-width: 20em; }
+#people td:nth-child(2) { min-width: 15em; overflow-wrap: anywhere; }
 td b { color: var(--bad); }
 td ul { margin: 0; padding-left: 1rem; }
 .off { color: var(--bad); font-weight: 600; }
