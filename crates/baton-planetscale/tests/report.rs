@@ -2,7 +2,7 @@
 //! it): the report of the fake's bench-sized data, every optional part on, renders with every
 //! section, the counts `inspect` gives, the same page with the network disabled, and
 //! screenshots of its top and of the graph at desktop and phone widths
-//! (`target/tmp/report-screenshots/`).
+//! (`target/tmp/report-screenshots/`), and prints its folded parts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -177,7 +177,54 @@ fn the_report_of_bench_sized_data_renders_in_a_browser_offline() {
             assert!(png.starts_with(b"\x89PNG"), "{}", file.display());
         }
     }
+
+    // Printed, a folded part prints whole: the first two folds of the people, the second
+    // closed as the report writes it, take more pages than the first alone.
+    let people = &html[html.find("<section id=\"people\">").unwrap()..];
+    let folds: Vec<usize> = people.match_indices("<details").map(|(i, _)| i).collect();
+    assert!(folds.len() > 2, "the people come in folds");
+    assert!(
+        people[folds[1]..].starts_with("<details>"),
+        "the second fold is closed"
+    );
+    let pages = |name: &str, end: usize| {
+        std::fs::write(
+            d.join(format!("{name}.html")),
+            format!("{head}{}", &people[..end]),
+        )
+        .unwrap();
+        let pdf = d.join(format!("{name}.pdf"));
+        browse(
+            &d.join(format!("profile-{name}")),
+            &[
+                "--no-pdf-header-footer",
+                &format!("--print-to-pdf={}", pdf.display()),
+            ],
+            &format!("file://{}", d.join(format!("{name}.html")).display()),
+        );
+        page_count(&std::fs::read(&pdf).unwrap())
+    };
+    let (one, two) = (pages("one-fold", folds[1]), pages("two-folds", folds[2]));
+    assert!(
+        two > one + one / 2,
+        "the closed fold did not print: {one} pages, then {two}"
+    );
     let _ = browser;
+}
+
+/// The pages of a PDF: the largest `/Count` of its page tree.
+fn page_count(pdf: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Count ")
+        .filter_map(|(i, m)| {
+            let digits: String = text[i + m.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether every `http` address in `html` is the SVG namespace (an identifier, not a request).

@@ -36,14 +36,25 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .card.bad .n { color: var(--bad); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: .3rem 0 .8rem; }
+/* Words whole: `anywhere` would let automatic table layout squeeze every column but the widest
+   to a letter or two. */
 th, td { border: 1px solid var(--line); padding: .25rem .4rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: var(--soft); font-weight: 600; }
-td.sign { min-width: 7rem; }
+/* The people rows carry no classes: the last two cells are the sign-off, the one before them
+   the access, the second the email (a long one breaks anywhere), <b> an MFA or SSO that is off.
+   Their widths fit an A4 landscape page. */
+#people td:nth-last-child(-n+2) { min-width: 6em; }
+#people td:nth-last-child(3) { min-width: 20em; }
+#people td:nth-child(2) { min-width: 15em; overflow-wrap: anywhere; }
+td b { color: var(--bad); }
 td ul { margin: 0; padding-left: 1rem; }
 .off { color: var(--bad); font-weight: 600; }
-.on { color: var(--good); }
 details { margin: .3rem 0; }
+/* Off screen, a section or table is not laid out until scrolled to (find-in-page and links
+   still reach it): a page of tens of thousands of rows opens at once. */
+section, .scroll { content-visibility: auto; contain-intrinsic-size: auto 500px; }
+details > .scroll { contain-intrinsic-size: auto 12000px; }
 summary { cursor: pointer; color: var(--muted); }
 .graph { width: 100%; height: auto; max-width: 960px; display: block; }
 .graph .edge { fill: none; stroke: #8c959f; stroke-opacity: .55; }
@@ -65,6 +76,7 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; border-top: 1p
   body { max-width: none; padding: 0; font-size: 9pt; }
   nav, summary { display: none; }
   details::details-content { content-visibility: visible; display: block; }
+  section, .scroll { content-visibility: visible; }
   h2 { break-before: page; break-after: avoid; }
   h2.first { break-before: auto; }
   h3 { break-after: avoid; }
@@ -148,6 +160,11 @@ impl Chunked {
 
     /// Writes `row` (a `<tr>`), opening a chunk first when one is due.
     pub fn row(&mut self, out: &mut impl Write, row: Markup) -> Result<()> {
+        self.row_text(out, &row.into_string())
+    }
+
+    /// Writes `row`, the markup of a `<tr>`, opening a chunk first when one is due.
+    pub fn row_text(&mut self, out: &mut impl Write, row: &str) -> Result<()> {
         if self.rows.is_multiple_of(CHUNK) {
             self.close(out)?;
             let first = self.rows + 1;
@@ -165,7 +182,8 @@ impl Chunked {
             self.open = true;
         }
         self.rows += 1;
-        put(out, row)
+        out.write_all(row.as_bytes())
+            .map_err(|e| Error::io("cannot write the report", e))
     }
 
     /// Closes the last chunk; returns how many rows were written.
@@ -218,12 +236,6 @@ pub fn lines(items: &[String]) -> Markup {
             (item)
         }
     }
-}
-
-/// `on`, `off` (marked) or `unknown`.
-pub fn flag(value: Option<bool>) -> Markup {
-    let text = c1z::flag(value);
-    html! { span class=(text) { (text) } }
 }
 
 #[cfg(test)]

@@ -1,0 +1,130 @@
+//! The page put together, in reading order: provenance, summary, findings, people, non-human
+//! identities, invitations, who reaches each privileged resource, changes. What the findings
+//! need is gathered first (the resources, the review with the people section spilled to a
+//! temporary file, the diff), then the page is written top to bottom.
+
+use std::io::Write;
+
+use c1z::Snapshot;
+use connector_sdk::Timestamp;
+use maud::html;
+
+use super::changes::{Changes, changes_line};
+use super::findings::{Findings, Limits, card};
+use super::html::{self, put};
+use super::identities::{self, Directory};
+use super::kinds::Types;
+use super::people;
+use super::privileged;
+use super::provenance::Provenance;
+use crate::cli::ReportArgs;
+use crate::commands::provenance::as_of;
+use crate::error::{Error, Result};
+use crate::staff::StaffList;
+
+/// What `run` reports on stderr.
+pub struct Written {
+    /// How many people.
+    pub people: usize,
+    /// How many findings.
+    pub findings: usize,
+}
+
+/// Writes the whole page of sync `s` to `out`.
+pub fn write(
+    out: &mut impl Write,
+    s: &Snapshot<'_>,
+    p: &Provenance,
+    args: &ReportArgs,
+    staff: Option<&StaffList>,
+) -> Result<Written> {
+    let cutoff = |days: u64| {
+        Timestamp::from_unix(
+            p.now
+                .seconds
+                .saturating_sub(days.saturating_mul(86_400) as i64),
+            0,
+        )
+    };
+    let types = Types::of(s)?;
+    let directory = Directory::read(s, &types, p.now, cutoff(args.invitation_days))?;
+    let mut people = people::write(s, &types, staff)?;
+    let changes = Changes::since_previous(s)?;
+    let findings = Findings::new(
+        &people.findings,
+        staff,
+        &directory.identities,
+        &directory.invitations,
+        changes.diff.as_ref(),
+        &Limits {
+            unused_days: args.unused_days,
+            unused_cutoff: cutoff(args.unused_days),
+            invitation_days: args.invitation_days,
+        },
+    );
+
+    let run = s.run();
+    let title = format!("Access review: {}, sync of {}", p.display_name, as_of(run));
+    put(out, html::head(&title, &p.footer(run)))?;
+    put(
+        out,
+        html! {
+            header {
+                h1 { (title) }
+                nav { ul {
+                    li { a href="#provenance" { "Provenance" } }
+                    li { a href="#summary" { "Summary" } }
+                    li { a href="#findings" { "Findings" } }
+                    li { a href="#people" { "People" } }
+                    li { a href="#non-human" { "Non-human identities" } }
+                    li { a href="#invitations" { "Invitations" } }
+                    li { a href="#privileged" { "Privileged access" } }
+                    li { a href="#changes" { "Changes" } }
+                } }
+            }
+            (p.section(run, &directory.scopes, &types.names(), changes.previous.as_ref().map(|s| s.run())))
+            section id="summary" {
+                h2 { "Summary" }
+                div class="cards" {
+                    (card("People", people.count, "people", false))
+                    (card("Privileged people", people.privileged, "privileged", false))
+                    (card("Non-human identities", directory.identities.len(), "non-human", false))
+                    (card("Pending invitations", directory.pending(), "invitations", false))
+                    (findings.cards())
+                }
+                (changes_line(changes.diff.as_ref()))
+            }
+            (findings.section())
+        },
+    )?;
+    // The people section, copied from its temporary file into its own section.
+    put(
+        out,
+        html! {
+            (maud::PreEscaped("<section id=\"people\">"))
+            h2 { "People" }
+            p class="note" {
+                "One row per person per organization, people only (service accounts and invitations have their own sections). "
+                "Access is grouped: one line per way it is held, naming every resource. Decision and comment are for the reviewer."
+            }
+        },
+    )?;
+    std::io::copy(&mut people.section, out).map_err(|e| Error::io("cannot write the report", e))?;
+    if people.rows == 0 {
+        put(out, html! { p { "Nobody holds access on anything." } })?;
+    }
+    put(
+        out,
+        html! {
+            (maud::PreEscaped("</section>"))
+            (identities::sections(&directory))
+            (privileged::section(&people.reach))
+            (changes.section())
+            footer { (p.footer(run)) }
+        },
+    )?;
+    Ok(Written {
+        people: people.count,
+        findings: findings.total(),
+    })
+}
