@@ -18,7 +18,7 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src dat
 
 const STYLE: &str = r#"
 :root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bg: #fff; --soft: #f6f8fa;
-        --bad: #b42318; --warn: #9a6700; --good: #1a7f37; }
+        --bad: #b42318; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
        background: var(--bg); margin: 0 auto; padding: 1rem; max-width: 1400px; }
@@ -48,7 +48,6 @@ th { background: var(--soft); font-weight: 600; }
 #people td:nth-last-child(3) { min-width: 20em; }
 #people td:nth-child(2) { min-width: 15em; overflow-wrap: anywhere; }
 td b { color: var(--bad); }
-td ul { margin: 0; padding-left: 1rem; }
 .off { color: var(--bad); font-weight: 600; }
 details { margin: .3rem 0; }
 /* Off screen, a section or table is not laid out until scrolled to (find-in-page and links
