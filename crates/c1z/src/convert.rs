@@ -168,6 +168,40 @@ pub(crate) fn decode_grant_sources(
     }))
 }
 
+/// Appends to `key` the bytes of a grant blob's `sources` (field 5, every occurrence in order)
+/// undecoded, skipping the other fields as [`decode_grant_sources`] does: two grants whose
+/// bytes are equal have equal sources (occurrences concatenated merge as protobuf merges
+/// them), so a reader of many grants decodes each distinct way once. `false` when the blob is
+/// not well formed there (left to [`decode_grant_sources`] to say why).
+pub(crate) fn grant_sources_bytes(data: &[u8], key: &mut Vec<u8>) -> bool {
+    use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
+    let mut buf = data;
+    while !buf.is_empty() {
+        let Ok((tag, wire_type)) = decode_key(&mut buf) else {
+            return false;
+        };
+        if tag != 5 {
+            if skip_field(wire_type, tag, &mut buf, DecodeContext::default()).is_err() {
+                return false;
+            }
+            continue;
+        }
+        if wire_type != WireType::LengthDelimited {
+            return false;
+        }
+        let len = decode_varint(&mut buf)
+            .ok()
+            .and_then(|n| usize::try_from(n).ok());
+        let Some(len) = len.filter(|&n| n <= buf.len()) else {
+            return false;
+        };
+        let (field, rest) = buf.split_at(len);
+        key.extend_from_slice(field);
+        buf = rest;
+    }
+    true
+}
+
 /// The entitlement a grant blob embeds, as [`decode_grant`] reads it, decoding nothing else.
 pub(crate) fn decode_grant_entitlement(data: &[u8]) -> Result<Entitlement, prost::DecodeError> {
     Ok(GrantEntitlementField::decode(data)?
@@ -312,17 +346,36 @@ mod tests {
             sources: [("group:g:member".to_owned(), true), (long, false)].into(),
         });
         let direct = Grant::of(&member, ResourceId::new("user", "b"));
-        for grant in [expanded, direct] {
+        let mut keys = Vec::new();
+        for grant in [expanded.clone(), direct] {
             let blob = encode_grant(&grant).data;
             let whole = decode_grant(&blob, None).unwrap().capped();
             assert_eq!(decode_grant_sources(&blob).unwrap(), whole.sources);
             assert_eq!(decode_grant_entitlement(&blob).unwrap(), whole.entitlement);
+            let mut key = Vec::new();
+            assert!(grant_sources_bytes(&blob, &mut key));
+            keys.push(key);
         }
+        // The sources' bytes: empty without sources, the same for another holder of the same.
+        assert!(!keys[0].is_empty() && keys[1].is_empty());
+        let other = Grant {
+            principal: Resource::new(&ResourceType::new("user", "User", &[]), "z", "Z"),
+            ..expanded
+        };
+        let mut key = Vec::new();
+        assert!(grant_sources_bytes(&encode_grant(&other).data, &mut key));
+        assert_eq!(key, keys[0]);
         assert_eq!(
             decode_grant_entitlement(&[]).unwrap(),
             Entitlement::default()
         );
         assert!(decode_grant_sources(&[0x2a, 0x05]).is_err());
+        let mut key = Vec::new();
+        assert!(!grant_sources_bytes(&[0x2a, 0x05], &mut key));
+        assert!(
+            !grant_sources_bytes(&[0x28, 0x01], &mut key),
+            "sources as a number"
+        );
     }
 
     #[test]

@@ -163,15 +163,18 @@ enum Place {
 struct Person {
     key: String,
     id: ResourceId,
+    /// Where their resource is in the file (its `id`), to read it again by that.
+    at: Option<i64>,
     scopes: Vec<usize>,
     held: Vec<Acc>,
 }
 
 impl Person {
-    fn new(key: String, id: ResourceId) -> Self {
+    fn new(key: String, id: ResourceId, at: Option<i64>) -> Self {
         Person {
             key,
             id,
+            at,
             scopes: Vec::new(),
             held: Vec::new(),
         }
@@ -214,15 +217,15 @@ impl Snapshot<'_> {
         // People by their own trait, and every resource's parent.
         let mut people: HashMap<ResourceId, Person> = HashMap::new();
         let mut parents: HashMap<ResourceId, ResourceId> = HashMap::new();
-        self.for_each_resource(Default::default(), |r| {
+        self.reader().for_each_resource_at(self.id(), |at, r| {
             if let Some(parent) = &r.parent {
                 parents.insert(r.id.clone(), parent.clone());
             }
             if has(&r, Trait::User) {
                 let key = short_name(&r).to_lowercase();
-                people.insert(r.id.clone(), Person::new(key, r.id));
+                people.insert(r.id.clone(), Person::new(key, r.id, at));
             }
-            Ok::<(), Error>(())
+            Ok(())
         })?;
         // Everyone's grants in one pass in row order (a sequential read; a query per person
         // reads the file at random): who holds it and on what from the table's columns, and
@@ -236,8 +239,13 @@ impl Snapshot<'_> {
         let mut helds = Helds::default();
         let mut ways: HashMap<Vec<u8>, (u32, usize, Place)> = HashMap::new();
         let mut key = Vec::new();
+        // The principal of the row, in buffers reused from row to row.
+        let mut principal = ResourceId::default();
         self.reader().for_each_grant_row(self.id(), |row| {
-            let principal = ResourceId::new(&*row.principal[0], &*row.principal[1]);
+            principal.resource_type.clear();
+            principal.resource_type.push_str(&row.principal[0]);
+            principal.resource.clear();
+            principal.resource.push_str(&row.principal[1]);
             let person = match people.get_mut(&principal) {
                 Some(person) => person,
                 // A principal the sync has no resource for is a person by its type's trait.
@@ -246,24 +254,25 @@ impl Snapshot<'_> {
                     .is_some_and(|ts| ts.contains(&Trait::User)) =>
                 {
                     let key = principal.to_string().to_lowercase();
-                    let person = Person::new(key, principal.clone());
-                    people.entry(principal).or_insert(person)
+                    let person = Person::new(key, principal.clone(), None);
+                    people.entry(principal.clone()).or_insert(person)
                 }
                 None => return Ok(()),
             };
-            let sources = row.sources()?;
+            // The way is keyed by the sources' bytes, decoded only the first time they come.
             key.clear();
             for part in [&row.entitlement_id, &row.on[0], &row.on[1]] {
                 key.extend_from_slice(part.as_bytes());
                 key.push(0);
             }
-            for (source, direct) in sources.iter().flat_map(|s| &s.sources) {
-                key.extend_from_slice(source.as_bytes());
-                key.push(u8::from(*direct));
+            if !row.sources_bytes(&mut key) {
+                // Not well formed: decoding says what is wrong.
+                row.sources()?;
             }
             let (held, index, place) = match ways.get(key.as_slice()) {
                 Some(way) => *way,
                 None => {
+                    let sources = row.sources()?;
                     let on_id = ResourceId::new(&*row.on[0], &*row.on[1]);
                     let on = match names.get(&on_id)? {
                         Some(on) => on.clone(),
@@ -322,15 +331,17 @@ impl Snapshot<'_> {
                 let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
                     continue;
                 };
-                // Looked up again rather than kept from the first pass: kept, the rows of
-                // 100,000 people took 70 MB more at their peak (close to the 200 MB bound).
-                let principal = match self.resource(&person.id)? {
-                    Some(found) => found,
-                    None => Resource {
-                        id: person.id.clone(),
-                        ..Default::default()
-                    },
+                // Read again rather than kept from the first pass (kept, the rows of 100,000
+                // people took 70 MB more at their peak, close to the 200 MB bound), by where
+                // it is in the file: one seek, not an index walk and a seek.
+                let found = match person.at {
+                    Some(at) => self.reader().resource_at(self.id(), at)?,
+                    None => None,
                 };
+                let principal = found.unwrap_or_else(|| Resource {
+                    id: person.id.clone(),
+                    ..Default::default()
+                });
                 let acc = std::mem::take(&mut person.held[slot]);
                 let [mut roles, mut groups, mut access] = [acc.roles, acc.groups, acc.access];
                 for list in [&mut roles, &mut groups, &mut access] {

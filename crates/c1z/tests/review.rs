@@ -120,6 +120,44 @@ fn a_diff_of_two_syncs_names_added_removed_and_promoted() {
 }
 
 #[test]
+fn the_review_of_each_sync_of_a_file_is_that_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = C1zReader::open(two_syncs(dir.path())).unwrap();
+    let syncs = reader.syncs().unwrap();
+    let review = |sync_id: &str| -> Vec<String> {
+        let rows = reader.snapshot(Some(sync_id)).unwrap().review().unwrap();
+        rows.iter()
+            .map(|r| {
+                let roles: Vec<String> = r.roles.iter().map(c1z::Held::describe).collect();
+                format!(
+                    "{} {} {}: {}",
+                    r.principal.display_name,
+                    r.attributes.email,
+                    r.scope.display_name,
+                    roles.join(", ")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        review(&syncs[0].id),
+        [
+            "Ann u1@acme.example acme: member",
+            "Bob u2@acme.example acme: member",
+            "Cy u3@acme.example acme: member",
+        ]
+    );
+    assert_eq!(
+        review(&syncs[1].id),
+        [
+            "Ann u1@acme.example acme: member",
+            "Cy u3@acme.example acme: admin, member",
+            "Dee u4@acme.example acme: member",
+        ]
+    );
+}
+
+#[test]
 fn holders_access_principals_and_stats() {
     let dir = tempfile::tempdir().unwrap();
     let reader = C1zReader::open(two_syncs(dir.path())).unwrap();

@@ -70,6 +70,12 @@ impl GrantRow<'_> {
         convert::decode_grant_sources(self.data).map_err(|e| self.decode_error(e))
     }
 
+    /// Appends the bytes of the grant's `sources` to `key`, undecoded (see
+    /// [`convert::grant_sources_bytes`]); `false` when the blob is not well formed there.
+    pub(crate) fn sources_bytes(&self, key: &mut Vec<u8>) -> bool {
+        convert::grant_sources_bytes(self.data, key)
+    }
+
     /// The entitlement the grant embeds, decoded alone (capped as every read is).
     pub(crate) fn entitlement(&self) -> Result<Entitlement> {
         convert::decode_grant_entitlement(self.data)
