@@ -472,6 +472,23 @@ fn the_review_groups_access_per_person_per_top_level_resource() {
     );
     assert_eq!(rows[0].attributes.email, "u1@acme.example");
     assert_eq!(rows[1].scopes, 1);
+    // The rows lent are the same rows, their groups named the same way.
+    let mut lent = Vec::new();
+    reader
+        .snapshot(None)
+        .unwrap()
+        .for_each_review_row_ref(|row| {
+            assert_eq!(row.group_names(), row.to_row().group_names());
+            lent.push(row.to_row());
+            Ok::<(), c1z::Error>(())
+        })
+        .unwrap();
+    assert_eq!(lent, rows);
+    assert_eq!(rows[1].group_names(), ["Security"]);
+    assert_eq!(
+        c1z::grouped(&rows[1].access),
+        ["prod: reader (via team Security)"]
+    );
 }
 
 #[test]
