@@ -269,16 +269,26 @@ impl Snapshot<'_> {
         // People by their own trait, and every resource's parent.
         let mut people: HashMap<ResourceId, Person> = HashMap::new();
         let mut parents: HashMap<ResourceId, ResourceId> = HashMap::new();
-        self.reader().for_each_resource_at(self.id(), |at, r| {
-            if let Some(parent) = &r.parent {
-                parents.insert(r.id.clone(), parent.clone());
-            }
-            if has(&r, Trait::User) {
-                let key = short_name(&r).to_lowercase();
-                people.insert(r.id.clone(), Person::new(key, r.id, at));
-            }
-            Ok(())
-        })?;
+        // Of each resource its id, parent and name; whole only when its type does not say
+        // whether it is a person (a user trait of its own then says so).
+        self.reader()
+            .for_each_resource_head_at(self.id(), |at, head| {
+                let by_type = types
+                    .get(&head.resource.id.resource_type)
+                    .is_some_and(|ts| ts.contains(&Trait::User));
+                let r = match by_type {
+                    true => head.resource,
+                    false => self.reader().whole_resource(&head)?,
+                };
+                if let Some(parent) = &r.parent {
+                    parents.insert(r.id.clone(), parent.clone());
+                }
+                if has(&r, Trait::User) {
+                    let key = short_name(&r).to_lowercase();
+                    people.insert(r.id.clone(), Person::new(key, r.id, at));
+                }
+                Ok(())
+            })?;
         // Everyone's grants in one pass in row order (a sequential read; a query per person
         // reads the file at random): who holds it and on what from the table's columns, and
         // of the blob only its sources. Each distinct way of holding (entitlement, resource,

@@ -158,6 +158,46 @@ fn the_review_of_each_sync_of_a_file_is_that_syncs() {
 }
 
 #[test]
+fn a_person_is_one_by_their_type_or_by_their_own_user_trait() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.c1z");
+    let mut c = content(&[("u1", "Ann")], &[("member", "u1")]);
+    // A type without the user trait: its resource is a person by the trait it carries.
+    let account_type = ResourceType::new("account", "Account", &[]);
+    let account = Resource::new(&account_type, "a1", "Bot Zed")
+        .with_annotation(UserTrait::new().with_email("zed@acme.example", true));
+    let robot = Resource::new(&account_type, "r1", "Robot");
+    c.resource_types.push(account_type);
+    c.resources.extend([account, robot]);
+    c.grants.push(Grant::new(
+        &org(),
+        "member",
+        ResourceId::new("account", "a1"),
+    ));
+    c.grants.push(Grant::new(
+        &org(),
+        "member",
+        ResourceId::new("account", "r1"),
+    ));
+    runtime().block_on(write_content(&path, &c));
+    let reader = C1zReader::open(&path).unwrap();
+    let rows = reader.snapshot(None).unwrap().review().unwrap();
+    let people: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.principal.display_name.as_str(),
+                r.attributes.email.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [("Ann", "u1@acme.example"), ("Bot Zed", "zed@acme.example")]
+    );
+}
+
+#[test]
 fn holders_access_principals_and_stats() {
     let dir = tempfile::tempdir().unwrap();
     let reader = C1zReader::open(two_syncs(dir.path())).unwrap();

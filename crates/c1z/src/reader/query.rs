@@ -7,7 +7,7 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{OptionalExtension, Row};
 
 use super::open::MAX_VALUE_BYTES;
-use super::tables::{GrantRow, RESOURCES, Table, blob_row};
+use super::tables::{GrantRow, RESOURCE_HEADS, RESOURCES, ResourceHead, Table, blob_row};
 use super::{C1zReader, EntitlementFilter, GrantFilter, ResourceFilter};
 use crate::error::{Error, Result};
 use crate::sql::{text_of, text_ref};
@@ -88,19 +88,20 @@ impl C1zReader {
         Ok(())
     }
 
-    /// Calls `f` with each resource of sync `sync_id` and its `id`, in write order, for
-    /// [`resource_at`](Self::resource_at).
-    pub(crate) fn for_each_resource_at(
+    /// Calls `f` with each resource of sync `sync_id` and its `id` (for
+    /// [`resource_at`](Self::resource_at)), in write order, each with only its id, parent and
+    /// display name decoded: for a pass over every resource that needs the rest of a few.
+    pub(crate) fn for_each_resource_head_at(
         &self,
         sync_id: &str,
-        f: impl FnMut(Option<i64>, Resource) -> Result<()>,
+        f: impl FnMut(Option<i64>, ResourceHead) -> Result<()>,
     ) -> Result<()> {
         self.check_sync(sync_id)?;
-        self.each_at(&RESOURCES, Filter::sync(sync_id), "id", f)
+        self.each_at(&RESOURCE_HEADS, Filter::sync(sync_id), "id", f)
     }
 
     /// The resource of sync `sync_id` whose `id` is `at`, as
-    /// [`for_each_resource_at`](Self::for_each_resource_at) gave it.
+    /// [`for_each_resource_head_at`](Self::for_each_resource_head_at) gave it.
     pub(crate) fn resource_at(&self, sync_id: &str, at: i64) -> Result<Option<Resource>> {
         self.by_id(&RESOURCES, sync_id, at)
     }
