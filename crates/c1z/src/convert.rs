@@ -7,8 +7,8 @@ use prost::Message;
 use connector_proto::pb as proto;
 use connector_proto::{
     annotation_to_any, entitlement_from_proto, entitlement_to_proto, grant_expandable,
-    grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto, resource_to_proto,
-    resource_type_from_proto, resource_type_to_proto,
+    grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto,
+    resource_id_from_proto, resource_to_proto, resource_type_from_proto, resource_type_to_proto,
 };
 use connector_sdk::{Annotation, Entitlement, Grant, GrantSources, Resource, ResourceType};
 
@@ -39,6 +39,29 @@ pub(crate) fn encode_resource(r: &Resource) -> Vec<u8> {
 /// Decodes a resource.
 pub(crate) fn decode_resource(data: &[u8]) -> Result<Resource, prost::DecodeError> {
     Ok(resource_from_proto(proto::Resource::decode(data)?))
+}
+
+/// Fields 1 to 3 of a `Resource` alone: its id, parent and display name.
+#[derive(Clone, PartialEq, prost::Message)]
+struct ResourceHead {
+    #[prost(message, optional, tag = "1")]
+    id: Option<proto::ResourceId>,
+    #[prost(message, optional, tag = "2")]
+    parent_resource_id: Option<proto::ResourceId>,
+    #[prost(string, tag = "3")]
+    display_name: String,
+}
+
+/// A resource blob's id, parent and display name as [`decode_resource`] reads them, the rest
+/// skipped undecoded (left at its defaults).
+pub(crate) fn decode_resource_head(data: &[u8]) -> Result<Resource, prost::DecodeError> {
+    let head = ResourceHead::decode(data)?;
+    Ok(Resource {
+        id: head.id.map(resource_id_from_proto).unwrap_or_default(),
+        parent: head.parent_resource_id.map(resource_id_from_proto),
+        display_name: head.display_name,
+        ..Default::default()
+    })
 }
 
 /// Encodes an entitlement.
@@ -166,6 +189,40 @@ pub(crate) fn decode_grant_sources(
             .collect();
         GrantSources { sources }
     }))
+}
+
+/// Appends to `key` the bytes of a grant blob's `sources` (field 5, every occurrence in order)
+/// undecoded, skipping the other fields as [`decode_grant_sources`] does: two grants whose
+/// bytes are equal have equal sources (occurrences concatenated merge as protobuf merges
+/// them), so a reader of many grants decodes each distinct way once. `false` when the blob is
+/// not well formed there (left to [`decode_grant_sources`] to say why).
+pub(crate) fn grant_sources_bytes(data: &[u8], key: &mut Vec<u8>) -> bool {
+    use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
+    let mut buf = data;
+    while !buf.is_empty() {
+        let Ok((tag, wire_type)) = decode_key(&mut buf) else {
+            return false;
+        };
+        if tag != 5 {
+            if skip_field(wire_type, tag, &mut buf, DecodeContext::default()).is_err() {
+                return false;
+            }
+            continue;
+        }
+        if wire_type != WireType::LengthDelimited {
+            return false;
+        }
+        let len = decode_varint(&mut buf)
+            .ok()
+            .and_then(|n| usize::try_from(n).ok());
+        let Some(len) = len.filter(|&n| n <= buf.len()) else {
+            return false;
+        };
+        let (field, rest) = buf.split_at(len);
+        key.extend_from_slice(field);
+        buf = rest;
+    }
+    true
 }
 
 /// The entitlement a grant blob embeds, as [`decode_grant`] reads it, decoding nothing else.
@@ -302,6 +359,25 @@ mod tests {
     }
 
     #[test]
+    fn a_resource_s_head_decodes_as_the_whole_resource_does() {
+        let org = Resource::new(&ResourceType::new("org", "Org", &[]), "o", "Acme");
+        let user = Resource::new(&ResourceType::new("user", "User", &[]), "u", "Ann")
+            .with_parent(org.id.clone())
+            .with_annotation(connector_sdk::UserTrait::new().with_email("a@acme.example", true));
+        for r in [org, user] {
+            let blob = encode_resource(&r);
+            let whole = decode_resource(&blob).unwrap();
+            let head = decode_resource_head(&blob).unwrap();
+            assert_eq!(
+                (head.id, head.parent, head.display_name),
+                (whole.id, whole.parent, whole.display_name)
+            );
+            assert!(head.annotations.is_empty());
+        }
+        assert!(decode_resource_head(&[0x1a, 0x05]).is_err());
+    }
+
+    #[test]
     fn a_grant_s_parts_decode_alone_as_the_whole_grant_does() {
         use crate::cap::Capped;
         let resource = Resource::new(&ResourceType::new("group", "Group", &[]), "g", "G");
@@ -312,17 +388,36 @@ mod tests {
             sources: [("group:g:member".to_owned(), true), (long, false)].into(),
         });
         let direct = Grant::of(&member, ResourceId::new("user", "b"));
-        for grant in [expanded, direct] {
+        let mut keys = Vec::new();
+        for grant in [expanded.clone(), direct] {
             let blob = encode_grant(&grant).data;
             let whole = decode_grant(&blob, None).unwrap().capped();
             assert_eq!(decode_grant_sources(&blob).unwrap(), whole.sources);
             assert_eq!(decode_grant_entitlement(&blob).unwrap(), whole.entitlement);
+            let mut key = Vec::new();
+            assert!(grant_sources_bytes(&blob, &mut key));
+            keys.push(key);
         }
+        // The sources' bytes: empty without sources, the same for another holder of the same.
+        assert!(!keys[0].is_empty() && keys[1].is_empty());
+        let other = Grant {
+            principal: Resource::new(&ResourceType::new("user", "User", &[]), "z", "Z"),
+            ..expanded
+        };
+        let mut key = Vec::new();
+        assert!(grant_sources_bytes(&encode_grant(&other).data, &mut key));
+        assert_eq!(key, keys[0]);
         assert_eq!(
             decode_grant_entitlement(&[]).unwrap(),
             Entitlement::default()
         );
         assert!(decode_grant_sources(&[0x2a, 0x05]).is_err());
+        let mut key = Vec::new();
+        assert!(!grant_sources_bytes(&[0x2a, 0x05], &mut key));
+        assert!(
+            !grant_sources_bytes(&[0x28, 0x01], &mut key),
+            "sources as a number"
+        );
     }
 
     #[test]

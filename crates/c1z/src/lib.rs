@@ -106,7 +106,7 @@ pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     StoredEvent, SyncRun,
 };
-pub use review::{Held, ReviewRow, grouped};
+pub use review::{Held, ReviewRow, ReviewRowRef, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use sync::{SyncError, sync_into_file};
 pub use writer::{C1zWriter, WriterOptions};

@@ -22,11 +22,16 @@ pub struct Path {
 impl Path {
     /// `""` when only direct, `via A, B`, or `direct, via A`.
     pub fn describe(&self) -> String {
-        match (self.via.is_empty(), self.direct) {
-            (true, _) => String::new(),
-            (false, false) => format!("via {}", self.via.join(", ")),
-            (false, true) => format!("direct, via {}", self.via.join(", ")),
-        }
+        describe(self.direct, &self.via)
+    }
+}
+
+/// [`Path::describe`] of a path's parts, borrowed.
+pub(crate) fn describe(direct: bool, via: &[String]) -> String {
+    match (via.is_empty(), direct) {
+        (true, _) => String::new(),
+        (false, false) => format!("via {}", via.join(", ")),
+        (false, true) => format!("direct, via {}", via.join(", ")),
     }
 }
 

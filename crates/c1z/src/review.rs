@@ -13,7 +13,7 @@ use connector_sdk::{GrantSources, Purpose, Resource, ResourceId, Trait};
 
 use crate::error::{Error, Result};
 use crate::label::{entitlement_name, short_name};
-use crate::path::{Path, Paths};
+use crate::path::Paths;
 use crate::principal::Attributes;
 use crate::reader::GrantRow;
 use crate::snapshot::{Names, Snapshot};
@@ -44,16 +44,62 @@ impl ReviewRow {
     /// The groups, each once by name (with the groups expanded membership comes through:
     /// `Payments (via Engineering)`), sorted: the TEAMS cell of the review and the report.
     pub fn group_names(&self) -> Vec<String> {
-        let names: std::collections::BTreeSet<String> = self
-            .groups
-            .iter()
-            .map(|h| match h.via.is_empty() {
-                true => h.resource.clone(),
-                false => format!("{} (via {})", h.resource, h.via.join(", ")),
-            })
-            .collect();
-        names.into_iter().collect()
+        group_names(&self.groups)
     }
+}
+
+/// A review row lent while the review is made (see [`Snapshot::for_each_review_row_ref`]): the
+/// same facts as a [`ReviewRow`], borrowed from the review's one copy of each rather than
+/// copied into every row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewRowRef<'a> {
+    /// The top-level resource (e.g. the organization).
+    pub scope: &'a Resource,
+    /// The person.
+    pub principal: &'a Resource,
+    /// Their email, MFA, SSO and status.
+    pub attributes: &'a Attributes,
+    /// What they hold on the top-level resource itself (its roles), in slug order.
+    pub roles: Vec<&'a Held>,
+    /// The groups under it they hold something on (their memberships), by name.
+    pub groups: Vec<&'a Held>,
+    /// What they hold on its other resources, by resource then slug.
+    pub access: Vec<&'a Held>,
+    /// How many top-level resources they have rows in (2 or more: in several organizations).
+    pub scopes: usize,
+}
+
+impl ReviewRowRef<'_> {
+    /// As [`ReviewRow::group_names`].
+    pub fn group_names(&self) -> Vec<String> {
+        group_names(self.groups.iter().copied())
+    }
+
+    /// The row as an owned [`ReviewRow`].
+    pub fn to_row(&self) -> ReviewRow {
+        let owned = |list: &[&Held]| list.iter().map(|h| (*h).clone()).collect();
+        ReviewRow {
+            scope: self.scope.clone(),
+            principal: self.principal.clone(),
+            attributes: self.attributes.clone(),
+            roles: owned(&self.roles),
+            groups: owned(&self.groups),
+            access: owned(&self.access),
+            scopes: self.scopes,
+        }
+    }
+}
+
+/// The groups of a row, each once by name, sorted (see [`ReviewRow::group_names`]).
+fn group_names<'a>(groups: impl IntoIterator<Item = &'a Held>) -> Vec<String> {
+    let names: std::collections::BTreeSet<String> = groups
+        .into_iter()
+        .map(|h| match h.via.is_empty() {
+            true => h.resource.clone(),
+            false => format!("{} (via {})", h.resource, h.via.join(", ")),
+        })
+        .collect();
+    names.into_iter().collect()
 }
 
 /// One entitlement held, as the review names it.
@@ -77,11 +123,7 @@ pub struct Held {
 impl Held {
     /// `slug`, `slug (via A, B)`, or `slug (direct, via A)`.
     pub fn describe(&self) -> String {
-        let path = Path {
-            direct: self.direct,
-            via: self.via.clone(),
-        }
-        .describe();
+        let path = crate::path::describe(self.direct, &self.via);
         match path.is_empty() {
             true => self.slug.clone(),
             false => format!("{} ({path})", self.slug),
@@ -92,7 +134,7 @@ impl Held {
 /// `held` grouped where it repeats, as listings print it: one line per way of holding (slug
 /// and path), naming every resource it is held on — `orders, users: admin (via admin of
 /// organization acme)` — in the order of first appearance.
-pub fn grouped(held: &[Held]) -> Vec<String> {
+pub fn grouped<'a>(held: impl IntoIterator<Item = &'a Held>) -> Vec<String> {
     let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
     for h in held {
         let how = h.describe();
@@ -144,8 +186,8 @@ impl Helds {
         list.dedup();
     }
 
-    fn resolve(&self, list: &[u32]) -> Vec<Held> {
-        list.iter().map(|i| self.all[*i as usize].clone()).collect()
+    fn resolve(&self, list: &[u32]) -> Vec<&Held> {
+        list.iter().map(|i| &self.all[*i as usize]).collect()
     }
 }
 
@@ -163,15 +205,18 @@ enum Place {
 struct Person {
     key: String,
     id: ResourceId,
+    /// Where their resource is in the file (its `id`), to read it again by that.
+    at: Option<i64>,
     scopes: Vec<usize>,
     held: Vec<Acc>,
 }
 
 impl Person {
-    fn new(key: String, id: ResourceId) -> Self {
+    fn new(key: String, id: ResourceId, at: Option<i64>) -> Self {
         Person {
             key,
             id,
+            at,
             scopes: Vec::new(),
             held: Vec::new(),
         }
@@ -190,14 +235,24 @@ impl Snapshot<'_> {
     }
 
     /// Calls `f` with each review row, sorted by top-level resource, then person's display
-    /// name, without holding the rows: one pass reads every grant once, in row order, taking
+    /// name, without holding the rows: each row copied from the one lent by
+    /// [`for_each_review_row_ref`](Self::for_each_review_row_ref).
+    pub fn for_each_review_row<E: From<Error>>(
+        &self,
+        mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.for_each_review_row_ref(|row| f(row.to_row()))
+    }
+
+    /// Calls `f` with each review row lent, sorted by top-level resource, then person's display
+    /// name, without holding the rows or copying what they share: one pass reads every grant once, in row order, taking
     /// who holds it and on what from the table's columns and decoding only its sources, and
     /// keeps what each person holds as indexes into one table of the distinct [`Held`]s; the
     /// rows are then made one at a time. Holds a few small facts per person, never their
     /// access as text.
-    pub fn for_each_review_row<E: From<Error>>(
+    pub fn for_each_review_row_ref<E: From<Error>>(
         &self,
-        mut f: impl FnMut(ReviewRow) -> std::result::Result<(), E>,
+        mut f: impl FnMut(ReviewRowRef<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let _read = self.reader().read_together()?;
         let types: HashMap<String, Vec<Trait>> = self
@@ -214,16 +269,26 @@ impl Snapshot<'_> {
         // People by their own trait, and every resource's parent.
         let mut people: HashMap<ResourceId, Person> = HashMap::new();
         let mut parents: HashMap<ResourceId, ResourceId> = HashMap::new();
-        self.for_each_resource(Default::default(), |r| {
-            if let Some(parent) = &r.parent {
-                parents.insert(r.id.clone(), parent.clone());
-            }
-            if has(&r, Trait::User) {
-                let key = short_name(&r).to_lowercase();
-                people.insert(r.id.clone(), Person::new(key, r.id));
-            }
-            Ok::<(), Error>(())
-        })?;
+        // Of each resource its id, parent and name; whole only when its type does not say
+        // whether it is a person (a user trait of its own then says so).
+        self.reader()
+            .for_each_resource_head_at(self.id(), |at, head| {
+                let by_type = types
+                    .get(&head.resource.id.resource_type)
+                    .is_some_and(|ts| ts.contains(&Trait::User));
+                let r = match by_type {
+                    true => head.resource,
+                    false => self.reader().whole_resource(&head)?,
+                };
+                if let Some(parent) = &r.parent {
+                    parents.insert(r.id.clone(), parent.clone());
+                }
+                if has(&r, Trait::User) {
+                    let key = short_name(&r).to_lowercase();
+                    people.insert(r.id.clone(), Person::new(key, r.id, at));
+                }
+                Ok(())
+            })?;
         // Everyone's grants in one pass in row order (a sequential read; a query per person
         // reads the file at random): who holds it and on what from the table's columns, and
         // of the blob only its sources. Each distinct way of holding (entitlement, resource,
@@ -236,8 +301,13 @@ impl Snapshot<'_> {
         let mut helds = Helds::default();
         let mut ways: HashMap<Vec<u8>, (u32, usize, Place)> = HashMap::new();
         let mut key = Vec::new();
+        // The principal of the row, in buffers reused from row to row.
+        let mut principal = ResourceId::default();
         self.reader().for_each_grant_row(self.id(), |row| {
-            let principal = ResourceId::new(&*row.principal[0], &*row.principal[1]);
+            principal.resource_type.clear();
+            principal.resource_type.push_str(&row.principal[0]);
+            principal.resource.clear();
+            principal.resource.push_str(&row.principal[1]);
             let person = match people.get_mut(&principal) {
                 Some(person) => person,
                 // A principal the sync has no resource for is a person by its type's trait.
@@ -246,24 +316,25 @@ impl Snapshot<'_> {
                     .is_some_and(|ts| ts.contains(&Trait::User)) =>
                 {
                     let key = principal.to_string().to_lowercase();
-                    let person = Person::new(key, principal.clone());
-                    people.entry(principal).or_insert(person)
+                    let person = Person::new(key, principal.clone(), None);
+                    people.entry(principal.clone()).or_insert(person)
                 }
                 None => return Ok(()),
             };
-            let sources = row.sources()?;
+            // The way is keyed by the sources' bytes, decoded only the first time they come.
             key.clear();
             for part in [&row.entitlement_id, &row.on[0], &row.on[1]] {
                 key.extend_from_slice(part.as_bytes());
                 key.push(0);
             }
-            for (source, direct) in sources.iter().flat_map(|s| &s.sources) {
-                key.extend_from_slice(source.as_bytes());
-                key.push(u8::from(*direct));
+            if !row.sources_bytes(&mut key) {
+                // Not well formed: decoding says what is wrong.
+                row.sources()?;
             }
             let (held, index, place) = match ways.get(key.as_slice()) {
                 Some(way) => *way,
                 None => {
+                    let sources = row.sources()?;
                     let on_id = ResourceId::new(&*row.on[0], &*row.on[1]);
                     let on = match names.get(&on_id)? {
                         Some(on) => on.clone(),
@@ -322,25 +393,27 @@ impl Snapshot<'_> {
                 let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
                     continue;
                 };
-                // Looked up again rather than kept from the first pass: kept, the rows of
-                // 100,000 people took 70 MB more at their peak (close to the 200 MB bound).
-                let principal = match self.resource(&person.id)? {
-                    Some(found) => found,
-                    None => Resource {
-                        id: person.id.clone(),
-                        ..Default::default()
-                    },
+                // Read again rather than kept from the first pass (kept, the rows of 100,000
+                // people took 70 MB more at their peak, close to the 200 MB bound), by where
+                // it is in the file: one seek, not an index walk and a seek.
+                let found = match person.at {
+                    Some(at) => self.reader().resource_at(self.id(), at)?,
+                    None => None,
                 };
+                let principal = found.unwrap_or_else(|| Resource {
+                    id: person.id.clone(),
+                    ..Default::default()
+                });
                 let acc = std::mem::take(&mut person.held[slot]);
                 let [mut roles, mut groups, mut access] = [acc.roles, acc.groups, acc.access];
                 for list in [&mut roles, &mut groups, &mut access] {
                     helds.sort(list);
                 }
-                f(ReviewRow {
-                    scope: scope.clone(),
-                    attributes: Attributes::of(&principal).unwrap_or_default(),
+                f(ReviewRowRef {
+                    scope: &scope,
+                    attributes: &Attributes::of(&principal).unwrap_or_default(),
                     scopes: person.scopes.len(),
-                    principal,
+                    principal: &principal,
                     roles: helds.resolve(&roles),
                     groups: helds.resolve(&groups),
                     access: helds.resolve(&access),

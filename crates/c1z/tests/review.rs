@@ -120,6 +120,84 @@ fn a_diff_of_two_syncs_names_added_removed_and_promoted() {
 }
 
 #[test]
+fn the_review_of_each_sync_of_a_file_is_that_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let reader = C1zReader::open(two_syncs(dir.path())).unwrap();
+    let syncs = reader.syncs().unwrap();
+    let review = |sync_id: &str| -> Vec<String> {
+        let rows = reader.snapshot(Some(sync_id)).unwrap().review().unwrap();
+        rows.iter()
+            .map(|r| {
+                let roles: Vec<String> = r.roles.iter().map(c1z::Held::describe).collect();
+                format!(
+                    "{} {} {}: {}",
+                    r.principal.display_name,
+                    r.attributes.email,
+                    r.scope.display_name,
+                    roles.join(", ")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        review(&syncs[0].id),
+        [
+            "Ann u1@acme.example acme: member",
+            "Bob u2@acme.example acme: member",
+            "Cy u3@acme.example acme: member",
+        ]
+    );
+    assert_eq!(
+        review(&syncs[1].id),
+        [
+            "Ann u1@acme.example acme: member",
+            "Cy u3@acme.example acme: admin, member",
+            "Dee u4@acme.example acme: member",
+        ]
+    );
+}
+
+#[test]
+fn a_person_is_one_by_their_type_or_by_their_own_user_trait() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.c1z");
+    let mut c = content(&[("u1", "Ann")], &[("member", "u1")]);
+    // A type without the user trait: its resource is a person by the trait it carries.
+    let account_type = ResourceType::new("account", "Account", &[]);
+    let account = Resource::new(&account_type, "a1", "Bot Zed")
+        .with_annotation(UserTrait::new().with_email("zed@acme.example", true));
+    let robot = Resource::new(&account_type, "r1", "Robot");
+    c.resource_types.push(account_type);
+    c.resources.extend([account, robot]);
+    c.grants.push(Grant::new(
+        &org(),
+        "member",
+        ResourceId::new("account", "a1"),
+    ));
+    c.grants.push(Grant::new(
+        &org(),
+        "member",
+        ResourceId::new("account", "r1"),
+    ));
+    runtime().block_on(write_content(&path, &c));
+    let reader = C1zReader::open(&path).unwrap();
+    let rows = reader.snapshot(None).unwrap().review().unwrap();
+    let people: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.principal.display_name.as_str(),
+                r.attributes.email.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [("Ann", "u1@acme.example"), ("Bot Zed", "zed@acme.example")]
+    );
+}
+
+#[test]
 fn holders_access_principals_and_stats() {
     let dir = tempfile::tempdir().unwrap();
     let reader = C1zReader::open(two_syncs(dir.path())).unwrap();
@@ -434,6 +512,23 @@ fn the_review_groups_access_per_person_per_top_level_resource() {
     );
     assert_eq!(rows[0].attributes.email, "u1@acme.example");
     assert_eq!(rows[1].scopes, 1);
+    // The rows lent are the same rows, their groups named the same way.
+    let mut lent = Vec::new();
+    reader
+        .snapshot(None)
+        .unwrap()
+        .for_each_review_row_ref(|row| {
+            assert_eq!(row.group_names(), row.to_row().group_names());
+            lent.push(row.to_row());
+            Ok::<(), c1z::Error>(())
+        })
+        .unwrap();
+    assert_eq!(lent, rows);
+    assert_eq!(rows[1].group_names(), ["Security"]);
+    assert_eq!(
+        c1z::grouped(&rows[1].access),
+        ["prod: reader (via team Security)"]
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use c1z::protojson;
 use c1z::{
-    EntitlementFilter, Held, Kind, Names, ReviewRow, Snapshot, entitlement_name, grouped, label,
+    EntitlementFilter, Held, Kind, Names, ReviewRowRef, Snapshot, entitlement_name, grouped, label,
     short_name,
 };
 use serde_json::{Value, json};
@@ -70,8 +70,9 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
         columns
     };
     let mut listing: Option<Listing> = None;
-    s.for_each_review_row(|row| {
-        let kind = types.kind(&row.principal).unwrap_or(Kind::Human);
+    // Rows lent, not copied: each distinct way of holding is one copy for the whole review.
+    s.for_each_review_row_ref(|row| {
+        let kind = types.kind(row.principal).unwrap_or(Kind::Human);
         let keep = kinds.contains(&kind)
             && only.as_ref().is_none_or(|r| r.id == row.scope.id)
             && person.as_ref().is_none_or(|p| p.id == row.principal.id)
@@ -99,18 +100,18 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
         let groups: Vec<String> = row.group_names();
         let a = &row.attributes;
         let mut cells = vec![
-            Cell::from(short_name(&row.scope)),
+            Cell::from(short_name(row.scope)),
             Cell::from(row.scope.id.to_string()),
             Cell::from(row.principal.id.to_string()),
-            Cell::from(short_name(&row.principal)),
+            Cell::from(short_name(row.principal)),
             Cell::from(kind.as_str()),
             Cell::from(&a.email),
-            Cell::from(row.roles.iter().map(Held::describe).collect::<Vec<_>>()),
+            Cell::from(row.roles.iter().map(|h| h.describe()).collect::<Vec<_>>()),
             Cell::from(a.mfa),
             Cell::from(a.sso),
             Cell::from(a.status.unwrap_or("unknown")),
             Cell::from(groups),
-            Cell::from(grouped(&row.access)),
+            Cell::from(grouped(row.access.iter().copied())),
             Cell::from(row.scopes as u64),
         ];
         if staff.is_some() {
@@ -207,8 +208,8 @@ fn one_of(wanted: &[String], value: &str) -> bool {
     wanted.is_empty() || wanted.iter().any(|w| w == value)
 }
 
-fn review_json(row: &ReviewRow, kind: Kind) -> Value {
-    let held = |list: &[Held]| -> Vec<Value> {
+fn review_json(row: &ReviewRowRef<'_>, kind: Kind) -> Value {
+    let held = |list: &[&Held]| -> Vec<Value> {
         list.iter()
             .map(|h| {
                 json!({
@@ -222,8 +223,8 @@ fn review_json(row: &ReviewRow, kind: Kind) -> Value {
             .collect()
     };
     json!({
-        "resource": protojson::resource(&row.scope),
-        "principal": protojson::resource(&row.principal),
+        "resource": protojson::resource(row.scope),
+        "principal": protojson::resource(row.principal),
         "type": kind.as_str(),
         "email": row.attributes.email,
         "mfa": row.attributes.mfa,

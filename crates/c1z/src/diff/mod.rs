@@ -7,20 +7,27 @@
 //! id), compared as opaque strings. When either sync is not a full one (a `partial` sync of some
 //! resource types), only the resource types both synced are compared: what a partial sync did
 //! not sync is not removed.
+//!
+//! `merge` reads the two syncs' sorted rows side by side; `people` pairs a person removed with
+//! the person added of the same email and compares the attributes of people in both.
+
+mod merge;
+mod people;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use connector_sdk::{Grant, Purpose, Resource, ResourceId, Trait};
-use rusqlite::types::Value as SqlValue;
+use connector_sdk::{Grant, ResourceId};
 use serde::Serialize;
 
-use crate::cap::Capped;
 use crate::error::Result;
-use crate::label::{entitlement_name, qualified};
+use crate::label::entitlement_name;
 use crate::path::Paths;
 use crate::principal::Attributes;
-use crate::reader::{C1zReader, GRANTS, RESOURCES, SyncRun};
+use crate::reader::{GRANTS, RESOURCES, SyncRun};
 use crate::snapshot::{Names, Snapshot};
+
+use self::merge::merge_ids;
+use self::people::{attribute_changes, replacements};
 
 /// The changes from an older snapshot to a newer one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -281,41 +288,6 @@ pub fn diff(old: &Snapshot<'_>, new: &Snapshot<'_>) -> Result<Diff> {
     })
 }
 
-/// Pairs each removed person with the added person of the same (non-empty) email, when one
-/// email names exactly one of each.
-fn replacements(
-    removed: &[(ResourceRef, String)],
-    added: &[(ResourceRef, String)],
-) -> Vec<Replacement> {
-    let once = |side: &[(ResourceRef, String)]| -> BTreeMap<String, Option<ResourceRef>> {
-        let mut by_email: BTreeMap<String, Option<ResourceRef>> = BTreeMap::new();
-        for (r, email) in side.iter().filter(|(_, e)| !e.is_empty()) {
-            let key = email.to_lowercase();
-            match by_email.get_mut(&key) {
-                Some(slot) => *slot = None,
-                None => {
-                    by_email.insert(key, Some(r.clone()));
-                }
-            }
-        }
-        by_email
-    };
-    let (gone, came) = (once(removed), once(added));
-    let mut out: Vec<Replacement> = gone
-        .into_iter()
-        .filter_map(|(email, old)| {
-            let new = came.get(&email)?.clone()?;
-            Some(Replacement {
-                email,
-                old: old?,
-                new,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.old.cmp(&b.old));
-    out
-}
-
 impl ResourceRef {
     fn of(id: &ResourceId, display_name: String) -> Self {
         ResourceRef {
@@ -387,226 +359,4 @@ fn change(
         resource: ResourceRef::named(on, names)?,
         via: paths.of_grant(grant)?.via,
     })
-}
-
-/// The security attributes that changed for people in both syncs: their resource rows are
-/// merged by id, and only rows whose bytes differ are decoded.
-fn attribute_changes(
-    old: &Snapshot<'_>,
-    new: &Snapshot<'_>,
-    types: Option<&[String]>,
-) -> Result<Vec<AttributeChange>> {
-    let mut people: BTreeSet<String> = BTreeSet::new();
-    for snapshot in [old, new] {
-        for rt in snapshot.resource_types()? {
-            if rt.traits.contains(&Trait::User) && types.is_none_or(|t| t.contains(&rt.id)) {
-                people.insert(rt.id);
-            }
-        }
-    }
-    if people.is_empty() {
-        return Ok(Vec::new());
-    }
-    let people: Vec<String> = people.into_iter().collect();
-    let mut changed: Vec<(Resource, Resource)> = Vec::new();
-    merge(old, new, RESOURCES.name, Some(&people), |side| {
-        if let Side::Both(before, after) = side
-            && before != after
-        {
-            let decode = |data: &[u8]| {
-                crate::convert::decode_resource(data)
-                    .ok()
-                    .map(Capped::capped)
-            };
-            if let (Some(b), Some(a)) = (decode(&before), decode(&after)) {
-                changed.push((b, a));
-            }
-        }
-    })?;
-    let mut out = Vec::new();
-    for (before, after) in changed {
-        let (Some(b), Some(a)) = (Attributes::of(&before), Attributes::of(&after)) else {
-            continue;
-        };
-        let deltas = b.changes(&a);
-        if deltas.is_empty() {
-            continue;
-        }
-        let permissions = permissions(new, &after.id)?;
-        for (attribute, old_value, new_value) in deltas {
-            out.push(AttributeChange {
-                principal: ResourceRef::of(&after.id, after.display_name.clone()),
-                attribute: attribute.to_owned(),
-                old: old_value,
-                new: new_value,
-                permissions: permissions.clone(),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// What `principal` holds in `snapshot` that is more than membership: entitlements whose
-/// purpose is permission or ownership, as `resource: slug`.
-fn permissions(snapshot: &Snapshot<'_>, principal: &ResourceId) -> Result<Vec<String>> {
-    let mut held = Vec::new();
-    let mut names = Names::new(snapshot);
-    for access in snapshot.access(principal)? {
-        let parent = match &access.resource.parent {
-            Some(p) => names.get(p)?.cloned(),
-            None => None,
-        };
-        let on = qualified(&access.resource, parent.as_ref());
-        for (entitlement, _) in &access.held {
-            if matches!(
-                entitlement.purpose,
-                Purpose::Permission | Purpose::Ownership
-            ) {
-                held.push(format!("{on}: {}", entitlement_name(entitlement)));
-            }
-        }
-    }
-    Ok(held)
-}
-
-/// The external ids of `table` only in `new` and only in `old`, each in byte order.
-fn merge_ids(
-    old: &Snapshot<'_>,
-    new: &Snapshot<'_>,
-    table: &str,
-    types: Option<&[String]>,
-) -> Result<(Vec<String>, Vec<String>)> {
-    let (mut only_new, mut only_old) = (Vec::new(), Vec::new());
-    merge(old, new, table, types, |side| match side {
-        Side::Old(id) => only_old.push(id),
-        Side::New(id) => only_new.push(id),
-        Side::Both(..) => {}
-    })?;
-    Ok((only_new, only_old))
-}
-
-/// Where a row of a merge is: only in the older sync, only in the newer (by `external_id`), or
-/// in both (with the `data` of each, read for resources only).
-enum Side {
-    Old(String),
-    New(String),
-    Both(Vec<u8>, Vec<u8>),
-}
-
-/// Merges the rows of `table` of both syncs (of `types` when given) in `external_id` order,
-/// calling `f` for each: only the current row of each side is held. `data` is read for the
-/// resource table only.
-fn merge(
-    old: &Snapshot<'_>,
-    new: &Snapshot<'_>,
-    table: &str,
-    types: Option<&[String]>,
-    mut f: impl FnMut(Side),
-) -> Result<()> {
-    let mut old_rows = Sorted::new(old, table, types)?;
-    let mut new_rows = Sorted::new(new, table, types)?;
-    let mut old_cursor = old_rows.rows()?;
-    let mut new_cursor = new_rows.rows()?;
-    let (mut a, mut b) = (old_cursor.next()?, new_cursor.next()?);
-    loop {
-        match (a.take(), b.take()) {
-            (None, None) => return Ok(()),
-            (Some((id, _)), None) => {
-                f(Side::Old(id));
-                a = old_cursor.next()?;
-            }
-            (None, Some((id, _))) => {
-                f(Side::New(id));
-                b = new_cursor.next()?;
-            }
-            (Some(x), Some(y)) => match x.0.cmp(&y.0) {
-                std::cmp::Ordering::Less => {
-                    f(Side::Old(x.0));
-                    a = old_cursor.next()?;
-                    b = Some(y);
-                }
-                std::cmp::Ordering::Greater => {
-                    f(Side::New(y.0));
-                    b = new_cursor.next()?;
-                    a = Some(x);
-                }
-                std::cmp::Ordering::Equal => {
-                    f(Side::Both(x.1, y.1));
-                    a = old_cursor.next()?;
-                    b = new_cursor.next()?;
-                }
-            },
-        }
-    }
-}
-
-/// The `external_id`-sorted rows of one table of one sync.
-struct Sorted<'r> {
-    reader: &'r C1zReader,
-    statement: rusqlite::Statement<'r>,
-    params: Vec<SqlValue>,
-    context: String,
-}
-
-impl<'r> Sorted<'r> {
-    fn new(snapshot: &Snapshot<'r>, table: &str, types: Option<&[String]>) -> Result<Self> {
-        let reader = snapshot.reader();
-        let columns = match table == RESOURCES.name {
-            true => "external_id, data",
-            false => "external_id, NULL",
-        };
-        let statement = reader.sorted_rows(table, columns, types)?;
-        let mut params = vec![SqlValue::from(snapshot.id().to_owned())];
-        params.extend(
-            types
-                .unwrap_or_default()
-                .iter()
-                .cloned()
-                .map(SqlValue::from),
-        );
-        Ok(Sorted {
-            reader,
-            statement,
-            params,
-            context: format!("reading {table}"),
-        })
-    }
-
-    fn rows(&mut self) -> Result<Cursor<'_, 'r>> {
-        let rows = self
-            .statement
-            .query(rusqlite::params_from_iter(self.params.iter()))
-            .map_err(|e| self.reader.sqlite(&self.context, e))?;
-        Ok(Cursor {
-            reader: self.reader,
-            rows,
-            context: &self.context,
-        })
-    }
-}
-
-struct Cursor<'s, 'r> {
-    reader: &'r C1zReader,
-    rows: rusqlite::Rows<'s>,
-    context: &'s str,
-}
-
-impl Cursor<'_, '_> {
-    fn next(&mut self) -> Result<Option<(String, Vec<u8>)>> {
-        let context = self.context;
-        let reader = self.reader;
-        let row = reader
-            .step(&mut self.rows)
-            .map_err(|e| reader.sqlite(context, e))?;
-        row.map(|r| {
-            let id = r.get::<_, String>(0)?;
-            let data = match r.get_ref(1)? {
-                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
-                _ => Vec::new(),
-            };
-            Ok((id, data))
-        })
-        .transpose()
-        .map_err(|e| reader.sqlite(context, e))
-    }
 }

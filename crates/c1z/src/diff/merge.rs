@@ -1,0 +1,150 @@
+//! Two syncs' rows of one table merged in `external_id` order, holding only the current row
+//! of each side.
+
+use rusqlite::types::Value as SqlValue;
+
+use crate::error::Result;
+use crate::reader::{C1zReader, RESOURCES};
+use crate::snapshot::Snapshot;
+
+/// The external ids of `table` only in `new` and only in `old`, each in byte order.
+pub(super) fn merge_ids(
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    table: &str,
+    types: Option<&[String]>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut only_new, mut only_old) = (Vec::new(), Vec::new());
+    merge(old, new, table, types, |side| match side {
+        Side::Old(id) => only_old.push(id),
+        Side::New(id) => only_new.push(id),
+        Side::Both(..) => {}
+    })?;
+    Ok((only_new, only_old))
+}
+
+/// Where a row of a merge is: only in the older sync, only in the newer (by `external_id`), or
+/// in both (with the `data` of each, read for resources only).
+pub(super) enum Side {
+    Old(String),
+    New(String),
+    Both(Vec<u8>, Vec<u8>),
+}
+
+/// Merges the rows of `table` of both syncs (of `types` when given) in `external_id` order,
+/// calling `f` for each: only the current row of each side is held. `data` is read for the
+/// resource table only.
+pub(super) fn merge(
+    old: &Snapshot<'_>,
+    new: &Snapshot<'_>,
+    table: &str,
+    types: Option<&[String]>,
+    mut f: impl FnMut(Side),
+) -> Result<()> {
+    let mut old_rows = Sorted::new(old, table, types)?;
+    let mut new_rows = Sorted::new(new, table, types)?;
+    let mut old_cursor = old_rows.rows()?;
+    let mut new_cursor = new_rows.rows()?;
+    let (mut a, mut b) = (old_cursor.next()?, new_cursor.next()?);
+    loop {
+        match (a.take(), b.take()) {
+            (None, None) => return Ok(()),
+            (Some((id, _)), None) => {
+                f(Side::Old(id));
+                a = old_cursor.next()?;
+            }
+            (None, Some((id, _))) => {
+                f(Side::New(id));
+                b = new_cursor.next()?;
+            }
+            (Some(x), Some(y)) => match x.0.cmp(&y.0) {
+                std::cmp::Ordering::Less => {
+                    f(Side::Old(x.0));
+                    a = old_cursor.next()?;
+                    b = Some(y);
+                }
+                std::cmp::Ordering::Greater => {
+                    f(Side::New(y.0));
+                    b = new_cursor.next()?;
+                    a = Some(x);
+                }
+                std::cmp::Ordering::Equal => {
+                    f(Side::Both(x.1, y.1));
+                    a = old_cursor.next()?;
+                    b = new_cursor.next()?;
+                }
+            },
+        }
+    }
+}
+
+/// The `external_id`-sorted rows of one table of one sync.
+struct Sorted<'r> {
+    reader: &'r C1zReader,
+    statement: rusqlite::Statement<'r>,
+    params: Vec<SqlValue>,
+    context: String,
+}
+
+impl<'r> Sorted<'r> {
+    fn new(snapshot: &Snapshot<'r>, table: &str, types: Option<&[String]>) -> Result<Self> {
+        let reader = snapshot.reader();
+        let columns = match table == RESOURCES.name {
+            true => "external_id, data",
+            false => "external_id, NULL",
+        };
+        let statement = reader.sorted_rows(table, columns, types)?;
+        let mut params = vec![SqlValue::from(snapshot.id().to_owned())];
+        params.extend(
+            types
+                .unwrap_or_default()
+                .iter()
+                .cloned()
+                .map(SqlValue::from),
+        );
+        Ok(Sorted {
+            reader,
+            statement,
+            params,
+            context: format!("reading {table}"),
+        })
+    }
+
+    fn rows(&mut self) -> Result<Cursor<'_, 'r>> {
+        let rows = self
+            .statement
+            .query(rusqlite::params_from_iter(self.params.iter()))
+            .map_err(|e| self.reader.sqlite(&self.context, e))?;
+        Ok(Cursor {
+            reader: self.reader,
+            rows,
+            context: &self.context,
+        })
+    }
+}
+
+struct Cursor<'s, 'r> {
+    reader: &'r C1zReader,
+    rows: rusqlite::Rows<'s>,
+    context: &'s str,
+}
+
+impl Cursor<'_, '_> {
+    fn next(&mut self) -> Result<Option<(String, Vec<u8>)>> {
+        let context = self.context;
+        let reader = self.reader;
+        let row = reader
+            .step(&mut self.rows)
+            .map_err(|e| reader.sqlite(context, e))?;
+        row.map(|r| {
+            let id = r.get::<_, String>(0)?;
+            let data = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
+                _ => Vec::new(),
+            };
+            Ok((id, data))
+        })
+        .transpose()
+        .map_err(|e| reader.sqlite(context, e))
+    }
+}
