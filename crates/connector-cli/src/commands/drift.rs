@@ -139,24 +139,24 @@ fn not_listed(s: &Snapshot<'_>, staff: &StaffList) -> Result<Vec<Finding>> {
         })
         .collect();
     let mut people: BTreeMap<String, (StaffClass, String, Vec<String>)> = BTreeMap::new();
-    s.for_each_review_row(|row| {
+    s.for_each_review_row_ref(|row| {
         let (names, user) = match types.get(&row.principal.id.resource_type) {
             Some((names, user)) => (names.iter().map(String::as_str).collect(), *user),
             None => (vec![row.principal.id.resource_type.as_str()], false),
         };
         let human = row.principal.has_trait(Trait::User) || user;
-        if !human || Kind::of(&row.principal, &names) != Kind::Human {
+        if !human || Kind::of(row.principal, &names) != Kind::Human {
             return Ok::<(), Error>(());
         }
         let class = staff.classify(&row.attributes.email).class;
         if class == StaffClass::Listed {
             return Ok(());
         }
-        let subject = c1z::label(&row.principal);
+        let subject = c1z::label(row.principal);
         let entry = people
             .entry(subject)
             .or_insert_with(|| (class, row.attributes.email.clone(), Vec::new()));
-        entry.2.push(c1z::short_name(&row.scope));
+        entry.2.push(c1z::short_name(row.scope));
         Ok(())
     })?;
     Ok(people

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use c1z::{AccessChange, Diff, ResourceRef, ReviewRow};
+use c1z::{AccessChange, Diff, ResourceRef, ReviewRowRef};
 use maud::{Markup, html};
 
 use super::html::{CHUNK, Chunked, table, thousands};
@@ -36,7 +36,7 @@ impl People {
     /// administrator's roles they hold there, `standing` their place on the staff list.
     pub fn add(
         &mut self,
-        row: &ReviewRow,
+        row: &ReviewRowRef<'_>,
         scope: &str,
         name: &str,
         admin_roles: &[&str],

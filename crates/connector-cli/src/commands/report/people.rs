@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Seek};
 
-use c1z::{Held, Kind, ReviewRow, Snapshot, grouped, short_name};
+use c1z::{Held, Kind, ReviewRowRef, Snapshot, grouped, short_name};
 use maud::{Render, html};
 
 use super::findings;
@@ -56,16 +56,17 @@ pub fn write(s: &Snapshot<'_>, types: &Types, staff: Option<&StaffList>) -> Resu
     let mut rows = 0usize;
     let mut table: Option<(String, Chunked)> = None;
     let mut line = String::new();
-    s.for_each_review_row(|row: ReviewRow| {
-        if types.kind(&row.principal) != Some(Kind::Human) {
+    s.for_each_review_row_ref(|row: ReviewRowRef<'_>| {
+        if types.kind(row.principal) != Some(Kind::Human) {
             return Ok::<(), Error>(());
         }
-        let scope = short_name(&row.scope);
-        let name = short_name(&row.principal);
+        let scope = short_name(row.scope);
+        let name = short_name(row.principal);
         let permissions: Vec<&Held> = row
             .roles
             .iter()
             .chain(&row.access)
+            .copied()
             .filter(|h| h.permission)
             .collect();
         match (row.scopes, permissions.is_empty()) {
@@ -136,14 +137,14 @@ pub fn write(s: &Snapshot<'_>, types: &Types, staff: Option<&StaffList>) -> Resu
 /// Writes a person's row to `out`, as light as HTML allows: end tags of cells and rows left
 /// out (the next `<td>` or `<tr>` closes them), the MFA and SSO `off` in `<b>` (the style
 /// colours it), and the two sign-off cells empty (the style sizes the last two columns).
-fn person_row(out: &mut String, row: &ReviewRow, name: &str, staff: Option<&str>) {
+fn person_row(out: &mut String, row: &ReviewRowRef<'_>, name: &str, staff: Option<&str>) {
     let a = &row.attributes;
     out.push_str("<tr><td>");
     name.render_to(out);
     out.push_str("<td>");
     a.email.render_to(out);
     out.push_str("<td>");
-    lines(out, row.roles.iter().map(Held::describe));
+    lines(out, row.roles.iter().map(|h| h.describe()));
     for value in [a.mfa, a.sso] {
         out.push_str(match value {
             Some(true) => "<td>on",
@@ -160,7 +161,7 @@ fn person_row(out: &mut String, row: &ReviewRow, name: &str, staff: Option<&str>
     out.push_str("<td>");
     lines(out, row.group_names());
     out.push_str("<td>");
-    lines(out, grouped(&row.access));
+    lines(out, grouped(row.access.iter().copied()));
     out.push_str("<td><td>\n");
 }
 
@@ -181,18 +182,20 @@ mod tests {
 
     #[test]
     fn a_row_is_escaped_and_ends_with_two_empty_sign_off_cells() {
-        let row = ReviewRow {
-            scope: Resource::default(),
-            principal: Resource {
-                id: ResourceId::new("user", "u1"),
-                ..Default::default()
-            },
-            attributes: c1z::Attributes {
-                email: "a<b>@example.com".to_owned(),
-                mfa: Some(false),
-                sso: None,
-                ..Default::default()
-            },
+        let principal = Resource {
+            id: ResourceId::new("user", "u1"),
+            ..Default::default()
+        };
+        let attributes = c1z::Attributes {
+            email: "a<b>@example.com".to_owned(),
+            mfa: Some(false),
+            sso: None,
+            ..Default::default()
+        };
+        let row = ReviewRowRef {
+            scope: &Resource::default(),
+            principal: &principal,
+            attributes: &attributes,
             roles: Vec::new(),
             groups: Vec::new(),
             access: Vec::new(),
