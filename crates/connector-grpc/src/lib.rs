@@ -31,15 +31,20 @@
 #![warn(missing_docs)]
 
 mod ahead;
+mod connector;
 pub mod events;
 mod inherited;
-mod server;
+mod listing;
+mod provisioning;
+mod serve;
+mod services;
 pub mod status;
 pub mod subprocess;
 mod tls;
 pub mod tokens;
 
-pub use server::{Options, Services, serve};
+pub use serve::serve;
+pub use services::{Options, Services};
 pub use tls::{Tls, TlsError};
 
 /// The baton-sdk version whose protocol this server speaks, reported by `Validate`. baton's
