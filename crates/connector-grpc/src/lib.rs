@@ -42,6 +42,7 @@ pub mod status;
 pub mod subprocess;
 mod tls;
 pub mod tokens;
+pub mod wire;
 
 pub use serve::serve;
 pub use services::{Options, Services};
@@ -68,6 +69,11 @@ pub mod pb {
             /// `c1.connector.v2`: the services and their envelopes.
             pub mod v2 {
                 tonic::include_proto!("c1.connector.v2");
+                pub use crate::wire::{
+                    EntitlementsServiceListEntitlementsResponse,
+                    EntitlementsServiceListStaticEntitlementsResponse,
+                    GrantsServiceListGrantsResponse,
+                };
             }
         }
         /// `c1.connector_wrapper`.

@@ -3,8 +3,7 @@
 //! ([`crate::tokens`]); and the asset service, which has nothing to serve.
 
 use connector_proto::{
-    entitlement_to_proto, grant_to_proto, resource_from_proto, resource_id_from_proto,
-    resource_to_proto, resource_type_to_proto,
+    resource_from_proto, resource_id_from_proto, resource_to_proto, resource_type_to_proto,
 };
 use connector_sdk::{GetContext, Page, ResourceContext};
 use prost::Message;
@@ -15,19 +14,18 @@ use crate::pb::v2::*;
 use crate::services::{Services, failed};
 use crate::status::invalid;
 use crate::tokens::{MAX_ENQUEUED, WireToken};
+use crate::wire::ListResponse;
 
-/// A page as the response's list, next token and annotations. `spawn`: whether the host
+/// A page as the response's items, next token and annotations. `spawn`: whether the host
 /// schedules independent tokens from an `EnqueuePageTokens` annotation (entitlements, grants).
-fn page_out<T, P>(
+fn page_out<T>(
     page: Page<T>,
     wire: WireToken,
     spawn: bool,
-    to_proto: impl Fn(&T) -> P,
-) -> (Vec<P>, String, Vec<connector_proto::pb::Any>) {
+) -> (Vec<T>, String, Vec<connector_proto::pb::Any>) {
     for warning in &page.warnings {
         tracing::warn!(target: "connector", "{warning}");
     }
-    let list = page.items.iter().map(to_proto).collect();
     let mut enqueue = page.enqueue;
     let mut annotations = Vec::new();
     if spawn && !enqueue.is_empty() {
@@ -41,7 +39,7 @@ fn page_out<T, P>(
             spawned.encode_to_vec(),
         ));
     }
-    (list, wire.next(page.next_token, enqueue), annotations)
+    (page.items, wire.next(page.next_token, enqueue), annotations)
 }
 
 fn parse_token(wire: &str) -> Result<WireToken, Status> {
@@ -101,10 +99,10 @@ impl resources_service_server::ResourcesService for Services {
             .take(LOOKAHEAD)
             .cloned()
             .collect();
-        let (list, next_page_token, annotations) = page_out(page, wire, false, resource_to_proto);
+        let (items, next_page_token, annotations) = page_out(page, wire, false);
         self.fetch_ahead(syncer, parent.as_ref(), sync_id, &ahead, &key, &independent);
         Ok(Response::new(ResourcesServiceListResourcesResponse {
-            list,
+            list: items.iter().map(resource_to_proto).collect(),
             next_page_token,
             annotations,
         }))
@@ -164,12 +162,12 @@ impl entitlements_service_server::EntitlementsService for Services {
             call: self.call(wire.token.clone(), &request.active_sync_id),
         };
         let page = syncer.entitlements(cx).await.map_err(failed)?;
-        let (list, next_page_token, annotations) = page_out(page, wire, true, entitlement_to_proto);
-        Ok(Response::new(EntitlementsServiceListEntitlementsResponse {
-            list,
+        let (items, next_page_token, annotations) = page_out(page, wire, true);
+        Ok(Response::new(ListResponse::entitlements(
+            &items,
             next_page_token,
             annotations,
-        }))
+        )))
     }
 
     async fn list_static_entitlements(
@@ -181,15 +179,12 @@ impl entitlements_service_server::EntitlementsService for Services {
         let wire = parse_token(&request.page_token)?;
         let cx = self.call(wire.token.clone(), &request.active_sync_id);
         let page = syncer.static_entitlements(cx).await.map_err(failed)?;
-        let (list, next_page_token, annotations) =
-            page_out(page, wire, false, entitlement_to_proto);
-        Ok(Response::new(
-            EntitlementsServiceListStaticEntitlementsResponse {
-                list,
-                next_page_token,
-                annotations,
-            },
-        ))
+        let (items, next_page_token, annotations) = page_out(page, wire, false);
+        Ok(Response::new(ListResponse::entitlements(
+            &items,
+            next_page_token,
+            annotations,
+        )))
     }
 }
 
@@ -211,12 +206,12 @@ impl grants_service_server::GrantsService for Services {
             call: self.call(wire.token.clone(), &request.active_sync_id),
         };
         let page = syncer.grants(cx).await.map_err(failed)?;
-        let (list, next_page_token, annotations) = page_out(page, wire, true, grant_to_proto);
-        Ok(Response::new(GrantsServiceListGrantsResponse {
-            list,
+        let (items, next_page_token, annotations) = page_out(page, wire, true);
+        Ok(Response::new(ListResponse::grants(
+            &items,
             next_page_token,
             annotations,
-        }))
+        )))
     }
 }
 

@@ -16,6 +16,15 @@ use crate::*;
 pub fn grant_to_proto(g: &Grant) -> pb::Grant {
     pb::Grant {
         entitlement: non_empty(entitlement_to_proto(&g.entitlement)),
+        ..grant_without_entitlement(g)
+    }
+}
+
+/// [`grant_to_proto`] without the embedded entitlement (field 1), for an encoder that writes
+/// that field itself.
+pub(crate) fn grant_without_entitlement(g: &Grant) -> pb::Grant {
+    pb::Grant {
+        entitlement: None,
         principal: non_empty(resource_to_proto(&g.principal)),
         id: g.id.clone(),
         annotations: g.annotations.iter().map(annotation_to_any).collect(),
@@ -135,6 +144,15 @@ pub fn resource_from_proto(p: pb::Resource) -> Resource {
 pub fn entitlement_to_proto(e: &Entitlement) -> pb::Entitlement {
     pb::Entitlement {
         resource: non_empty(resource_to_proto(&e.resource)),
+        ..entitlement_without_resource(e)
+    }
+}
+
+/// [`entitlement_to_proto`] without the embedded resource (field 1), for an encoder that writes
+/// that field itself.
+pub(crate) fn entitlement_without_resource(e: &Entitlement) -> pb::Entitlement {
+    pb::Entitlement {
+        resource: None,
         id: e.id.clone(),
         display_name: e.display_name.clone(),
         description: e.description.clone(),
