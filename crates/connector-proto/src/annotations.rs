@@ -8,8 +8,12 @@ use connector_sdk::{
     SecretTrait, StructuredName, UserTrait,
 };
 
+use crate::model::{grant_expandable, resource_id_from_proto, resource_id_to_proto};
 use crate::pb;
-use crate::*;
+use crate::values::{
+    asset_from_proto, asset_to_proto, profile_from_proto, profile_to_proto, status_from_proto,
+    status_to_proto, timestamp_from_proto, timestamp_to_proto,
+};
 
 /// The prefix of every `c1.connector.v2` annotation type URL.
 pub const TYPE_URL_PREFIX: &str = "type.googleapis.com/c1.connector.v2.";

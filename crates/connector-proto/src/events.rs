@@ -4,8 +4,9 @@ use prost::Message;
 
 use connector_sdk::{Profile, Value};
 
+use crate::model::{non_empty, resource_id_to_proto};
 use crate::pb;
-use crate::*;
+use crate::values::{profile_to_proto, timestamp_to_proto};
 
 /// The type URL of the annotation that carries what baton's `Event` has no field for.
 pub const EVENT_DETAILS_TYPE_URL: &str = "type.googleapis.com/google.protobuf.Struct";

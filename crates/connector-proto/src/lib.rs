@@ -25,7 +25,6 @@ pub use model::{
     grant_sources_to_proto, grant_to_proto, non_empty, resource_from_proto, resource_id_from_proto,
     resource_id_to_proto, resource_to_proto, resource_type_from_proto, resource_type_to_proto,
 };
-pub(crate) use values::{asset_from_proto, asset_to_proto, status_from_proto, status_to_proto};
 pub use values::{profile_from_proto, profile_to_proto, timestamp_from_proto, timestamp_to_proto};
 
 #[cfg(test)]

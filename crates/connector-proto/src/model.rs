@@ -8,8 +8,12 @@ use connector_sdk::{
     Trait,
 };
 
+use crate::annotations::{annotation_from_any, annotation_to_any};
 use crate::pb;
-use crate::*;
+use crate::values::{
+    asset_from_proto, asset_to_proto, profile_from_proto, profile_to_proto, status_from_proto,
+    status_to_proto, timestamp_from_proto, timestamp_to_proto,
+};
 
 /// A grant as baton's message, every annotation kept (a `GrantExpandable` too: the `.c1z` writer
 /// moves it to its own column, the gRPC protocol sends it for the host to expand).
