@@ -33,6 +33,14 @@ const SHARED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The list responses written by hand (`src/wire.rs`): a server hands their items over encoded
+/// already.
+const HAND_WRITTEN: &[&str] = &[
+    "GrantsServiceListGrantsResponse",
+    "EntitlementsServiceListEntitlementsResponse",
+    "EntitlementsServiceListStaticEntitlementsResponse",
+];
+
 const PROTOS: &[&str] = &[
     "c1/connector/v2/resource.proto",
     "c1/connector/v2/entitlement.proto",
@@ -56,6 +64,12 @@ fn main() -> io::Result<()> {
         .emit_rerun_if_changed(false);
     for (proto, rust) in SHARED {
         builder = builder.extern_path(*proto, format!("::connector_proto::pb::{rust}"));
+    }
+    for name in HAND_WRITTEN {
+        builder = builder.extern_path(
+            format!(".c1.connector.v2.{name}"),
+            format!("crate::wire::{name}"),
+        );
     }
     builder.compile_fds(files)
 }

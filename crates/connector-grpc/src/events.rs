@@ -22,7 +22,7 @@ use connector_sdk::events::DEFAULT_PAGE_SIZE;
 use tonic::{Request, Response, Status};
 
 use crate::pb::v2::*;
-use crate::server::Services;
+use crate::services::Services;
 use crate::status::{from_error, invalid};
 
 /// The id of a connector's one feed: baton's `LegacyBatonFeedId`.

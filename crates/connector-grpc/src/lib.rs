@@ -31,15 +31,21 @@
 #![warn(missing_docs)]
 
 mod ahead;
+mod connector;
 pub mod events;
 mod inherited;
-mod server;
+mod listing;
+mod provisioning;
+mod serve;
+mod services;
 pub mod status;
 pub mod subprocess;
 mod tls;
 pub mod tokens;
+pub mod wire;
 
-pub use server::{Options, Services, serve};
+pub use serve::serve;
+pub use services::{Options, Services};
 pub use tls::{Tls, TlsError};
 
 /// The baton-sdk version whose protocol this server speaks, reported by `Validate`. baton's
@@ -63,6 +69,11 @@ pub mod pb {
             /// `c1.connector.v2`: the services and their envelopes.
             pub mod v2 {
                 tonic::include_proto!("c1.connector.v2");
+                pub use crate::wire::{
+                    EntitlementsServiceListEntitlementsResponse,
+                    EntitlementsServiceListStaticEntitlementsResponse,
+                    GrantsServiceListGrantsResponse,
+                };
             }
         }
         /// `c1.connector_wrapper`.

@@ -520,18 +520,25 @@ impl Grant {
             id: ids::entitlement_id(&resource.id, name),
             ..Default::default()
         };
-        Self::of(&entitlement, principal)
+        Self::holding(entitlement, principal)
     }
 
     /// `principal` holds `entitlement`; only the entitlement's id and resource are embedded.
     pub fn of(entitlement: &Entitlement, principal: ResourceId) -> Self {
+        let embedded = Entitlement {
+            resource: entitlement.resource.clone(),
+            id: entitlement.id.clone(),
+            ..Default::default()
+        };
+        Self::holding(embedded, principal)
+    }
+
+    /// `principal` holds `entitlement`, embedded as it is: its resource is cloned once per
+    /// grant, and syncers make many.
+    fn holding(entitlement: Entitlement, principal: ResourceId) -> Self {
         Grant {
             id: ids::grant_id(&entitlement.id, &principal),
-            entitlement: Entitlement {
-                resource: entitlement.resource.clone(),
-                id: entitlement.id.clone(),
-                ..Default::default()
-            },
+            entitlement,
             principal: Resource {
                 id: principal,
                 ..Default::default()

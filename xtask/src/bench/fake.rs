@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -44,6 +45,11 @@ impl Fake {
             .build()
             .map_err(|e| format!("building the HTTP client: {e}"))?;
         Ok(Fake { child, url, http })
+    }
+
+    /// The CPU time the fake has used so far.
+    pub(super) fn cpu(&self) -> Duration {
+        super::sampling::cpu_of(self.child.id()).unwrap_or_default()
     }
 
     /// `path` of the fake (a control endpoint) as JSON.

@@ -79,6 +79,11 @@ pub(super) fn measured(mut cmd: Command, log_path: &Path) -> Result<SyncRun, Str
     })
 }
 
+/// The CPU time (user and system) process `pid` has used so far; `None` once it is gone.
+pub(super) fn cpu_of(pid: u32) -> Option<Duration> {
+    proc_sample(pid).map(|s| s.cpu)
+}
+
 struct ProcSample {
     hwm_kb: u64,
     cpu: Duration,
