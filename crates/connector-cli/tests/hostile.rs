@@ -291,6 +291,33 @@ fn a_fifo_as_the_file_is_refused_by_every_reader() {
     }
 }
 
+/// A database whose header says WAL for reading only (bytes 18 and 19 are 1 and 2): read like
+/// any other, and nothing is left in the temporary directory. (Before: SQLite opened the copy
+/// in WAL mode and left its `c1z-read-*.db-wal` and `-shm` files behind.)
+#[test]
+fn a_half_wal_header_leaves_no_side_files_behind() {
+    let dir = synced();
+    let file = dir.path().join("sync.c1z");
+    let bytes = std::fs::read(&file).unwrap();
+    let mut db = zstd::decode_all(&bytes[5..]).unwrap();
+    db[18..20].copy_from_slice(&[1, 2]);
+    let mut packed = b"C1ZF\0".to_vec();
+    packed.extend(zstd::encode_all(&db[..], 1).unwrap());
+    std::fs::write(&file, packed).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    toy(dir.path())
+        .env("TMPDIR", tmp.path())
+        .args(["inspect", "syncs"])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
 /// SIGTERM, SIGHUP and Ctrl-C while `inspect` decompresses a file: the decompressed copy
 /// (`c1z-read-*.db`, plaintext personal data) is removed and the exit code is 130, as `--help`
 /// says. (Before: a SIGTERM left the copy behind and the process died of the signal, 143.)

@@ -189,15 +189,18 @@ impl StepClock {
     }
 }
 
-/// baton's files are in WAL mode (header bytes 18 and 19 are 2); a read-only connection cannot
-/// open those without a `-shm` file, so the private copy is switched to rollback mode (1).
+/// baton's files are in WAL mode (header bytes 18 and 19, the write and read versions, are 2):
+/// a read-only connection cannot open those without a `-shm` file, and one whose read version
+/// alone says WAL is opened in WAL mode, with `-wal` and `-shm` files made beside the copy that
+/// outlive it (its name goes once open, theirs stay). So the private copy is switched to
+/// rollback mode (1, 1) whenever either byte says WAL.
 fn clear_wal_flag(file: &mut std::fs::File) -> std::io::Result<()> {
     let mut header = [0u8; 2];
     file.seek(SeekFrom::Start(18))?;
     if file.read_exact(&mut header).is_err() {
         return Ok(());
     }
-    if header == [2, 2] {
+    if header.contains(&2) {
         file.seek(SeekFrom::Start(18))?;
         file.write_all(&[1, 1])?;
         file.flush()?;
