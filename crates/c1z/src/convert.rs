@@ -6,7 +6,7 @@ use prost::Message;
 
 use connector_proto::pb as proto;
 use connector_proto::{
-    annotation_to_any, entitlement_from_proto, entitlement_to_proto, grant_expandable,
+    Embedded, annotation_to_any, entitlement_from_proto, entitlement_to_proto, grant_expandable,
     grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto,
     resource_id_from_proto, resource_to_proto, resource_type_from_proto, resource_type_to_proto,
 };
@@ -85,8 +85,8 @@ pub(crate) fn encode_grant(g: &Grant) -> GrantBlob {
 /// and encoding it is most of the work.
 #[derive(Default)]
 pub(crate) struct GrantEncoder {
-    /// The last entitlement encoded, and its encoding as field 1 of a `Grant`.
-    last: Option<(Entitlement, Vec<u8>)>,
+    /// The last entitlements encoded, and their encodings as field 1 of a `Grant`.
+    entitlements: Embedded<Entitlement>,
 }
 
 impl GrantEncoder {
@@ -125,27 +125,14 @@ impl GrantEncoder {
             annotations,
             sources: g.sources.as_ref().map(grant_sources_to_proto),
         };
-        let entitlement = self.entitlement_field(&g.entitlement);
+        let entitlement = self
+            .entitlements
+            .field(&g.entitlement, |e| non_empty(entitlement_to_proto(e)));
         let mut data = Vec::with_capacity(entitlement.len() + rest.encoded_len());
         data.extend_from_slice(entitlement);
         rest.encode(&mut data)
             .expect("a Vec grows to hold any message");
         GrantBlob { data, expansion }
-    }
-
-    /// `entitlement` encoded as field 1 of a `Grant`; empty when it encodes to nothing.
-    fn entitlement_field(&mut self, entitlement: &Entitlement) -> &[u8] {
-        let fresh = !matches!(&self.last, Some((last, _)) if last == entitlement);
-        if fresh {
-            let mut field = Vec::new();
-            if let Some(message) = non_empty(entitlement_to_proto(entitlement)) {
-                prost::encoding::message::encode(1, &message, &mut field);
-            }
-            self.last = Some((entitlement.clone(), field));
-        }
-        self.last
-            .as_ref()
-            .map_or(&[], |(_, field)| field.as_slice())
     }
 }
 

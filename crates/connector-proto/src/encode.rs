@@ -20,9 +20,11 @@ use crate::{entitlement_to_proto, non_empty, resource_to_proto};
 /// organization's few role entitlements.
 const KEPT: usize = 8;
 
-/// The last few distinct values embedded as field 1 of their items, and that field encoded.
+/// The last few distinct values embedded as field 1 of their items, and that field encoded:
+/// what [`GrantEncoder`] and [`EntitlementEncoder`] keep, and what a `.c1z` writer keeps of the
+/// entitlements its grant blobs embed.
 #[derive(Debug)]
-struct Embedded<T> {
+pub struct Embedded<T> {
     recent: Vec<(T, Vec<u8>)>,
 }
 
@@ -34,7 +36,7 @@ impl<T> Default for Embedded<T> {
 
 impl<T: PartialEq + Clone> Embedded<T> {
     /// `value` encoded as field 1 (nothing when `encode` gives no message), encoded on first use.
-    fn field<M: Message>(&mut self, value: &T, encode: impl FnOnce(&T) -> Option<M>) -> &[u8] {
+    pub fn field<M: Message>(&mut self, value: &T, encode: impl FnOnce(&T) -> Option<M>) -> &[u8] {
         let at = match self.recent.iter().position(|(v, _)| v == value) {
             Some(at) => at,
             None => {

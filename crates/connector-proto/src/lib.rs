@@ -18,7 +18,7 @@ mod model;
 mod values;
 
 pub use annotations::{TYPE_URL_PREFIX, annotation_from_any, annotation_to_any, any};
-pub use encode::{EntitlementEncoder, GrantEncoder};
+pub use encode::{Embedded, EntitlementEncoder, GrantEncoder};
 pub use events::{EVENT_DETAILS_TYPE_URL, event_to_proto};
 pub use model::{
     entitlement_from_proto, entitlement_to_proto, grant_expandable, grant_from_proto,
