@@ -12,7 +12,7 @@
 //! file keeps the whole review period even when the system keeps only days of it. Only the
 //! [`redacted`](FeedEvent::redacted) event is ever written.
 
-use connector_sdk::{FeedEvent, Timestamp};
+use connector_sdk::{Timestamp, events::FeedEvent};
 use prost::Message;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -117,7 +117,7 @@ pub(crate) fn since(conn: &Connection, sync_id: &str) -> rusqlite::Result<Option
 /// fields of every other row.
 pub(crate) fn capped(mut event: FeedEvent) -> FeedEvent {
     let cut = |s: &mut String| crate::cut_text(s, crate::MAX_TEXT);
-    let mut resources: Vec<&mut connector_sdk::EventResource> = Vec::new();
+    let mut resources: Vec<&mut connector_sdk::events::EventResource> = Vec::new();
     resources.extend(event.actor.as_mut().map(|a| &mut a.principal));
     resources.extend(event.target.as_mut());
     resources.extend(event.principal.as_mut());

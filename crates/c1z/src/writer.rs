@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Entitlement, ExpandableGrant, FeedEvent, Grant, Resource, ResourceId, ResourceType, Store,
-    StoreError, StorePage, SyncStart, SyncType, Timestamp,
+    Entitlement, ExpandableGrant, Grant, Resource, ResourceId, ResourceType, Store, StoreError,
+    StorePage, SyncStart, SyncType, Timestamp, events::FeedEvent,
 };
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};

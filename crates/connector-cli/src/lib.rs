@@ -16,8 +16,8 @@
 //!   that a baton host drives the connector — plain on loopback, mutual TLS anywhere, and
 //!   baton's subprocess mode;
 //! - provisioning, for a connector whose syncers hand out a
-//!   [`ResourceProvisioner`](connector_sdk::ResourceProvisioner) or an
-//!   [`AccountManager`](connector_sdk::AccountManager): baton's `--grant-entitlement`,
+//!   [`ResourceProvisioner`](connector_sdk::provision::ResourceProvisioner) or an
+//!   [`AccountManager`](connector_sdk::provision::AccountManager): baton's `--grant-entitlement`,
 //!   `--revoke-grant` and `--create-account-*`, which run only with `--provisioning` (`-p`), look
 //!   their names up in the last sync of `--file`, and with `--dry-run` print the request a change
 //!   would send and send nothing; `validate -p` also checks the write accesses;

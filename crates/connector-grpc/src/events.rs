@@ -1,4 +1,4 @@
-//! `EventService`: the connector's [`EventFeed`](connector_sdk::EventFeed) as baton's
+//! `EventService`: the connector's [`EventFeed`](connector_sdk::events::EventFeed) as baton's
 //! `ListEventFeeds` and `ListEvents`.
 //!
 //! baton's builder registers a connector's one feed (its `EventLister`) under the legacy id
@@ -11,14 +11,14 @@
 //! A request's cursor is the feed's own (empty: the first page), its `start_at` the earliest
 //! time wanted (none: the feed chooses, as on a first sync of the engine), its page size at
 //! most baton's 1000 (0: the engine's [`connector_sdk::events::DEFAULT_PAGE_SIZE`]).
-//! Each event is [`redacted`](connector_sdk::FeedEvent::redacted) and sent as
+//! Each event is [`redacted`](connector_sdk::events::FeedEvent::redacted) and sent as
 //! [`connector_proto::event_to_proto`] makes it: the very message a `.c1z`'s `rs_events_v1`
 //! holds for the same event. The response's cursor is where the next page starts, and
 //! `has_more` says there is one: baton's callers read until it is false.
 
 use connector_proto::{event_to_proto, timestamp_from_proto};
-use connector_sdk::EventRequest;
 use connector_sdk::events::DEFAULT_PAGE_SIZE;
+use connector_sdk::events::EventRequest;
 use tonic::{Request, Response, Status};
 
 use crate::pb::v2::*;

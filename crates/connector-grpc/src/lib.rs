@@ -13,7 +13,7 @@
 //! | `GrantsService` | `ListGrants` |
 //! | `GrantManagerService`, `AccountManagerService` | `Grant`, `Revoke`, `CreateAccount`: only with [`Options::provisioning`], else `FailedPrecondition` as baton answers |
 //! | `AssetService` | `GetAsset`: an empty stream (no connector here serves assets) |
-//! | `EventService` | `ListEventFeeds`, `ListEvents`: the connector's [`EventFeed`](connector_sdk::EventFeed) (redacted), as baton's builder serves one feed; without a feed none and `NotFound`, as baton answers ([`events`]) |
+//! | `EventService` | `ListEventFeeds`, `ListEvents`: the connector's [`EventFeed`](connector_sdk::events::EventFeed) (redacted), as baton's builder serves one feed; without a feed none and `NotFound`, as baton answers ([`events`]) |
 //!
 //! Pages and page tokens are the syncers'; each `active_sync_id` has its part of one session
 //! cache until that sync's `Cleanup`, so a connector's "every page fetched once" holds under

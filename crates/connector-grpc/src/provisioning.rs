@@ -7,7 +7,7 @@ use connector_proto::{
     resource_from_proto, resource_to_proto,
 };
 use connector_sdk::provision::{self, Mode};
-use connector_sdk::{AccountContext, AccountInfo, GrantContext, Outcome, RevokeContext};
+use connector_sdk::provision::{AccountContext, AccountInfo, GrantContext, Outcome, RevokeContext};
 use tonic::{Request, Response, Status};
 
 use crate::pb::v2::*;

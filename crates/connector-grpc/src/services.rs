@@ -7,8 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use connector_sdk::{
-    CallContext, CancellationToken, Connector, ConnectorError, EventFeed, ListContext, Page,
-    Resource, ResourceId, ResourceSyncer, SessionCache,
+    CallContext, CancellationToken, Connector, ConnectorError, ListContext, Page, Resource,
+    ResourceId, ResourceSyncer, SessionCache, events::EventFeed,
 };
 use tonic::Status;
 

@@ -10,9 +10,9 @@ use connector_grpc::pb::v2::*;
 use connector_grpc::{Options, Services, serve};
 use connector_proto::pb;
 use connector_sdk::{
-    Actor, Connector, ConnectorError, ErrorKind, EventFeed, EventKind, EventPage, EventRequest,
-    EventResource, FeedEvent, ListContext, Metadata, Page, Resource, ResourceId, ResourceSyncer,
-    ResourceType, Timestamp, Trait,
+    Connector, ConnectorError, ErrorKind, ListContext, Metadata, Page, Resource, ResourceId,
+    ResourceSyncer, ResourceType, Timestamp, Trait,
+    events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent},
 };
 use prost::Message;
 use tonic::Code;

@@ -10,9 +10,9 @@ use connector_grpc::pb::v2::*;
 use connector_grpc::{Options, Services, serve};
 use connector_proto::pb;
 use connector_sdk::{
-    Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, GrantContext,
-    ListContext, Metadata, Outcome, Page, Plan, Provisioned, Resource, ResourceContext, ResourceId,
-    ResourceProvisioner, ResourceSyncer, ResourceType, RevokeContext, Trait, UserTrait,
+    Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, ListContext, Metadata,
+    Page, Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, Trait, UserTrait,
+    provision::{GrantContext, Outcome, Plan, Provisioned, ResourceProvisioner, RevokeContext},
 };
 use prost::Message;
 use tonic::Code;

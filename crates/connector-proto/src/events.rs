@@ -16,8 +16,8 @@ pub const EVENT_DETAILS_TYPE_URL: &str = "type.googleapis.com/google.protobuf.St
 /// no field for — the actor of a grant, revoke or change, the raw action, the address, the
 /// location and the (redacted) metadata — travels in one `google.protobuf.Struct` annotation,
 /// which any protobuf reader can unpack and baton's readers ignore.
-pub fn event_to_proto(e: &connector_sdk::FeedEvent) -> pb::Event {
-    use connector_sdk::{EventKind, EventResource};
+pub fn event_to_proto(e: &connector_sdk::events::FeedEvent) -> pb::Event {
+    use connector_sdk::events::{EventKind, EventResource};
     let resource = |r: &EventResource| pb::Resource {
         id: Some(resource_id_to_proto(&r.id)),
         display_name: r.display_name.clone(),

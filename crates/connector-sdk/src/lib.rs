@@ -79,16 +79,11 @@ pub use engine::{
     WarningPolicy, sync,
 };
 pub use error::{ConnectorError, Error, ErrorContext, ErrorKind, Result, StoreError};
-pub use events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent};
 pub use listed::ListedSyncer;
 pub use memory::MemoryStore;
 pub use model::{
     AssetRef, Entitlement, ExternalId, Grant, GrantSources, Purpose, Resource, ResourceId,
     ResourceType, Status, StatusKind, Timestamp, Trait,
-};
-pub use provision::{
-    AccountContext, AccountInfo, AccountManager, GrantContext, Mode, Outcome, Plan, PlannedRequest,
-    Provisioned, ResourceProvisioner, RevokeContext,
 };
 pub use session::{DEFAULT_SESSION_MAX_BYTES, SessionCache};
 pub use store::{ExpandableGrant, Store, StorePage, SyncStart, SyncType};

@@ -221,7 +221,7 @@ pub trait Store: Send + Sync {
         Ok(None)
     }
 
-    /// Writes events of the connector's [`EventFeed`](crate::EventFeed), upserted by their
+    /// Writes events of the connector's [`EventFeed`](crate::events::EventFeed), upserted by their
     /// id. A store must keep only their [`redacted`](FeedEvent::redacted) form. The default
     /// refuses, so that a feed is never read into a store that would drop it silently.
     async fn put_events(&self, events: Vec<FeedEvent>) -> Result<(), StoreError> {

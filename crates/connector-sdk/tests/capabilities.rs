@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Capability, Connector, ConnectorError, EventFeed, EventPage, EventRequest, GetContext,
-    ListContext, Metadata, Page, Resource, ResourceSyncer, ResourceType, Trait, capabilities,
+    Capability, Connector, ConnectorError, GetContext, ListContext, Metadata, Page, Resource,
+    ResourceSyncer, ResourceType, Trait, capabilities,
+    events::{EventFeed, EventPage, EventRequest},
 };
 use serde_json::json;
 

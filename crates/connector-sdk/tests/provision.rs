@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use connector_sdk::provision::{create_account, grant, revoke};
 use connector_sdk::{
-    AccountContext, AccountInfo, AccountManager, Annotation, CancellationToken, Capability,
-    ConnectorError, Entitlement, ErrorKind, Grant, GrantContext, GrantSources, ListContext, Mode,
-    Outcome, Page, Plan, PlannedRequest, Provisioned, Resource, ResourceId, ResourceProvisioner,
-    ResourceSyncer, ResourceType, RevokeContext, Trait, Value, capabilities,
+    Annotation, CancellationToken, Capability, ConnectorError, Entitlement, ErrorKind, Grant,
+    GrantSources, ListContext, Page, Resource, ResourceId, ResourceSyncer, ResourceType, Trait,
+    Value, capabilities,
+    provision::{
+        AccountContext, AccountInfo, AccountManager, GrantContext, Mode, Outcome, Plan,
+        PlannedRequest, Provisioned, ResourceProvisioner, RevokeContext,
+    },
 };
 use serde_json::json;
 

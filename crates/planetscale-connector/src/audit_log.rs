@@ -25,8 +25,8 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Actor, ConnectorError, ErrorKind, EventFeed, EventKind, EventPage, EventRequest, EventResource,
-    FeedEvent, ResourceId, Timestamp,
+    ConnectorError, ErrorKind, ResourceId, Timestamp,
+    events::{Actor, EventFeed, EventKind, EventPage, EventRequest, EventResource, FeedEvent},
 };
 use planetscale_client::{AUDIT_LOG_MAX_LIMIT, AuditEntry, AuditLogPage};
 

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Check, CheckStatus, Connector, ConnectorError, ErrorKind, EventFeed, Metadata, ResourceSyncer,
-    Usage, ValidationReport,
+    Check, CheckStatus, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
+    ValidationReport, events::EventFeed,
 };
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::Client;

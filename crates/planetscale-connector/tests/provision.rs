@@ -6,9 +6,11 @@ use std::collections::HashSet;
 
 use connector_sdk::provision::{create_account, grant, revoke};
 use connector_sdk::{
-    AccountContext, AccountInfo, CancellationToken, CheckStatus, Connector, ConnectorError,
-    Entitlement, ErrorKind, Grant, GrantContext, MemoryStore, Mode, Outcome, Provisioned, Resource,
-    RevokeContext, Value,
+    CancellationToken, CheckStatus, Connector, ConnectorError, Entitlement, ErrorKind, Grant,
+    MemoryStore, Resource, Value,
+    provision::{
+        AccountContext, AccountInfo, GrantContext, Mode, Outcome, Provisioned, RevokeContext,
+    },
 };
 use planetscale_connector::PlanetScaleConnector;
 use planetscale_fake::{

@@ -41,7 +41,7 @@ impl SyncRun {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent {
     /// The event, as the connector's feed gave it (redacted).
-    pub event: connector_sdk::FeedEvent,
+    pub event: connector_sdk::events::FeedEvent,
     /// The sync that first read it.
     pub sync_id: String,
     /// When it happened, in the format of [`SyncRun::started_at`] (so the two compare as text).
@@ -80,14 +80,15 @@ impl C1zReader {
             let text = |i: usize| row.get_ref(i).map(text_of);
             let (record, sync_id, occurred_at) = (text(0), text(1), text(2));
             let record = record.map_err(|e| self.sqlite(context, e))?;
-            let event: connector_sdk::FeedEvent = serde_json::from_str(&record).map_err(|e| {
-                let e = rusqlite::Error::FromSqlConversionFailure(
-                    0,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                );
-                self.sqlite(context, e)
-            })?;
+            let event: connector_sdk::events::FeedEvent =
+                serde_json::from_str(&record).map_err(|e| {
+                    let e = rusqlite::Error::FromSqlConversionFailure(
+                        0,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    );
+                    self.sqlite(context, e)
+                })?;
             events.push(StoredEvent {
                 event: crate::events::capped(event),
                 sync_id: sync_id.map_err(|e| self.sqlite(context, e))?,

@@ -12,7 +12,10 @@
 use std::collections::BTreeMap;
 
 use c1z::{AccessChange, C1zReader, ResourceRef, Snapshot, StoredEvent, SyncRun};
-use connector_sdk::{EventKind, FeedEvent, ResourceId};
+use connector_sdk::{
+    ResourceId,
+    events::{EventKind, FeedEvent},
+};
 use serde_json::{Value, json};
 
 use crate::cli::EventFilters;
@@ -167,7 +170,7 @@ impl Filter {
 }
 
 /// Whether `name` (lower case) is the resource's name, id or `type:id`.
-fn names(r: &connector_sdk::EventResource, name: &str) -> bool {
+fn names(r: &connector_sdk::events::EventResource, name: &str) -> bool {
     r.display_name.eq_ignore_ascii_case(name)
         || r.id.resource.eq_ignore_ascii_case(name)
         || r.id.to_string().eq_ignore_ascii_case(name)

@@ -10,8 +10,10 @@
 
 use connector_sdk::provision::{create_account, grant, revoke};
 use connector_sdk::{
-    AccountContext, AccountInfo, CancellationToken, Connector, Entitlement, Grant, GrantContext,
-    Mode, Outcome, Profile, Provisioned, Resource, RevokeContext,
+    CancellationToken, Connector, Entitlement, Grant, Profile, Resource,
+    provision::{
+        AccountContext, AccountInfo, GrantContext, Mode, Outcome, Provisioned, RevokeContext,
+    },
 };
 use serde_json::{Value, json};
 

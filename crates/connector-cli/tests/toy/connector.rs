@@ -7,10 +7,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connector_cli::{About, Error, Program, Result, Setting, Values};
 use connector_sdk::{
-    AccountContext, AccountManager, Annotation, Check, Connector, ConnectorError, Entitlement,
-    ErrorKind, Grant, GrantContext, GroupTrait, ListContext, Metadata, Outcome, Page, Plan,
-    PlannedRequest, Provisioned, Resource, ResourceContext, ResourceProvisioner, ResourceSyncer,
-    ResourceType, RevokeContext, SecretTrait, Timestamp, Trait, UserTrait, ValidationReport,
+    Annotation, Check, Connector, ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait,
+    ListContext, Metadata, Page, Resource, ResourceContext, ResourceSyncer, ResourceType,
+    SecretTrait, Timestamp, Trait, UserTrait, ValidationReport,
+    provision::{
+        AccountContext, AccountManager, GrantContext, Outcome, Plan, PlannedRequest, Provisioned,
+        ResourceProvisioner, RevokeContext,
+    },
 };
 use secrecy::ExposeSecret;
 

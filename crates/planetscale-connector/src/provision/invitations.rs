@@ -8,7 +8,8 @@
 
 use async_trait::async_trait;
 use connector_sdk::{
-    AccountContext, AccountManager, ConnectorError, ErrorKind, Outcome, Plan, Provisioned, Resource,
+    ConnectorError, ErrorKind, Resource,
+    provision::{AccountContext, AccountManager, Outcome, Plan, Provisioned},
 };
 use futures::{StreamExt, TryStreamExt};
 use planetscale_client::{Client, Invitation, Role, Write};

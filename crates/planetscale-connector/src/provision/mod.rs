@@ -27,7 +27,10 @@ mod teams;
 
 use std::future::Future;
 
-use connector_sdk::{ConnectorError, ErrorKind, Plan, PlannedRequest, Resource, ResourceId};
+use connector_sdk::{
+    ConnectorError, ErrorKind, Resource, ResourceId,
+    provision::{Plan, PlannedRequest},
+};
 use planetscale_client::{Client, Organization, Write};
 
 use crate::errors::map_client_error;

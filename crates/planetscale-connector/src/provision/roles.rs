@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use connector_sdk::{
-    ConnectorError, Entitlement, ErrorKind, Grant, GrantContext, Outcome, Plan, Provisioned,
-    Resource, ResourceProvisioner, RevokeContext, ids,
+    ConnectorError, Entitlement, ErrorKind, Grant, Resource, ids,
+    provision::{GrantContext, Outcome, Plan, Provisioned, ResourceProvisioner, RevokeContext},
 };
 use planetscale_client::{Organization, Role, Write};
 

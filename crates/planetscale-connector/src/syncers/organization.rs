@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
     Annotation, ConnectorError, Entitlement, Grant, ListContext, Page, Profile, Resource,
-    ResourceContext, ResourceId, ResourceProvisioner, ResourceSyncer, ResourceType, SessionCache,
+    ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache,
+    provision::ResourceProvisioner,
 };
 use planetscale_client::Organization;
 

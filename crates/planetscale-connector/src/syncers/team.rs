@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
     ConnectorError, Entitlement, ErrorKind, Grant, GroupTrait, ListContext, Page, Profile,
-    Resource, ResourceContext, ResourceId, ResourceProvisioner, ResourceSyncer, ResourceType,
-    SessionCache, Trait,
+    Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, SessionCache, Trait,
+    provision::ResourceProvisioner,
 };
 use planetscale_client::{Team, TeamMember};
 

@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use connector_sdk::paging::PageToken;
 use connector_sdk::{
-    AccountManager, Annotation, ConnectorError, ListContext, Page, Profile, Resource,
-    ResourceSyncer, ResourceType, Trait, UserTrait,
+    Annotation, ConnectorError, ListContext, Page, Profile, Resource, ResourceSyncer, ResourceType,
+    Trait, UserTrait, provision::AccountManager,
 };
 use planetscale_client::User;
 

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use c1z::{Names, Snapshot};
 use connector_sdk::provision::{derived_from, revoke};
 use connector_sdk::{
-    Annotation, CancellationToken, Connector, Grant, Mode, Outcome, Purpose, ResourceId,
-    RevokeContext,
+    Annotation, CancellationToken, Connector, Grant, Purpose, ResourceId,
+    provision::{Mode, Outcome, RevokeContext},
 };
 
 use super::decisions::Row;

@@ -46,7 +46,7 @@ pub(super) struct Change {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub(super) detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) plan: Option<connector_sdk::Plan>,
+    pub(super) plan: Option<connector_sdk::provision::Plan>,
     /// After an applied run's sync: whether the grant is gone from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) gone_after_sync: Option<bool>,

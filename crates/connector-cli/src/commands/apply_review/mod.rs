@@ -24,7 +24,7 @@ mod decisions;
 mod evidence;
 
 use c1z::Names;
-use connector_sdk::{CancellationToken, Connector, Mode};
+use connector_sdk::{CancellationToken, Connector, provision::Mode};
 use serde_json::json;
 
 use self::decide::decide;
