@@ -7,8 +7,8 @@ use prost::Message;
 use connector_proto::pb as proto;
 use connector_proto::{
     Embedded, annotation_to_any, entitlement_from_proto, entitlement_to_proto, grant_expandable,
-    grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto,
-    resource_id_from_proto, resource_to_proto, resource_type_from_proto, resource_type_to_proto,
+    grant_from_proto, grant_sources_to_proto, non_empty, resource_from_proto, resource_to_proto,
+    resource_type_from_proto, resource_type_to_proto,
 };
 use connector_sdk::{Annotation, Entitlement, Grant, GrantSources, Resource, ResourceType};
 
@@ -39,29 +39,6 @@ pub(crate) fn encode_resource(r: &Resource) -> Vec<u8> {
 /// Decodes a resource.
 pub(crate) fn decode_resource(data: &[u8]) -> Result<Resource, prost::DecodeError> {
     Ok(resource_from_proto(proto::Resource::decode(data)?))
-}
-
-/// Fields 1 to 3 of a `Resource` alone: its id, parent and display name.
-#[derive(Clone, PartialEq, prost::Message)]
-struct ResourceHead {
-    #[prost(message, optional, tag = "1")]
-    id: Option<proto::ResourceId>,
-    #[prost(message, optional, tag = "2")]
-    parent_resource_id: Option<proto::ResourceId>,
-    #[prost(string, tag = "3")]
-    display_name: String,
-}
-
-/// A resource blob's id, parent and display name as [`decode_resource`] reads them, the rest
-/// skipped undecoded (left at its defaults).
-pub(crate) fn decode_resource_head(data: &[u8]) -> Result<Resource, prost::DecodeError> {
-    let head = ResourceHead::decode(data)?;
-    Ok(Resource {
-        id: head.id.map(resource_id_from_proto).unwrap_or_default(),
-        parent: head.parent_resource_id.map(resource_id_from_proto),
-        display_name: head.display_name,
-        ..Default::default()
-    })
 }
 
 /// Encodes an entitlement.
@@ -343,25 +320,6 @@ mod tests {
             decoder.decode(&blobs[1], None).unwrap().entitlement.id,
             "group:g:member"
         );
-    }
-
-    #[test]
-    fn a_resource_s_head_decodes_as_the_whole_resource_does() {
-        let org = Resource::new(&ResourceType::new("org", "Org", &[]), "o", "Acme");
-        let user = Resource::new(&ResourceType::new("user", "User", &[]), "u", "Ann")
-            .with_parent(org.id.clone())
-            .with_annotation(connector_sdk::UserTrait::new().with_email("a@acme.example", true));
-        for r in [org, user] {
-            let blob = encode_resource(&r);
-            let whole = decode_resource(&blob).unwrap();
-            let head = decode_resource_head(&blob).unwrap();
-            assert_eq!(
-                (head.id, head.parent, head.display_name),
-                (whole.id, whole.parent, whole.display_name)
-            );
-            assert!(head.annotations.is_empty());
-        }
-        assert!(decode_resource_head(&[0x1a, 0x05]).is_err());
     }
 
     #[test]

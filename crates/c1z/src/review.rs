@@ -9,12 +9,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use connector_sdk::{GrantSources, Purpose, Resource, ResourceId, Trait};
+use connector_sdk::{GrantSources, Purpose, Resource, ResourceId, ResourceType, Trait};
 
 use crate::error::{Error, Result};
 use crate::label::{entitlement_name, short_name};
 use crate::path::Paths;
-use crate::principal::Attributes;
+use crate::principal::{Attributes, Kind};
 use crate::reader::GrantRow;
 use crate::snapshot::{Names, Snapshot};
 
@@ -26,8 +26,11 @@ const MAX_DEPTH: usize = 32;
 pub struct ReviewRow {
     /// The top-level resource (e.g. the organization).
     pub scope: Resource,
-    /// The person.
+    /// The person: their id and display name (the rest of their resource by
+    /// [`Snapshot::resource`]).
     pub principal: Resource,
+    /// What kind of principal they are (a person's account, a service account, an invitation).
+    pub kind: Kind,
     /// Their email, MFA, SSO and status.
     pub attributes: Attributes,
     /// What they hold on the top-level resource itself (its roles), in slug order.
@@ -55,8 +58,11 @@ impl ReviewRow {
 pub struct ReviewRowRef<'a> {
     /// The top-level resource (e.g. the organization).
     pub scope: &'a Resource,
-    /// The person.
+    /// The person: their id and display name (the rest of their resource by
+    /// [`Snapshot::resource`]).
     pub principal: &'a Resource,
+    /// What kind of principal they are (a person's account, a service account, an invitation).
+    pub kind: Kind,
     /// Their email, MFA, SSO and status.
     pub attributes: &'a Attributes,
     /// What they hold on the top-level resource itself (its roles), in slug order.
@@ -81,6 +87,7 @@ impl ReviewRowRef<'_> {
         ReviewRow {
             scope: self.scope.clone(),
             principal: self.principal.clone(),
+            kind: self.kind,
             attributes: self.attributes.clone(),
             roles: owned(&self.roles),
             groups: owned(&self.groups),
@@ -200,26 +207,34 @@ enum Place {
     Access,
 }
 
-/// A person with rows in the review: how the rows sort, the top-level resources they have
-/// rows in (indexes into the scopes, in order of discovery), and what they hold in each.
+/// A person with rows in the review: how the rows sort, what their rows say of them (kept
+/// from their resource, read once), the top-level resources they have rows in (indexes into
+/// the scopes, in order of discovery), and what they hold in each.
 struct Person {
     key: String,
-    id: ResourceId,
-    /// Where their resource is in the file (its `id`), to read it again by that.
-    at: Option<i64>,
+    /// Their display name (their id is the key they are found by), the rest of their resource
+    /// left out: kept whole, the resources of 100,000 people took 70 MB more at the review's
+    /// peak, close to its 200 MB bound, and reading each again for its row was a fifth of the
+    /// review's time.
+    name: String,
+    kind: Kind,
+    attributes: Attributes,
     scopes: Vec<usize>,
     held: Vec<Acc>,
 }
 
 impl Person {
-    fn new(key: String, id: ResourceId, at: Option<i64>) -> Self {
-        Person {
-            key,
-            id,
-            at,
+    /// The person `resource` is, of kind `kind`, and their id.
+    fn of(resource: Resource, kind: Kind) -> (ResourceId, Person) {
+        let person = Person {
+            key: short_name(&resource).to_lowercase(),
+            kind,
+            attributes: Attributes::of(&resource).unwrap_or_default(),
+            name: resource.display_name,
             scopes: Vec::new(),
             held: Vec::new(),
-        }
+        };
+        (resource.id, person)
     }
 }
 
@@ -255,40 +270,31 @@ impl Snapshot<'_> {
         mut f: impl FnMut(ReviewRowRef<'_>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let _read = self.reader().read_together()?;
-        let types: HashMap<String, Vec<Trait>> = self
+        let types: HashMap<String, ResourceType> = self
             .resource_types()?
             .into_iter()
-            .map(|t| (t.id, t.traits))
+            .map(|t| (t.id.clone(), t))
             .collect();
         let has = |r: &Resource, t: Trait| {
             r.has_trait(t)
                 || types
                     .get(&r.id.resource_type)
-                    .is_some_and(|ts| ts.contains(&t))
+                    .is_some_and(|rt| rt.traits.contains(&t))
         };
         // People by their own trait, and every resource's parent.
         let mut people: HashMap<ResourceId, Person> = HashMap::new();
         let mut parents: HashMap<ResourceId, ResourceId> = HashMap::new();
-        // Of each resource its id, parent and name; whole only when its type does not say
-        // whether it is a person (a user trait of its own then says so).
-        self.reader()
-            .for_each_resource_head_at(self.id(), |at, head| {
-                let by_type = types
-                    .get(&head.resource.id.resource_type)
-                    .is_some_and(|ts| ts.contains(&Trait::User));
-                let r = match by_type {
-                    true => head.resource,
-                    false => self.reader().whole_resource(&head)?,
-                };
-                if let Some(parent) = &r.parent {
-                    parents.insert(r.id.clone(), parent.clone());
-                }
-                if has(&r, Trait::User) {
-                    let key = short_name(&r).to_lowercase();
-                    people.insert(r.id.clone(), Person::new(key, r.id, at));
-                }
-                Ok(())
-            })?;
+        self.for_each_resource(Default::default(), |r| {
+            if let Some(parent) = &r.parent {
+                parents.insert(r.id.clone(), parent.clone());
+            }
+            if has(&r, Trait::User) {
+                let kind = kind_of(&r, &types);
+                let (id, person) = Person::of(r, kind);
+                people.insert(id, person);
+            }
+            Ok::<(), Error>(())
+        })?;
         // Everyone's grants in one pass in row order (a sequential read; a query per person
         // reads the file at random): who holds it and on what from the table's columns, and
         // of the blob only its sources. Each distinct way of holding (entitlement, resource,
@@ -313,11 +319,15 @@ impl Snapshot<'_> {
                 // A principal the sync has no resource for is a person by its type's trait.
                 None if types
                     .get(&principal.resource_type)
-                    .is_some_and(|ts| ts.contains(&Trait::User)) =>
+                    .is_some_and(|rt| rt.traits.contains(&Trait::User)) =>
                 {
-                    let key = principal.to_string().to_lowercase();
-                    let person = Person::new(key, principal.clone(), None);
-                    people.entry(principal.clone()).or_insert(person)
+                    let resource = Resource {
+                        id: principal.clone(),
+                        ..Default::default()
+                    };
+                    let kind = kind_of(&resource, &types);
+                    let (id, person) = Person::of(resource, kind);
+                    people.entry(id).or_insert(person)
                 }
                 None => return Ok(()),
             };
@@ -382,28 +392,22 @@ impl Snapshot<'_> {
             order.push((short_name(&names.resource_of(id)?).to_lowercase(), i));
         }
         order.sort();
-        let mut people: Vec<Person> = people
-            .into_values()
-            .filter(|p| !p.scopes.is_empty())
+        let mut people: Vec<(ResourceId, Person)> = people
+            .into_iter()
+            .filter(|(_, p)| !p.scopes.is_empty())
             .collect();
-        people.sort_by(|a, b| (&a.key, &a.id).cmp(&(&b.key, &b.id)));
+        people.sort_by(|(a_id, a), (b_id, b)| (&a.key, a_id).cmp(&(&b.key, b_id)));
         for (_, index) in order {
             let scope = names.resource_of(&scopes[index])?;
-            for person in &mut people {
+            for (id, person) in &mut people {
                 let Some(slot) = person.scopes.iter().position(|s| *s == index) else {
                     continue;
                 };
-                // Read again rather than kept from the first pass (kept, the rows of 100,000
-                // people took 70 MB more at their peak, close to the 200 MB bound), by where
-                // it is in the file: one seek, not an index walk and a seek.
-                let found = match person.at {
-                    Some(at) => self.reader().resource_at(self.id(), at)?,
-                    None => None,
-                };
-                let principal = found.unwrap_or_else(|| Resource {
-                    id: person.id.clone(),
+                let principal = Resource {
+                    id: id.clone(),
+                    display_name: person.name.clone(),
                     ..Default::default()
-                });
+                };
                 let acc = std::mem::take(&mut person.held[slot]);
                 let [mut roles, mut groups, mut access] = [acc.roles, acc.groups, acc.access];
                 for list in [&mut roles, &mut groups, &mut access] {
@@ -411,9 +415,10 @@ impl Snapshot<'_> {
                 }
                 f(ReviewRowRef {
                     scope: &scope,
-                    attributes: &Attributes::of(&principal).unwrap_or_default(),
+                    attributes: &person.attributes,
                     scopes: person.scopes.len(),
                     principal: &principal,
+                    kind: person.kind,
                     roles: helds.resolve(&roles),
                     groups: helds.resolve(&groups),
                     access: helds.resolve(&access),
@@ -421,6 +426,14 @@ impl Snapshot<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The kind of principal `r` is, judged by its traits and its type's id and display name.
+fn kind_of(r: &Resource, types: &HashMap<String, ResourceType>) -> Kind {
+    match types.get(&r.id.resource_type) {
+        Some(rt) => Kind::of(r, &[&rt.id, &rt.display_name]),
+        None => Kind::of(r, &[&r.id.resource_type]),
     }
 }
 

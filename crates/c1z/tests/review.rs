@@ -1,7 +1,7 @@
-use c1z::{C1zReader, C1zWriter, ResourceFilter, WriterOptions};
+use c1z::{C1zReader, C1zWriter, Kind, ResourceFilter, WriterOptions};
 use connector_sdk::{
-    Entitlement, Grant, GrantSources, Resource, ResourceId, ResourceType, Store, SyncType, Trait,
-    UserTrait,
+    AccountType, Entitlement, Grant, GrantSources, Resource, ResourceId, ResourceType, Store,
+    SyncType, Trait, UserTrait,
 };
 
 use crate::common::{Content, runtime, write_content};
@@ -61,6 +61,28 @@ fn two_syncs(dir: &std::path::Path) -> std::path::PathBuf {
     rt.block_on(write_content(&path, &old));
     rt.block_on(write_content(&path, &new));
     path
+}
+
+#[test]
+fn readers_of_one_copy_read_at_once_and_outlive_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = two_syncs(dir.path());
+    let alone = C1zReader::open(&path).unwrap();
+    let review = alone.snapshot(None).unwrap().review().unwrap();
+    let [first, second, third] = C1zReader::open_shared(&path, 1 << 30).unwrap();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(move || first.snapshot(None).unwrap().review().unwrap());
+        let b = s.spawn(move || second.snapshot(None).unwrap().review().unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!((&a, &b), (&review, &review));
+    // The first two are gone; the copy stays for the last.
+    assert_eq!(third.snapshot(None).unwrap().review().unwrap(), review);
+    let too_small = C1zReader::open_shared::<2>(&path, 1024).unwrap_err();
+    assert!(
+        matches!(too_small, c1z::Error::TooLarge { .. }),
+        "{too_small}"
+    );
 }
 
 #[test]
@@ -167,8 +189,20 @@ fn a_person_is_one_by_their_type_or_by_their_own_user_trait() {
     let account = Resource::new(&account_type, "a1", "Bot Zed")
         .with_annotation(UserTrait::new().with_email("zed@acme.example", true));
     let robot = Resource::new(&account_type, "r1", "Robot");
-    c.resource_types.push(account_type);
-    c.resources.extend([account, robot]);
+    // A service account by its user trait, and an invitation by its type's name.
+    let service = Resource::new(&account_type, "s1", "Deployer").with_annotation(
+        UserTrait::new()
+            .with_email("deploy@acme.example", true)
+            .with_account_type(AccountType::Service),
+    );
+    let invitation_type = ResourceType::new("invite", "Invitation", &[Trait::User]);
+    let invitation = Resource::new(&invitation_type, "i1", "eve@acme.example");
+    c.resource_types.extend([account_type, invitation_type]);
+    c.resources.extend([account, robot, service, invitation]);
+    for (kind, id) in [("account", "s1"), ("invite", "i1")] {
+        c.grants
+            .push(Grant::new(&org(), "member", ResourceId::new(kind, id)));
+    }
     c.grants.push(Grant::new(
         &org(),
         "member",
@@ -193,8 +227,30 @@ fn a_person_is_one_by_their_type_or_by_their_own_user_trait() {
         .collect();
     assert_eq!(
         people,
-        [("Ann", "u1@acme.example"), ("Bot Zed", "zed@acme.example")]
+        [
+            ("Ann", "u1@acme.example"),
+            ("Bot Zed", "zed@acme.example"),
+            ("Deployer", "deploy@acme.example"),
+            ("eve@acme.example", ""),
+        ]
     );
+    let kinds: Vec<Kind> = rows.iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::Human,
+            Kind::Human,
+            Kind::ServiceAccount,
+            Kind::Invitation
+        ]
+    );
+    // A row names its person by id and name; the rest of the resource is read by id.
+    assert!(rows.iter().all(|r| r.principal.annotations.is_empty()));
+    let whole = reader
+        .snapshot(None)
+        .unwrap()
+        .resource(&rows[2].principal.id);
+    assert!(whole.unwrap().unwrap().user_trait().is_some());
 }
 
 #[test]

@@ -122,6 +122,30 @@ fn listings_of_people_show_email_mfa_sso_and_status() {
 }
 
 #[test]
+fn the_json_review_prints_each_person_s_resource_whole() {
+    // The review keeps only a person's id and name between its passes; `-o json` reads the
+    // rest back, so its `principal` is the resource as `inspect resources` prints it.
+    let dir = two_syncs();
+    let d = dir.path();
+    let users = json(toy(d).args(["inspect", "resources", "-t", "user", "-o", "json"]));
+    let users = users["resources"].as_array().unwrap();
+    let review = json(toy(d).args(["inspect", "review", "-o", "json"]));
+    let rows = review["review"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let id = &row["principal"]["id"];
+        let user = users.iter().find(|u| &u["resource"]["id"] == id).unwrap();
+        assert_eq!(row["principal"], user["resource"]);
+        assert!(
+            row["principal"]["annotations"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+        );
+        assert_eq!(row["type"], "human");
+    }
+}
+
+#[test]
 fn csv_and_json_lines_list_every_item_with_stable_columns() {
     let dir = two_syncs();
     let d = dir.path();

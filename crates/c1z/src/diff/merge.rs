@@ -4,7 +4,7 @@
 use rusqlite::types::Value as SqlValue;
 
 use crate::error::Result;
-use crate::reader::{C1zReader, RESOURCES};
+use crate::reader::C1zReader;
 use crate::snapshot::Snapshot;
 
 /// The external ids of `table` only in `new` and only in `old`, each in byte order.
@@ -15,7 +15,7 @@ pub(super) fn merge_ids(
     types: Option<&[String]>,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let (mut only_new, mut only_old) = (Vec::new(), Vec::new());
-    merge(old, new, table, types, |side| match side {
+    merge(old, new, table, types, false, |side| match side {
         Side::Old(id) => only_old.push(id),
         Side::New(id) => only_new.push(id),
         Side::Both(..) => {}
@@ -24,7 +24,7 @@ pub(super) fn merge_ids(
 }
 
 /// Where a row of a merge is: only in the older sync, only in the newer (by `external_id`), or
-/// in both (with the `data` of each, read for resources only).
+/// in both (with the `data` of each when the merge reads it).
 pub(super) enum Side {
     Old(String),
     New(String),
@@ -32,17 +32,19 @@ pub(super) enum Side {
 }
 
 /// Merges the rows of `table` of both syncs (of `types` when given) in `external_id` order,
-/// calling `f` for each: only the current row of each side is held. `data` is read for the
-/// resource table only.
+/// calling `f` for each: only the current row of each side is held. Each row's `data` is read
+/// only `with_data`: without it the merge reads the `external_id` index alone, and with it
+/// every row besides, in that index's order, at random.
 pub(super) fn merge(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
     table: &str,
     types: Option<&[String]>,
+    with_data: bool,
     mut f: impl FnMut(Side),
 ) -> Result<()> {
-    let mut old_rows = Sorted::new(old, table, types)?;
-    let mut new_rows = Sorted::new(new, table, types)?;
+    let mut old_rows = Sorted::new(old, table, types, with_data)?;
+    let mut new_rows = Sorted::new(new, table, types, with_data)?;
     let mut old_cursor = old_rows.rows()?;
     let mut new_cursor = new_rows.rows()?;
     let (mut a, mut b) = (old_cursor.next()?, new_cursor.next()?);
@@ -87,9 +89,14 @@ struct Sorted<'r> {
 }
 
 impl<'r> Sorted<'r> {
-    fn new(snapshot: &Snapshot<'r>, table: &str, types: Option<&[String]>) -> Result<Self> {
+    fn new(
+        snapshot: &Snapshot<'r>,
+        table: &str,
+        types: Option<&[String]>,
+        with_data: bool,
+    ) -> Result<Self> {
         let reader = snapshot.reader();
-        let columns = match table == RESOURCES.name {
+        let columns = match with_data {
             true => "external_id, data",
             false => "external_id, NULL",
         };

@@ -70,7 +70,7 @@ pub(super) fn attribute_changes(
     }
     let people: Vec<String> = people.into_iter().collect();
     let mut changed: Vec<(Resource, Resource)> = Vec::new();
-    merge(old, new, RESOURCES.name, Some(&people), |side| {
+    merge(old, new, RESOURCES.name, Some(&people), true, |side| {
         if let Side::Both(before, after) = side
             && before != after
         {

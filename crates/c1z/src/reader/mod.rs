@@ -91,7 +91,8 @@ pub struct C1zReader {
     has_expansion: bool,
     sync_run_columns: Vec<String>,
     steps: StepClock,
-    _db: ReadCopy,
+    /// Shared by the readers [`open_shared`](Self::open_shared) makes.
+    _db: std::sync::Arc<ReadCopy>,
 }
 
 impl C1zReader {

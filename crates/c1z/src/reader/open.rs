@@ -46,29 +46,74 @@ impl C1zReader {
         max_decoded_bytes: u64,
         step_time_limit: Duration,
     ) -> Result<C1zReader> {
-        let path = path.as_ref().to_owned();
+        let [reader] = Self::open_copy(path.as_ref(), max_decoded_bytes, step_time_limit)?;
+        Ok(reader)
+    }
+
+    /// Opens `path` once for `N` threads: `N` readers, each its own SQLite connection, of the
+    /// one decompressed copy, within `max_decoded_bytes`. A reader is used by one thread at a
+    /// time; opening the file twice would decompress it twice, and the copy cannot be opened
+    /// again once open, since its name is gone.
+    pub fn open_shared<const N: usize>(
+        path: impl AsRef<Path>,
+        max_decoded_bytes: u64,
+    ) -> Result<[C1zReader; N]> {
+        Self::open_copy(path.as_ref(), max_decoded_bytes, STEP_TIME_LIMIT)
+    }
+
+    /// Decompresses `path` into a private copy and opens `N` connections to it.
+    fn open_copy<const N: usize>(
+        path: &Path,
+        max_decoded_bytes: u64,
+        step_time_limit: Duration,
+    ) -> Result<[C1zReader; N]> {
+        const { assert!(N > 0, "a copy is opened for at least one reader") };
+        let path = path.to_owned();
         let mut db = ReadCopy::new()?;
         let mut file = db.writer()?;
         container::decompress(&path, &mut file, max_decoded_bytes)?;
         clear_wal_flag(&mut file).map_err(|e| Error::io(db.path(), "prepare", e))?;
         drop(file);
+        let mut connected = Vec::with_capacity(N);
+        for _ in 0..N {
+            connected.push(Self::connect(&path, db.path(), step_time_limit)?);
+        }
+        db.opened();
+        let db = Arc::new(db);
+        let mut connected = connected.into_iter();
+        Ok(std::array::from_fn(|_| {
+            let c = connected
+                .next()
+                .unwrap_or_else(|| unreachable!("N connections were opened"));
+            C1zReader {
+                conn: c.conn,
+                path: path.clone(),
+                has_expansion: c.has_expansion,
+                sync_run_columns: c.sync_run_columns,
+                steps: c.steps,
+                _db: Arc::clone(&db),
+            }
+        }))
+    }
 
+    /// One connection to the copy at `copy` of `path`, hardened and checked.
+    fn connect(path: &Path, copy: &Path, step_time_limit: Duration) -> Result<Connected> {
         let steps = StepClock::new(step_time_limit);
         let sqlite = |context: &str| {
-            let path = path.clone();
+            let path = path.to_owned();
             let context = context.to_owned();
             move |e| Error::sqlite(path, context, e)
         };
         // No SQLITE_OPEN_URI: the path is a path, whatever it starts with.
         let conn = Connection::open_with_flags(
-            db.path(),
+            copy,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sqlite("opening the database"))?;
         harden(&conn, &steps).map_err(sqlite("configuring the database"))?;
         for table in REQUIRED_TABLES {
             steps.start();
-            check_table(&conn, &path, table)?;
+            check_table(&conn, path, table)?;
         }
         let has_expansion = columns(&conn, "v1_grants")
             .map_err(sqlite("reading the schema"))?
@@ -76,16 +121,22 @@ impl C1zReader {
             .any(|c| c == "expansion");
         let sync_run_columns =
             columns(&conn, "v1_sync_runs").map_err(sqlite("reading the schema"))?;
-        db.opened();
-        Ok(C1zReader {
+        Ok(Connected {
             conn,
-            path,
             has_expansion,
             sync_run_columns,
             steps,
-            _db: db,
         })
     }
+}
+
+/// A connection to a copy, and what a reader learns of its schema on opening.
+struct Connected {
+    conn: Connection,
+    /// Whether its grants have the `expansion` column.
+    has_expansion: bool,
+    sync_run_columns: Vec<String>,
+    steps: StepClock,
 }
 
 /// Turns off what a hostile database could use against its reader, and sets the limits.

@@ -2,12 +2,12 @@
 //! the sorted rows a diff merges, the grant rows the review reads, counts, and the time limit
 //! of each step.
 
-use connector_sdk::{Resource, ResourceId};
+use connector_sdk::ResourceId;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{OptionalExtension, Row};
 
 use super::open::MAX_VALUE_BYTES;
-use super::tables::{GrantRow, RESOURCE_HEADS, RESOURCES, ResourceHead, Table, blob_row};
+use super::tables::{GrantRow, Table, blob_row};
 use super::{C1zReader, EntitlementFilter, GrantFilter, ResourceFilter};
 use crate::error::{Error, Result};
 use crate::sql::{text_of, text_ref};
@@ -42,25 +42,13 @@ impl C1zReader {
         order: &str,
         mut f: impl FnMut(T) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        self.each_at(table, filter, order, |_, item| f(item))
-    }
-
-    /// As [`each`](Self::each), with each row's `id` (its rowid in the files baton and we
-    /// write; `None` where a file's `id` is not an integer) for [`by_id`](Self::by_id).
-    pub(crate) fn each_at<T, E: From<Error>>(
-        &self,
-        table: &Table<T>,
-        filter: Filter,
-        order: &str,
-        mut f: impl FnMut(Option<i64>, T) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
         let Filter { clause, args } = filter;
         let expansion = match table.name == "v1_grants" && self.has_expansion {
             true => "expansion",
             false => "NULL",
         };
         let sql = format!(
-            "SELECT external_id, data, {expansion}, id FROM {} WHERE sync_id = ?{clause} \
+            "SELECT external_id, data, {expansion} FROM {} WHERE sync_id = ?{clause} \
              ORDER BY {order}",
             table.name
         );
@@ -77,46 +65,11 @@ impl C1zReader {
             .map_err(|e| self.sqlite(&context, e))?;
         while let Some(row) = self.step(&mut rows).map_err(|e| self.sqlite(&context, e))? {
             let (id, data, expansion) = blob_row(row).map_err(|e| self.sqlite(&context, e))?;
-            let at = match row.get_ref(3).map_err(|e| self.sqlite(&context, e))? {
-                ValueRef::Integer(at) => Some(at),
-                _ => None,
-            };
             let item = (table.decode)(&data, expansion.as_deref())
                 .map_err(|source| self.decode_error(table, id, source))?;
-            f(at, item)?;
+            f(item)?;
         }
         Ok(())
-    }
-
-    /// Calls `f` with each resource of sync `sync_id` and its `id` (for
-    /// [`resource_at`](Self::resource_at)), in write order, each with only its id, parent and
-    /// display name decoded: for a pass over every resource that needs the rest of a few.
-    pub(crate) fn for_each_resource_head_at(
-        &self,
-        sync_id: &str,
-        f: impl FnMut(Option<i64>, ResourceHead) -> Result<()>,
-    ) -> Result<()> {
-        self.check_sync(sync_id)?;
-        self.each_at(&RESOURCE_HEADS, Filter::sync(sync_id), "id", f)
-    }
-
-    /// The resource of sync `sync_id` whose `id` is `at`, as
-    /// [`for_each_resource_head_at`](Self::for_each_resource_head_at) gave it.
-    pub(crate) fn resource_at(&self, sync_id: &str, at: i64) -> Result<Option<Resource>> {
-        self.by_id(&RESOURCES, sync_id, at)
-    }
-
-    /// The row of `table` in the sync whose `id` is `at` (as [`each_at`](Self::each_at) gave
-    /// it), decoded: one seek in the table, where a lookup by `external_id` first walks an
-    /// index.
-    fn by_id<T>(&self, table: &Table<T>, sync_id: &str, at: i64) -> Result<Option<T>> {
-        let mut found = None;
-        let filter = Filter::sync(sync_id).value("id", at.into());
-        self.each(table, filter, "id", |item| {
-            found = Some(item);
-            Ok::<(), Error>(())
-        })?;
-        Ok(found)
     }
 
     /// A statement selecting `columns` of each row of `table` in sync `?1` whose
@@ -348,13 +301,6 @@ impl Filter {
             self.clause.push_str(&format!(" AND {column} = ?"));
             self.args.push(value.into());
         }
-        self
-    }
-
-    /// `AND column = value`, for a value that is not text.
-    pub(crate) fn value(mut self, column: &str, value: SqlValue) -> Self {
-        self.clause.push_str(&format!(" AND {column} = ?"));
-        self.args.push(value);
         self
     }
 

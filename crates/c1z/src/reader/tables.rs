@@ -36,35 +36,6 @@ pub(crate) const RESOURCES: Table<Resource> = Table {
     decode: |data, _| convert::decode_resource(data).map(Capped::capped),
 };
 
-/// The resources table read for a first pass over every resource (see [`ResourceHead`]).
-pub(crate) const RESOURCE_HEADS: Table<ResourceHead> = Table {
-    name: "v1_resources",
-    message: "c1.connector.v2.Resource",
-    decode: |data, _| {
-        Ok(ResourceHead {
-            resource: convert::decode_resource_head(data)?.capped(),
-            data: data.to_vec(),
-        })
-    },
-};
-
-/// A resource with only its id, parent and display name decoded (capped as every read is), and
-/// its blob, to decode whole with [`C1zReader::whole_resource`] when those are not enough.
-pub(crate) struct ResourceHead {
-    /// The resource's id, parent and display name; the rest at its defaults.
-    pub(crate) resource: Resource,
-    data: Vec<u8>,
-}
-
-impl C1zReader {
-    /// The resource of `head`, decoded whole.
-    pub(crate) fn whole_resource(&self, head: &ResourceHead) -> Result<Resource> {
-        convert::decode_resource(&head.data)
-            .map(Capped::capped)
-            .map_err(|source| self.decode_error(&RESOURCES, head.resource.id.to_string(), source))
-    }
-}
-
 pub(crate) const ENTITLEMENTS: Table<Entitlement> = Table {
     name: "v1_entitlements",
     message: "c1.connector.v2.Entitlement",

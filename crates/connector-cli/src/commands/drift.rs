@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use c1z::{Diff, Kind, Lifetime, ResourceRef, Snapshot};
-use connector_sdk::{Purpose, ResourceId, Trait};
+use connector_sdk::{Purpose, ResourceId};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -130,22 +130,9 @@ pub fn findings(d: &Diff, new: &Snapshot<'_>, staff: Option<&StaffList>) -> Resu
 /// Every person with access in `s` who is not an active member of `staff`, once, with the
 /// top-level resources they have access in.
 fn not_listed(s: &Snapshot<'_>, staff: &StaffList) -> Result<Vec<Finding>> {
-    let types: BTreeMap<String, (Vec<String>, bool)> = s
-        .resource_types()?
-        .into_iter()
-        .map(|t| {
-            let user = t.traits.contains(&Trait::User);
-            (t.id.clone(), (vec![t.id, t.display_name], user))
-        })
-        .collect();
     let mut people: BTreeMap<String, (StaffClass, String, Vec<String>)> = BTreeMap::new();
     s.for_each_review_row_ref(|row| {
-        let (names, user) = match types.get(&row.principal.id.resource_type) {
-            Some((names, user)) => (names.iter().map(String::as_str).collect(), *user),
-            None => (vec![row.principal.id.resource_type.as_str()], false),
-        };
-        let human = row.principal.has_trait(Trait::User) || user;
-        if !human || Kind::of(row.principal, &names) != Kind::Human {
+        if row.kind != Kind::Human {
             return Ok::<(), Error>(());
         }
         let class = staff.classify(&row.attributes.email).class;

@@ -164,10 +164,23 @@ fn run_name(command: Option<&Command>, task: Option<&provision::Task>) -> &'stat
 
 /// Opens the `.c1z` at `path` for `inspect` and `diff`, within the settings' size limit.
 pub(crate) fn open(settings: &Settings, path: &std::path::Path) -> Result<c1z::C1zReader> {
-    c1z::C1zReader::open_with_limit(path, settings.max_decoded_bytes).map_err(|e| match e {
+    c1z::C1zReader::open_with_limit(path, settings.max_decoded_bytes).map_err(open_error)
+}
+
+/// As [`open`], `N` readers of one decompressed copy, for `N` threads.
+pub(crate) fn open_shared<const N: usize>(
+    settings: &Settings,
+    path: &std::path::Path,
+) -> Result<[c1z::C1zReader; N]> {
+    c1z::C1zReader::open_shared(path, settings.max_decoded_bytes).map_err(open_error)
+}
+
+/// A reader's error; a file too large has its own exit code.
+fn open_error(e: c1z::Error) -> Error {
+    match e {
         c1z::Error::TooLarge { .. } => Error::TooLarge { error: e },
         e => Error::C1z(e),
-    })
+    }
 }
 
 /// Merges the command line's settings, the environment (read through `env`) and the config file

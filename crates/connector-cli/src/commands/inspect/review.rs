@@ -8,11 +8,13 @@ use c1z::{
     EntitlementFilter, Held, Kind, Names, ReviewRowRef, Snapshot, entitlement_name, grouped, label,
     short_name,
 };
+use connector_sdk::Resource;
 use serde_json::{Value, json};
 
 use crate::cli::ReviewArgs;
 use crate::error::{Error, Result};
 use crate::output::{Cell, Column, Listing};
+use crate::settings::standard::OutputFormat;
 
 use super::{Out, Types};
 
@@ -72,7 +74,7 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
     let mut listing: Option<Listing> = None;
     // Rows lent, not copied: each distinct way of holding is one copy for the whole review.
     s.for_each_review_row_ref(|row| {
-        let kind = types.kind(row.principal).unwrap_or(Kind::Human);
+        let kind = row.kind;
         let keep = kinds.contains(&kind)
             && only.as_ref().is_none_or(|r| r.id == row.scope.id)
             && person.as_ref().is_none_or(|p| p.id == row.principal.id)
@@ -124,8 +126,13 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
                 listing.insert(out.listing(s, columns(title), "review")?.sign_off())
             }
         };
+        // The row lends the person's id and name; `-o json` prints their resource whole.
+        let whole = match listing.format() {
+            OutputFormat::Json => s.resource(&row.principal.id)?,
+            _ => None,
+        };
         listing.push(cells, || {
-            let mut item = review_json(&row, kind);
+            let mut item = review_json(&row, whole.as_ref().unwrap_or(row.principal), kind);
             if let Some(standing) = &standing {
                 item["staff"] = staff_json(standing);
             }
@@ -208,7 +215,8 @@ fn one_of(wanted: &[String], value: &str) -> bool {
     wanted.is_empty() || wanted.iter().any(|w| w == value)
 }
 
-fn review_json(row: &ReviewRowRef<'_>, kind: Kind) -> Value {
+/// The row as `-o json` prints it, with `principal` (the person's resource, whole).
+fn review_json(row: &ReviewRowRef<'_>, principal: &Resource, kind: Kind) -> Value {
     let held = |list: &[&Held]| -> Vec<Value> {
         list.iter()
             .map(|h| {
@@ -224,7 +232,7 @@ fn review_json(row: &ReviewRowRef<'_>, kind: Kind) -> Value {
     };
     json!({
         "resource": protojson::resource(row.scope),
-        "principal": protojson::resource(row.principal),
+        "principal": protojson::resource(principal),
         "type": kind.as_str(),
         "email": row.attributes.email,
         "mfa": row.attributes.mfa,

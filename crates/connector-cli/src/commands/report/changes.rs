@@ -1,7 +1,7 @@
 //! The changes since the previous full sync: the diff in `diff`'s words, with who made each
 //! change when the file keeps an audit log, and the summary's line that counts them.
 
-use c1z::{Diff, Snapshot};
+use c1z::{Diff, Snapshot, SyncRun};
 use maud::{Markup, html};
 
 use super::html::{table, thousands};
@@ -11,17 +11,17 @@ use crate::commands::provenance;
 use crate::error::Result;
 
 /// The previous full sync of the file, what changed since, and who changed it.
-pub struct Changes<'r> {
+pub struct Changes {
     /// The previous full sync, if the file has one.
-    pub previous: Option<Snapshot<'r>>,
+    pub previous: Option<SyncRun>,
     /// What changed since it.
     pub diff: Option<Diff>,
     audit: Option<Attribution>,
 }
 
-impl<'r> Changes<'r> {
+impl Changes {
     /// The changes from the full sync before `s` to `s`.
-    pub fn since_previous(s: &Snapshot<'r>) -> Result<Changes<'r>> {
+    pub fn since_previous(s: &Snapshot<'_>) -> Result<Changes> {
         let previous = provenance::previous_full(s.reader(), s.id())?;
         let (diff, audit) = match &previous {
             Some(older) => (
@@ -31,7 +31,7 @@ impl<'r> Changes<'r> {
             None => (None, None),
         };
         Ok(Changes {
-            previous,
+            previous: previous.map(|older| older.run().clone()),
             diff,
             audit,
         })

@@ -44,7 +44,8 @@ use crate::settings::standard::Settings;
 /// Runs the command: writes the report of `settings.file` and says where on stderr.
 pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> {
     let staff = crate::staff::load(args.staff.staff.as_deref(), &args.staff.internal_domains)?;
-    let reader = super::open(settings, &settings.file)?;
+    // Two readers of one decompressed copy: the page reads twice at once (see `page`).
+    let [reader, beside] = super::open_shared(settings, &settings.file)?;
     let snapshot = choose(&reader, args.sync_id.as_deref())?;
     let now = jiff::Timestamp::now();
     let out = match &args.out {
@@ -69,7 +70,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
     let provenance = Provenance::new(about, settings, &now)?;
     let written = {
         let mut w = BufWriter::with_capacity(1 << 16, file.as_file_mut());
-        let written = page::write(&mut w, &snapshot, &provenance, args, staff.as_ref())?;
+        let written = page::write(&mut w, &snapshot, beside, &provenance, args, staff.as_ref())?;
         w.flush()
             .map_err(|e| Error::io("cannot write the report", e))?;
         written

@@ -1,11 +1,13 @@
 //! The page put together, in reading order: provenance, summary, findings, people, non-human
 //! identities, invitations, who reaches each privileged resource, changes. What the findings
-//! need is gathered first (the resources, the review with the people section spilled to a
-//! temporary file, the diff), then the page is written top to bottom.
+//! need is gathered first, in two reads at once, each through its own reader of the one
+//! decompressed copy: the review (the people section spilled to a temporary file) on this
+//! thread, the other resources and the diff on a second; then the page is written top to
+//! bottom.
 
 use std::io::Write;
 
-use c1z::Snapshot;
+use c1z::{C1zReader, Snapshot};
 use connector_sdk::Timestamp;
 use maud::html;
 
@@ -30,10 +32,12 @@ pub struct Written {
     pub findings: usize,
 }
 
-/// Writes the whole page of sync `s` to `out`.
+/// Writes the whole page of sync `s` to `out`; `beside` is a second reader of the same copy
+/// (see [`C1zReader::open_shared`]), for the reads that run beside the review.
 pub fn write(
     out: &mut impl Write,
     s: &Snapshot<'_>,
+    beside: C1zReader,
     p: &Provenance,
     args: &ReportArgs,
     staff: Option<&StaffList>,
@@ -47,9 +51,23 @@ pub fn write(
         )
     };
     let types = Types::of(s)?;
-    let directory = Directory::read(s, &types, p.now, cutoff(args.invitation_days))?;
-    let mut people = people::write(s, &types, staff)?;
-    let changes = Changes::since_previous(s)?;
+    let invitation_cutoff = cutoff(args.invitation_days);
+    // The review is the longest read, and the rest (the resources that are not people, the
+    // diff) does not depend on it: the rest runs on a second core meanwhile.
+    let (sync_id, now, types_ref) = (s.id().to_owned(), p.now, &types);
+    let (people, rest) = std::thread::scope(|scope| {
+        let rest = scope.spawn(move || -> Result<(Directory, Changes)> {
+            let s = beside.snapshot(Some(&sync_id))?;
+            let directory = Directory::read(&s, types_ref, now, invitation_cutoff)?;
+            Ok((directory, Changes::since_previous(&s)?))
+        });
+        let people = people::write(s, staff);
+        let rest = rest
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (people, rest)
+    });
+    let (mut people, (directory, changes)) = (people?, rest?);
     let findings = Findings::new(
         &people.findings,
         staff,
@@ -82,7 +100,7 @@ pub fn write(
                     li { a href="#changes" { "Changes" } }
                 } }
             }
-            (p.section(run, &directory.scopes, &types.names(), changes.previous.as_ref().map(|s| s.run())))
+            (p.section(run, &directory.scopes, &types.names(), changes.previous.as_ref()))
             section id="summary" {
                 h2 { "Summary" }
                 div class="cards" {

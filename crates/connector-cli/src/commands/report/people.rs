@@ -11,7 +11,6 @@ use maud::{Render, html};
 
 use super::findings;
 use super::html::{Chunked, put};
-use super::kinds::Types;
 use super::privileged::Reach;
 use crate::commands::drift::is_admin_name;
 use crate::error::{Error, Result};
@@ -44,7 +43,7 @@ fn columns(staff: bool) -> Vec<&'static str> {
 }
 
 /// Streams the review of `s` into the people section.
-pub fn write(s: &Snapshot<'_>, types: &Types, staff: Option<&StaffList>) -> Result<People> {
+pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
     let file = tempfile::tempfile().map_err(|e| Error::io("cannot make a temporary file", e))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut findings = findings::People::default();
@@ -57,7 +56,7 @@ pub fn write(s: &Snapshot<'_>, types: &Types, staff: Option<&StaffList>) -> Resu
     let mut table: Option<(String, Chunked)> = None;
     let mut line = String::new();
     s.for_each_review_row_ref(|row: ReviewRowRef<'_>| {
-        if types.kind(row.principal) != Some(Kind::Human) {
+        if row.kind != Kind::Human {
             return Ok::<(), Error>(());
         }
         let scope = short_name(row.scope);
@@ -196,6 +195,7 @@ mod tests {
             scope: &Resource::default(),
             principal: &principal,
             attributes: &attributes,
+            kind: Kind::Human,
             roles: Vec::new(),
             groups: Vec::new(),
             access: Vec::new(),
