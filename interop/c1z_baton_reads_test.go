@@ -62,6 +62,18 @@ func TestBatonReadsOurFiles(t *testing.T) {
 					t.Fatal("the second sync stored no audit-log event: the case tests nothing of our own tables")
 				}
 			}
+			if tc.preset == "bench" {
+				// Our writer puts 32 MiB of the database in each zstd frame (so that our
+				// reader decompresses a file on several cores): this file is several frames,
+				// which baton's decoder reads as one stream.
+				info, err := os.Stat(decompress(t, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if info.Size() <= 32<<20 {
+					t.Fatalf("the bench file decompresses to %d bytes, one frame: the case tests no file of several", info.Size())
+				}
+			}
 			assertNoMigration(t, file)
 			assertBatonListsWhatWeList(t, file, tc.syncs)
 		})
