@@ -129,7 +129,7 @@ pub(crate) fn compress(db: &Path, out: File, out_path: &Path) -> Result<()> {
 }
 
 /// [`compress`] with frames of `frame_bytes`.
-pub(crate) fn compress_in_frames(
+fn compress_in_frames(
     db: &Path,
     out: File,
     out_path: &Path,
