@@ -129,12 +129,7 @@ pub(crate) fn compress(db: &Path, out: File, out_path: &Path) -> Result<()> {
 }
 
 /// [`compress`] with frames of `frame_bytes`.
-fn compress_in_frames(
-    db: &Path,
-    out: File,
-    out_path: &Path,
-    frame_bytes: u64,
-) -> Result<()> {
+fn compress_in_frames(db: &Path, out: File, out_path: &Path, frame_bytes: u64) -> Result<()> {
     let mut input = BufReader::with_capacity(
         1 << 20,
         File::open(db).map_err(|e| Error::io(db, "open", e))?,
