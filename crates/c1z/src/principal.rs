@@ -2,7 +2,7 @@
 //! MFA, SSO, account status — from baton's user trait; [`Lifetime`]: when a credential (a
 //! service token, an API key) expires and was last used, from baton's secret trait.
 
-use connector_sdk::{Annotation, Resource, StatusKind, Timestamp};
+use connector_sdk::{Annotation, Resource, ResourceType, StatusKind, Timestamp};
 use serde::Serialize;
 
 /// The security attributes of a principal with the user trait.
@@ -112,13 +112,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The kind of `resource`, a principal of type `resource_type` (its id and display name):
-    /// an invitation by its type's name, a service account by the user trait's account type or
-    /// the secret trait, else a human.
-    pub fn of(resource: &Resource, resource_type: &[&str]) -> Kind {
-        let invitation = resource_type
-            .iter()
-            .any(|name| name.to_lowercase().contains("invitation"));
+    /// The kind of `resource`, a principal of type `resource_type` (`None` when the sync does
+    /// not describe its type): an invitation by its type's name, a service account by the user
+    /// trait's account type or the secret trait, else a human.
+    pub fn of(resource: &Resource, resource_type: Option<&ResourceType>) -> Kind {
+        let invitation = Kind::is_invitation_type(&resource.id.resource_type, resource_type);
         let service = resource.has_trait(connector_sdk::Trait::Secret)
             || resource.user_trait().is_some_and(|t| {
                 matches!(
@@ -131,6 +129,13 @@ impl Kind {
             (false, true) => Kind::ServiceAccount,
             (false, false) => Kind::Human,
         }
+    }
+
+    /// Whether the resources of type `id` (described by `resource_type` when the sync has it)
+    /// are invitations: its id or display name says so.
+    pub fn is_invitation_type(id: &str, resource_type: Option<&ResourceType>) -> bool {
+        let says = |name: &str| name.to_lowercase().contains("invitation");
+        says(id) || resource_type.is_some_and(|rt| says(&rt.display_name))
     }
 
     /// `human`, `service account` or `invitation`.

@@ -260,11 +260,12 @@ impl Snapshot<'_> {
     }
 
     /// Calls `f` with each review row lent, sorted by top-level resource, then person's display
-    /// name, without holding the rows or copying what they share: one pass reads every grant once, in row order, taking
-    /// who holds it and on what from the table's columns and decoding only its sources, and
-    /// keeps what each person holds as indexes into one table of the distinct [`Held`]s; the
-    /// rows are then made one at a time. Holds a few small facts per person, never their
-    /// access as text.
+    /// name, without holding the rows or copying what they share: one pass reads every resource
+    /// once, keeping of each person their name, kind and attributes; one pass reads every grant
+    /// once, in row order, taking who holds it and on what from the table's columns and decoding
+    /// only its sources, and keeps what each person holds as indexes into one table of the
+    /// distinct [`Held`]s; the rows are then made one at a time. Holds a few small facts per
+    /// person, never their access as text.
     pub fn for_each_review_row_ref<E: From<Error>>(
         &self,
         mut f: impl FnMut(ReviewRowRef<'_>) -> std::result::Result<(), E>,
@@ -289,7 +290,7 @@ impl Snapshot<'_> {
                 parents.insert(r.id.clone(), parent.clone());
             }
             if has(&r, Trait::User) {
-                let kind = kind_of(&r, &types);
+                let kind = Kind::of(&r, types.get(&r.id.resource_type));
                 let (id, person) = Person::of(r, kind);
                 people.insert(id, person);
             }
@@ -325,7 +326,7 @@ impl Snapshot<'_> {
                         id: principal.clone(),
                         ..Default::default()
                     };
-                    let kind = kind_of(&resource, &types);
+                    let kind = Kind::of(&resource, types.get(&principal.resource_type));
                     let (id, person) = Person::of(resource, kind);
                     people.entry(id).or_insert(person)
                 }
@@ -426,14 +427,6 @@ impl Snapshot<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// The kind of principal `r` is, judged by its traits and its type's id and display name.
-fn kind_of(r: &Resource, types: &HashMap<String, ResourceType>) -> Kind {
-    match types.get(&r.id.resource_type) {
-        Some(rt) => Kind::of(r, &[&rt.id, &rt.display_name]),
-        None => Kind::of(r, &[&r.id.resource_type]),
     }
 }
 

@@ -227,20 +227,12 @@ impl Types {
         if !user {
             return None;
         }
-        let names = match rt {
-            Some(rt) => vec![rt.id.as_str(), rt.display_name.as_str()],
-            None => vec![r.id.resource_type.as_str()],
-        };
-        Some(Kind::of(r, &names))
+        Some(Kind::of(r, rt))
     }
 
     /// Whether type `id` holds invitations (by its name).
     fn is_invitation(&self, id: &str) -> bool {
-        let names = match self.0.get(id) {
-            Some(rt) => vec![rt.id.as_str(), rt.display_name.as_str()],
-            None => vec![id],
-        };
-        Kind::of(&Resource::default(), &names) == Kind::Invitation
+        Kind::is_invitation_type(id, self.0.get(id))
     }
 
     /// A column title for resources of type `id`: its display name in capitals.

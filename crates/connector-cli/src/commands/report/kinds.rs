@@ -36,11 +36,7 @@ impl Types {
         if !self.has(r, Trait::User) && !self.has(r, Trait::Secret) {
             return None;
         }
-        let names = match self.0.get(&r.id.resource_type) {
-            Some(rt) => vec![rt.id.as_str(), rt.display_name.as_str()],
-            None => vec![r.id.resource_type.as_str()],
-        };
-        Some(Kind::of(r, &names))
+        Some(Kind::of(r, self.0.get(&r.id.resource_type)))
     }
 
     /// The display name of resource type `id` (the id when it has none).

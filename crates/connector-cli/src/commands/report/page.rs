@@ -54,11 +54,11 @@ pub fn write(
     let invitation_cutoff = cutoff(args.invitation_days);
     // The review is the longest read, and the rest (the resources that are not people, the
     // diff) does not depend on it: the rest runs on a second core meanwhile.
-    let (sync_id, now, types_ref) = (s.id().to_owned(), p.now, &types);
+    let (sync_id, types) = (s.id(), &types);
     let (people, rest) = std::thread::scope(|scope| {
         let rest = scope.spawn(move || -> Result<(Directory, Changes)> {
-            let s = beside.snapshot(Some(&sync_id))?;
-            let directory = Directory::read(&s, types_ref, now, invitation_cutoff)?;
+            let s = beside.snapshot(Some(sync_id))?;
+            let directory = Directory::read(&s, types, p.now, invitation_cutoff)?;
             Ok((directory, Changes::since_previous(&s)?))
         });
         let people = people::write(s, staff);
