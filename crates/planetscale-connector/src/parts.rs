@@ -308,22 +308,21 @@ impl OptionSetting {
     }
 }
 
-impl Part {
-    /// The resource types whose resources are children of resources of type `parent`, one per
-    /// part of the table (a `Nested` part shares its parent's option: where the parent is
-    /// synced, so are its children).
-    pub fn child_types(parent: &str) -> impl Iterator<Item = &'static str> + '_ {
-        let children = Part::ALL
-            .into_iter()
-            .filter(move |p| p.parent_type() == Some(parent));
-        children.filter_map(Part::resource_type)
-    }
-}
-
 impl Options {
     /// The parts the sync covers, in [`Part::ALL`]'s order.
     pub fn parts(&self) -> impl Iterator<Item = Part> + '_ {
         Part::ALL.into_iter().filter(|p| self.covers(*p))
+    }
+
+    /// The resource types the sync lists as children of resources of type `parent`: those of
+    /// the parts it covers whose parent is `parent`. A resource announces exactly these, so a
+    /// part that is off is never announced (the engine stops a sync on a child type no syncer
+    /// lists), whichever option its parent's part is under.
+    pub fn child_types<'a>(&'a self, parent: &'a str) -> impl Iterator<Item = &'static str> + 'a {
+        let children = self
+            .parts()
+            .filter(move |p| p.parent_type() == Some(parent));
+        children.filter_map(Part::resource_type)
     }
 }
 
@@ -385,5 +384,20 @@ mod tests {
             assert!(!on.is_empty());
         }
         assert_eq!(Options::all().parts().count(), Part::ALL.len());
+    }
+
+    #[test]
+    fn a_resource_announces_only_the_child_types_of_parts_that_are_on() {
+        let all = Options::all();
+        let org: Vec<_> = all.child_types(ORGANIZATION).collect();
+        assert_eq!(org, ["service_token", "oauth_application", "invitation"]);
+        assert_eq!(
+            all.child_types("oauth_application").collect::<Vec<_>>(),
+            ["oauth_token"]
+        );
+        let none = Options::default();
+        assert_eq!(none.child_types(ORGANIZATION).count(), 0);
+        assert_eq!(none.child_types("oauth_application").count(), 0);
+        assert_eq!(all.child_types(DATABASE).count(), 0);
     }
 }

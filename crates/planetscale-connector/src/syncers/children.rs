@@ -15,6 +15,7 @@ use connector_sdk::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::with_children;
 use crate::api::{Api, Prefetch};
 use crate::cache::OrgEntry;
 use crate::lists::{List, probe};
@@ -98,9 +99,14 @@ impl<C: OrgChild> ResourceSyncer for Syncer<C> {
         let list = C::list(&self.api, org);
         let fetch = |page| C::fetch(&self.api, org, page);
         let listed = self.api.listed(session, &list, at, fetch, C::id).await?;
+        // Each resource announces the child types the sync lists under it (see
+        // `Options::child_types`), so no type has to know which options are on.
+        let own_type = C::resource_type();
+        let child_types: Vec<&str> = self.api.options.child_types(&own_type.id).collect();
         let items = listed
             .items()
             .map(|item| C::resource(session, item, org, &parent))
+            .map(|resource| with_children(resource, child_types.iter().copied()))
             .collect();
         Ok(list.paged.plan(at, &listed.page)?.into_page(items))
     }

@@ -135,6 +135,7 @@ impl DatabaseSyncer {
             .into_iter()
             .map(|(id, entry)| {
                 let resource = database_resource(&id, &entry, listed.get(&id));
+                let resource = with_children(resource, self.api.options.child_types(ID));
                 cache::put_database(session, &id, &entry);
                 resource
             })
@@ -237,7 +238,6 @@ pub(crate) fn database_resource(
             "PlanetScale database {name} in organization {}",
             org.name
         ));
-    resource = with_children(resource, Part::child_types(ID));
     let mut link = console_url(&[&org.name, name]);
     if let Some(d) = listed {
         put(&mut profile, "kind", d.kind.as_deref());

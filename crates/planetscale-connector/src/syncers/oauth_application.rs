@@ -10,7 +10,7 @@ use connector_sdk::{
 use planetscale_client::OAuthApplication;
 
 use super::children::{self, OrgChild};
-use super::{non_blank, put, timestamp, with_children};
+use super::{non_blank, put, timestamp};
 use crate::api::Api;
 use crate::cache::{self, AppEntry, OrgEntry};
 use crate::lists::{List, app_entry};
@@ -103,7 +103,6 @@ pub(crate) fn app_resource(
         ))
         .with_profile(profile)
         .with_annotation(app_trait);
-    resource = with_children(resource, Part::child_types(ID));
     if let Some(created_at) = timestamp(app.created_at.as_deref()) {
         resource = resource.with_created_at(created_at);
     }
@@ -118,7 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_application_is_an_app_that_announces_its_tokens() {
+    fn an_application_is_an_app_with_its_details() {
         let app: OAuthApplication = serde_json::from_value(json!({
             "id": "a1", "name": "Hex", "domain": "hex.example", "client_id": "pub1",
             "scopes": "read_databases", "tokens": 3, "created_at": "2025-03-01T00:00:00.000Z"
@@ -133,10 +132,6 @@ mod tests {
         assert_eq!(r.id, ResourceId::new("oauth_application", "a1"));
         assert_eq!(r.parent, Some(parent));
         assert!(r.has_trait(Trait::App));
-        assert_eq!(
-            r.child_resource_types().collect::<Vec<_>>(),
-            ["oauth_token"]
-        );
         let profile = r.profile.as_ref().unwrap();
         assert_eq!(profile["tokens"], Value::from(3u64));
         assert_eq!(profile["client_id"], Value::from("pub1"));

@@ -17,7 +17,7 @@ use super::access::{self, Held, Target};
 use super::{console_url, put, team, timestamp, user, with_children};
 use crate::api::{Api, org_entry};
 use crate::cache::{self, MemberEntry, OrgEntry, UnknownRoles};
-use crate::parts::{Options, Part};
+use crate::parts::Options;
 use crate::provision::Roles;
 
 pub(crate) const ID: &str = crate::parts::ORGANIZATION;
@@ -232,8 +232,7 @@ pub(crate) fn org_resource(org: &Organization, options: Options) -> Resource {
         .with_description(format!("PlanetScale organization {}", org.name))
         .with_profile(profile)
         .with_annotation(Annotation::child_resource_type(team::ID));
-    let children = options.parts().filter(|p| p.parent_type() == Some(ID));
-    resource = with_children(resource, children.filter_map(Part::resource_type));
+    resource = with_children(resource, options.child_types(ID));
     if let Some(url) = console_url(&[&org.name]) {
         resource = resource.with_annotation(Annotation::external_link(url));
     }
