@@ -99,6 +99,7 @@ impl MemoryStore {
     }
 
     /// An independent copy of this store's contents (a clone shares them).
+    #[cfg(feature = "testing")]
     pub fn fork(&self) -> Self {
         MemoryStore {
             inner: Arc::new(Mutex::new(self.lock().clone())),
@@ -156,21 +157,25 @@ impl MemoryStore {
     }
 
     /// The last checkpoint saved.
+    #[cfg(feature = "testing")]
     pub fn last_checkpoint(&self) -> Option<String> {
         self.lock().checkpoint.clone()
     }
 
     /// Checkpoints saved in the current sync.
+    #[cfg(feature = "testing")]
     pub fn checkpoints(&self) -> u64 {
         self.lock().checkpoints
     }
 
     /// The session entries saved in the current sync.
+    #[cfg(feature = "testing")]
     pub fn session(&self) -> BTreeMap<String, Vec<u8>> {
         self.lock().session.clone()
     }
 
     /// Successful `put_*` calls so far, across syncs.
+    #[cfg(feature = "testing")]
     pub fn puts(&self) -> u64 {
         self.lock().puts
     }
