@@ -91,9 +91,10 @@ impl Program for PlanetScale {
                           databases teams and tokens name with who administers and reads them. \
                           Each of every database, service tokens, OAuth applications, \
                           invitations and the audit log is an option of its own, since each \
-                          needs one more access. \
-                          With --provisioning it also grants and revokes organization roles and \
-                          team membership, and invites people.",
+                          needs one more access. A sync needs read_organization, and each \
+                          option the access it names. With --provisioning it also grants and \
+                          revokes organization roles and team membership, and invites people \
+                          (write_organization, write_teams and write_members).",
             help_url: "https://planetscale.com/docs/concepts/service-tokens",
         }
     }
@@ -140,10 +141,8 @@ impl Program for PlanetScale {
                 e => Error::setup("invalid PlanetScale API settings", e),
             })?;
         let mut options = Options {
-            audit_log_days: values
-                .int(&AUDIT_LOG_DAYS)
-                .and_then(|days| u32::try_from(days).ok())
-                .unwrap_or(planetscale_connector::DEFAULT_AUDIT_LOG_DAYS),
+            // Bounded to 1..=3650 by its declaration.
+            audit_log_days: u32::try_from(values.require_int(&AUDIT_LOG_DAYS)?).unwrap_or(u32::MAX),
             ..Options::default()
         };
         for option in OPTION_SETTINGS {

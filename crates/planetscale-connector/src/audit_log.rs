@@ -37,9 +37,6 @@ use crate::syncers::{
     database, invitation, oauth_application, organization, service_token, team, timestamp, user,
 };
 
-/// The days a first sync reads back, unless the settings say otherwise.
-pub use crate::parts::DEFAULT_AUDIT_LOG_DAYS as DEFAULT_DAYS;
-
 /// Validation, which finds the organizations whose log the feed reads: the feed runs it when
 /// this process has not validated.
 #[async_trait]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use connector_sdk::{
-    Check, CheckStatus, Connector, ConnectorError, ErrorKind, Metadata, ResourceSyncer, Usage,
+    Check, CheckStatus, Connector, ConnectorError, ErrorKind, ResourceSyncer, Usage,
     ValidationReport, events::EventFeed,
 };
 use futures::{StreamExt, TryStreamExt};
@@ -206,24 +206,6 @@ impl crate::audit_log::Validation for PlanetScaleConnector {
 
 #[async_trait]
 impl Connector for PlanetScaleConnector {
-    fn metadata(&self) -> Metadata {
-        Metadata {
-            display_name: "PlanetScale".to_owned(),
-            description: "Syncs PlanetScale organizations with their member, admin and analyst \
-                          roles, the organization members as users, teams with their members, \
-                          and databases with their administrators and analysts; optionally \
-                          every database, service tokens, OAuth applications with their tokens, \
-                          and pending invitations. A sync needs read_organization, and each \
-                          option the access it names; provisioning (roles, team membership, \
-                          invitations) needs write_organization, write_teams and write_members."
-                .to_owned(),
-        }
-    }
-
-    async fn validate(&self) -> Result<(), ConnectorError> {
-        self.report().await?.verdict()
-    }
-
     /// One check per organization the token reaches (whether `read_organization` works there,
     /// and how many members it has) and per optional part there; a row per part that is off,
     /// and one for what the API cannot show. JSON scripts also get `organizations`.

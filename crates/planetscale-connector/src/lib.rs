@@ -107,7 +107,7 @@
 #![warn(missing_docs)]
 
 mod api;
-pub mod audit_log;
+mod audit_log;
 mod cache;
 mod connector;
 mod errors;
