@@ -33,8 +33,9 @@ pub(super) enum Side {
 
 /// Merges the rows of `table` of both syncs (of `types` when given) in `external_id` order,
 /// calling `f` for each: only the current row of each side is held. Each row's `data` is read
-/// only `with_data`: without it the merge reads the `external_id` index alone, and with it
-/// every row besides, in that index's order, at random.
+/// only `with_data`, and then only for rows in both syncs, by rowid once the row is reached:
+/// the sort holds ids and rowids, never blobs (a file's blobs are someone else's, and sorting
+/// 30 MiB ones took gigabytes).
 pub(super) fn merge(
     old: &Snapshot<'_>,
     new: &Snapshot<'_>,
@@ -45,6 +46,8 @@ pub(super) fn merge(
 ) -> Result<()> {
     let mut old_rows = Sorted::new(old, table, types, with_data)?;
     let mut new_rows = Sorted::new(new, table, types, with_data)?;
+    let mut old_data = RowData::new(old, table, with_data)?;
+    let mut new_data = RowData::new(new, table, with_data)?;
     let mut old_cursor = old_rows.rows()?;
     let mut new_cursor = new_rows.rows()?;
     let (mut a, mut b) = (old_cursor.next()?, new_cursor.next()?);
@@ -71,12 +74,43 @@ pub(super) fn merge(
                     a = Some(x);
                 }
                 std::cmp::Ordering::Equal => {
-                    f(Side::Both(x.1, y.1));
+                    f(Side::Both(old_data.get(x.1)?, new_data.get(y.1)?));
                     a = old_cursor.next()?;
                     b = new_cursor.next()?;
                 }
             },
         }
+    }
+}
+
+/// The `data` of one table's rows by rowid, when a merge reads it.
+struct RowData<'r> {
+    reader: &'r C1zReader,
+    statement: Option<rusqlite::Statement<'r>>,
+}
+
+impl<'r> RowData<'r> {
+    fn new(snapshot: &Snapshot<'r>, table: &str, with_data: bool) -> Result<Self> {
+        let reader = snapshot.reader();
+        let statement = match with_data {
+            true => Some(reader.data_by_rowid(table)?),
+            false => None,
+        };
+        Ok(RowData { reader, statement })
+    }
+
+    /// The `data` of the row at `rowid` (empty when the merge reads no data).
+    fn get(&mut self, rowid: i64) -> Result<Vec<u8>> {
+        let Some(statement) = &mut self.statement else {
+            return Ok(Vec::new());
+        };
+        let reader = self.reader;
+        statement
+            .query_row([rowid], |r| match r.get_ref(0)? {
+                rusqlite::types::ValueRef::Blob(b) => Ok(b.to_vec()),
+                _ => Ok(Vec::new()),
+            })
+            .map_err(|e| reader.sqlite("reading a row's data", e))
     }
 }
 
@@ -97,10 +131,11 @@ impl<'r> Sorted<'r> {
     ) -> Result<Self> {
         let reader = snapshot.reader();
         let columns = match with_data {
-            true => "external_id, data",
+            true => "external_id, rowid",
             false => "external_id, NULL",
         };
         let statement = reader.sorted_rows(table, columns, types)?;
+
         let mut params = vec![SqlValue::from(snapshot.id().to_owned())];
         params.extend(
             types
@@ -137,7 +172,8 @@ struct Cursor<'s, 'r> {
 }
 
 impl Cursor<'_, '_> {
-    fn next(&mut self) -> Result<Option<(String, Vec<u8>)>> {
+    /// The next row's `external_id`, and its rowid when the merge reads data (else 0).
+    fn next(&mut self) -> Result<Option<(String, i64)>> {
         let context = self.context;
         let reader = self.reader;
         let row = reader
@@ -145,11 +181,8 @@ impl Cursor<'_, '_> {
             .map_err(|e| reader.sqlite(context, e))?;
         row.map(|r| {
             let id = r.get::<_, String>(0)?;
-            let data = match r.get_ref(1)? {
-                rusqlite::types::ValueRef::Blob(b) => b.to_vec(),
-                _ => Vec::new(),
-            };
-            Ok((id, data))
+            let rowid = r.get::<_, Option<i64>>(1)?.unwrap_or_default();
+            Ok((id, rowid))
         })
         .transpose()
         .map_err(|e| reader.sqlite(context, e))

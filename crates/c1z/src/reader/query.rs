@@ -95,6 +95,13 @@ impl C1zReader {
             .map_err(|e| self.sqlite(&format!("reading {table}"), e))
     }
 
+    /// The statement that reads one row's `data` of `table` by rowid.
+    pub(crate) fn data_by_rowid(&self, table: &str) -> Result<rusqlite::Statement<'_>> {
+        self.conn
+            .prepare(&format!("SELECT data FROM {table} WHERE rowid = ?"))
+            .map_err(|e| self.sqlite(&format!("reading {table}"), e))
+    }
+
     /// Calls `f` with each grant row of sync `sync_id`, in row order (a plain scan of the part
     /// of the table the sync's grants lie in, the file's order): who holds it and on what, read
     /// from the table's columns, and its blob undecoded, so that a listing of every grant
