@@ -42,6 +42,7 @@ mod error;
 pub mod exit;
 mod health;
 mod logging;
+mod memory;
 pub mod output;
 pub mod prelude;
 mod program;
@@ -66,6 +67,7 @@ pub use settings::{Kind, Setting, Values};
 /// error as one `error:` line and returns the exit code. The whole of a connector's `main`.
 pub fn run(program: &dyn Program) -> ExitCode {
     exit::install_panic_hook();
+    memory::return_large_blocks();
     match commands::main(program, std::env::args_os()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => exit::report(&error),
