@@ -78,6 +78,7 @@ pub mod protojson;
 mod read_copy;
 mod reader;
 mod reads;
+mod regular;
 mod resolve;
 mod retention;
 mod review;
@@ -106,6 +107,7 @@ pub use reader::{
     C1zReader, Counts, DEFAULT_MAX_DECODED_MB, EntitlementFilter, GrantFilter, ResourceFilter,
     StoredEvent, SyncRun,
 };
+pub use regular::open_regular;
 pub use review::{Held, ReviewRow, ReviewRowRef, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use sync::{SyncError, sync_into_file};

@@ -106,6 +106,20 @@ impl Error {
         }
     }
 
+    /// `path`, named `what` in errors (the flag or the file's role, e.g. `--staff`), opened
+    /// for reading: a directory, FIFO or device is a usage error, never waited on.
+    pub(crate) fn open_regular(path: &std::path::Path, what: &str) -> Result<std::fs::File> {
+        let context = || format!("cannot read {what} {}", path.display());
+        match c1z::open_regular(path) {
+            Ok(Some(file)) => Ok(file),
+            Ok(None) => Err(Error::Usage(format!(
+                "{what} {} is not a regular file (a directory, FIFO or device): name a file",
+                path.display()
+            ))),
+            Err(e) => Err(Error::io(context(), e)),
+        }
+    }
+
     /// An [`Error::Setup`]: the connector cannot be built because of `source`.
     pub fn setup(
         context: impl Into<String>,

@@ -120,13 +120,8 @@ impl StaffList {
     /// the domains most of the list's emails use.
     pub fn read(path: &Path, domains: &[String]) -> Result<StaffList> {
         let context = format!("cannot read the staff list {}", path.display());
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(&context, e))?;
-        if !meta.is_file() {
-            return Err(Error::Usage(format!(
-                "--staff {} is not a file: name a CSV with an email column",
-                path.display()
-            )));
-        }
+        let file = Error::open_regular(path, "--staff")?;
+        let meta = file.metadata().map_err(|e| Error::io(&context, e))?;
         if meta.len() > MAX_BYTES {
             return Err(Error::Usage(format!(
                 "--staff {} is {} MiB, more than a staff list of {} MiB can be",
@@ -135,7 +130,6 @@ impl StaffList {
                 MAX_BYTES >> 20
             )));
         }
-        let file = std::fs::File::open(path).map_err(|e| Error::io(&context, e))?;
         Self::from_reader(file, &path.display().to_string(), domains)
     }
 

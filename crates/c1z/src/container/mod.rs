@@ -28,13 +28,11 @@ pub(crate) const FRAME_BYTES: u64 = 32 << 20;
 
 /// Opens `path` and checks its magic bytes; the returned reader is positioned after them.
 pub(crate) fn open_checked(path: &Path) -> Result<BufReader<File>> {
-    // Never opened unless a regular file: opening a FIFO waits for a writer, forever.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Err(Error::NotAFile {
+    let file = crate::open_regular(path)
+        .map_err(|e| Error::io(path, "open", e))?
+        .ok_or_else(|| Error::NotAFile {
             path: path.to_owned(),
-        });
-    }
-    let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
+        })?;
     let mut reader = BufReader::new(file);
     check_magic(path, &mut reader)?;
     Ok(reader)

@@ -17,7 +17,7 @@ use crate::program::About;
 /// The SHA-256 of the file at `path`, in hex.
 pub(crate) fn sha256(path: &Path) -> Result<String> {
     let context = format!("cannot read {}", path.display());
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(&context, e))?;
+    let mut file = Error::open_regular(path, "the file")?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 1 << 16];
     loop {

@@ -30,8 +30,7 @@ pub(super) struct Reviewed {
 /// `sync_id` and `decision` needed), one sync for every row.
 pub(super) fn read_csv(path: &Path) -> Result<Reviewed> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("cannot read the reviewed CSV {name}"), e))?;
+    let file = Error::open_regular(path, "the reviewed CSV")?;
     let malformed = |line: u64, what: String| {
         Error::Usage(format!("{name} is malformed at line {line}: {what}"))
     };
