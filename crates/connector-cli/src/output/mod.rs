@@ -24,6 +24,6 @@ mod text;
 
 pub use listing::{Listing, MEASURED_ROWS};
 pub use table::{Cell, Column, Table};
-pub(crate) use terminal::note;
 pub use terminal::{PIPED_WIDTH, note_left_out, print, print_json, print_tables, terminal_width};
+pub(crate) use terminal::{note, warn};
 pub use text::{MAX_CELL, sanitize, wrap};

@@ -108,6 +108,11 @@ pub fn note_left_out(columns: &[String]) {
     );
 }
 
+/// A `warning:` line on stderr, sanitized, for what is said before logging starts.
+pub(crate) fn warn(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {}", sanitize(text));
+}
+
 /// A `note:` line on stderr, sanitized (sync ids and names come from the file).
 pub(crate) fn note(text: &str) {
     // A note is not worth failing for if stderr is gone.

@@ -96,19 +96,45 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
-/// The bidirectional controls (embeddings, overrides, isolates, the marks) and the zero-width
-/// characters: a name holding one can visually reorder or hide the rest of a line.
+/// The characters that draw nothing, or move what follows, so that a name holding one can
+/// visually reorder or hide the rest of a line: Unicode's default-ignorable code points
+/// (bidirectional controls, zero-width characters, variation selectors, tag characters, fillers,
+/// the soft hyphen; `DerivedCoreProperties.txt`, Unicode 16), the other format characters
+/// (category Cf: Arabic number signs, interlinear annotation marks) and the line and paragraph
+/// separators, which end a line where a terminal does not expect it.
 fn invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{200E}'
-            | '\u{200F}'
+        // Default_Ignorable_Code_Point.
+        '\u{00AD}'
+            | '\u{034F}'
             | '\u{061C}'
-            | '\u{200B}'..='\u{200D}'
-            | '\u{2060}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
             | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+            // Other format characters (Cf).
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            // Line and paragraph separators.
+            | '\u{2028}'..='\u{2029}'
     )
 }
 
@@ -125,6 +151,10 @@ mod tests {
         let hostile = "ada\u{202E}nimda\u{200B}\u{2066}x\u{2069}\u{200E}\u{200F}\u{061C}\u{200D}\u{2060}\u{FEFF}";
         let clean = sanitize(hostile);
         assert_eq!(clean, "ada nimda  x       ");
+        // What the first list missed: separators, the soft hyphen, fillers, tags, selectors.
+        let more =
+            "a\u{2028}b\u{2029}c\u{00AD}d\u{180E}e\u{2061}f\u{034F}g\u{3164}h\u{E0041}i\u{FE0F}j";
+        assert_eq!(sanitize(more), "a b c d e f g h i j");
         let mut t = Table::new(["A", "B"]);
         t.row([hostile, "b"]);
         assert!(!t.render(None).chars().any(invisible));

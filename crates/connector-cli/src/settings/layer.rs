@@ -74,7 +74,13 @@ impl Layer {
             path: path.to_owned(),
             source,
         };
-        let mut file = std::fs::File::open(path).map_err(cannot)?;
+        let mut file = c1z::open_regular(path).map_err(cannot)?.ok_or_else(|| {
+            Error::Config(format!(
+                "the config file {} is not a regular file (a directory, FIFO or device): name \
+                 a YAML file",
+                path.display()
+            ))
+        })?;
         let meta = file.metadata().map_err(cannot)?;
         let mut text = String::new();
         std::io::Read::read_to_string(&mut file, &mut text).map_err(cannot)?;

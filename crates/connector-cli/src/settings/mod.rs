@@ -207,9 +207,10 @@ impl Setting {
         self
     }
 
-    /// Says where credentials are sent, or how (an API URL, a switch allowing plain http): a
-    /// config file that sets it gets a secret file's checks, since whoever may write the file
-    /// could send the token elsewhere. A setting whose value name is `URL` or whose name ends in
+    /// Says where credentials or the synced data are sent, or how (an API URL, a switch
+    /// allowing plain http, the telemetry collector and its TLS): a config file that sets it
+    /// gets a secret file's checks, since whoever may write the file could send the token, or
+    /// the names and emails the logs carry, elsewhere. A setting whose value name is `URL` or whose name ends in
     /// `-url` is one without saying so.
     pub const fn routes_credentials(mut self) -> Setting {
         self.routes_credentials = true;

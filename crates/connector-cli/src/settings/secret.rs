@@ -28,17 +28,16 @@ pub(crate) fn read(setting: &Setting, path: &Path) -> Result<SecretString> {
         read.map_err(|e| Error::io(format!("cannot read the {what} from standard input"), e))?;
     } else {
         let cannot = |e| Error::io(format!("cannot read the {what} file {}", path.display()), e);
-        // Checked before opening: opening a FIFO would wait for a writer forever.
-        let meta = std::fs::metadata(path).map_err(cannot)?;
-        if !meta.is_file() {
-            return Err(Error::Config(format!(
+        // Opening a FIFO would wait for a writer forever: `open_regular` does not.
+        let file = c1z::open_regular(path).map_err(cannot)?.ok_or_else(|| {
+            Error::Config(format!(
                 "the {what} file {} is not a regular file (a directory, FIFO or device): name \
                  the file that holds the {what}",
                 path.display()
-            )));
-        }
+            ))
+        })?;
+        let meta = file.metadata().map_err(cannot)?;
         check_permissions(&format!("{what} file"), path, &meta, true)?;
-        let file = std::fs::File::open(path).map_err(cannot)?;
         file.take(MAX_BYTES + 1)
             .read_to_string(&mut text)
             .map_err(cannot)?;
@@ -63,9 +62,10 @@ fn source_name(path: &Path) -> String {
     }
 }
 
-/// Others able to write the file could swap the credential (or where it goes): refused. Others
-/// able to read a `secret` in it is a leak already happened, but the sync can still run: a
-/// warning.
+/// Others able to write the file could swap the credential (or where it goes): refused, as is
+/// a file another user owns (its owner can change it at any time; root's own files are
+/// trusted, as ssh trusts them). Others able to read a `secret` in it is a leak already
+/// happened, but the sync can still run: a warning.
 #[cfg(unix)]
 pub(crate) fn check_permissions(
     what: &str,
@@ -73,19 +73,34 @@ pub(crate) fn check_permissions(
     meta: &std::fs::Metadata,
     secret: bool,
 ) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode();
+    use std::os::unix::fs::MetadataExt;
+    let mode = meta.mode();
     if mode & 0o022 != 0 {
         return Err(Error::Config(format!(
             "the {what} {} can be written by other users: restrict it with chmod 600",
             path.display()
         )));
     }
+    let uid = rustix::process::geteuid().as_raw();
+    if meta.uid() != uid && meta.uid() != 0 {
+        return Err(Error::Config(format!(
+            "the {what} {} belongs to another user (uid {}), who can change it at any time: \
+             use a copy of your own (cp it, then chmod 600)",
+            path.display(),
+            meta.uid()
+        )));
+    }
     if secret && mode & 0o044 != 0 {
-        tracing::warn!(
-            path = %path.display(),
-            "the {what} is readable by other users: restrict it with chmod 600"
+        let warning = format!(
+            "the {what} {} is readable by other users: restrict it with chmod 600",
+            path.display()
         );
+        // A config file is read before logging starts: then the warning goes to stderr itself.
+        if tracing::dispatcher::has_been_set() {
+            tracing::warn!("{warning}");
+        } else {
+            crate::output::warn(&warning);
+        }
     }
     Ok(())
 }

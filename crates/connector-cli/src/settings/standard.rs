@@ -108,6 +108,7 @@ pub const OTEL_COLLECTOR_ENDPOINT: Setting = Setting::text(
      unless --otel-collector-endpoint-tls-insecure); unset sends nothing",
 )
 .value_name("HOST:PORT")
+.routes_credentials()
 .ops();
 
 /// A CA certificate file for the collector's TLS.
@@ -119,6 +120,7 @@ pub const OTEL_COLLECTOR_ENDPOINT_TLS_CERT_PATH: Setting = Setting::text(
 )
 .value_name("PATH")
 .hidden()
+.routes_credentials()
 .ops();
 
 /// A CA certificate for the collector's TLS, inline.
@@ -130,6 +132,7 @@ pub const OTEL_COLLECTOR_ENDPOINT_TLS_CERT: Setting = Setting::text(
 )
 .value_name("BASE64")
 .hidden()
+.routes_credentials()
 .ops();
 
 /// Plaintext to the collector.
@@ -139,6 +142,7 @@ pub const OTEL_COLLECTOR_ENDPOINT_TLS_INSECURE: Setting = Setting::bool(
     "Allow insecure connections to the OpenTelemetry collector: plaintext gRPC, no TLS",
 )
 .hidden()
+.routes_credentials()
 .ops();
 
 /// No traces to the collector.
