@@ -154,3 +154,71 @@ fn a_fifo_as_token_file_is_refused_without_waiting() {
         outputs(&out)
     );
 }
+
+/// A config file holding the token (or saying where data goes) gets the token file's checks:
+/// readable by others warns on stderr even though logging has not started when it is read
+/// (before: the warning was lost), another user's is refused (before: accepted, and its owner
+/// could point the token elsewhere), a FIFO is refused rather than waited on (before: hung), and
+/// the telemetry collector's settings count as saying where data goes (before: a
+/// world-writable config could send the logs, with every email, elsewhere).
+#[cfg(unix)]
+#[test]
+fn config_files_that_hold_the_token_or_route_data_are_read_with_care() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yaml");
+    let mode = |m| std::fs::set_permissions(&config, std::fs::Permissions::from_mode(m)).unwrap();
+    let run = || {
+        bare(dir.path())
+            .args(["--config", "c.yaml", "inspect", "syncs"])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&config, format!("toy-token: {SECRET}\n")).unwrap();
+    mode(0o644);
+    let out = run();
+    assert!(
+        outputs(&out).contains("warning: the config file") && outputs(&out).contains("chmod 600"),
+        "{}",
+        outputs(&out)
+    );
+    assert!(!outputs(&out).contains(SECRET));
+
+    std::fs::write(&config, "otel-collector-endpoint: 127.0.0.1:9\n").unwrap();
+    mode(0o666);
+    let out = run();
+    assert_eq!(out.status.code(), Some(1), "{}", outputs(&out));
+    assert!(
+        outputs(&out).contains("otel-collector-endpoint"),
+        "{}",
+        outputs(&out)
+    );
+
+    if rustix::process::geteuid().is_root() {
+        std::fs::write(&config, format!("toy-token: {SECRET}\n")).unwrap();
+        mode(0o600);
+        std::os::unix::fs::chown(&config, Some(12345), None).unwrap();
+        let out = run();
+        assert_eq!(out.status.code(), Some(1), "{}", outputs(&out));
+        assert!(
+            outputs(&out).contains("belongs to another user"),
+            "{}",
+            outputs(&out)
+        );
+    }
+
+    std::fs::remove_file(&config).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = run();
+    assert_eq!(out.status.code(), Some(1), "{}", outputs(&out));
+    assert!(
+        outputs(&out).contains("not a regular file"),
+        "{}",
+        outputs(&out)
+    );
+}
