@@ -207,6 +207,40 @@ fn diff_shows_members_added_removed_and_promoted() {
         "{table}"
     );
     assert!(table.contains("New Comer"), "{table}");
+    // The promoted member's admin of every database, through the organization's admin, is
+    // one row naming the databases; at 80 columns the names stay, the ids go.
+    let through_org: Vec<&str> = table
+        .lines()
+        .filter(|l| l.contains("+ gained") && l.contains("admin of organization"))
+        .collect();
+    assert_eq!(through_org.len(), 1, "{table}");
+    let org_name = base.organizations[0].organization["name"].as_str().unwrap();
+    assert!(
+        through_org[0].contains(&format!("{org_name}/{{")),
+        "{table}"
+    );
+    let out = fake
+        .cmd(dir.path())
+        .env("COLUMNS", "80")
+        .args(["diff", "old.c1z", "sync.c1z"])
+        .assert()
+        .success();
+    let narrow = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+    assert!(narrow.contains("New Comer"), "{narrow}");
+    assert!(!narrow.contains("user:usrnewcomer1"), "{narrow}");
+    // inspect access groups the same way: the databases held alike are one row, not one each.
+    let out = fake
+        .cmd(dir.path())
+        .env("COLUMNS", "80")
+        .args(["inspect", "access", &format!("user:{promoted}")])
+        .assert()
+        .success();
+    let access = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let rows = access.lines().filter(|l| l.starts_with("database")).count();
+    let databases = base.organizations[0].databases.len();
+    assert!(rows < databases, "{databases} databases: {access}");
+    assert!(access.contains(&format!("{org_name}/{{")), "{access}");
 }
 
 #[test]

@@ -110,8 +110,8 @@ fn the_review_answers_a_reviewers_questions() {
     assert_eq!(
         lines.next(),
         Some(
-            "resource,resource_id,principal_id,name,type,email,roles,mfa,sso,status,groups,access,\
-             resources,sync_id,as_of,decision,comment"
+            "resource,resource_id,principal_id,name,email,roles,mfa,sso,status,groups,access,\
+             resources,type,sync_id,as_of,decision,comment"
         )
     );
     assert_eq!(lines.count(), data.total_memberships());

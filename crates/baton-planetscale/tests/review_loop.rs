@@ -123,7 +123,7 @@ fn people_are_classed_against_the_staff_list() {
         .success();
     let csv = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(
-        csv.starts_with("resource,resource_id,principal_id,name,type,email,roles,mfa,sso,status,groups,access,resources,staff,sync_id,as_of,decision,comment\n"),
+        csv.starts_with("resource,resource_id,principal_id,name,email,roles,mfa,sso,status,groups,access,resources,staff,type,sync_id,as_of,decision,comment\n"),
         "{csv}"
     );
     // People in globex are outside acme's domains unless the domains are named.

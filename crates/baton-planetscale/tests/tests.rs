@@ -30,3 +30,5 @@ mod report;
 mod review_loop;
 // Who made a change: the audit log synced, listed, attributed and carried.
 mod audit_log;
+// Listings at 80 columns: tokens, invitations, the review's TYPE, names with their organization.
+mod listings;

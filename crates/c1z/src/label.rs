@@ -36,3 +36,59 @@ pub fn qualified(r: &Resource, parent: Option<&Resource>) -> String {
         None => short_name(r),
     }
 }
+
+/// Accesses grouped for a table, one line per place and way of holding: each item is the
+/// name of the top-level resource it is under (`acme`, empty for a top-level one), its own
+/// name, and how it is held (`admin (via admin of organization acme)`); those sharing place
+/// and way are one line naming each resource, in the order of first appearance:
+/// `acme/{orders, users}: admin (via admin of organization acme)`, `acme/orders: admin`,
+/// `acme: admin` for the top-level one.
+pub fn grouped_in<'a>(items: impl IntoIterator<Item = (&'a str, &'a str, String)>) -> Vec<String> {
+    let mut groups: Vec<(&str, String, Vec<&str>)> = Vec::new();
+    for (place, name, how) in items {
+        match groups.iter_mut().find(|(p, h, _)| *p == place && *h == how) {
+            Some((_, _, names)) if !names.contains(&name) => names.push(name),
+            Some(_) => {}
+            None => groups.push((place, how, vec![name])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(place, how, names)| format!("{}: {how}", in_place(place, &names)))
+        .collect()
+}
+
+/// Resources under the top-level resource `place`: `acme/orders`, `acme/{orders, users}`;
+/// top-level ones (`place` empty) by their names.
+pub fn in_place(place: &str, names: &[&str]) -> String {
+    match (place.is_empty(), names) {
+        (true, _) => names.join(", "),
+        (false, [one]) => format!("{place}/{one}"),
+        (false, _) => format!("{place}/{{{}}}", names.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    use super::*;
+
+    #[test]
+    fn accesses_sharing_place_and_way_are_one_line() {
+        let via = || "admin (via admin of organization acme)".to_owned();
+        let lines = grouped_in([
+            ("", "acme", "admin".to_owned()),
+            ("acme", "orders", via()),
+            ("acme", "users", via()),
+            ("acme", "users", via()),
+            ("beta", "orders", via()),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "acme: admin",
+                "acme/{orders, users}: admin (via admin of organization acme)",
+                "beta/orders: admin (via admin of organization acme)",
+            ]
+        );
+    }
+}

@@ -96,7 +96,7 @@ pub use diff::{
     AccessChange, AttributeChange, Diff, PrincipalChanges, Replacement, ResourceRef, SyncRef, diff,
 };
 pub use error::{Error, Result};
-pub use label::{entitlement_name, label, qualified, short_name};
+pub use label::{entitlement_name, grouped_in, in_place, label, qualified, short_name};
 pub use output::check_output;
 pub use path::{Path, Paths};
 pub use principal::{

@@ -304,10 +304,34 @@ impl Snapshot<'_> {
         self.for_each_resource(filter, |r| {
             count += 1;
             let mut tier = match_tier(&r, name);
-            if let (None, Some((parent, child)), Some(parent_id)) = (tier, qualified, &r.parent) {
-                let p = names.resource_of(parent_id)?;
-                if same(&short_name(&p), parent) || p.id.resource == parent {
-                    tier = match_tier(&r, child);
+            if let (None, Some((place, child))) = (tier, qualified) {
+                let named = |p: &Resource| same(&short_name(p), place) || p.id.resource == place;
+                tier = match_tier(&r, child);
+                if tier.is_some() {
+                    let within = match &r.parent {
+                        // Its parent (`acme/Security`) or its top-level ancestor (an OAuth
+                        // token `acme/Schema Insights`, under its application under acme).
+                        Some(parent_id) => {
+                            let parent = names.resource_of(parent_id)?;
+                            named(&parent) || named(&top_level(&mut names, &r)?)
+                        }
+                        // A person in no resource's tree (a member of several organizations):
+                        // in `acme` when they hold anything on or under it.
+                        None if r.user_trait().is_some() => {
+                            let mut within = false;
+                            for a in self.access(&r.id)? {
+                                if named(&top_level(&mut names, &a.resource)?) {
+                                    within = true;
+                                    break;
+                                }
+                            }
+                            within
+                        }
+                        None => false,
+                    };
+                    if !within {
+                        tier = None;
+                    }
                 }
             }
             match (tier, &mut best) {
@@ -316,13 +340,11 @@ impl Snapshot<'_> {
                 (Some(t), _) => best = Some((t, vec![r])),
                 (None, _) => {
                     let name = match (&r.parent, qualified) {
-                        (Some(parent), Some(_)) => {
-                            format!(
-                                "{}/{}",
-                                short_name(&names.resource_of(parent)?),
-                                short_name(&r)
-                            )
-                        }
+                        (Some(_), Some(_)) => format!(
+                            "{}/{}",
+                            short_name(&top_level(&mut names, &r)?),
+                            short_name(&r)
+                        ),
                         _ => short_name(&r),
                     };
                     if qualified.is_some() {
@@ -347,13 +369,19 @@ impl Snapshot<'_> {
     /// The resource a `type:id` names (as listings print it, with or without the `(name)` after
     /// it), or an id of `resource_type`.
     fn by_id(&self, name: &str, resource_type: Option<&str>) -> Result<Option<Resource>> {
-        // Listings print `type:id (display name)`: the id part is enough.
+        // Listings print `type:id (display name)`, ambiguity errors `acme/name (type:id)`:
+        // either part in id form is enough.
+        let (id_part, in_parens) = match name.strip_suffix(')').and_then(|n| n.rsplit_once(" (")) {
+            Some((before, inside)) => (before, Some(inside)),
+            None => (name, None),
+        };
         let id_part = match name.strip_suffix(')').and_then(|n| n.split_once(" (")) {
             Some((id, _)) => id,
-            None => name,
+            None => id_part,
         };
         for external_id in [
             Some(id_part.to_owned()),
+            in_parens.map(str::to_owned),
             resource_type.map(|t| format!("{t}:{name}")),
         ]
         .into_iter()
@@ -419,18 +447,39 @@ struct Candidates {
     count: u64,
 }
 
-/// A namesake as an ambiguity lists it: `<parent>/<name> (<type>:<id>)`, the form that names
-/// it alone; a top-level resource by its label.
+/// A namesake as an ambiguity lists it, in a form that names it alone: a person by their
+/// email (`carol@acme.example`); a resource under another by its top-level ancestor's name
+/// and its own, with its id (`acme/orders (database:d1)`, which is accepted as given); a
+/// top-level resource by its label.
 fn qualified_label(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
+    if let Some(email) = r.user_trait().and_then(|t| t.primary_email())
+        && !email.is_empty()
+    {
+        return Ok(email.to_owned());
+    }
     Ok(match &r.parent {
-        Some(p) => format!(
+        Some(_) => format!(
             "{}/{} ({})",
-            short_name(&names.resource_of(p)?),
+            short_name(&top_level(names, r)?),
             short_name(r),
             r.id
         ),
         None => label(r),
     })
+}
+
+/// The top-level resource `r` is under (itself when it is one): the organization of a
+/// database, and of an OAuth token under its application.
+pub(crate) fn top_level(names: &mut Names<'_, '_>, r: &Resource) -> Result<Resource> {
+    let mut top = r.clone();
+    // A bound, not a trust: a file whose parents loop ends somewhere.
+    for _ in 0..64 {
+        match &top.parent {
+            Some(parent) => top = names.resource_of(parent)?,
+            None => break,
+        }
+    }
+    Ok(top)
 }
 
 /// How `r` matches `name`: 0 by id, 1 by email or login, 2 by display name; `None` if not.

@@ -123,8 +123,8 @@ fn the_review_is_of_people_and_ends_with_its_sync_and_sign_off_columns() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "resource,resource_id,principal_id,name,type,email,roles,mfa,sso,status,groups,access,\
-         resources,sync_id,as_of,decision,comment"
+        "resource,resource_id,principal_id,name,email,roles,mfa,sso,status,groups,access,\
+         resources,type,sync_id,as_of,decision,comment"
     );
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert!(!rows.is_empty());
@@ -173,4 +173,51 @@ fn the_review_is_of_people_and_ends_with_its_sync_and_sign_off_columns() {
         stderr.contains("note: comparing sync ") && stderr.contains(" with sync "),
         "{stderr}"
     );
+}
+
+/// Every export says what it is, positional CSV readers keep their columns, and the hints fit.
+#[test]
+fn every_export_carries_its_sync_and_keeps_its_first_columns() {
+    let dir = two_syncs();
+    let d = dir.path();
+    let (syncs, _) = at_width(d, 200, &["inspect", "syncs", "-o", "csv"]);
+    assert!(
+        syncs.starts_with("id,started,ended,type,parent,sync_id,as_of\n"),
+        "{syncs}"
+    );
+    let (events, _) = at_width(d, 200, &["inspect", "events", "-o", "csv"]);
+    assert!(events.trim_end().ends_with(",sync_id,as_of"), "{events}");
+    // The diff's rows name the base sync too, after the columns they had.
+    let (diff, _) = at_width(d, 200, &["diff", "-o", "csv"]);
+    let header = diff.lines().next().unwrap();
+    assert!(
+        header.starts_with("change,principal,resource,entitlement,entitlement_id,")
+            && header.ends_with(",sync_id,as_of,base_sync_id"),
+        "{header}"
+    );
+    // TYPE came last: members' first columns are where they were.
+    let (members, _) = at_width(
+        d,
+        200,
+        &["inspect", "members", "admins:member", "-o", "csv"],
+    );
+    assert!(
+        members.starts_with(
+            "principal_type,principal,display_name,email,mfa,sso,status,via,type,sync_id,as_of\n"
+        ),
+        "{members}"
+    );
+    // An empty audit log's hint fits 80 columns and does not claim the feed was off.
+    let (empty, _) = at_width(d, 80, &["inspect", "events"]);
+    assert!(empty.lines().all(|l| l.width() <= 80), "{empty}");
+    assert!(empty.contains("or\nthe feed had no event"), "{empty}");
+}
+
+/// The review's count column says what it counts.
+#[test]
+fn the_review_names_its_count_column() {
+    let dir = two_syncs();
+    let (text, _) = at_width(dir.path(), 200, &["inspect", "review"]);
+    let header = text.lines().next().unwrap();
+    assert!(header.ends_with("IN GROUPS"), "{header}");
 }

@@ -203,12 +203,12 @@ fn csv_and_json_lines_list_every_item_with_stable_columns() {
     );
     assert!(
         users.starts_with(
-            "id,display_name,type,email,mfa,sso,status,resource_type,parent,sync_id,as_of\n"
+            "id,display_name,email,mfa,sso,status,resource_type,parent,type,sync_id,as_of\n"
         ),
         "{users}"
     );
     assert!(
-        users.contains(r#"u0,"Ada Lovelace with a display name far longer than any terminal is wide, so tables must cut it to fit",human,user0@toy.example,off,on,enabled,user,"#),
+        users.contains(r#"u0,"Ada Lovelace with a display name far longer than any terminal is wide, so tables must cut it to fit",user0@toy.example,off,on,enabled,user,"#),
         "{users}"
     );
     let none = stdout(

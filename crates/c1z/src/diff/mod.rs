@@ -316,6 +316,18 @@ impl ResourceRef {
         })
     }
 
+    /// Its display name (else `type:id`), after its parent's when it has one: `acme/orders`.
+    pub fn name(&self) -> String {
+        let own = match self.display_name.is_empty() {
+            true => format!("{}:{}", self.resource_type, self.resource),
+            false => self.display_name.clone(),
+        };
+        match self.parent.is_empty() {
+            true => own,
+            false => format!("{}/{own}", self.parent),
+        }
+    }
+
     /// `type:id (display name)`, as [`label`](crate::label) names a resource; under another,
     /// `<parent>/<name> (type:id)` (`acme/orders (database:d1)`), as
     /// [`qualified`](crate::qualified) names it.

@@ -201,11 +201,16 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
         }
     };
     let audit_column = audit.map(|_| "AUDIT");
+    // One row per principal, change, entitlement, way (VIA) and organization, naming each
+    // resource: a member made admin of an organization gains admin of each of its databases
+    // through it, one line, not one per database. Names, not ids: `-o long` and JSON have them.
     let mut access = Table::new(
-        ["PRINCIPAL", "CHANGE", "RESOURCE", "ENTITLEMENT", "VIA"]
+        ["PRINCIPAL", "CHANGE", "ENTITLEMENT", "VIA", "RESOURCES"]
             .into_iter()
             .chain(audit_column),
     );
+    let names = principal_names(d);
+    let mut groups: Vec<([String; 4], Option<String>, String, Vec<String>)> = Vec::new();
     for (change, principal, c) in d.access_changes() {
         let mark = match change {
             "gained" => "+ gained",
@@ -215,16 +220,31 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
             a.of_change(change == "gained", principal, c)
                 .unwrap_or_default()
         });
+        let key = [
+            names.of(principal),
+            mark.to_owned(),
+            c.entitlement.clone(),
+            c.via.join(", "),
+        ];
+        let name = match c.resource.display_name.is_empty() {
+            true => format!("{}:{}", c.resource.resource_type, c.resource.resource),
+            false => c.resource.display_name.clone(),
+        };
+        let place = &c.resource.parent;
+        match groups
+            .iter_mut()
+            .find(|(k, a, p, _)| *k == key && *a == said && p == place)
+        {
+            Some((_, _, _, resources)) => resources.push(name),
+            None => groups.push((key, said, place.clone(), vec![name])),
+        }
+    }
+    for (key, said, place, resources) in groups {
+        let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
         access.row(
-            [
-                principal.label(),
-                mark.to_owned(),
-                c.resource.label(),
-                c.entitlement.clone(),
-                c.via.join(", "),
-            ]
-            .into_iter()
-            .chain(said),
+            key.into_iter()
+                .chain([c1z::in_place(&place, &resources)])
+                .chain(said),
         );
     }
     section(access);
@@ -254,7 +274,7 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
     let mut attributes = Table::new(["PRINCIPAL", "ATTRIBUTE", "OLD", "NEW", "PERMISSIONS"]);
     for a in &d.attributes_changed {
         attributes.row([
-            a.principal.label(),
+            names.of(&a.principal),
             a.attribute.clone(),
             a.old.clone(),
             a.new.clone(),
@@ -263,6 +283,41 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
     }
     section(attributes);
     text
+}
+
+/// How the diff's tables name principals: by name (`acme/name` under another resource), with
+/// the id after it only where two principals of the diff share the name.
+struct PrincipalNames(std::collections::HashMap<String, usize>);
+
+/// The [`PrincipalNames`] of the principals of `d`.
+fn principal_names(d: &Diff) -> PrincipalNames {
+    let mut ids: std::collections::HashMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    let principals = d
+        .access
+        .iter()
+        .map(|p| &p.principal)
+        .chain(d.attributes_changed.iter().map(|a| &a.principal));
+    for p in principals {
+        ids.entry(p.name())
+            .or_default()
+            .insert(format!("{}:{}", p.resource_type, p.resource));
+    }
+    PrincipalNames(
+        ids.into_iter()
+            .map(|(name, ids)| (name, ids.len()))
+            .collect(),
+    )
+}
+
+impl PrincipalNames {
+    fn of(&self, p: &c1z::ResourceRef) -> String {
+        let name = p.name();
+        match self.0.get(&name).copied().unwrap_or(0) > 1 {
+            true => format!("{name} ({}:{})", p.resource_type, p.resource),
+            false => name,
+        }
+    }
 }
 
 /// The diff as one row per change, for CSV and JSON Lines; with `audit`, an `AUDIT` column
@@ -288,7 +343,8 @@ fn rows(d: &Diff, format: OutputFormat, audit: Option<&Attribution>) -> Result<(
         .as_deref()
         .unwrap_or(&d.new_sync.started_at);
     let mut listing = Listing::new(format, columns, "changes")
-        .provenance(&d.new_sync_id, &provenance::iso(as_of));
+        .provenance(&d.new_sync_id, &provenance::iso(as_of))
+        .constant("base_sync_id", &d.old_sync_id);
     let text = |s: &str| Cell::from(s);
     for (change, principal, c) in d.access_changes() {
         let cells = vec![

@@ -39,7 +39,15 @@ pub fn list(reader: &C1zReader, filters: &EventFilters, format: OutputFormat) ->
         Column::from("IP").optional(1),
         Column::from("LOCATION").optional(4),
         Column::from("DETAILS").optional(5),
+        // Which sync read the event, and as of when: as every export says.
+        Column::hidden("sync_id"),
+        Column::hidden("as_of"),
     ];
+    let as_of: BTreeMap<String, String> = reader
+        .syncs()?
+        .iter()
+        .map(|run| (run.id.clone(), provenance::as_of(run)))
+        .collect();
     let mut listing = Listing::new(format, columns, "events");
     for stored in events.iter().filter(|e| filter.passes(e)) {
         let e = &stored.event;
@@ -60,13 +68,17 @@ pub fn list(reader: &C1zReader, filters: &EventFilters, format: OutputFormat) ->
             Cell::from(e.remote_ip.clone().unwrap_or_default()),
             Cell::from(e.location.clone().unwrap_or_default()),
             Cell::from(details.join(", ")),
+            Cell::from(&stored.sync_id),
+            Cell::from(as_of.get(&stored.sync_id).cloned().unwrap_or_default()),
         ];
         listing.push(cells, || event_json(stored))?;
     }
     let empty = match events.is_empty() {
+        // The file does not say whether its syncs read a feed that was empty, or read none.
         true => {
-            "The file holds no events: sync with the connector's event feed on (for \
-             PlanetScale, --planetscale-sync-audit-log)."
+            "The file holds no events. Either its syncs did not read the connector's\n\
+             event feed (for PlanetScale, sync with --planetscale-sync-audit-log), or\n\
+             the feed had no event in their time."
         }
         false => "No event matches.",
     };

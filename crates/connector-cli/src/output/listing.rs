@@ -226,6 +226,13 @@ impl Listing {
         self
     }
 
+    /// A `key` column with one `value` at the end of CSV and JSON Lines rows (after those
+    /// already there): what every row of the export shares, such as the base sync of a diff.
+    pub fn constant(mut self, key: &str, value: &str) -> Listing {
+        self.tail.push((Column::hidden(key), Cell::from(value)));
+        self
+    }
+
     /// Empty `decision` and `comment` columns at the end of CSV and JSON Lines rows, for a
     /// reviewer's sign-off.
     pub fn sign_off(mut self) -> Listing {
@@ -236,15 +243,35 @@ impl Listing {
         self
     }
 
-    /// The columns and then the tail's.
+    /// The columns in CSV order (the [`added`](Column::added) ones after the others), then the
+    /// tail's.
     fn all_columns(&self) -> impl Iterator<Item = &Column> {
-        self.columns.iter().chain(self.tail.iter().map(|(c, _)| c))
+        self.export_order()
+            .map(|i| &self.columns[i])
+            .chain(self.tail.iter().map(|(c, _)| c))
     }
 
-    /// `cells` and then the tail's.
-    fn with_tail(&self, mut cells: Vec<Cell>) -> Vec<Cell> {
-        cells.extend(self.tail.iter().map(|(_, cell)| cell.clone()));
-        cells
+    /// Indexes of the columns in CSV order: those not [`added`](Column::added), then those added.
+    fn export_order(&self) -> impl Iterator<Item = usize> + '_ {
+        let (original, added): (Vec<usize>, Vec<usize>) =
+            (0..self.columns.len()).partition(|&i| !self.columns[i].added);
+        original.into_iter().chain(added)
+    }
+
+    /// `cells` in CSV order, then the tail's.
+    fn with_tail(&self, cells: Vec<Cell>) -> Vec<Cell> {
+        let mut cells: Vec<Option<Cell>> = cells.into_iter().map(Some).collect();
+        let mut ordered: Vec<Cell> = self
+            .export_order()
+            .map(|i| {
+                cells
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .unwrap_or_else(|| Cell::from(""))
+            })
+            .collect();
+        ordered.extend(self.tail.iter().map(|(_, cell)| cell.clone()));
+        ordered
     }
 
     /// Writes what comes before the first row: the CSV header, the start of the JSON.

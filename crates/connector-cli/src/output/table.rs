@@ -24,6 +24,9 @@ pub struct Column {
     /// Which columns a table too narrow for all of them leaves out first: the highest, then
     /// the rightmost; 0 is never left out.
     pub priority: u8,
+    /// Whether CSV and JSON Lines put it after the columns without this flag (see
+    /// [`Column::added`]).
+    pub added: bool,
 }
 
 impl Column {
@@ -34,7 +37,17 @@ impl Column {
             key: key.into(),
             in_table: true,
             priority: 0,
+            added: false,
         }
+    }
+
+    /// A column added to a listing after its CSV was first published: tables show it where it
+    /// is declared, CSV and JSON Lines after the columns that were there before it (and before
+    /// the `sync_id`/`as_of` and sign-off tail), so a reader that takes columns by position
+    /// keeps reading the same ones.
+    pub fn added(mut self) -> Column {
+        self.added = true;
+        self
     }
 
     /// This column, left out of tables too narrow for it before those of lower `priority`.

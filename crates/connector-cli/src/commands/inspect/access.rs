@@ -2,11 +2,12 @@
 //! each with the way it comes.
 
 use c1z::protojson;
-use c1z::{Names, Paths, Snapshot, entitlement_name, label, qualified};
+use c1z::{Names, Paths, Snapshot, entitlement_name, in_place, label, qualified, short_name};
 use serde_json::json;
 
 use crate::error::Result;
 use crate::output::{Cell, Column};
+use crate::settings::standard::OutputFormat;
 
 use super::{Out, Types, person_cells, person_columns};
 
@@ -23,6 +24,10 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
     let mut listing = out
         .listing(s, columns, "access")?
         .json_field("principal", protojson::resource(&principal));
+    // A table groups the resources held the same way in one organization on one row (names
+    // only); the other formats keep one record per resource, with its id.
+    let grouping = out.format == OutputFormat::Table;
+    let mut groups: Vec<(String, String, Vec<String>, Option<String>, Vec<String>)> = Vec::new();
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
         // Each entitlement with the path it comes through: `admin (via team Payments)`.
@@ -38,15 +43,31 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             })
             .collect();
         // A team or a database named with its organization: `acme/orders (database:d1)`.
-        let resource = match &access.resource.parent {
-            Some(p) => {
-                let parent = names.resource_of(p)?;
-                format!(
-                    "{} ({})",
-                    qualified(&access.resource, Some(&parent)),
-                    access.resource.id
-                )
+        let parent = match &access.resource.parent {
+            Some(p) => Some(names.resource_of(p)?),
+            None => None,
+        };
+        let said = audit
+            .as_ref()
+            .map(|a| a.get(on).cloned().unwrap_or_default());
+        if grouping {
+            let place = parent.as_ref().map(short_name).unwrap_or_default();
+            let said = said.map(|s| s.join(", "));
+            let name = short_name(&access.resource);
+            match groups.iter_mut().find(|(t, p, d, a, _)| {
+                *t == on.resource_type && *p == place && *d == described && *a == said
+            }) {
+                Some((.., resources)) => resources.push(name),
+                None => groups.push((on.resource_type.clone(), place, described, said, vec![name])),
             }
+            continue;
+        }
+        let resource = match &parent {
+            Some(parent) => format!(
+                "{} ({})",
+                qualified(&access.resource, Some(parent)),
+                access.resource.id
+            ),
             None => label(&access.resource),
         };
         let mut cells = vec![
@@ -54,9 +75,6 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             Cell::from(resource),
             Cell::from(described),
         ];
-        let said = audit
-            .as_ref()
-            .map(|a| a.get(on).cloned().unwrap_or_default());
         cells.extend(said.clone().map(Cell::from));
         listing.push(cells, || {
             let mut row = json!({
@@ -74,6 +92,16 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             }
             row
         })?;
+    }
+    for (resource_type, place, described, said, resources) in groups {
+        let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
+        let mut cells = vec![
+            Cell::from(resource_type),
+            Cell::from(in_place(&place, &resources)),
+            Cell::from(described),
+        ];
+        cells.extend(said.map(Cell::from));
+        listing.push(cells, || serde_json::Value::Null)?;
     }
     listing.finish("This principal holds no entitlement.")
 }
@@ -100,7 +128,12 @@ pub(super) fn members(s: &Snapshot<'_>, name: &str, out: &Out<'_>) -> Result<()>
             Cell::from(&p.id.resource),
             Cell::from(&p.display_name),
         ];
-        cells.extend(person_cells(p, &types));
+        let mut person = person_cells(p, &types);
+        if types.kind(p).is_none() {
+            // A team or an organization holding the entitlement: its type, not a blank.
+            person[0] = Cell::from(types.name(&p.id.resource_type));
+        }
+        cells.extend(person);
         // Empty for a direct grant; what it comes through for a derived one.
         let mut via = path.via.clone();
         if path.direct && !via.is_empty() {

@@ -38,6 +38,10 @@ pub(super) fn resource_types(s: &Snapshot<'_>, out: &Out<'_>) -> Result<()> {
     listing.finish("No resource types.")
 }
 
+/// The priority of a column a narrow table leaves out before any other: one that says nothing
+/// in this listing.
+const SAYS_NOTHING: u8 = 9;
+
 pub(super) fn resources(
     s: &Snapshot<'_>,
     resource_type: Option<&str>,
@@ -79,29 +83,61 @@ pub(super) fn resources(
             0,
         )
     });
+    // A listing of only tokens or only invitations (`-t`): their email, MFA, SSO and status
+    // say nothing (unknown, or the name again), and their type is the same on every row, so a
+    // narrow table leaves those out before what the README promises for them: creator,
+    // expiry, last use and accesses; role, sender, expiry and whether it expired.
+    let credentials_only = only
+        .as_ref()
+        .is_some_and(|rt| rt.traits.contains(&Trait::Secret) || types.is_invitation(&rt.id));
     let mut columns = vec![Column::from("ID"), Column::from("DISPLAY NAME")];
     if people {
-        columns.extend(person_columns());
+        columns.extend(person_columns().map(|c| match credentials_only {
+            true => c.optional(SAYS_NOTHING),
+            false => c,
+        }));
     }
+    // The columns added since the first CSV go after the first ones in CSV (Column::added).
     if secrets {
         columns.extend([
-            Column::from("CREATOR").optional(2),
+            Column::from("CREATOR").optional(2).added(),
             Column::from("EXPIRES"),
             Column::from("LAST USED").optional(1),
-            Column::from("ACCESSES").optional(2),
+            Column::from("ACCESSES").optional(2).added(),
         ]);
     }
     if invitations {
+        // Beside a token's EXPIRES, an invitation's says whose it is.
+        let expires = match secrets {
+            true => "INVITATION EXPIRES",
+            false => "EXPIRES",
+        };
         columns.extend([
-            Column::from("ROLE"),
-            Column::from("INVITER").optional(2),
-            Column::keyed("INVITATION EXPIRES", "invitation_expires").optional(1),
-            Column::from("STATE"),
+            Column::from("ROLE").added(),
+            Column::from("INVITER").optional(2).added(),
+            Column::keyed(expires, "invitation_expires")
+                .optional(1)
+                .added(),
+            Column::from("STATE").added(),
         ]);
     }
+    if credentials_only {
+        // Kept at any width: what the listing is for.
+        let promised = columns.len() - usize::from(secrets) * 4 - usize::from(invitations) * 4;
+        for c in &mut columns[promised..] {
+            c.priority = 0;
+        }
+    }
     columns.extend([
-        Column::from("RESOURCE TYPE").optional(1),
-        Column::from("PARENT").optional(1),
+        // The same on every row when -t names the type.
+        Column::from("RESOURCE TYPE").optional(match only {
+            Some(_) => SAYS_NOTHING,
+            None => 1,
+        }),
+        Column::from("PARENT").optional(match credentials_only {
+            true => SAYS_NOTHING - 1,
+            false => 1,
+        }),
     ]);
     let mut listing = out.listing(s, columns, "resources")?;
     let mut names = Names::new(s);

@@ -143,7 +143,16 @@ impl Out<'_> {
 fn syncs(runs: &[SyncRun], format: OutputFormat) -> Result<()> {
     let mut listing = Listing::new(
         format,
-        ["ID", "STARTED", "ENDED", "TYPE", "PARENT"],
+        [
+            Column::from("ID"),
+            Column::from("STARTED"),
+            Column::from("ENDED"),
+            Column::from("TYPE"),
+            Column::from("PARENT"),
+            // As every export's rows: the sync a row is of, and as of when.
+            Column::hidden("sync_id"),
+            Column::hidden("as_of"),
+        ],
         "syncs",
     );
     for run in runs {
@@ -153,6 +162,8 @@ fn syncs(runs: &[SyncRun], format: OutputFormat) -> Result<()> {
             Cell::from(ended(run)),
             Cell::from(&run.sync_type),
             Cell::from(&run.parent_sync_id),
+            Cell::from(&run.id),
+            Cell::from(provenance::as_of(run)),
         ];
         listing.push(cells, || sync_json(run))?;
     }
@@ -180,10 +191,17 @@ fn sync_json(run: &SyncRun) -> Value {
 const PERSON: [&str; 5] = ["TYPE", "EMAIL", "MFA", "SSO", "STATUS"];
 
 /// The [`PERSON`] columns, with what a narrow table leaves out first (SSO and status, then
-/// the type, then the email; MFA stays).
+/// the type, then the email; MFA stays). TYPE came after the others: CSV puts it after the
+/// listing's first columns ([`Column::added`]).
 fn person_columns() -> [Column; 5] {
     let priorities = [3, 1, 0, 4, 4];
-    std::array::from_fn(|i| Column::from(PERSON[i]).optional(priorities[i]))
+    std::array::from_fn(|i| {
+        let column = Column::from(PERSON[i]).optional(priorities[i]);
+        match i {
+            0 => column.added(),
+            _ => column,
+        }
+    })
 }
 
 /// A person's cells under [`PERSON`]; empty for a resource that is not a person.
@@ -233,6 +251,14 @@ impl Types {
     /// Whether type `id` holds invitations (by its name).
     fn is_invitation(&self, id: &str) -> bool {
         Kind::is_invitation_type(id, self.0.get(id))
+    }
+
+    /// The name of type `id` in a cell: its display name in lower case (`team`), else its id.
+    fn name(&self, id: &str) -> String {
+        match self.0.get(id) {
+            Some(rt) if !rt.display_name.is_empty() => rt.display_name.to_lowercase(),
+            _ => id.to_owned(),
+        }
     }
 
     /// A column title for resources of type `id`: its display name in capitals.

@@ -29,10 +29,10 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
             "{} is not a top-level resource (it is in {}): --resource takes one the review has \
              rows for; `inspect members` lists who holds what on any resource",
             label(r),
-            r.parent
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
+            match &r.parent {
+                Some(p) => short_name(&Names::new(s).resource_of(p)?),
+                None => String::new(),
+            }
         )));
     }
     let person = filters
@@ -48,15 +48,21 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
         &filters.staff.internal_domains,
     )?;
     // What a narrow table leaves out first: the count of organizations, then SSO and
-    // status, then the type, then groups; never who, their roles, MFA or access. The first
-    // column is named after the type of the first row's top-level resource (organization).
+    // status, then the type (when every row is a person's, it says nothing), then groups;
+    // never who, their roles, MFA or access. The first column is named after the type of the
+    // first row's top-level resource (ORGANIZATION), the count after it (IN ORGANIZATIONS).
+    let type_priority = match kinds.as_slice() {
+        [Kind::Human] => 3,
+        _ => 0,
+    };
     let columns = |scope_title: String| {
+        let count_title = format!("IN {scope_title}S");
         let mut columns = vec![
             Column::keyed(scope_title, "resource").optional(1),
             Column::hidden("resource_id"),
             Column::hidden("principal_id"),
             Column::from("NAME"),
-            Column::from("TYPE").optional(3),
+            Column::from("TYPE").optional(type_priority).added(),
             Column::from("EMAIL").optional(1),
             Column::from("ROLES"),
             Column::from("MFA"),
@@ -64,7 +70,7 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
             Column::from("STATUS").optional(4),
             Column::from("GROUPS").optional(2),
             Column::from("ACCESS"),
-            Column::keyed("IN", "resources").optional(5),
+            Column::keyed(count_title, "resources").optional(5),
         ];
         if staff.is_some() {
             columns.push(Column::from("STAFF"));
