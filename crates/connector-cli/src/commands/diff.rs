@@ -2,6 +2,8 @@
 //! two that `--base-sync-id` and `--applied-sync-id` name), or between the syncs of two files.
 //! The comparison is [`c1z::diff`]; this module chooses the syncs and renders the changes.
 
+use std::collections::HashMap;
+
 use c1z::{AttributeChange, C1zReader, Diff, Snapshot, SyncRef};
 
 use crate::cli::DiffArgs;
@@ -210,7 +212,9 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
             .chain(audit_column),
     );
     let names = principal_names(d);
-    let mut groups: Vec<([String; 4], Option<String>, String, Vec<String>)> = Vec::new();
+    // Rows in first-seen order, found by their key.
+    let mut groups: Vec<(AccessRow, Vec<String>)> = Vec::new();
+    let mut row_of: HashMap<AccessRow, usize> = HashMap::new();
     for (change, principal, c) in d.access_changes() {
         let mark = match change {
             "gained" => "+ gained",
@@ -230,21 +234,26 @@ pub(crate) fn render_with(d: &Diff, audit: Option<&Attribution>) -> String {
             true => format!("{}:{}", c.resource.resource_type, c.resource.resource),
             false => c.resource.display_name.clone(),
         };
-        let place = &c.resource.parent;
-        match groups
-            .iter_mut()
-            .find(|(k, a, p, _)| *k == key && *a == said && p == place)
-        {
-            Some((_, _, _, resources)) => resources.push(name),
-            None => groups.push((key, said, place.clone(), vec![name])),
+        let row = AccessRow {
+            key,
+            said,
+            place: c.resource.parent.clone(),
+        };
+        match row_of.get(&row) {
+            Some(&i) => groups[i].1.push(name),
+            None => {
+                row_of.insert(row.clone(), groups.len());
+                groups.push((row, vec![name]));
+            }
         }
     }
-    for (key, said, place, resources) in groups {
+    for (row, resources) in groups {
         let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
         access.row(
-            key.into_iter()
-                .chain([c1z::in_place(&place, &resources)])
-                .chain(said),
+            row.key
+                .into_iter()
+                .chain([c1z::in_place(&row.place, &resources)])
+                .chain(row.said),
         );
     }
     section(access);
@@ -476,4 +485,14 @@ fn pair<'r>(
         )));
     }
     Ok((older, newer))
+}
+
+/// One row of the diff's access table: a principal's change of one entitlement, the way it
+/// comes (principal, change, entitlement, VIA), what the audit log says of it, and the
+/// organization (or other parent) of the resources the row names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct AccessRow {
+    key: [String; 4],
+    said: Option<String>,
+    place: String,
 }

@@ -1,6 +1,8 @@
 //! Who holds what: one person's access (`access`) and one entitlement's holders (`members`),
 //! each with the way it comes.
 
+use std::collections::HashMap;
+
 use c1z::protojson;
 use c1z::{Names, Paths, Snapshot, entitlement_name, in_place, label, qualified, short_name};
 use serde_json::json;
@@ -27,7 +29,9 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
     // A table groups the resources held the same way in one organization on one row (names
     // only); the other formats keep one record per resource, with its id.
     let grouping = out.format == OutputFormat::Table;
-    let mut groups: Vec<(String, String, Vec<String>, Option<String>, Vec<String>)> = Vec::new();
+    // Rows in first-seen order, found by their key.
+    let mut groups: Vec<(HeldAlike, Vec<String>)> = Vec::new();
+    let mut row_of: HashMap<HeldAlike, usize> = HashMap::new();
     for access in s.access(&principal.id)? {
         let on = &access.resource.id;
         // Each entitlement with the path it comes through: `admin (via team Payments)`.
@@ -54,11 +58,18 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             let place = parent.as_ref().map(short_name).unwrap_or_default();
             let said = said.map(|s| s.join(", "));
             let name = short_name(&access.resource);
-            match groups.iter_mut().find(|(t, p, d, a, _)| {
-                *t == on.resource_type && *p == place && *d == described && *a == said
-            }) {
-                Some((.., resources)) => resources.push(name),
-                None => groups.push((on.resource_type.clone(), place, described, said, vec![name])),
+            let alike = HeldAlike {
+                resource_type: on.resource_type.clone(),
+                place,
+                described,
+                said,
+            };
+            match row_of.get(&alike) {
+                Some(&i) => groups[i].1.push(name),
+                None => {
+                    row_of.insert(alike.clone(), groups.len());
+                    groups.push((alike, vec![name]));
+                }
             }
             continue;
         }
@@ -93,17 +104,27 @@ pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
             row
         })?;
     }
-    for (resource_type, place, described, said, resources) in groups {
+    for (alike, resources) in groups {
         let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
         let mut cells = vec![
-            Cell::from(resource_type),
-            Cell::from(in_place(&place, &resources)),
-            Cell::from(described),
+            Cell::from(alike.resource_type),
+            Cell::from(in_place(&alike.place, &resources)),
+            Cell::from(alike.described),
         ];
-        cells.extend(said.map(Cell::from));
+        cells.extend(alike.said.map(Cell::from));
         listing.push(cells, || serde_json::Value::Null)?;
     }
     listing.finish("This principal holds no entitlement.")
+}
+
+/// What the resources on one row of the access table share: their type, their organization (or
+/// other parent), the entitlements held with their ways, and what the audit log says.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct HeldAlike {
+    resource_type: String,
+    place: String,
+    described: Vec<String>,
+    said: Option<String>,
 }
 
 pub(super) fn members(s: &Snapshot<'_>, name: &str, out: &Out<'_>) -> Result<()> {
