@@ -115,9 +115,11 @@ mod lists;
 mod parts;
 mod provision;
 mod syncers;
+mod validation;
 
-pub use connector::{OrgAccess, OrgReach, PlanetScaleConnector, Reach};
+pub use connector::PlanetScaleConnector;
 pub use errors::map_client_error;
 pub use parts::{
     DEFAULT_AUDIT_LOG_DAYS, Lists, OPTION_SETTINGS, OptionSetting, Options, Part, PartReach,
 };
+pub use validation::{OrgAccess, OrgReach, Reach};

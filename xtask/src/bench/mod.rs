@@ -8,6 +8,8 @@
 //! fake API process (asked over HTTP with reqwest), `sampling.rs` a sync measured through /proc.
 
 mod fake;
+mod files;
+mod grpc;
 mod sampling;
 mod scenarios;
 
@@ -18,9 +20,10 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::util::{self, target_dir};
+use grpc::grpc;
 use scenarios::{
-    SHARED, STORM_BARE, expand, grpc, latency, memory, quota, rate, requests, requests_opt_ins,
-    review, store, storm,
+    SHARED, STORM_BARE, expand, latency, memory, quota, rate, requests, requests_opt_ins, review,
+    store, storm,
 };
 
 /// The token every benchmark uses; the fake accepts it by default.
