@@ -1,4 +1,4 @@
-use crate::support::{json, stdout, toy};
+use crate::support::{json, outputs, stdout, toy};
 
 /// Two syncs of the toy: first 4 users, then 3 users and one group more.
 fn two_syncs() -> tempfile::TempDir {
@@ -100,4 +100,30 @@ fn diff_names_what_changed_between_the_last_two_syncs() {
         lost.contains("- lost") && lost.contains("admins") && !lost.contains("user:u3"),
         "{table}"
     );
+}
+
+/// A person found by display name, which its holder chooses, is said to be so on stderr, naming
+/// whom it matched; by email or id, nothing is said.
+#[test]
+fn a_person_found_by_display_name_is_said_to_be() {
+    let dir = two_syncs();
+    let out = toy(dir.path())
+        .args(["inspect", "access", "user 2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", outputs(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("\"user 2\" matched user:u2 (User 2, user2@toy.example) by its display name"),
+        "{said}"
+    );
+    for exact in ["USER2@toy.example", "user:u2", "u2"] {
+        let out = toy(dir.path())
+            .args(["inspect", "access", exact])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", outputs(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains("display name"), "{exact}: {said}");
+    }
 }

@@ -14,7 +14,7 @@ use crate::settings::standard::OutputFormat;
 use super::{Out, Types, person_cells, person_columns};
 
 pub(super) fn access(s: &Snapshot<'_>, who: &str, out: &Out<'_>) -> Result<()> {
-    let principal = s.principal_named(who)?;
+    let principal = super::principal_for_reading(s, who)?;
     let types = Types::of(s)?;
     let mut paths = Paths::new(s);
     let mut names = Names::new(s);

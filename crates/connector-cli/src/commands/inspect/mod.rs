@@ -193,6 +193,45 @@ const PERSON: [&str; 5] = ["TYPE", "EMAIL", "MFA", "SSO", "STATUS"];
 /// The [`PERSON`] columns, with what a narrow table leaves out first (SSO and status, then
 /// the type, then the email; MFA stays). TYPE came after the others: CSV puts it after the
 /// listing's first columns ([`Column::added`]).
+/// The principal `named` resolves to, for reading: by id, email or login, or else by display
+/// name, which its holder chooses, and which a note on stderr then says, naming whom it matched
+/// (a member who renamed themselves `cfo@acme.example` is not the CFO). Writes never resolve a
+/// display name (`c1z::Snapshot::principal_for_change`).
+fn principal_for_reading(s: &Snapshot<'_>, named: &str) -> Result<Resource> {
+    let principal = s.principal_named(named)?;
+    let wanted = named.trim();
+    let id = &principal.id;
+    let by_id = [
+        id.resource.clone(),
+        format!("{}:{}", id.resource_type, id.resource),
+    ];
+    let user = principal.user_trait();
+    let emails = user
+        .iter()
+        .flat_map(|u| u.emails.iter().map(|e| e.address.as_str()));
+    let logins = user.iter().flat_map(|u| {
+        std::iter::once(u.login.as_str()).chain(u.login_aliases.iter().map(String::as_str))
+    });
+    let exact = by_id
+        .iter()
+        .any(|i| i == wanted || wanted.starts_with(&format!("{i} ")))
+        || emails
+            .chain(logins)
+            .any(|e| e.trim().eq_ignore_ascii_case(wanted));
+    if !exact {
+        let email = user
+            .and_then(|u| u.emails.first())
+            .map(|e| format!(", {}", e.address))
+            .unwrap_or_default();
+        note(&format!(
+            "{named:?} matched {}:{} ({}{email}) by its display name, which its holder \
+             chooses: name a person by email or id where it matters",
+            id.resource_type, id.resource, principal.display_name
+        ));
+    }
+    Ok(principal)
+}
+
 fn person_columns() -> [Column; 5] {
     let priorities = [3, 1, 0, 4, 4];
     std::array::from_fn(|i| {

@@ -38,7 +38,7 @@ pub(super) fn review(s: &Snapshot<'_>, filters: &ReviewArgs, out: &Out<'_>) -> R
     let person = filters
         .principal
         .as_deref()
-        .map(|p| s.principal_named(p))
+        .map(|p| super::principal_for_reading(s, p))
         .transpose()?;
     let types = Types::of(s)?;
     check_roles(s, &filters.role)?;
