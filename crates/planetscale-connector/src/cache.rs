@@ -12,7 +12,7 @@
 //! | `members:<org id>:<n>` | page `n` of the organization's members, reduced to user id, role and (for a role the connector does not know) email |
 //! | `roles:<org id>` | the roles the connector does not know in that organization, each with who holds it |
 //! | `team:<team id>` | the team's organization name and slug (API paths use both) |
-//! | `page:<list>:<n>` | page `n` of a list several syncers read, as the API sent it (`<list>` is `teams:<org id>`, `service-tokens:<org id>`, `oauth-apps:<org id>` or `oauth-tokens:<app id>`; service tokens with their accesses filled in) |
+//! | `page:<list>:<n>` | page `n` of a list several syncers read, as the API sent it (`<list>` is `teams:<org id>`, `<part key>:<org id>` for a part's list (`service_tokens`, `oauth_applications`, `invitations`, `databases`) or `oauth-tokens:<app id>`; service tokens with their accesses filled in) |
 //! | `accesses:<org id>` | every access the organization's service tokens and OAuth tokens hold, and where |
 //! | `database:<database id>` | the database's organization, name, teams and token accesses |
 //! | `oauth-app:<app id>` | the OAuth application's organization and name |

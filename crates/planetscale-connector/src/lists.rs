@@ -9,9 +9,7 @@ use std::future::Future;
 use connector_sdk::paging::{FetchedPage, PageToken, PagedList};
 use connector_sdk::{ConnectorError, ErrorKind, SessionCache};
 use futures::{StreamExt, TryStreamExt};
-use planetscale_client::{
-    Database, Invitation, OAuthApplication, Page as ApiPage, ServiceToken, Team,
-};
+use planetscale_client::{Database, OAuthApplication, Page as ApiPage, ServiceToken, Team};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -64,14 +62,20 @@ impl Api {
         self.org_list("teams", "teams", org)
     }
 
+    /// `org`'s list of `part` (one whose resources are the organization's children, or its
+    /// databases), keyed by the part's key and named by what it holds.
+    pub(crate) fn part_list(&self, part: Part, org: &OrgEntry) -> List<'_> {
+        self.org_list(part.key(), part.items(), org)
+    }
+
     /// `org`'s service tokens.
     pub(crate) fn service_tokens_list(&self, org: &OrgEntry) -> List<'_> {
-        self.org_list("service-tokens", "service tokens", org)
+        self.part_list(Part::ServiceTokens, org)
     }
 
     /// `org`'s OAuth applications.
     pub(crate) fn oauth_apps_list(&self, org: &OrgEntry) -> List<'_> {
-        self.org_list("oauth-apps", "OAuth applications", org)
+        self.part_list(Part::OAuthApplications, org)
     }
 
     /// The tokens of OAuth application `app_id`.
@@ -85,12 +89,7 @@ impl Api {
 
     /// `org`'s databases.
     pub(crate) fn databases_list(&self, org: &OrgEntry) -> List<'_> {
-        self.org_list("databases", "databases", org)
-    }
-
-    /// `org`'s pending invitations.
-    pub(crate) fn invitations_list(&self, org: &OrgEntry) -> List<'_> {
-        self.org_list("invitations", "invitations", org)
+        self.part_list(Part::Databases, org)
     }
 
     /// Page `page` of `list`, fetched once per sync: from the session cache, from validation's
@@ -205,16 +204,6 @@ impl Api {
         let list = self.teams_list(org);
         self.shared_all(session, &list, |page| self.fetch_teams(org, page))
             .await
-    }
-
-    /// Page `page` of `org`'s pending invitations, fetched now.
-    pub(crate) async fn fetch_invitations(
-        &self,
-        org: &OrgEntry,
-        page: u32,
-    ) -> Result<FetchedPage<Invitation>, ConnectorError> {
-        let listed = self.client.list_invitations(&org.name, page).await;
-        part_listing(Part::Invitations, listed, &org.name)
     }
 
     /// One page of `org`'s service tokens from the API, each with its accesses: a token whose

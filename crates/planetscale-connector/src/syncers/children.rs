@@ -31,8 +31,10 @@ pub(crate) trait OrgChild: Send + Sync + 'static {
     /// The resource type.
     fn resource_type() -> ResourceType;
 
-    /// `org`'s list.
-    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a>;
+    /// `org`'s list: the part's, keyed by its key.
+    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
+        api.part_list(Self::PART, org)
+    }
 
     /// Page `page` of `org`'s list, from the API.
     fn fetch(

@@ -16,7 +16,7 @@ use super::children::{self, OrgChild};
 use super::{non_blank, put, timestamp};
 use crate::api::Api;
 use crate::cache::OrgEntry;
-use crate::lists::List;
+use crate::lists::part_listing;
 use crate::parts::{ORGANIZATION, Part};
 
 pub(crate) const ID: &str = "invitation";
@@ -45,16 +45,14 @@ impl OrgChild for Invitations {
         resource_type()
     }
 
-    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
-        api.invitations_list(org)
-    }
 
     async fn fetch(
         api: &Api,
         org: &OrgEntry,
         page: u32,
     ) -> Result<FetchedPage<Invitation>, ConnectorError> {
-        api.fetch_invitations(org, page).await
+        let listed = api.client.list_invitations(&org.name, page).await;
+        part_listing(Self::PART, listed, &org.name)
     }
 
     fn id(invitation: &Invitation) -> &str {

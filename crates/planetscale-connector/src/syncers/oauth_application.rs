@@ -13,7 +13,7 @@ use super::children::{self, OrgChild};
 use super::{non_blank, put, timestamp};
 use crate::api::Api;
 use crate::cache::{self, AppEntry, OrgEntry};
-use crate::lists::{List, app_entry};
+use crate::lists::app_entry;
 use crate::parts::Part;
 
 pub(crate) const ID: &str = "oauth_application";
@@ -42,9 +42,6 @@ impl OrgChild for OAuthApplications {
         resource_type()
     }
 
-    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
-        api.oauth_apps_list(org)
-    }
 
     async fn fetch(
         api: &Api,

@@ -15,7 +15,7 @@ use super::children::{self, OrgChild};
 use super::{non_blank, put, timestamp, user};
 use crate::api::Api;
 use crate::cache::OrgEntry;
-use crate::lists::List;
+
 use crate::parts::Part;
 
 pub(crate) const ID: &str = "service_token";
@@ -44,9 +44,6 @@ impl OrgChild for ServiceTokens {
         resource_type()
     }
 
-    fn list<'a>(api: &'a Api, org: &OrgEntry) -> List<'a> {
-        api.service_tokens_list(org)
-    }
 
     async fn fetch(
         api: &Api,
