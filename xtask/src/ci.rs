@@ -76,7 +76,8 @@ fn tests() -> Result<(), String> {
 /// The interop harness (`interop/`, a Go module on baton-sdk v0.25.0): baton's own code reads
 /// our files, we read baton's, and `config`/`capabilities` load as baton's messages; and
 /// `interop/legacy/` (baton-sdk v0.1.0): an older baton reader opens our files. It runs our
-/// binaries, named by `BATON_PLANETSCALE_BIN`, `BATON_DIRECTORY_BIN` and `PLANETSCALE_FAKE_BIN`.
+/// binaries, named by `BATON_PLANETSCALE_BIN`, `BATON_DIRECTORY_BIN`, `PLANETSCALE_FAKE_BIN` and
+/// `EXPAND_C1Z_BIN` (the `expand_c1z` example: our grant expansion of an existing file).
 fn interop() -> Result<(), String> {
     // Release binaries: the bench-sized case lists 155,000 grants through `inspect`, minutes
     // unoptimised; the benchmark has built them already.
@@ -91,7 +92,8 @@ fn interop() -> Result<(), String> {
                 .current_dir(root().join(module))
                 .env("BATON_PLANETSCALE_BIN", bin("baton-planetscale"))
                 .env("BATON_DIRECTORY_BIN", bin("baton-directory"))
-                .env("PLANETSCALE_FAKE_BIN", bin("planetscale-fake")),
+                .env("PLANETSCALE_FAKE_BIN", bin("planetscale-fake"))
+                .env("EXPAND_C1Z_BIN", bin("examples/expand_c1z")),
         )?;
     }
     Ok(())
