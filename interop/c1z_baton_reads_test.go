@@ -230,28 +230,35 @@ func assertStatsAsBatonComputes(t *testing.T, file, syncID string, cached proto.
 	}
 }
 
-// assertSameObjects compares two sets of protojson objects keyed by kind and id, reporting the
-// first few differences.
+// assertSameObjects compares two sets of protojson objects keyed by kind and id (ours from our
+// inspect, the wanted ones from baton's reader), reporting the first few differences.
 func assertSameObjects(t *testing.T, got, want map[string]map[string]any) {
+	t.Helper()
+	assertSameObjectsAs(t, got, want, "our inspect", "baton's reader")
+}
+
+// assertSameObjectsAs compares two sets of protojson objects keyed by kind and id, naming them
+// gotName and wantName in the first few differences it reports.
+func assertSameObjectsAs(t *testing.T, got, want map[string]map[string]any, gotName, wantName string) {
 	t.Helper()
 	var problems []string
 	for k, w := range want {
 		g, ok := got[k]
 		switch {
 		case !ok:
-			problems = append(problems, "missing in ours: "+k)
+			problems = append(problems, "missing in "+gotName+": "+k)
 		case !reflect.DeepEqual(g, w):
-			problems = append(problems, fmt.Sprintf("%s differs:\n  ours  %v\n  baton %v", k, g, w))
+			problems = append(problems, fmt.Sprintf("%s differs:\n  %s  %v\n  %s %v", k, gotName, g, wantName, w))
 		}
 	}
 	for k := range got {
 		if _, ok := want[k]; !ok {
-			problems = append(problems, "missing in baton's: "+k)
+			problems = append(problems, "missing in "+wantName+": "+k)
 		}
 	}
 	sort.Strings(problems)
 	if len(problems) > 0 {
-		t.Errorf("%d of %d objects differ between baton's reader and our inspect; first ones:", len(problems), len(want))
+		t.Errorf("%d of %d objects differ between %s and %s; first ones:", len(problems), len(want), gotName, wantName)
 		for _, p := range problems[:min(len(problems), 10)] {
 			t.Error(p)
 		}

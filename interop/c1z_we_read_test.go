@@ -161,6 +161,13 @@ func TestWeReadBatonsFiles(t *testing.T) {
 		assertSameListings(t, f, file, syncID)
 		assertSameStats(t, f, file, syncID)
 	}
+	// The unfinished sync too: what baton wrote of it before stopping (a resource type and a
+	// user), nothing lost.
+	assertSameListings(t, f, file, wrote.unfinished)
+	if c := batonContents(t, f, wrote.unfinished); len(c.ResourceTypes) != 1 || len(c.Resources) != 1 {
+		t.Errorf("baton lists %d resource types and %d resources in the unfinished sync, not the 1 and 1 it wrote",
+			len(c.ResourceTypes), len(c.Resources))
+	}
 
 	// diff: the second finished sync against the first (baton's syncs are not expanded: the
 	// changes are the direct ones).

@@ -2,12 +2,14 @@ package interop
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	configv1 "github.com/conductorone/baton-sdk/pb/c1/config/v1"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -24,6 +26,16 @@ var strict = protojson.UnmarshalOptions{DiscardUnknown: false}
 // the configuration of DefaultFields alone, marshalled by baton.
 func batonExportedStandardFields(t *testing.T) map[string]*configv1.Field {
 	t.Helper()
+	out := map[string]*configv1.Field{}
+	for _, f := range batonExportedStandardList(t) {
+		out[f.GetName()] = f
+	}
+	return out
+}
+
+// batonExportedStandardList is batonExportedStandardFields in the order baton exports them.
+func batonExportedStandardList(t *testing.T) []*configv1.Field {
+	t.Helper()
 	standard := field.NewConfiguration(field.DefaultFields)
 	raw, err := standard.MarshalJSON()
 	if err != nil {
@@ -33,11 +45,7 @@ func batonExportedStandardFields(t *testing.T) map[string]*configv1.Field {
 	if err := strict.Unmarshal(raw, conf); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]*configv1.Field{}
-	for _, f := range conf.GetFields() {
-		out[f.GetName()] = f
-	}
-	return out
+	return conf.GetFields()
 }
 
 // loadConfig runs `<bin> config` and loads it as baton's Configuration, strictly.
@@ -91,6 +99,7 @@ func TestConfigIsBatonsConfiguration(t *testing.T) {
 					t.Errorf("baton's exported standard field %s is missing", name)
 				}
 			}
+			assertBatonsFieldOrder(t, conf)
 			for _, c := range conf.GetConstraints() {
 				for _, n := range append(c.GetFieldNames(), c.GetSecondaryFieldNames()...) {
 					if !names[n] {
@@ -99,6 +108,27 @@ func TestConfigIsBatonsConfiguration(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// assertBatonsFieldOrder: the fields come in the order baton-sdk's `config` lists them: its
+// exported standard fields first, in its order (pkg/config prepends field.DefaultFields to the
+// connector's schema), then the connector's own.
+func assertBatonsFieldOrder(t *testing.T, conf *configv1.Configuration) {
+	t.Helper()
+	var want, own, got []string
+	for _, f := range batonExportedStandardList(t) {
+		want = append(want, f.GetName())
+	}
+	for _, f := range conf.GetFields() {
+		got = append(got, f.GetName())
+		if !slices.Contains(want, f.GetName()) {
+			own = append(own, f.GetName())
+		}
+	}
+	want = append(want, own...)
+	if !slices.Equal(got, want) {
+		t.Errorf("fields out of baton's order:\n got %v\nwant %v", got, want)
 	}
 }
 
@@ -156,14 +186,7 @@ func TestCapabilitiesAreBatons(t *testing.T) {
 	}
 	for name, raw := range docs {
 		t.Run(name, func(t *testing.T) {
-			any := &anypb.Any{}
-			if err := strict.Unmarshal(raw, any); err != nil {
-				t.Fatalf("not a protojson Any of a known message: %v", err)
-			}
-			caps := &v2.ConnectorCapabilities{}
-			if err := any.UnmarshalTo(caps); err != nil {
-				t.Fatalf("not a c1.connector.v2.ConnectorCapabilities: %v", err)
-			}
+			caps := loadCapabilities(t, raw)
 			if !slices.Contains(caps.GetConnectorCapabilities(), v2.Capability_CAPABILITY_SYNC) {
 				t.Errorf("no CAPABILITY_SYNC: %v", caps)
 			}
@@ -172,6 +195,8 @@ func TestCapabilitiesAreBatons(t *testing.T) {
 					t.Errorf("incomplete resource type capability %v", rt)
 				}
 			}
+			any, err := anypb.New(caps)
+			grpcMust(t, err, "wrapping the capabilities")
 			assertProtojsonOrder(t, raw, any)
 		})
 	}
@@ -259,4 +284,66 @@ func keySequence(t *testing.T, raw []byte) []string {
 			}
 		}
 	}
+}
+
+// TestCapabilitiesAreWhatServeAndASyncSay: `capabilities` (loaded strictly as baton's
+// ConnectorCapabilities) is what GetMetadata answers over gRPC for `serve` with every part of
+// the connector on, and its resource types are exactly the ones a sync with every part on
+// writes, field for field.
+func TestCapabilitiesAreWhatServeAndASyncSay(t *testing.T) {
+	fake := StartFake(t, "small")
+	psArgs, psEnv := grpcPlanetScale(fake)
+	psArgs = append(psArgs, "--planetscale-sync-audit-log")
+	data := grpcDirectory(t)
+	cases := []struct {
+		name string
+		bin  string
+		args []string
+		env  []string
+	}{
+		{"baton-planetscale", Bin(t, EnvBatonPlanetScaleBin), psArgs, psEnv},
+		{"baton-directory", Bin(t, EnvBatonDirectoryBin), []string{"--directory", data}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			caps := loadCapabilities(t, Run(t, tc.bin, nil, "capabilities"))
+
+			client := grpcDial(t, grpcServe(t, tc.bin, tc.env, tc.args...), nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			md, err := client.GetMetadata(ctx, &v2.ConnectorServiceGetMetadataRequest{})
+			grpcMust(t, err, "GetMetadata")
+			if served := md.GetMetadata().GetCapabilities(); !proto.Equal(served, caps) {
+				t.Errorf("GetMetadata's capabilities differ from `capabilities`:\n served %v\n printed %v", served, caps)
+			}
+
+			file := filepath.Join(t.TempDir(), "sync.c1z")
+			Run(t, tc.bin, tc.env, append(tc.args, "--file", file)...)
+			f := openWithBaton(t, file)
+			want := map[string]map[string]any{}
+			for _, rt := range batonContents(t, f, latestFull(t, f)).ResourceTypes {
+				want["type "+rt.GetId()] = protoMap(t, rt)
+			}
+			got := map[string]map[string]any{}
+			for _, c := range caps.GetResourceTypeCapabilities() {
+				got["type "+c.GetResourceType().GetId()] = protoMap(t, c.GetResourceType())
+			}
+			assertSameObjectsAs(t, got, want, "`capabilities`", "a sync's resource types")
+		})
+	}
+}
+
+// loadCapabilities loads `capabilities`' output strictly: a protojson Any of baton's
+// ConnectorCapabilities, no unknown field.
+func loadCapabilities(t *testing.T, raw []byte) *v2.ConnectorCapabilities {
+	t.Helper()
+	any := &anypb.Any{}
+	if err := strict.Unmarshal(raw, any); err != nil {
+		t.Fatalf("not a protojson Any of a known message: %v", err)
+	}
+	caps := &v2.ConnectorCapabilities{}
+	if err := any.UnmarshalTo(caps); err != nil {
+		t.Fatalf("not a c1.connector.v2.ConnectorCapabilities: %v", err)
+	}
+	return caps
 }

@@ -1,7 +1,8 @@
 package interop
 
 // baton-sdk's own syncer drives our connectors through `<connector> serve`, and what it writes
-// is what our own engine writes: our `diff` between the two files finds nothing.
+// is what our own engine writes: our `diff` between the two files finds nothing, and baton's
+// reader lists the same objects in both, field for field (grpc_compare_test.go).
 
 import (
 	"context"
@@ -43,6 +44,14 @@ func TestGrpcBatonSyncsPlanetScaleAsOurEngineDoes(t *testing.T) {
 	if n := grpcGrantCount(t, bin, theirs); n < 50 {
 		t.Fatalf("baton's file has %d grants; the small preset has more", n)
 	}
+	grpcAssertSameContents(t, ours, theirs)
+	grpcAssertSameSyncRun(t, ours, theirs)
+
+	// baton's RollbackExpansion accepts our expanded sync (it carries baton's supports_diff
+	// marker) and takes it back to our sync without expansion.
+	unexpanded := filepath.Join(dir, "ours-unexpanded.c1z")
+	Run(t, bin, env, append(args, "--skip-expand-grants", "--file", unexpanded)...)
+	assertRollbackUndoesOurExpansion(t, ours, unexpanded)
 }
 
 // grpcDirectory writes a directory for baton-directory: users, and groups with members and
@@ -80,6 +89,8 @@ func TestGrpcBatonSyncsDirectoryAsOurEngineDoes(t *testing.T) {
 	if n := grpcGrantCount(t, bin, theirs); n != 4 {
 		t.Fatalf("baton's file has %d grants, not the directory's 4", n)
 	}
+	grpcAssertSameContents(t, ours, theirs)
+	grpcAssertSameSyncRun(t, ours, theirs)
 }
 
 // grpcSubprocess starts `bin serve args...` as baton-sdk starts a connector subprocess: a
@@ -143,6 +154,7 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 	client := grpcDial(t, addr, creds)
 	grpcBatonSync(t, client, theirs)
 	grpcAssertSameAccess(t, bin, ours, theirs)
+	grpcAssertSameContents(t, ours, theirs)
 
 	// Closing standard input is baton's way of stopping the subprocess.
 	grpcMust(t, closeStdin(), "closing standard input")

@@ -41,7 +41,7 @@ func Bin(t testing.TB, env string) string {
 	path := os.Getenv(env)
 	if path == "" {
 		t.Fatalf("%s is not set: run the harness with `cargo xtask ci`, or build the binaries "+
-			"(cargo build -p baton-planetscale -p examples -p planetscale-fake) and set %s, %s and %s "+
+			"(cargo build --release -p baton-planetscale -p baton-directory -p planetscale-fake) and set %s, %s and %s "+
 			"to their paths", env, EnvBatonPlanetScaleBin, EnvBatonDirectoryBin, EnvPlanetScaleFakeBin)
 	}
 	if _, err := os.Stat(path); err != nil {

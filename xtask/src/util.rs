@@ -52,7 +52,7 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
 /// Builds the release binaries the benchmark and the interop harness run, always as one set:
 /// Cargo unifies features over the packages it is given, so the same set builds once and a
 /// second call is a no-op rather than a rebuild of the TLS and HTTP stack. Returns the folder
-/// that holds them.
+/// that holds them (the `expand_c1z` example in its `examples/`).
 pub fn release_binaries() -> Result<PathBuf, String> {
     run(cargo().args([
         "build",
@@ -64,7 +64,12 @@ pub fn release_binaries() -> Result<PathBuf, String> {
         "baton-directory",
         "-p",
         "planetscale-fake",
+        "-p",
+        "examples",
         "--bins",
+        // The interop harness runs our grant expansion on a file baton-sdk wrote through it.
+        "--example",
+        "expand_c1z",
     ]))?;
     Ok(target_dir().join("release"))
 }

@@ -15,13 +15,17 @@ const SYNC_TABLES: &[&str] = &[
     "v1_sync_runs",
 ];
 
-/// Sets `ended_at`, drops the sync's session rows and deletes syncs beyond retention.
-/// Returns whether any sync was deleted.
+/// Sets `ended_at` and `supports_diff`, drops the sync's session rows and deletes syncs beyond
+/// retention. Returns whether any sync was deleted.
 pub(crate) fn finish_sync(conn: &Connection, sync_id: &str, keep: usize) -> rusqlite::Result<bool> {
     conn.execute_batch("PRAGMA synchronous = FULL")?;
     let tx = conn.unchecked_transaction()?;
+    // `supports_diff`: baton's syncer marks every sync that collected entitlements and grants
+    // when it reaches grant expansion (`MarkSyncSupportsDiff`, whether expansion then runs or
+    // not; only a targeted sync skips it), and baton's `RollbackExpansion` and diff refuse a
+    // sync without it. Every sync of ours collects them and reaches that point before it ends.
     tx.execute(
-        "UPDATE v1_sync_runs SET ended_at = ?1 WHERE sync_id = ?2",
+        "UPDATE v1_sync_runs SET ended_at = ?1, supports_diff = 1 WHERE sync_id = ?2",
         params![clock::now_text(), sync_id],
     )?;
     tx.execute(

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::standard::STANDARD;
 use super::{Kind, Setting, layer};
 
 /// `c1.config.v1.Configuration` for `settings`: what a baton-sdk connector exports, its own
@@ -15,6 +16,10 @@ use super::{Kind, Setting, layer};
 /// A secret read from a file has two alternatives, the value and the file: one of them is
 /// needed, not both, so a required one is exported as that pair of constraints (at least one,
 /// mutually exclusive) rather than as a required field a host could only satisfy one way.
+///
+/// The fields come in the order baton-sdk's `config` lists them: baton's standard fields first
+/// (its `pkg/config` prepends `field.DefaultFields` to the connector's schema), then the
+/// connector's own, each group in the order of `settings`.
 pub(crate) fn schema(
     settings: &[Setting],
     resource_types: &[String],
@@ -23,7 +28,12 @@ pub(crate) fn schema(
 ) -> Configuration {
     let mut fields = Vec::new();
     let mut constraints = Vec::new();
-    for setting in settings.iter().filter(|s| !s.flag_only && !s.unexported) {
+    let is_standard = |s: &Setting| STANDARD.iter().any(|t| t.name == s.name);
+    let (standard, own): (Vec<&Setting>, Vec<&Setting>) = settings
+        .iter()
+        .filter(|s| !s.flag_only && !s.unexported)
+        .partition(|s| is_standard(s));
+    for setting in standard.into_iter().chain(own) {
         let Some(file) = setting.file_name() else {
             fields.push(field(setting, resource_types, setting.required));
             continue;
@@ -223,7 +233,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::settings::standard::STANDARD;
 
     #[test]
     fn fields_are_baton_protojson() {
@@ -240,7 +249,7 @@ mod tests {
         ))
         .unwrap();
         assert!(
-            text.starts_with(r#"{"fields":[{"name":"acme-token","displayName""#),
+            text.starts_with(r#"{"fields":[{"name":"log-level","displayName""#),
             "{text}"
         );
         assert!(text.contains(r#"],"constraints":[{"kind""#), "{text}");
@@ -250,25 +259,12 @@ mod tests {
         );
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         let fields = doc["fields"].as_array().unwrap();
-        assert_eq!(
-            fields[0],
-            json!({
-                "name": "acme-token",
-                "displayName": "Token",
-                "description": "The token",
-                "isSecret": true,
-                "stringField": {}
-            })
-        );
-        assert_eq!(fields[1]["name"], "acme-token-file");
-        assert_eq!(fields[1]["stringField"], json!({}));
-        // baton's exported standard fields, as baton exports them.
+        // baton's exported standard fields first, in baton's order and as baton exports them;
+        // then the connector's.
         let names: Vec<&str> = fields.iter().map(|f| f["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
             [
-                "acme-token",
-                "acme-token-file",
                 "log-level",
                 "log-level-debug-expires-at",
                 "session-store-maximum-size",
@@ -281,26 +277,39 @@ mod tests {
                 "health-check",
                 "health-check-port",
                 "health-check-bind-address",
-                "http-timeout-seconds"
+                "http-timeout-seconds",
+                "acme-token",
+                "acme-token-file",
             ]
         );
-        assert_eq!(fields[3]["stringField"], json!({}));
-        assert_eq!(fields[3]["isOps"], true);
-        assert_eq!(fields[4]["intField"], json!({ "defaultValue": "15728640" }));
-        assert!(fields[4..].iter().all(|f| f["isOps"] == true));
-        assert_eq!(fields[8]["boolField"], json!({}));
-        assert_eq!(fields[12]["intField"], json!({ "defaultValue": "8081" }));
         assert_eq!(
-            fields[13]["stringField"],
+            fields[13],
+            json!({
+                "name": "acme-token",
+                "displayName": "Token",
+                "description": "The token",
+                "isSecret": true,
+                "stringField": {}
+            })
+        );
+        assert_eq!(fields[14]["stringField"], json!({}));
+        assert_eq!(fields[1]["stringField"], json!({}));
+        assert_eq!(fields[1]["isOps"], true);
+        assert_eq!(fields[2]["intField"], json!({ "defaultValue": "15728640" }));
+        assert!(fields[2..13].iter().all(|f| f["isOps"] == true));
+        assert_eq!(fields[6]["boolField"], json!({}));
+        assert_eq!(fields[10]["intField"], json!({ "defaultValue": "8081" }));
+        assert_eq!(
+            fields[11]["stringField"],
             json!({ "defaultValue": "127.0.0.1" })
         );
-        let timeout = &fields[14];
+        let timeout = &fields[12];
         assert_eq!(
             timeout["intField"],
             json!({ "defaultValue": "300", "rules": { "lte": "1800", "gte": "1" } })
         );
         assert_eq!(timeout["isOps"], true);
-        assert_eq!(fields[2]["stringField"], json!({ "defaultValue": "info" }));
+        assert_eq!(fields[0]["stringField"], json!({ "defaultValue": "info" }));
         assert_eq!(
             doc["constraints"],
             json!([{

@@ -357,7 +357,8 @@ pub const DRY_RUN: Setting = Setting::bool(
 )
 .flag_only();
 
-/// Every standard setting, in the order help and the schema list them (after the connector's).
+/// Every standard setting, in the order help lists them (after the connector's) and the schema
+/// lists its exported ones (before the connector's, as baton does).
 pub const STANDARD: &[Setting] = &[
     FILE,
     LOG_LEVEL,
