@@ -60,7 +60,7 @@ pub use cli::{
 pub use error::{Error, Result};
 pub use program::{About, Program};
 pub use progress::Progress;
-pub use settings::standard::{self, LogFormat, OutputFormat, Settings};
+pub use settings::standard;
 pub use settings::{Kind, Setting, Values};
 
 /// Runs the program: parses the command line, loads the settings, runs the command, reports an

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use connector_cli::commands::sync;
-use connector_cli::{Error, Program, Settings, exit};
+use connector_cli::standard::Settings;
+use connector_cli::{Error, Program, exit};
 use connector_sdk::{CancellationToken, Event, Observer, Phase};
 
 use crate::toy::{SECRET, Toy};
