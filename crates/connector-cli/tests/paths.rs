@@ -71,7 +71,7 @@ fn access_and_members_say_which_group_access_comes_through() {
     );
     let mut lines = rows.lines();
     assert!(
-        lines.next().unwrap().ends_with(",via,sync_id,as_of"),
+        lines.next().unwrap().ends_with(",via,type,sync_id,as_of"),
         "{rows}"
     );
     let by_principal: Vec<(String, String)> = lines
@@ -79,7 +79,7 @@ fn access_and_members_say_which_group_access_comes_through() {
             let cells: Vec<&str> = l.split(',').collect();
             (
                 format!("{}:{}", cells[0], cells[1]),
-                cells[cells.len() - 3].to_string(),
+                cells[cells.len() - 4].to_string(),
             )
         })
         .collect();

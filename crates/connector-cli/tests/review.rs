@@ -352,11 +352,12 @@ fn diff_names_its_syncs_with_dates_and_reports_mfa_turned_off() {
         csv,
         format!(
             "change,principal,resource,entitlement,entitlement_id,attribute,old,new,permissions,\
-             via,sync_id,as_of\n\
+             via,sync_id,as_of,base_sync_id\n\
              changed,\"user:u0 (Ada Lovelace with a display name far longer than any terminal is \
              wide, so tables must cut it to fit)\",,,,mfa,on,off,\"admins/admins-p1: viewer, \
-             staff/staff-p1: viewer\",,{new_sync},{}\n",
-            diff["provenance"]["asOf"].as_str().unwrap()
+             staff/staff-p1: viewer\",,{new_sync},{},{}\n",
+            diff["provenance"]["asOf"].as_str().unwrap(),
+            diff["oldSyncId"].as_str().unwrap()
         )
     );
 
