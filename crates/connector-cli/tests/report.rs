@@ -101,6 +101,14 @@ fn the_report_holds_every_section_with_inspects_counts() {
     let rows = people.matches("<td><td>\n").count() as u64;
     let review = json(toy(d).args(["inspect", "review", "-o", "json"]));
     assert_eq!(rows, review["review"].as_array().unwrap().len() as u64);
+    // People in two of the toy's groups: a table of three named columns, in the toy's words
+    // (its top-level resources are groups).
+    assert_eq!(count(&html, "f-several"), 2);
+    assert!(html.contains("<h3>People in several groups</h3>"));
+    assert!(
+        !html.contains("<th scope=\"col\"></th>"),
+        "a column without a header"
+    );
     // The picture of who reaches what, drawn inline.
     assert!(html.contains("<svg class=\"graph\""));
     // Names are text, never markup; nothing is fetched; no script.

@@ -10,6 +10,7 @@ use maud::{Markup, html};
 
 use super::html::{CHUNK, Chunked, table, thousands};
 use super::identities::{Identity, Invitation, identity_table, invitation_table};
+use super::kinds::Words;
 use crate::staff::{StaffClass, StaffList, Standing};
 
 /// A person's row in the findings.
@@ -102,6 +103,7 @@ fn staff_title(class: StaffClass) -> &'static str {
 
 /// Every finding of the report, by kind.
 pub struct Findings<'a> {
+    words: &'a Words,
     people: &'a People,
     staff: Option<&'a StaffList>,
     never_expire: Vec<&'a Identity>,
@@ -124,8 +126,9 @@ pub struct Limits {
 }
 
 impl<'a> Findings<'a> {
-    /// The findings of `people`, `identities`, `invitations` and `diff`.
+    /// The findings of `people`, `identities`, `invitations` and `diff`, in `words`.
     pub fn new(
+        words: &'a Words,
         people: &'a People,
         staff: Option<&'a StaffList>,
         identities: &'a [Identity],
@@ -134,6 +137,7 @@ impl<'a> Findings<'a> {
         limits: &Limits,
     ) -> Findings<'a> {
         Findings {
+            words,
             people,
             staff,
             never_expire: identities.iter().filter(|i| i.never_expires()).collect(),
@@ -165,7 +169,7 @@ impl<'a> Findings<'a> {
                 "f-mfa",
             ),
             (
-                "People in several organizations".to_owned(),
+                format!("People in several {}", self.words.scopes_lower),
                 self.people.several.len(),
                 "f-several",
             ),
@@ -234,27 +238,31 @@ impl<'a> Findings<'a> {
     /// The findings section: each kind listed whole.
     pub fn section(&self) -> Markup {
         let p = self.people;
+        let (w, several) = (
+            self.words,
+            format!("People in several {}", self.words.scopes_lower),
+        );
         html! {
             section id="findings" {
                 h2 { "Findings" }
                 p class="note" { (thousands(self.total())) " in all. Each kind is listed whole below." }
                 h3 { "Admins without MFA" }
-                p class="note" { "People holding an administrator's role (admin, owner) on an organization whose MFA is off. Unknown MFA is not counted." }
-                (finding_table("Admins without MFA", &["Organization", "Name", "Email", "Roles"], &p.admins_without_mfa))
+                p class="note" { "People holding an administrator's role (admin, owner) on a " (w.scope_lower) " whose MFA is off. Unknown MFA is not counted." }
+                (finding_table("Admins without MFA", &[&w.scope, "Name", "Email", "Roles"], &p.admins_without_mfa))
                 @for class in self.staff_classes() {
                     h3 id=(format!("f-{}", class.as_str())) { (staff_title(*class)) }
                     p class="note" { "People with access " (class.describe()) ". Matched by exact email (ASCII case folded), never by name; the organization's domains: " (self.staff.map(|l| l.domains().join(", ")).unwrap_or_default()) "." }
-                    (finding_table(staff_title(*class), &["Organization", "Name", "Email", "Staff list"], p.staff.get(class).map(Vec::as_slice).unwrap_or_default()))
+                    (finding_table(staff_title(*class), &[&w.scope, "Name", "Email", "Staff list"], p.staff.get(class).map(Vec::as_slice).unwrap_or_default()))
                 }
-                h3 { "People in several organizations" }
-                (finding_table("People in several organizations", &["Organizations", "Name", "Email", ""], &p.several.values().collect::<Vec<_>>()))
+                h3 { (several) }
+                (finding_table(&several, &[&w.scopes, "Name", "Email"], &p.several.values().collect::<Vec<_>>()))
                 h3 { "Credentials that never expire" }
-                (identity_table(&self.never_expire))
+                (identity_table(&self.never_expire, w))
                 h3 { "Credentials unused for " (self.unused_days) " days or never used" }
-                (identity_table(&self.unused))
+                (identity_table(&self.unused, w))
                 h3 { "Expired or old invitations" }
                 p class="note" { "Expired, or sent more than " (self.invitation_days) " days ago." }
-                (invitation_table(&self.stale))
+                (invitation_table(&self.stale, w))
                 h3 { "Access gained since the previous sync" }
                 @if self.diff.is_none() { p class="note" { "No previous full sync in this file." } }
                 @else {
@@ -293,19 +301,24 @@ fn finding_table(
     if rows.is_empty() {
         return html! { p class="note" { "None." } };
     }
+    // The detail is a column only when the finding has one.
+    let detail = columns.len() > 3;
     if rows.len() <= CHUNK {
-        return table(columns, rows.iter().map(|f| finding_row(f.borrow())));
+        return table(
+            columns,
+            rows.iter().map(|f| finding_row(f.borrow(), detail)),
+        );
     }
     let mut out = Vec::new();
     let mut chunked = Chunked::new(columns, label);
     for f in rows {
         // Writing to memory cannot fail.
-        let _ = chunked.row(&mut out, finding_row(f.borrow()));
+        let _ = chunked.row(&mut out, finding_row(f.borrow(), detail));
     }
     let _ = chunked.finish(&mut out);
     maud::PreEscaped(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn finding_row(f: &Finding) -> Markup {
-    html! { tr { td { (f.scope) } td { (f.name) } td { (f.email) } td { (f.detail) } } }
+fn finding_row(f: &Finding, detail: bool) -> Markup {
+    html! { tr { td { (f.scope) } td { (f.name) } td { (f.email) } @if detail { td { (f.detail) } } } }
 }

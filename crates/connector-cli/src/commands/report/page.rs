@@ -15,7 +15,7 @@ use super::changes::{Changes, changes_line};
 use super::findings::{Findings, Limits, card};
 use super::html::{self, put};
 use super::identities::{self, Directory};
-use super::kinds::Types;
+use super::kinds::{Types, Words};
 use super::people;
 use super::privileged;
 use super::provenance::Provenance;
@@ -54,6 +54,9 @@ pub fn write(
     let invitation_cutoff = cutoff(args.invitation_days);
     // The review is the longest read, and the rest (the resources that are not people, the
     // diff) does not depend on it: the rest runs on a second core meanwhile.
+    // The groups column is named before the review streams; the rest of the words need the
+    // top-level resources, read beside it.
+    let groups = Words::new(&types, None).groups;
     let (sync_id, types) = (s.id(), &types);
     let (people, rest) = std::thread::scope(|scope| {
         let rest = scope.spawn(move || -> Result<(Directory, Changes)> {
@@ -61,14 +64,16 @@ pub fn write(
             let directory = Directory::read(&s, types, p.now, invitation_cutoff)?;
             Ok((directory, Changes::since_previous(&s)?))
         });
-        let people = people::write(s, staff);
+        let people = people::write(s, staff, &groups);
         let rest = rest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (people, rest)
     });
     let (mut people, (directory, changes)) = (people?, rest?);
+    let words = Words::new(types, directory.scope_type.as_deref());
     let findings = Findings::new(
+        &words,
         &people.findings,
         staff,
         &directory.identities,
@@ -122,7 +127,7 @@ pub fn write(
             (maud::PreEscaped("<section id=\"people\">"))
             h2 { "People" }
             p class="note" {
-                "One row per person per organization, people only (service accounts and invitations have their own sections). "
+                "One row per person per " (words.scope_lower) ", people only (service accounts and invitations have their own sections). "
                 "Access is grouped: one line per way it is held, naming every resource. Decision and comment are for the reviewer."
             }
         },
@@ -135,7 +140,7 @@ pub fn write(
         out,
         html! {
             (maud::PreEscaped("</section>"))
-            (identities::sections(&directory))
+            (identities::sections(&directory, &words))
             (privileged::section(&people.reach))
             (changes.section())
             footer { (p.footer(run)) }

@@ -33,17 +33,17 @@ pub struct People {
 }
 
 /// The columns of the people section; with `--staff`, the staff-list class after the status.
-fn columns(staff: bool) -> Vec<&'static str> {
+fn columns(staff: bool, groups: &str) -> Vec<&str> {
     let mut columns = vec!["Name", "Email", "Roles", "MFA", "SSO", "Status"];
     if staff {
         columns.push("Staff");
     }
-    columns.extend(["Teams", "Access (via)", "Decision", "Comment"]);
+    columns.extend([groups, "Access (via)", "Decision", "Comment"]);
     columns
 }
 
-/// Streams the review of `s` into the people section.
-pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
+/// Streams the review of `s` into the people section; `groups` names its groups column.
+pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>, groups: &str) -> Result<People> {
     let file = tempfile::tempfile().map_err(|e| Error::io("cannot make a temporary file", e))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut findings = findings::People::default();
@@ -103,7 +103,10 @@ pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
                 done.finish(&mut out)?;
             }
             put(&mut out, html! { h3 { (scope) } })?;
-            let chunked = Chunked::new(&columns(staff.is_some()), format!("{scope}: people"));
+            let chunked = Chunked::new(
+                &columns(staff.is_some(), groups),
+                format!("{scope}: people"),
+            );
             table = Some((scope, chunked));
         }
         let Some((_, chunked)) = table.as_mut() else {
