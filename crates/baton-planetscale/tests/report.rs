@@ -231,3 +231,96 @@ fn page_count(pdf: &[u8]) -> u64 {
 fn only_svg_namespace(html: &str) -> bool {
     html.matches("://").count() == html.matches("http://www.w3.org/2000/svg").count()
 }
+
+/// The cells of the rows of `html`'s table rows that start `<tr><td>`, each row's cells.
+fn rows(html: &str) -> Vec<Vec<String>> {
+    html.split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+            row.split("</td><td>")
+                .map(|cell| cell.trim_end_matches("</td>").to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn parts_not_synced_read_not_collected_and_a_tokens_organization_is_its_top_level() {
+    let fake = Fake::small();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // No optional part: no credentials or invitations were looked at, so none is not "None.".
+    fake.cmd(d).assert().success();
+    fake.cmd(d)
+        .args(["report", "--out", "none.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("none.html")).unwrap();
+    for key in [
+        "non-human",
+        "invitations",
+        "f-never-expire",
+        "f-unused",
+        "f-invitations",
+    ] {
+        assert!(
+            html.contains(&format!("data-count=\"{key}\">not collected<")),
+            "{key} counted though not collected"
+        );
+    }
+    let findings = &html[html.find("<section id=\"findings\">").unwrap()..];
+    let never = &findings[findings.find("Credentials that never expire</h3>").unwrap()..];
+    assert!(
+        never[..300].contains("Not collected in this sync"),
+        "{}",
+        &never[..300]
+    );
+    assert!(html.contains("not collected: credentials and service accounts"));
+
+    // OAuth applications only: their tokens are collected, service tokens read as synced
+    // before (in the provenance), and each token's organization is the organization above its
+    // application, not the application.
+    fake.cmd(d)
+        .arg("--planetscale-sync-oauth-applications")
+        .assert()
+        .success();
+    fake.cmd(d)
+        .args(["report", "--out", "oauth.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("oauth.html")).unwrap();
+    assert!(!html.contains("data-count=\"non-human\">not collected<"));
+    assert!(html.contains("Of the credential types synced: OAuth token."));
+    let names = |t: &str| -> Vec<String> {
+        let out = fake
+            .cmd(d)
+            .args(["inspect", "resources", "-t", t, "-o", "jsonl"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["display_name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (orgs, apps) = (names("organization"), names("oauth_application"));
+    assert!(!orgs.is_empty() && !apps.is_empty());
+    let section = &html[html.find("<section id=\"non-human\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let tokens: Vec<Vec<String>> = rows(section)
+        .into_iter()
+        .filter(|r| r.get(1).is_some_and(|t| t == "OAuth token"))
+        .collect();
+    assert!(!tokens.is_empty(), "{section}");
+    for token in &tokens {
+        assert!(
+            orgs.contains(&token[2]),
+            "token {token:?}: not an organization of {orgs:?}"
+        );
+    }
+}

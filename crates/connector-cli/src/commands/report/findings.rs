@@ -10,7 +10,7 @@ use maud::{Markup, html};
 
 use super::html::{CHUNK, Chunked, table, thousands};
 use super::identities::{Identity, Invitation, identity_table, invitation_table};
-use super::kinds::Words;
+use super::kinds::{Collected, NOT_COLLECTED, Words};
 use crate::staff::{StaffClass, StaffList, Standing};
 
 /// A person's row in the findings.
@@ -104,6 +104,7 @@ fn staff_title(class: StaffClass) -> &'static str {
 /// Every finding of the report, by kind.
 pub struct Findings<'a> {
     words: &'a Words,
+    collected: &'a Collected,
     people: &'a People,
     staff: Option<&'a StaffList>,
     never_expire: Vec<&'a Identity>,
@@ -129,6 +130,7 @@ impl<'a> Findings<'a> {
     /// The findings of `people`, `identities`, `invitations` and `diff`, in `words`.
     pub fn new(
         words: &'a Words,
+        collected: &'a Collected,
         people: &'a People,
         staff: Option<&'a StaffList>,
         identities: &'a [Identity],
@@ -138,6 +140,7 @@ impl<'a> Findings<'a> {
     ) -> Findings<'a> {
         Findings {
             words,
+            collected,
             people,
             staff,
             never_expire: identities.iter().filter(|i| i.never_expires()).collect(),
@@ -159,43 +162,45 @@ impl<'a> Findings<'a> {
         }
     }
 
-    /// Each kind's card: its label, how many, and its key (`data-count`).
-    fn counts(&self) -> Vec<(String, usize, String)> {
+    /// Each kind's card: its label, how many (`None`: not collected), and its key
+    /// (`data-count`).
+    fn counts(&self) -> Vec<(String, Option<usize>, String)> {
         let attributes = self.diff.map_or(0, |d| d.attributes_changed.len());
-        let mut counts: Vec<(String, usize, String)> = [
+        let (credentials, invitations) = (self.collected.credentials, self.collected.invitations);
+        let mut counts: Vec<(String, Option<usize>, String)> = [
             (
                 "Admins without MFA".to_owned(),
-                self.people.admins_without_mfa.len(),
+                Some(self.people.admins_without_mfa.len()),
                 "f-mfa",
             ),
             (
                 format!("People in several {}", self.words.scopes_lower),
-                self.people.several.len(),
+                Some(self.people.several.len()),
                 "f-several",
             ),
             (
                 "Credentials that never expire".to_owned(),
-                self.never_expire.len(),
+                credentials.then_some(self.never_expire.len()),
                 "f-never-expire",
             ),
             (
                 format!("Credentials unused for {} days", self.unused_days),
-                self.unused.len(),
+                credentials.then_some(self.unused.len()),
                 "f-unused",
             ),
             (
                 "Expired or old invitations".to_owned(),
-                self.stale.len(),
+                invitations.then_some(self.stale.len()),
                 "f-invitations",
             ),
             (
                 "Access gained since the previous sync".to_owned(),
-                self.gained.len(),
+                Some(self.gained.len()),
                 "f-gained",
             ),
             (
                 "Security attributes changed".to_owned(),
-                attributes,
+                Some(attributes),
                 "f-attributes",
             ),
         ]
@@ -206,7 +211,7 @@ impl<'a> Findings<'a> {
             let n = self.people.staff.get(class).map_or(0, Vec::len);
             counts.push((
                 staff_title(*class).to_owned(),
-                n,
+                Some(n),
                 format!("f-{}", class.as_str()),
             ));
         }
@@ -223,14 +228,14 @@ impl<'a> Findings<'a> {
 
     /// How many findings in all.
     pub fn total(&self) -> usize {
-        self.counts().iter().map(|(_, n, _)| n).sum()
+        self.counts().iter().filter_map(|(_, n, _)| *n).sum()
     }
 
     /// The summary's cards of the findings, marked when there are any.
     pub fn cards(&self) -> Markup {
         html! {
             @for (label, n, key) in self.counts() {
-                (card(&label, n, &key, n > 0))
+                (card(&label, n, &key, n.is_some_and(|n| n > 0)))
             }
         }
     }
@@ -257,12 +262,20 @@ impl<'a> Findings<'a> {
                 h3 { (several) }
                 (finding_table(&several, &[&w.scopes, "Name", "Email"], &p.several.values().collect::<Vec<_>>()))
                 h3 { "Credentials that never expire" }
-                (identity_table(&self.never_expire, w))
+                @if !self.collected.credentials { p class="note" { (NOT_COLLECTED) } }
+                @else {
+                    p class="note" { "Of the credential types synced: " (self.collected.credential_types.join(", ")) "." }
+                    (identity_table(&self.never_expire, w))
+                }
                 h3 { "Credentials unused for " (self.unused_days) " days or never used" }
-                (identity_table(&self.unused, w))
+                @if !self.collected.credentials { p class="note" { (NOT_COLLECTED) } }
+                @else { (identity_table(&self.unused, w)) }
                 h3 { "Expired or old invitations" }
-                p class="note" { "Expired, or sent more than " (self.invitation_days) " days ago." }
-                (invitation_table(&self.stale, w))
+                @if !self.collected.invitations { p class="note" { (NOT_COLLECTED) } }
+                @else {
+                    p class="note" { "Expired, or sent more than " (self.invitation_days) " days ago." }
+                    (invitation_table(&self.stale, w))
+                }
                 h3 { "Access gained since the previous sync" }
                 @if self.diff.is_none() { p class="note" { "No previous full sync in this file." } }
                 @else {
@@ -282,11 +295,14 @@ impl<'a> Findings<'a> {
     }
 }
 
-/// A summary card: a count and its label.
-pub fn card(label: &str, n: usize, key: &str, bad: bool) -> Markup {
+/// A summary card: a count (`None`: not collected) and its label.
+pub fn card(label: &str, n: Option<usize>, key: &str, bad: bool) -> Markup {
     html! {
         div class=(if bad { "card bad" } else { "card" }) {
-            span class="n" data-count=(key) { (thousands(n)) }
+            @match n {
+                Some(n) => span class="n" data-count=(key) { (thousands(n)) },
+                None => span class="n missing" data-count=(key) { "not collected" },
+            }
             (label)
         }
     }

@@ -7,7 +7,7 @@ use connector_sdk::{Resource, ResourceId, Timestamp};
 use maud::{Markup, html};
 
 use super::html::{lines, table};
-use super::kinds::{Types, Words};
+use super::kinds::{Collected, NOT_COLLECTED, Types, Words};
 use crate::commands::inspect::{accesses, creator};
 use crate::error::{Error, Result};
 
@@ -223,17 +223,20 @@ pub fn invitation_table(invitations: &[&Invitation], words: &Words) -> Markup {
     )
 }
 
-/// The sections of the non-human identities and of the invitations.
-pub fn sections(d: &Directory, words: &Words) -> Markup {
+/// The sections of the non-human identities and of the invitations; a kind the sync did not
+/// collect says so.
+pub fn sections(d: &Directory, words: &Words, collected: &Collected) -> Markup {
     html! {
         section id="non-human" {
             h2 { "Non-human identities" }
             p class="note" { "Service accounts and credentials (tokens, keys), with who made them, when they expire and were last used, and what they may do." }
-            (identity_table(&d.identities.iter().collect::<Vec<_>>(), words))
+            @if collected.credentials { (identity_table(&d.identities.iter().collect::<Vec<_>>(), words)) }
+            @else { p class="note" { (NOT_COLLECTED) } }
         }
         section id="invitations" {
             h2 { "Invitations" }
-            (invitation_table(&d.invitations.iter().collect::<Vec<_>>(), words))
+            @if collected.invitations { (invitation_table(&d.invitations.iter().collect::<Vec<_>>(), words)) }
+            @else { p class="note" { (NOT_COLLECTED) } }
         }
     }
 }

@@ -39,6 +39,11 @@ impl Types {
         Some(Kind::of(r, self.0.get(&r.id.resource_type)))
     }
 
+    /// Whether the sync has resource type `id`.
+    pub fn has_type(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
     /// The display name of resource type `id` (the id when it has none).
     pub fn name(&self, id: &str) -> String {
         match self.0.get(id) {
@@ -169,3 +174,51 @@ mod tests {
         assert_eq!(Words::new(&types, None).scope, "Resource");
     }
 }
+
+/// Which kinds of principal other than people the sync collected: a connector lists a part
+/// (service tokens, invitations) only when asked, so a kind the sync has no resource type for
+/// was not looked at, and its count is not zero but unknown.
+pub struct Collected {
+    /// A credential type (the secret trait) was synced, or a service account found.
+    pub credentials: bool,
+    /// An invitation type was synced.
+    pub invitations: bool,
+    /// The display names of the credential types synced.
+    pub credential_types: Vec<String>,
+}
+
+impl Collected {
+    /// What the sync of `types` collected; `service_accounts`: whether it found any.
+    pub fn of(types: &Types, service_accounts: bool) -> Collected {
+        let mut credential_types: Vec<String> = types
+            .0
+            .values()
+            .filter(|t| t.traits.contains(&Trait::Secret))
+            .map(|t| types.name(&t.id))
+            .collect();
+        credential_types.sort();
+        Collected {
+            credentials: service_accounts || !credential_types.is_empty(),
+            invitations: types
+                .0
+                .iter()
+                .any(|(id, t)| Kind::is_invitation_type(id, Some(t))),
+            credential_types,
+        }
+    }
+
+    /// What was not collected, in words, for the provenance.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if !self.credentials {
+            missing.push("credentials and service accounts (no type with the secret trait)");
+        }
+        if !self.invitations {
+            missing.push("invitations (no invitation type)");
+        }
+        missing
+    }
+}
+
+/// What a section or finding of a part the sync did not collect says instead of "None.".
+pub const NOT_COLLECTED: &str = "Not collected in this sync: it synced no resource type of this kind (the connector's option for it was off, or it has none). See the provenance.";

@@ -15,7 +15,7 @@ use super::changes::{Changes, changes_line};
 use super::findings::{Findings, Limits, card};
 use super::html::{self, put};
 use super::identities::{self, Directory};
-use super::kinds::{Types, Words};
+use super::kinds::{Collected, Types, Words};
 use super::people;
 use super::privileged;
 use super::provenance::Provenance;
@@ -72,8 +72,11 @@ pub fn write(
     });
     let (mut people, (directory, changes)) = (people?, rest?);
     let words = Words::new(types, directory.scope_type.as_deref());
+    let collected = Collected::of(types, !directory.identities.is_empty());
+    let elsewhere = elsewhere(s, types)?;
     let findings = Findings::new(
         &words,
+        &collected,
         &people.findings,
         staff,
         &directory.identities,
@@ -105,14 +108,14 @@ pub fn write(
                     li { a href="#changes" { "Changes" } }
                 } }
             }
-            (p.section(run, &directory.scopes, &types.names(), changes.previous.as_ref()))
+            (p.section(run, &directory.scopes, &types.names(), &elsewhere, &collected.missing(), changes.previous.as_ref()))
             section id="summary" {
                 h2 { "Summary" }
                 div class="cards" {
-                    (card("People", people.count, "people", false))
-                    (card("Privileged people", people.privileged, "privileged", false))
-                    (card("Non-human identities", directory.identities.len(), "non-human", false))
-                    (card("Pending invitations", directory.pending(), "invitations", false))
+                    (card("People", Some(people.count), "people", false))
+                    (card("Privileged people", Some(people.privileged), "privileged", false))
+                    (card("Non-human identities", collected.credentials.then_some(directory.identities.len()), "non-human", false))
+                    (card("Pending invitations", collected.invitations.then_some(directory.pending()), "invitations", false))
                     (findings.cards())
                 }
                 (changes_line(changes.diff.as_ref()))
@@ -140,7 +143,7 @@ pub fn write(
         out,
         html! {
             (maud::PreEscaped("</section>"))
-            (identities::sections(&directory, &words))
+            (identities::sections(&directory, &words, &collected))
             (privileged::section(&people.reach))
             (changes.section())
             footer { (p.footer(run)) }
@@ -150,4 +153,25 @@ pub fn write(
         people: people.count,
         findings: findings.total(),
     })
+}
+
+/// The resource types other syncs of the file hold and sync `s` does not (`types`), by display
+/// name: parts an earlier sync collected and this one did not.
+fn elsewhere(s: &Snapshot<'_>, types: &Types) -> Result<Vec<String>> {
+    let reader = s.reader();
+    let mut names = std::collections::BTreeSet::new();
+    for run in reader.syncs()? {
+        if run.id == s.id() {
+            continue;
+        }
+        for t in reader.resource_types(&run.id)? {
+            if !types.has_type(&t.id) {
+                names.insert(match t.display_name.is_empty() {
+                    true => t.id,
+                    false => t.display_name,
+                });
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
 }
