@@ -90,12 +90,13 @@ pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>, groups: &str) -> Resul
         let standing = staff.map(|list| list.classify(&row.attributes.email));
         findings.add(&row, &scope, &name, &admin_roles, standing.as_ref());
         if !permissions.is_empty() {
+            let email = &row.attributes.email;
             match reach.get_mut(&scope) {
-                Some(r) => r.add(&name, &permissions),
+                Some(r) => r.add(&name, email, &permissions),
                 None => reach
                     .entry(scope.clone())
                     .or_default()
-                    .add(&name, &permissions),
+                    .add(&name, email, &permissions),
             }
         }
         if table.as_ref().is_none_or(|(s, _)| *s != scope) {
