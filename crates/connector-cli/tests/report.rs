@@ -75,7 +75,19 @@ fn the_report_holds_every_section_with_inspects_counts() {
     let sha = stats["provenance"]["fileSha256"].as_str().unwrap();
     assert!(html.contains("toy-connector 0.0.1"));
     assert!(html.contains(sync_id) && html.contains(sha));
-    assert!(html.contains("@bottom-left") && html.contains(&format!("c1z sha256 {sha}")));
+    let print_footer = &html[html
+        .find("<div class=\"print-footer\"")
+        .expect("a print footer")..];
+    let print_footer = &print_footer[..print_footer.find("</div>").unwrap()];
+    assert!(
+        print_footer.contains("toy-connector 0.0.1")
+            && print_footer.contains(&format!("c1z sha256 {sha}")),
+        "{print_footer}"
+    );
+    assert!(
+        html.contains("position: fixed; bottom: 0"),
+        "the footer prints on every page"
+    );
     // Counts are inspect's: people (users), non-human identities (API keys).
     assert_eq!(
         count(&html, "people"),
