@@ -252,7 +252,7 @@ impl<'a> Findings<'a> {
                 h2 { "Findings" }
                 p class="note" { (thousands(self.total())) " in all. Each kind is listed whole below." }
                 h3 { "Admins without MFA" }
-                p class="note" { "People holding an administrator's role (admin, owner) on a " (w.scope_lower) " whose MFA is off. Unknown MFA is not counted." }
+                p class="note" { "People whose MFA is off holding an administrator's role (admin, owner) on their " (w.scope_lower) ". Unknown MFA is not counted." }
                 (finding_table("Admins without MFA", &[&w.scope, "Name", "Email", "Roles"], &p.admins_without_mfa))
                 @for class in self.staff_classes() {
                     h3 id=(format!("f-{}", class.as_str())) { (staff_title(*class)) }

@@ -43,10 +43,13 @@ th, td { border: 1px solid var(--line); padding: .25rem .4rem; text-align: left;
 th { background: var(--soft); font-weight: 600; }
 /* The people rows carry no classes: the last two cells are the sign-off, the one before them
    the access, the second the email (a long one breaks anywhere), <b> an MFA or SSO that is off.
-   Their widths fit an A4 landscape page. */
-#people td:nth-last-child(-n+2) { min-width: 6em; }
-#people td:nth-last-child(3) { min-width: 20em; }
-#people td:nth-child(2) { min-width: 15em; overflow-wrap: anywhere; }
+   Their widths fit an A4 landscape page and a 1280-pixel screen. */
+#people td:nth-last-child(-n+2) { min-width: 5.5em; }
+#people td:nth-last-child(3) { min-width: 16em; }
+#people td:nth-child(2) { min-width: 11em; overflow-wrap: anywhere; }
+/* A name without spaces (an email as a name) breaks anywhere rather than widening the table
+   past the sign-off cells: at 1280 pixels every column shows without scrolling. */
+#people td:first-child { min-width: 8em; overflow-wrap: anywhere; }
 td b { color: var(--bad); }
 .off { color: var(--bad); font-weight: 600; }
 details { margin: .3rem 0; }
@@ -75,7 +78,8 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 2rem; border-top: 1p
   th, td { padding: .2rem .3rem; }
   /* The picture keeps a width its labels are readable at (12px at 960 wide: 10px at 800),
      scrolled sideways inside its figure. */
-  figure { margin: 0; overflow-x: auto; }
+  figure { margin: 0; }
+  .graph-box { overflow-x: auto; }
   .graph { min-width: 800px; }
 }
 @media print {

@@ -146,7 +146,7 @@ pub fn section(reach: &BTreeMap<String, Reach>) -> Markup {
             @for (scope, entitlements) in reach {
                 h3 { (scope) }
                 @if let Some(svg) = graph::svg(&format!("Who reaches the privileged resources of {scope}"), &entitlements.flows(), &entitlements.through()) {
-                    figure { (svg) figcaption class="note" { "People → what they hold it through → what they reach, in " (scope) "." } }
+                    figure { div class="graph-box" { (svg) } figcaption class="note" { "People → what they hold it through → what they reach, in " (scope) "." } }
                 }
                 (entitlements.table())
             }
