@@ -1,6 +1,6 @@
 //! The review report opened in a real browser (Debian's headless Chromium; `.ci/run` installs
 //! it): the report of the fake's bench-sized data, every optional part on, renders with every
-//! section, the counts `inspect` gives, the same page with the network disabled, and
+//! section, the counts `inspect` gives, no request made for the page (Chromium's network log), and
 //! screenshots of its top and of the graph at desktop and phone widths
 //! (`target/tmp/report-screenshots/`), and prints its folded parts.
 
