@@ -127,10 +127,10 @@ pub struct Limits {
 }
 
 impl<'a> Findings<'a> {
-    /// The findings of `people`, `identities`, `invitations` and `diff`, in `words`.
+    /// The findings of `people`, `identities`, `invitations` and `diff`; `file`: the file's
+    /// words and what its sync collected.
     pub fn new(
-        words: &'a Words,
-        collected: &'a Collected,
+        file: (&'a Words, &'a Collected),
         people: &'a People,
         staff: Option<&'a StaffList>,
         identities: &'a [Identity],
@@ -138,6 +138,7 @@ impl<'a> Findings<'a> {
         diff: Option<&'a Diff>,
         limits: &Limits,
     ) -> Findings<'a> {
+        let (words, collected) = file;
         Findings {
             words,
             collected,

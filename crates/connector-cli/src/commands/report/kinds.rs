@@ -141,40 +141,6 @@ fn plural(name: &str) -> String {
     format!("{name}s")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn type_names_make_the_reports_words() {
-        assert_eq!(plural("Organization"), "Organizations");
-        assert_eq!(plural("Repository"), "Repositories");
-        assert_eq!(plural("Class"), "Classes");
-        assert_eq!(plural("Key"), "Keys");
-        assert_eq!(lower_first("Organizations"), "organizations");
-        assert_eq!(lower_first("OAuth applications"), "OAuth applications");
-        let types = Types(
-            [
-                connector_sdk::ResourceType::group(),
-                connector_sdk::ResourceType::user(),
-            ]
-            .into_iter()
-            .map(|t| (t.id.clone(), t))
-            .collect(),
-        );
-        let words = Words::new(&types, Some("group"));
-        assert_eq!(
-            (
-                words.scope.as_str(),
-                words.scopes_lower.as_str(),
-                words.groups.as_str()
-            ),
-            ("Group", "groups", "Groups")
-        );
-        assert_eq!(Words::new(&types, None).scope, "Resource");
-    }
-}
-
 /// Which kinds of principal other than people the sync collected: a connector lists a part
 /// (service tokens, invitations) only when asked, so a kind the sync has no resource type for
 /// was not looked at, and its count is not zero but unknown.
@@ -222,3 +188,37 @@ impl Collected {
 
 /// What a section or finding of a part the sync did not collect says instead of "None.".
 pub const NOT_COLLECTED: &str = "Not collected in this sync: it synced no resource type of this kind (the connector's option for it was off, or it has none). See the provenance.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_make_the_reports_words() {
+        assert_eq!(plural("Organization"), "Organizations");
+        assert_eq!(plural("Repository"), "Repositories");
+        assert_eq!(plural("Class"), "Classes");
+        assert_eq!(plural("Key"), "Keys");
+        assert_eq!(lower_first("Organizations"), "organizations");
+        assert_eq!(lower_first("OAuth applications"), "OAuth applications");
+        let types = Types(
+            [
+                connector_sdk::ResourceType::group(),
+                connector_sdk::ResourceType::user(),
+            ]
+            .into_iter()
+            .map(|t| (t.id.clone(), t))
+            .collect(),
+        );
+        let words = Words::new(&types, Some("group"));
+        assert_eq!(
+            (
+                words.scope.as_str(),
+                words.scopes_lower.as_str(),
+                words.groups.as_str()
+            ),
+            ("Group", "groups", "Groups")
+        );
+        assert_eq!(Words::new(&types, None).scope, "Resource");
+    }
+}

@@ -75,8 +75,7 @@ pub fn write(
     let collected = Collected::of(types, !directory.identities.is_empty());
     let elsewhere = elsewhere(s, types)?;
     let findings = Findings::new(
-        &words,
-        &collected,
+        (&words, &collected),
         &people.findings,
         staff,
         &directory.identities,
