@@ -113,6 +113,17 @@ fn sync_inspect_and_diff_a_directory() {
         html.contains("- lost"),
         "Bob's lost membership, in diff's words"
     );
+    // In the directory's own words: its top-level resources and its groups are groups, not
+    // PlanetScale's organizations and teams; and no table has a column without a name.
+    for word in ["rganization", "Teams", "team"] {
+        assert!(!html.contains(word), "{word} in the report of a directory");
+    }
+    assert!(html.contains("People in several groups"));
+    assert!(html.contains("<th scope=\"col\">Groups</th>"));
+    assert!(
+        !html.contains("<th scope=\"col\"></th>"),
+        "a column without a header"
+    );
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! The review report opened in a real browser (Debian's headless Chromium; `.ci/run` installs
 //! it): the report of the fake's bench-sized data, every optional part on, renders with every
-//! section, the counts `inspect` gives, the same page with the network disabled, and
+//! section, the counts `inspect` gives, no request made for the page (Chromium's network log), and
 //! screenshots of its top and of the graph at desktop and phone widths
 //! (`target/tmp/report-screenshots/`), and prints its folded parts.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -96,7 +97,18 @@ fn the_report_of_bench_sized_data_renders_in_a_browser_offline() {
     assert!(html.contains("default-src 'none'"));
 
     let url = format!("file://{}", d.join("review.html").display());
-    let online = browse(&d.join("profile-1"), &["--dump-dom"], &url);
+    // Loaded with Chromium's network log on: what the page asked for is there.
+    let requests = d.join("requests.json");
+    let online = browse(
+        &d.join("profile-1"),
+        &[
+            "--dump-dom",
+            &format!("--log-net-log={}", requests.display()),
+        ],
+        &url,
+    );
+    let asked = page_requests(&requests);
+    assert!(asked.is_empty(), "the report asked for {asked:?}");
     for id in [
         "provenance",
         "summary",
@@ -139,18 +151,48 @@ fn the_report_of_bench_sized_data_renders_in_a_browser_offline() {
         count(&online, "f-mfa"),
         no_mfa["review"].as_array().unwrap().len() as u64
     );
-
-    // The same page with the network gone: nothing it shows came from anywhere else.
-    let offline = browse(
-        &d.join("profile-2"),
-        &[
-            "--dump-dom",
-            "--proxy-server=http://127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ],
-        &url,
-    );
-    assert_eq!(online, offline, "the page differs without the network");
+    // Privileged people (holding a permission or an ownership anywhere), people in several
+    // organizations, and each organization's rows: from `inspect review` and the purposes
+    // `inspect entitlements` gives.
+    let entitlements = json(fake.cmd(d).args(["inspect", "entitlements", "-o", "json"]));
+    let permissions: HashSet<&str> = entitlements["entitlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["entitlement"])
+        .filter(|e| {
+            matches!(
+                e["purpose"].as_str(),
+                Some("PURPOSE_VALUE_PERMISSION" | "PURPOSE_VALUE_OWNERSHIP")
+            )
+        })
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    let review = json(fake.cmd(d).args(["inspect", "review", "-o", "json"]));
+    let (mut privileged, mut several) = (HashSet::new(), HashSet::new());
+    let mut rows_per_organization: BTreeMap<String, u64> = BTreeMap::new();
+    for row in review["review"].as_array().unwrap() {
+        let person = row["principal"]["id"].to_string();
+        *rows_per_organization
+            .entry(row["resource"]["displayName"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+        if row["resources"].as_u64().unwrap() > 1 {
+            several.insert(person.clone());
+        }
+        let held = [&row["roles"], &row["access"]];
+        if held.iter().any(|h| {
+            h.as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| permissions.contains(e["entitlementId"].as_str().unwrap_or("")))
+        }) {
+            privileged.insert(person);
+        }
+    }
+    assert!(!privileged.is_empty() && !several.is_empty());
+    assert_eq!(count(&online, "privileged"), privileged.len() as u64);
+    assert_eq!(count(&online, "f-several"), several.len() as u64);
+    assert_eq!(people_rows(&online), rows_per_organization);
 
     // Screenshots, to look at.
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
@@ -212,6 +254,46 @@ fn the_report_of_bench_sized_data_renders_in_a_browser_offline() {
     let _ = browser;
 }
 
+/// What the page loaded from `net_log` (Chromium's `--log-net-log`) asked the network for:
+/// each request made for a page whose site is `file://` (its network isolation key), leaving
+/// out the browser's own (updates, accounts), which no page made.
+fn page_requests(net_log: &Path) -> Vec<String> {
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(net_log).unwrap()).unwrap();
+    let start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+        .as_u64()
+        .expect("a net log names its event types");
+    let events = log["events"].as_array().expect("a net log has events");
+    assert!(!events.is_empty(), "an empty net log proves nothing");
+    events
+        .iter()
+        .filter(|e| e["type"].as_u64() == Some(start))
+        .map(|e| &e["params"])
+        .filter(|p| {
+            p["network_isolation_key"]
+                .as_str()
+                .is_some_and(|k| k.contains("file://"))
+        })
+        .filter_map(|p| p["url"].as_str())
+        .filter(|url| !url.starts_with("file://"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The people rows of each organization in the rendered page: the `<tr><td>` rows under each
+/// `<h3>` of the people section.
+fn people_rows(dom: &str) -> BTreeMap<String, u64> {
+    let people = &dom[dom.find("<section id=\"people\"").unwrap()..];
+    let people = &people[..people.find("</section>").unwrap()];
+    people
+        .split("<h3>")
+        .skip(1)
+        .map(|part| {
+            let (name, rest) = part.split_once("</h3>").unwrap();
+            (name.to_owned(), rest.matches("<tr><td>").count() as u64)
+        })
+        .collect()
+}
+
 /// The pages of a PDF: the largest `/Count` of its page tree.
 fn page_count(pdf: &[u8]) -> u64 {
     let text = String::from_utf8_lossy(pdf);
@@ -230,4 +312,97 @@ fn page_count(pdf: &[u8]) -> u64 {
 /// Whether every `http` address in `html` is the SVG namespace (an identifier, not a request).
 fn only_svg_namespace(html: &str) -> bool {
     html.matches("://").count() == html.matches("http://www.w3.org/2000/svg").count()
+}
+
+/// The cells of the rows of `html`'s table rows that start `<tr><td>`, each row's cells.
+fn rows(html: &str) -> Vec<Vec<String>> {
+    html.split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+            row.split("</td><td>")
+                .map(|cell| cell.trim_end_matches("</td>").to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn parts_not_synced_read_not_collected_and_a_tokens_organization_is_its_top_level() {
+    let fake = Fake::small();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // No optional part: no credentials or invitations were looked at, so none is not "None.".
+    fake.cmd(d).assert().success();
+    fake.cmd(d)
+        .args(["report", "--out", "none.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("none.html")).unwrap();
+    for key in [
+        "non-human",
+        "invitations",
+        "f-never-expire",
+        "f-unused",
+        "f-invitations",
+    ] {
+        assert!(
+            html.contains(&format!("data-count=\"{key}\">not collected<")),
+            "{key} counted though not collected"
+        );
+    }
+    let findings = &html[html.find("<section id=\"findings\">").unwrap()..];
+    let never = &findings[findings.find("Credentials that never expire</h3>").unwrap()..];
+    assert!(
+        never[..300].contains("Not collected in this sync"),
+        "{}",
+        &never[..300]
+    );
+    assert!(html.contains("not collected: credentials and service accounts"));
+
+    // OAuth applications only: their tokens are collected, service tokens read as synced
+    // before (in the provenance), and each token's organization is the organization above its
+    // application, not the application.
+    fake.cmd(d)
+        .arg("--planetscale-sync-oauth-applications")
+        .assert()
+        .success();
+    fake.cmd(d)
+        .args(["report", "--out", "oauth.html"])
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(d.join("oauth.html")).unwrap();
+    assert!(!html.contains("data-count=\"non-human\">not collected<"));
+    assert!(html.contains("Of the credential types synced: OAuth token."));
+    let names = |t: &str| -> Vec<String> {
+        let out = fake
+            .cmd(d)
+            .args(["inspect", "resources", "-t", t, "-o", "jsonl"])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["display_name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (orgs, apps) = (names("organization"), names("oauth_application"));
+    assert!(!orgs.is_empty() && !apps.is_empty());
+    let section = &html[html.find("<section id=\"non-human\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let tokens: Vec<Vec<String>> = rows(section)
+        .into_iter()
+        .filter(|r| r.get(1).is_some_and(|t| t == "OAuth token"))
+        .collect();
+    assert!(!tokens.is_empty(), "{section}");
+    for token in &tokens {
+        assert!(
+            orgs.contains(&token[2]),
+            "token {token:?}: not an organization of {orgs:?}"
+        );
+    }
 }

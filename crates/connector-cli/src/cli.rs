@@ -156,9 +156,15 @@ pub struct HealthCheckArgs {
 /// `report` arguments.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The HTML file to write [default: <file>-review-<YYYY-MM-DD>.html beside --file]
+    /// The HTML file to write, `-` for standard output [default:
+    /// <file>-review-<YYYY-MM-DD>.html beside --file]. An existing file is kept unless
+    /// `--force`; anything but a regular file (a symlink, a FIFO, a device) is refused.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Replace the --out file (or today's dated one) when it exists.
+    #[arg(long)]
+    pub force: bool,
 
     /// The sync to report, by id or its first characters [default: the latest finished full
     /// sync]

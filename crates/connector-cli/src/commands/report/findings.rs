@@ -10,6 +10,7 @@ use maud::{Markup, html};
 
 use super::html::{CHUNK, Chunked, table, thousands};
 use super::identities::{Identity, Invitation, identity_table, invitation_table};
+use super::kinds::{Collected, NOT_COLLECTED, Words};
 use crate::staff::{StaffClass, StaffList, Standing};
 
 /// A person's row in the findings.
@@ -102,6 +103,8 @@ fn staff_title(class: StaffClass) -> &'static str {
 
 /// Every finding of the report, by kind.
 pub struct Findings<'a> {
+    words: &'a Words,
+    collected: &'a Collected,
     people: &'a People,
     staff: Option<&'a StaffList>,
     never_expire: Vec<&'a Identity>,
@@ -124,8 +127,10 @@ pub struct Limits {
 }
 
 impl<'a> Findings<'a> {
-    /// The findings of `people`, `identities`, `invitations` and `diff`.
+    /// The findings of `people`, `identities`, `invitations` and `diff`; `file`: the file's
+    /// words and what its sync collected.
     pub fn new(
+        file: (&'a Words, &'a Collected),
         people: &'a People,
         staff: Option<&'a StaffList>,
         identities: &'a [Identity],
@@ -133,7 +138,10 @@ impl<'a> Findings<'a> {
         diff: Option<&'a Diff>,
         limits: &Limits,
     ) -> Findings<'a> {
+        let (words, collected) = file;
         Findings {
+            words,
+            collected,
             people,
             staff,
             never_expire: identities.iter().filter(|i| i.never_expires()).collect(),
@@ -155,43 +163,45 @@ impl<'a> Findings<'a> {
         }
     }
 
-    /// Each kind's card: its label, how many, and its key (`data-count`).
-    fn counts(&self) -> Vec<(String, usize, String)> {
+    /// Each kind's card: its label, how many (`None`: not collected), and its key
+    /// (`data-count`).
+    fn counts(&self) -> Vec<(String, Option<usize>, String)> {
         let attributes = self.diff.map_or(0, |d| d.attributes_changed.len());
-        let mut counts: Vec<(String, usize, String)> = [
+        let (credentials, invitations) = (self.collected.credentials, self.collected.invitations);
+        let mut counts: Vec<(String, Option<usize>, String)> = [
             (
                 "Admins without MFA".to_owned(),
-                self.people.admins_without_mfa.len(),
+                Some(self.people.admins_without_mfa.len()),
                 "f-mfa",
             ),
             (
-                "People in several organizations".to_owned(),
-                self.people.several.len(),
+                format!("People in several {}", self.words.scopes_lower),
+                Some(self.people.several.len()),
                 "f-several",
             ),
             (
                 "Credentials that never expire".to_owned(),
-                self.never_expire.len(),
+                credentials.then_some(self.never_expire.len()),
                 "f-never-expire",
             ),
             (
                 format!("Credentials unused for {} days", self.unused_days),
-                self.unused.len(),
+                credentials.then_some(self.unused.len()),
                 "f-unused",
             ),
             (
                 "Expired or old invitations".to_owned(),
-                self.stale.len(),
+                invitations.then_some(self.stale.len()),
                 "f-invitations",
             ),
             (
                 "Access gained since the previous sync".to_owned(),
-                self.gained.len(),
+                Some(self.gained.len()),
                 "f-gained",
             ),
             (
                 "Security attributes changed".to_owned(),
-                attributes,
+                Some(attributes),
                 "f-attributes",
             ),
         ]
@@ -202,7 +212,7 @@ impl<'a> Findings<'a> {
             let n = self.people.staff.get(class).map_or(0, Vec::len);
             counts.push((
                 staff_title(*class).to_owned(),
-                n,
+                Some(n),
                 format!("f-{}", class.as_str()),
             ));
         }
@@ -219,14 +229,14 @@ impl<'a> Findings<'a> {
 
     /// How many findings in all.
     pub fn total(&self) -> usize {
-        self.counts().iter().map(|(_, n, _)| n).sum()
+        self.counts().iter().filter_map(|(_, n, _)| *n).sum()
     }
 
     /// The summary's cards of the findings, marked when there are any.
     pub fn cards(&self) -> Markup {
         html! {
             @for (label, n, key) in self.counts() {
-                (card(&label, n, &key, n > 0))
+                (card(&label, n, &key, n.is_some_and(|n| n > 0)))
             }
         }
     }
@@ -234,27 +244,39 @@ impl<'a> Findings<'a> {
     /// The findings section: each kind listed whole.
     pub fn section(&self) -> Markup {
         let p = self.people;
+        let (w, several) = (
+            self.words,
+            format!("People in several {}", self.words.scopes_lower),
+        );
         html! {
             section id="findings" {
                 h2 { "Findings" }
                 p class="note" { (thousands(self.total())) " in all. Each kind is listed whole below." }
                 h3 { "Admins without MFA" }
-                p class="note" { "People holding an administrator's role (admin, owner) on an organization whose MFA is off. Unknown MFA is not counted." }
-                (finding_table("Admins without MFA", &["Organization", "Name", "Email", "Roles"], &p.admins_without_mfa))
+                p class="note" { "People whose MFA is off holding an administrator's role (admin, owner) on their " (w.scope_lower) ". Unknown MFA is not counted." }
+                (finding_table("Admins without MFA", &[&w.scope, "Name", "Email", "Roles"], &p.admins_without_mfa))
                 @for class in self.staff_classes() {
                     h3 id=(format!("f-{}", class.as_str())) { (staff_title(*class)) }
                     p class="note" { "People with access " (class.describe()) ". Matched by exact email (ASCII case folded), never by name; the organization's domains: " (self.staff.map(|l| l.domains().join(", ")).unwrap_or_default()) "." }
-                    (finding_table(staff_title(*class), &["Organization", "Name", "Email", "Staff list"], p.staff.get(class).map(Vec::as_slice).unwrap_or_default()))
+                    (finding_table(staff_title(*class), &[&w.scope, "Name", "Email", "Staff list"], p.staff.get(class).map(Vec::as_slice).unwrap_or_default()))
                 }
-                h3 { "People in several organizations" }
-                (finding_table("People in several organizations", &["Organizations", "Name", "Email", ""], &p.several.values().collect::<Vec<_>>()))
+                h3 { (several) }
+                (finding_table(&several, &[&w.scopes, "Name", "Email"], &p.several.values().collect::<Vec<_>>()))
                 h3 { "Credentials that never expire" }
-                (identity_table(&self.never_expire))
+                @if !self.collected.credentials { p class="note" { (NOT_COLLECTED) } }
+                @else {
+                    p class="note" { "Of the credential types synced: " (self.collected.credential_types.join(", ")) "." }
+                    (identity_table(&self.never_expire, w))
+                }
                 h3 { "Credentials unused for " (self.unused_days) " days or never used" }
-                (identity_table(&self.unused))
+                @if !self.collected.credentials { p class="note" { (NOT_COLLECTED) } }
+                @else { (identity_table(&self.unused, w)) }
                 h3 { "Expired or old invitations" }
-                p class="note" { "Expired, or sent more than " (self.invitation_days) " days ago." }
-                (invitation_table(&self.stale))
+                @if !self.collected.invitations { p class="note" { (NOT_COLLECTED) } }
+                @else {
+                    p class="note" { "Expired, or sent more than " (self.invitation_days) " days ago." }
+                    (invitation_table(&self.stale, w))
+                }
                 h3 { "Access gained since the previous sync" }
                 @if self.diff.is_none() { p class="note" { "No previous full sync in this file." } }
                 @else {
@@ -274,11 +296,14 @@ impl<'a> Findings<'a> {
     }
 }
 
-/// A summary card: a count and its label.
-pub fn card(label: &str, n: usize, key: &str, bad: bool) -> Markup {
+/// A summary card: a count (`None`: not collected) and its label.
+pub fn card(label: &str, n: Option<usize>, key: &str, bad: bool) -> Markup {
     html! {
         div class=(if bad { "card bad" } else { "card" }) {
-            span class="n" data-count=(key) { (thousands(n)) }
+            @match n {
+                Some(n) => span class="n" data-count=(key) { (thousands(n)) },
+                None => span class="n missing" data-count=(key) { "not collected" },
+            }
             (label)
         }
     }
@@ -293,19 +318,24 @@ fn finding_table(
     if rows.is_empty() {
         return html! { p class="note" { "None." } };
     }
+    // The detail is a column only when the finding has one.
+    let detail = columns.len() > 3;
     if rows.len() <= CHUNK {
-        return table(columns, rows.iter().map(|f| finding_row(f.borrow())));
+        return table(
+            columns,
+            rows.iter().map(|f| finding_row(f.borrow(), detail)),
+        );
     }
     let mut out = Vec::new();
     let mut chunked = Chunked::new(columns, label);
     for f in rows {
         // Writing to memory cannot fail.
-        let _ = chunked.row(&mut out, finding_row(f.borrow()));
+        let _ = chunked.row(&mut out, finding_row(f.borrow(), detail));
     }
     let _ = chunked.finish(&mut out);
     maud::PreEscaped(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn finding_row(f: &Finding) -> Markup {
-    html! { tr { td { (f.scope) } td { (f.name) } td { (f.email) } td { (f.detail) } } }
+fn finding_row(f: &Finding, detail: bool) -> Markup {
+    html! { tr { td { (f.scope) } td { (f.name) } td { (f.email) } @if detail { td { (f.detail) } } } }
 }

@@ -3,11 +3,11 @@
 //! credentials) and the invitations, with their tables and the findings about them.
 
 use c1z::{Attributes, Kind, Lifetime, Names, Snapshot, date_or_never, short_name};
-use connector_sdk::{Resource, Timestamp};
+use connector_sdk::{Resource, ResourceId, Timestamp};
 use maud::{Markup, html};
 
 use super::html::{lines, table};
-use super::kinds::Types;
+use super::kinds::{Collected, NOT_COLLECTED, Types, Words};
 use crate::commands::inspect::{accesses, creator};
 use crate::error::{Error, Result};
 
@@ -51,6 +51,8 @@ pub struct Invitation {
 pub struct Directory {
     /// The top-level resources (the organizations) by short name, sorted.
     pub scopes: Vec<String>,
+    /// The type of most top-level resources (organization), if there are any.
+    pub scope_type: Option<String>,
     /// The service accounts and credentials, in write order.
     pub identities: Vec<Identity>,
     /// The invitations, in write order.
@@ -69,20 +71,30 @@ impl Directory {
         let mut names = Names::new(s);
         let mut directory = Directory {
             scopes: Vec::new(),
+            scope_type: None,
             identities: Vec::new(),
             invitations: Vec::new(),
         };
+        // The top-level resources per type: a handful of types, searched in place.
+        let mut scope_types: Vec<(String, usize)> = Vec::new();
         s.for_each_resource(Default::default(), |r| {
             let kind = types.kind(&r);
             if kind.is_none() && r.parent.is_none() {
                 directory.scopes.push(short_name(&r));
+                match scope_types
+                    .iter_mut()
+                    .find(|(t, _)| *t == r.id.resource_type)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => scope_types.push((r.id.resource_type.clone(), 1)),
+                }
                 return Ok(());
             }
             if matches!(kind, None | Some(Kind::Human)) {
                 return Ok::<(), Error>(());
             }
             let scope = match &r.parent {
-                Some(parent) => short_name(&names.resource_of(parent)?),
+                Some(parent) => short_name(&top_level(&mut names, parent)?),
                 None => String::new(),
             };
             if kind == Some(Kind::ServiceAccount) {
@@ -115,6 +127,10 @@ impl Directory {
             identity.accesses = accesses(s, &identity.resource.id)?;
         }
         directory.scopes.sort_by_key(|a| a.to_lowercase());
+        directory.scope_type = scope_types
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(t, _)| t);
         Ok(directory)
     }
 
@@ -124,8 +140,21 @@ impl Directory {
     }
 }
 
+/// The top-level resource above `parent` (an OAuth token's organization, not its
+/// application): its parents followed up, a few levels at most (a file could hold a cycle).
+fn top_level(names: &mut Names<'_, '_>, parent: &ResourceId) -> Result<Resource> {
+    let mut r = names.resource_of(parent)?;
+    for _ in 0..16 {
+        match r.parent.clone() {
+            Some(up) => r = names.resource_of(&up)?,
+            None => break,
+        }
+    }
+    Ok(r)
+}
+
 /// The table of `identities`, or "None.".
-pub fn identity_table(identities: &[&Identity]) -> Markup {
+pub fn identity_table(identities: &[&Identity], words: &Words) -> Markup {
     if identities.is_empty() {
         return html! { p class="note" { "None." } };
     }
@@ -133,7 +162,7 @@ pub fn identity_table(identities: &[&Identity]) -> Markup {
         &[
             "Name",
             "Type",
-            "Organization",
+            &words.scope,
             "Creator",
             "Expires",
             "Last used",
@@ -160,14 +189,14 @@ pub fn identity_table(identities: &[&Identity]) -> Markup {
 }
 
 /// The table of `invitations`, or "None.".
-pub fn invitation_table(invitations: &[&Invitation]) -> Markup {
+pub fn invitation_table(invitations: &[&Invitation], words: &Words) -> Markup {
     if invitations.is_empty() {
         return html! { p class="note" { "None." } };
     }
     table(
         &[
             "Email",
-            "Organization",
+            &words.scope,
             "Role",
             "Sent by",
             "Sent",
@@ -194,17 +223,20 @@ pub fn invitation_table(invitations: &[&Invitation]) -> Markup {
     )
 }
 
-/// The sections of the non-human identities and of the invitations.
-pub fn sections(d: &Directory) -> Markup {
+/// The sections of the non-human identities and of the invitations; a kind the sync did not
+/// collect says so.
+pub fn sections(d: &Directory, words: &Words, collected: &Collected) -> Markup {
     html! {
         section id="non-human" {
             h2 { "Non-human identities" }
             p class="note" { "Service accounts and credentials (tokens, keys), with who made them, when they expire and were last used, and what they may do." }
-            (identity_table(&d.identities.iter().collect::<Vec<_>>()))
+            @if collected.credentials { (identity_table(&d.identities.iter().collect::<Vec<_>>(), words)) }
+            @else { p class="note" { (NOT_COLLECTED) } }
         }
         section id="invitations" {
             h2 { "Invitations" }
-            (invitation_table(&d.invitations.iter().collect::<Vec<_>>()))
+            @if collected.invitations { (invitation_table(&d.invitations.iter().collect::<Vec<_>>(), words)) }
+            @else { p class="note" { (NOT_COLLECTED) } }
         }
     }
 }

@@ -15,7 +15,7 @@ use super::changes::{Changes, changes_line};
 use super::findings::{Findings, Limits, card};
 use super::html::{self, put};
 use super::identities::{self, Directory};
-use super::kinds::Types;
+use super::kinds::{Collected, Types, Words};
 use super::people;
 use super::privileged;
 use super::provenance::Provenance;
@@ -54,6 +54,9 @@ pub fn write(
     let invitation_cutoff = cutoff(args.invitation_days);
     // The review is the longest read, and the rest (the resources that are not people, the
     // diff) does not depend on it: the rest runs on a second core meanwhile.
+    // The groups column is named before the review streams; the rest of the words need the
+    // top-level resources, read beside it.
+    let groups = Words::new(&types, None).groups;
     let (sync_id, types) = (s.id(), &types);
     let (people, rest) = std::thread::scope(|scope| {
         let rest = scope.spawn(move || -> Result<(Directory, Changes)> {
@@ -61,14 +64,18 @@ pub fn write(
             let directory = Directory::read(&s, types, p.now, invitation_cutoff)?;
             Ok((directory, Changes::since_previous(&s)?))
         });
-        let people = people::write(s, staff);
+        let people = people::write(s, staff, &groups);
         let rest = rest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (people, rest)
     });
     let (mut people, (directory, changes)) = (people?, rest?);
+    let words = Words::new(types, directory.scope_type.as_deref());
+    let collected = Collected::of(types, !directory.identities.is_empty());
+    let elsewhere = elsewhere(s, types)?;
     let findings = Findings::new(
+        (&words, &collected),
         &people.findings,
         staff,
         &directory.identities,
@@ -100,14 +107,14 @@ pub fn write(
                     li { a href="#changes" { "Changes" } }
                 } }
             }
-            (p.section(run, &directory.scopes, &types.names(), changes.previous.as_ref()))
+            (p.section(run, &directory.scopes, &types.names(), &elsewhere, &collected.missing(), changes.previous.as_ref()))
             section id="summary" {
                 h2 { "Summary" }
                 div class="cards" {
-                    (card("People", people.count, "people", false))
-                    (card("Privileged people", people.privileged, "privileged", false))
-                    (card("Non-human identities", directory.identities.len(), "non-human", false))
-                    (card("Pending invitations", directory.pending(), "invitations", false))
+                    (card("People", Some(people.count), "people", false))
+                    (card("Privileged people", Some(people.privileged), "privileged", false))
+                    (card("Non-human identities", collected.credentials.then_some(directory.identities.len()), "non-human", false))
+                    (card("Pending invitations", collected.invitations.then_some(directory.pending()), "invitations", false))
                     (findings.cards())
                 }
                 (changes_line(changes.diff.as_ref()))
@@ -122,7 +129,7 @@ pub fn write(
             (maud::PreEscaped("<section id=\"people\">"))
             h2 { "People" }
             p class="note" {
-                "One row per person per organization, people only (service accounts and invitations have their own sections). "
+                "One row per person per " (words.scope_lower) ", people only (service accounts and invitations have their own sections). "
                 "Access is grouped: one line per way it is held, naming every resource. Decision and comment are for the reviewer."
             }
         },
@@ -135,7 +142,7 @@ pub fn write(
         out,
         html! {
             (maud::PreEscaped("</section>"))
-            (identities::sections(&directory))
+            (identities::sections(&directory, &words, &collected))
             (privileged::section(&people.reach))
             (changes.section())
             footer { (p.footer(run)) }
@@ -145,4 +152,25 @@ pub fn write(
         people: people.count,
         findings: findings.total(),
     })
+}
+
+/// The resource types other syncs of the file hold and sync `s` does not (`types`), by display
+/// name: parts an earlier sync collected and this one did not.
+fn elsewhere(s: &Snapshot<'_>, types: &Types) -> Result<Vec<String>> {
+    let reader = s.reader();
+    let mut names = std::collections::BTreeSet::new();
+    for run in reader.syncs()? {
+        if run.id == s.id() {
+            continue;
+        }
+        for t in reader.resource_types(&run.id)? {
+            if !types.has_type(&t.id) {
+                names.insert(match t.display_name.is_empty() {
+                    true => t.id,
+                    false => t.display_name,
+                });
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
 }

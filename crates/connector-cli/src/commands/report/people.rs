@@ -33,17 +33,17 @@ pub struct People {
 }
 
 /// The columns of the people section; with `--staff`, the staff-list class after the status.
-fn columns(staff: bool) -> Vec<&'static str> {
+fn columns(staff: bool, groups: &str) -> Vec<&str> {
     let mut columns = vec!["Name", "Email", "Roles", "MFA", "SSO", "Status"];
     if staff {
         columns.push("Staff");
     }
-    columns.extend(["Teams", "Access (via)", "Decision", "Comment"]);
+    columns.extend([groups, "Access (via)", "Decision", "Comment"]);
     columns
 }
 
-/// Streams the review of `s` into the people section.
-pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
+/// Streams the review of `s` into the people section; `groups` names its groups column.
+pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>, groups: &str) -> Result<People> {
     let file = tempfile::tempfile().map_err(|e| Error::io("cannot make a temporary file", e))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut findings = findings::People::default();
@@ -90,12 +90,13 @@ pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
         let standing = staff.map(|list| list.classify(&row.attributes.email));
         findings.add(&row, &scope, &name, &admin_roles, standing.as_ref());
         if !permissions.is_empty() {
+            let email = &row.attributes.email;
             match reach.get_mut(&scope) {
-                Some(r) => r.add(&name, &permissions),
+                Some(r) => r.add(&name, email, &permissions),
                 None => reach
                     .entry(scope.clone())
                     .or_default()
-                    .add(&name, &permissions),
+                    .add(&name, email, &permissions),
             }
         }
         if table.as_ref().is_none_or(|(s, _)| *s != scope) {
@@ -103,7 +104,10 @@ pub fn write(s: &Snapshot<'_>, staff: Option<&StaffList>) -> Result<People> {
                 done.finish(&mut out)?;
             }
             put(&mut out, html! { h3 { (scope) } })?;
-            let chunked = Chunked::new(&columns(staff.is_some()), format!("{scope}: people"));
+            let chunked = Chunked::new(
+                &columns(staff.is_some(), groups),
+                format!("{scope}: people"),
+            );
             table = Some((scope, chunked));
         }
         let Some((_, chunked)) = table.as_mut() else {

@@ -2,7 +2,7 @@
 //! permission (not a membership) on it or under it, by what it comes through, as a picture
 //! (people counted per path) and a table naming them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use c1z::Held;
 use maud::{Markup, html};
@@ -16,14 +16,17 @@ use super::html::{table, thousands};
 #[derive(Default)]
 pub struct Reach {
     names: Vec<String>,
+    /// Each person's email, beside their name where two names are the same.
+    emails: Vec<String>,
     held: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<u32>>>>,
 }
 
 impl Reach {
-    /// Records that `name`, a person not added before, holds `permissions`.
-    pub fn add(&mut self, name: &str, permissions: &[&Held]) {
+    /// Records that `name` (`email`), a person not added before, holds `permissions`.
+    pub fn add(&mut self, name: &str, email: &str, permissions: &[&Held]) {
         let person = self.names.len() as u32;
         self.names.push(name.to_owned());
+        self.emails.push(email.to_owned());
         for h in permissions {
             let by_source = slot(slot(&mut self.held, &h.resource), &h.slug);
             let direct = h.direct || h.via.is_empty();
@@ -73,14 +76,26 @@ impl Reach {
             .collect()
     }
 
-    /// The names of `people`, comma-separated.
+    /// The names of `people`, comma-separated; a name two of them share is followed by each
+    /// one's email.
     fn names(&self, people: &[u32]) -> String {
+        let name = |p: &u32| self.names[*p as usize].as_str();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(people.len());
+        for p in people {
+            *seen.entry(name(p)).or_default() += 1;
+        }
         let mut out = String::new();
         for (i, person) in people.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&self.names[*person as usize]);
+            out.push_str(name(person));
+            let email = &self.emails[*person as usize];
+            if seen[name(person)] > 1 && !email.is_empty() {
+                out.push_str(" (");
+                out.push_str(email);
+                out.push(')');
+            }
         }
         out
     }
@@ -131,7 +146,7 @@ pub fn section(reach: &BTreeMap<String, Reach>) -> Markup {
             @for (scope, entitlements) in reach {
                 h3 { (scope) }
                 @if let Some(svg) = graph::svg(&format!("Who reaches the privileged resources of {scope}"), &entitlements.flows(), &entitlements.through()) {
-                    figure { (svg) figcaption class="note" { "People → what they hold it through → what they reach, in " (scope) "." } }
+                    figure { div class="graph-box" { (svg) } figcaption class="note" { "People → what they hold it through → what they reach, in " (scope) "." } }
                 }
                 (entitlements.table())
             }
@@ -160,15 +175,21 @@ mod tests {
         let admin = held("orders", "admin", &["team SRE"], false);
         let both = held("orders", "admin", &["team SRE"], true);
         // Two people of one name through the same team; the second also directly.
-        reach.add("Ada Allen", &[&admin]);
-        reach.add("Ada Allen", &[&both]);
+        reach.add("Ada Allen", "ada@a.example", &[&admin]);
+        reach.add("Ada Allen", "ada@b.example", &[&both]);
+        reach.add("Bo Berg", "bo@a.example", &[&admin]);
         let through = reach.through();
-        assert_eq!(through["team SRE"], 2);
+        assert_eq!(through["team SRE"], 3);
         assert_eq!(through["direct"], 1);
         let flows = reach.flows();
         assert_eq!(flows.len(), 2);
         assert!(flows.iter().all(|f| f.target == "orders: admin"));
         let table = reach.table().into_string();
-        assert!(table.contains("<td>Ada Allen, Ada Allen</td>"), "{table}");
+        // The same name told apart by email; a name of one person alone.
+        assert!(
+            table
+                .contains("<td>Ada Allen (ada@a.example), Ada Allen (ada@b.example), Bo Berg</td>"),
+            "{table}"
+        );
     }
 }

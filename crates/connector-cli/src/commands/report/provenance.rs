@@ -57,12 +57,16 @@ impl Provenance {
     }
 
     /// The section at the top: the sync `run`, the top-level resources it reached (`scopes`),
-    /// its resource types (`types`) and the `previous` full sync the changes are counted from.
+    /// its resource types (`types`), those other syncs of the file have and it has not
+    /// (`elsewhere`), the kinds it did not collect (`missing`) and the `previous` full sync
+    /// the changes are counted from.
     pub fn section(
         &self,
         run: &SyncRun,
         scopes: &[String],
         types: &[String],
+        elsewhere: &[String],
+        missing: &[&str],
         previous: Option<&SyncRun>,
     ) -> Markup {
         html! {
@@ -78,7 +82,15 @@ impl Provenance {
                         @else { (run.sync_type) " sync: only the resource types below" }
                     }
                     dt { "Reached" } dd { (scopes.join(", ")) }
-                    dt { "Resource types" } dd { (types.join(", ")) }
+                    dt { "Resource types synced" } dd { (types.join(", ")) }
+                    dt { "Not synced" } dd {
+                        @if elsewhere.is_empty() && missing.is_empty() { "nothing the report looks for is missing" }
+                        @if !elsewhere.is_empty() {
+                            (elsewhere.join(", ")) " (in other syncs of this file, not in this one)"
+                            @if !missing.is_empty() { "; " }
+                        }
+                        @if !missing.is_empty() { "not collected: " (missing.join("; ")) }
+                    }
                     dt { "File" } dd { (self.file.display().to_string()) }
                     dt { "File SHA-256" } dd { code { (self.sha256) } }
                     dt { "Previous full sync" } dd {
