@@ -46,7 +46,7 @@ pub mod wire;
 
 pub use serve::serve;
 pub use services::{Options, Services};
-pub use tls::{Tls, TlsError};
+pub use tls::{Tls, TlsError, TlsFile};
 
 /// The baton-sdk version whose protocol this server speaks, reported by `Validate`. baton's
 /// syncer sends `active_sync_id` to connectors of 0.4.3 and later.

@@ -9,7 +9,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use connector_grpc::{Options, Services, Tls, serve, subprocess};
+use connector_grpc::{Options, Services, Tls, TlsFile, serve, subprocess};
 use connector_sdk::Connector;
 
 use crate::cli::ServeArgs;
@@ -28,12 +28,14 @@ pub(crate) async fn main(
     let inherited = std::env::var(subprocess::LISTENER_FD_ENV)
         .ok()
         .filter(|fd| !fd.trim().is_empty());
-    // Everything the arguments can get wrong is refused before the connector is built.
+    let own = program.settings();
+    // Everything the arguments can get wrong is refused before the connector is built, and
+    // before anything listens or is printed.
     let tls = match inherited {
         Some(_) => None,
         None => own_tls(args)?,
     };
-    values.check_required(&program.settings())?;
+    values.check_required(&own)?;
     let connector: Arc<dyn Connector> = Arc::from(crate::program::connector(program, values)?);
     let options = Options {
         provisioning: settings.provisioning,
@@ -86,20 +88,49 @@ pub(crate) async fn main(
             serve(services, listener, tls, stop).await
         }
     };
-    served.map_err(|e| Error::Serve(format!("serving stopped: {e}")))
+    served.map_err(|e| stopped(&e))
 }
 
-/// The mutual TLS the arguments ask for, and the refusal of plain gRPC beyond loopback.
+/// The error of a server that stopped, with every cause: tonic's own text is only "transport
+/// error".
+fn stopped(error: &(dyn std::error::Error + 'static)) -> Error {
+    Error::Serve(format!("serving stopped: {}", crate::exit::chain(error)))
+}
+
+/// The mutual TLS the arguments ask for, checked as the server will use it, and the refusal of
+/// plain gRPC beyond loopback.
 fn own_tls(args: &ServeArgs) -> Result<Option<Tls>> {
     match (&args.tls_ca, &args.tls_cert, &args.tls_key) {
-        (Some(ca), Some(cert), Some(key)) => Tls::from_pem_files(ca, cert, key)
-            .map(Some)
-            .map_err(|e| Error::Serve(e.to_string())),
+        (Some(ca), Some(cert), Some(key)) => {
+            Tls::from_pem_files(ca, cert, key).map(Some).map_err(|e| {
+                let flag = match e.file() {
+                    Some(TlsFile::Ca) => "--tls-ca",
+                    Some(TlsFile::Cert) => "--tls-cert",
+                    Some(TlsFile::Key) | None => "--tls-key",
+                };
+                Error::Config(format!("{flag}: {e}"))
+            })
+        }
         _ if !args.listen.ip().is_loopback() => Err(Error::Usage(format!(
             "--listen {} is not a loopback address: serving there needs mutual TLS (--tls-ca, \
              --tls-cert and --tls-key), or listen on 127.0.0.1",
             args.listen
         ))),
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stopped_server_s_error_carries_its_causes() {
+        let cause = std::io::Error::other("the listener was closed");
+        let outer = Error::io("accepting a connection", cause);
+        assert_eq!(
+            stopped(&outer).to_string(),
+            "serving stopped: accepting a connection: the listener was closed"
+        );
     }
 }
