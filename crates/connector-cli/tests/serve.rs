@@ -13,7 +13,7 @@ use connector_grpc::pb::v2::{
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use crate::support::{SECRET, outputs, toy};
+use crate::support::{SECRET, bare, outputs, toy};
 
 #[test]
 fn plain_grpc_beyond_loopback_is_refused_before_anything_starts() {
@@ -359,5 +359,54 @@ fn bad_tls_files_are_refused_before_anything_listens() {
     assert!(
         stderr.contains("error: --tls-cert: the TLS certificate server.pem is a certificate"),
         "{stderr}"
+    );
+}
+
+/// baton's subprocess mode: standard input is baton's server configuration, and the TLS
+/// material is in it; what would read standard input first, or be ignored, is refused.
+#[test]
+fn the_subprocess_mode_refuses_tls_files_and_secrets_read_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fd = "BATON_CONNECTOR_SERVICE_LISTENER_FD";
+    let out = toy(dir.path()).env(fd, "3").args(TLS_ARGS).assert().code(2);
+    let text = outputs(out.get_output());
+    assert!(
+        text.contains(
+            "--tls-ca, --tls-cert and --tls-key do not apply when \
+                       BATON_CONNECTOR_SERVICE_LISTENER_FD is set"
+        ),
+        "{text}"
+    );
+
+    // The token from standard input, ahead of baton's configuration line.
+    let out = bare(dir.path())
+        .env(fd, "3")
+        .args(["serve", "--toy-token-file", "-"])
+        .write_stdin(format!("{SECRET}\nQ09ORklH\n"))
+        .assert()
+        .code(1);
+    let output = out.get_output();
+    assert!(output.stdout.is_empty(), "{}", outputs(output));
+    let text = outputs(output);
+    assert!(
+        text.contains(
+            "error: --toy-token-file - reads standard input, which carries baton's \
+                       server configuration"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET), "{text}");
+    // The same from the environment.
+    let out = bare(dir.path())
+        .env(fd, "3")
+        .env("BATON_TOY_TOKEN_FILE", "-")
+        .arg("serve")
+        .write_stdin("")
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(
+        text.contains("--toy-token-file - reads standard input"),
+        "{text}"
     );
 }

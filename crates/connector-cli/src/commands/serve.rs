@@ -4,7 +4,9 @@
 //! Two ways to run: on `--listen` (plain gRPC on a loopback address only, mutual TLS anywhere),
 //! stopping at Ctrl-C or SIGTERM; or as baton's subprocess, when
 //! `BATON_CONNECTOR_SERVICE_LISTENER_FD` is set: the inherited listener, the mutual TLS of the
-//! configuration baton writes on standard input, stopping when standard input closes.
+//! configuration baton writes on standard input, stopping when standard input closes. That mode
+//! refuses `--tls-*` (baton brings the TLS material) and a secret read from standard input
+//! (`--…-file -`: standard input is baton's).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -32,7 +34,10 @@ pub(crate) async fn main(
     // Everything the arguments can get wrong is refused before the connector is built, and
     // before anything listens or is printed.
     let tls = match inherited {
-        Some(_) => None,
+        Some(_) => {
+            subprocess_fits(args, values, &own)?;
+            None
+        }
         None => own_tls(args)?,
     };
     values.check_required(&own)?;
@@ -95,6 +100,31 @@ pub(crate) async fn main(
 /// error".
 fn stopped(error: &(dyn std::error::Error + 'static)) -> Error {
     Error::Serve(format!("serving stopped: {}", crate::exit::chain(error)))
+}
+
+/// Refuses what baton's subprocess mode cannot honour: TLS files (baton's configuration brings
+/// the TLS material, so they would be ignored), and a setting read from standard input, which
+/// carries baton's configuration (reading the setting first would consume it).
+fn subprocess_fits(
+    args: &ServeArgs,
+    values: &Values,
+    settings: &[crate::settings::Setting],
+) -> Result<()> {
+    let env = subprocess::LISTENER_FD_ENV;
+    if args.tls_ca.is_some() || args.tls_cert.is_some() || args.tls_key.is_some() {
+        return Err(Error::Usage(format!(
+            "--tls-ca, --tls-cert and --tls-key do not apply when {env} is set: baton's \
+             server configuration on standard input brings the mutual-TLS material; leave them \
+             out, or unset {env} to serve on --listen with them"
+        )));
+    }
+    if let Some(flag) = values.reads_stdin(settings) {
+        return Err(Error::Config(format!(
+            "--{flag} - reads standard input, which carries baton's server configuration when \
+             {env} is set: give the file that holds the secret instead of -"
+        )));
+    }
+    Ok(())
 }
 
 /// The mutual TLS the arguments ask for, checked as the server will use it, and the refusal of
