@@ -12,7 +12,10 @@ use connector_proto::pb;
 use connector_sdk::{
     Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, ListContext, Metadata,
     Page, Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, Trait, UserTrait,
-    provision::{GrantContext, Outcome, Plan, Provisioned, ResourceProvisioner, RevokeContext},
+    provision::{
+        AccountContext, AccountManager, GrantContext, Outcome, Plan, Provisioned,
+        ResourceProvisioner, RevokeContext,
+    },
 };
 use prost::Message;
 use tonic::Code;
@@ -26,8 +29,12 @@ fn team_type() -> ResourceType {
     ResourceType::new("team", "Team", &[Trait::Group])
 }
 
-/// Users on pages `p1`, `p2`; page 1 also enqueues `e1`, whose page enqueues `e2`.
-struct Users;
+/// Users on pages `p1`, `p2`; page 1 also enqueues `e1`, whose page enqueues `e2`. Accounts
+/// created (by their email's local part) are listed on `p2` after `b`.
+#[derive(Default)]
+struct Users {
+    created: std::sync::Mutex<Vec<String>>,
+}
 
 #[async_trait]
 impl ResourceSyncer for Users {
@@ -42,12 +49,56 @@ impl ResourceSyncer for Users {
         };
         let page = match cx.call.page_token.as_deref() {
             None => Page::more(vec![user("a")], "p2").with_enqueued(["e1".to_owned()]),
-            Some("p2") => Page::last(vec![user("b")]),
+            Some("p2") => {
+                let created = self.created.lock().unwrap().clone();
+                Page::last(
+                    std::iter::once("b".to_owned())
+                        .chain(created)
+                        .map(|id| user(&id))
+                        .collect(),
+                )
+            }
             Some("e1") => Page::last(vec![user("c")]).with_enqueued(["e2".to_owned()]),
             Some("e2") => Page::last(vec![user("d")]),
             Some(other) => return Err(ConnectorError::internal(format!("no page {other}"))),
         };
         Ok(page)
+    }
+
+    fn account_manager(&self) -> Option<&dyn AccountManager> {
+        Some(self)
+    }
+}
+
+/// Creates a user named by the email's local part; `a`, listed already, exists; an address at
+/// `invite.example` is invited.
+#[async_trait]
+impl AccountManager for Users {
+    fn plan_create_account(&self, _: &AccountContext) -> Result<Plan, ConnectorError> {
+        Ok(Plan::default())
+    }
+
+    async fn create_account(&self, cx: AccountContext) -> Result<Provisioned, ConnectorError> {
+        let email = cx.account.email().unwrap_or_default().to_owned();
+        let (id, domain) = email.split_once('@').unwrap_or((&email, ""));
+        if domain == "invite.example" {
+            return Ok(Provisioned::new(
+                Outcome::Invited,
+                format!("invited {email}"),
+            ));
+        }
+        let mut created = self.created.lock().unwrap();
+        if id == "a" || created.iter().any(|c| c == id) {
+            return Ok(Provisioned::new(Outcome::AlreadyExists, "exists already"));
+        }
+        created.push(id.to_owned());
+        let resource = Resource::new(&user_type(), id, id);
+        Ok(Provisioned::new(
+            Outcome::Created {
+                resource: Some(Box::new(resource)),
+            },
+            "created",
+        ))
     }
 }
 
@@ -136,6 +187,7 @@ impl ResourceProvisioner for Teams {
 }
 
 struct Toy {
+    users: Arc<Users>,
     teams: Arc<Teams>,
 }
 
@@ -151,7 +203,7 @@ impl Connector for Toy {
         Ok(())
     }
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![Arc::new(Users), self.teams.clone()]
+        vec![self.users.clone(), self.teams.clone()]
     }
 }
 
@@ -165,6 +217,7 @@ async fn start(provisioning: bool) -> Running {
         misses: AtomicUsize::new(0),
     });
     let connector = Arc::new(Toy {
+        users: Arc::default(),
         teams: teams.clone(),
     });
     let services = Services::new(
@@ -377,7 +430,11 @@ async fn metadata_validation_assets_and_events_answer_as_batons_do() {
     let capabilities = metadata.capabilities.unwrap();
     assert_eq!(
         capabilities.connector_capabilities,
-        [Capability::Provision as i32, Capability::Sync as i32]
+        [
+            Capability::Provision as i32,
+            Capability::Sync as i32,
+            Capability::AccountProvisioning as i32
+        ]
     );
     let mut types =
         resource_types_service_client::ResourceTypesServiceClient::new(running.channel.clone());
@@ -468,6 +525,116 @@ async fn provisioning_answers_only_when_enabled_and_refuses_derived_grants() {
         .unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
     assert!(refused.message().contains("grant expansion"), "{refused:?}");
+}
+
+/// The users `ListResources` lists, page after page.
+async fn user_ids(channel: Channel) -> Vec<String> {
+    let mut client = resources_service_client::ResourcesServiceClient::new(channel);
+    let (mut token, mut ids) = (String::new(), Vec::new());
+    loop {
+        let page = client
+            .list_resources(ResourcesServiceListResourcesRequest {
+                resource_type_id: "user".into(),
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        ids.extend(page.list.into_iter().map(|r| r.id.unwrap().resource));
+        if page.next_page_token.is_empty() {
+            return ids;
+        }
+        token = page.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn create_account_answers_only_when_enabled_and_creates_the_account() {
+    use create_account_response::Result as Created;
+    use credential_options::{NoPassword, Options as Credential, RandomPassword};
+
+    let request = |email: &str, credential: Credential| CreateAccountRequest {
+        account_info: Some(AccountInfo {
+            emails: vec![account_info::Email {
+                address: email.into(),
+                is_primary: true,
+            }],
+            ..Default::default()
+        }),
+        credential_options: Some(CredentialOptions {
+            options: Some(credential),
+            ..Default::default()
+        }),
+        resource_type_id: "user".into(),
+    };
+    let none = || Credential::NoPassword(NoPassword {});
+
+    let off = start(false).await;
+    let mut client =
+        account_manager_service_client::AccountManagerServiceClient::new(off.channel.clone());
+    let refused = client
+        .create_account(request("new@x.example", none()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(refused.message(), "provisioning is not enabled");
+    assert_eq!(user_ids(off.channel).await, ["a", "b", "c", "d"]);
+
+    let on = start(true).await;
+    let mut client =
+        account_manager_service_client::AccountManagerServiceClient::new(on.channel.clone());
+    let created = client
+        .create_account(request("new@x.example", none()))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Created::Success(success)) = created.result else {
+        panic!("{created:?}")
+    };
+    assert!(success.is_create_account_result);
+    assert_eq!(success.resource.unwrap().id.unwrap().resource, "new");
+    assert_eq!(
+        user_ids(on.channel.clone()).await,
+        ["a", "b", "new", "c", "d"]
+    );
+
+    // Asked again, and for a user listed already: it exists.
+    for email in ["new@x.example", "a@x.example"] {
+        let again = client
+            .create_account(request(email, none()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            matches!(again.result, Some(Created::AlreadyExists(_))),
+            "{again:?}"
+        );
+    }
+    let invited = client
+        .create_account(request("someone@invite.example", none()))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Created::ActionRequired(action)) = invited.result else {
+        panic!("{invited:?}")
+    };
+    assert_eq!(action.message, "invited someone@invite.example");
+
+    // A password is refused (the connector creates none), and so is a type without accounts.
+    let password = client
+        .create_account(request(
+            "pw@x.example",
+            Credential::RandomPassword(RandomPassword {}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(password.code(), Code::InvalidArgument);
+    let mut team = request("t@x.example", none());
+    team.resource_type_id = "team".into();
+    let unsupported = client.create_account(team).await.unwrap_err();
+    assert_eq!(unsupported.code(), Code::Unimplemented, "{unsupported:?}");
+    assert_eq!(user_ids(on.channel).await, ["a", "b", "new", "c", "d"]);
 }
 
 /// Pages `e1`..`e4`, enqueued by page 1 (and `e3` failing the first time it is fetched): how
