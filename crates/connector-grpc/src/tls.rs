@@ -401,6 +401,41 @@ mod tests {
         assert!(text.contains("give the server's certificate"), "{text}");
     }
 
+    /// baton's material: an Ed25519 CA and server certificate, the key as Go holds it (the seed
+    /// and the public key, 64 bytes).
+    #[test]
+    fn baton_s_ed25519_credential_is_accepted_and_a_wrong_key_refused() {
+        let ed25519 = || KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        // ring's PKCS#8 v2 of an Ed25519 key: a 16-byte header, the seed, then the public key.
+        let go_key = |key: &KeyPair| {
+            let der = key.serialize_der();
+            [&der[16..48], key.public_key_raw()].concat()
+        };
+        let ca_key = ed25519();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = ed25519();
+        let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        let credential = |key: Vec<u8>| Credential {
+            ca_cert: ca.der().to_vec(),
+            cert: cert.der().to_vec(),
+            key,
+        };
+        Tls::from_baton(&credential(go_key(&key))).unwrap();
+        Tls::from_baton(&credential(go_key(&key)[..32].to_vec())).unwrap();
+        let error = Tls::from_baton(&credential(go_key(&ed25519()))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "baton's server configuration cannot be used: its key is not the key of its \
+             certificate"
+        );
+    }
+
     #[test]
     fn a_missing_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
