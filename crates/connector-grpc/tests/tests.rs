@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use connector_grpc::pb::c1::ratelimit::v1 as rl;
+use connector_grpc::pb::c1::ratelimit::v1::rate_limiter_service_client::RateLimiterServiceClient;
 use connector_grpc::pb::v2::*;
-use connector_grpc::{Options, Services, serve};
+use connector_grpc::{Options, RateLimiter, Services, serve};
 use connector_proto::pb;
 use connector_sdk::{
     Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, ListContext, Metadata,
@@ -213,6 +216,11 @@ struct Running {
 }
 
 async fn start(provisioning: bool) -> Running {
+    start_limited(provisioning, RateLimiter::default()).await
+}
+
+/// [`start`], serving `rate_limiter` as baton's `RateLimiterService`.
+async fn start_limited(provisioning: bool, rate_limiter: RateLimiter) -> Running {
     let teams = Arc::new(Teams {
         misses: AtomicUsize::new(0),
     });
@@ -229,7 +237,13 @@ async fn start(provisioning: bool) -> Running {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    tokio::spawn(serve(
+        services,
+        rate_limiter,
+        listener,
+        None,
+        std::future::pending(),
+    ));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -695,7 +709,13 @@ async fn enqueued_resource_pages_are_fetched_ahead_once_each() {
     let services = Services::new(Arc::new(EnqueuingToy(syncer.clone())), Options::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    tokio::spawn(serve(
+        services,
+        RateLimiter::default(),
+        listener,
+        None,
+        std::future::pending(),
+    ));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -736,4 +756,72 @@ async fn enqueued_resource_pages_are_fetched_ahead_once_each() {
     listed.sort();
     // Each once, and e3 again after its failure ahead.
     assert_eq!(listed, ["", "e1", "e2", "e3", "e3", "e4"]);
+}
+
+/// The `DoRequest` baton's parent sends before a `ListResources` call.
+fn do_request(token: &str) -> rl::DoRequest {
+    rl::DoRequest {
+        request_token: token.into(),
+        service: "connector".into(),
+        descriptors: Some(rl::RateLimitDescriptors {
+            entries: vec![rl::rate_limit_descriptors::Entry {
+                key: "connector_method".into(),
+                value: "/c1.connector.v2.ResourcesService/ListResources".into(),
+            }],
+        }),
+    }
+}
+
+#[tokio::test]
+async fn the_rate_limiter_answers_as_batons_child_does() {
+    let running = start(false).await;
+    let mut limiter = RateLimiterServiceClient::new(running.channel.clone());
+    // No limit configured: the token back, STATUS_EMPTY (baton's parent then makes the call).
+    let done = limiter.r#do(do_request("t-1")).await.unwrap().into_inner();
+    assert_eq!(done.request_token, "t-1");
+    let status = done.description.unwrap().status;
+    assert_eq!(status, rl::rate_limit_description::Status::Empty as i32);
+    let report = rl::ReportRequest {
+        request_token: "t-1".into(),
+        description: Some(rl::RateLimitDescription {
+            status: rl::rate_limit_description::Status::Ok as i32,
+            ..Default::default()
+        }),
+        service: "connector".into(),
+        descriptors: do_request("").descriptors,
+    };
+    limiter.report(report).await.unwrap();
+    // baton's validation rules: descriptors, when sent, have entries.
+    let mut empty = do_request("t-2");
+    empty.descriptors = Some(rl::RateLimitDescriptors::default());
+    let refused = limiter.r#do(empty).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn a_fixed_rate_limit_spaces_the_calls_baton_asks_about() {
+    // 5 calls a second, as baton's parent configures it: one every 200 ms.
+    let config = rl::RateLimiterConfig {
+        r#type: Some(rl::rate_limiter_config::Type::FixedMem(
+            rl::FixedMemoryLimiter {
+                rate: 5,
+                period: Some(prost_types::Duration {
+                    seconds: 1,
+                    nanos: 0,
+                }),
+            },
+        )),
+    };
+    let running = start_limited(false, RateLimiter::from_config(Some(&config)).unwrap()).await;
+    let mut limiter = RateLimiterServiceClient::new(running.channel.clone());
+    let started = Instant::now();
+    for i in 0..4 {
+        let done = limiter.r#do(do_request(&format!("t-{i}"))).await.unwrap();
+        let status = done.into_inner().description.unwrap().status;
+        assert_eq!(status, rl::rate_limit_description::Status::Empty as i32);
+    }
+    // The first at once, three more 200 ms apart.
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(600), "4 calls in {took:?}");
+    assert!(took < Duration::from_secs(3), "4 calls in {took:?}");
 }

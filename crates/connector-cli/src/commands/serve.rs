@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use connector_grpc::{Options, Services, Tls, TlsFile, serve, subprocess};
+use connector_grpc::{Options, RateLimiter, Services, Tls, TlsFile, serve, subprocess};
 use connector_sdk::Connector;
 
 use crate::cli::ServeArgs;
@@ -60,10 +60,12 @@ pub(crate) async fn main(
             tracing::info!(
                 ?addr,
                 provisioning = options.provisioning,
+                rate_limiter = ?handover.rate_limiter,
                 "serving baton's connector protocol to the parent process"
             );
             serve(
                 services,
+                handover.rate_limiter,
                 handover.listener,
                 Some(handover.tls),
                 subprocess::closed(stdin),
@@ -90,7 +92,9 @@ pub(crate) async fn main(
                     std::future::pending::<()>().await;
                 }
             };
-            serve(services, listener, tls, stop).await
+            // baton's parent asks a RateLimiterService around every call; here no one
+            // configures one, so it answers at once.
+            serve(services, RateLimiter::default(), listener, tls, stop).await
         }
     };
     served.map_err(|e| stopped(&e))
