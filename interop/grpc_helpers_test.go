@@ -22,6 +22,7 @@ import (
 
 	"github.com/conductorone/baton-sdk/pkg/connectorclient"
 	"github.com/conductorone/baton-sdk/pkg/dotc1z/c1zstore"
+	"github.com/conductorone/baton-sdk/pkg/ratelimit"
 	batonsync "github.com/conductorone/baton-sdk/pkg/sync"
 	"github.com/conductorone/baton-sdk/pkg/types"
 	"google.golang.org/grpc"
@@ -157,17 +158,25 @@ func grpcServe(t *testing.T, bin string, env []string, args ...string) string {
 }
 
 // grpcDial connects baton-sdk's connector client to addr.
-func grpcDial(t *testing.T, addr string, creds credentials.TransportCredentials) types.ConnectorClient {
+func grpcDial(t *testing.T, addr string, creds credentials.TransportCredentials, opts ...grpc.DialOption) types.ConnectorClient {
 	t.Helper()
 	if creds == nil {
 		creds = insecure.NewCredentials()
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, opts...)...)
 	if err != nil {
 		t.Fatalf("connecting to %s: %v", addr, err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return connectorclient.NewConnectorClient(context.Background(), conn)
+}
+
+// grpcParent is the client interceptor baton-sdk's parent process dials its connector
+// subprocess with (internal/connector's wrapper.C, which no program outside baton-sdk can
+// call): before every unary call it asks the child's c1.ratelimit.v1.RateLimiterService/Do, and
+// after it Reports.
+func grpcParent() grpc.DialOption {
+	return grpc.WithChainUnaryInterceptor(ratelimit.UnaryInterceptor(time.Now))
 }
 
 // grpcBatonSync runs baton-sdk's syncer against client into the .c1z at path (SQLite engine:

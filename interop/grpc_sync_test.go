@@ -19,12 +19,15 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	connectorwrapperV1 "github.com/conductorone/baton-sdk/pb/c1/connector_wrapper/v1"
+	ratelimitV1 "github.com/conductorone/baton-sdk/pb/c1/ratelimit/v1"
 	batonsync "github.com/conductorone/baton-sdk/pkg/sync"
 	"github.com/conductorone/baton-sdk/pkg/utls"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func TestGrpcBatonSyncsPlanetScaleAsOurEngineDoes(t *testing.T) {
@@ -100,6 +103,13 @@ func TestGrpcBatonSyncsDirectoryAsOurEngineDoes(t *testing.T) {
 // file its standard error goes to.
 func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (string, credentials.TransportCredentials, *exec.Cmd, func() error, string) {
 	t.Helper()
+	return grpcSubprocessLimited(t, bin, env, nil, args...)
+}
+
+// grpcSubprocessLimited is grpcSubprocess with limits as the ServerConfig's
+// rate_limiter_config (baton's WithRateLimiterConfig; nil: none).
+func grpcSubprocessLimited(t *testing.T, bin string, env []string, limits *ratelimitV1.RateLimiterConfig, args ...string) (string, credentials.TransportCredentials, *exec.Cmd, func() error, string) {
+	t.Helper()
 	ctx := context.Background()
 	listener, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	grpcMust(t, err, "listening")
@@ -110,8 +120,9 @@ func grpcSubprocess(t *testing.T, bin string, env []string, args ...string) (str
 	clientCred, serverCred, err := utls.GenerateClientServerCredentials(ctx)
 	grpcMust(t, err, "TLS credentials")
 	config, err := proto.Marshal(&connectorwrapperV1.ServerConfig{
-		Credential: serverCred,
-		ListenPort: uint32(port),
+		Credential:        serverCred,
+		RateLimiterConfig: limits,
+		ListenPort:        uint32(port),
 	})
 	grpcMust(t, err, "the server configuration")
 
@@ -151,7 +162,9 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 		t.Fatal("a client without TLS was answered")
 	}
 
-	client := grpcDial(t, addr, creds)
+	// Dialled as baton's parent dials its subprocess: every call asks the child's rate limiter
+	// first (here configured with none) and reports to it after.
+	client := grpcDial(t, addr, creds, grpcParent())
 	grpcBatonSync(t, client, theirs)
 	grpcAssertSameAccess(t, bin, ours, theirs)
 	grpcAssertSameContents(t, ours, theirs)
@@ -172,6 +185,65 @@ func TestGrpcSubprocessModeWithMutualTLS(t *testing.T) {
 	secret := FakeToken[strings.Index(FakeToken, ":")+1:]
 	if strings.Contains(string(text), secret) {
 		t.Fatal("the token's secret is in the subprocess's log")
+	}
+}
+
+func TestGrpcSubprocessServesBatonsRateLimiter(t *testing.T) {
+	bin := Bin(t, EnvBatonDirectoryBin)
+	// baton's parent asks for 10 calls a second: its child paces them 100 ms apart.
+	limits := ratelimitV1.RateLimiterConfig_builder{
+		FixedMem: ratelimitV1.FixedMemoryLimiter_builder{
+			Rate:   10,
+			Period: durationpb.New(time.Second),
+		}.Build(),
+	}.Build()
+	addr, creds, _, _, _ := grpcSubprocessLimited(t, bin, nil, limits, "--directory", grpcDirectory(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	// Do and Report as baton's generated client sends them: the token back, STATUS_EMPTY.
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	grpcMust(t, err, "connecting to %s", addr)
+	defer conn.Close()
+	limiter := ratelimitV1.NewRateLimiterServiceClient(conn)
+	descriptors := ratelimitV1.RateLimitDescriptors_builder{
+		Entries: []*ratelimitV1.RateLimitDescriptors_Entry{ratelimitV1.RateLimitDescriptors_Entry_builder{
+			Key:   "connector_method",
+			Value: "/c1.connector.v2.ConnectorService/Validate",
+		}.Build()},
+	}.Build()
+	done, err := limiter.Do(ctx, ratelimitV1.DoRequest_builder{
+		RequestToken: "token-1",
+		Service:      "connector",
+		Descriptors:  descriptors,
+	}.Build())
+	grpcMust(t, err, "RateLimiterService/Do")
+	if done.GetRequestToken() != "token-1" || done.GetDescription().GetStatus() != ratelimitV1.RateLimitDescription_STATUS_EMPTY {
+		t.Fatalf("Do answered token %q, status %v; baton's child answers the token back, STATUS_EMPTY",
+			done.GetRequestToken(), done.GetDescription().GetStatus())
+	}
+	_, err = limiter.Report(ctx, ratelimitV1.ReportRequest_builder{
+		RequestToken: "token-1",
+		Description:  ratelimitV1.RateLimitDescription_builder{Status: ratelimitV1.RateLimitDescription_STATUS_OK}.Build(),
+		Service:      "connector",
+		Descriptors:  descriptors,
+	}.Build())
+	grpcMust(t, err, "RateLimiterService/Report")
+	empty := ratelimitV1.DoRequest_builder{Descriptors: &ratelimitV1.RateLimitDescriptors{}}.Build()
+	if _, err := limiter.Do(ctx, empty); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("Do with descriptors without entries: %v; baton's validation answers InvalidArgument", err)
+	}
+
+	// Through baton's parent interceptor, ten calls are paced by the child: the first few may
+	// use the time since the Do above, the rest wait 100 ms each.
+	client := grpcDial(t, addr, creds, grpcParent())
+	started := time.Now()
+	for i := 0; i < 10; i++ {
+		_, err := client.Validate(ctx, &v2.ConnectorServiceValidateRequest{})
+		grpcMust(t, err, "Validate %d through baton's parent interceptor", i)
+	}
+	if took := time.Since(started); took < 700*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("10 calls at 10 a second took %v", took)
 	}
 }
 

@@ -51,6 +51,7 @@ const PROTOS: &[&str] = &[
     "c1/connector/v2/annotation_ratelimit.proto",
     "c1/connector/v2/annotation_type_scoped_grants.proto",
     "c1/connector_wrapper/v1/connector_wrapper.proto",
+    "c1/ratelimit/v1/ratelimit.proto",
     "c1/utls/v1/tls.proto",
     "google/rpc/status.proto",
 ];

@@ -7,10 +7,13 @@ use std::process::{Command, Stdio};
 use connector_grpc::pb::v2::connector_service_client::ConnectorServiceClient;
 use connector_grpc::pb::v2::resource_types_service_client::ResourceTypesServiceClient;
 use connector_grpc::pb::v2::{
-    ConnectorServiceValidateRequest, ResourceTypesServiceListResourceTypesRequest,
+    ConnectorServiceGetMetadataRequest, ConnectorServiceValidateRequest,
+    ResourceTypesServiceListResourceTypesRequest,
 };
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use crate::support::{SECRET, outputs, toy};
+use crate::support::{SECRET, bare, outputs, toy};
 
 #[test]
 fn plain_grpc_beyond_loopback_is_refused_before_anything_starts() {
@@ -178,5 +181,232 @@ fn debug_logging_falls_back_to_info_when_it_expires() {
     assert!(
         expiring.contains("log-level-debug-expires-at has passed"),
         "{expiring}"
+    );
+}
+
+/// A CA: its certificate's PEM, and what signs with it.
+struct Ca {
+    pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+impl Ca {
+    fn new() -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca {
+            pem,
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// A certificate this CA signed for `names`, and its key: (certificate PEM, key PEM).
+    fn sign(&self, names: &[&str]) -> (String, String) {
+        let key = KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &self.issuer)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
+/// Writes the server's TLS files into `dir`: the CA that signs clients, the server's
+/// certificate and key (both for 127.0.0.1 and localhost).
+fn server_files(dir: &std::path::Path, ca: &Ca) {
+    let (cert, key) = ca.sign(&["localhost", "127.0.0.1"]);
+    std::fs::write(dir.join("ca.pem"), &ca.pem).unwrap();
+    std::fs::write(dir.join("server.pem"), cert).unwrap();
+    std::fs::write(dir.join("server-key.pem"), key).unwrap();
+}
+
+const TLS_ARGS: [&str; 7] = [
+    "serve",
+    "--tls-ca",
+    "ca.pem",
+    "--tls-cert",
+    "server.pem",
+    "--tls-key",
+    "server-key.pem",
+];
+
+/// `GetMetadata` over TLS trusting `ca`, with `identity` as the client's certificate (none:
+/// no certificate); the display name, or the error.
+async fn metadata(addr: &str, ca: &str, identity: Option<(&str, &str)>) -> Result<String, String> {
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca))
+        .domain_name("localhost");
+    if let Some((cert, key)) = identity {
+        tls = tls.identity(Identity::from_pem(cert, key));
+    }
+    let channel = Channel::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .map_err(|e| format!("connect: {e:?}"))?;
+    let answer = ConnectorServiceClient::new(channel)
+        .get_metadata(ConnectorServiceGetMetadataRequest {})
+        .await
+        .map_err(|e| format!("call: {e:?}"))?;
+    Ok(answer
+        .into_inner()
+        .metadata
+        .unwrap_or_default()
+        .display_name)
+}
+
+#[test]
+fn mutual_tls_answers_clients_the_ca_signed_and_no_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new();
+    server_files(dir.path(), &ca);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("toy-connector"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("BATON_TOY_TOKEN", SECRET)
+        .args(TLS_ARGS)
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().to_owned();
+
+    let (client, client_key) = ca.sign(&["a-client"]);
+    let stranger = Ca::new();
+    let (forged, forged_key) = stranger.sign(&["a-client"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (signed, anonymous, unknown) = runtime.block_on(async {
+        (
+            metadata(&addr, &ca.pem, Some((&client, &client_key))).await,
+            metadata(&addr, &ca.pem, None).await,
+            metadata(&addr, &ca.pem, Some((&forged, &forged_key))).await,
+        )
+    });
+    assert_eq!(signed, Ok("Toy".to_owned()), "a client the CA signed");
+    assert!(anonymous.is_err(), "no client certificate: {anonymous:?}");
+    assert!(unknown.is_err(), "another CA's client: {unknown:?}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn bad_tls_files_are_refused_before_anything_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new();
+    server_files(dir.path(), &ca);
+    let refusal = |file: &str, contents: &str| {
+        let good = std::fs::read(dir.path().join(file)).unwrap();
+        std::fs::write(dir.path().join(file), contents).unwrap();
+        let out = toy(dir.path()).args(TLS_ARGS).assert().code(1);
+        std::fs::write(dir.path().join(file), good).unwrap();
+        let output = out.get_output();
+        assert!(
+            output.stdout.is_empty(),
+            "no address printed: {}",
+            outputs(output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            !stderr.contains("serving baton's connector protocol"),
+            "{stderr}"
+        );
+        stderr
+    };
+    // The key of another certificate.
+    let (_, other_key) = ca.sign(&["localhost"]);
+    let stderr = refusal("server-key.pem", &other_key);
+    assert!(
+        stderr.contains(
+            "error: --tls-key: the TLS key server-key.pem is not the private key of the \
+             certificate server.pem"
+        ),
+        "{stderr}"
+    );
+    // A key block holding no key.
+    let junk = |label: &str| format!("-----BEGIN {label}-----\nAAECAwQF\n-----END {label}-----\n");
+    let stderr = refusal("server-key.pem", &junk("PRIVATE KEY"));
+    assert!(
+        stderr.contains("error: --tls-key: the TLS key server-key.pem is not an RSA, ECDSA"),
+        "{stderr}"
+    );
+    // A CA certificate block holding no certificate.
+    let stderr = refusal("ca.pem", &junk("CERTIFICATE"));
+    assert!(
+        stderr.contains(
+            "error: --tls-ca: the TLS CA certificate ca.pem holds a certificate the TLS \
+             library rejects"
+        ),
+        "{stderr}"
+    );
+    // The server's certificate: no certificate in the block.
+    let stderr = refusal("server.pem", &junk("CERTIFICATE"));
+    assert!(
+        stderr.contains("error: --tls-cert: the TLS certificate server.pem is a certificate"),
+        "{stderr}"
+    );
+}
+
+/// baton's subprocess mode: standard input is baton's server configuration, and the TLS
+/// material is in it; what would read standard input first, or be ignored, is refused.
+#[test]
+fn the_subprocess_mode_refuses_tls_files_and_secrets_read_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let fd = "BATON_CONNECTOR_SERVICE_LISTENER_FD";
+    let out = toy(dir.path()).env(fd, "3").args(TLS_ARGS).assert().code(2);
+    let text = outputs(out.get_output());
+    assert!(
+        text.contains(
+            "--tls-ca, --tls-cert and --tls-key do not apply when \
+                       BATON_CONNECTOR_SERVICE_LISTENER_FD is set"
+        ),
+        "{text}"
+    );
+
+    // The token from standard input, ahead of baton's configuration line.
+    let out = bare(dir.path())
+        .env(fd, "3")
+        .args(["serve", "--toy-token-file", "-"])
+        .write_stdin(format!("{SECRET}\nQ09ORklH\n"))
+        .assert()
+        .code(1);
+    let output = out.get_output();
+    assert!(output.stdout.is_empty(), "{}", outputs(output));
+    let text = outputs(output);
+    assert!(
+        text.contains(
+            "error: --toy-token-file - reads standard input, which carries baton's \
+                       server configuration"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET), "{text}");
+    // The same from the environment.
+    let out = bare(dir.path())
+        .env(fd, "3")
+        .env("BATON_TOY_TOKEN_FILE", "-")
+        .arg("serve")
+        .write_stdin("")
+        .assert()
+        .code(1);
+    let text = outputs(out.get_output());
+    assert!(
+        text.contains("--toy-token-file - reads standard input"),
+        "{text}"
     );
 }

@@ -13,6 +13,7 @@
 //! | `GrantsService` | `ListGrants` |
 //! | `GrantManagerService`, `AccountManagerService` | `Grant`, `Revoke`, `CreateAccount`: only with [`Options::provisioning`], else `FailedPrecondition` as baton answers |
 //! | `AssetService` | `GetAsset`: an empty stream (no connector here serves assets) |
+//! | `RateLimiterService` (`c1.ratelimit.v1`) | `Do`, `Report`: the [`RateLimiter`] baton's parent asks before and after every unary call, built from the subprocess's configuration (no limit by default): the request's token back with `STATUS_EMPTY` after the configured wait, as baton's child answers |
 //! | `EventService` | `ListEventFeeds`, `ListEvents`: the connector's [`EventFeed`](connector_sdk::events::EventFeed) (redacted), as baton's builder serves one feed; without a feed none and `NotFound`, as baton answers ([`events`]) |
 //!
 //! Pages and page tokens are the syncers'; each `active_sync_id` has its part of one session
@@ -36,6 +37,7 @@ pub mod events;
 mod inherited;
 mod listing;
 mod provisioning;
+mod ratelimit;
 mod serve;
 mod services;
 pub mod status;
@@ -44,9 +46,10 @@ mod tls;
 pub mod tokens;
 pub mod wire;
 
+pub use ratelimit::RateLimiter;
 pub use serve::serve;
 pub use services::{Options, Services};
-pub use tls::{Tls, TlsError};
+pub use tls::{Tls, TlsError, TlsFile};
 
 /// The baton-sdk version whose protocol this server speaks, reported by `Validate`. baton's
 /// syncer sends `active_sync_id` to connectors of 0.4.3 and later.
@@ -81,6 +84,14 @@ pub mod pb {
             /// `c1.connector_wrapper.v1`: what baton writes on a subprocess's standard input.
             pub mod v1 {
                 tonic::include_proto!("c1.connector_wrapper.v1");
+            }
+        }
+        /// `c1.ratelimit`.
+        pub mod ratelimit {
+            /// `c1.ratelimit.v1`: the rate limiter a subprocess serves its parent, and its
+            /// configuration.
+            pub mod v1 {
+                tonic::include_proto!("c1.ratelimit.v1");
             }
         }
         /// `c1.utls`.

@@ -1,17 +1,21 @@
 //! [`serve`]: every service on one listener.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use tonic::transport::server::TcpIncoming;
 
 use crate::pb::v2;
+use crate::ratelimit::RateLimiter;
 use crate::services::Services;
 use crate::tls::Tls;
 
-/// Serves `services` on `listener` — with mutual TLS when `tls` is given — until `shutdown`
-/// completes; then connector calls still running are cancelled and the server stops.
+/// Serves `services` and `rate_limiter` (baton's `RateLimiterService`, which baton's parent
+/// asks around every call) on `listener` — with mutual TLS when `tls` is given — until
+/// `shutdown` completes; then connector calls still running are cancelled and the server stops.
 pub async fn serve(
     services: Services,
+    rate_limiter: RateLimiter,
     listener: tokio::net::TcpListener,
     tls: Option<Tls>,
     shutdown: impl Future<Output = ()> + Send,
@@ -29,6 +33,7 @@ pub async fn serve(
     // algorithm): tens of milliseconds a call under baton's many small requests. The builder's
     // own `tcp_nodelay` applies only to listeners it binds itself.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let limiter = Arc::new(rate_limiter).service(services.cancellation());
     let s = services;
     builder
         .add_service(v2::connector_service_server::ConnectorServiceServer::new(
@@ -51,6 +56,7 @@ pub async fn serve(
         )
         .add_service(v2::asset_service_server::AssetServiceServer::new(s.clone()))
         .add_service(v2::event_service_server::EventServiceServer::new(s))
+        .add_service(limiter)
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }

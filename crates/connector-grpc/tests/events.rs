@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connector_grpc::events::FEED_ID;
 use connector_grpc::pb::v2::*;
-use connector_grpc::{Options, Services, serve};
+use connector_grpc::{Options, RateLimiter, Services, serve};
 use connector_proto::pb;
 use connector_sdk::{
     Connector, ConnectorError, ErrorKind, ListContext, Metadata, Page, Resource, ResourceId,
@@ -142,7 +142,13 @@ async fn start() -> (Channel, Arc<Feed>) {
     let services = Services::new(connector, Options::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    tokio::spawn(serve(
+        services,
+        RateLimiter::default(),
+        listener,
+        None,
+        std::future::pending(),
+    ));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()

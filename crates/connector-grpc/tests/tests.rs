@@ -4,15 +4,21 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use connector_grpc::pb::c1::ratelimit::v1 as rl;
+use connector_grpc::pb::c1::ratelimit::v1::rate_limiter_service_client::RateLimiterServiceClient;
 use connector_grpc::pb::v2::*;
-use connector_grpc::{Options, Services, serve};
+use connector_grpc::{Options, RateLimiter, Services, serve};
 use connector_proto::pb;
 use connector_sdk::{
     Annotation, CallContext, Connector, ConnectorError, Entitlement, Grant, ListContext, Metadata,
     Page, Resource, ResourceContext, ResourceId, ResourceSyncer, ResourceType, Trait, UserTrait,
-    provision::{GrantContext, Outcome, Plan, Provisioned, ResourceProvisioner, RevokeContext},
+    provision::{
+        AccountContext, AccountManager, GrantContext, Outcome, Plan, Provisioned,
+        ResourceProvisioner, RevokeContext,
+    },
 };
 use prost::Message;
 use tonic::Code;
@@ -26,8 +32,12 @@ fn team_type() -> ResourceType {
     ResourceType::new("team", "Team", &[Trait::Group])
 }
 
-/// Users on pages `p1`, `p2`; page 1 also enqueues `e1`, whose page enqueues `e2`.
-struct Users;
+/// Users on pages `p1`, `p2`; page 1 also enqueues `e1`, whose page enqueues `e2`. Accounts
+/// created (by their email's local part) are listed on `p2` after `b`.
+#[derive(Default)]
+struct Users {
+    created: std::sync::Mutex<Vec<String>>,
+}
 
 #[async_trait]
 impl ResourceSyncer for Users {
@@ -42,12 +52,56 @@ impl ResourceSyncer for Users {
         };
         let page = match cx.call.page_token.as_deref() {
             None => Page::more(vec![user("a")], "p2").with_enqueued(["e1".to_owned()]),
-            Some("p2") => Page::last(vec![user("b")]),
+            Some("p2") => {
+                let created = self.created.lock().unwrap().clone();
+                Page::last(
+                    std::iter::once("b".to_owned())
+                        .chain(created)
+                        .map(|id| user(&id))
+                        .collect(),
+                )
+            }
             Some("e1") => Page::last(vec![user("c")]).with_enqueued(["e2".to_owned()]),
             Some("e2") => Page::last(vec![user("d")]),
             Some(other) => return Err(ConnectorError::internal(format!("no page {other}"))),
         };
         Ok(page)
+    }
+
+    fn account_manager(&self) -> Option<&dyn AccountManager> {
+        Some(self)
+    }
+}
+
+/// Creates a user named by the email's local part; `a`, listed already, exists; an address at
+/// `invite.example` is invited.
+#[async_trait]
+impl AccountManager for Users {
+    fn plan_create_account(&self, _: &AccountContext) -> Result<Plan, ConnectorError> {
+        Ok(Plan::default())
+    }
+
+    async fn create_account(&self, cx: AccountContext) -> Result<Provisioned, ConnectorError> {
+        let email = cx.account.email().unwrap_or_default().to_owned();
+        let (id, domain) = email.split_once('@').unwrap_or((&email, ""));
+        if domain == "invite.example" {
+            return Ok(Provisioned::new(
+                Outcome::Invited,
+                format!("invited {email}"),
+            ));
+        }
+        let mut created = self.created.lock().unwrap();
+        if id == "a" || created.iter().any(|c| c == id) {
+            return Ok(Provisioned::new(Outcome::AlreadyExists, "exists already"));
+        }
+        created.push(id.to_owned());
+        let resource = Resource::new(&user_type(), id, id);
+        Ok(Provisioned::new(
+            Outcome::Created {
+                resource: Some(Box::new(resource)),
+            },
+            "created",
+        ))
     }
 }
 
@@ -136,6 +190,7 @@ impl ResourceProvisioner for Teams {
 }
 
 struct Toy {
+    users: Arc<Users>,
     teams: Arc<Teams>,
 }
 
@@ -151,7 +206,7 @@ impl Connector for Toy {
         Ok(())
     }
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
-        vec![Arc::new(Users), self.teams.clone()]
+        vec![self.users.clone(), self.teams.clone()]
     }
 }
 
@@ -161,10 +216,16 @@ struct Running {
 }
 
 async fn start(provisioning: bool) -> Running {
+    start_limited(provisioning, RateLimiter::default()).await
+}
+
+/// [`start`], serving `rate_limiter` as baton's `RateLimiterService`.
+async fn start_limited(provisioning: bool, rate_limiter: RateLimiter) -> Running {
     let teams = Arc::new(Teams {
         misses: AtomicUsize::new(0),
     });
     let connector = Arc::new(Toy {
+        users: Arc::default(),
         teams: teams.clone(),
     });
     let services = Services::new(
@@ -176,7 +237,13 @@ async fn start(provisioning: bool) -> Running {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    tokio::spawn(serve(
+        services,
+        rate_limiter,
+        listener,
+        None,
+        std::future::pending(),
+    ));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -377,7 +444,11 @@ async fn metadata_validation_assets_and_events_answer_as_batons_do() {
     let capabilities = metadata.capabilities.unwrap();
     assert_eq!(
         capabilities.connector_capabilities,
-        [Capability::Provision as i32, Capability::Sync as i32]
+        [
+            Capability::Provision as i32,
+            Capability::Sync as i32,
+            Capability::AccountProvisioning as i32
+        ]
     );
     let mut types =
         resource_types_service_client::ResourceTypesServiceClient::new(running.channel.clone());
@@ -470,6 +541,116 @@ async fn provisioning_answers_only_when_enabled_and_refuses_derived_grants() {
     assert!(refused.message().contains("grant expansion"), "{refused:?}");
 }
 
+/// The users `ListResources` lists, page after page.
+async fn user_ids(channel: Channel) -> Vec<String> {
+    let mut client = resources_service_client::ResourcesServiceClient::new(channel);
+    let (mut token, mut ids) = (String::new(), Vec::new());
+    loop {
+        let page = client
+            .list_resources(ResourcesServiceListResourcesRequest {
+                resource_type_id: "user".into(),
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        ids.extend(page.list.into_iter().map(|r| r.id.unwrap().resource));
+        if page.next_page_token.is_empty() {
+            return ids;
+        }
+        token = page.next_page_token;
+    }
+}
+
+#[tokio::test]
+async fn create_account_answers_only_when_enabled_and_creates_the_account() {
+    use create_account_response::Result as Created;
+    use credential_options::{NoPassword, Options as Credential, RandomPassword};
+
+    let request = |email: &str, credential: Credential| CreateAccountRequest {
+        account_info: Some(AccountInfo {
+            emails: vec![account_info::Email {
+                address: email.into(),
+                is_primary: true,
+            }],
+            ..Default::default()
+        }),
+        credential_options: Some(CredentialOptions {
+            options: Some(credential),
+            ..Default::default()
+        }),
+        resource_type_id: "user".into(),
+    };
+    let none = || Credential::NoPassword(NoPassword {});
+
+    let off = start(false).await;
+    let mut client =
+        account_manager_service_client::AccountManagerServiceClient::new(off.channel.clone());
+    let refused = client
+        .create_account(request("new@x.example", none()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(refused.message(), "provisioning is not enabled");
+    assert_eq!(user_ids(off.channel).await, ["a", "b", "c", "d"]);
+
+    let on = start(true).await;
+    let mut client =
+        account_manager_service_client::AccountManagerServiceClient::new(on.channel.clone());
+    let created = client
+        .create_account(request("new@x.example", none()))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Created::Success(success)) = created.result else {
+        panic!("{created:?}")
+    };
+    assert!(success.is_create_account_result);
+    assert_eq!(success.resource.unwrap().id.unwrap().resource, "new");
+    assert_eq!(
+        user_ids(on.channel.clone()).await,
+        ["a", "b", "new", "c", "d"]
+    );
+
+    // Asked again, and for a user listed already: it exists.
+    for email in ["new@x.example", "a@x.example"] {
+        let again = client
+            .create_account(request(email, none()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            matches!(again.result, Some(Created::AlreadyExists(_))),
+            "{again:?}"
+        );
+    }
+    let invited = client
+        .create_account(request("someone@invite.example", none()))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(Created::ActionRequired(action)) = invited.result else {
+        panic!("{invited:?}")
+    };
+    assert_eq!(action.message, "invited someone@invite.example");
+
+    // A password is refused (the connector creates none), and so is a type without accounts.
+    let password = client
+        .create_account(request(
+            "pw@x.example",
+            Credential::RandomPassword(RandomPassword {}),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(password.code(), Code::InvalidArgument);
+    let mut team = request("t@x.example", none());
+    team.resource_type_id = "team".into();
+    let unsupported = client.create_account(team).await.unwrap_err();
+    assert_eq!(unsupported.code(), Code::Unimplemented, "{unsupported:?}");
+    assert_eq!(user_ids(on.channel).await, ["a", "b", "new", "c", "d"]);
+}
+
 /// Pages `e1`..`e4`, enqueued by page 1 (and `e3` failing the first time it is fetched): how
 /// often each token was listed, and which were listed before a call asked for them.
 #[derive(Default)]
@@ -528,7 +709,13 @@ async fn enqueued_resource_pages_are_fetched_ahead_once_each() {
     let services = Services::new(Arc::new(EnqueuingToy(syncer.clone())), Options::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(services, listener, None, std::future::pending()));
+    tokio::spawn(serve(
+        services,
+        RateLimiter::default(),
+        listener,
+        None,
+        std::future::pending(),
+    ));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -569,4 +756,72 @@ async fn enqueued_resource_pages_are_fetched_ahead_once_each() {
     listed.sort();
     // Each once, and e3 again after its failure ahead.
     assert_eq!(listed, ["", "e1", "e2", "e3", "e3", "e4"]);
+}
+
+/// The `DoRequest` baton's parent sends before a `ListResources` call.
+fn do_request(token: &str) -> rl::DoRequest {
+    rl::DoRequest {
+        request_token: token.into(),
+        service: "connector".into(),
+        descriptors: Some(rl::RateLimitDescriptors {
+            entries: vec![rl::rate_limit_descriptors::Entry {
+                key: "connector_method".into(),
+                value: "/c1.connector.v2.ResourcesService/ListResources".into(),
+            }],
+        }),
+    }
+}
+
+#[tokio::test]
+async fn the_rate_limiter_answers_as_batons_child_does() {
+    let running = start(false).await;
+    let mut limiter = RateLimiterServiceClient::new(running.channel.clone());
+    // No limit configured: the token back, STATUS_EMPTY (baton's parent then makes the call).
+    let done = limiter.r#do(do_request("t-1")).await.unwrap().into_inner();
+    assert_eq!(done.request_token, "t-1");
+    let status = done.description.unwrap().status;
+    assert_eq!(status, rl::rate_limit_description::Status::Empty as i32);
+    let report = rl::ReportRequest {
+        request_token: "t-1".into(),
+        description: Some(rl::RateLimitDescription {
+            status: rl::rate_limit_description::Status::Ok as i32,
+            ..Default::default()
+        }),
+        service: "connector".into(),
+        descriptors: do_request("").descriptors,
+    };
+    limiter.report(report).await.unwrap();
+    // baton's validation rules: descriptors, when sent, have entries.
+    let mut empty = do_request("t-2");
+    empty.descriptors = Some(rl::RateLimitDescriptors::default());
+    let refused = limiter.r#do(empty).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn a_fixed_rate_limit_spaces_the_calls_baton_asks_about() {
+    // 5 calls a second, as baton's parent configures it: one every 200 ms.
+    let config = rl::RateLimiterConfig {
+        r#type: Some(rl::rate_limiter_config::Type::FixedMem(
+            rl::FixedMemoryLimiter {
+                rate: 5,
+                period: Some(prost_types::Duration {
+                    seconds: 1,
+                    nanos: 0,
+                }),
+            },
+        )),
+    };
+    let running = start_limited(false, RateLimiter::from_config(Some(&config)).unwrap()).await;
+    let mut limiter = RateLimiterServiceClient::new(running.channel.clone());
+    let started = Instant::now();
+    for i in 0..4 {
+        let done = limiter.r#do(do_request(&format!("t-{i}"))).await.unwrap();
+        let status = done.into_inner().description.unwrap().status;
+        assert_eq!(status, rl::rate_limit_description::Status::Empty as i32);
+    }
+    // The first at once, three more 200 ms apart.
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(600), "4 calls in {took:?}");
+    assert!(took < Duration::from_secs(3), "4 calls in {took:?}");
 }

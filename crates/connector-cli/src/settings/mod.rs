@@ -13,7 +13,7 @@ pub mod standard;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
@@ -442,6 +442,19 @@ impl Values {
                 });
         }
         Ok(Values { values })
+    }
+
+    /// The first setting whose value is read from standard input (a secret's file given as
+    /// `-`), by the name of its `-file` flag.
+    pub(crate) fn reads_stdin(&self, settings: &[Setting]) -> Option<String> {
+        settings.iter().find_map(|setting| match self.get(setting) {
+            Some(Value::SecretFile(path)) if path == Path::new("-") => Some(
+                setting
+                    .file_name()
+                    .unwrap_or_else(|| setting.name.to_owned()),
+            ),
+            _ => None,
+        })
     }
 
     /// Whether a required setting has no value.
