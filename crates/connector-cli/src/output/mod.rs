@@ -26,4 +26,5 @@ pub use listing::{Listing, MEASURED_ROWS};
 pub use table::{Cell, Column, Table};
 pub use terminal::{PIPED_WIDTH, note_left_out, print, print_json, print_tables, terminal_width};
 pub(crate) use terminal::{note, warn};
+pub(crate) use text::invisible;
 pub use text::{MAX_CELL, sanitize, wrap};

@@ -102,7 +102,7 @@ pub fn sanitize(s: &str) -> String {
 /// the soft hyphen; `DerivedCoreProperties.txt`, Unicode 16), the other format characters
 /// (category Cf: Arabic number signs, interlinear annotation marks) and the line and paragraph
 /// separators, which end a line where a terminal does not expect it.
-fn invisible(c: char) -> bool {
+pub(crate) fn invisible(c: char) -> bool {
     matches!(
         c,
         // Default_Ignorable_Code_Point.

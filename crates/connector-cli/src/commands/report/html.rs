@@ -124,6 +124,33 @@ pub fn head(title: &str, footer: &str) -> Markup {
     }
 }
 
+/// A writer of the page that turns each character that draws nothing or moves what follows
+/// (bidirectional controls, zero-width and other default-ignorable characters; see
+/// `output::text`) into a space, as tables and CSV do: a name holding U+202E would otherwise
+/// reorder the rest of its line in the browser. The page writes whole strings, so each write
+/// holds whole characters; the markup itself holds none of them.
+pub struct Visible<W>(pub W);
+
+impl<W: Write> Write for Visible<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) if !buf.is_ascii() && text.chars().any(crate::output::invisible) => {
+                let shown: String = text
+                    .chars()
+                    .map(|c| if crate::output::invisible(c) { ' ' } else { c })
+                    .collect();
+                self.0.write_all(shown.as_bytes())?;
+            }
+            _ => self.0.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Writes `markup` to `out`.
 pub fn put(out: &mut impl Write, markup: Markup) -> Result<()> {
     out.write_all(markup.into_string().as_bytes())
@@ -232,6 +259,16 @@ pub fn lines(items: &[String]) -> Markup {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn invisible_characters_reach_the_page_as_spaces() {
+        let mut page = super::Visible(Vec::new());
+        std::io::Write::write_all(&mut page, "<td>Plat\u{202E}form\u{200B}</td>\n".as_bytes())
+            .unwrap();
+        std::io::Write::write_all(&mut page, b"<p>plain</p>").unwrap();
+        let text = String::from_utf8(page.0).unwrap();
+        assert_eq!(text, "<td>Plat form </td>\n<p>plain</p>");
+    }
+
     use super::*;
 
     #[test]

@@ -62,7 +62,7 @@ pub fn run(about: &About, settings: &Settings, args: &ReportArgs) -> Result<()> 
     let snapshot = choose(&reader, args.sync_id.as_deref())?;
     let provenance = Provenance::new(about, settings, &now)?;
     let write = |w: &mut dyn Write| -> Result<page::Written> {
-        let mut w = BufWriter::with_capacity(1 << 16, w);
+        let mut w = html::Visible(BufWriter::with_capacity(1 << 16, w));
         let written = page::write(&mut w, &snapshot, beside, &provenance, args, staff.as_ref())?;
         w.flush()
             .map_err(|e| Error::io("cannot write the report", e))?;
