@@ -108,6 +108,7 @@ pub use reader::{
     StoredEvent, SyncRun,
 };
 pub use regular::open_regular;
+pub use resolve::placed_label;
 pub use review::{Held, ReviewRow, ReviewRowRef, grouped};
 pub use snapshot::{Access, Holder, Names, Snapshot};
 pub use sync::{SyncError, sync_into_file};

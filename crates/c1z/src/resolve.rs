@@ -468,6 +468,18 @@ fn qualified_label(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
     })
 }
 
+/// How a listing names `r`: `type:id (<top-level>/<name>)` for a resource under another (a
+/// database or team in organization `acme`: `database:d1 (acme/orders)`, the form names are
+/// given in), else [`label`]'s `type:id (name)`; the id keeps it exact, the qualified name tells
+/// namesakes of several organizations apart.
+pub fn placed_label(names: &mut Names<'_, '_>, r: &Resource) -> Result<String> {
+    if r.parent.is_none() {
+        return Ok(label(r));
+    }
+    let top = top_level(names, r)?;
+    Ok(format!("{} ({}/{})", r.id, short_name(&top), short_name(r)))
+}
+
 /// The top-level resource `r` is under (itself when it is one): the organization of a
 /// database, and of an OAuth token under its application.
 pub(crate) fn top_level(names: &mut Names<'_, '_>, r: &Resource) -> Result<Resource> {

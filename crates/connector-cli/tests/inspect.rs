@@ -127,3 +127,21 @@ fn a_person_found_by_display_name_is_said_to_be() {
         assert!(!said.contains("display name"), "{exact}: {said}");
     }
 }
+
+/// A resource under another is listed with its top-level resource's name, the form names are
+/// given in (`<top-level>/<name>`), beside its exact id; a top-level one by its id and name.
+#[test]
+fn listings_name_a_resource_under_another_with_its_top_level_one() {
+    let dir = tempfile::tempdir().unwrap();
+    toy(dir.path())
+        .args(["--toy-projects", "1", "--toy-users", "3"])
+        .assert()
+        .success();
+    for what in ["entitlements", "grants"] {
+        let text = stdout(&toy(dir.path()).args(["inspect", what]).output().unwrap());
+        assert!(
+            text.contains("project:admins-p1 (admins/admins-p1)"),
+            "{what}: {text}"
+        );
+    }
+}

@@ -52,7 +52,7 @@
 //!
 //! where `entries(o)` counts the audit-log entries a first sync reads (those since
 //! `audit_log_days` ago, at most PlanetScale's 15 days); a later sync reads back to the previous
-//! sync's start only, the page that reaches past it included (see [`audit_log`]).
+//! sync's start only, the page that reaches past it included (see `audit_log.rs`).
 //!
 //! requests. The one exception: PlanetScale pages by offset, so a list whose `total_count`
 //! changes between its pages is listed again from page 1, since a shifted page boundary would

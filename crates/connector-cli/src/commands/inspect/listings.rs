@@ -316,13 +316,14 @@ pub(super) fn entitlements(
         resource_type: rt.map(|t| t.id),
         resource: r.map(|r| r.id),
     };
+    let mut names = Names::new(s);
     s.for_each_entitlement(filter, |e| {
         let on = &e.resource.id;
         let cells = vec![
             Cell::from(&e.id),
             Cell::from(&e.display_name),
             Cell::from(&on.resource_type),
-            Cell::from(label(&e.resource)),
+            Cell::from(c1z::placed_label(&mut names, &e.resource)?),
             Cell::from(&e.slug),
         ];
         listing.push(cells, || {
@@ -380,9 +381,9 @@ pub(super) fn grants(
         let cells = vec![
             Cell::from(&g.id),
             Cell::from(&on.resource_type),
-            Cell::from(label(&on_resource)),
+            Cell::from(c1z::placed_label(&mut names, &on_resource)?),
             Cell::from(&g.entitlement.id),
-            Cell::from(label(&principal)),
+            Cell::from(c1z::placed_label(&mut names, &principal)?),
         ];
         listing.push(cells, || {
             json!({
