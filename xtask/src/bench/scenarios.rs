@@ -386,7 +386,7 @@ pub(super) fn review(o: &Options, out: &Path) -> Result<Value, String> {
         ("review-csv", vec!["inspect", "review", "-o", "csv"]),
         ("review-table", vec!["inspect", "review"]),
         ("diff", vec!["diff"]),
-        ("report", vec!["report", "--out", &html_arg]),
+        ("report", vec!["report", "--force", "--out", &html_arg]),
     ];
     let mut points = Vec::new();
     let mut parts = Vec::new();
