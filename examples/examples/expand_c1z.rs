@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use c1z::{C1zReader, C1zWriter, EntitlementFilter, GrantFilter, ResourceFilter, WriterOptions};
 use connector_sdk::{
-    Connector, ConnectorError, Entitlement, Grant, ListContext, Metadata, Page, Resource,
-    ResourceContext, ResourceSyncer, ResourceType, SyncOptions, async_trait,
+    Connector, ConnectorError, Entitlement, Grant, ListContext, Page, Resource, ResourceContext,
+    ResourceSyncer, ResourceType, SyncOptions, async_trait,
 };
 
 /// One sync of a file, as its reader lists it.
@@ -37,17 +37,6 @@ struct ReplayType {
 
 #[async_trait]
 impl Connector for Replay {
-    fn metadata(&self) -> Metadata {
-        Metadata {
-            display_name: "Replay".into(),
-            description: "A sync of a .c1z file, listed again".into(),
-        }
-    }
-
-    async fn validate(&self) -> Result<(), ConnectorError> {
-        Ok(())
-    }
-
     fn syncers(&self) -> Vec<Arc<dyn ResourceSyncer>> {
         let types = self.0.resource_types.iter();
         let syncer = |rt: &ResourceType| -> Arc<dyn ResourceSyncer> {

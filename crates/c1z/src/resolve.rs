@@ -67,6 +67,20 @@ impl Snapshot<'_> {
         self.find_named("principal", "principals", name, None, true)
     }
 
+    /// Whether `name` found `r` only through what its holder chose — its display name, bare or
+    /// as `<top-level>/<name>` — and not by id (in any form listings print), email or login:
+    /// what a read-only command says on stderr, since a member named `cfo@acme.example` is not
+    /// the CFO.
+    pub fn found_by_chosen_name(&self, r: &Resource, name: &str) -> Result<bool> {
+        if self
+            .by_id(name, None)?
+            .is_some_and(|found| found.id == r.id)
+        {
+            return Ok(false);
+        }
+        Ok(!matches!(match_tier(r, name.trim()), Some(0 | 1)))
+    }
+
     /// The principal a change goes to, of `resource_type` when given: by id only (`type:id`,
     /// with or without the `(name)` listings print after it, or a bare id), or by an email one
     /// user holds exactly (ignoring ASCII case only). Never by a display name or login, which

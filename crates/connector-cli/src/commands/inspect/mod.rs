@@ -199,27 +199,10 @@ const PERSON: [&str; 5] = ["TYPE", "EMAIL", "MFA", "SSO", "STATUS"];
 /// display name (`c1z::Snapshot::principal_for_change`).
 fn principal_for_reading(s: &Snapshot<'_>, named: &str) -> Result<Resource> {
     let principal = s.principal_named(named)?;
-    let wanted = named.trim();
-    let id = &principal.id;
-    let by_id = [
-        id.resource.clone(),
-        format!("{}:{}", id.resource_type, id.resource),
-    ];
-    let user = principal.user_trait();
-    let emails = user
-        .iter()
-        .flat_map(|u| u.emails.iter().map(|e| e.address.as_str()));
-    let logins = user.iter().flat_map(|u| {
-        std::iter::once(u.login.as_str()).chain(u.login_aliases.iter().map(String::as_str))
-    });
-    let exact = by_id
-        .iter()
-        .any(|i| i == wanted || wanted.starts_with(&format!("{i} ")))
-        || emails
-            .chain(logins)
-            .any(|e| e.trim().eq_ignore_ascii_case(wanted));
-    if !exact {
-        let email = user
+    if s.found_by_chosen_name(&principal, named)? {
+        let id = &principal.id;
+        let email = principal
+            .user_trait()
             .and_then(|u| u.emails.first())
             .map(|e| format!(", {}", e.address))
             .unwrap_or_default();
